@@ -1,0 +1,95 @@
+"""Canonical encoding: RFC 8949 §4.2.1 deterministic CBOR, restricted (docs/encoding.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wuyi.encoding import decode, encode
+from wuyi.exceptions import EncodingError
+
+VECTORS = Path(__file__).parent.parent / "vectors" / "encoding_vectors.json"
+
+
+def _from_vec(v: object) -> object:
+    if isinstance(v, dict):
+        if set(v) == {"$bytes"}:
+            return bytes.fromhex(v["$bytes"])  # type: ignore[index]
+        return {k: _from_vec(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_from_vec(x) for x in v]
+    return v
+
+
+def test_vectors_encode_and_decode() -> None:
+    data = json.loads(VECTORS.read_text())
+    assert len(data["valid"]) >= 15
+    for case in data["valid"]:
+        value = _from_vec(case["value"])
+        assert encode(value).hex() == case["cbor"], case["name"]
+        assert decode(bytes.fromhex(case["cbor"])) == value, case["name"]
+
+
+def test_vectors_rejected() -> None:
+    data = json.loads(VECTORS.read_text())
+    assert len(data["invalid"]) >= 8
+    for case in data["invalid"]:
+        with pytest.raises(EncodingError):
+            decode(bytes.fromhex(case["cbor"]))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1.5, {1: "int key"}, {"s": {1, 2}}, 2**64, -(2**63) - 1, object()],
+)
+def test_values_outside_the_model_are_refused(value: object) -> None:
+    with pytest.raises(EncodingError):
+        encode(value)
+
+
+def test_nesting_limit() -> None:
+    v: object = 1
+    for _ in range(40):
+        v = [v]
+    with pytest.raises(EncodingError, match="deeper"):
+        encode(v)
+
+
+canonical = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.binary(max_size=40)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@given(canonical)
+def test_roundtrip_and_uniqueness(value: object) -> None:
+    data = encode(value)
+    assert decode(data) == value
+    assert encode(decode(data)) == data
+
+
+@given(st.dictionaries(st.text(max_size=30), st.integers(0, 10), min_size=2, max_size=8))
+def test_map_keys_sorted_bytewise_by_encoded_form(d: dict[str, int]) -> None:
+    # RFC 8949 §4.2.1: keys sorted by the bytewise lexicographic order of their encodings.
+    data = encode(d)
+    enc_keys = sorted(encode(k) for k in d)
+    pos = [data.index(k) for k in enc_keys]
+    assert pos == sorted(pos)
+
+
+@given(canonical)
+def test_fast_encoder_matches_cbor2_canonical_reference(value: object) -> None:
+    import cbor2
+
+    assert encode(value) == cbor2.dumps(value, canonical=True)

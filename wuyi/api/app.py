@@ -1,0 +1,695 @@
+"""The REST API of a node (FastAPI), versioned under ``/v1``; OpenAPI at ``/openapi.json``.
+
+Every error is an RFC 9457 problem document (``application/problem+json``) carrying the stable
+``code`` of the :class:`~wuyi.exceptions.WuyiError` (and ``field`` when one input field is at
+fault). Request-validation errors use the same form with code ``invalid``. Byte strings are
+lowercase hex. The endpoint list is in ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wuyi.api import models as m
+from wuyi.api.wire import (
+    header_to_json,
+    hexify,
+    parse_address,
+    parse_hex,
+    proof_to_json,
+    qc_to_json,
+    receipt_to_json,
+)
+from wuyi.crypto import address_of, format_address
+from wuyi.encoding import decode
+from wuyi.exceptions import (
+    EncodingError,
+    NotFound,
+    ProofInvalid,
+    ValidationError,
+    WuyiError,
+)
+from wuyi.ledger import keys
+from wuyi.ledger.bundle import validate_bundle
+from wuyi.ledger.jsonform import to_json
+from wuyi.ledger.types import Transaction
+from wuyi.node.node import Node, TxInfo
+
+__all__ = ["create_app"]
+
+API_VERSION = "0.1.0"
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_BATCH = 5000
+MAX_WAIT_S = 60.0
+PROBLEM_JSON = "application/problem+json"
+_U64 = struct.Struct(">Q")
+_U32 = struct.Struct(">I")
+
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+_PROBLEM = {"model": m.Problem, "content": {PROBLEM_JSON: {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "bad input (problem document)", **_PROBLEM},
+    404: {"description": "not found (problem document)", **_PROBLEM},
+    422: {"description": "request validation failed (problem document)", **_PROBLEM},
+}
+
+
+def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "type": f"https://wuyi.chain/errors/{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if field is not None:
+        doc["field"] = field
+    return doc
+
+
+def problem_of(exc: WuyiError) -> dict[str, Any]:
+    field = exc.detail.get("field")
+    return problem(exc.http_status, exc.code, exc.message, None if field is None else str(field))
+
+
+def _problem_response(doc: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(doc, status_code=doc["status"], media_type=PROBLEM_JSON)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _render_tx(node: Node, tx: Transaction) -> dict[str, Any]:
+    return {
+        "chain_id": tx.chain_id,
+        "sender": tx.sender.hex(),
+        "sender_address": format_address(address_of(node.suite, tx.sender)),
+        "nonce": tx.nonce,
+        "expiry": tx.expiry,
+        "kind": tx.kind,
+        "payload": hexify(tx.payload),
+        "signature": tx.signature.hex(),
+    }
+
+
+def _render_committed(info: TxInfo) -> dict[str, Any]:
+    return {
+        "tx_hash": info.tx_hash.hex(),
+        "status": "committed",
+        "height": info.height,
+        "index": info.index,
+        "block_time": info.block_time,
+        "receipt": receipt_to_json(info.receipt),
+    }
+
+
+def _render_record(rec: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = hexify(rec)
+    out["submitter"] = format_address(rec["submitter"])
+    return out
+
+
+def _render_member(address: bytes, rec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "address": format_address(address),
+        "org": rec["org"],
+        "public_key": rec["public_key"].hex(),
+        "roles": list(rec["roles"]),
+        "status": rec["status"],
+        "name": rec.get("name", ""),
+    }
+
+
+def _render_validators(node: Node, vs: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": v.name,
+            "public_key": v.public_key.hex(),
+            "power": v.power,
+            "address": format_address(address_of(node.suite, v.public_key)),
+        }
+        for v in vs.validators
+    ]
+
+
+def _decode_for_display(value: bytes | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return hexify(decode(value))
+    except EncodingError:
+        return None
+
+
+# -- request bodies --------------------------------------------------------------------------
+
+
+async def _read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge(f"request body is {declared} bytes; the limit is {limit}")
+    body = await request.body()
+    if len(body) > limit:
+        raise _TooLarge(f"request body is {len(body)} bytes; the limit is {limit}")
+    return body
+
+
+class _TooLarge(ValidationError):
+    code = "oversize"
+    http_status = 413
+
+
+class _BadMediaType(ValidationError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_json(request: Request, model: type[Any]) -> Any:
+    body = await _read_body(request)
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EncodingError(f"request body is not valid JSON: {exc}") from None
+    from pydantic import ValidationError as PydanticError
+
+    try:
+        return model.model_validate(raw)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or None
+        raise ValidationError(f"request body: {loc or 'body'}: {err['msg']}", field=loc) from None
+
+
+def _tx_bytes_from_hex(text: str, what: str = "tx") -> bytes:
+    return parse_hex(text, what)
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+
+def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> FastAPI:
+    """The API over ``node``. ``is_ready`` (e.g. "the block producer is running") decides
+    ``/readyz``; without it the node is ready once opened."""
+    app = FastAPI(
+        title="Wuyi Chain API (五邑链 API)",
+        version=API_VERSION,
+        description=(
+            "REST API of a Wuyi Chain node: submit signed transactions, read blocks,"
+            " transactions, receipts and state with proofs, anchor and verify documents"
+            " (信息上链、数据核验). Errors are RFC 9457 problem documents with a stable `code`."
+        ),
+    )
+
+    @app.exception_handler(WuyiError)
+    async def _wuyi_error(request: Request, exc: WuyiError) -> JSONResponse:
+        return _problem_response(problem_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {"loc": (), "msg": "invalid request"}
+        loc = [str(p) for p in first.get("loc", ())]
+        field = loc[-1] if loc else None
+        where = ".".join(loc) or "request"
+        return _problem_response(problem(422, "invalid", f"{where}: {first.get('msg')}", field))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        detail = str(exc.detail) if exc.detail else _TITLES.get(exc.status_code, "error")
+        if exc.status_code == 404:
+            detail = f"no such endpoint: {request.method} {request.url.path}"
+        return _problem_response(problem(exc.status_code, code, detail))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        return _problem_response(
+            problem(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
+        )
+
+    @app.get("/healthz", tags=["ops"], summary="存活 / liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="就绪 / readiness",
+        responses={503: {"description": "not ready", **_PROBLEM}},
+    )
+    def readyz() -> Any:
+        if is_ready is not None and not is_ready():
+            return _problem_response(problem(503, "not_ready", "the block producer is not running"))
+        return {"status": "ready", "height": node.height}
+
+    v1 = APIRouter(prefix="/v1", responses=_ERRORS)
+    _add_chain_routes(v1, node)
+    _add_tx_routes(v1, node)
+    _add_identity_routes(v1, node)
+    _add_evidence_routes(v1, node)
+    app.include_router(v1)
+    return app
+
+
+def _add_chain_routes(r: APIRouter, node: Node) -> None:
+    @r.get("/status", response_model=m.Status, tags=["chain"], summary="链状态 / chain status")
+    def status() -> dict[str, Any]:
+        with node.store.snapshot() as v:
+            height = v.height
+            header = v.get_header(height)
+            block_hash = v.get_block_hash(height)
+        return {
+            "chain_id": node.chain.chain_id,
+            "name": node.genesis.name,
+            "suite": node.genesis.suite,
+            "genesis_hash": node.genesis_hash.hex(),
+            "height": height,
+            "last_block_hash": block_hash.hex(),
+            "last_block_time": header.time,
+            "mempool_size": len(node.mempool),
+            "validators": _render_validators(node, node.validators()),
+        }
+
+    @r.get("/blocks", response_model=m.BlockList, tags=["chain"], summary="区块列表 / blocks")
+    def blocks(
+        from_height: int | None = Query(None, ge=0, description="start here (default: latest)"),
+        limit: int = Query(20, ge=1, le=100),
+        order: str = Query("desc", pattern="^(asc|desc)$", description="desc: newest first"),
+    ) -> dict[str, Any]:
+        out: list[dict[str, Any]] = []
+        with node.store.snapshot() as v:
+            top = v.height
+            start = (top if order == "desc" else 0) if from_height is None else from_height
+            step = -1 if order == "desc" else 1
+            h = min(start, top)
+            if order == "asc" and from_height is not None and from_height > top:
+                h = top + 1
+            while 0 <= h <= top and len(out) < limit:
+                header = v.get_header(h)
+                out.append(
+                    {
+                        "height": h,
+                        "hash": v.get_block_hash(h).hex(),
+                        "time": header.time,
+                        "tx_count": header.tx_count,
+                        "proposer": header.proposer.hex(),
+                    }
+                )
+                h += step
+        nxt = h if 0 <= h <= top else None
+        return {"height": top, "blocks": out, "next_from_height": nxt}
+
+    def _height(ref: str) -> int:
+        if ref == "latest":
+            return node.height
+        if not ref.isdigit():
+            raise ValidationError(f"block '{ref}' must be a height or 'latest'", field="height")
+        h = int(ref)
+        if h > node.height:
+            raise NotFound(f"no block at height {h}; the chain is at {node.height}")
+        return h
+
+    @r.get(
+        "/blocks/{ref}",
+        response_model=m.BlockDetail,
+        tags=["chain"],
+        summary="区块 / a block by height or 'latest'",
+    )
+    def block(ref: str) -> dict[str, Any]:
+        h = _height(ref)
+        with node.store.snapshot() as v:
+            blk = v.get_block(h)
+            receipts = v.get_receipts(h) if h > 0 else []
+            block_hash = v.get_block_hash(h)
+        return {
+            "height": h,
+            "hash": block_hash.hex(),
+            "header": header_to_json(blk.header),
+            "tx_hashes": [rc.tx_hash.hex() for rc in receipts],
+            "qc": qc_to_json(blk.qc),
+        }
+
+    @r.get(
+        "/blocks/{ref}/receipts",
+        response_model=m.ReceiptList,
+        tags=["chain"],
+        summary="区块回执 / receipts of a block",
+    )
+    def block_receipts(ref: str) -> dict[str, Any]:
+        h = _height(ref)
+        receipts = node.store.get_receipts(h) if h > 0 else []
+        return {"height": h, "receipts": [receipt_to_json(rc) for rc in receipts]}
+
+    @r.get(
+        "/state/{key_hex}",
+        response_model=m.StateValue,
+        response_model_exclude_none=False,
+        tags=["chain"],
+        summary="状态值与证明 / a state value with its proof",
+    )
+    def state(
+        key_hex: str,
+        height: int | None = Query(None, ge=0, description="default: latest"),
+        prove: bool = Query(True, description="include proof, header, QC and validators"),
+    ) -> dict[str, Any]:
+        key = parse_hex(key_hex, "key")
+        if height is not None and height > node.height:
+            raise NotFound(f"no block at height {height}; the chain is at {node.height}")
+        if not prove and height is None:
+            value = node.get_state(key)
+            return {
+                "key": key.hex(),
+                "value": None if value is None else value.hex(),
+                "decoded": _decode_for_display(value),
+                "height": node.height,
+            }
+        p = node.prove_state(key, height)
+        value = p["value"]
+        out: dict[str, Any] = {
+            "key": key.hex(),
+            "value": None if value is None else value.hex(),
+            "decoded": _decode_for_display(value),
+            "height": p["header"]["height"],
+        }
+        if prove:
+            out.update(
+                proof=proof_to_json(p["proof"]),
+                header={
+                    k: (x.hex() if isinstance(x, bytes) else x) for k, x in p["header"].items()
+                },
+                qc=qc_to_json(p["qc"]),
+                validators=_render_validators(node, _valset(p["validators"])),
+            )
+        return out
+
+    @r.get(
+        "/accounts/{address}/txs",
+        response_model=m.AccountTxs,
+        tags=["chain"],
+        summary="账户交易 / transactions sent by an address, newest first",
+    )
+    def account_txs(address: str, limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+        addr = parse_address(address)
+        prefix = b"sender/" + addr
+        out = []
+        for k, tx_hash in node.store.iter_index(prefix, reverse=True, limit=limit):
+            pos = k[len(prefix) :]
+            height, index = _U64.unpack(pos[:8])[0], _U32.unpack(pos[8:12])[0]
+            info = node.get_tx(tx_hash)
+            out.append(
+                {
+                    "tx_hash": tx_hash.hex(),
+                    "height": height,
+                    "index": index,
+                    "kind": info.tx.kind,
+                    "status": info.receipt.status,
+                }
+            )
+        return {"address": format_address(addr), "txs": out}
+
+
+def _valset(obj: Any) -> Any:
+    from wuyi.consensus.certificate import ValidatorSet
+
+    return ValidatorSet.from_obj(obj)
+
+
+_SUBMIT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": m.SubmitTxIn.model_json_schema()},
+            "application/cbor": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def _add_tx_routes(r: APIRouter, node: Node) -> None:
+    @r.post(
+        "/txs",
+        tags=["transactions"],
+        summary="提交交易 / submit a signed transaction",
+        status_code=202,
+        response_model=m.TxAccepted,
+        responses={
+            200: {"model": m.TxCommitted, "description": "committed (with ?wait=true)"},
+            403: {"description": "refused", **_PROBLEM},
+            409: {"description": "replay or duplicate", **_PROBLEM},
+            413: {"description": "too large", **_PROBLEM},
+            504: {"description": "not committed within the timeout", **_PROBLEM},
+        },
+        openapi_extra=_SUBMIT_BODY,
+    )
+    async def submit(
+        request: Request,
+        wait: bool = Query(False, description="wait for the commit and return the receipt"),
+        timeout: float = Query(10.0, gt=0, le=MAX_WAIT_S),
+    ) -> Any:
+        if _media_type(request) == "application/cbor":
+            raw = await _read_body(request)
+        elif _media_type(request) in ("application/json", ""):
+            raw = _tx_bytes_from_hex((await _read_json(request, m.SubmitTxIn)).tx)
+        else:
+            raise _BadMediaType('send application/json {"tx": hex} or application/cbor')
+        tx_hash = await run_in_threadpool(node.submit, raw)
+        if not wait:
+            return JSONResponse({"tx_hash": tx_hash.hex(), "status": "pending"}, status_code=202)
+        try:
+            info = await run_in_threadpool(node.wait_for_tx, tx_hash, timeout)
+        except NotFound:
+            return _problem_response(
+                problem(
+                    504,
+                    "timeout",
+                    f"transaction {tx_hash.hex()} was accepted but not"
+                    f" committed within {timeout}s; ask GET /v1/txs/{tx_hash.hex()}",
+                )
+            )
+        return JSONResponse(_render_committed(info), status_code=200)
+
+    @r.post(
+        "/txs/batch",
+        response_model=m.BatchResult,
+        tags=["transactions"],
+        summary="批量提交 / submit many transactions (for load generators)",
+    )
+    async def submit_batch(request: Request) -> dict[str, Any]:
+        body = await _read_json(request, m.SubmitBatchIn)
+        if len(body.txs) > MAX_BATCH:
+            raise _TooLarge(f"batch has {len(body.txs)} transactions; the limit is {MAX_BATCH}")
+
+        def run() -> list[dict[str, Any]]:
+            out: list[dict[str, Any] | None] = [None] * len(body.txs)
+            raws: list[bytes] = []
+            where: list[int] = []
+            for i, text in enumerate(body.txs):
+                try:
+                    raws.append(_tx_bytes_from_hex(text, f"txs[{i}]"))
+                    where.append(i)
+                except WuyiError as exc:
+                    out[i] = {"problem": problem_of(exc)}
+            for i, res in zip(where, node.submit_many(raws), strict=True):
+                out[i] = (
+                    {"problem": problem_of(res)}
+                    if isinstance(res, WuyiError)
+                    else {"tx_hash": res.hex()}
+                )
+            return [x for x in out if x is not None]
+
+        results = await run_in_threadpool(run)
+        ok = sum(1 for x in results if "tx_hash" in x)
+        return {"accepted": ok, "rejected": len(results) - ok, "results": results}
+
+    @r.get(
+        "/txs/{tx_hash}",
+        response_model=m.TxDetail,
+        response_model_exclude_none=True,
+        tags=["transactions"],
+        summary="交易 / a transaction, its place and receipt",
+    )
+    def get_tx(tx_hash: str) -> dict[str, Any]:
+        h = parse_hex(tx_hash, "tx_hash", length=32)
+        try:
+            info = node.get_tx(h)
+        except NotFound:
+            if node.mempool.contains(h):
+                return {"tx_hash": h.hex(), "status": "pending"}
+            raise
+        return {**_render_committed(info), "tx": _render_tx(node, info.tx)}
+
+
+def _add_identity_routes(r: APIRouter, node: Node) -> None:
+    def _org(raw: bytes) -> dict[str, Any]:
+        rec = decode(raw)
+        return {
+            "id": rec["id"],
+            "name": rec["name"],
+            "operator": bool(rec.get("operator")),
+            "status": rec["status"],
+        }
+
+    @r.get("/orgs", response_model=m.OrgList, tags=["identity"], summary="组织 / organisations")
+    def orgs() -> dict[str, Any]:
+        return {"orgs": [_org(v) for _, v in node.store.iter_prefix(keys.ORG_PREFIX)]}
+
+    @r.get("/orgs/{org_id}", response_model=m.Org, tags=["identity"], summary="组织 / one org")
+    def org(org_id: str) -> dict[str, Any]:
+        raw = node.get_state(keys.org_key(org_id))
+        if raw is None:
+            raise NotFound(f"no organisation '{org_id}'")
+        return _org(raw)
+
+    @r.get(
+        "/orgs/{org_id}/members",
+        response_model=m.MemberList,
+        tags=["identity"],
+        summary="组织成员 / members of an organisation",
+    )
+    def org_members(org_id: str) -> dict[str, Any]:
+        if node.get_state(keys.org_key(org_id)) is None:
+            raise NotFound(f"no organisation '{org_id}'")
+        out = []
+        n = len(keys.MEMBER_PREFIX)
+        for k, v in node.store.iter_prefix(keys.MEMBER_PREFIX):
+            rec = decode(v)
+            if rec["org"] == org_id:
+                out.append(_render_member(k[n:], rec))
+        return {"members": out}
+
+    @r.get(
+        "/members/{address}",
+        response_model=m.Member,
+        tags=["identity"],
+        summary="成员 / a member by address",
+    )
+    def member(address: str) -> dict[str, Any]:
+        addr = parse_address(address)
+        raw = node.get_state(keys.member_key(addr))
+        if raw is None:
+            raise NotFound(f"no member with address {format_address(addr)}")
+        return _render_member(addr, decode(raw))
+
+
+_VERIFY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "application/json": {"schema": m.VerifyDocHashIn.model_json_schema()},
+        },
+    }
+}
+
+
+def _add_evidence_routes(r: APIRouter, node: Node) -> None:
+    @r.get(
+        "/evidence/{doc_hash}",
+        response_model=m.EvidenceRecord,
+        tags=["evidence"],
+        summary="存证记录 / the evidence record of a document hash",
+    )
+    def evidence(doc_hash: str) -> dict[str, Any]:
+        return _render_record(node.evidence_record(parse_hex(doc_hash, "doc_hash", length=32)))
+
+    @r.get(
+        "/evidence/{doc_hash}/bundle",
+        tags=["evidence"],
+        summary="证明包 / the proof bundle (wuyi-proof-bundle/1, JSON form)",
+        response_description='the bundle; bytes as {"$bytes": hex}; check with `wuyi verify`',
+    )
+    def evidence_bundle(doc_hash: str) -> dict[str, Any]:
+        b = node.evidence_bundle(parse_hex(doc_hash, "doc_hash", length=32))
+        out: dict[str, Any] = to_json(b)
+        return out
+
+    @r.post(
+        "/verify",
+        response_model=m.VerifyResult,
+        tags=["evidence"],
+        summary="数据核验 / verify a document (upload) or a document hash",
+        openapi_extra=_VERIFY_BODY,
+    )
+    async def verify(request: Request) -> dict[str, Any]:
+        document: bytes | None = None
+        mt = _media_type(request)
+        if mt == "multipart/form-data":
+            document = await _read_upload(request)
+            doc_hash = node.suite.hash(document)
+        elif mt in ("application/json", ""):
+            body = await _read_json(request, m.VerifyDocHashIn)
+            doc_hash = parse_hex(body.doc_hash, "doc_hash", length=32)
+        else:
+            raise _BadMediaType("upload multipart/form-data 'file' or JSON {\"doc_hash\": hex}")
+        return await run_in_threadpool(_verify, node, doc_hash, document)
+
+
+async def _read_upload(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge(f"upload is {declared} bytes; the limit is {MAX_BODY_BYTES}")
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # the multipart parser raises several kinds for bad input
+        raise EncodingError(f"malformed multipart body: {exc}") from None
+    try:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationError("multipart body needs a file part named 'file'", field="file")
+        data = await upload.read()
+    finally:
+        await form.close()
+    return data
+
+
+def _verify(node: Node, doc_hash: bytes, document: bytes | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"found": False, "valid": False, "doc_hash": doc_hash.hex()}
+    try:
+        bundle = node.evidence_bundle(doc_hash)
+    except NotFound as exc:
+        out["error"] = exc.message
+        return out
+    out["found"] = True
+    out["record"] = _render_record(bundle["record"])
+    out["status"] = bundle["record"]["status"]
+    out["bundle"] = to_json(bundle)
+    try:
+        report = validate_bundle(bundle, document)
+    except ProofInvalid as exc:
+        out["error"] = exc.message
+        return out
+    out["valid"] = True
+    out["checks"] = report.checks
+    return out

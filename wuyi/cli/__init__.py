@@ -1,0 +1,5 @@
+"""The ``wuyi`` command (Typer + Rich). Chinese first, English after. See ``docs/cli.md``."""
+
+from wuyi.cli.app import app, main
+
+__all__ = ["app", "main"]

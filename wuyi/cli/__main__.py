@@ -1,0 +1,5 @@
+"""``python -m wuyi.cli`` is the ``wuyi`` command."""
+
+from wuyi.cli import main
+
+main()

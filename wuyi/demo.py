@@ -1,0 +1,246 @@
+"""The demo chain behind ``make run`` (``wuyi demo --data DIR``).
+
+First run: initialise a chain of Jiangmen departments (suite sm, ``jiangmen-gov``, 江门市政务链),
+start the node in-process, then — through the REST API and the SDK, like any department would —
+admit a client member to two organisations, anchor six sample documents (no personal data) and
+revoke one. The documents are written to ``DIR/docs/`` so a visitor can verify them. Later runs
+reuse the chain and its data. The demo passphrase is printed: it protects demo keys only.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from wuyi.crypto import address_of, format_address, get_suite, load_key, save_key
+from wuyi.node.home import NodeHome, NodeSettings, OrgSpec, init_home
+from wuyi.sdk import WuyiClient
+
+__all__ = ["DEMO_CHAIN_ID", "DEMO_ORGS", "DEMO_PASSPHRASE", "load_demo_data", "run_demo"]
+
+DEMO_PASSPHRASE = "wuyi-demo-only"
+DEMO_CHAIN_ID = "jiangmen-gov"
+DEMO_NAME = "江门市政务链"
+DEMO_ORGS = (
+    OrgSpec("sjj", "江门市政务服务数据管理局", True),
+    OrgSpec("zjj", "江门市住房和城乡建设局"),
+    OrgSpec("bdc", "江门市不动产登记中心"),
+    OrgSpec("gaj", "江门市公安局"),
+    OrgSpec("mzj", "江门市民政局"),
+    OrgSpec("pjq", "蓬江区政务服务中心"),
+    OrgSpec("xhq", "新会区政务服务中心"),
+)
+
+
+@dataclass(frozen=True)
+class DemoDoc:
+    file: str
+    org: str
+    text: str
+    meta: dict[str, Any]
+
+
+DEMO_DOCS = (
+    DemoDoc(
+        "xinhui-chenpi-origin.txt",
+        "xhq",
+        "新会陈皮产地证明\n产地：新会区会城街道\n陈化年份：2016（八年陈）\n批次：XH-CP-2024-0815\n",
+        {"title": "新会陈皮产地证明", "type": "certificate", "batch": "XH-CP-2024-0815"},
+    ),
+    DemoDoc(
+        "duruan-bitter-melon-quality.txt",
+        "pjq",
+        "杜阮凉瓜质量检测报告\n产地：蓬江区杜阮镇\n检测结果：合格\n编号：PJ-LG-2024-031\n",
+        {"title": "杜阮凉瓜质量检测报告", "type": "report", "ref": "PJ-LG-2024-031"},
+    ),
+    DemoDoc(
+        "building-permit-2024-117.txt",
+        "zjj",
+        "建设工程规划许可证\n项目：江海区某产业园二期\n编号：建字第440704202400117号\n",
+        {"title": "建设工程规划许可证", "type": "permit", "ref": "440704202400117"},
+    ),
+    DemoDoc(
+        "property-register-extract.txt",
+        "bdc",
+        "不动产登记簿摘要\n坐落：新会区某路8号\n登记类型：首次登记\n业务号：BDC-2024-08812\n",
+        {"title": "不动产登记簿摘要", "type": "register", "ref": "BDC-2024-08812"},
+    ),
+    DemoDoc(
+        "charity-donation-report-q3.txt",
+        "mzj",
+        "慈善捐赠款物使用情况公示（第三季度）\n收入：1,280,000 元\n支出：1,105,000 元\n",
+        {"title": "慈善捐赠使用情况公示", "type": "disclosure", "quarter": "2024Q3"},
+    ),
+    DemoDoc(
+        "old-notice-superseded.txt",
+        "bdc",
+        "不动产登记业务办理须知（2023 版，已作废）\n",
+        {"title": "不动产登记业务办理须知 2023 版", "type": "notice"},
+    ),
+)
+REVOKED = "old-notice-superseded.txt"
+REVOKE_REASON = "已被 2024 版取代 / superseded by the 2024 edition"
+STATE_FILE = "demo.json"
+
+
+def _make_chain(data: Path, port: int, host: str, console: Console) -> None:
+    import time
+
+    res = init_home(
+        data,
+        chain_id=DEMO_CHAIN_ID,
+        suite="sm",
+        orgs=list(DEMO_ORGS),
+        passphrase=DEMO_PASSPHRASE,
+        time_ms=int(time.time() * 1000),
+        name=DEMO_NAME,
+        settings=NodeSettings(api_host=host, api_port=port),
+    )
+    from wuyi.cli.app import print_init
+
+    print_init(res)
+
+
+def load_demo_data(client: WuyiClient, home: NodeHome, docs_dir: Path) -> dict[str, Any]:
+    """Members, six anchored documents (one revoked), through the API. Returns what it made."""
+    suite = client.suite
+    admins = {
+        o.id: load_key(home.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE) for o in DEMO_ORGS
+    }
+    made: dict[str, Any] = {"members": {}, "documents": []}
+    clients = {}
+    for org in ("xhq", "bdc"):
+        k = suite.generate_private_key()
+        path = home.keys_dir / f"{org}-client.key"
+        save_key(path, k, DEMO_PASSPHRASE)
+        tx = client.builder(admins[org]).member_add(
+            org, k.public_key, ["client"], f"{org} 业务系统"
+        )
+        client.submit_and_wait(tx)
+        clients[org] = k
+        made["members"][org] = {
+            "key": str(path),
+            "address": format_address(address_of(suite, k.public_key)),
+        }
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for d in DEMO_DOCS:
+        data = d.text.encode()
+        (docs_dir / d.file).write_bytes(data)
+        signer = clients.get(d.org, admins[d.org])
+        doc_hash, res = client.anchor(signer, data, meta=d.meta, wait=True)
+        made["documents"].append(
+            {
+                "file": str(docs_dir / d.file),
+                "org": d.org,
+                "doc_hash": doc_hash.hex(),
+                "tx_hash": res.tx_hash,
+            }
+        )
+        if d.file == REVOKED:
+            client.submit_and_wait(client.builder(admins[d.org]).revoke(doc_hash, REVOKE_REASON))
+    return made
+
+
+def run_demo(
+    data: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8600,
+    console: Console | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Bring the demo chain up, load its data the first time, print how to use it, and serve
+    until Ctrl-C (or ``stop`` is set)."""
+    from wuyi.node.service import NodeService, open_node
+
+    console = console or Console()
+    data = data.resolve()
+    home = NodeHome(data)
+    if not home.exists():
+        console.print(f"[bold]创建演示链 / creating the demo chain in {data}[/bold]")
+        _make_chain(data, port, host, console)
+    settings = home.load_settings()
+    stop = stop or _stop_on_signals()
+    with home.acquire_lock():
+        service = NodeService(open_node(home, DEMO_PASSPHRASE), settings, host=host, port=port)
+        try:
+            service.start_background()
+            with WuyiClient(service.url) as client:
+                made = _load_once(client, home, data, console)
+                st = client.status()
+            _print_welcome(console, service.url, data, home, st, made)
+            stop.wait()
+            console.print("\n停止 / stopping ...")
+        except KeyboardInterrupt:
+            console.print("\n停止 / stopping ...")
+        finally:
+            service.stop()
+
+
+def _load_once(client: WuyiClient, home: NodeHome, data: Path, console: Console) -> Any:
+    state_file = data / STATE_FILE
+    if not state_file.exists():
+        console.print("载入演示数据 / loading demo data through the API ...")
+        made = load_demo_data(client, home, data / "docs")
+        state_file.write_text(json.dumps(made, ensure_ascii=False, indent=2) + "\n")
+    return json.loads(state_file.read_text())
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM (when called from the main thread)."""
+    ev = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: ev.set())
+    return ev
+
+
+def _print_welcome(
+    console: Console, url: str, data: Path, home: NodeHome, st: Any, made: dict[str, Any]
+) -> None:
+    from rich.table import Table
+
+    console.print()
+    console.print(
+        f"[bold green]五邑链演示已启动 / Wuyi Chain demo is running[/bold green]"
+        f"  {st.chain_id} {st.name}  (suite {st.suite}, height {st.height})"
+    )
+    console.print(f"  API:          {url}/v1/status")
+    console.print(f"  OpenAPI 文档: {url}/docs")
+    console.print(
+        f"  演示口令 / demo passphrase: [bold]{DEMO_PASSPHRASE}[/bold]  (演示专用 / demo keys only)"
+    )
+    t = Table(title="组织与地址 / organisations and addresses")
+    t.add_column("org")
+    t.add_column("名称 / name")
+    t.add_column("管理员地址 / admin address")
+    suite = get_suite(st.suite)
+    for o in DEMO_ORGS:
+        k = load_key(home.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE)
+        t.add_row(o.id, o.name, format_address(address_of(suite, k.public_key)))
+    for org, mem in made["members"].items():
+        t.add_row(org, "client member", mem["address"])
+    console.print(t)
+    d = Table(title="演示文档 / demo documents")
+    d.add_column("file")
+    d.add_column("doc hash")
+    for doc in made["documents"]:
+        d.add_row(Path(doc["file"]).name, doc["doc_hash"][:16] + "…")
+    console.print(d)
+    first = made["documents"][0]["file"]
+    console.print("\n试一试 / try it:")
+    console.print(f"  export WUYI_PASSPHRASE={DEMO_PASSPHRASE} WUYI_NODE={url}", soft_wrap=True)
+    console.print("  .venv/bin/wuyi status")
+    console.print(f"  .venv/bin/wuyi bundle --file {first} --out /tmp/bundle.json", soft_wrap=True)
+    console.print(f"  .venv/bin/wuyi verify /tmp/bundle.json {first}", soft_wrap=True)
+    console.print(
+        f"  .venv/bin/wuyi anchor README.md --key {home.keys_dir}/zjj-admin.key --meta title=说明",
+        soft_wrap=True,
+    )
+    console.print("按 Ctrl-C 停止 / press Ctrl-C to stop")

@@ -1,0 +1,147 @@
+"""One exception tree for the whole platform.
+
+Every error the platform raises on purpose is a ``WuyiError``; each carries a stable ``code``
+(used in API problem details and CLI output) and a message that names the problem::
+
+    WuyiError
+    ├── EncodingError                 malformed or non-canonical bytes           (bad_encoding)
+    ├── CryptoError                                                              (crypto_error)
+    │   ├── InvalidSignature          a signature does not verify                (bad_signature)
+    │   ├── KeyFileError              keystore missing, wrong passphrase, bad key (bad_key)
+    │   └── DecryptionError           ciphertext fails authentication            (decrypt_failed)
+    ├── ValidationError               input rejected; nothing was changed        (invalid)
+    │   ├── TxRejected                a transaction refused before execution     (tx_rejected)
+    │   │   ├── WrongChain            chain id does not match                    (wrong_chain)
+    │   │   ├── Replay                transaction already committed              (replay)
+    │   │   ├── Expired               expiry height passed                       (expired)
+    │   │   ├── Oversize              transaction or field too large             (oversize)
+    │   │   ├── UnknownKind           no handler for this kind                   (unknown_kind)
+    │   │   └── Unauthorized          the sender may not do this                 (unauthorized)
+    │   ├── TxFailed                  a transaction executed and reverted        (tx_failed)
+    │   ├── BlockInvalid              a block fails validation                   (bad_block)
+    │   └── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
+    ├── NotFound                      asked-for object does not exist            (not_found)
+    ├── StoreError                                                               (store_error)
+    │   └── StoreCorrupted            the store fails its integrity check        (store_corrupted)
+    └── InvariantBroken               an internal invariant broke: halt loudly   (invariant)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WuyiError(Exception):
+    """Root of every error the platform raises on purpose."""
+
+    code: str = "error"
+    http_status: int = 400
+
+    def __init__(self, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.detail}
+
+
+class EncodingError(WuyiError):
+    code = "bad_encoding"
+
+
+class CryptoError(WuyiError):
+    code = "crypto_error"
+
+
+class InvalidSignature(CryptoError):
+    code = "bad_signature"
+
+
+class KeyFileError(CryptoError):
+    code = "bad_key"
+
+
+class DecryptionError(CryptoError):
+    code = "decrypt_failed"
+
+
+class ValidationError(WuyiError):
+    code = "invalid"
+
+
+class TxRejected(ValidationError):
+    code = "tx_rejected"
+
+
+class WrongChain(TxRejected):
+    code = "wrong_chain"
+
+
+class Replay(TxRejected):
+    code = "replay"
+    http_status = 409
+
+
+class Expired(TxRejected):
+    code = "expired"
+
+
+class Oversize(TxRejected):
+    code = "oversize"
+    http_status = 413
+
+
+class UnknownKind(TxRejected):
+    code = "unknown_kind"
+
+
+class Unauthorized(TxRejected):
+    code = "unauthorized"
+    http_status = 403
+
+
+class TxFailed(ValidationError):
+    code = "tx_failed"
+
+
+class BlockInvalid(ValidationError):
+    code = "bad_block"
+
+
+class ProofInvalid(ValidationError):
+    code = "bad_proof"
+
+
+class NotFound(WuyiError):
+    code = "not_found"
+    http_status = 404
+
+
+class StoreError(WuyiError):
+    code = "store_error"
+    http_status = 500
+
+
+class StoreCorrupted(StoreError):
+    code = "store_corrupted"
+
+
+class InvariantBroken(WuyiError):
+    code = "invariant"
+    http_status = 500
+
+
+def _all_subclasses(cls: type[WuyiError]) -> list[type[WuyiError]]:
+    out = [cls]
+    for sub in cls.__subclasses__():
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+def error_from_code(code: str, message: str) -> WuyiError:
+    """Rebuild an error from its stable code (e.g. one reported by a worker process)."""
+    for cls in _all_subclasses(WuyiError):
+        if cls.code == code:
+            return cls(message)
+    return WuyiError(message)

@@ -1,0 +1,26 @@
+"""Transaction handlers, one per kind. ``HANDLERS`` maps each kind to its handler."""
+
+from __future__ import annotations
+
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
+from wuyi.ledger.handlers.chain import ChainSetParamsHandler
+from wuyi.ledger.handlers.evidence import EvidenceAnchorHandler, EvidenceRevokeHandler
+from wuyi.ledger.handlers.identity import (
+    MemberAddHandler,
+    MemberSetStatusHandler,
+    OrgCreateHandler,
+)
+
+__all__ = ["HANDLERS", "ChainSpec", "ExecContext", "Handler"]
+
+HANDLERS: dict[str, Handler] = {
+    h.kind: h
+    for h in (
+        OrgCreateHandler(),
+        MemberAddHandler(),
+        MemberSetStatusHandler(),
+        EvidenceAnchorHandler(),
+        EvidenceRevokeHandler(),
+        ChainSetParamsHandler(),
+    )
+}

@@ -1,0 +1,34 @@
+"""The layout of the world state: every key the system handlers write.
+
+=========================================  ================================================
+key                                         value (canonical encoding)
+=========================================  ================================================
+``chain/params``                            :class:`wuyi.params.ChainParams` as a map
+``chain/info``                              ``{chain_id, suite, name}``
+``consensus/validators``                    the validator set (list of validator maps)
+``org/<org_id>``                            ``{id, name, operator, status, admins}``
+``member/<address 20 bytes>``               ``{org, public_key, roles, status, name}``
+``evidence/<doc_hash 32 bytes>``            an evidence record (see ``evidence.py``)
+=========================================  ================================================
+"""
+
+from __future__ import annotations
+
+PARAMS = b"chain/params"
+CHAIN_INFO = b"chain/info"
+VALIDATORS = b"consensus/validators"
+ORG_PREFIX = b"org/"
+MEMBER_PREFIX = b"member/"
+EVIDENCE_PREFIX = b"evidence/"
+
+
+def org_key(org_id: str) -> bytes:
+    return ORG_PREFIX + org_id.encode()
+
+
+def member_key(address: bytes) -> bytes:
+    return MEMBER_PREFIX + address
+
+
+def evidence_key(doc_hash: bytes) -> bytes:
+    return EVIDENCE_PREFIX + doc_hash

@@ -1,0 +1,89 @@
+"""Layered, journaled views of the world state used while executing a block.
+
+``BlockState`` collects the writes of a block over a committed ``KVReader``; each transaction
+runs in a ``TxState`` on top of it whose writes are merged only if the transaction succeeds, so
+a failing transaction reverts all its writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from wuyi.encoding import decode_trusted, encode
+
+__all__ = ["BlockState", "MemoryKV", "TxState"]
+
+_DELETED = None
+
+
+class MemoryKV:
+    """An in-memory ``KVReader`` (for tests, genesis and the offline tools)."""
+
+    def __init__(self, data: dict[bytes, bytes] | None = None) -> None:
+        self.data: dict[bytes, bytes] = dict(data or {})
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.data.get(key)
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        for k in sorted(self.data):
+            if k.startswith(prefix):
+                yield k, self.data[k]
+
+    def apply(self, changes: dict[bytes, bytes | None]) -> None:
+        for k, v in changes.items():
+            if v is None:
+                self.data.pop(k, None)
+            else:
+                self.data[k] = v
+
+
+class _Layer:
+    def __init__(self, base: Any) -> None:
+        self.base = base
+        self.writes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self.writes:
+            return self.writes[key]
+        v: bytes | None = self.base.get(key)
+        return v
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        merged = dict(self.base.iter_prefix(prefix))
+        for k, v in self.writes.items():
+            if k.startswith(prefix):
+                if v is None:
+                    merged.pop(k, None)
+                else:
+                    merged[k] = v
+        for k in sorted(merged):
+            yield k, merged[k]
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self.writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self.writes[key] = _DELETED
+
+    def get_obj(self, key: bytes) -> Any:
+        raw = self.get(key)
+        return None if raw is None else decode_trusted(raw)
+
+    def set_obj(self, key: bytes, value: Any) -> None:
+        self.set(key, encode(value))
+
+
+class BlockState(_Layer):
+    """All writes of the block so far, over the committed state."""
+
+    def begin_tx(self) -> TxState:
+        return TxState(self)
+
+    def merge(self, tx: TxState) -> None:
+        self.writes.update(tx.writes)
+
+
+class TxState(_Layer):
+    """One transaction's writes; discarded on failure, merged on success."""

@@ -1,0 +1,282 @@
+"""A node's home directory: what ``wuyi init`` writes and ``wuyi node start`` reads.
+
+::
+
+    <home>/genesis.json          the chain's genesis document (wuyi.ledger.genesis)
+    <home>/node.toml             node settings (ports, batching) — :class:`NodeSettings`
+    <home>/keys/validator.key    the validator's keystore file (passphrase protected)
+    <home>/keys/<org>-admin.key  one admin key per founding organisation (``wuyi init`` only)
+    <home>/data/                 the store (wuyi.node.store)
+
+Passphrases come from the environment variable ``WUYI_PASSPHRASE`` or from a file named with
+``--passphrase-file``; production code paths never fall back to a default.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import IO, Any
+
+from wuyi.abc import PrivateKey
+from wuyi.consensus.certificate import Validator, ValidatorSet
+from wuyi.crypto import address_of, format_address, get_suite, load_key, save_key
+from wuyi.exceptions import KeyFileError, StoreError, ValidationError
+from wuyi.ledger.genesis import GenesisDoc, GenesisOrg
+from wuyi.params import ChainParams
+
+__all__ = [
+    "PASSPHRASE_ENV",
+    "InitResult",
+    "NodeHome",
+    "NodeSettings",
+    "OrgSpec",
+    "init_home",
+    "parse_org_spec",
+    "read_passphrase",
+]
+
+PASSPHRASE_ENV = "WUYI_PASSPHRASE"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSettings:
+    """Settings of one node process (``node.toml``). Not part of the protocol: each node
+    chooses its own."""
+
+    api_host: str = "127.0.0.1"
+    """Address the REST API listens on (loopback by default; put a proxy in front)."""
+    api_port: int = 8600
+    """TCP port of the REST API."""
+    block_interval_ms: int = 30
+    """How long the producer waits after the first waiting transaction before it builds a
+    block, so that transactions arriving together share a block."""
+    max_block_txs: int = 2000
+    """Most transactions this node puts in one block (the chain's own limit still applies)."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.api_port < 65536:
+            raise ValidationError(
+                f"node.toml: api_port {self.api_port} is not a TCP port", field="api_port"
+            )
+        if not 0 <= self.block_interval_ms <= 60_000:
+            raise ValidationError(
+                "node.toml: block_interval_ms must be 0-60000", field="block_interval_ms"
+            )
+        if self.max_block_txs <= 0:
+            raise ValidationError(
+                "node.toml: max_block_txs must be positive", field="max_block_txs"
+            )
+
+    def to_toml(self) -> str:
+        lines = [
+            "# Wuyi Chain node settings (五邑链节点配置)",
+            "",
+            "[api]",
+            f'host = "{self.api_host}"',
+            f"port = {self.api_port}",
+            "",
+            "[producer]",
+            f"block_interval_ms = {self.block_interval_ms}",
+            f"max_block_txs = {self.max_block_txs}",
+            "",
+        ]
+        return "\n".join(lines)
+
+    @classmethod
+    def from_toml(cls, text: str, where: str = "node.toml") -> NodeSettings:
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(f"{where} is not valid TOML: {exc}") from None
+        flat: dict[str, Any] = {}
+        names = {
+            ("api", "host"): "api_host",
+            ("api", "port"): "api_port",
+            ("producer", "block_interval_ms"): "block_interval_ms",
+            ("producer", "max_block_txs"): "max_block_txs",
+        }
+        for section, table in doc.items():
+            if not isinstance(table, dict):
+                raise ValidationError(f"{where}: '{section}' must be a table", field=section)
+            for k, v in table.items():
+                name = names.get((section, k))
+                if name is None:
+                    raise ValidationError(
+                        f"{where}: unknown setting [{section}] {k}", field=f"{section}.{k}"
+                    )
+                flat[name] = v
+        types = {f.name: f.type for f in fields(cls)}
+        for name, v in flat.items():
+            want = int if types[name] in (int, "int") else str
+            if type(v) is not want:
+                raise ValidationError(f"{where}: {name} must be {want.__name__}", field=name)
+        return cls(**flat)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeHome:
+    root: Path
+
+    @property
+    def genesis_path(self) -> Path:
+        return self.root / "genesis.json"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "node.toml"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def validator_key_path(self) -> Path:
+        return self.keys_dir / "validator.key"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def exists(self) -> bool:
+        return self.genesis_path.exists()
+
+    def load_genesis(self) -> GenesisDoc:
+        if not self.genesis_path.exists():
+            raise ValidationError(
+                f"{self.root} has no genesis.json; run 'wuyi init --home {self.root}' first"
+            )
+        return GenesisDoc.load(self.genesis_path)
+
+    def load_settings(self) -> NodeSettings:
+        if not self.settings_path.exists():
+            return NodeSettings()
+        return NodeSettings.from_toml(self.settings_path.read_text(), str(self.settings_path))
+
+    def load_validator_key(self, passphrase: str) -> PrivateKey:
+        return load_key(self.validator_key_path, passphrase)
+
+    def acquire_lock(self) -> IO[str]:
+        """Hold ``<home>/node.lock`` so that two node processes never write one store; the
+        lock lasts until the returned file is closed (or the process ends)."""
+        f = (self.root / "node.lock").open("a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            f.close()
+            raise StoreError(
+                f"node home {self.root} is in use by another process (pid {holder})"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        return f
+
+
+def read_passphrase(passphrase_file: Path | None = None) -> str:
+    """The keystore passphrase from ``passphrase_file`` or ``$WUYI_PASSPHRASE``; no default."""
+    if passphrase_file is not None:
+        try:
+            text = passphrase_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KeyFileError(f"cannot read passphrase file {passphrase_file}: {exc}") from None
+        pw = text.rstrip("\r\n")
+    else:
+        pw = os.environ.get(PASSPHRASE_ENV, "")
+    if not pw:
+        raise KeyFileError(
+            f"no keystore passphrase: set {PASSPHRASE_ENV} or pass --passphrase-file"
+        )
+    return pw
+
+
+@dataclass(frozen=True, slots=True)
+class OrgSpec:
+    id: str
+    name: str
+    operator: bool = False
+
+
+def parse_org_spec(text: str) -> OrgSpec:
+    """``id:name[:operator]`` as given to ``wuyi init --org``."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise ValidationError(f"--org '{text}' must be id:name or id:name:operator", field="org")
+    if len(parts) == 3 and parts[2] != "operator":
+        raise ValidationError(f"--org '{text}': the third part can only be 'operator'", field="org")
+    return OrgSpec(parts[0], parts[1], len(parts) == 3)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    home: NodeHome
+    genesis: GenesisDoc
+    genesis_hash: bytes
+    validator_address: str
+    admin_keys: dict[str, tuple[Path, str]]
+    """org id -> (key file, address)."""
+
+
+def init_home(
+    root: Path,
+    *,
+    chain_id: str,
+    suite: str,
+    orgs: list[OrgSpec],
+    passphrase: str,
+    time_ms: int,
+    name: str = "",
+    settings: NodeSettings | None = None,
+    params: ChainParams | None = None,
+) -> InitResult:
+    """Create a new chain in ``root``: a validator key, one admin key per organisation,
+    ``genesis.json`` and ``node.toml``. Refuses a directory that already holds a chain."""
+    from wuyi.ledger.genesis import build_genesis
+    from wuyi.state import MemoryNodeStore, StateTree
+
+    home = NodeHome(root)
+    if home.exists() or home.data_dir.exists():
+        raise ValidationError(f"{root} already holds a chain (genesis.json or data/ exists)")
+    if orgs and not any(o.operator for o in orgs):
+        orgs = [replace(orgs[0], operator=True), *orgs[1:]]
+    s = get_suite(suite)
+    vkey = s.generate_private_key()
+    admin_keys: dict[str, tuple[Path, str]] = {}
+    genesis_orgs: list[GenesisOrg] = []
+    new_keys: list[tuple[Path, PrivateKey]] = [(home.validator_key_path, vkey)]
+    for o in orgs:
+        k = s.generate_private_key()
+        path = home.keys_dir / f"{o.id}-admin.key"
+        new_keys.append((path, k))
+        admin_keys[o.id] = (path, format_address(address_of(s, k.public_key)))
+        genesis_orgs.append(
+            GenesisOrg(o.id, o.name, o.operator, ((f"{o.id}-admin", k.public_key),))
+        )
+    doc = GenesisDoc(
+        chain_id=chain_id,
+        suite=suite,
+        time=time_ms,
+        orgs=tuple(genesis_orgs),
+        validators=ValidatorSet((Validator(vkey.public_key, 1, "node0"),)),
+        params=params or ChainParams(),
+        name=name,
+    )  # validates everything before anything is written
+    home.keys_dir.mkdir(parents=True, exist_ok=True)
+    for path, k in new_keys:
+        save_key(path, k, passphrase)
+    doc.save(home.genesis_path)
+    home.settings_path.write_text((settings or NodeSettings()).to_toml())
+    block = build_genesis(doc, StateTree(s.hash, MemoryNodeStore()))[0]
+    return InitResult(
+        home=home,
+        genesis=doc,
+        genesis_hash=block.compute_hash(s),
+        validator_address=format_address(address_of(s, vkey.public_key)),
+        admin_keys=admin_keys,
+    )

@@ -1,0 +1,160 @@
+"""The mempool: admitted transactions waiting for a block.
+
+A transaction is checked once at the door (``validate_admission``: encoding, chain id, kind,
+payload, expiry, replay, signature); its hash is then remembered as verified so block execution
+does not check the signature again. Duplicates, a full pool and a sender over its quota are
+refused with a clear error. Committed and expired transactions leave; transactions of a block
+that failed to commit are returned with ``readd``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wuyi.exceptions import TxRejected
+from wuyi.ledger.execute import validate_admission
+from wuyi.ledger.handlers import ChainSpec
+from wuyi.ledger.types import Transaction
+from wuyi.params import ChainParams
+
+__all__ = ["Mempool", "MempoolFull", "PoolEntry"]
+
+
+class MempoolFull(TxRejected):
+    code = "mempool_full"
+    http_status = 503
+
+
+class Duplicate(TxRejected):
+    code = "duplicate"
+    http_status = 409
+
+
+@dataclass(slots=True)
+class PoolEntry:
+    raw: bytes
+    tx: Transaction
+    tx_hash: bytes
+    params: ChainParams
+
+
+def _yes(_: bytes) -> bool:
+    return True
+
+
+class Mempool:
+    def __init__(
+        self,
+        chain: ChainSpec,
+        *,
+        max_txs: int = 100_000,
+        max_per_sender: int = 20_000,
+        max_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
+        self.chain = chain
+        self.max_txs = max_txs
+        self.max_per_sender = max_per_sender
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._txs: OrderedDict[bytes, PoolEntry] = OrderedDict()
+        self._per_sender: dict[bytes, int] = {}
+        self._bytes = 0
+        self._verified: set[bytes] = set()
+        self._by_raw: dict[bytes, PoolEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self._txs)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def is_verified(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._verified
+
+    def decoded(self, raw: bytes) -> tuple[Transaction, bytes, ChainParams] | None:
+        """Pooled bytes ``raw`` decoded, their hash and the params they were admitted under."""
+        e = self._by_raw.get(raw)
+        return None if e is None else (e.tx, e.tx_hash, e.params)
+
+    def add(
+        self,
+        raw: bytes,
+        *,
+        params: ChainParams,
+        next_height: int,
+        is_committed: Callable[[bytes], bool],
+        prechecked: tuple[Transaction, bytes] | None = None,
+    ) -> bytes:
+        """Admit ``raw`` or raise a :class:`TxRejected` (or encoding/signature error).
+
+        ``prechecked`` is ``(tx, tx_hash)`` from a :mod:`wuyi.node.verifier` worker that already
+        decoded ``raw`` canonically and verified its signature.
+        """
+        with self._lock:
+            if len(self._txs) >= self.max_txs or self._bytes + len(raw) > self.max_bytes:
+                raise MempoolFull(f"mempool is full ({len(self._txs)} transactions); retry later")
+        tx, tx_hash = validate_admission(
+            self.chain,
+            params,
+            raw,
+            height=next_height,
+            is_committed=is_committed,
+            is_verified=self.is_verified if prechecked is None else _yes,
+            known=None if prechecked is None else (prechecked[0], prechecked[1], None),
+        )
+        with self._lock:
+            if tx_hash in self._txs:
+                raise Duplicate(f"transaction {tx_hash.hex()} is already in the mempool")
+            n = self._per_sender.get(tx.sender, 0)
+            if n >= self.max_per_sender:
+                raise TxRejected(
+                    f"sender has {n} pending transactions, the limit is {self.max_per_sender}"
+                )
+            entry = PoolEntry(raw, tx, tx_hash, params)
+            self._txs[tx_hash] = entry
+            self._by_raw[raw] = entry
+            self._per_sender[tx.sender] = n + 1
+            self._bytes += len(raw)
+            self._verified.add(tx_hash)
+        return tx_hash
+
+    def take(self, max_txs: int, max_bytes: int) -> list[bytes]:
+        """Candidates for the next block in arrival order (they stay until ``remove``)."""
+        out: list[bytes] = []
+        size = 0
+        with self._lock:
+            for entry in self._txs.values():
+                if len(out) >= max_txs or size + len(entry.raw) > max_bytes:
+                    break
+                out.append(entry.raw)
+                size += len(entry.raw)
+        return out
+
+    def remove(self, tx_hashes: list[bytes]) -> None:
+        with self._lock:
+            for h in tx_hashes:
+                e = self._txs.pop(h, None)
+                self._verified.discard(h)
+                if e is None:
+                    continue
+                self._by_raw.pop(e.raw, None)
+                self._bytes -= len(e.raw)
+                sender = e.tx.sender
+                left = self._per_sender[sender] - 1
+                if left:
+                    self._per_sender[sender] = left
+                else:
+                    del self._per_sender[sender]
+
+    def remove_expired(self, height: int) -> list[bytes]:
+        with self._lock:
+            gone = [h for h, e in self._txs.items() if e.tx.expiry < height]
+        self.remove(gone)
+        return gone
+
+    def contains(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._txs

@@ -1,0 +1,423 @@
+"""A node: the pure ledger core assembled with the store, the mempool, a clock and a key.
+
+Single-validator mode (this file): the node proposes a block whenever transactions are waiting
+(never empty blocks when idle), signs its commit certificate with its validator key, and commits
+block, receipts, state, tree nodes and indexes in one store transaction. The multi-validator
+consensus drives the same ``execute``/``commit`` steps.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wuyi.abc import Clock, PrivateKey, Suite
+from wuyi.consensus.certificate import (
+    QuorumCertificate,
+    ValidatorSet,
+    compute_vote_bytes,
+    validate_qc,
+)
+from wuyi.crypto import address_of, get_suite
+from wuyi.encoding import decode
+from wuyi.exceptions import (
+    InvariantBroken,
+    NotFound,
+    StoreCorrupted,
+    ValidationError,
+    WuyiError,
+    error_from_code,
+)
+from wuyi.ledger import keys
+from wuyi.ledger.bundle import BUNDLE_FORMAT
+from wuyi.ledger.execute import BlockResult, build_block, read_params
+from wuyi.ledger.genesis import GenesisDoc, build_genesis
+from wuyi.ledger.merkle import compute_inclusion_proof
+from wuyi.ledger.types import Block, Receipt, Transaction
+from wuyi.node.mempool import Mempool
+from wuyi.node.store import CommitBatch, Store
+from wuyi.node.verifier import VerifierPool
+from wuyi.params import ChainParams
+from wuyi.state import StateProof, StateTree
+
+__all__ = ["Node", "SystemClock", "TxInfo"]
+
+_U64 = struct.Struct(">Q")
+_U32 = struct.Struct(">I")
+
+
+class SystemClock:
+    def now_ms(self) -> int:
+        return int(_time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class TxInfo:
+    tx: Transaction
+    tx_hash: bytes
+    height: int
+    index: int
+    receipt: Receipt
+    block_time: int
+
+
+def _index_entries(
+    suite: Suite, block: Block, txs: list[Transaction], hashes: list[bytes]
+) -> dict[bytes, bytes]:
+    """Explorer indexes: ``sender/<address><height><index>`` and ``kind/<kind>\0<h><i>``."""
+    out: dict[bytes, bytes] = {}
+    h = _U64.pack(block.height)
+    for i, (tx, tx_hash) in enumerate(zip(txs, hashes, strict=True)):
+        pos = h + _U32.pack(i)
+        out[b"sender/" + address_of(suite, tx.sender) + pos] = tx_hash
+        out[b"kind/" + tx.kind.encode() + b"\x00" + pos] = tx_hash
+    return out
+
+
+class Node:
+    """A single node over its home directory (``genesis.json``, ``data/``)."""
+
+    def __init__(
+        self,
+        genesis: GenesisDoc,
+        store: Store,
+        *,
+        validator_key: PrivateKey | None = None,
+        clock: Clock | None = None,
+        max_block_txs: int | None = None,
+        verifier: VerifierPool | None = None,
+    ) -> None:
+        self.genesis = genesis
+        self.chain = genesis.chain_spec()
+        self.suite = self.chain.suite
+        self.store = store
+        self.tree = StateTree(self.suite.hash, store)
+        self.clock: Clock = clock or SystemClock()
+        self.key = validator_key
+        self.mempool = Mempool(self.chain)
+        self.max_block_txs = max_block_txs
+        self.verifier = verifier
+        self._commit_lock = threading.Lock()
+        self._committed = threading.Condition()
+        self._listeners: list[Callable[[Block, list[Receipt]], None]] = []
+        if store.height < 0:
+            self._commit_genesis()
+        self.genesis_hash = store.get_block_hash(0)
+        expected = build_genesis(genesis, StateTree(self.suite.hash, _NoNodes()))[0]
+        if expected.compute_hash(self.suite) != self.genesis_hash:
+            raise StoreCorrupted(
+                "the store holds a different chain than genesis.json describes"
+                " (genesis block hash differs)"
+            )
+        self.params = read_params(store)
+
+    # -- setup --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        home: Path,
+        *,
+        validator_key: PrivateKey | None = None,
+        check: str = "quick",
+        clock: Clock | None = None,
+        verify_workers: int = 0,
+    ) -> Node:
+        """Open the node in ``home``; ``verify_workers > 0`` checks signatures of submitted
+        batches in that many worker processes (see :mod:`wuyi.node.verifier`)."""
+        genesis = GenesisDoc.load(home / "genesis.json")
+        suite = get_suite(genesis.suite)
+        store = Store.open(home / "data", suite.hash, check=check)
+        verifier = (
+            VerifierPool(genesis.chain_id, genesis.suite, verify_workers)
+            if verify_workers > 0
+            else None
+        )
+        return cls(genesis, store, validator_key=validator_key, clock=clock, verifier=verifier)
+
+    def _commit_genesis(self) -> None:
+        block, changes, nodes = build_genesis(self.genesis, self.tree)
+        self.store.commit(
+            CommitBatch(
+                block=block,
+                block_hash=block.compute_hash(self.suite),
+                receipts=[],
+                tx_hashes=[],
+                state_changes=changes,
+                new_nodes=nodes,
+                state_root=block.header.state_root,
+            )
+        )
+
+    def close(self) -> None:
+        if self.verifier is not None:
+            self.verifier.close()
+        self.store.close()
+
+    def add_listener(self, fn: Callable[[Block, list[Receipt]], None]) -> None:
+        """Called after each commit (from the committing thread)."""
+        self._listeners.append(fn)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        return self.store.height
+
+    def validators(self, height: int | None = None) -> ValidatorSet:
+        """The validator set that signed block ``height`` (current set if ``None``)."""
+        if height is None or height == self.height:
+            raw = self.store.get(keys.VALIDATORS)
+            if raw is None:
+                raise InvariantBroken("no validator set in state")
+            return ValidatorSet.from_obj(decode(raw))
+        # Until validator-set changes land, the set is the one in force now; check its hash.
+        vs = self.validators()
+        if vs.compute_hash(self.suite) != self.store.get_header(height).validator_set_hash:
+            raise NotFound(f"validator set of block {height} is not kept by this node")
+        return vs
+
+    def is_committed(self, tx_hash: bytes) -> bool:
+        return self.store.get_tx_location(tx_hash) is not None
+
+    def get_tx(self, tx_hash: bytes) -> TxInfo:
+        loc = self.store.get_tx_location(tx_hash)
+        if loc is None:
+            if self.mempool.contains(tx_hash):
+                raise NotFound(
+                    f"transaction {tx_hash.hex()} is pending, not yet committed", pending=True
+                )
+            raise NotFound(f"no transaction {tx_hash.hex()}")
+        height, index = loc
+        block = self.store.get_block(height)
+        receipts = self.store.get_receipts(height)
+        return TxInfo(
+            Transaction.from_bytes(block.txs[index]),
+            tx_hash,
+            height,
+            index,
+            receipts[index],
+            block.header.time,
+        )
+
+    def get_state(self, key: bytes) -> bytes | None:
+        return self.store.get(key)
+
+    def prove_state(self, key: bytes, height: int | None = None) -> dict[str, Any]:
+        """Value and proof of ``key`` under block ``height``'s state root, with the header, QC
+        and validator set a light client needs (canonical values)."""
+        with self._commit_lock:  # a consistent (height, root) pair
+            h = self.height if height is None else height
+            header = self.store.get_header(h)
+        proof: StateProof = self.tree.prove(header.state_root, key)
+        value = self.tree.get(header.state_root, key)
+        block = self.store.get_block(h)
+        return {
+            "key": key,
+            "value": value,
+            "proof": proof.to_obj(),
+            "header": header.to_obj(),
+            "qc": None if block.qc is None else block.qc.to_obj(),
+            "validators": self.validators(h).to_obj(),
+        }
+
+    def evidence_record(self, doc_hash: bytes) -> dict[str, Any]:
+        raw = self.store.get(keys.evidence_key(doc_hash))
+        if raw is None:
+            raise NotFound(f"no evidence record for document hash {doc_hash.hex()}")
+        rec: dict[str, Any] = decode(raw)
+        return rec
+
+    def evidence_bundle(self, doc_hash: bytes) -> dict[str, Any]:
+        """A ``wuyi-proof-bundle/1`` for the record of ``doc_hash`` (see ``wuyi.ledger.bundle``)."""
+        self.evidence_record(doc_hash)
+        state = self.prove_state(keys.evidence_key(doc_hash))
+        record = decode(state["value"])
+        info = self.get_tx(record["tx_hash"])
+        block = self.store.get_block(info.height)
+        receipts = self.store.get_receipts(info.height)
+        h = self.suite.hash
+        assert block.qc is not None
+        return {
+            "format": BUNDLE_FORMAT,
+            "chain": {
+                "chain_id": self.chain.chain_id,
+                "suite": self.genesis.suite,
+                "genesis_hash": self.genesis_hash,
+            },
+            "record": record,
+            "anchor": {
+                "header": block.header.to_obj(),
+                "qc": block.qc.to_obj(),
+                "validators": self.validators(info.height).to_obj(),
+                "tx": block.txs[info.index],
+                "index": info.index,
+                "proof": compute_inclusion_proof(h, list(block.txs), info.index),
+                "receipt": receipts[info.index].to_obj(),
+                "receipt_proof": compute_inclusion_proof(
+                    h, [r.to_bytes() for r in receipts], info.index
+                ),
+            },
+            "state": {k: state[k] for k in ("header", "qc", "validators", "key", "value", "proof")},
+        }
+
+    def current_params(self) -> ChainParams:
+        return self.params
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def submit(self, raw: bytes) -> bytes:
+        """Admit a signed transaction to the mempool; raises naming the problem."""
+        tx_hash = self.mempool.add(
+            raw,
+            params=self.params,
+            next_height=self.height + 1,
+            is_committed=self.is_committed,
+        )
+        with self._committed:
+            self._committed.notify_all()
+        return tx_hash
+
+    def submit_many(self, raws: list[bytes]) -> list[bytes | WuyiError]:
+        """Admit a batch; per transaction its hash or the error that refused it.
+
+        With a verifier pool, decoding and signature checks run on the other cores first.
+        """
+        out: list[bytes | WuyiError] = []
+        pre = (
+            self.verifier.precheck(raws)
+            if self.verifier is not None and len(raws) >= 8
+            else None
+        )
+        params, next_height = self.params, self.height + 1
+        for i, raw in enumerate(raws):
+            try:
+                prechecked = None
+                if pre is not None:
+                    tx_hash, code, message = pre[i]
+                    if code:
+                        raise error_from_code(code, message)
+                    prechecked = (Transaction.from_bytes(raw, checked=True), tx_hash)
+                out.append(
+                    self.mempool.add(
+                        raw,
+                        params=params,
+                        next_height=next_height,
+                        is_committed=self.is_committed,
+                        prechecked=prechecked,
+                    )
+                )
+            except WuyiError as exc:
+                out.append(exc)
+        with self._committed:
+            self._committed.notify_all()
+        return out
+
+    def produce_block(self) -> Block | None:
+        """Build, certify and commit one block from the mempool; ``None`` if nothing waits."""
+        if self.key is None:
+            raise ValidationError("this node has no validator key; it cannot propose blocks")
+        with self._commit_lock:
+            params = self.params
+            limit = min(params.max_block_txs, self.max_block_txs or params.max_block_txs)
+            candidates = self.mempool.take(limit, params.max_block_bytes)
+            if not candidates:
+                return None
+            with self.store.snapshot() as view:
+                parent = view.get_header(view.height)
+                block, result = build_block(
+                    self.chain,
+                    view,
+                    StateTree(self.suite.hash, view),
+                    parent,
+                    candidates,
+                    time=self.clock.now_ms(),
+                    proposer=self.key.public_key,
+                    is_committed=lambda h: view.get_tx_location(h) is not None,
+                    is_verified=self.mempool.is_verified,
+                    decoded=self.mempool.decoded,
+                )
+            if result.rejected:
+                self.mempool.remove([self.suite.hash(_signing(raw)) for raw, _ in result.rejected])
+            if not block.txs:
+                return None
+            block = self._certify(block)
+            self._commit(block, result)
+        self._after_commit(block, result)
+        return block
+
+    def _certify(self, block: Block) -> Block:
+        assert self.key is not None
+        valset = self.validators()
+        idx = valset.index_of(self.key.public_key)
+        if idx is None:
+            raise ValidationError("this node's key is not in the validator set")
+        block_hash = block.compute_hash(self.suite)
+        sig = self.key.sign(
+            compute_vote_bytes(self.chain.chain_id, "commit", block.height, 0, block_hash)
+        )
+        qc = QuorumCertificate(block.height, 0, block_hash, ((idx, sig),))
+        validate_qc(self.suite, self.chain.chain_id, valset, qc)  # a single validator only
+        return block.with_qc(qc)
+
+    def _commit(self, block: Block, result: BlockResult) -> None:
+        self.store.commit(
+            CommitBatch(
+                block=block,
+                block_hash=block.compute_hash(self.suite),
+                receipts=result.receipts,
+                tx_hashes=result.tx_hashes,
+                state_changes=result.changes,
+                new_nodes=result.new_nodes,
+                state_root=result.state_root,
+                index_entries=_index_entries(self.suite, block, result.txs, result.tx_hashes),
+            )
+        )
+        if keys.PARAMS in result.changes:
+            self.params = read_params(self.store)
+
+    def _after_commit(self, block: Block, result: BlockResult) -> None:
+        self.mempool.remove(result.tx_hashes)
+        self.mempool.remove_expired(block.height + 1)
+        with self._committed:
+            self._committed.notify_all()
+        for fn in self._listeners:
+            fn(block, result.receipts)
+
+    def wait_for_tx(self, tx_hash: bytes, timeout: float) -> TxInfo:
+        """Block until ``tx_hash`` is committed (or raise :class:`NotFound` after ``timeout``)."""
+        deadline = _time.monotonic() + timeout
+        with self._committed:
+            while not self.is_committed(tx_hash):
+                left = deadline - _time.monotonic()
+                if left <= 0:
+                    raise NotFound(f"transaction {tx_hash.hex()} not committed within {timeout}s")
+                self._committed.wait(left)
+        return self.get_tx(tx_hash)
+
+    def wait_for_work(self, timeout: float) -> bool:
+        with self._committed:
+            if len(self.mempool):
+                return True
+            self._committed.wait(timeout)
+            return len(self.mempool) > 0
+
+    def sender_address(self, public_key: bytes) -> bytes:
+        return address_of(self.suite, public_key)
+
+
+def _signing(raw: bytes) -> bytes:
+    try:
+        return Transaction.from_bytes(raw).signing_bytes()
+    except Exception:
+        return raw
+
+
+class _NoNodes:
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        return None

@@ -1,0 +1,249 @@
+"""The node process: a block-producer thread and the REST API server around one :class:`Node`.
+
+The producer waits for transactions, lets more arrive for ``block_interval_ms`` (batching), then
+produces blocks until the mempool is empty. Each committed block is logged as one JSON line
+(``{"event": "block", "height", "txs", "ms"}``) on the service's log stream. SIGINT and SIGTERM
+stop the API server, then the producer, then close the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import uvicorn
+
+from wuyi.api.app import create_app
+from wuyi.exceptions import InvariantBroken, StoreError, WuyiError
+from wuyi.node.home import NodeHome, NodeSettings
+from wuyi.node.node import Node
+
+__all__ = ["BlockProducer", "NodeService", "open_node"]
+
+
+class JsonLog:
+    """One JSON object per line (thread-safe)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self._lock = threading.Lock()
+
+    def __call__(self, event: str, **fields: Any) -> None:
+        rec = {"ts": int(time.time() * 1000), "event": event, **fields}
+        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except ValueError:  # stream closed at interpreter exit
+                pass
+
+
+class BlockProducer:
+    """Turns waiting transactions into committed blocks on a background thread."""
+
+    def __init__(
+        self,
+        node: Node,
+        *,
+        interval_ms: int = 30,
+        log: JsonLog | None = None,
+        on_halt: Callable[[], None] | None = None,
+    ) -> None:
+        self.node = node
+        self.on_halt = on_halt
+        self.interval = interval_ms / 1000
+        self.log = log or JsonLog()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="wuyi-producer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self.node.wait_for_work(0.25):
+                    continue
+                if self.interval:
+                    self._stop.wait(self.interval)
+                self.produce_pending()
+        except (InvariantBroken, StoreError) as exc:  # halt loudly: never limp on
+            self.error = exc
+            self.log("halt", code=exc.code, error=exc.message)
+        except BaseException as exc:
+            self.error = exc
+            self.log("halt", code="internal", error=f"{type(exc).__name__}: {exc}")
+        if self.error is not None and self.on_halt is not None:
+            self.on_halt()
+
+    def produce_pending(self) -> int:
+        """Produce blocks until the mempool is empty; return how many were committed."""
+        n = 0
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                block = self.node.produce_block()
+            except (InvariantBroken, StoreError):
+                raise
+            except WuyiError as exc:
+                self.log("produce_failed", code=exc.code, error=exc.message)
+                return n
+            if block is None:
+                return n
+            n += 1
+            self.log(
+                "block",
+                height=block.height,
+                txs=len(block.txs),
+                ms=round((time.perf_counter() - t0) * 1000, 2),
+                mempool=len(self.node.mempool),
+            )
+        return n
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a caught SIGINT/SIGTERM after its own shutdown, which would kill the
+    process before the producer stops and the store closes; here a signal only asks to stop."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True  # a second Ctrl-C: do not wait for open connections
+        else:
+            self.should_exit = True
+
+
+def open_node(home: NodeHome, passphrase: str, *, check: str = "quick") -> Node:
+    key = home.load_validator_key(passphrase)
+    workers = max(1, (os.cpu_count() or 2) - 1)
+    return Node.open(home.root, validator_key=key, check=check, verify_workers=workers)
+
+
+class NodeService:
+    """A node with its producer and API server. ``run()`` blocks (signals stop it);
+    ``start_background()`` serves from a thread (demo, tests)."""
+
+    def __init__(
+        self,
+        node: Node,
+        settings: NodeSettings,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        log: JsonLog | None = None,
+    ) -> None:
+        self.node = node
+        self.settings = settings
+        self.host = host or settings.api_host
+        self.port = port or settings.api_port
+        self.log = log or JsonLog()
+        node.max_block_txs = settings.max_block_txs
+        self.producer = BlockProducer(
+            node, interval_ms=settings.block_interval_ms, log=self.log, on_halt=self._halt
+        )
+        self.app = create_app(node, is_ready=lambda: self.producer.running)
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+        self.server = _Server(config)
+        self._thread: threading.Thread | None = None
+
+    def _halt(self) -> None:
+        self.server.should_exit = True
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _started(self) -> None:
+        self.log(
+            "started",
+            chain_id=self.node.chain.chain_id,
+            height=self.node.height,
+            api=self.url,
+            genesis_hash=self.node.genesis_hash.hex(),
+        )
+
+    def run(self) -> None:
+        """Serve until SIGINT/SIGTERM (uvicorn installs the handlers in the main thread)."""
+        self.producer.start()
+        self._started()
+        try:
+            self.server.run()
+        finally:
+            self.shutdown()
+
+    def start_background(self, timeout: float = 15.0) -> None:
+        self.producer.start()
+        self._thread = threading.Thread(target=self.server.run, name="wuyi-api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.producer.stop()
+                raise WuyiError(f"API server did not start on {self.url} (port in use?)")
+            time.sleep(0.02)
+        self._started()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        if self.producer.running:
+            self.producer.stop()
+        height = None
+        with contextlib.suppress(Exception):
+            height = self.node.height
+        with contextlib.suppress(WuyiError):
+            self.node.close()
+        self.log("stopped", height=height)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[NodeService]:
+        self.start_background()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+def serve_home(
+    home_dir: Path, passphrase: str, *, host: str | None = None, port: int | None = None
+) -> int:
+    """``wuyi node start``: open the node in ``home_dir`` and serve until a signal; the exit
+    status is 0 after a clean stop, 2 if the producer halted on a broken invariant."""
+    home = NodeHome(home_dir)
+    settings = home.load_settings()
+    with home.acquire_lock():
+        node = open_node(home, passphrase)
+        service = NodeService(node, settings, host=host, port=port)
+        service.run()
+    return 0 if service.producer.error is None else 2

@@ -1,0 +1,673 @@
+"""The durable embedded store: blocks, receipts, world state and indexes in one LMDB environment.
+
+One call to :meth:`Store.commit` is one LMDB write transaction: the block, its header, its
+receipts, the transaction and block-hash indexes, the flat state changes, the new state-tree
+nodes, secondary index entries and the meta record (height, block hash, state root) become
+visible and durable together, or not at all. LMDB is copy-on-write with two meta pages; a commit
+is published by one ``fsync``-ed meta-page write, so a process killed at any moment reopens at the
+last transaction that returned, with nothing half-written visible. Layout, durability argument,
+integrity checks and measurements: ``docs/store.md``.
+
+:meth:`Store.open` runs :meth:`Store.check_integrity` and refuses (:class:`StoreCorrupted`, saying
+where) a store whose content does not hash and link up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Literal
+
+import lmdb
+
+from wuyi.encoding import decode, encode, encode_trusted
+from wuyi.exceptions import (
+    EncodingError,
+    InvariantBroken,
+    NotFound,
+    StoreCorrupted,
+    StoreError,
+    ValidationError,
+)
+from wuyi.ledger.types import Block, BlockHeader, Receipt
+
+__all__ = [
+    "DEFAULT_MAP_SIZE",
+    "FORMAT_VERSION",
+    "QUICK_BODY_DEPTH",
+    "CheckMode",
+    "CommitBatch",
+    "Store",
+    "StoreView",
+    "compute_state_node_hash",
+]
+
+Hasher = Callable[[bytes], bytes]
+CheckMode = Literal["none", "quick", "full"]
+
+DEFAULT_MAP_SIZE: Final = 64 << 30
+"""Upper bound of the memory map (64 GiB). The file grows only as pages are used."""
+
+FORMAT_VERSION: Final = b"1"
+QUICK_BODY_DEPTH: Final = 64
+"""How many of the newest blocks the quick check re-hashes bodies and receipts of."""
+
+ENV_DIRNAME: Final = "chain.lmdb"
+
+# Named databases (see docs/store.md for key and value formats).
+DB_META: Final = b"meta"
+DB_BLOCKS: Final = b"blocks"
+DB_HEADERS: Final = b"headers"
+DB_BLOCK_INDEX: Final = b"block_index"
+DB_RECEIPTS: Final = b"receipts"
+DB_TX_INDEX: Final = b"tx_index"
+DB_ROOTS: Final = b"state_roots"
+DB_STATE: Final = b"state"
+DB_NODES: Final = b"nodes"
+DB_INDEX: Final = b"index"
+_DB_NAMES: Final = (
+    DB_META,
+    DB_BLOCKS,
+    DB_HEADERS,
+    DB_BLOCK_INDEX,
+    DB_RECEIPTS,
+    DB_TX_INDEX,
+    DB_ROOTS,
+    DB_STATE,
+    DB_NODES,
+    DB_INDEX,
+)
+
+# Meta keys written by the store itself; callers may add others through CommitBatch.meta.
+META_FORMAT: Final = "format"
+META_HASHER: Final = "hasher"
+META_HEIGHT: Final = "height"
+META_BLOCK_HASH: Final = "block_hash"
+META_STATE_ROOT: Final = "state_root"
+_RESERVED_META: Final = frozenset(
+    {META_FORMAT, META_HASHER, META_HEIGHT, META_BLOCK_HASH, META_STATE_ROOT}
+)
+_HASHER_PROBE: Final = b"wuyi/store\x00"
+
+_U64 = struct.Struct(">Q")
+_TXLOC = struct.Struct(">QI")
+
+# LMDB errors that mean the file itself is damaged (as opposed to "full", "locked", "no access").
+_LMDB_CORRUPTION: Final = (
+    lmdb.CorruptedError,
+    lmdb.InvalidError,
+    lmdb.PageNotFoundError,
+    lmdb.PanicError,
+    lmdb.VersionMismatchError,
+    lmdb.BadChecksumError,
+    lmdb.IncompatibleError,
+)
+
+
+def _hkey(height: int) -> bytes:
+    return _U64.pack(height)
+
+
+def _unhkey(key: bytes) -> int:
+    return int(_U64.unpack(key)[0])
+
+
+def compute_state_node_hash(hasher: Hasher, raw: bytes) -> bytes:
+    """Hash of a stored state-tree node under the rules of ``wuyi.state`` (``docs/state.md``).
+
+    ``internal [1, l, r] -> H(0x01 || l || r)``; ``leaf [0, k, v] -> H(0x00 || H(k) || H(v))``.
+    Raises :class:`StoreCorrupted` if ``raw`` is neither.
+    """
+    from wuyi.state import _nodes
+
+    if _nodes.is_internal_encoding(raw):
+        left, right = _nodes.decode_internal(raw)
+        return _nodes.compute_internal_hash(hasher, left, right)
+    key, value = _nodes.decode_leaf(b"", raw)
+    return _nodes.compute_leaf_hash(hasher, hasher(key), hasher(value))
+
+
+@dataclass(frozen=True, slots=True)
+class CommitBatch:
+    """Everything one committed block changes, written in one transaction.
+
+    * ``block``: the block with its commit QC; ``block_hash`` its header hash.
+    * ``receipts[i]`` and ``tx_hashes[i]`` belong to ``block.txs[i]``.
+    * ``state_changes``: flat world state, key -> new value (``None`` deletes).
+    * ``new_nodes``: state-tree nodes created by this block (hash -> bytes), stored if absent.
+    * ``state_root``: the state-tree root after this block.
+    * ``index_entries``: secondary index entries (e.g. sender -> tx), kept in the ``index`` db.
+    * ``meta``: extra meta records (``get_meta``); the store's own keys are reserved.
+    """
+
+    block: Block
+    block_hash: bytes
+    receipts: Sequence[Receipt]
+    tx_hashes: Sequence[bytes]
+    state_changes: Mapping[bytes, bytes | None]
+    new_nodes: Mapping[bytes, bytes]
+    state_root: bytes
+    index_entries: Mapping[bytes, bytes] = field(default_factory=dict)
+    meta: Mapping[str, bytes] = field(default_factory=dict)
+
+
+class StoreView:
+    """Reads at one committed snapshot (one LMDB read transaction). Get one from
+    :meth:`Store.snapshot`; it is valid only inside that ``with`` block."""
+
+    def __init__(self, store: Store, txn: lmdb.Transaction) -> None:
+        self._s = store
+        self._txn = txn
+
+    def _get(self, db: bytes, key: bytes) -> bytes | None:
+        value = self._txn.get(key, db=self._s._dbs[db])
+        return None if value is None else bytes(value)
+
+    # -- meta --------------------------------------------------------------------------------
+
+    @property
+    def height(self) -> int:
+        raw = self._get(DB_META, META_HEIGHT.encode())
+        return -1 if raw is None else _unhkey(raw)
+
+    @property
+    def last_block_hash(self) -> bytes | None:
+        return self._get(DB_META, META_BLOCK_HASH.encode())
+
+    @property
+    def state_root(self) -> bytes | None:
+        return self._get(DB_META, META_STATE_ROOT.encode())
+
+    def get_meta(self, key: str) -> bytes | None:
+        return self._get(DB_META, key.encode())
+
+    # -- blocks ------------------------------------------------------------------------------
+
+    def _require(self, db: bytes, height: int, what: str) -> bytes:
+        if height < 0:
+            raise NotFound(f"{what} at height {height}: heights start at 0", height=height)
+        raw = self._get(db, _hkey(height))
+        if raw is None:
+            raise NotFound(f"no {what} at height {height}", height=height)
+        return raw
+
+    def get_block(self, height: int) -> Block:
+        raw = self._require(DB_BLOCKS, height, "block")
+        try:
+            return Block.from_bytes(raw)
+        except (EncodingError, ValidationError) as exc:
+            raise StoreCorrupted(f"block {height}: stored body does not decode: {exc.message}",
+                                 height=height) from None
+
+    def get_block_bytes(self, height: int) -> bytes:
+        """The block's wire bytes as stored (for sync: no decode/re-encode)."""
+        return self._require(DB_BLOCKS, height, "block")
+
+    def get_header(self, height: int) -> BlockHeader:
+        raw = self._require(DB_HEADERS, height, "header")
+        try:
+            return BlockHeader.from_obj(decode(raw[self._s._hash_len :]))
+        except (EncodingError, ValidationError) as exc:
+            raise StoreCorrupted(f"block {height}: stored header does not decode: {exc.message}",
+                                 height=height) from None
+
+    def get_block_hash(self, height: int) -> bytes:
+        return self._require(DB_HEADERS, height, "block")[: self._s._hash_len]
+
+    def get_height_by_hash(self, block_hash: bytes) -> int | None:
+        raw = self._get(DB_BLOCK_INDEX, block_hash)
+        return None if raw is None else _unhkey(raw)
+
+    def get_receipts(self, height: int) -> list[Receipt]:
+        raw = self._require(DB_RECEIPTS, height, "receipts")
+        try:
+            return [Receipt.from_obj(o) for o in decode(raw)]
+        except (EncodingError, ValidationError, TypeError) as exc:
+            raise StoreCorrupted(f"block {height}: stored receipts do not decode: {exc}",
+                                 height=height) from None
+
+    def get_tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
+        raw = self._get(DB_TX_INDEX, tx_hash)
+        if raw is None:
+            return None
+        height, index = _TXLOC.unpack(raw)
+        return int(height), int(index)
+
+    def get_state_root(self, height: int) -> bytes:
+        """The state-tree root after block ``height`` (for proofs at past heights)."""
+        return self._require(DB_ROOTS, height, "state root")
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._get(DB_STATE, key)
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        return self._iter(DB_STATE, prefix, reverse=False, limit=None)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        return self._get(DB_NODES, node_hash)
+
+    def iter_index(
+        self, prefix: bytes, reverse: bool = False, limit: int | None = None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        return self._iter(DB_INDEX, prefix, reverse=reverse, limit=limit)
+
+    def _iter(
+        self, db: bytes, prefix: bytes, *, reverse: bool, limit: int | None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        if limit is not None and limit <= 0:
+            return
+        cur = self._txn.cursor(db=self._s._dbs[db])
+        if not reverse:
+            if not cur.set_range(prefix):
+                return
+            it = cur.iternext()
+        else:
+            upper = _prefix_upper_bound(prefix)
+            if upper is None:
+                positioned = cur.last()
+            elif cur.set_range(upper):
+                positioned = cur.prev()
+            else:
+                positioned = cur.last()
+            if not positioned:
+                return
+            it = cur.iterprev()
+        for n, (k, v) in enumerate(it, start=1):
+            key = bytes(k)
+            if not key.startswith(prefix):
+                return
+            yield key, bytes(v)
+            if limit is not None and n >= limit:
+                return
+
+
+def _prefix_upper_bound(prefix: bytes) -> bytes | None:
+    """Smallest key greater than every key starting with ``prefix`` (None: no such key)."""
+    p = bytearray(prefix)
+    while p and p[-1] == 0xFF:
+        p.pop()
+    if not p:
+        return None
+    p[-1] += 1
+    return bytes(p)
+
+
+class Store:
+    """The node's durable store. Open with :meth:`Store.open`; one writer (the commit thread),
+    any number of concurrent readers (each read sees only committed data)."""
+
+    def __init__(
+        self,
+        env: lmdb.Environment,
+        dbs: dict[bytes, Any],
+        path: Path,
+        hasher: Hasher,
+        node_hasher: Hasher | None,
+    ) -> None:
+        self._env = env
+        self._dbs = dbs
+        self.path = path
+        self._hasher = hasher
+        self._node_hasher: Hasher = node_hasher or self._default_node_hasher
+        # The full check walks the tree (node layout of wuyi.state) only with the default rules.
+        self._walk_state_tree = node_hasher is None
+        self._hash_len = len(hasher(b""))
+
+    def _default_node_hasher(self, raw: bytes) -> bytes:
+        return compute_state_node_hash(self._hasher, raw)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        hasher: Hasher,
+        *,
+        map_size: int = DEFAULT_MAP_SIZE,
+        readonly: bool = False,
+        check: CheckMode | str = "quick",
+        node_hasher: Hasher | None = None,
+    ) -> Store:
+        """Open (or create) the store in directory ``path`` (the environment is
+        ``path/chain.lmdb``) and run :meth:`check_integrity` unless ``check == "none"``.
+
+        ``node_hasher(raw) -> hash`` recomputes a state-tree node's address in the full check;
+        by default the rules of ``wuyi.state`` (:func:`compute_state_node_hash`) over ``hasher``.
+        """
+        if check not in ("none", "quick", "full"):
+            raise ValueError(f"check must be 'none', 'quick' or 'full', not {check!r}")
+        env_path = Path(path) / ENV_DIRNAME
+        if readonly and not (env_path / "data.mdb").exists():
+            raise NotFound(f"no store at {env_path}", path=str(env_path))
+        if check == "full" and (env_path / "data.mdb").exists():
+            _verify_lmdb_structure(env_path)
+        if not readonly:
+            env_path.mkdir(parents=True, exist_ok=True)
+        try:
+            env = lmdb.open(
+                str(env_path),
+                map_size=map_size,
+                subdir=True,
+                readonly=readonly,
+                lock=True,
+                sync=True,
+                metasync=True,
+                writemap=False,
+                map_async=False,
+                max_dbs=len(_DB_NAMES),
+                max_readers=256,
+            )
+        except _LMDB_CORRUPTION as exc:
+            raise StoreCorrupted(f"{env_path}: LMDB cannot open the store: {exc}",
+                                 path=str(env_path)) from None
+        except lmdb.Error as exc:
+            raise StoreError(f"{env_path}: cannot open the store: {exc}",
+                             path=str(env_path)) from None
+        try:
+            store = cls._setup(env, env_path, hasher, node_hasher, readonly)
+            if check != "none":
+                store.check_integrity(check)
+        except BaseException:
+            env.close()
+            raise
+        return store
+
+    @classmethod
+    def _setup(
+        cls,
+        env: lmdb.Environment,
+        env_path: Path,
+        hasher: Hasher,
+        node_hasher: Hasher | None,
+        readonly: bool,
+    ) -> Store:
+        try:
+            if readonly:
+                dbs = {n: env.open_db(n, create=False) for n in _DB_NAMES}
+            else:
+                with env.begin(write=True) as txn:
+                    dbs = {n: env.open_db(n, txn=txn, create=True) for n in _DB_NAMES}
+                    meta = dbs[DB_META]
+                    if txn.get(META_FORMAT.encode(), db=meta) is None:
+                        txn.put(META_FORMAT.encode(), FORMAT_VERSION, db=meta)
+                        txn.put(META_HASHER.encode(), hasher(_HASHER_PROBE), db=meta)
+        except lmdb.NotFoundError:
+            raise StoreCorrupted(f"{env_path}: a named database is missing",
+                                 path=str(env_path)) from None
+        except _LMDB_CORRUPTION as exc:
+            raise StoreCorrupted(f"{env_path}: LMDB error: {exc}", path=str(env_path)) from None
+        store = cls(env, dbs, env_path, hasher, node_hasher)
+        store._validate_format()
+        return store
+
+    def _validate_format(self) -> None:
+        with self.snapshot() as v:
+            fmt = v.get_meta(META_FORMAT)
+            probe = v.get_meta(META_HASHER)
+        if fmt is None:
+            raise StoreCorrupted(f"{self.path}: meta 'format' is missing", path=str(self.path))
+        if fmt != FORMAT_VERSION:
+            raise StoreError(
+                f"{self.path}: store format {fmt!r}, this node reads {FORMAT_VERSION!r}",
+                path=str(self.path),
+            )
+        if probe != self._hasher(_HASHER_PROBE):
+            raise StoreError(
+                f"{self.path}: the store was written with a different hash function"
+                " (wrong crypto suite for this chain?)",
+                path=str(self.path),
+            )
+
+    def close(self) -> None:
+        self._env.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[StoreView]:
+        """A consistent read view at the last committed height (one read transaction)."""
+        try:
+            with self._env.begin(write=False) as txn:
+                yield StoreView(self, txn)
+        except _LMDB_CORRUPTION as exc:
+            raise StoreCorrupted(f"{self.path}: LMDB error: {exc}", path=str(self.path)) from None
+
+    # -- reads (each in its own read transaction) ---------------------------------------------
+
+    @property
+    def height(self) -> int:
+        """Last committed height, -1 if nothing was committed."""
+        with self.snapshot() as v:
+            return v.height
+
+    @property
+    def last_block_hash(self) -> bytes | None:
+        with self.snapshot() as v:
+            return v.last_block_hash
+
+    @property
+    def state_root(self) -> bytes | None:
+        with self.snapshot() as v:
+            return v.state_root
+
+    def get_meta(self, key: str) -> bytes | None:
+        with self.snapshot() as v:
+            return v.get_meta(key)
+
+    def get_block(self, height: int) -> Block:
+        with self.snapshot() as v:
+            return v.get_block(height)
+
+    def get_block_bytes(self, height: int) -> bytes:
+        with self.snapshot() as v:
+            return v.get_block_bytes(height)
+
+    def get_header(self, height: int) -> BlockHeader:
+        with self.snapshot() as v:
+            return v.get_header(height)
+
+    def get_block_hash(self, height: int) -> bytes:
+        with self.snapshot() as v:
+            return v.get_block_hash(height)
+
+    def get_height_by_hash(self, block_hash: bytes) -> int | None:
+        with self.snapshot() as v:
+            return v.get_height_by_hash(block_hash)
+
+    def get_receipts(self, height: int) -> list[Receipt]:
+        with self.snapshot() as v:
+            return v.get_receipts(height)
+
+    def get_tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
+        with self.snapshot() as v:
+            return v.get_tx_location(tx_hash)
+
+    def get_state_root(self, height: int) -> bytes:
+        with self.snapshot() as v:
+            return v.get_state_root(height)
+
+    def get(self, key: bytes) -> bytes | None:
+        with self.snapshot() as v:
+            return v.get(key)
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        with self.snapshot() as v:
+            return v.get_node(node_hash)
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Flat state entries under ``prefix`` in key order, from one snapshot. The read
+        transaction stays open until the iterator is exhausted or closed."""
+        with self.snapshot() as v:
+            yield from v.iter_prefix(prefix)
+
+    def iter_index(
+        self, prefix: bytes, reverse: bool = False, limit: int | None = None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Secondary index entries under ``prefix``, ascending (or descending), at most
+        ``limit``."""
+        with self.snapshot() as v:
+            yield from v.iter_index(prefix, reverse, limit)
+
+    def size_bytes(self) -> int:
+        """Size of the data file on disk (for metrics)."""
+        try:
+            return os.stat(self.path / "data.mdb").st_size
+        except FileNotFoundError:
+            return 0
+
+    # -- commit -------------------------------------------------------------------------------
+
+    def commit(self, batch: CommitBatch) -> None:
+        """Write one block and everything it changes in one durable transaction.
+
+        Raises :class:`InvariantBroken` (writing nothing) if the block does not extend the
+        committed chain or the batch does not hang together; :class:`StoreError` if the
+        disk refuses. When it returns, the block survives any crash.
+        """
+        block, header = batch.block, batch.block.header
+        height = header.height
+        txs = block.txs
+        if len(batch.tx_hashes) != len(txs) or len(batch.receipts) != len(txs):
+            raise InvariantBroken(
+                f"commit of block {height}: {len(txs)} txs but {len(batch.tx_hashes)} tx hashes"
+                f" and {len(batch.receipts)} receipts",
+                height=height,
+            )
+        for i, (r, th) in enumerate(zip(batch.receipts, batch.tx_hashes, strict=True)):
+            if r.tx_hash != th:
+                raise InvariantBroken(
+                    f"commit of block {height}: receipt {i} is for another transaction",
+                    height=height,
+                )
+        if self._hasher(header.hashing_bytes()) != batch.block_hash:
+            raise InvariantBroken(
+                f"commit of block {height}: block_hash is not the hash of its header",
+                height=height,
+            )
+        reserved = _RESERVED_META.intersection(batch.meta)
+        if reserved:
+            raise InvariantBroken(f"commit of block {height}: meta keys {sorted(reserved)}"
+                                  " are reserved for the store", height=height)
+        header_value = batch.block_hash + encode(header.to_obj())
+        block_value = block.to_bytes()
+        receipts_value = encode_trusted([r.to_obj() for r in batch.receipts])
+        d = self._dbs
+        hkey = _hkey(height)
+        try:
+            with self._env.begin(write=True) as txn:
+                self._validate_extends(txn, header)
+                put = txn.put
+                put(hkey, block_value, db=d[DB_BLOCKS])
+                put(hkey, header_value, db=d[DB_HEADERS])
+                if not put(batch.block_hash, hkey, db=d[DB_BLOCK_INDEX], overwrite=False):
+                    raise InvariantBroken(f"commit of block {height}: block hash already stored",
+                                          height=height)
+                put(hkey, receipts_value, db=d[DB_RECEIPTS])
+                put(hkey, batch.state_root, db=d[DB_ROOTS])
+                txdb = d[DB_TX_INDEX]
+                for i, th in enumerate(batch.tx_hashes):
+                    if not put(th, _TXLOC.pack(height, i), db=txdb, overwrite=False):
+                        raise InvariantBroken(
+                            f"commit of block {height}: tx {th.hex()} is already committed",
+                            height=height,
+                        )
+                state = d[DB_STATE]
+                for key, value in batch.state_changes.items():
+                    if value is None:
+                        txn.delete(key, db=state)
+                    else:
+                        put(key, value, db=state)
+                nodes = d[DB_NODES]
+                for node_hash, raw in batch.new_nodes.items():
+                    put(node_hash, raw, db=nodes, overwrite=False)
+                index = d[DB_INDEX]
+                for key, value in batch.index_entries.items():
+                    put(key, value, db=index)
+                meta = d[DB_META]
+                for name, value in batch.meta.items():
+                    put(name.encode(), value, db=meta)
+                put(META_HEIGHT.encode(), hkey, db=meta)
+                put(META_BLOCK_HASH.encode(), batch.block_hash, db=meta)
+                put(META_STATE_ROOT.encode(), batch.state_root, db=meta)
+        except lmdb.MapFullError:
+            raise StoreError(
+                f"{self.path}: store is full (map_size); block {height} was not written",
+                height=height,
+            ) from None
+        except _LMDB_CORRUPTION as exc:
+            raise StoreCorrupted(f"{self.path}: LMDB error while writing block {height}: {exc}",
+                                 path=str(self.path)) from None
+        except lmdb.Error as exc:
+            raise StoreError(f"{self.path}: block {height} was not written: {exc}",
+                             height=height) from None
+
+    def _validate_extends(self, txn: lmdb.Transaction, header: BlockHeader) -> None:
+        meta = self._dbs[DB_META]
+        raw = txn.get(META_HEIGHT.encode(), db=meta)
+        current = -1 if raw is None else _unhkey(bytes(raw))
+        if header.height != current + 1:
+            raise InvariantBroken(
+                f"commit of block {header.height}: the store is at height {current},"
+                f" the next block must be {current + 1}",
+                height=header.height,
+            )
+        if current >= 0:
+            last = txn.get(META_BLOCK_HASH.encode(), db=meta)
+            if last is None or header.prev_hash != bytes(last):
+                raise InvariantBroken(
+                    f"commit of block {header.height}: prev_hash does not link to block {current}",
+                    height=header.height,
+                )
+
+    # -- integrity ----------------------------------------------------------------------------
+
+    def check_integrity(self, mode: CheckMode | str = "quick") -> None:
+        """Raise :class:`StoreCorrupted`, naming the db, height or key, unless the store hangs
+        together. ``quick``: meta, every header (hash and link), the bodies and receipts of the
+        newest :data:`QUICK_BODY_DEPTH` blocks, the state root node. ``full``: every body and
+        receipt list, every transaction hash, every state-tree node's address."""
+        if mode == "none":
+            return
+        if mode not in ("quick", "full"):
+            raise ValueError(f"mode must be 'quick' or 'full', not {mode!r}")
+        from wuyi.node.store_check import run_check
+
+        try:
+            with self._env.begin(write=False) as txn:
+                run_check(self, txn, full=(mode == "full"))
+        except lmdb.Error as exc:
+            raise StoreCorrupted(f"{self.path}: LMDB error during integrity check: {exc}",
+                                 path=str(self.path)) from None
+
+
+def _verify_lmdb_structure(env_path: Path) -> None:
+    """Walk the LMDB file's pages offline (py-lmdb's verifier) before liblmdb maps it."""
+    from lmdb import verify as lmdb_verify
+
+    try:
+        problems = lmdb_verify.verify(str(env_path), subdir=True)
+    except lmdb_verify.VerifyError as exc:
+        raise StoreCorrupted(f"{env_path}/data.mdb: not a readable LMDB file: {exc}",
+                             path=str(env_path)) from None
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StoreCorrupted(f"{env_path}/data.mdb: LMDB structure: {problems[0]}{more}",
+                             path=str(env_path), problems=problems[:20])
+

@@ -1,0 +1,60 @@
+"""Protocol parameters: set at genesis, stored on chain, changed only by a governed transaction.
+
+Presets: ``production`` (defaults below) and ``minimal`` (small limits for tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from wuyi.exceptions import ValidationError
+
+__all__ = ["PRESETS", "ChainParams"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainParams:
+    """Every limit the chain enforces. All sizes are bytes of canonical encoding."""
+
+    max_tx_bytes: int = 64 * 1024
+    """A transaction larger than this is refused (``oversize``)."""
+    max_block_txs: int = 4000
+    """Most transactions a proposer puts in one block."""
+    max_block_bytes: int = 8 * 1024 * 1024
+    """Most transaction bytes in one block."""
+    max_expiry_window: int = 100_000
+    """A transaction's ``expiry`` may be at most this many heights ahead of the current one."""
+    max_meta_bytes: int = 4096
+    """Largest metadata map of an evidence record."""
+    tx_base_gas: int = 1000
+    """Gas every transaction pays."""
+    tx_byte_gas: int = 10
+    """Gas per byte of the transaction."""
+    block_gas_limit: int = 2_000_000_000
+    """Most gas all transactions of one block may use."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if type(v) is not int or v <= 0:
+                raise ValidationError(f"chain parameter '{f.name}' must be a positive integer")
+
+    def to_obj(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> ChainParams:
+        if not isinstance(obj, dict):
+            raise ValidationError("chain parameters must be a map")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(obj) - known)
+        if unknown:
+            raise ValidationError(f"unknown chain parameters: {unknown}")
+        return replace(cls(), **obj)
+
+
+PRESETS: dict[str, ChainParams] = {
+    "production": ChainParams(),
+    "minimal": ChainParams(max_tx_bytes=8192, max_block_txs=200, max_expiry_window=1000),
+}

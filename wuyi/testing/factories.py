@@ -1,0 +1,168 @@
+"""Factories for tests and for department developers: an in-memory chain with keys and orgs.
+
+``LedgerHarness`` runs the real block transition (``build_block``/``apply_block``) over
+in-memory state and tree nodes, with a fake clock — no disk, no network, no real time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wuyi.abc import PrivateKey
+from wuyi.consensus.certificate import Validator, ValidatorSet
+from wuyi.crypto import address_of, get_suite
+from wuyi.ledger.execute import BlockResult, apply_block, build_block
+from wuyi.ledger.genesis import GenesisDoc, GenesisOrg, build_genesis
+from wuyi.ledger.state_view import MemoryKV
+from wuyi.ledger.types import Block, BlockHeader, Transaction
+from wuyi.params import ChainParams
+from wuyi.state import MemoryNodeStore, StateTree
+
+__all__ = ["LedgerHarness"]
+
+GENESIS_TIME = 1_764_201_600_000  # 2025-11-27 00:00 UTC+0, fixed for reproducibility
+
+
+@dataclass
+class LedgerHarness:
+    """A chain in memory. ``keys`` has ``operator`` (admin of ``sjj``), ``zjj`` (admin of
+    ``zjj``) and ``validator``; add members with :meth:`add_member`."""
+
+    suite_name: str = "intl"
+    chain_id: str = "test-chain"
+    params: ChainParams = field(default_factory=ChainParams)
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        self.suite = get_suite(self.suite_name)
+        self._nonce = 0
+        self.keys: dict[str, PrivateKey] = {
+            name: self.suite.private_key_from_bytes(self.suite.hash(f"{self.seed}/{name}".encode()))
+            for name in ("operator", "zjj", "validator")
+        }
+        self.genesis = GenesisDoc(
+            chain_id=self.chain_id,
+            suite=self.suite_name,
+            time=GENESIS_TIME,
+            orgs=(
+                GenesisOrg(
+                    "sjj",
+                    "江门市政务服务数据管理局",
+                    True,
+                    (("operator", self.keys["operator"].public_key),),
+                ),
+                GenesisOrg(
+                    "zjj",
+                    "江门市住房和城乡建设局",
+                    False,
+                    (("zjj-admin", self.keys["zjj"].public_key),),
+                ),
+            ),
+            validators=ValidatorSet((Validator(self.keys["validator"].public_key, 1, "v0"),)),
+            params=self.params,
+            name="测试链",
+        )
+        self.chain = self.genesis.chain_spec()
+        self.nodes = MemoryNodeStore()
+        self.tree = StateTree(self.suite.hash, self.nodes)
+        self.state = MemoryKV()
+        self.committed: set[bytes] = set()
+        block, changes, nodes = build_genesis(self.genesis, self.tree)
+        self.nodes.put_nodes(nodes)
+        self.state.apply(changes)
+        self.blocks: list[Block] = [block]
+        self.time = GENESIS_TIME
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def new_key(self, name: str) -> PrivateKey:
+        key = self.suite.private_key_from_bytes(self.suite.hash(f"{self.seed}/{name}".encode()))
+        self.keys[name] = key
+        return key
+
+    def address(self, name: str) -> bytes:
+        return address_of(self.suite, self.keys[name].public_key)
+
+    def tx(
+        self,
+        signer: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        nonce: int | None = None,
+        expiry: int | None = None,
+        chain_id: str | None = None,
+    ) -> bytes:
+        if nonce is None:
+            self._nonce += 1
+            nonce = self._nonce
+        key = self.keys[signer]
+        tx = Transaction(
+            chain_id or self.chain_id,
+            key.public_key,
+            nonce,
+            self.height + 100 if expiry is None else expiry,
+            kind,
+            payload,
+        ).signed(key)
+        return tx.to_bytes()
+
+    # -- blocks -------------------------------------------------------------------------------
+
+    @property
+    def head(self) -> BlockHeader:
+        return self.blocks[-1].header
+
+    @property
+    def height(self) -> int:
+        return self.head.height
+
+    def propose(self, txs: list[bytes], time_step: int = 1000) -> tuple[Block, BlockResult]:
+        """Build the next block (without committing it)."""
+        return build_block(
+            self.chain,
+            self.state,
+            self.tree,
+            self.head,
+            txs,
+            time=self.time + time_step,
+            proposer=self.keys["validator"].public_key,
+            is_committed=self.committed.__contains__,
+        )
+
+    def commit(self, block: Block, result: BlockResult) -> None:
+        self.nodes.put_nodes(result.new_nodes)
+        self.state.apply(result.changes)
+        self.committed.update(result.tx_hashes)
+        self.blocks.append(block)
+        self.time = block.header.time
+
+    def run(self, txs: list[bytes]) -> tuple[Block, BlockResult]:
+        """Build, re-validate as another node would, and commit a block."""
+        block, result = self.propose(txs)
+        check = apply_block(
+            self.chain,
+            self.state,
+            self.tree,
+            self.head,
+            block,
+            is_committed=self.committed.__contains__,
+        )
+        assert check.state_root == result.state_root
+        self.commit(block, result)
+        return block, result
+
+    def add_member(self, admin: str, org: str, name: str, roles: list[str]) -> PrivateKey:
+        key = self.new_key(name)
+        _, res = self.run(
+            [
+                self.tx(
+                    admin,
+                    "member.add",
+                    {"org": org, "public_key": key.public_key, "roles": roles, "name": name},
+                )
+            ]
+        )
+        assert res.receipts[0].ok, res.receipts[0]
+        return key
