@@ -375,3 +375,12 @@ def test_pending_tx_is_reported_pending(tmp_path: Path) -> None:
 def test_encode_is_canonical_for_test_vectors() -> None:
     # the non-canonical vector used above really is non-canonical
     assert encode(23) == b"\x17"
+
+
+def test_docs_are_served_without_internet(chain: Chain) -> None:
+    client = chain.client
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/swagger/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    js = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert js.status_code == 200 and len(js.content) > 100_000

@@ -213,6 +213,31 @@ def _tx_bytes_from_hex(text: str, what: str = "tx") -> bytes:
 # -- the app ---------------------------------------------------------------------------------
 
 
+def _mount_offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI from the installed ``swagger-ui-bundle`` package, not from a CDN:
+    government networks (and this project's machines) often have no internet."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(
+        "/static/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def _docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Wuyi Chain API (五邑链 API)",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+
 def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> FastAPI:
     """The API over ``node``. ``is_ready`` (e.g. "the block producer is running") decides
     ``/readyz``; without it the node is ready once opened."""
@@ -224,7 +249,10 @@ def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> Fas
             " transactions, receipts and state with proofs, anchor and verify documents"
             " (信息上链、数据核验). Errors are RFC 9457 problem documents with a stable `code`."
         ),
+        docs_url=None,
+        redoc_url=None,
     )
+    _mount_offline_docs(app)
 
     @app.exception_handler(WuyiError)
     async def _wuyi_error(request: Request, exc: WuyiError) -> JSONResponse:

@@ -36,7 +36,36 @@ def _sort_key(item: tuple[bytes, str, Any]) -> tuple[int, bytes]:
     return len(item[0]), item[0]
 
 
-def _prepare(value: Any, depth: int, path: str) -> Any:
+def _explain(value: Any, depth: int, path: str) -> None:
+    """Find and report the first part of ``value`` outside the model (the slow, careful walk
+    used only after :func:`_prepare` has failed)."""
+    t = type(value)
+    if t in _SCALARS:
+        return
+    if t is int:
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise EncodingError(f"integer out of range at {path}", path=path)
+        return
+    if depth >= MAX_DEPTH:
+        raise EncodingError(f"value nested deeper than {MAX_DEPTH} at {path}", path=path)
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str:
+                raise EncodingError(f"map key {k!r} at {path} is not a text string", path=path)
+            _explain(v, depth + 1, f"{path}.{k}")
+        return
+    if t is list or t is tuple:
+        for i, v in enumerate(value):
+            _explain(v, depth + 1, f"{path}[{i}]")
+        return
+    raise EncodingError(f"type {t.__name__} at {path} has no canonical encoding", path=path)
+
+
+class _Outside(Exception):
+    """Internal: the value is outside the model (``_explain`` says where)."""
+
+
+def _prepare(value: Any, depth: int) -> Any:
     """Validate ``value`` against the model and return it with every map's keys in canonical
     order (RFC 8949 §4.2.1: bytewise order of the encoded keys — for text keys, shorter UTF-8
     first, then bytewise), so that cbor2's plain encoder emits the canonical bytes.
@@ -49,36 +78,44 @@ def _prepare(value: Any, depth: int, path: str) -> Any:
         return value
     if t is int:
         if not _INT_MIN <= value <= _INT_MAX:
-            raise EncodingError(f"integer out of range at {path}", path=path)
+            raise _Outside
         return value
     if depth >= MAX_DEPTH:
-        raise EncodingError(f"value nested deeper than {MAX_DEPTH} at {path}", path=path)
+        raise _Outside
     if t is dict:
         items = []
         for k, v in value.items():
             if type(k) is not str:
-                raise EncodingError(f"map key {k!r} at {path} is not a text string", path=path)
-            items.append((k.encode(), k, _prepare(v, depth + 1, f"{path}.{k}")))
+                raise _Outside
+            items.append((k.encode(), k, _prepare(v, depth + 1)))
         items.sort(key=_sort_key)
         return {k: v for _, k, v in items}
     if t is list or t is tuple:
-        return [_prepare(v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value)]
-    raise EncodingError(f"type {t.__name__} at {path} has no canonical encoding", path=path)
+        return [_prepare(v, depth + 1) for v in value]
+    raise _Outside
+
+
+def _prepared(value: Any) -> Any:
+    try:
+        return _prepare(value, 0)
+    except _Outside:
+        _explain(value, 0, "$")
+        raise EncodingError("value is outside the canonical data model") from None
 
 
 def validate_value(value: Any) -> None:
     """Raise :class:`EncodingError` if ``value`` is outside the canonical data model."""
-    _prepare(value, 0, "$")
+    _prepared(value)
 
 
 def encode(value: Any) -> bytes:
     """Encode ``value`` canonically. Raises :class:`EncodingError` for values outside the model."""
-    return cbor2.dumps(_prepare(value, 0, "$"))
+    return cbor2.dumps(_prepared(value))
 
 
 def encode_trusted(value: Any) -> bytes:
     """Encode a value built by the node from canonical parts. Same bytes as :func:`encode`."""
-    return cbor2.dumps(_prepare(value, 0, "$"))
+    return cbor2.dumps(_prepared(value))
 
 
 def _no_tags(decoder: Any, tag: Any) -> Any:

@@ -131,7 +131,7 @@ def validate_admission(
     handler = HANDLERS.get(tx.kind)
     if handler is None:
         raise UnknownKind(f"unknown transaction kind '{tx.kind}'", kind=tx.kind)
-    if validated_under is not params:
+    if validated_under != params:
         handler.static_validate(tx.payload, chain, params)
     if height > tx.expiry:
         raise Expired(f"transaction expired at height {tx.expiry}; chain is at {height}")
