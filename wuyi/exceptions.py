@@ -23,6 +23,13 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     ├── NotFound                      asked-for object does not exist            (not_found)
     ├── StoreError                                                               (store_error)
     │   └── StoreCorrupted            the store fails its integrity check        (store_corrupted)
+    ├── NetworkError                  peer-to-peer transport                     (network_error)
+    │   ├── PeerUnavailable           not connected, queue full, or link lost    (peer_unavailable)
+    │   ├── RequestTimeout            no response within the timeout             (request_timeout)
+    │   ├── RequestFailed             the peer's request handler failed          (request_failed)
+    │   ├── FrameTooLarge             an outbound frame exceeds the frame limit  (frame_too_large)
+    │   └── ProtocolViolation         a peer broke the wire protocol             (protocol_violation)
+    │       └── HandshakeFailed       TLS-to-chain-key handshake refused         (handshake_failed)
     └── InvariantBroken               an internal invariant broke: halt loudly   (invariant)
 """
 
@@ -125,6 +132,39 @@ class StoreError(WuyiError):
 
 class StoreCorrupted(StoreError):
     code = "store_corrupted"
+
+
+class NetworkError(WuyiError):
+    code = "network_error"
+    http_status = 503
+
+
+class PeerUnavailable(NetworkError):
+    code = "peer_unavailable"
+
+
+class RequestTimeout(NetworkError):
+    code = "request_timeout"
+    http_status = 504
+
+
+class RequestFailed(NetworkError):
+    code = "request_failed"
+    http_status = 502
+
+
+class FrameTooLarge(NetworkError):
+    code = "frame_too_large"
+    http_status = 413
+
+
+class ProtocolViolation(NetworkError):
+    code = "protocol_violation"
+    http_status = 400
+
+
+class HandshakeFailed(ProtocolViolation):
+    code = "handshake_failed"
 
 
 class InvariantBroken(WuyiError):

@@ -21,7 +21,7 @@ class ChainParams:
     """A transaction larger than this is refused (``oversize``)."""
     max_block_txs: int = 4000
     """Most transactions a proposer puts in one block."""
-    max_block_bytes: int = 8 * 1024 * 1024
+    max_block_bytes: int = 6 * 1024 * 1024
     """Most transaction bytes in one block."""
     max_expiry_window: int = 100_000
     """A transaction's ``expiry`` may be at most this many heights ahead of the current one."""

@@ -276,3 +276,61 @@ def test_time_never_goes_backwards() -> None:
 def test_params_validation() -> None:
     with pytest.raises(ValidationError, match="max_tx_bytes"):
         ChainParams(max_tx_bytes=0)
+
+
+# -- validator-set changes --------------------------------------------------------------------
+
+
+def _new_set(h: LedgerHarness, names: list[str]) -> list[dict[str, Any]]:
+    return [{"name": n, "public_key": h.new_key(n).public_key, "power": 1} for n in names]
+
+
+def test_validator_update_takes_effect_at_the_stated_height() -> None:
+    from wuyi.consensus.certificate import ValidatorSet
+    from wuyi.ledger.handlers.validators import get_validators_at
+
+    h = LedgerHarness()
+    old_hash = h.head.validator_set_hash
+    new = _new_set(h, ["v1", "v2", "v3", "v4"])
+    new_hash = ValidatorSet.from_obj(new).compute_hash(h.suite)
+    _, res = h.run(
+        [h.tx("operator", "validator.update", {"validators": new, "effective_height": 4})]
+    )  # committed at 1
+    assert res.receipts[0].ok, res.receipts[0]
+    b2, _ = h.run([])
+    assert (
+        b2.header.validator_set_hash == old_hash and b2.header.next_validator_set_hash == old_hash
+    )
+    b3, _ = h.run([])
+    assert b3.header.validator_set_hash == old_hash
+    assert b3.header.next_validator_set_hash == new_hash
+    b4, _ = h.run([])
+    assert b4.header.validator_set_hash == new_hash
+    assert h.state.get(keys.PENDING_VALIDATORS) is None
+    assert get_validators_at(h.state, 3).compute_hash(h.suite) == old_hash
+    assert get_validators_at(h.state, 4).compute_hash(h.suite) == new_hash
+    assert get_validators_at(h.state, 99).compute_hash(h.suite) == new_hash
+
+
+def test_validator_update_refusals() -> None:
+    h = LedgerHarness()
+    new = _new_set(h, ["v1"])
+    _, res = h.run([h.tx("zjj", "validator.update", {"validators": new, "effective_height": 9})])
+    assert res.receipts[0].status == "unauthorized"
+    _, res = h.run(
+        [h.tx("operator", "validator.update", {"validators": new, "effective_height": 3})]
+    )
+    assert res.receipts[0].status == "tx_failed" and "too soon" in res.receipts[0].error
+    _, res = h.run(
+        [h.tx("operator", "validator.update", {"validators": new, "effective_height": 9})]
+    )
+    assert res.receipts[0].ok
+    _, res = h.run(
+        [h.tx("operator", "validator.update", {"validators": new, "effective_height": 10})]
+    )
+    assert "already pending" in res.receipts[0].error
+    bad = [{"name": "x", "public_key": b"\x01" * 5, "power": 1}]
+    _, res = h.run(
+        [h.tx("operator", "validator.update", {"validators": bad, "effective_height": 20})]
+    )
+    assert res.rejected and "invalid key" in res.rejected[0][1].message

@@ -238,7 +238,12 @@ def _mount_offline_docs(app: FastAPI) -> None:
         )
 
 
-def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> FastAPI:
+def create_app(
+    node: Node,
+    *,
+    is_ready: Callable[[], bool] | None = None,
+    consensus_info: Callable[[], dict[str, Any]] | None = None,
+) -> FastAPI:
     """The API over ``node``. ``is_ready`` (e.g. "the block producer is running") decides
     ``/readyz``; without it the node is ready once opened."""
     app = FastAPI(
@@ -297,7 +302,7 @@ def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> Fas
         return {"status": "ready", "height": node.height}
 
     v1 = APIRouter(prefix="/v1", responses=_ERRORS)
-    _add_chain_routes(v1, node)
+    _add_chain_routes(v1, node, consensus_info)
     _add_tx_routes(v1, node)
     _add_identity_routes(v1, node)
     _add_evidence_routes(v1, node)
@@ -305,7 +310,11 @@ def create_app(node: Node, *, is_ready: Callable[[], bool] | None = None) -> Fas
     return app
 
 
-def _add_chain_routes(r: APIRouter, node: Node) -> None:
+def _add_chain_routes(
+    r: APIRouter,
+    node: Node,
+    consensus_info: Callable[[], dict[str, Any]] | None = None,
+) -> None:
     @r.get("/status", response_model=m.Status, tags=["chain"], summary="链状态 / chain status")
     def status() -> dict[str, Any]:
         with node.store.snapshot() as v:
@@ -322,6 +331,23 @@ def _add_chain_routes(r: APIRouter, node: Node) -> None:
             "last_block_time": header.time,
             "mempool_size": len(node.mempool),
             "validators": _render_validators(node, node.validators()),
+        }
+
+    @r.get("/consensus", tags=["chain"], summary="共识状态 / consensus and peers")
+    def consensus() -> dict[str, Any]:
+        """Height, round and step of consensus, each validator up or down, peers connected.
+        A single node (no ``[p2p]`` settings) reports ``mode: single``."""
+        if consensus_info is not None:
+            return consensus_info()
+        return {
+            "mode": "single",
+            "height": node.height,
+            "round": 0,
+            "step": None,
+            "validators": [
+                {**v, "up": True} for v in _render_validators(node, node.validators())
+            ],
+            "peers": [],
         }
 
     @r.get("/blocks", response_model=m.BlockList, tags=["chain"], summary="区块列表 / blocks")

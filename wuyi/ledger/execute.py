@@ -6,6 +6,7 @@
         for each transaction:
             tx, tx_hash       = validate_admission(...)    # invalid -> the whole block is invalid
             receipt           = process_transaction(...)   # failure -> reverted, receipt says why
+        process_validator_switch(...)                    # a scheduled set becomes current
         tx_root, receipts_root = RFC 6962 roots over the tx bytes and the receipts
         state_root, nodes      = tree.apply(parent.state_root, block writes)
         validate_roots(block.header, computed)              # mismatch -> block invalid
@@ -38,6 +39,7 @@ from wuyi.exceptions import (
 )
 from wuyi.ledger import keys
 from wuyi.ledger.handlers import HANDLERS, ChainSpec, ExecContext
+from wuyi.ledger.handlers.validators import process_validator_switch
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.state_view import BlockState
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
@@ -258,6 +260,7 @@ def _execute(
         tx_hashes.append(tx_hash)
         decoded_txs.append(tx)
 
+    process_validator_switch(block_state, height)
     h = chain.suite.hash
     changes = dict(sorted(block_state.writes.items()))
     state_root, new_nodes = tree.apply(parent.state_root, changes)

@@ -29,6 +29,7 @@ from wuyi.exceptions import CryptoError, ValidationError
 from wuyi.ledger import keys
 from wuyi.ledger.handlers import ChainSpec
 from wuyi.ledger.handlers.identity import make_member, make_org, validate_org_id
+from wuyi.ledger.handlers.validators import history_key
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import ZERO_HASH, Block, BlockHeader
 from wuyi.params import ChainParams
@@ -161,6 +162,7 @@ class GenesisDoc:
                 {"chain_id": self.chain_id, "suite": self.suite, "name": self.name}
             ),
             keys.VALIDATORS: encode(self.validators.to_obj()),
+            history_key(1): encode(self.validators.to_obj()),
         }
         for o in self.orgs:
             st[keys.org_key(o.id)] = encode(make_org(o.id, o.name, o.operator))

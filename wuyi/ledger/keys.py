@@ -6,6 +6,8 @@ key                                         value (canonical encoding)
 ``chain/params``                            :class:`wuyi.params.ChainParams` as a map
 ``chain/info``                              ``{chain_id, suite, name}``
 ``consensus/validators``                    the validator set (list of validator maps)
+``consensus/pending_validators``            ``{effective_height, validators}`` scheduled change
+``consensus/history/<height u64>``          the set in force from that height (genesis: 1)
 ``org/<org_id>``                            ``{id, name, operator, status, admins}``
 ``member/<address 20 bytes>``               ``{org, public_key, roles, status, name}``
 ``evidence/<doc_hash 32 bytes>``            an evidence record (see ``evidence.py``)
@@ -17,6 +19,8 @@ from __future__ import annotations
 PARAMS = b"chain/params"
 CHAIN_INFO = b"chain/info"
 VALIDATORS = b"consensus/validators"
+PENDING_VALIDATORS = b"consensus/pending_validators"
+VALIDATOR_HISTORY_PREFIX = b"consensus/history/"
 ORG_PREFIX = b"org/"
 MEMBER_PREFIX = b"member/"
 EVIDENCE_PREFIX = b"evidence/"

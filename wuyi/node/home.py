@@ -30,11 +30,14 @@ from wuyi.params import ChainParams
 
 __all__ = [
     "PASSPHRASE_ENV",
+    "FoundingOrgs",
     "InitResult",
     "NodeHome",
     "NodeSettings",
     "OrgSpec",
+    "compute_genesis_hash",
     "init_home",
+    "make_founding_orgs",
     "parse_org_spec",
     "read_passphrase",
 ]
@@ -100,6 +103,8 @@ class NodeSettings:
             ("producer", "max_block_txs"): "max_block_txs",
         }
         for section, table in doc.items():
+            if section in ("p2p", "consensus"):
+                continue  # multi-validator settings: wuyi.node.p2p_config
             if not isinstance(table, dict):
                 raise ValidationError(f"{where}: '{section}' must be a table", field=section)
             for k, v in table.items():
@@ -223,6 +228,48 @@ class InitResult:
     """org id -> (key file, address)."""
 
 
+@dataclass(frozen=True)
+class FoundingOrgs:
+    """New admin keys for the founding organisations (not yet written) and their genesis
+    entries; see :func:`make_founding_orgs`."""
+
+    genesis_orgs: tuple[GenesisOrg, ...]
+    keys: tuple[tuple[Path, PrivateKey], ...]
+    """(key file to write, key) per organisation."""
+    admin_keys: dict[str, tuple[Path, str]]
+    """org id -> (key file, address)."""
+
+
+def make_founding_orgs(suite: str, orgs: list[OrgSpec], keys_dir: Path) -> FoundingOrgs:
+    """One new admin key per organisation (``keys_dir/<org>-admin.key``, not written yet) and
+    the genesis entries; the first organisation is made the operator if none is marked."""
+    if orgs and not any(o.operator for o in orgs):
+        orgs = [replace(orgs[0], operator=True), *orgs[1:]]
+    s = get_suite(suite)
+    admin_keys: dict[str, tuple[Path, str]] = {}
+    genesis_orgs: list[GenesisOrg] = []
+    new_keys: list[tuple[Path, PrivateKey]] = []
+    for o in orgs:
+        k = s.generate_private_key()
+        path = keys_dir / f"{o.id}-admin.key"
+        new_keys.append((path, k))
+        admin_keys[o.id] = (path, format_address(address_of(s, k.public_key)))
+        genesis_orgs.append(
+            GenesisOrg(o.id, o.name, o.operator, ((f"{o.id}-admin", k.public_key),))
+        )
+    return FoundingOrgs(tuple(genesis_orgs), tuple(new_keys), admin_keys)
+
+
+def compute_genesis_hash(doc: GenesisDoc) -> bytes:
+    """The hash of block 0 built from ``doc``: the chain's identity."""
+    from wuyi.ledger.genesis import build_genesis
+    from wuyi.state import MemoryNodeStore, StateTree
+
+    s = get_suite(doc.suite)
+    block = build_genesis(doc, StateTree(s.hash, MemoryNodeStore()))[0]
+    return block.compute_hash(s)
+
+
 def init_home(
     root: Path,
     *,
@@ -237,27 +284,15 @@ def init_home(
 ) -> InitResult:
     """Create a new chain in ``root``: a validator key, one admin key per organisation,
     ``genesis.json`` and ``node.toml``. Refuses a directory that already holds a chain."""
-    from wuyi.ledger.genesis import build_genesis
-    from wuyi.state import MemoryNodeStore, StateTree
-
     home = NodeHome(root)
     if home.exists() or home.data_dir.exists():
         raise ValidationError(f"{root} already holds a chain (genesis.json or data/ exists)")
-    if orgs and not any(o.operator for o in orgs):
-        orgs = [replace(orgs[0], operator=True), *orgs[1:]]
     s = get_suite(suite)
     vkey = s.generate_private_key()
-    admin_keys: dict[str, tuple[Path, str]] = {}
-    genesis_orgs: list[GenesisOrg] = []
-    new_keys: list[tuple[Path, PrivateKey]] = [(home.validator_key_path, vkey)]
-    for o in orgs:
-        k = s.generate_private_key()
-        path = home.keys_dir / f"{o.id}-admin.key"
-        new_keys.append((path, k))
-        admin_keys[o.id] = (path, format_address(address_of(s, k.public_key)))
-        genesis_orgs.append(
-            GenesisOrg(o.id, o.name, o.operator, ((f"{o.id}-admin", k.public_key),))
-        )
+    founding = make_founding_orgs(suite, orgs, home.keys_dir)
+    admin_keys = founding.admin_keys
+    genesis_orgs = founding.genesis_orgs
+    new_keys: list[tuple[Path, PrivateKey]] = [(home.validator_key_path, vkey), *founding.keys]
     doc = GenesisDoc(
         chain_id=chain_id,
         suite=suite,
@@ -272,11 +307,10 @@ def init_home(
         save_key(path, k, passphrase)
     doc.save(home.genesis_path)
     home.settings_path.write_text((settings or NodeSettings()).to_toml())
-    block = build_genesis(doc, StateTree(s.hash, MemoryNodeStore()))[0]
     return InitResult(
         home=home,
         genesis=doc,
-        genesis_hash=block.compute_hash(s),
+        genesis_hash=compute_genesis_hash(doc),
         validator_address=format_address(address_of(s, vkey.public_key)),
         admin_keys=admin_keys,
     )

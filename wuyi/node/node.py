@@ -37,6 +37,7 @@ from wuyi.ledger import keys
 from wuyi.ledger.bundle import BUNDLE_FORMAT
 from wuyi.ledger.execute import BlockResult, build_block, read_params
 from wuyi.ledger.genesis import GenesisDoc, build_genesis
+from wuyi.ledger.handlers.validators import get_validators_at
 from wuyi.ledger.merkle import compute_inclusion_proof
 from wuyi.ledger.types import Block, Receipt, Transaction
 from wuyi.node.mempool import Mempool
@@ -105,6 +106,7 @@ class Node:
         self._commit_lock = threading.Lock()
         self._committed = threading.Condition()
         self._listeners: list[Callable[[Block, list[Receipt]], None]] = []
+        self._submit_listeners: list[Callable[[list[bytes], str], None]] = []
         if store.height < 0:
             self._commit_genesis()
         self.genesis_hash = store.get_block_hash(0)
@@ -163,6 +165,17 @@ class Node:
         """Called after each commit (from the committing thread)."""
         self._listeners.append(fn)
 
+    def add_submit_listener(self, fn: Callable[[list[bytes], str], None]) -> None:
+        """Called with the admitted transactions and their origin (``client`` or ``peer``)
+        after each submission (from the submitting thread)."""
+        self._submit_listeners.append(fn)
+
+    def _notify_submitted(self, raws: list[bytes], origin: str) -> None:
+        with self._committed:
+            self._committed.notify_all()
+        for fn in self._submit_listeners:
+            fn(raws, origin)
+
     # -- reads --------------------------------------------------------------------------------
 
     @property
@@ -170,17 +183,13 @@ class Node:
         return self.store.height
 
     def validators(self, height: int | None = None) -> ValidatorSet:
-        """The validator set that signed block ``height`` (current set if ``None``)."""
-        if height is None or height == self.height:
+        """The validator set that signs block ``height`` (the set in force now if ``None``)."""
+        if height is None:
             raw = self.store.get(keys.VALIDATORS)
             if raw is None:
                 raise InvariantBroken("no validator set in state")
             return ValidatorSet.from_obj(decode(raw))
-        # Until validator-set changes land, the set is the one in force now; check its hash.
-        vs = self.validators()
-        if vs.compute_hash(self.suite) != self.store.get_header(height).validator_set_hash:
-            raise NotFound(f"validator set of block {height} is not kept by this node")
-        return vs
+        return get_validators_at(self.store, height)
 
     def is_committed(self, tx_hash: bytes) -> bool:
         return self.store.get_tx_location(tx_hash) is not None
@@ -279,21 +288,16 @@ class Node:
             next_height=self.height + 1,
             is_committed=self.is_committed,
         )
-        with self._committed:
-            self._committed.notify_all()
+        self._notify_submitted([raw], "client")
         return tx_hash
 
-    def submit_many(self, raws: list[bytes]) -> list[bytes | WuyiError]:
+    def submit_many(self, raws: list[bytes], origin: str = "client") -> list[bytes | WuyiError]:
         """Admit a batch; per transaction its hash or the error that refused it.
 
         With a verifier pool, decoding and signature checks run on the other cores first.
         """
         out: list[bytes | WuyiError] = []
-        pre = (
-            self.verifier.precheck(raws)
-            if self.verifier is not None and len(raws) >= 8
-            else None
-        )
+        pre = self.verifier.precheck(raws) if self.verifier is not None and len(raws) >= 8 else None
         params, next_height = self.params, self.height + 1
         for i, raw in enumerate(raws):
             try:
@@ -314,8 +318,9 @@ class Node:
                 )
             except WuyiError as exc:
                 out.append(exc)
-        with self._committed:
-            self._committed.notify_all()
+        self._notify_submitted(
+            [r for r, o in zip(raws, out, strict=True) if isinstance(o, bytes)], origin
+        )
         return out
 
     def produce_block(self) -> Block | None:

@@ -22,10 +22,13 @@ from typing import Any, TextIO
 
 import uvicorn
 
+from wuyi.abc import PrivateKey
 from wuyi.api.app import create_app
-from wuyi.exceptions import InvariantBroken, StoreError, WuyiError
+from wuyi.exceptions import InvariantBroken, StoreError, ValidationError, WuyiError
 from wuyi.node.home import NodeHome, NodeSettings
 from wuyi.node.node import Node
+from wuyi.node.p2p_config import P2PSettings, load_p2p_settings
+from wuyi.node.validator import ValidatorRunner
 
 __all__ = ["BlockProducer", "NodeService", "open_node"]
 
@@ -151,6 +154,8 @@ class NodeService:
         host: str | None = None,
         port: int | None = None,
         log: JsonLog | None = None,
+        p2p: P2PSettings | None = None,
+        validator_key: PrivateKey | None = None,
     ) -> None:
         self.node = node
         self.settings = settings
@@ -158,10 +163,21 @@ class NodeService:
         self.port = port or settings.api_port
         self.log = log or JsonLog()
         node.max_block_txs = settings.max_block_txs
-        self.producer = BlockProducer(
-            node, interval_ms=settings.block_interval_ms, log=self.log, on_halt=self._halt
+        self.producer: BlockProducer | ValidatorRunner
+        if p2p is not None:
+            if validator_key is None:
+                raise ValidationError("a network validator needs its validator key")
+            self.producer = ValidatorRunner(
+                node, validator_key, p2p, on_halt=self._halt, emit=self.log
+            )
+        else:
+            self.producer = BlockProducer(
+                node, interval_ms=settings.block_interval_ms, log=self.log, on_halt=self._halt
+            )
+        consensus_info = self.producer.info if isinstance(self.producer, ValidatorRunner) else None
+        self.app = create_app(
+            node, is_ready=lambda: self.producer.running, consensus_info=consensus_info
         )
-        self.app = create_app(node, is_ready=lambda: self.producer.running)
         config = uvicorn.Config(
             self.app,
             host=self.host,
@@ -243,7 +259,9 @@ def serve_home(
     home = NodeHome(home_dir)
     settings = home.load_settings()
     with home.acquire_lock():
+        p2p = load_p2p_settings(home.root)
+        key = home.load_validator_key(passphrase)
         node = open_node(home, passphrase)
-        service = NodeService(node, settings, host=host, port=port)
+        service = NodeService(node, settings, host=host, port=port, p2p=p2p, validator_key=key)
         service.run()
     return 0 if service.producer.error is None else 2

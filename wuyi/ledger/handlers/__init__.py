@@ -10,6 +10,7 @@ from wuyi.ledger.handlers.identity import (
     MemberSetStatusHandler,
     OrgCreateHandler,
 )
+from wuyi.ledger.handlers.validators import ValidatorUpdateHandler
 
 __all__ = ["HANDLERS", "ChainSpec", "ExecContext", "Handler"]
 
@@ -22,5 +23,6 @@ HANDLERS: dict[str, Handler] = {
         EvidenceAnchorHandler(),
         EvidenceRevokeHandler(),
         ChainSetParamsHandler(),
+        ValidatorUpdateHandler(),
     )
 }

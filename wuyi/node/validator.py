@@ -1,0 +1,658 @@
+"""The validator adapter: the pure Tendermint replica driven over the real network and ledger.
+
+One thread runs an asyncio loop that owns the replica: every input (peer message, timer,
+payload, execution result, mempool status) goes through ``Replica.step`` one at a time, and the
+actions that come out are performed here:
+
+* ``Broadcast``/``Send``  → :class:`wuyi.network.PeerNetwork`, channel ``cons``;
+* ``SetTimer``            → ``loop.call_later`` (one pending timer per kind);
+* ``RequestPayload``      → build the next ledger block from the mempool (``build_block``) on top
+  of the parent's state and answer ``PayloadReady``;
+* ``Commit``              → attach the QC, commit block + state + indexes in one store
+  transaction, answer ``BlockExecuted``.
+
+The consensus ``Block`` carries the ledger block (header and transactions) as its payload and
+its hash *is* the ledger header hash, so a commit QC certifies exactly the block explorers,
+bundles and light clients see. ``validate_block`` executes the proposed block (``apply_block``)
+on top of its parent — the committed state, or the speculative result of a parent decided but
+not yet stored — and keeps the result, so a committed block is executed once.
+
+Other channels: ``tx`` (transaction gossip between mempools) and ``sync`` (request/response:
+blocks with their QCs for a node that is behind; it checks each QC against the validator set it
+knows before applying the block).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from wuyi.abc import PrivateKey
+from wuyi.consensus import (
+    Action,
+    BlockExecuted,
+    Broadcast,
+    Checkpoint,
+    Commit,
+    Event,
+    MempoolStatus,
+    MessageReceived,
+    PayloadReady,
+    QuorumCertificate,
+    Replica,
+    ReportEvidence,
+    RequestPayload,
+    SafetyRules,
+    Send,
+    SetTimer,
+    TimerFired,
+    ValidatorSet,
+    ValidatorUpdate,
+    encode_message,
+    validate_qc,
+)
+from wuyi.consensus import (
+    Block as CBlock,
+)
+from wuyi.crypto import address_of, format_address
+from wuyi.encoding import decode, encode
+from wuyi.exceptions import (
+    BlockInvalid,
+    EncodingError,
+    InvariantBroken,
+    ProofInvalid,
+    StoreError,
+    ValidationError,
+    WuyiError,
+)
+from wuyi.ledger import keys
+from wuyi.ledger.execute import BlockResult, apply_block, build_block
+from wuyi.ledger.handlers.validators import compute_pending_update
+from wuyi.ledger.types import Block, BlockHeader
+from wuyi.node.consensus_io import FileWAL, load_signed_state, persist_signed_state
+from wuyi.node.node import Node
+from wuyi.node.p2p_config import P2PSettings
+from wuyi.state import StateTree
+
+__all__ = ["ValidatorRunner"]
+
+log = logging.getLogger("wuyi.validator")
+
+SYNC_BATCH = 64
+
+
+@dataclass
+class _Speculative:
+    """A block this node executed but has not committed yet."""
+
+    block: Block
+    result: BlockResult
+    parent_hash: bytes
+
+
+class _Overlay:
+    """State (flat values and tree nodes) of a speculative block over the committed store."""
+
+    def __init__(self, base: Any, specs: list[_Speculative]) -> None:
+        self.base = base
+        self.values: dict[bytes, bytes | None] = {}
+        self.nodes: dict[bytes, bytes] = {}
+        self.txs: set[bytes] = set()
+        for s in specs:  # oldest first
+            self.values.update(s.result.changes)
+            self.nodes.update(s.result.new_nodes)
+            self.txs.update(s.result.tx_hashes)
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self.values:
+            return self.values[key]
+        v: bytes | None = self.base.get(key)
+        return v
+
+    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        merged = dict(self.base.iter_prefix(prefix))
+        for k, v in self.values.items():
+            if k.startswith(prefix):
+                if v is None:
+                    merged.pop(k, None)
+                else:
+                    merged[k] = v
+        for k in sorted(merged):
+            yield k, merged[k]
+
+    def get_node(self, node_hash: bytes) -> bytes | None:
+        n = self.nodes.get(node_hash)
+        if n is not None:
+            return n
+        v: bytes | None = self.base.get_node(node_hash)
+        return v
+
+    def is_committed(self, tx_hash: bytes) -> bool:
+        return tx_hash in self.txs or self.base.get_tx_location(tx_hash) is not None
+
+
+class ValidatorRunner:
+    """Runs consensus for ``node`` on its own thread; same surface as ``BlockProducer``."""
+
+    def __init__(
+        self,
+        node: Node,
+        key: PrivateKey,
+        settings: P2PSettings,
+        *,
+        on_halt: Callable[[], None] | None = None,
+        emit: Callable[..., None] | None = None,
+    ) -> None:
+        self.node = node
+        self.key = key
+        self.settings = settings
+        self.on_halt = on_halt
+        self.emit = emit or (lambda event, **kw: None)
+        self.suite = node.suite
+        self.chain_id = node.chain.chain_id
+        data = node.store.path.parent
+        self.wal = FileWAL(data / "consensus.wal")
+        self.safety_path = data / "safety.json"
+        self.error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.replica: Replica | None = None
+        self.network: Any = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._ready = threading.Event()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._spec: dict[bytes, _Speculative] = {}
+        self._queue: list[Event] = []
+        self._stepping = False
+        self._has_txs = False
+        self._last_commit_time = 0.0
+        self._round = 0
+        self._syncing = False
+        self._decoded: dict[bytes, Block] = {}
+        node.add_submit_listener(self._on_submitted)
+
+    # -- lifecycle (called from other threads) ------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._ready.is_set() and self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="wuyi-consensus", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        loop = self.loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.wal.close()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._start_async())
+            self._ready.set()
+            if not self._stopping.is_set():
+                loop.run_forever()
+        except BaseException as exc:  # halt loudly: a validator never limps on
+            self.error = exc
+            code = exc.code if isinstance(exc, WuyiError) else "internal"
+            self.emit("halt", code=code, error=f"{type(exc).__name__}: {exc}")
+            log.exception("consensus halted")
+        finally:
+            for t in self._timers.values():
+                t.cancel()
+            if self.network is not None:
+                try:
+                    loop.run_until_complete(self.network.stop())
+                except Exception:  # pragma: no cover - best effort at shutdown
+                    log.exception("network stop failed")
+            loop.close()
+        if self.error is not None and self.on_halt is not None:
+            self.on_halt()
+
+    async def _start_async(self) -> None:
+        from wuyi.network import PeerNetwork
+
+        self.network = PeerNetwork(
+            chain_id=self.chain_id,
+            suite=self.suite,
+            key=self.key,
+            settings=self.settings,
+            is_allowed=self._is_allowed,
+            on_message=self._on_message,
+            on_request=self._on_request,
+        )
+        await self.network.start()
+        await self._catch_up()
+        self._start_replica()
+
+    # -- peers --------------------------------------------------------------------------------
+
+    def _known_keys(self) -> set[bytes]:
+        keys_ = {v.public_key for v in self.node.validators().validators}
+        scheduled = compute_pending_update(self.node.store)
+        if scheduled is not None:
+            keys_.update(v.public_key for v in scheduled[1].validators)
+        keys_.update(p.public_key for p in self.settings.peers)
+        return keys_
+
+    def _is_allowed(self, public_key: bytes) -> bool:
+        return public_key in self._known_keys()
+
+    def _on_message(self, peer: bytes, channel: str, payload: bytes) -> None:
+        if channel == "cons":
+            self._feed(MessageReceived(payload))
+        elif channel == "tx":
+            self._on_gossip(peer, payload)
+        else:
+            log.info("ignoring message on unknown channel %r", channel)
+
+    async def _on_request(self, peer: bytes, channel: str, payload: bytes) -> bytes:
+        if channel != "sync":
+            return encode({"error": f"unknown channel {channel}"})
+        try:
+            req = decode(payload)
+            start = int(req["from"])
+        except (EncodingError, KeyError, TypeError, ValueError):
+            self.network.penalize(peer, "malformed sync request")
+            return encode({"error": "malformed sync request"})
+        store = self.node.store
+        top = store.height
+        blocks = [
+            store.get_block_bytes(h)
+            for h in range(max(1, start), min(top, start + SYNC_BATCH - 1) + 1)
+        ]
+        return encode({"height": top, "blocks": blocks})
+
+    def _on_gossip(self, peer: bytes, payload: bytes) -> None:
+        try:
+            raws = decode(payload)
+            if not isinstance(raws, list) or not all(isinstance(r, bytes) for r in raws):
+                raise EncodingError("gossip must be a list of transactions")
+        except EncodingError:
+            self.network.penalize(peer, "malformed transaction gossip")
+            return
+        loop = self.loop
+        assert loop is not None
+        # Admission checks signatures (worker processes); keep them off the consensus loop.
+        fut = loop.run_in_executor(None, self.node.submit_many, raws, "peer")
+        fut.add_done_callback(lambda _f: self._mempool_changed())
+
+    def _on_submitted(self, raws: list[bytes], origin: str) -> None:
+        """Called by the node (any thread) after transactions were admitted."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        if origin == "client" and raws:
+            loop.call_soon_threadsafe(self._gossip, raws)
+        loop.call_soon_threadsafe(self._mempool_changed)
+
+    def _gossip(self, raws: list[bytes]) -> None:
+        if self.network is not None:
+            self.network.broadcast("tx", encode(raws))
+
+    def _mempool_changed(self) -> None:
+        has = len(self.node.mempool) > 0
+        if has != self._has_txs:
+            self._has_txs = has
+            self._feed(MempoolStatus(has))
+
+    # -- catch-up -----------------------------------------------------------------------------
+
+    async def _catch_up(self) -> None:
+        """Before joining consensus, fetch and verify blocks from peers, QC by QC."""
+        self._syncing = True
+        try:
+            deadline = time.monotonic() + 3.0
+            while not self.network.connected() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            progressed = True
+            while progressed and not self._stopping.is_set():
+                progressed = False
+                for peer in list(self.network.connected()):
+                    progressed |= await self._sync_from(peer)
+        finally:
+            self._syncing = False
+
+    async def _sync_from(self, peer: bytes) -> bool:
+        store = self.node.store
+        start = store.height + 1
+        try:
+            raw = await self.network.request(peer, "sync", encode({"from": start}), 10.0)
+            resp = decode(raw)
+            blocks = [Block.from_bytes(b) for b in resp["blocks"]]
+        except (TimeoutError, WuyiError, KeyError, TypeError, OSError) as exc:
+            log.info("sync from %s failed: %s", peer.hex()[:12], exc)
+            return False
+        for block in blocks:
+            if block.height != store.height + 1 or block.qc is None:
+                self.network.penalize(peer, "sync sent an out-of-order or uncertified block")
+                return False
+            try:
+                validate_qc(
+                    self.suite,
+                    self.chain_id,
+                    self.node.validators(),
+                    block.qc,
+                    height=block.height,
+                    block_hash=block.compute_hash(self.suite),
+                )
+                result = self._execute(block, block.header.prev_hash)
+            except (ProofInvalid, BlockInvalid) as exc:
+                self.network.penalize(peer, f"sync block {block.height} invalid: {exc.message}")
+                return False
+            self._store_commit(block, result)
+            self.emit("synced", height=block.height, txs=len(block.txs))
+        return bool(blocks)
+
+    # -- the replica --------------------------------------------------------------------------
+
+    def _checkpoint(self) -> Checkpoint:
+        """Where consensus resumes: after the last stored block, with the sets that sign the
+        next two heights and any change scheduled later (all from the committed state)."""
+        store = self.node.store
+        h = store.height
+        vs = self.node.validators()
+        nxt = vs
+        pending: tuple[ValidatorUpdate, ...] = ()
+        scheduled = compute_pending_update(store)
+        if scheduled is not None:
+            eff, new = scheduled
+            if eff == h + 2:
+                nxt = new
+            elif eff > h + 2:
+                pending = (ValidatorUpdate(eff, new),)
+        return Checkpoint(h + 1, store.get_block_hash(h), vs, nxt, pending)
+
+    def _start_replica(self) -> None:
+        safety = SafetyRules(
+            self.key,
+            lambda s: persist_signed_state(self.safety_path, s),
+            load_signed_state(self.safety_path),
+        )
+        replica, actions = Replica.recover(
+            chain_id=self.chain_id,
+            suite=self.suite,
+            safety=safety,
+            checkpoint=self._checkpoint(),
+            wal=self.wal,
+            validate_block=self._validate_block,
+            params=self.settings.consensus,
+            hash_block=self._hash_block,
+            load_decision=self._load_decision,
+        )
+        self.replica = replica
+        self.emit(
+            "consensus_started", height=replica.height, validators=len(self.node.validators())
+        )
+        self._perform(actions)
+        self._has_txs = len(self.node.mempool) > 0
+        self._feed(MempoolStatus(self._has_txs))
+
+    def _feed(self, event: Event) -> None:
+        """Step the replica with ``event`` and perform the actions, one event at a time."""
+        self._queue.append(event)
+        if self._stepping or self.replica is None:
+            return
+        self._stepping = True
+        try:
+            while self._queue:
+                ev = self._queue.pop(0)
+                self._perform(self.replica.step(ev))
+        except (InvariantBroken, StoreError) as exc:
+            self.error = exc
+            self.emit("halt", code=exc.code, error=exc.message)
+            assert self.loop is not None
+            self.loop.stop()
+        finally:
+            self._stepping = False
+
+    def _perform(self, actions: list[Action]) -> None:
+        for a in actions:
+            if isinstance(a, Broadcast):
+                self.network.broadcast("cons", encode_message(a.message))
+            elif isinstance(a, Send):
+                self.network.send(a.to, "cons", encode_message(a.message))
+            elif isinstance(a, SetTimer):
+                self._set_timer(a)
+            elif isinstance(a, RequestPayload):
+                self._build_payload(a)
+            elif isinstance(a, Commit):
+                self._commit(a)
+            elif isinstance(a, ReportEvidence):
+                self.emit("evidence", offender=a.offender.hex())
+
+    def _set_timer(self, a: SetTimer) -> None:
+        loop = self.loop
+        assert loop is not None
+        old = self._timers.pop(a.kind, None)
+        if old is not None:
+            old.cancel()
+        self._round = max(self._round, a.round) if a.height == self._height() else a.round
+        self._timers[a.kind] = loop.call_later(
+            a.delay_ms / 1000, self._feed, TimerFired(a.kind, a.height, a.round)
+        )
+
+    def _height(self) -> int:
+        return self.replica.height if self.replica is not None else self.node.height + 1
+
+    # -- blocks -------------------------------------------------------------------------------
+
+    def _hash_block(self, cblock: CBlock) -> bytes:
+        """The consensus block's hash is its ledger header's hash."""
+        try:
+            return self._ledger_block(cblock).compute_hash(self.suite)
+        except (WuyiError, KeyError, TypeError):
+            return self.suite.hash(b"wuyi/bad-block\x00" + cblock.payload)
+
+    def _ledger_block(self, cblock: CBlock) -> Block:
+        cached = self._decoded.get(cblock.payload)
+        if cached is not None:
+            return cached
+        block = Block.from_bytes(cblock.payload)
+        if len(self._decoded) > 64:
+            self._decoded.clear()
+        self._decoded[cblock.payload] = block
+        return block
+
+    def _base_for(self, parent_hash: bytes) -> tuple[list[_Speculative], BlockHeader] | None:
+        """The speculative blocks between the committed tip and ``parent_hash`` (oldest
+        first) and the parent header, or ``None`` if the parent is unknown."""
+        store = self.node.store
+        tip = store.height
+        if store.get_block_hash(tip) == parent_hash:
+            return [], store.get_header(tip)
+        chain: list[_Speculative] = []
+        h = parent_hash
+        while True:
+            s = self._spec.get(h)
+            if s is None:
+                return None
+            chain.append(s)
+            if s.parent_hash == store.get_block_hash(tip):
+                break
+            h = s.parent_hash
+        chain.reverse()
+        return chain, chain[-1].block.header
+
+    def _execute(self, block: Block, parent_hash: bytes) -> BlockResult:
+        base = self._base_for(parent_hash)
+        if base is None:
+            raise BlockInvalid(f"block {block.height}: parent is not known here")
+        specs, parent = base
+        with self.node.store.snapshot() as view:
+            ov = _Overlay(view, specs)
+            return apply_block(
+                self.node.chain,
+                ov,
+                StateTree(self.suite.hash, ov),
+                parent,
+                block,
+                is_committed=ov.is_committed,
+                is_verified=self.node.mempool.is_verified,
+                decoded=self.node.mempool.decoded,
+            )
+
+    def _validate_block(self, cblock: CBlock) -> bool:
+        try:
+            block = self._ledger_block(cblock)
+            h = block.header
+            if (
+                h.height != cblock.height
+                or h.prev_hash != cblock.parent_hash
+                or h.validator_set_hash != cblock.validators_hash
+                or h.proposer != cblock.proposer
+                or block.qc is not None
+            ):
+                raise BlockInvalid("consensus fields differ from the ledger header")
+            bh = block.compute_hash(self.suite)
+            if bh not in self._spec:
+                result = self._execute(block, cblock.parent_hash)
+                self._spec[bh] = _Speculative(block, result, cblock.parent_hash)
+            return True
+        except (ValidationError, EncodingError) as exc:
+            self.emit("block_rejected", height=cblock.height, error=exc.message)
+            return False
+
+    def _build_payload(self, a: RequestPayload) -> None:
+        base = self._base_for(a.parent_hash)
+        if base is None:
+            log.info("cannot propose at %d: parent not executed yet", a.height)
+            return
+        specs, parent = base
+        node = self.node
+        params = node.params
+        limit = min(params.max_block_txs, node.max_block_txs or params.max_block_txs)
+        candidates = node.mempool.take(limit, params.max_block_bytes)
+        with node.store.snapshot() as view:
+            ov = _Overlay(view, specs)
+            candidates = [c for c in candidates if not self._in_flight(c, ov)]
+            block, result = build_block(
+                node.chain,
+                ov,
+                StateTree(self.suite.hash, ov),
+                parent,
+                candidates,
+                time=max(node.clock.now_ms(), parent.time),
+                proposer=self.key.public_key,
+                is_committed=ov.is_committed,
+                is_verified=node.mempool.is_verified,
+                decoded=node.mempool.decoded,
+            )
+        self._spec[block.compute_hash(self.suite)] = _Speculative(block, result, a.parent_hash)
+        self._feed(PayloadReady(a.height, a.round, block.to_bytes()))
+
+    def _in_flight(self, raw: bytes, ov: _Overlay) -> bool:
+        d = self.node.mempool.decoded(raw)
+        return d is not None and d[1] in ov.txs
+
+    def _commit(self, a: Commit) -> None:
+        store = self.node.store
+        h = a.block.height
+        if h <= store.height:
+            return  # replayed from the WAL: already stored
+        block = self._ledger_block(a.block)
+        bh = block.compute_hash(self.suite)
+        if bh != a.block_hash:
+            raise InvariantBroken(f"commit {h}: consensus hash differs from the ledger hash")
+        spec = self._spec.get(bh)
+        result = spec.result if spec is not None else self._execute(block, a.block.parent_hash)
+        self._store_commit(block.with_qc(a.qc), result)
+        for k in [k for k, s in self._spec.items() if s.block.height <= h]:
+            del self._spec[k]
+        self._last_commit_time = time.time()
+        self.emit(
+            "block", height=h, txs=len(block.txs), round=a.qc.round, mempool=len(self.node.mempool)
+        )
+        if h % 100 == 0:
+            self.wal.truncate_below(h - 10)
+        update = None
+        if result.changes.get(keys.PENDING_VALIDATORS) is not None:
+            scheduled = compute_pending_update(store)
+            if scheduled is not None:
+                update = ValidatorUpdate(*scheduled)
+                self.emit(
+                    "validator_update",
+                    effective_height=update.effective_height,
+                    validators=len(update.validators),
+                )
+        self._feed(BlockExecuted(h, update))
+        self._mempool_changed()
+
+    def _store_commit(self, block: Block, result: BlockResult) -> None:
+        node = self.node
+        with node._commit_lock:
+            node._commit(block, result)
+        node._after_commit(block, result)
+
+    def _load_decision(self, height: int) -> tuple[CBlock, QuorumCertificate] | None:
+        store = self.node.store
+        if not 1 <= height <= store.height:
+            return None
+        block = store.get_block(height)
+        if block.qc is None:
+            return None
+        unsigned = Block(block.header, block.txs)
+        cblock = CBlock(
+            height,
+            block.header.prev_hash,
+            block.header.validator_set_hash,
+            block.header.proposer,
+            unsigned.to_bytes(),
+        )
+        return cblock, block.qc
+
+    # -- introspection (any thread) -----------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        """What ``GET /v1/consensus`` shows."""
+        vs: ValidatorSet = self.node.validators()
+        connected = set(self.network.connected()) if self.network is not None else set()
+        me = self.key.public_key
+        peers_by_key = {p.public_key: p for p in self.settings.peers}
+        replica = self.replica
+        step = getattr(getattr(replica, "_hs", None), "step", None)
+        rnd = getattr(getattr(replica, "_hs", None), "round", 0)
+        return {
+            "mode": "validator",
+            "height": self.node.height,
+            "consensus_height": replica.height if replica is not None else None,
+            "round": rnd,
+            "step": getattr(step, "name", str(step)).lower() if step is not None else None,
+            "syncing": self._syncing,
+            "last_commit_time": int(self._last_commit_time * 1000) or None,
+            "mempool": len(self.node.mempool),
+            "validators": [
+                {
+                    "name": v.name,
+                    "public_key": v.public_key.hex(),
+                    "address": format_address(address_of(self.suite, v.public_key)),
+                    "power": v.power,
+                    "up": v.public_key == me or v.public_key in connected,
+                    "self": v.public_key == me,
+                }
+                for v in vs.validators
+            ],
+            "peers": [
+                {
+                    "name": p.name,
+                    "public_key": p.public_key.hex(),
+                    "connected": p.public_key in connected,
+                }
+                for p in peers_by_key.values()
+            ],
+            "network": self.network.stats() if self.network is not None else {},
+            "wal_bytes": self.wal.size(),
+            "error": None if self.error is None else str(self.error),
+        }
