@@ -1,17 +1,17 @@
-"""The demo chain behind ``make run`` (``wuyi demo --data DIR``).
+"""The demo network behind ``make run`` (``wuyi demo --data DIR``).
 
-First run: initialise a chain of Jiangmen departments (suite sm, ``jiangmen-gov``, 江门市政务链),
-start the node in-process, then — through the REST API and the SDK, like any department would —
-admit a client member to two organisations, anchor six sample documents (no personal data) and
-revoke one. The documents are written to ``DIR/docs/`` so a visitor can verify them. Later runs
-reuse the chain and its data. The demo passphrase is printed: it protects demo keys only.
+First run: create a four-validator network of Jiangmen departments on loopback (suite sm,
+``jiangmen-gov``, 江门市政务链; ``wuyi.node.cluster``), start the four validator processes, then —
+through node0's REST API and the SDK, like any department would — admit a client member to two
+organisations, anchor six sample documents (no personal data) and revoke one. The documents are
+written to ``DIR/docs/`` so a visitor can verify them. Later runs start the same network with its
+data (loading is idempotent: what is already on chain is not submitted again). Ctrl-C stops
+every node. The demo passphrase is printed: it protects demo keys only.
 """
 
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,24 @@ from typing import Any
 from rich.console import Console
 
 from wuyi.crypto import address_of, format_address, get_suite, load_key, save_key
-from wuyi.node.home import NodeHome, NodeSettings, OrgSpec, init_home
+from wuyi.exceptions import NotFound, ValidationError
+from wuyi.node.home import OrgSpec
 from wuyi.sdk import WuyiClient
 
-__all__ = ["DEMO_CHAIN_ID", "DEMO_ORGS", "DEMO_PASSPHRASE", "load_demo_data", "run_demo"]
+__all__ = [
+    "DEMO_CHAIN_ID",
+    "DEMO_NODES",
+    "DEMO_ORGS",
+    "DEMO_PASSPHRASE",
+    "load_demo_data",
+    "run_demo",
+]
 
 DEMO_PASSPHRASE = "wuyi-demo-only"
 DEMO_CHAIN_ID = "jiangmen-gov"
 DEMO_NAME = "江门市政务链"
+DEMO_NODES = 4
+DEMO_P2P_PORT = 26600
 DEMO_ORGS = (
     OrgSpec("sjj", "江门市政务服务数据管理局", True),
     OrgSpec("zjj", "江门市住房和城乡建设局"),
@@ -89,62 +99,76 @@ REVOKE_REASON = "已被 2024 版取代 / superseded by the 2024 edition"
 STATE_FILE = "demo.json"
 
 
-def _make_chain(data: Path, port: int, host: str, console: Console) -> None:
-    import time
-
-    res = init_home(
-        data,
-        chain_id=DEMO_CHAIN_ID,
-        suite="sm",
-        orgs=list(DEMO_ORGS),
-        passphrase=DEMO_PASSPHRASE,
-        time_ms=int(time.time() * 1000),
-        name=DEMO_NAME,
-        settings=NodeSettings(api_host=host, api_port=port),
-    )
-    from wuyi.cli.app import print_init
-
-    print_init(res)
-
-
-def load_demo_data(client: WuyiClient, home: NodeHome, docs_dir: Path) -> dict[str, Any]:
-    """Members, six anchored documents (one revoked), through the API. Returns what it made."""
+def load_demo_data(client: WuyiClient, keys_dir: Path, docs_dir: Path) -> dict[str, Any]:
+    """Members, six anchored documents (one revoked), through the API. Returns what it made.
+    Idempotent: a member, record or revocation already on chain is not submitted again."""
     suite = client.suite
-    admins = {
-        o.id: load_key(home.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE) for o in DEMO_ORGS
-    }
+    admins = {o.id: load_key(keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE) for o in DEMO_ORGS}
     made: dict[str, Any] = {"members": {}, "documents": []}
     clients = {}
     for org in ("xhq", "bdc"):
-        k = suite.generate_private_key()
-        path = home.keys_dir / f"{org}-client.key"
-        save_key(path, k, DEMO_PASSPHRASE)
-        tx = client.builder(admins[org]).member_add(
-            org, k.public_key, ["client"], f"{org} 业务系统"
-        )
-        client.submit_and_wait(tx)
+        path = keys_dir / f"{org}-client.key"
+        if path.exists():
+            k = load_key(path, DEMO_PASSPHRASE)
+        else:
+            k = suite.generate_private_key()
+            save_key(path, k, DEMO_PASSPHRASE)
+        address = address_of(suite, k.public_key)
+        try:
+            client.member(address)
+        except NotFound:
+            tx = client.builder(admins[org]).member_add(
+                org, k.public_key, ["client"], f"{org} 业务系统"
+            )
+            client.submit_and_wait(tx, timeout=30)
         clients[org] = k
-        made["members"][org] = {
-            "key": str(path),
-            "address": format_address(address_of(suite, k.public_key)),
-        }
+        made["members"][org] = {"key": str(path), "address": format_address(address)}
     docs_dir.mkdir(parents=True, exist_ok=True)
     for d in DEMO_DOCS:
         data = d.text.encode()
         (docs_dir / d.file).write_bytes(data)
         signer = clients.get(d.org, admins[d.org])
-        doc_hash, res = client.anchor(signer, data, meta=d.meta, wait=True)
+        doc_hash = suite.hash(data)
+        try:
+            rec = client.evidence(doc_hash)
+        except NotFound:
+            client.anchor(signer, data, meta=d.meta, wait=True, timeout=30)
+            rec = client.evidence(doc_hash)
         made["documents"].append(
             {
                 "file": str(docs_dir / d.file),
                 "org": d.org,
                 "doc_hash": doc_hash.hex(),
-                "tx_hash": res.tx_hash,
+                "tx_hash": rec.tx_hash,
             }
         )
-        if d.file == REVOKED:
-            client.submit_and_wait(client.builder(admins[d.org]).revoke(doc_hash, REVOKE_REASON))
+        if d.file == REVOKED and rec.status == "active":
+            tx = client.builder(admins[d.org]).revoke(doc_hash, REVOKE_REASON)
+            client.submit_and_wait(tx, timeout=30)
     return made
+
+
+def _make_network(data: Path, port: int, host: str, console: Console) -> Any:
+    from wuyi.node.cluster import create_network
+
+    spec = create_network(
+        data,
+        DEMO_NODES,
+        chain_id=DEMO_CHAIN_ID,
+        suite="sm",
+        orgs=list(DEMO_ORGS),
+        passphrase=DEMO_PASSPHRASE,
+        name=DEMO_NAME,
+        host=host,
+        base_api_port=port,
+        base_p2p_port=DEMO_P2P_PORT,
+    )
+    console.print(
+        f"[green]✓ 已创建 / created[/green] {DEMO_CHAIN_ID} {DEMO_NAME}: {spec.n} validators"
+        f" (node0..node{spec.n - 1}), suite sm"
+    )
+    console.print(f"  创世哈希 / genesis hash: {spec.genesis_hash.hex()}")
+    return spec
 
 
 def run_demo(
@@ -153,66 +177,65 @@ def run_demo(
     host: str = "127.0.0.1",
     port: int = 8600,
     console: Console | None = None,
-    stop: threading.Event | None = None,
 ) -> None:
-    """Bring the demo chain up, load its data the first time, print how to use it, and serve
-    until Ctrl-C (or ``stop`` is set)."""
-    from wuyi.node.service import NodeService, open_node
+    """Bring the demo network up (creating it the first time), load its data once, print how
+    to use it, and serve until Ctrl-C; then stop every node."""
+    from wuyi.cli.app import run_cluster
+    from wuyi.node.cluster import SPEC_FILE, ClusterProcesses, load_cluster
 
     console = console or Console()
     data = data.resolve()
-    home = NodeHome(data)
-    if not home.exists():
-        console.print(f"[bold]创建演示链 / creating the demo chain in {data}[/bold]")
-        _make_chain(data, port, host, console)
-    settings = home.load_settings()
-    stop = stop or _stop_on_signals()
-    with home.acquire_lock():
-        service = NodeService(open_node(home, DEMO_PASSPHRASE), settings, host=host, port=port)
-        try:
-            service.start_background()
-            with WuyiClient(service.url) as client:
-                made = _load_once(client, home, data, console)
-                st = client.status()
-            _print_welcome(console, service.url, data, home, st, made)
-            stop.wait()
-            console.print("\n停止 / stopping ...")
-        except KeyboardInterrupt:
-            console.print("\n停止 / stopping ...")
-        finally:
-            service.stop()
+    if not (data / SPEC_FILE).exists():
+        if (data / "genesis.json").exists():
+            raise ValidationError(
+                f"{data} holds a single-node demo chain from an earlier version; the demo now"
+                f" runs {DEMO_NODES} validators. Remove it (rm -rf {data}, or make clean) and"
+                " run make run again."
+            )
+        console.print(
+            f"[bold]创建演示网络 / creating the demo network ({DEMO_NODES} validators)"
+            f" in {data}[/bold]"
+        )
+        spec = _make_network(data, port, host, console)
+    else:
+        spec = load_cluster(data)
+    procs = ClusterProcesses(spec, DEMO_PASSPHRASE)
+
+    def banner() -> None:
+        url = spec.nodes[0].url
+        with WuyiClient(url) as client:
+            made = _load_once(client, spec.keys_dir, data, console)
+            st = client.status()
+        _print_welcome(console, spec, data, st, made)
+
+    try:
+        run_cluster(procs, detach=False, banner=banner)
+    finally:
+        procs.close()
 
 
-def _load_once(client: WuyiClient, home: NodeHome, data: Path, console: Console) -> Any:
+def _load_once(client: WuyiClient, keys_dir: Path, data: Path, console: Console) -> Any:
     state_file = data / STATE_FILE
     if not state_file.exists():
-        console.print("载入演示数据 / loading demo data through the API ...")
-        made = load_demo_data(client, home, data / "docs")
+        console.print("载入演示数据 / loading demo data through node0's API ...")
+        made = load_demo_data(client, keys_dir, data / "docs")
         state_file.write_text(json.dumps(made, ensure_ascii=False, indent=2) + "\n")
     return json.loads(state_file.read_text())
 
 
-def _stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM (when called from the main thread)."""
-    ev = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: ev.set())
-    return ev
-
-
 def _print_welcome(
-    console: Console, url: str, data: Path, home: NodeHome, st: Any, made: dict[str, Any]
+    console: Console, spec: Any, data: Path, st: Any, made: dict[str, Any]
 ) -> None:
     from rich.table import Table
 
+    url = spec.nodes[0].url
     console.print()
     console.print(
-        f"[bold green]五邑链演示已启动 / Wuyi Chain demo is running[/bold green]"
-        f"  {st.chain_id} {st.name}  (suite {st.suite}, height {st.height})"
+        f"[bold green]五邑链演示网络已启动 / Wuyi Chain demo network is running[/bold green]"
+        f"  {st.chain_id} {st.name}  (suite {st.suite}, {spec.n} validators, height {st.height})"
     )
-    console.print(f"  API:          {url}/v1/status")
-    console.print(f"  OpenAPI 文档: {url}/docs")
+    for nd in spec.nodes:
+        console.print(f"  {nd.name} API: {nd.url}/v1/status   OpenAPI 文档: {nd.url}/docs")
     console.print(
         f"  演示口令 / demo passphrase: [bold]{DEMO_PASSPHRASE}[/bold]  (演示专用 / demo keys only)"
     )
@@ -222,7 +245,7 @@ def _print_welcome(
     t.add_column("管理员地址 / admin address")
     suite = get_suite(st.suite)
     for o in DEMO_ORGS:
-        k = load_key(home.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE)
+        k = load_key(spec.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE)
         t.add_row(o.id, o.name, format_address(address_of(suite, k.public_key)))
     for org, mem in made["members"].items():
         t.add_row(org, "client member", mem["address"])
@@ -236,11 +259,19 @@ def _print_welcome(
     first = made["documents"][0]["file"]
     console.print("\n试一试 / try it:")
     console.print(f"  export WUYI_PASSPHRASE={DEMO_PASSPHRASE} WUYI_NODE={url}", soft_wrap=True)
-    console.print("  .venv/bin/wuyi status")
+    console.print(f"  .venv/bin/wuyi status --dir {data}      # every validator", soft_wrap=True)
     console.print(f"  .venv/bin/wuyi bundle --file {first} --out /tmp/bundle.json", soft_wrap=True)
     console.print(f"  .venv/bin/wuyi verify /tmp/bundle.json {first}", soft_wrap=True)
     console.print(
-        f"  .venv/bin/wuyi anchor README.md --key {home.keys_dir}/zjj-admin.key --meta title=说明",
+        f"  .venv/bin/wuyi anchor README.md --key {spec.keys_dir}/zjj-admin.key --meta title=说明",
         soft_wrap=True,
     )
-    console.print("按 Ctrl-C 停止 / press Ctrl-C to stop")
+    console.print("\n容错 / faults (docs/network-ops.md):")
+    console.print(
+        f"  kill -9 $(cat {data}/node3/node.pid)      # node3 crashes; the other three go on",
+        soft_wrap=True,
+    )
+    console.print(
+        f"  .venv/bin/wuyi node start --home {data}/node3   # it restarts and catches up",
+        soft_wrap=True,
+    )

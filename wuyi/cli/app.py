@@ -274,9 +274,24 @@ def node_check(
 
 @app.command("status")
 @_cli_errors
-def status(node: NodeOpt = DEFAULT_NODE) -> None:
-    """链状态 / show a node's chain status."""
-    with _client(node) as c:
+def status(
+    node: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--node", envvar=NODE_ENV, help="节点 API 地址，可重复 / node API URL (repeat)"
+        ),
+    ] = None,
+    cluster_dir: Annotated[
+        Path | None,
+        typer.Option("--dir", help="本地网络目录 / every node of a local network (wuyi up)"),
+    ] = None,
+) -> None:
+    """链状态 / a node's chain status; with --dir or several --node, a table of every node."""
+    if cluster_dir is not None or (node is not None and len(node) > 1):
+        _cluster_status(node or [], cluster_dir)
+        return
+    url = node[0] if node else DEFAULT_NODE
+    with _client(url) as c:
         st = c.status()
     rows = [
         ("链 / chain", f"{st.chain_id} {st.name}"),
@@ -287,6 +302,7 @@ def status(node: NodeOpt = DEFAULT_NODE) -> None:
         ("交易池 / mempool", str(st.mempool_size)),
     ]
     rows += [("验证者 / validator", f"{v.name} {v.address}") for v in st.validators]
+    rows += _consensus_rows(url)
     _kv(rows)
 
 
@@ -538,6 +554,240 @@ def verify(
     else:
         rows.append(("文档 / document", "[green]与记录一致 / matches the record[/green]"))
     _kv(rows, "核验通过 / verified")
+
+
+# -- cluster: a local network of validators ---------------------------------------------------
+
+
+def _consensus_rows(url: str) -> list[tuple[str, str]]:
+    """Round, step and peers of a validator node (nothing for a single node)."""
+    import httpx
+
+    try:
+        r = httpx.get(url.rstrip("/") + "/v1/consensus", timeout=3)
+        info = r.json() if r.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return []
+    if info.get("mode") != "validator":
+        return []
+    peers = info.get("peers", [])
+    up = [p["name"] for p in peers if p.get("connected")]
+    down = [p["name"] for p in peers if not p.get("connected")]
+    rows = [
+        ("共识 / consensus", f"round {info.get('round')} step {info.get('step')}"),
+        ("对等节点 / peers", f"{len(up)}/{len(peers)} connected " + " ".join(up)),
+    ]
+    if down:
+        rows.append(("未连接 / not connected", " ".join(down)))
+    if info.get("last_commit_time"):
+        rows.append(("最近提交 / last commit", _age(int(info["last_commit_time"]))))
+    if info.get("error"):
+        rows.append(("错误 / error", escape(str(info["error"]))))
+    return rows
+
+
+def _age(ms: int | None, *, with_time: bool = True) -> str:
+    if not ms:
+        return "-"
+    age = max(0.0, time.time() - ms / 1000)
+    if age < 120:
+        rel = f"{age:.0f}s ago"
+    elif age < 7200:
+        rel = f"{age / 60:.0f}m ago"
+    else:
+        rel = f"{age / 3600:.0f}h ago"
+    if not with_time:
+        return rel
+    return _dt.datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S") + f" ({rel})"
+
+
+def status_table(statuses: list[Any], title: str | None = None) -> Table:
+    """The table ``wuyi status`` and ``wuyi up`` print: one row per node (fits 80 columns)."""
+    from rich import box
+
+    t = Table(title=title or "节点状态 / nodes", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("node", "API", "state", "height", "round", "peers", "last commit", "block"):
+        t.add_column(col, no_wrap=True, min_width=5 if col == "state" else None)
+    for s in statuses:
+        api = s.url.removeprefix("http://")
+        if not s.up:
+            t.add_row(s.name, api, "[red]down[/red]", "-", "-", "-", "-", "-")
+            continue
+        state = "[green]up[/green]"
+        if s.syncing:
+            state = "[yellow]syncing[/yellow]"
+        if s.error:
+            state = f"[red]error[/red] {escape(s.error)[:60]}"
+        rnd = "-" if s.round is None else f"{s.round}" + (f" {s.step}" if s.step else "")
+        peers = "-" if s.peers_total is None else f"{s.peers_connected}/{s.peers_total}"
+        if s.mode == "single":
+            peers = "single"
+        t.add_row(
+            s.name,
+            api,
+            state,
+            str(s.height),
+            rnd,
+            peers,
+            _age(s.last_commit_time, with_time=False),
+            (s.last_block_hash or "")[:8],
+        )
+    return t
+
+
+def _cluster_status(urls: list[str], cluster_dir: Path | None) -> None:
+    from wuyi.node.cluster import fetch_node_status, load_cluster
+
+    targets: list[tuple[str, str]] = []
+    if cluster_dir is not None:
+        spec = load_cluster(cluster_dir)
+        targets += [(nd.name, nd.url) for nd in spec.nodes]
+    targets += [(u, u) for u in urls if u not in {t[1] for t in targets}]
+    statuses = [fetch_node_status(url, name) for name, url in targets]
+    up = [s for s in statuses if s.up]
+    heights = {s.height or 0 for s in up}
+    hashes = {(s.height, s.last_block_hash) for s in up}
+    console.print(status_table(statuses))
+    if not up:
+        raise WuyiError("no node answers / 所有节点均无响应")
+    chain = up[0].chain_id
+    summary = f"{len(up)}/{len(statuses)} up, chain {chain}, height {max(heights)}"
+    if len(heights) > 1:
+        summary += f" (lowest {min(heights)}: catching up or partitioned)"
+    if len(hashes) > len(heights):
+        summary += " [red]— nodes report different hashes at one height![/red]"
+    console.print(summary)
+
+
+@app.command("up")
+@_cli_errors
+def up(
+    cluster_dir: Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")],
+    nodes: Annotated[int, typer.Option("--nodes", help="验证节点数 / validators")] = 4,
+    suite: SuiteOpt = "sm",
+    chain_id: Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")] = "wuyi-local",
+    org: Annotated[
+        list[str] | None,
+        typer.Option("--org", help="创始组织 id:名称[:operator] / founding org (repeat)"),
+    ] = None,
+    base_port: Annotated[
+        int, typer.Option("--base-port", help="API 起始端口 / first API port (node i: +i)")
+    ] = 8600,
+    base_p2p_port: Annotated[
+        int, typer.Option("--base-p2p-port", help="P2P 起始端口 / first p2p port")
+    ] = 26600,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="启动后返回 / return once started (wuyi down stops)")
+    ] = False,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """启动本地网络 / create (first time) and start a local network of validators on loopback."""
+    from wuyi.node.cluster import ClusterProcesses, create_network, load_cluster
+    from wuyi.node.home import parse_org_spec
+
+    pw = _passphrase(passphrase_file)
+    if (cluster_dir / "cluster.json").exists():
+        spec = load_cluster(cluster_dir)
+        console.print(f"沿用已有网络 / reusing the network in {spec.root} ({spec.n} validators)")
+        if nodes != spec.n:
+            console.print(f"[yellow]  (--nodes {nodes} ignored: it has {spec.n})[/yellow]")
+    else:
+        specs = [parse_org_spec(o) for o in (org or ["sjj:江门市政务服务数据管理局:operator"])]
+        spec = create_network(
+            cluster_dir,
+            nodes,
+            chain_id=chain_id,
+            suite=suite,
+            orgs=specs,
+            passphrase=pw,
+            base_api_port=base_port,
+            base_p2p_port=base_p2p_port,
+        )
+        console.print(
+            f"[green]✓ 已创建网络 / network created[/green] {spec.chain_id} in {spec.root}:"
+            f" {spec.n} validators, suite {spec.suite}"
+        )
+        console.print(f"  创世哈希 / genesis hash: {spec.genesis_hash.hex()}")
+        for o, path in spec.admin_keys.items():
+            console.print(f"  {o} admin key: {path}")
+    procs = ClusterProcesses(spec, pw)
+    try:
+        run_cluster(procs, detach=detach)
+    finally:
+        procs.close()
+
+
+def run_cluster(procs: Any, *, detach: bool, banner: Callable[[], None] | None = None) -> None:
+    """Start every node, wait until they are ready and connected, print the table; then either
+    return (``detach``) or serve until Ctrl-C / SIGTERM and stop every node cleanly."""
+    import signal as _signal
+    import threading
+
+    from wuyi.node.cluster import ClusterError
+
+    spec = procs.spec
+    already = [nd.name for nd in spec.nodes if procs.is_running(nd.index)]
+    if already:
+        console.print(f"[yellow]已在运行 / already running: {', '.join(already)}[/yellow]")
+    t0 = time.monotonic()
+    procs.start_all()
+    try:
+        procs.wait_ready(90.0)
+        connected = procs.wait_connected(30.0)
+    except (ClusterError, KeyboardInterrupt):
+        procs.stop_all()
+        raise
+    console.print(
+        f"[green]✓ {spec.n} 个节点已就绪 / {spec.n} nodes ready[/green]"
+        f" in {time.monotonic() - t0:.1f}s"
+        + ("" if connected else " [yellow](not every node sees a quorum of peers yet)[/yellow]")
+    )
+    for nd in spec.nodes:
+        console.print(f"  {nd.name}: {nd.url}  (docs {nd.url}/docs, log {nd.log_path})")
+    if banner is not None:
+        banner()
+    console.print(status_table(procs.status()))
+    if detach:
+        console.print(
+            f"后台运行 / running in the background; stop with: wuyi down --dir {spec.root}"
+        )
+        return
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        _signal.signal(_signal.SIGTERM, lambda *_: stop.set())
+    console.print("按 Ctrl-C 停止全部节点 / press Ctrl-C to stop every node")
+    reported: set[int] = set()
+    try:
+        while not stop.wait(1.0):
+            for nd in spec.nodes:
+                if nd.index not in reported and not procs.is_running(nd.index):
+                    reported.add(nd.index)
+                    code = procs.exit_code(nd.index)
+                    err_console.print(
+                        f"[red]{nd.name} exited[/red] (status {code}); see {nd.log_path}"
+                    )
+                elif nd.index in reported and procs.is_running(nd.index):
+                    reported.discard(nd.index)
+    except KeyboardInterrupt:
+        pass
+    console.print("\n停止 / stopping every node ...")
+    procs.stop_all()
+    console.print("[green]✓ 已停止 / stopped[/green]")
+
+
+@app.command("down")
+@_cli_errors
+def down(
+    cluster_dir: Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")],
+) -> None:
+    """停止本地网络 / stop every node of a local network started by wuyi up --detach."""
+    from wuyi.node.cluster import stop_network
+
+    stopped = stop_network(cluster_dir)
+    if stopped:
+        console.print(f"[green]✓ 已停止 / stopped[/green] {', '.join(stopped)}")
+    else:
+        console.print("没有运行中的节点 / no node was running")
 
 
 # -- demo ------------------------------------------------------------------------------------

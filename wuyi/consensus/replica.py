@@ -419,6 +419,12 @@ class Replica:
         else:
             hs.votes.setdefault(key, {})[v.voter] = v
         hs.by_hash.setdefault(key, {}).setdefault(v.block_hash, {})[v.voter] = v
+        if hs.idle and hs.step == Step.PROPOSE:
+            # W: another validator is voting at this height, so it is not idle: waiting here
+            # for transactions could stall the height (e.g. this replica is the proposer and
+            # restarted with an empty mempool). Join the round: arm the propose timer, propose.
+            hs.idle = False
+            self._enter_propose()
 
     def _on_proposal(self, p: Proposal, data: bytes) -> None:
         if not self._route(p.height, p.proposer, data):

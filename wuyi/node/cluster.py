@@ -396,21 +396,25 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _is_node_process(pid: int, home: Path) -> bool:
-    """Whether ``pid`` is a live ``wuyi node start`` of ``home`` (not a recycled pid)."""
+    """Whether ``pid`` is a live ``wuyi node start --home <home>`` (not a recycled pid)."""
     if not _pid_alive(pid):
         return False
+    proc = Path(f"/proc/{pid}")
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
-        return True  # no /proc: trust the pid file
-    args = raw.decode(errors="replace").split("\0")
-    if "start" not in args:
+        return not proc.parent.exists()  # no /proc on this system: trust the pid
+    with contextlib.suppress(OSError, IndexError):
+        if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False  # exited, not yet reaped
+    if "start" not in args or "--home" not in args:
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError):
-        if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False  # a zombie: exited, not yet reaped
-    return str(home) in args or str(home.resolve()) in args
+    given = args[args.index("--home") + 1] if args.index("--home") + 1 < len(args) else ""
+    try:
+        where = Path(os.readlink(proc / "cwd")) / given
+    except OSError:
+        where = Path(given)
+    return where.resolve() == home.resolve()
 
 
 def _read_pid(path: Path) -> int | None:
@@ -475,13 +479,16 @@ class ClusterProcesses:
         return self.spec.nodes[i]
 
     def pid(self, i: int) -> int | None:
-        """The pid of node i if it is running."""
+        """The pid of node i if it is running: the process started here, else the one named by
+        ``node.pid`` or by ``node.lock`` (a node started by hand with ``wuyi node start``)."""
         p = self._procs.get(i)
-        if p is not None:
-            return p.pid if p.poll() is None else None
-        pid = _read_pid(self.node(i).pid_path)
-        if pid is not None and _is_node_process(pid, self.node(i).home):
-            return pid
+        if p is not None and p.poll() is None:
+            return p.pid
+        nd = self.node(i)
+        for path in (nd.pid_path, nd.home / "node.lock"):
+            pid = _read_pid(path)
+            if pid is not None and (p is None or pid != p.pid) and _is_node_process(pid, nd.home):
+                return pid
         return None
 
     def is_running(self, i: int) -> bool:
@@ -527,24 +534,19 @@ class ClusterProcesses:
         return True
 
     def wait_exit(self, i: int, timeout: float) -> bool:
-        """Wait (at most ``timeout`` s) until node i has exited."""
+        """Wait (at most ``timeout`` s) until node i has exited; removes its pid file."""
         deadline = time.monotonic() + timeout
-        p = self._procs.get(i)
-        while time.monotonic() < deadline:
+        while True:
+            p = self._procs.get(i)
             if p is not None:
-                try:
-                    p.wait(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+                p.poll()  # reap it if it has exited
             if not self.is_running(i):
-                break
+                with contextlib.suppress(OSError):
+                    self.node(i).pid_path.unlink()
+                return True
+            if time.monotonic() > deadline:
+                return False
             time.sleep(0.05)
-        done = not self.is_running(i)
-        if done:
-            with contextlib.suppress(OSError):
-                self.node(i).pid_path.unlink()
-        return done
 
     def stop(self, i: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
         """Stop node i with ``sig``; SIGKILL if it has not exited after ``timeout`` s."""

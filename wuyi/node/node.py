@@ -40,7 +40,7 @@ from wuyi.ledger.genesis import GenesisDoc, build_genesis
 from wuyi.ledger.handlers.validators import get_validators_at
 from wuyi.ledger.merkle import compute_inclusion_proof
 from wuyi.ledger.types import Block, Receipt, Transaction
-from wuyi.node.mempool import Mempool
+from wuyi.node.mempool import Duplicate, Mempool
 from wuyi.node.store import CommitBatch, Store
 from wuyi.node.verifier import VerifierPool
 from wuyi.params import ChainParams
@@ -297,6 +297,17 @@ class Node:
         With a verifier pool, decoding and signature checks run on the other cores first.
         """
         out: list[bytes | WuyiError] = []
+        # Already pooled (gossip repeats): refuse before paying for a signature check.
+        dup = [self.mempool.decoded(r) for r in raws]
+        if any(d is not None for d in dup):
+            fresh = [r for r, d in zip(raws, dup, strict=True) if d is None]
+            res = iter(self.submit_many(fresh, origin) if fresh else [])
+            return [
+                Duplicate(f"transaction {d[1].hex()} is already in the mempool")
+                if d is not None
+                else next(res)
+                for d in dup
+            ]
         pre = self.verifier.precheck(raws) if self.verifier is not None and len(raws) >= 8 else None
         params, next_height = self.params, self.height + 1
         for i, raw in enumerate(raws):

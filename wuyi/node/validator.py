@@ -84,6 +84,8 @@ __all__ = ["ValidatorRunner"]
 log = logging.getLogger("wuyi.validator")
 
 SYNC_BATCH = 64
+REGOSSIP_S = 3.0
+REGOSSIP_MAX = 2000
 
 
 @dataclass
@@ -147,8 +149,10 @@ class ValidatorRunner:
         *,
         on_halt: Callable[[], None] | None = None,
         emit: Callable[..., None] | None = None,
+        network_factory: Callable[..., Any] | None = None,
     ) -> None:
         self.node = node
+        self._network_factory = network_factory
         self.key = key
         self.settings = settings
         self.on_halt = on_halt
@@ -174,6 +178,7 @@ class ValidatorRunner:
         self._round = 0
         self._syncing = False
         self._decoded: dict[bytes, Block] = {}
+        self._regossip_handle: asyncio.TimerHandle | None = None
         node.add_submit_listener(self._on_submitted)
 
     # -- lifecycle (called from other threads) ------------------------------------------------
@@ -204,6 +209,10 @@ class ValidatorRunner:
             self._ready.set()
             if not self._stopping.is_set():
                 loop.run_forever()
+        except RuntimeError:
+            if not self._stopping.is_set():
+                raise
+            # stop() arrived while still starting (catch-up): not an error
         except BaseException as exc:  # halt loudly: a validator never limps on
             self.error = exc
             code = exc.code if isinstance(exc, WuyiError) else "internal"
@@ -212,6 +221,8 @@ class ValidatorRunner:
         finally:
             for t in self._timers.values():
                 t.cancel()
+            if self._regossip_handle is not None:
+                self._regossip_handle.cancel()
             if self.network is not None:
                 try:
                     loop.run_until_complete(self.network.stop())
@@ -222,9 +233,11 @@ class ValidatorRunner:
             self.on_halt()
 
     async def _start_async(self) -> None:
-        from wuyi.network import PeerNetwork
-
-        self.network = PeerNetwork(
+        if self._network_factory is not None:
+            factory = self._network_factory
+        else:
+            from wuyi.network import PeerNetwork as factory
+        self.network = factory(
             chain_id=self.chain_id,
             suite=self.suite,
             key=self.key,
@@ -236,6 +249,18 @@ class ValidatorRunner:
         await self.network.start()
         await self._catch_up()
         self._start_replica()
+        self._regossip_handle = asyncio.get_running_loop().call_later(
+            REGOSSIP_S, self._regossip
+        )
+
+    def _regossip(self) -> None:
+        """Offer the oldest pending transactions to peers again (a peer that was down or
+        cut off when they arrived has not seen them); duplicates are refused cheaply."""
+        raws = self.node.mempool.take(REGOSSIP_MAX, 4 * 1024 * 1024)
+        if raws and self.network is not None:
+            self.network.broadcast("tx", encode(raws))
+        assert self.loop is not None
+        self._regossip_handle = self.loop.call_later(REGOSSIP_S, self._regossip)
 
     # -- peers --------------------------------------------------------------------------------
 

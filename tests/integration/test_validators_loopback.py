@@ -1,0 +1,184 @@
+"""Four validators in one process over the loopback hub: the real adapter, store and ledger,
+no sockets. Commits, agreement, a node cut off and back, a crash and restart from disk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wuyi.consensus.certificate import Validator, ValidatorSet, validate_qc
+from wuyi.consensus.params import ConsensusParams
+from wuyi.crypto import get_suite
+from wuyi.ledger.genesis import GenesisDoc, GenesisOrg
+from wuyi.ledger.types import Transaction
+from wuyi.node.node import Node
+from wuyi.node.p2p_config import P2PSettings, PeerAddr
+from wuyi.node.store import Store
+from wuyi.node.validator import ValidatorRunner
+from wuyi.testing.loopback import LoopbackHub
+
+SUITE = get_suite("intl")
+FAST = ConsensusParams(
+    timeout_propose_ms=300,
+    timeout_propose_delta_ms=100,
+    timeout_prevote_ms=150,
+    timeout_prevote_delta_ms=50,
+    timeout_precommit_ms=150,
+    timeout_precommit_delta_ms=50,
+    rebroadcast_ms=300,
+    create_empty_blocks_interval_ms=None,
+)
+
+
+@dataclass
+class Net:
+    root: Path
+    genesis: GenesisDoc
+    keys: list
+    admin: object
+    hub: LoopbackHub
+    nodes: list[Node | None]
+    runners: list[ValidatorRunner | None]
+
+    def settings(self, i: int) -> P2PSettings:
+        peers = tuple(
+            PeerAddr(f"node{j}", "127.0.0.1", 0, k.public_key)
+            for j, k in enumerate(self.keys) if j != i
+        )
+        return P2PSettings("127.0.0.1", 0, Path("x"), Path("x"), Path("x"), peers, FAST)
+
+    def start(self, i: int) -> None:
+        store = Store.open(self.root / f"n{i}", SUITE.hash)
+        node = Node(self.genesis, store, validator_key=self.keys[i])
+        runner = ValidatorRunner(node, self.keys[i], self.settings(i),
+                                 network_factory=self.hub.factory)
+        runner.start()
+        self.nodes[i], self.runners[i] = node, runner
+
+    def stop(self, i: int) -> None:
+        r, n = self.runners[i], self.nodes[i]
+        assert r is not None and n is not None
+        r.stop()
+        n.close()
+        self.hub.nodes.pop(self.keys[i].public_key, None)
+        self.nodes[i] = self.runners[i] = None
+
+    def live(self) -> list[Node]:
+        return [n for n in self.nodes if n is not None]
+
+    def tx(self, nonce: int) -> bytes:
+        body = Transaction("loop-chain", self.admin.public_key, nonce, 10_000, "evidence.anchor",
+                           {"doc_hash": SUITE.hash(nonce.to_bytes(8, "big"))})
+        return body.signed(self.admin).to_bytes()
+
+    def wait_height(self, h: int, nodes: list[Node] | None = None, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(n.height >= h for n in (nodes or self.live())):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"not all nodes reached height {h}: {[n.height for n in self.live()]}")
+
+    def check_agreement(self) -> None:
+        live = self.live()
+        top = min(n.height for n in live)
+        vs = live[0].validators()
+        for h in range(1, top + 1):
+            hashes = {n.store.get_block_hash(h) for n in live}
+            assert len(hashes) == 1, f"fork at height {h}"
+            b = live[0].store.get_block(h)
+            assert b.qc is not None
+            validate_qc(SUITE, "loop-chain", vs, b.qc, height=h, block_hash=hashes.pop())
+
+
+@pytest.fixture
+def net(tmp_path: Path) -> Iterator[Net]:
+    keys = [SUITE.private_key_from_bytes(SUITE.hash(b"v%d" % i)) for i in range(4)]
+    admin = SUITE.private_key_from_bytes(SUITE.hash(b"admin"))
+    genesis = GenesisDoc(
+        chain_id="loop-chain",
+        suite="intl",
+        time=1_764_201_600_000,
+        orgs=(GenesisOrg("sjj", "江门市政务服务数据管理局", True, (("admin", admin.public_key),)),),
+        validators=ValidatorSet(tuple(Validator(k.public_key, 1, f"node{i}")
+                                      for i, k in enumerate(keys))),
+    )
+    n = Net(tmp_path, genesis, keys, admin, LoopbackHub(), [None] * 4, [None] * 4)
+    for i in range(4):
+        n.start(i)
+    try:
+        yield n
+    finally:
+        for i in range(4):
+            if n.runners[i] is not None:
+                n.stop(i)
+
+
+def submit(net: Net, node: Node, nonces: range) -> list[bytes]:
+    res = node.submit_many([net.tx(i) for i in nonces])
+    assert all(isinstance(r, bytes) for r in res), res
+    return res  # type: ignore[return-value]
+
+
+def test_four_validators_commit_and_agree(net: Net) -> None:
+    hashes = submit(net, net.live()[0], range(0, 50))
+    hashes += submit(net, net.live()[2], range(50, 80))
+    for n in net.live():
+        for h in hashes:
+            n.wait_for_tx(h, 20)
+    net.check_agreement()
+    assert all(n.mempool.size_bytes == 0 for n in net.live())
+    # no empty blocks while idle
+    h0 = net.live()[0].height
+    time.sleep(1.0)
+    assert net.live()[0].height == h0
+
+
+def test_one_crashes_the_rest_go_on_and_it_catches_up(net: Net) -> None:
+    submit(net, net.live()[0], range(0, 20))
+    net.wait_height(1)
+    net.stop(3)
+    hashes = submit(net, net.live()[0], range(20, 60))
+    for h in hashes:
+        net.live()[0].wait_for_tx(h, 20)
+    top = net.live()[0].height
+    net.start(3)
+    net.wait_height(top)
+    submit(net, net.live()[1], range(60, 70))
+    net.wait_height(top + 1)
+    net.check_agreement()
+
+
+def test_two_of_four_down_halts_without_fork_then_resumes(net: Net) -> None:
+    for h in submit(net, net.live()[0], range(0, 10)):
+        for n in net.live():
+            n.wait_for_tx(h, 20)
+    net.stop(2)
+    net.stop(3)
+    before = net.live()[0].height
+    net.live()[0].submit_many([net.tx(i) for i in range(10, 20)])
+    time.sleep(2.0)
+    assert max(n.height for n in net.live()) == before  # no quorum: no commit
+    net.start(3)
+    net.wait_height(before + 1, timeout=30)
+    net.check_agreement()
+
+
+def test_cut_off_and_heal(net: Net) -> None:
+    submit(net, net.live()[0], range(0, 10))
+    net.wait_height(1)
+    cut = net.keys[1].public_key
+    net.hub.cut.add(cut)
+    submit(net, net.live()[0], range(10, 40))
+    others = [net.nodes[i] for i in (0, 2, 3)]
+    net.wait_height(net.nodes[0].height, nodes=others)  # type: ignore[list-item]
+    time.sleep(0.5)
+    lagging = net.nodes[1].height  # type: ignore[union-attr]
+    assert lagging < net.nodes[0].height  # type: ignore[union-attr]
+    net.hub.cut.discard(cut)
+    net.wait_height(net.nodes[0].height, timeout=30)  # type: ignore[union-attr]
+    net.check_agreement()
