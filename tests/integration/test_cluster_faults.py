@@ -212,7 +212,7 @@ class Load:
                     with self._lock:
                         self.errors[exc.code] = self.errors.get(exc.code, 0) + 1
                     time.sleep(0.1)
-                except httpx.HTTPError as exc:
+                except Exception as exc:  # e.g. httpx errors; never let a worker die
                     with self._lock:
                         k = type(exc).__name__
                         self.errors[k] = self.errors.get(k, 0) + 1

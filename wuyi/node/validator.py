@@ -25,6 +25,7 @@ knows before applying the block).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -640,6 +641,15 @@ class ValidatorRunner:
 
     # -- introspection (any thread) -----------------------------------------------------------
 
+    def _network_stats(self) -> list[dict[str, Any]]:
+        if self.network is None:
+            return []
+        out = []
+        for key, st in self.network.stats().items():
+            row = dataclasses.asdict(st) if dataclasses.is_dataclass(st) else dict(st)
+            out.append({"public_key": key.hex(), **row})
+        return out
+
     def info(self) -> dict[str, Any]:
         """What ``GET /v1/consensus`` shows."""
         vs: ValidatorSet = self.node.validators()
@@ -677,7 +687,7 @@ class ValidatorRunner:
                 }
                 for p in peers_by_key.values()
             ],
-            "network": self.network.stats() if self.network is not None else {},
+            "network": self._network_stats(),
             "wal_bytes": self.wal.size(),
             "error": None if self.error is None else str(self.error),
         }
