@@ -187,10 +187,11 @@ def run_demo(
     data = data.resolve()
     if not (data / SPEC_FILE).exists():
         if (data / "genesis.json").exists():
-            raise ValidationError(
-                f"{data} holds a single-node demo chain from an earlier version; the demo now"
-                f" runs {DEMO_NODES} validators. Remove it (rm -rf {data}, or make clean) and"
-                " run make run again."
+            old = _set_aside(data)
+            console.print(
+                f"[yellow]{data} held a single-node demo chain from an earlier version; moved to"
+                f" {old} (delete it when you like). The demo now runs {DEMO_NODES}"
+                " validators.[/yellow]"
             )
         console.print(
             f"[bold]创建演示网络 / creating the demo network ({DEMO_NODES} validators)"
@@ -214,6 +215,26 @@ def run_demo(
         procs.close()
 
 
+def _set_aside(data: Path) -> Path:
+    """Move an old single-node demo chain into ``DIR/single-node-old/`` (never delete it)."""
+    import time
+
+    from wuyi.node.home import NodeHome
+
+    NodeHome(data).acquire_lock().close()  # refuses if a node still runs there
+    dest = data / "single-node-old"
+    if dest.exists():
+        dest = data / f"single-node-old-{int(time.time())}"
+    dest.mkdir()
+    try:
+        for entry in list(data.iterdir()):
+            if entry != dest and not entry.name.startswith("single-node-old"):
+                entry.rename(dest / entry.name)
+    except OSError as exc:
+        raise ValidationError(f"cannot move the old demo chain in {data} aside: {exc}") from None
+    return dest
+
+
 def _load_once(client: WuyiClient, keys_dir: Path, data: Path, console: Console) -> Any:
     state_file = data / STATE_FILE
     if not state_file.exists():
@@ -223,9 +244,7 @@ def _load_once(client: WuyiClient, keys_dir: Path, data: Path, console: Console)
     return json.loads(state_file.read_text())
 
 
-def _print_welcome(
-    console: Console, spec: Any, data: Path, st: Any, made: dict[str, Any]
-) -> None:
+def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[str, Any]) -> None:
     from rich.table import Table
 
     url = spec.nodes[0].url

@@ -28,7 +28,7 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── RequestTimeout            no response within the timeout             (request_timeout)
     │   ├── RequestFailed             the peer's request handler failed          (request_failed)
     │   ├── FrameTooLarge             an outbound frame exceeds the frame limit  (frame_too_large)
-    │   └── ProtocolViolation         a peer broke the wire protocol             (protocol_violation)
+    │   └── ProtocolViolation         a peer broke the wire protocol            (protocol_violation)
     │       └── HandshakeFailed       TLS-to-chain-key handshake refused         (handshake_failed)
     └── InvariantBroken               an internal invariant broke: halt loudly   (invariant)
 """

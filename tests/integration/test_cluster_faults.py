@@ -356,8 +356,10 @@ class Net:
         t0 = time.monotonic()
         self.wait_until(
             "every node at the same height",
-            lambda: len({h for h in self.heights().values()}) == 1
-            and None not in self.heights().values(),
+            lambda: (
+                len({h for h in self.heights().values()}) == 1
+                and None not in self.heights().values()
+            ),
             timeout,
         )
         top = min(h or 0 for h in self.heights().values())
@@ -389,8 +391,7 @@ class Net:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise AssertionError(
-                f"{type(exc).__name__}: {exc}\n\n===== node logs =====\n"
-                + self.procs.log_tails(40)
+                f"{type(exc).__name__}: {exc}\n\n===== node logs =====\n" + self.procs.log_tails(40)
             ) from exc
 
     def report(self, name: str, load: Load) -> None:

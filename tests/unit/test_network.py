@@ -133,8 +133,22 @@ async def until(pred: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def fully_connected(nets: list[PeerNetwork]) -> Callable[[], bool]:
+    """Every pair connected, both ends on the same connection, no handshake still running
+    (so no simultaneous-dial duplicate can still replace a connection)."""
     want = len(nets) - 1
-    return lambda: all(len(n.connected()) == want for n in nets)
+
+    def settled() -> bool:
+        if any(len(n.connected()) != want or n.handshakes_in_progress for n in nets):
+            return False
+        for x in nets:
+            for y in nets:
+                if x is not y:
+                    sx, sy = x.stats()[y.public_key], y.stats()[x.public_key]
+                    if not (sx.connected and sy.connected and sx.outbound is not sy.outbound):
+                        return False
+        return True
+
+    return settled
 
 
 async def stop_all(nets: list[PeerNetwork]) -> None:
@@ -541,6 +555,48 @@ def test_handshake_rejects_wrong_chain_and_bad_hello() -> None:
         parse_hello(encode({"v": 2, "chain_id": CHAIN, "public_key": b"k", "nonce": b"n" * 32}))
     with pytest.raises(HandshakeFailed):
         parse_hello(encode({"v": 1, "chain_id": CHAIN, "public_key": b"k", "nonce": b"n"}))
+
+
+def test_keepalive_holds_idle_links_and_silent_peers_are_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    cluster = make_cluster(tmp_path, 3)
+    a, b, c = cluster.nodes
+    fast = {"keepalive": 0.1, "idle_timeout": 0.5}
+
+    async def main() -> None:
+        na, nb = build(cluster, a, **fast), build(cluster, b, **fast)
+        try:
+            await na.start()
+            await nb.start()
+            await until(fully_connected([na, nb]))
+            # c completes the handshake by hand, then never sends a byte (not even keepalives).
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", na.listen_port, ssl=client_context(c.settings)
+            )
+            try:
+                await run_handshake(
+                    reader,
+                    writer,
+                    chain_id=CHAIN,
+                    suite=cluster.suite,
+                    key=c.key,
+                    own_cert_der=load_certificate_der(c.settings.tls_cert),
+                    check_peer=lambda k: None,
+                )
+                await until(lambda: c.key.public_key in na.connected())
+                await asyncio.sleep(1.2)
+                assert c.key.public_key not in na.connected()
+            finally:
+                await close_writer(writer)
+            st = na.stats()[b.key.public_key]
+            assert st.connected and st.connects == 1 and st.disconnects == 0
+            assert "silent" in (na.stats()[c.key.public_key].last_disconnect or "")
+        finally:
+            await stop_all([na, nb])
+
+    run(main())
 
 
 # --------------------------------------------------------------------------- resilience

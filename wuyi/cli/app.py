@@ -601,11 +601,20 @@ def _age(ms: int | None, *, with_time: bool = True) -> str:
     return _dt.datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S") + f" ({rel})"
 
 
+_STEP_NAMES = {"1": "propose", "2": "prevote", "3": "precommit"}
+
+
 def status_table(statuses: list[Any], title: str | None = None) -> Table:
     """The table ``wuyi status`` and ``wuyi up`` print: one row per node (fits 80 columns)."""
     from rich import box
 
-    t = Table(title=title or "节点状态 / nodes", box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(
+        title=title or "节点状态 / nodes",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("node", "API", "state", "height", "round", "peers", "last commit", "block"):
         t.add_column(col, no_wrap=True, min_width=5 if col == "state" else None)
     for s in statuses:
@@ -618,7 +627,8 @@ def status_table(statuses: list[Any], title: str | None = None) -> Table:
             state = "[yellow]syncing[/yellow]"
         if s.error:
             state = f"[red]error[/red] {escape(s.error)[:60]}"
-        rnd = "-" if s.round is None else f"{s.round}" + (f" {s.step}" if s.step else "")
+        step = _STEP_NAMES.get(str(s.step), s.step)
+        rnd = "-" if s.round is None else f"{s.round}" + (f" {step}" if step else "")
         peers = "-" if s.peers_total is None else f"{s.peers_connected}/{s.peers_total}"
         if s.mode == "single":
             peers = "single"
@@ -768,6 +778,7 @@ def run_cluster(procs: Any, *, detach: bool, banner: Callable[[], None] | None =
                     )
                 elif nd.index in reported and procs.is_running(nd.index):
                     reported.discard(nd.index)
+                    console.print(f"[green]{nd.name} is running again[/green] ({nd.url})")
     except KeyboardInterrupt:
         pass
     console.print("\n停止 / stopping every node ...")

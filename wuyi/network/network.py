@@ -44,6 +44,7 @@ from wuyi.network.peer import (
     Connection,
     Counters,
     PeerStats,
+    Pending,
     close_transport,
     key_prefix,
 )
@@ -89,11 +90,14 @@ class PeerNetwork:
         queue_bytes: int = 64 * 1024 * 1024,
         penalty_cooldown: float = 5.0,
         keepalive: float = 5.0,
+        idle_timeout: float = 30.0,
         write_timeout: float = 30.0,
         logger: logging.Logger | None = None,
     ) -> None:
         if max_frame < 1024 or queue_limit < 1 or queue_bytes < 1:
             raise ValueError("max_frame must be >= 1024, queue_limit and queue_bytes >= 1")
+        if not 0 < keepalive < idle_timeout:
+            raise ValueError("need 0 < keepalive < idle_timeout")
         self.chain_id = chain_id
         self.suite = suite
         self.key = key
@@ -107,6 +111,7 @@ class PeerNetwork:
         self.queue_bytes = queue_bytes
         self.penalty_cooldown = penalty_cooldown
         self.keepalive = keepalive
+        self.idle_timeout = idle_timeout
         self.write_timeout = write_timeout
         self.log = logger or logging.getLogger("wuyi.network")
         self._own_cert_der = load_certificate_der(settings.tls_cert)
@@ -123,6 +128,8 @@ class PeerNetwork:
         self._client_ctx: ssl.SSLContext = client_context(settings)
         self._running = False
         self._ids = itertools.count(1)
+        self._pending: dict[int, Pending] = {}
+        self._handshaking = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -184,11 +191,17 @@ class PeerNetwork:
     # ------------------------------------------------------------------ public API
 
     def connected(self) -> list[bytes]:
-        """Public keys of the peers with a live, authenticated connection (sorted)."""
-        return sorted(self._conns)
+        """Public keys of the peers with a live, authenticated connection (sorted).
+        Safe to call from another thread (a snapshot)."""
+        return sorted(list(self._conns))
 
     def is_connected(self, public_key: bytes) -> bool:
         return public_key in self._conns
+
+    @property
+    def handshakes_in_progress(self) -> int:
+        """Application handshakes running now (inbound and outbound)."""
+        return self._handshaking
 
     def send(self, public_key: bytes, channel: str, payload: bytes) -> bool:
         """Queue a message for one peer. False if not connected or its queue is full (dropped).
@@ -223,19 +236,18 @@ class PeerNetwork:
             raise PeerUnavailable(f"peer {self._name(public_key)} is not connected")
         rid = next(self._ids)
         frame = encode_frame(channel, rid, RE_MESSAGE, payload, self.max_frame)
+        if not self._enqueue(conn, frame):
+            raise PeerUnavailable(f"outbound queue to {conn.name} is full")
         fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        conn.pending[rid] = fut
+        self._pending[rid] = Pending(conn, frame, fut)
         try:
-            if not self._enqueue(conn, frame):
-                raise PeerUnavailable(f"outbound queue to {conn.name} is full")
-            try:
-                return await asyncio.wait_for(fut, timeout)
-            except TimeoutError:
-                raise RequestTimeout(
-                    f"no response from {conn.name} on {channel!r} within {timeout} s"
-                ) from None
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"no response from {conn.name} on {channel!r} within {timeout} s"
+            ) from None
         finally:
-            conn.pending.pop(rid, None)
+            self._pending.pop(rid, None)
 
     def penalize(self, public_key: bytes, reason: str) -> None:
         """Disconnect a misbehaving peer (e.g. invalid signatures) and refuse it for
@@ -270,9 +282,10 @@ class PeerNetwork:
         return dropped
 
     def stats(self) -> dict[bytes, PeerStats]:
-        """Per-peer counters: every configured peer and every peer ever connected."""
+        """Per-peer counters: every configured peer and every peer ever connected.
+        Safe to call from another thread (a snapshot; counters may be a frame apart)."""
         out = {}
-        for key, c in self._counters.items():
+        for key, c in list(self._counters.items()):
             conn = self._conns.get(key)
             out[key] = PeerStats(
                 name=c.name,
@@ -466,6 +479,7 @@ class PeerNetwork:
             if self._cooldown_left(public_key) > 0:
                 raise HandshakeFailed("peer is cooling down after a penalty")
 
+        self._handshaking += 1
         try:
             public_key = await asyncio.wait_for(
                 run_handshake(
@@ -499,6 +513,8 @@ class PeerNetwork:
             )
             await close_transport(writer)
             return None
+        finally:
+            self._handshaking -= 1
 
         name = self._name(public_key)
         existing = self._conns.get(public_key)
@@ -511,10 +527,10 @@ class PeerNetwork:
             )
             await close_transport(writer)
             return None
+        conn = Connection(reader, writer, public_key, name, outbound)
         if existing is not None:
             existing.close("replaced by a preferred connection")
-            self._unregister(existing)
-        conn = Connection(reader, writer, public_key, name, outbound)
+            self._unregister(existing, successor=conn)
         self._conns[public_key] = conn
         counter = self._counter(public_key)
         counter.connects += 1
@@ -540,21 +556,35 @@ class PeerNetwork:
             return True
         return new_initiator == smaller
 
-    def _unregister(self, conn: Connection) -> None:
+    def _unregister(self, conn: Connection, successor: Connection | None = None) -> None:
+        """Forget ``conn``. Its unsent frames and open requests move to ``successor`` (the
+        preferred connection replacing it) if there is one; otherwise its requests fail."""
         if self._conns.get(conn.public_key) is conn:
             del self._conns[conn.public_key]
-        if not conn.closed.is_set():
-            conn.closed.set()
-            c = self._counter(conn.public_key)
-            c.disconnects += 1
-            c.last_disconnect = conn.reason
+        if conn.closed.is_set():
+            return
+        conn.closed.set()
+        c = self._counter(conn.public_key)
+        c.disconnects += 1
+        c.last_disconnect = conn.reason
+        mine = [p for p in self._pending.values() if p.conn is conn]
+        if successor is not None:
+            unsent = {id(frame) for frame in conn.queue}
+            successor.queue.extend(conn.queue)
+            successor.queued_bytes += conn.queued_bytes
+            for p in mine:
+                p.conn = successor
+                if id(p.frame) not in unsent:  # written to the losing connection: send again
+                    successor.queue.append(p.frame)
+                    successor.queued_bytes += len(p.frame)
+            successor.wake.set()
+        else:
             err = PeerUnavailable(f"connection to {conn.name} lost: {conn.reason}")
-            for fut in conn.pending.values():
-                if not fut.done():
-                    fut.set_exception(err)
-            conn.pending.clear()
-            conn.queue.clear()
-            conn.queued_bytes = 0
+            for p in mine:
+                if not p.fut.done():
+                    p.fut.set_exception(err)
+        conn.queue.clear()
+        conn.queued_bytes = 0
 
     # ------------------------------------------------------------------ serving
 
@@ -589,12 +619,12 @@ class PeerNetwork:
             await close_transport(conn.writer)
 
     async def _read_loop(self, conn: Connection) -> None:
-        idle = 3 * self.keepalive
+        idle = self.idle_timeout
         counter = self._counter(conn.public_key)
         reader = conn.reader
         try:
             while True:
-                # Keepalives arrive at least every `keepalive` s, so a silent peer is dead.
+                # Peers send a keepalive at least every `keepalive` s: silence means dead.
                 try:
                     async with asyncio.timeout(idle):
                         header = await reader.readexactly(HEADER_LEN)
@@ -642,14 +672,14 @@ class PeerNetwork:
         elif frame.re == RE_MESSAGE:
             self._handle_request(conn, frame)
         else:
-            fut = conn.pending.get(frame.request_id)
-            if fut is None or fut.done():
-                return  # late response to a request that timed out
+            p = self._pending.get(frame.request_id)
+            if p is None or p.fut.done() or p.conn.public_key != conn.public_key:
+                return  # late (timed out), duplicate, or not this peer's request
             if frame.re == RE_RESPONSE:
-                fut.set_result(frame.payload)
+                p.fut.set_result(frame.payload)
             else:
                 reason = frame.payload.decode("utf-8", "replace")
-                fut.set_exception(RequestFailed(f"{conn.name} failed the request: {reason}"))
+                p.fut.set_exception(RequestFailed(f"{conn.name} failed the request: {reason}"))
 
     def _respond(self, conn: Connection, frame: Frame, result: Any) -> None:
         if isinstance(result, bytes | bytearray | memoryview):

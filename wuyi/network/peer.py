@@ -8,7 +8,15 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["CLOSE_TIMEOUT", "Connection", "Counters", "PeerStats", "close_transport", "key_prefix"]
+__all__ = [
+    "CLOSE_TIMEOUT",
+    "Connection",
+    "Counters",
+    "PeerStats",
+    "Pending",
+    "close_transport",
+    "key_prefix",
+]
 
 CLOSE_TIMEOUT = 2.0
 
@@ -85,7 +93,6 @@ class Connection:
         self.closed = asyncio.Event()  # set once unregistered
         self.reason: str | None = None
         self.misbehaviour = False
-        self.pending: dict[int, asyncio.Future[bytes]] = {}
         self.handlers: set[asyncio.Task[None]] = set()
         self.established = time.monotonic()
         self.last_write = self.established
@@ -97,6 +104,18 @@ class Connection:
             self.reason = reason
             self.misbehaviour = misbehaviour
         self.stopping.set()
+
+
+class Pending:
+    """A request awaiting its response: re-sent on the successor if its connection is replaced
+    by a preferred one (simultaneous dial), failed if the connection is lost."""
+
+    __slots__ = ("conn", "frame", "fut")
+
+    def __init__(self, conn: Connection, frame: bytes, fut: asyncio.Future[bytes]) -> None:
+        self.conn = conn
+        self.frame = frame
+        self.fut = fut
 
 
 async def close_transport(writer: asyncio.StreamWriter) -> None:

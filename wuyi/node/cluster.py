@@ -259,8 +259,7 @@ def create_network(
             max_block_txs=base_settings.max_block_txs,
         )
         home.settings_path.write_text(
-            node_settings.to_toml()
-            + render_p2p_toml(host, base_p2p_port + i, peers, consensus)
+            node_settings.to_toml() + render_p2p_toml(host, base_p2p_port + i, peers, consensus)
         )
         nodes.append(
             NodeSpec(
@@ -361,9 +360,7 @@ def fetch_node_status(
             height=int(st["height"]),
             round=cons.get("round"),
             step=cons.get("step"),
-            peers_connected=None
-            if peers is None
-            else sum(1 for p in peers if p.get("connected")),
+            peers_connected=None if peers is None else sum(1 for p in peers if p.get("connected")),
             peers_total=None if peers is None else len(peers),
             last_block_hash=st.get("last_block_hash"),
             last_commit_time=None if last_commit is None else int(last_commit),
@@ -611,9 +608,7 @@ class ClusterProcesses:
         deadline = time.monotonic() + timeout
         while True:
             sts = self.status()
-            if all(
-                s.up and (s.peers_connected is None or s.peers_connected >= need) for s in sts
-            ):
+            if all(s.up and (s.peers_connected is None or s.peers_connected >= need) for s in sts):
                 return True
             if time.monotonic() > deadline:
                 return False
@@ -621,9 +616,7 @@ class ClusterProcesses:
 
     def status(self) -> list[NodeStatus]:
         """Every node's status (down nodes included, with ``up=False``)."""
-        return [
-            fetch_node_status(nd.url, nd.name, client=self._http) for nd in self.spec.nodes
-        ]
+        return [fetch_node_status(nd.url, nd.name, client=self._http) for nd in self.spec.nodes]
 
     def log_tails(self, lines: int = 30, nodes: Sequence[int] | None = None) -> str:
         out = []
