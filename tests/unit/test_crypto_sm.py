@@ -5,6 +5,7 @@ OpenSSL 3. Vectors live in ``tests/vectors/crypto_vectors.json`` for SDKs in oth
 
 from __future__ import annotations
 
+import binascii
 import json
 from pathlib import Path
 from typing import Any
@@ -178,12 +179,32 @@ def test_sm2_z_uses_default_user_id() -> None:
     assert not gm.verify(sig.hex(), sm3(msg))  # not plain ECDSA-style e = H(M)
 
 
+def _gmssl_tries(fn: Any, tries: int = 8) -> Any:
+    """gmssl (pure Python, test-only) crashes on some values: hex strings of coordinates with a
+    leading zero come out odd-length, and its point addition can return None. Those are its
+    bugs, not answers; retry with a fresh key/nonce. A clean ``False`` is never retried."""
+    for _ in range(tries - 1):
+        try:
+            return fn()
+        except (TypeError, binascii.Error):
+            continue
+    return fn()
+
+
 @pytest.mark.parametrize("msg", [b"", b"a", b"wuyi" * 100, bytes(range(256))])
 def test_sm2_interoperates_with_gmssl(msg: bytes) -> None:
-    key = SUITE.generate_private_key()
-    gm = gm_signer(key.public_key, key.to_bytes())
-    assert gm.verify_with_sm3(key.sign(msg).hex(), msg)
-    assert SUITE.verify(key.public_key, msg, h(gm.sign_with_sm3(msg)))
+    def ours_in_gmssl() -> bool:
+        key = SUITE.generate_private_key()
+        gm = gm_signer(key.public_key, key.to_bytes())
+        return bool(gm.verify_with_sm3(key.sign(msg).hex(), msg))
+
+    def gmssl_in_ours() -> bool:
+        key = SUITE.generate_private_key()
+        gm = gm_signer(key.public_key, key.to_bytes())
+        return SUITE.verify(key.public_key, msg, h(gm.sign_with_sm3(msg)))
+
+    assert _gmssl_tries(ours_in_gmssl)
+    assert _gmssl_tries(gmssl_in_ours)
 
 
 @pytest.mark.parametrize("case", VECTORS["sm2_foreign"], ids=lambda c: c["source"][:20])
