@@ -13,6 +13,7 @@ every loop is bounded in time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -66,12 +67,19 @@ def _rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def run(suite: str, duration: float, backlog: int, batch: int, rate: int) -> dict[str, Any]:
+def run(
+    suite: str, duration: float, backlog: int, batch: int, rate: int, keep: bool = False
+) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="wuyi-cluster-bench-"))
     spec = create_network(
-        root, 4, chain_id="bench-net", suite=suite,
-        orgs=[OrgSpec("sjj", "江门市政务服务数据管理局", True)], passphrase=PASS,
-        base_api_port=18700, base_p2p_port=28700,
+        root,
+        4,
+        chain_id="bench-net",
+        suite=suite,
+        orgs=[OrgSpec("sjj", "江门市政务服务数据管理局", True)],
+        passphrase=PASS,
+        base_api_port=18700,
+        base_p2p_port=28700,
         consensus={"timeout_propose_ms": 1000, "create_empty_blocks_interval_ms": -1},
     )
     admin_path = next(spec.keys_dir.glob("sjj-admin*.key"))
@@ -117,29 +125,49 @@ def run(suite: str, duration: float, backlog: int, batch: int, rate: int) -> dic
         watcher.start()
         start = time.perf_counter()
         end = start + duration
-        i = 0
-        with httpx.Client(timeout=30) as c:
-            k = 0
-            while i < len(seed_txs) and time.perf_counter() < end:
-                pending = len(submitted) - len(committed)
-                if rate:
-                    due = int((time.perf_counter() - start) * rate)
-                    if i >= due:
-                        time.sleep(0.005)
-                        continue
-                    m = min(batch, due - i)
-                elif pending >= backlog:
-                    time.sleep(0.01)
-                    continue
-                else:
-                    m = min(batch, backlog - pending)
-                chunk = seed_txs[i : i + m]
+        lock = threading.Lock()
+        cursor = [0]
+
+        def take(m: int) -> tuple[int, int]:
+            with lock:
+                a = cursor[0]
+                b = min(len(seed_txs), a + m)
+                cursor[0] = b
                 t = time.perf_counter()
-                for th in hashes[i : i + m]:
+                for th in hashes[a:b]:
                     submitted[th.hex()] = t
-                c.post(f"{urls[k % 4]}/v1/txs/batch", json={"txs": [x.hex() for x in chunk]})
-                k += 1
-                i += m
+                return a, b
+
+        def submitter(url: str) -> None:
+            # One client per node, each keeping its share of the backlog (or of the rate).
+            with httpx.Client(timeout=30) as c:
+                while time.perf_counter() < end and cursor[0] < len(seed_txs):
+                    if rate:
+                        due = int((time.perf_counter() - start) * rate)
+                        if cursor[0] >= due:
+                            time.sleep(0.005)
+                            continue
+                        m = min(batch, max(1, (due - cursor[0]) // 4 + 1))
+                    else:
+                        pending = len(submitted) - len(committed)
+                        if pending >= backlog:
+                            time.sleep(0.01)
+                            continue
+                        m = min(batch, max(1, (backlog - pending) // 4))
+                    a, b = take(m)
+                    if a >= b:
+                        break
+                    with contextlib.suppress(httpx.HTTPError):
+                        c.post(
+                            f"{url}/v1/txs/batch", json={"txs": [x.hex() for x in seed_txs[a:b]]}
+                        )
+
+        workers = [threading.Thread(target=submitter, args=(u,), daemon=True) for u in urls]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(duration + 30)
+        i = cursor[0]
         while time.perf_counter() < end:
             time.sleep(0.05)
         window_end = end
@@ -148,8 +176,11 @@ def run(suite: str, duration: float, backlog: int, batch: int, rate: int) -> dic
         time.sleep(0.3)
         stop.set()
         watcher.join(5)
-        lats = [committed[h] - t for h, t in submitted.items()
-                if h in committed and committed[h] <= window_end]
+        lats = [
+            committed[h] - t
+            for h, t in submitted.items()
+            if h in committed and committed[h] <= window_end
+        ]
         heights = []
         with httpx.Client(timeout=5) as c:
             for u in urls:
@@ -158,7 +189,8 @@ def run(suite: str, duration: float, backlog: int, batch: int, rate: int) -> dic
         stop.set()
         procs.stop_all()
         procs.close()
-        shutil.rmtree(root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
     return {
         "suite": suite,
         "validators": 4,
@@ -176,6 +208,7 @@ def run(suite: str, duration: float, backlog: int, batch: int, rate: int) -> dic
         "rss_mib_per_node": [round(r) for r in rss],
         "heights": heights,
         "presign_s": round(presign_s, 1),
+        "dir": str(root) if keep else None,
     }
 
 
@@ -192,8 +225,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--backlog", type=int, default=6000)
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--rate", type=int, default=0)
+    p.add_argument("--keep", action="store_true", help="keep the network directory (logs)")
     a = p.parse_args(argv)
-    print(json.dumps(run(a.suite, a.duration, a.backlog, a.batch, a.rate)))
+    print(json.dumps(run(a.suite, a.duration, a.backlog, a.batch, a.rate, a.keep)))
 
 
 if __name__ == "__main__":

@@ -449,10 +449,19 @@ def test_cut_off_one_validator_then_reconnect(net: Net) -> None:
     try:
         with net.logs_on_failure():
             net.wait_height(list(range(N)), 3, PROGRESS_S, "progress under load")
+            assert all(px.accepted > 0 for px in net.proxies.values()) or all(
+                net.proxies[(i, ISOLATED)].accepted + net.proxies[(ISOLATED, i)].accepted > 0
+                for i in others
+            ), "node3's links do not go through the proxies"
             for px in net.proxies.values():
                 px.cut()
             t0 = time.monotonic()
             h_cut = net.top(list(range(N)))
+            net.wait_until(
+                "node3 to see no peer",
+                lambda: net.procs.status()[cut].peers_connected in (0, None),
+                10,
+            )
             t = net.wait_height(others, h_cut + 5, PROGRESS_S, "the three others keep committing")
             net.timings["three_commit_5_blocks_s"] = round(t, 2)
             h_isolated = net.height(cut)

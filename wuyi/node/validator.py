@@ -25,6 +25,7 @@ knows before applying the block).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
 import threading
@@ -180,6 +181,9 @@ class ValidatorRunner:
         self._syncing = False
         self._decoded: dict[bytes, Block] = {}
         self._regossip_handle: asyncio.TimerHandle | None = None
+        self._exec_ms: dict[bytes, float] = {}
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wuyi-store")
+        self._decided_height = node.store.height
         node.add_submit_listener(self._on_submitted)
 
     # -- lifecycle (called from other threads) ------------------------------------------------
@@ -199,6 +203,7 @@ class ValidatorRunner:
             loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout)
+        self._writer.shutdown(wait=True)  # blocks handed to the writer are stored
         self.wal.close()
 
     def _run(self) -> None:
@@ -250,9 +255,7 @@ class ValidatorRunner:
         await self.network.start()
         await self._catch_up()
         self._start_replica()
-        self._regossip_handle = asyncio.get_running_loop().call_later(
-            REGOSSIP_S, self._regossip
-        )
+        self._regossip_handle = asyncio.get_running_loop().call_later(REGOSSIP_S, self._regossip)
 
     def _regossip(self) -> None:
         """Offer the oldest pending transactions to peers again (a peer that was down or
@@ -379,6 +382,7 @@ class ValidatorRunner:
                 self.network.penalize(peer, f"sync block {block.height} invalid: {exc.message}")
                 return False
             self._store_commit(block, result)
+            self._decided_height = block.height
             self.emit("synced", height=block.height, txs=len(block.txs))
         return bool(blocks)
 
@@ -544,8 +548,10 @@ class ValidatorRunner:
                 raise BlockInvalid("consensus fields differ from the ledger header")
             bh = block.compute_hash(self.suite)
             if bh not in self._spec:
+                t0 = time.perf_counter()
                 result = self._execute(block, cblock.parent_hash)
                 self._spec[bh] = _Speculative(block, result, cblock.parent_hash)
+                self._exec_ms[bh] = (time.perf_counter() - t0) * 1000
             return True
         except (ValidationError, EncodingError) as exc:
             self.emit("block_rejected", height=cblock.height, error=exc.message)
@@ -557,6 +563,7 @@ class ValidatorRunner:
             log.info("cannot propose at %d: parent not executed yet", a.height)
             return
         specs, parent = base
+        t0 = time.perf_counter()
         node = self.node
         params = node.params
         limit = min(params.max_block_txs, node.max_block_txs or params.max_block_txs)
@@ -576,7 +583,9 @@ class ValidatorRunner:
                 is_verified=node.mempool.is_verified,
                 decoded=node.mempool.decoded,
             )
-        self._spec[block.compute_hash(self.suite)] = _Speculative(block, result, a.parent_hash)
+        bh = block.compute_hash(self.suite)
+        self._spec[bh] = _Speculative(block, result, a.parent_hash)
+        self._exec_ms[bh] = (time.perf_counter() - t0) * 1000
         self._feed(PayloadReady(a.height, a.round, block.to_bytes()))
 
     def _in_flight(self, raw: bytes, ov: _Overlay) -> bool:
@@ -584,36 +593,86 @@ class ValidatorRunner:
         return d is not None and d[1] in ov.txs
 
     def _commit(self, a: Commit) -> None:
-        store = self.node.store
+        """Decided: the block is executed (usually already, when it was validated); hand it to
+        the store writer and tell the replica at once, so the next height is proposed on the
+        speculative state while this one is being written (pipelining)."""
         h = a.block.height
-        if h <= store.height:
-            return  # replayed from the WAL: already stored
+        if h <= self._decided_height:
+            return  # replayed from the WAL, or already handed to the writer
         block = self._ledger_block(a.block)
         bh = block.compute_hash(self.suite)
         if bh != a.block_hash:
             raise InvariantBroken(f"commit {h}: consensus hash differs from the ledger hash")
         spec = self._spec.get(bh)
-        result = spec.result if spec is not None else self._execute(block, a.block.parent_hash)
-        self._store_commit(block.with_qc(a.qc), result)
-        for k in [k for k, s in self._spec.items() if s.block.height <= h]:
-            del self._spec[k]
-        self._last_commit_time = time.time()
-        self.emit(
-            "block", height=h, txs=len(block.txs), round=a.qc.round, mempool=len(self.node.mempool)
+        t0 = time.perf_counter()
+        if spec is None:
+            result = self._execute(block, a.block.parent_hash)
+            spec = _Speculative(block, result, a.block.parent_hash)
+            self._spec[bh] = spec
+            exec_ms: float | None = (time.perf_counter() - t0) * 1000
+        else:
+            exec_ms = self._exec_ms.pop(bh, None)
+        result = spec.result
+        self._decided_height = h
+        certified = block.with_qc(a.qc)
+        decided_at = time.perf_counter()
+        fut = self._writer.submit(self._store_commit, certified, result)
+        loop = self.loop
+        assert loop is not None
+        fut.add_done_callback(
+            lambda f: loop.call_soon_threadsafe(
+                self._written, certified, a.qc.round, exec_ms, decided_at, f
+            )
         )
+        update = None
+        pending = result.changes.get(keys.PENDING_VALIDATORS)
+        if pending is not None:
+            obj = decode(pending)
+            update = ValidatorUpdate(
+                int(obj["effective_height"]), ValidatorSet.from_obj(obj["validators"])
+            )
+            self.emit(
+                "validator_update",
+                effective_height=update.effective_height,
+                validators=len(update.validators),
+            )
+        self._feed(BlockExecuted(h, update))
+
+    def _written(
+        self,
+        block: Block,
+        round_: int,
+        exec_ms: float | None,
+        decided_at: float,
+        fut: concurrent.futures.Future[None],
+    ) -> None:
+        """The store writer finished block ``block.height`` (on the consensus loop)."""
+        exc = fut.exception()
+        if exc is not None:
+            self.error = exc
+            self.emit("halt", code=getattr(exc, "code", "internal"), error=str(exc))
+            assert self.loop is not None
+            self.loop.stop()
+            return
+        h = block.height
+        for k in [k for k, sp in self._spec.items() if sp.block.height <= h]:
+            del self._spec[k]
+        now = time.time()
+        self.emit(
+            "block",
+            height=h,
+            txs=len(block.txs),
+            round=round_,
+            mempool=len(self.node.mempool),
+            exec_ms=None if exec_ms is None else round(exec_ms, 1),
+            store_ms=round((time.perf_counter() - decided_at) * 1000, 1),
+            since_last_ms=round((now - self._last_commit_time) * 1000)
+            if self._last_commit_time
+            else None,
+        )
+        self._last_commit_time = now
         if h % 100 == 0:
             self.wal.truncate_below(h - 10)
-        update = None
-        if result.changes.get(keys.PENDING_VALIDATORS) is not None:
-            scheduled = compute_pending_update(store)
-            if scheduled is not None:
-                update = ValidatorUpdate(*scheduled)
-                self.emit(
-                    "validator_update",
-                    effective_height=update.effective_height,
-                    validators=len(update.validators),
-                )
-        self._feed(BlockExecuted(h, update))
         self._mempool_changed()
 
     def _store_commit(self, block: Block, result: BlockResult) -> None:
@@ -646,7 +705,11 @@ class ValidatorRunner:
             return []
         out = []
         for key, st in self.network.stats().items():
-            row = dataclasses.asdict(st) if dataclasses.is_dataclass(st) else dict(st)
+            row = (
+                dataclasses.asdict(st)
+                if dataclasses.is_dataclass(st) and not isinstance(st, type)
+                else dict(st)
+            )
             out.append({"public_key": key.hex(), **row})
         return out
 

@@ -6,6 +6,7 @@ and reconnects."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -79,9 +80,12 @@ class _LoopbackNetwork:
             raise OSError("peer not connected")
         dst = self.hub.nodes[public_key]
         assert dst.loop is not None and dst.on_request is not None
-        fut = asyncio.run_coroutine_threadsafe(
-            dst.on_request(self.me, channel, payload), dst.loop
-        )
+
+        async def call() -> bytes:
+            assert dst.on_request is not None
+            return await dst.on_request(self.me, channel, payload)
+
+        fut: concurrent.futures.Future[bytes] = asyncio.run_coroutine_threadsafe(call(), dst.loop)
         return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
     def penalize(self, public_key: bytes, reason: str) -> None:
