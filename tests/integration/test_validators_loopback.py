@@ -47,15 +47,17 @@ class Net:
     def settings(self, i: int) -> P2PSettings:
         peers = tuple(
             PeerAddr(f"node{j}", "127.0.0.1", 0, k.public_key)
-            for j, k in enumerate(self.keys) if j != i
+            for j, k in enumerate(self.keys)
+            if j != i
         )
         return P2PSettings("127.0.0.1", 0, Path("x"), Path("x"), Path("x"), peers, FAST)
 
     def start(self, i: int) -> None:
         store = Store.open(self.root / f"n{i}", SUITE.hash)
         node = Node(self.genesis, store, validator_key=self.keys[i])
-        runner = ValidatorRunner(node, self.keys[i], self.settings(i),
-                                 network_factory=self.hub.factory)
+        runner = ValidatorRunner(
+            node, self.keys[i], self.settings(i), network_factory=self.hub.factory
+        )
         runner.start()
         self.nodes[i], self.runners[i] = node, runner
 
@@ -71,8 +73,14 @@ class Net:
         return [n for n in self.nodes if n is not None]
 
     def tx(self, nonce: int) -> bytes:
-        body = Transaction("loop-chain", self.admin.public_key, nonce, 10_000, "evidence.anchor",
-                           {"doc_hash": SUITE.hash(nonce.to_bytes(8, "big"))})
+        body = Transaction(
+            "loop-chain",
+            self.admin.public_key,
+            nonce,
+            10_000,
+            "evidence.anchor",
+            {"doc_hash": SUITE.hash(nonce.to_bytes(8, "big"))},
+        )
         return body.signed(self.admin).to_bytes()
 
     def wait_height(self, h: int, nodes: list[Node] | None = None, timeout: float = 20) -> None:
@@ -82,6 +90,19 @@ class Net:
                 return
             time.sleep(0.02)
         raise AssertionError(f"not all nodes reached height {h}: {[n.height for n in self.live()]}")
+
+    def check_agreement_across_sets(self) -> None:
+        """Like check_agreement, with each QC checked against the set that signed it."""
+        live = self.live()
+        top = min(n.height for n in live)
+        for h in range(1, top + 1):
+            hashes = {n.store.get_block_hash(h) for n in live}
+            assert len(hashes) == 1, f"fork at height {h}"
+            b = live[0].store.get_block(h)
+            assert b.qc is not None
+            vs = live[0].validators(h)
+            assert vs.compute_hash(SUITE) == b.header.validator_set_hash
+            validate_qc(SUITE, "loop-chain", vs, b.qc, height=h, block_hash=hashes.pop())
 
     def check_agreement(self) -> None:
         live = self.live()
@@ -104,8 +125,9 @@ def net(tmp_path: Path) -> Iterator[Net]:
         suite="intl",
         time=1_764_201_600_000,
         orgs=(GenesisOrg("sjj", "江门市政务服务数据管理局", True, (("admin", admin.public_key),)),),
-        validators=ValidatorSet(tuple(Validator(k.public_key, 1, f"node{i}")
-                                      for i, k in enumerate(keys))),
+        validators=ValidatorSet(
+            tuple(Validator(k.public_key, 1, f"node{i}") for i, k in enumerate(keys))
+        ),
     )
     n = Net(tmp_path, genesis, keys, admin, LoopbackHub(), [None] * 4, [None] * 4)
     for i in range(4):
@@ -182,3 +204,42 @@ def test_cut_off_and_heal(net: Net) -> None:
     net.hub.cut.discard(cut)
     net.wait_height(net.nodes[0].height, timeout=30)  # type: ignore[union-attr]
     net.check_agreement()
+
+
+def test_validator_set_change_by_transaction(net: Net) -> None:
+    """Remove node3 from the set by transaction: from the effective height the other three
+    sign alone (node3 can stop without halting the chain), and the QCs of blocks on both
+    sides of the change check against the set the history says signed them."""
+    from wuyi.ledger.handlers.validators import get_validators_at
+
+    n0 = net.nodes[0]
+    assert n0 is not None
+    three = [
+        {"name": f"node{i}", "public_key": net.keys[i].public_key, "power": 1} for i in range(3)
+    ]
+    eff = n0.height + 4
+    tx = Transaction(
+        "loop-chain",
+        net.admin.public_key,
+        999,
+        10_000,
+        "validator.update",
+        {"validators": three, "effective_height": eff},
+    ).signed(net.admin)
+    h = n0.submit(tx.to_bytes())
+    info = n0.wait_for_tx(h, 20)
+    assert info.receipt.ok, info.receipt
+    # Drive the chain past the effective height.
+    nonce = 0
+    while n0.height < eff + 1:
+        submit(net, n0, range(nonce, nonce + 2))
+        nonce += 2
+        net.wait_height(n0.height + 1)
+    net.stop(3)  # no longer a validator: the chain must go on without it
+    before = n0.height
+    for x in submit(net, n0, range(nonce, nonce + 5)):
+        n0.wait_for_tx(x, 20)
+    assert n0.height > before
+    net.check_agreement_across_sets()
+    assert len(get_validators_at(n0.store, eff)) == 3
+    assert len(get_validators_at(n0.store, eff - 1)) == 4
