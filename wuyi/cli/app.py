@@ -574,7 +574,11 @@ def _consensus_rows(url: str) -> list[tuple[str, str]]:
     up = [p["name"] for p in peers if p.get("connected")]
     down = [p["name"] for p in peers if not p.get("connected")]
     rows = [
-        ("共识 / consensus", f"round {info.get('round')} step {info.get('step')}"),
+        (
+            "共识 / consensus",
+            f"round {info.get('round')} step "
+            + str(_STEP_NAMES.get(str(info.get("step")), info.get("step"))),
+        ),
         ("对等节点 / peers", f"{len(up)}/{len(peers)} connected " + " ".join(up)),
     ]
     if down:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -318,14 +319,19 @@ class ValidatorRunner:
         fut = loop.run_in_executor(None, self.node.submit_many, raws, "peer")
         fut.add_done_callback(lambda _f: self._mempool_changed())
 
-    def _on_submitted(self, raws: list[bytes], origin: str) -> None:
-        """Called by the node (any thread) after transactions were admitted."""
+    def _call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the consensus loop, from any thread; a no-op once stopped."""
         loop = self.loop
         if loop is None or loop.is_closed():
             return
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and now
+            loop.call_soon_threadsafe(fn, *args)
+
+    def _on_submitted(self, raws: list[bytes], origin: str) -> None:
+        """Called by the node (any thread) after transactions were admitted."""
         if origin == "client" and raws:
-            loop.call_soon_threadsafe(self._gossip, raws)
-        loop.call_soon_threadsafe(self._mempool_changed)
+            self._call_soon(self._gossip, raws)
+        self._call_soon(self._mempool_changed)
 
     def _gossip(self, raws: list[bytes]) -> None:
         if self.network is not None:
@@ -620,9 +626,7 @@ class ValidatorRunner:
         loop = self.loop
         assert loop is not None
         fut.add_done_callback(
-            lambda f: loop.call_soon_threadsafe(
-                self._written, certified, a.qc.round, exec_ms, decided_at, f
-            )
+            lambda f: self._call_soon(self._written, certified, a.qc.round, exec_ms, decided_at, f)
         )
         update = None
         pending = result.changes.get(keys.PENDING_VALIDATORS)
@@ -720,14 +724,14 @@ class ValidatorRunner:
         me = self.key.public_key
         peers_by_key = {p.public_key: p for p in self.settings.peers}
         replica = self.replica
-        step = getattr(getattr(replica, "_hs", None), "step", None)
-        rnd = getattr(getattr(replica, "_hs", None), "round", 0)
+        step = replica.step_name if replica is not None and replica.started else None
+        rnd = replica.round if replica is not None and replica.started else 0
         return {
             "mode": "validator",
             "height": self.node.height,
             "consensus_height": replica.height if replica is not None else None,
             "round": rnd,
-            "step": getattr(step, "name", str(step)).lower() if step is not None else None,
+            "step": step,
             "syncing": self._syncing,
             "last_commit_time": int(self._last_commit_time * 1000) or None,
             "mempool": len(self.node.mempool),

@@ -74,6 +74,7 @@ def raise_problem(resp: httpx.Response) -> None:
         extra["field"] = doc["field"]
     cls = _all_error_classes().get(code)
     if cls is None or cls is ApiError:
+        extra.pop("status")
         raise ApiError(code, resp.status_code, detail, **extra)
     raise cls(detail, **extra)
 
