@@ -68,7 +68,13 @@ def _rss_mib(pid: int) -> float:
 
 
 def run(
-    suite: str, duration: float, backlog: int, batch: int, rate: int, keep: bool = False
+    suite: str,
+    duration: float,
+    backlog: int,
+    batch: int,
+    rate: int,
+    keep: bool = False,
+    total: int = 0,
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="wuyi-cluster-bench-"))
     spec = create_network(
@@ -80,11 +86,11 @@ def run(
         passphrase=PASS,
         base_api_port=18700,
         base_p2p_port=28700,
-        consensus={"timeout_propose_ms": 1000, "create_empty_blocks_interval_ms": -1},
+        consensus={"timeout_propose_ms": 3000, "create_empty_blocks_interval_ms": -1},
     )
     admin_path = next(spec.keys_dir.glob("sjj-admin*.key"))
     admin = load_key(admin_path, PASS)
-    n_tx = min(int((rate or 3000) * duration * 1.2), 400_000)
+    n_tx = total or min(int((rate or 3000) * duration * 1.2), 400_000)
     t0 = time.perf_counter()
     seed_txs = presign(suite, "bench-net", admin.to_bytes(), n_tx, os.cpu_count() or 2)
     presign_s = time.perf_counter() - t0
@@ -169,8 +175,11 @@ def run(
             w.join(duration + 30)
         i = cursor[0]
         while time.perf_counter() < end:
+            if total and len(committed) >= len(submitted) >= total:
+                break  # --total: every transaction is committed
             time.sleep(0.05)
-        window_end = end
+        window_end = min(end, time.perf_counter())
+        duration = window_end - start
         cpu1 = [_cpu_seconds(p) for p in pids]
         rss = [_rss_mib(p) for p in pids]
         time.sleep(0.3)
@@ -226,8 +235,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--rate", type=int, default=0)
     p.add_argument("--keep", action="store_true", help="keep the network directory (logs)")
+    p.add_argument(
+        "--total",
+        type=int,
+        default=0,
+        help="submit exactly this many transactions and stop when all are committed"
+        " (or --duration passes); for the memory-after-a-million figure",
+    )
     a = p.parse_args(argv)
-    print(json.dumps(run(a.suite, a.duration, a.backlog, a.batch, a.rate, a.keep)))
+    print(json.dumps(run(a.suite, a.duration, a.backlog, a.batch, a.rate, a.keep, a.total)))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from wuyi.exceptions import ValidationError
 __all__ = ["P2PSettings", "PeerAddr", "load_p2p_settings", "render_p2p_toml"]
 
 DEFAULT_CONSENSUS = ConsensusParams(
-    timeout_propose_ms=1000,
+    timeout_propose_ms=3000,
     timeout_propose_delta_ms=500,
     timeout_prevote_ms=500,
     timeout_prevote_delta_ms=250,

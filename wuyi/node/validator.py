@@ -573,10 +573,15 @@ class ValidatorRunner:
         node = self.node
         params = node.params
         limit = min(params.max_block_txs, node.max_block_txs or params.max_block_txs)
-        candidates = node.mempool.take(limit, params.max_block_bytes)
         with node.store.snapshot() as view:
             ov = _Overlay(view, specs)
-            candidates = [c for c in candidates if not self._in_flight(c, ov)]
+            # The oldest pooled transactions may be in a decided block still being written:
+            # look past them so the proposal is full.
+            candidates = [
+                c
+                for c in node.mempool.take(limit + len(ov.txs), params.max_block_bytes)
+                if not self._in_flight(c, ov)
+            ][:limit]
             block, result = build_block(
                 node.chain,
                 ov,
