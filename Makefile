@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DATA    ?= .wuyi-demo
 
-.PHONY: run test test-fast lint bench bench-quick clean venv
+.PHONY: run test test-fast lint bench bench-quick bench-million clean venv
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required"; exit 1; }
@@ -34,6 +34,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run --out docs/benchmarks.md
+
+bench-million: $(STAMP)
+	mkdir -p benchmarks/results
+	$(BIN)/python -m benchmarks.bench_cluster --suite intl --total 1000000 --duration 3600 --backlog 8000 > benchmarks/results/million.json
+	$(BIN)/python -m benchmarks.run --render-only --out docs/benchmarks.md
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick --out /tmp/wuyi-bench.md

@@ -55,12 +55,15 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
-def _rss_mib(pid: int) -> float:
+def _rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of the node and its workers. ``RssAnon``: memory the processes own
+    (heap); ``RssFile``: pages of mapped files, mostly the LMDB store (page cache the kernel can
+    reclaim); ``VmRSS`` is their sum (plus shared memory)."""
     total = 0
     for p in _proc_tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except OSError:
             pass
@@ -182,6 +185,8 @@ def run(
         duration = window_end - start
         cpu1 = [_cpu_seconds(p) for p in pids]
         rss = [_rss_mib(p) for p in pids]
+        rss_anon = [_rss_mib(p, "RssAnon") for p in pids]
+        rss_file = [_rss_mib(p, "RssFile") for p in pids]
         time.sleep(0.3)
         stop.set()
         watcher.join(5)
@@ -215,6 +220,8 @@ def run(
         },
         "cpu_per_node": [round((b - a) / duration, 2) for a, b in zip(cpu0, cpu1, strict=True)],
         "rss_mib_per_node": [round(r) for r in rss],
+        "rss_anon_mib_per_node": [round(r) for r in rss_anon],
+        "rss_file_mib_per_node": [round(r) for r in rss_file],
         "heights": heights,
         "presign_s": round(presign_s, 1),
         "dir": str(root) if keep else None,

@@ -98,7 +98,11 @@ def run(
         verifier=VerifierPool(h.chain_id, suite_name, workers),
     )
     reg = Transaction(
-        h.chain_id, h.keys["zjj"].public_key, 1, 100, "member.add",
+        h.chain_id,
+        h.keys["zjj"].public_key,
+        1,
+        100,
+        "member.add",
         {"org": "zjj", "public_key": clerk.public_key, "roles": ["client"]},
     ).signed(h.keys["zjj"])
     node.submit(reg.to_bytes())

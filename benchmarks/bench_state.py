@@ -117,8 +117,9 @@ def summary(xs: list[float]) -> dict[str, float]:
     }
 
 
-def bench_hash(name: str, n_keys: int, batch: int, blocks: int, size: int, lmdb_dir: str | None
-               ) -> dict[str, Any]:
+def bench_hash(
+    name: str, n_keys: int, batch: int, blocks: int, size: int, lmdb_dir: str | None
+) -> dict[str, Any]:
     h = HASHERS[name]
     store = MemoryNodeStore()
     tree = StateTree(h, store)
@@ -211,8 +212,15 @@ def bench_hash(name: str, n_keys: int, batch: int, blocks: int, size: int, lmdb_
     return out
 
 
-def bench_lmdb(h: Hasher, store: MemoryNodeStore, root: bytes, n_keys: int, blocks: int,
-               size: int, lmdb_dir: str) -> dict[str, Any]:
+def bench_lmdb(
+    h: Hasher,
+    store: MemoryNodeStore,
+    root: bytes,
+    n_keys: int,
+    blocks: int,
+    size: int,
+    lmdb_dir: str,
+) -> dict[str, Any]:
     import lmdb
 
     path = tempfile.mkdtemp(prefix="wuyi-bench-state-", dir=lmdb_dir)

@@ -43,8 +43,15 @@ def sha256(data: bytes) -> bytes:
 
 def make_batch(rng: random.Random, height: int, prev_hash: bytes, n_tx: int = N_TX) -> CommitBatch:
     txs = [
-        Transaction("bench", rng.randbytes(32), rng.getrandbits(63), 10**9, "transfer",
-                    {"to": rng.randbytes(32), "memo": rng.randbytes(80)}, rng.randbytes(64))
+        Transaction(
+            "bench",
+            rng.randbytes(32),
+            rng.getrandbits(63),
+            10**9,
+            "transfer",
+            {"to": rng.randbytes(32), "memo": rng.randbytes(80)},
+            rng.randbytes(64),
+        )
         for _ in range(n_tx)
     ]
     tx_bytes = tuple(t.to_bytes() for t in txs)
@@ -57,10 +64,19 @@ def make_batch(rng: random.Random, height: int, prev_hash: bytes, n_tx: int = N_
         raw = rng.randbytes(70)
         nodes[sha256(raw)] = raw
     root = next(iter(nodes), bytes(32))  # bytes(32): the empty tree, which has no node
-    header = BlockHeader("bench", height, prev_hash, height, b"P" * 32, n_tx,
-                         compute_root(sha256, tx_bytes), root,
-                         compute_root(sha256, [r.to_bytes() for r in receipts]),
-                         b"V" * 32, b"V" * 32)
+    header = BlockHeader(
+        "bench",
+        height,
+        prev_hash,
+        height,
+        b"P" * 32,
+        n_tx,
+        compute_root(sha256, tx_bytes),
+        root,
+        compute_root(sha256, [r.to_bytes() for r in receipts]),
+        b"V" * 32,
+        b"V" * 32,
+    )
     block_hash = sha256(header.hashing_bytes())
     qc = QuorumCertificate(height, 0, block_hash, tuple((i, rng.randbytes(64)) for i in range(3)))
     return CommitBatch(
@@ -135,16 +151,24 @@ def sqlite_commit(con: sqlite3.Connection, b: CommitBatch) -> None:
         con.execute("INSERT INTO block_index VALUES(?,?)", (b.block_hash, h))
         con.execute("INSERT INTO receipts VALUES(?,?)", (h, receipts_value))
         con.execute("INSERT INTO state_roots VALUES(?,?)", (h, b.state_root))
-        con.executemany("INSERT INTO tx_index VALUES(?,?)",
-                        [(th, h.to_bytes(8, "big") + i.to_bytes(4, "big"))
-                         for i, th in enumerate(b.tx_hashes)])
-        con.executemany("INSERT OR REPLACE INTO state VALUES(?,?)",
-                        [(k, v) for k, v in b.state_changes.items() if v is not None])
+        con.executemany(
+            "INSERT INTO tx_index VALUES(?,?)",
+            [(th, h.to_bytes(8, "big") + i.to_bytes(4, "big")) for i, th in enumerate(b.tx_hashes)],
+        )
+        con.executemany(
+            "INSERT OR REPLACE INTO state VALUES(?,?)",
+            [(k, v) for k, v in b.state_changes.items() if v is not None],
+        )
         con.executemany("INSERT OR IGNORE INTO nodes VALUES(?,?)", list(b.new_nodes.items()))
         con.executemany("INSERT OR REPLACE INTO idx VALUES(?,?)", list(b.index_entries.items()))
-        con.executemany("INSERT OR REPLACE INTO meta VALUES(?,?)",
-                        [("height", h.to_bytes(8, "big")), ("block_hash", b.block_hash),
-                         ("state_root", b.state_root)])
+        con.executemany(
+            "INSERT OR REPLACE INTO meta VALUES(?,?)",
+            [
+                ("height", h.to_bytes(8, "big")),
+                ("block_hash", b.block_hash),
+                ("state_root", b.state_root),
+            ],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -211,20 +235,26 @@ def main() -> None:
     args = ap.parse_args()
     chain = make_chain(args.blocks, N_TX)
     size = sum(len(t) for t in chain[0].block.txs) / N_TX
-    print(f"{args.blocks} blocks x ({N_TX} txs of {size:.0f} B + {N_STATE} state writes"
-          f" + {N_NODES} nodes), one durable transaction each\n")
+    print(
+        f"{args.blocks} blocks x ({N_TX} txs of {size:.0f} B + {N_STATE} state writes"
+        f" + {N_NODES} nodes), one durable transaction each\n"
+    )
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         root = Path(tmp)
         lmdb_times, lmdb_read, store = bench_lmdb(chain, root / "lmdb")
         lmdb_size = store.size_bytes()
         store.close()
-        print(f"LMDB  Store.commit          {ms(lmdb_times)}   point read"
-              f" {lmdb_read * 1e6:5.1f} us   file {lmdb_size / 2**20:6.1f} MiB")
+        print(
+            f"LMDB  Store.commit          {ms(lmdb_times)}   point read"
+            f" {lmdb_read * 1e6:5.1f} us   file {lmdb_size / 2**20:6.1f} MiB"
+        )
         for sync in ("FULL", "NORMAL"):
             t, r = bench_sqlite(chain, root / f"sqlite-{sync}", sync)
             size = sum(f.stat().st_size for f in (root / f"sqlite-{sync}").iterdir())
-            print(f"SQLite WAL synchronous={sync:<6} {ms(t)}   point read {r * 1e6:5.1f} us"
-                  f"   files {size / 2**20:6.1f} MiB")
+            print(
+                f"SQLite WAL synchronous={sync:<6} {ms(t)}   point read {r * 1e6:5.1f} us"
+                f"   files {size / 2**20:6.1f} MiB"
+            )
         from lmdb import verify as lmdb_verify
 
         secs = timed(lambda: lmdb_verify.verify(str(root / "lmdb" / "chain.lmdb")))

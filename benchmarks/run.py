@@ -76,8 +76,12 @@ def sig_ceiling(suite_name: str, seconds: float = 3.0) -> dict[str, Any]:
         n += len(msgs)
     per = (time.perf_counter() - t0) / n
     cores = os.cpu_count() or 1
-    return {"verify_us": round(per * 1e6, 1), "per_core_per_s": round(1 / per), "cores": cores,
-            "machine_per_s": round(cores / per)}
+    return {
+        "verify_us": round(per * 1e6, 1),
+        "per_core_per_s": round(1 / per),
+        "cores": cores,
+        "machine_per_s": round(cores / per),
+    }
 
 
 def fmt_lat(r: dict[str, Any]) -> str:
@@ -152,6 +156,23 @@ def render(res: dict[str, Any]) -> str:
             "could commit if checking signatures were all the four validators did. Goals from "
             "the issue: ≥ 1,500 tx/s `intl`, ≥ 400 tx/s `sm`, p99 under 2 s.",
         ]
+    million = res.get("million")
+    if million:
+        m = million
+        lines += [
+            "",
+            "## Memory after a million transactions (four validators, `intl`)",
+            "",
+            f"`make bench-million`: {m['committed']:,} transactions committed through four "
+            f"validators in {m['duration_s']:.0f} s ({m['committed_tps']:.0f} tx/s, fixed "
+            f"backlog). Resident memory per node at the end (node process plus its verifier "
+            f"worker): {', '.join(str(x) for x in m['rss_mib_per_node'])} MiB in all, of which "
+            f"owned by the processes (RssAnon) "
+            f"{', '.join(str(x) for x in m.get('rss_anon_mib_per_node', []))} MiB and pages of "
+            f"the memory-mapped LMDB store (RssFile, page cache the kernel reclaims) "
+            f"{', '.join(str(x) for x in m.get('rss_file_mib_per_node', []))} MiB. Goal: under "
+            f"400 MiB. Heights at the end: {m['heights']}.",
+        ]
     lines += [
         "",
         "## Signature-verification ceiling",
@@ -190,6 +211,7 @@ def render(res: dict[str, Any]) -> str:
         "",
         "```bash",
         "make bench                                   # everything, ~15 minutes",
+        "make bench-million     # 1,000,000 txs through 4 validators, ~35 min",
         "python -m benchmarks.bench_node --suite sm --duration 60            # saturated",
         "python -m benchmarks.bench_node --suite intl --duration 60 --rate 1000  # latency",
         "python -m benchmarks.bench_state --keys 1000000",
@@ -203,9 +225,18 @@ def render(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="docs/benchmarks.md")
+    p.add_argument(
+        "--render-only", action="store_true", help="re-render the Markdown from the saved JSON"
+    )
     p.add_argument("--quick", action="store_true", help="short runs, 100k keys")
     p.add_argument("--duration", type=float, default=60.0)
     a = p.parse_args(argv)
+    if a.render_only:
+        saved = json.loads((RESULTS / "latest.json").read_text())
+        if (RESULTS / "million.json").exists():
+            saved["million"] = json.loads((RESULTS / "million.json").read_text())
+        Path(a.out).write_text(render(saved))
+        return
     dur = 8.0 if a.quick else a.duration
     keys = 100_000 if a.quick else 1_000_000
     res: dict[str, Any] = {"machine": machine(), "signatures": {}, "node": []}
@@ -213,29 +244,61 @@ def main(argv: list[str] | None = None) -> None:
         res["signatures"][suite] = sig_ceiling(suite, 1.0 if a.quick else 3.0)
     rates = {"intl": 1000, "sm": 500}
     for suite in ("intl", "sm"):
-        res["node"].append(run_json(
-            ["-m", "benchmarks.bench_node", "--suite", suite, "--duration", str(dur)],
-            f"{suite} single node, saturated"))
-        res["node"].append(run_json(
-            ["-m", "benchmarks.bench_node", "--suite", suite, "--duration", str(dur),
-             "--rate", str(rates[suite])],
-            f"{suite} single node, {rates[suite]} tx/s offered"))
+        res["node"].append(
+            run_json(
+                ["-m", "benchmarks.bench_node", "--suite", suite, "--duration", str(dur)],
+                f"{suite} single node, saturated",
+            )
+        )
+        res["node"].append(
+            run_json(
+                [
+                    "-m",
+                    "benchmarks.bench_node",
+                    "--suite",
+                    suite,
+                    "--duration",
+                    str(dur),
+                    "--rate",
+                    str(rates[suite]),
+                ],
+                f"{suite} single node, {rates[suite]} tx/s offered",
+            )
+        )
     res["cluster"] = []
     cluster_rates = {"intl": 300, "sm": 150}
     for suite in ("intl", "sm"):
-        res["cluster"].append(run_json(
-            ["-m", "benchmarks.bench_cluster", "--suite", suite, "--duration", str(dur)],
-            f"{suite} four validators, saturated"))
-        res["cluster"].append(run_json(
-            ["-m", "benchmarks.bench_cluster", "--suite", suite, "--duration", str(dur),
-             "--rate", str(cluster_rates[suite])],
-            f"{suite} four validators, {cluster_rates[suite]} tx/s offered"))
+        res["cluster"].append(
+            run_json(
+                ["-m", "benchmarks.bench_cluster", "--suite", suite, "--duration", str(dur)],
+                f"{suite} four validators, saturated",
+            )
+        )
+        res["cluster"].append(
+            run_json(
+                [
+                    "-m",
+                    "benchmarks.bench_cluster",
+                    "--suite",
+                    suite,
+                    "--duration",
+                    str(dur),
+                    "--rate",
+                    str(cluster_rates[suite]),
+                ],
+                f"{suite} four validators, {cluster_rates[suite]} tx/s offered",
+            )
+        )
     res["state"] = run_json(
         ["-m", "benchmarks.bench_state", "--keys", str(keys), "--blocks", "10"],
-        f"state tree, {keys} keys")
+        f"state tree, {keys} keys",
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if (RESULTS / "million.json").exists():
+        res["million"] = json.loads((RESULTS / "million.json").read_text())
     (RESULTS / ("quick.json" if a.quick else "latest.json")).write_text(
-        json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+        json.dumps(res, indent=1, ensure_ascii=False) + "\n"
+    )
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(render(res))
     print(f"[bench] wrote {a.out}", file=sys.stderr)

@@ -136,6 +136,10 @@ class _HeightState:
     validity: dict[bytes, bool] = field(default_factory=dict)
 
 
+DECISIONS_KEPT = 16
+"""Decisions held in memory when ``load_decision`` can serve older ones."""
+
+
 class Replica:
     """One validator's (or follower's) consensus state machine.
 
@@ -631,6 +635,9 @@ class Replica:
     def _decide(self, block: Block, block_hash: bytes, qc: QuorumCertificate) -> None:
         self._out.append(Commit(block, block_hash, qc))
         self.decisions[self.height] = (block, qc)
+        if self._load_decision is not None:
+            # The application keeps every decision; hold only the last few in memory.
+            self.decisions.pop(self.height - DECISIONS_KEPT, None)
         self.last_block_hash = block_hash
         self.height += 1
         self._started = False

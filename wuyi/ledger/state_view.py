@@ -12,7 +12,7 @@ from typing import Any
 
 from wuyi.encoding import decode_trusted, encode
 
-__all__ = ["BlockState", "MemoryKV", "TxState"]
+__all__ = ["BlockState", "Layer", "MemoryKV", "TxState"]
 
 _DELETED = None
 
@@ -39,7 +39,9 @@ class MemoryKV:
                 self.data[k] = v
 
 
-class _Layer:
+class Layer:
+    """Writes (``None`` = deleted) over a base ``KVReader``; reads see the writes first."""
+
     def __init__(self, base: Any) -> None:
         self.base = base
         self.writes: dict[bytes, bytes | None] = {}
@@ -75,7 +77,7 @@ class _Layer:
         self.set(key, encode(value))
 
 
-class BlockState(_Layer):
+class BlockState(Layer):
     """All writes of the block so far, over the committed state."""
 
     def begin_tx(self) -> TxState:
@@ -85,5 +87,5 @@ class BlockState(_Layer):
         self.writes.update(tx.writes)
 
 
-class TxState(_Layer):
+class TxState(Layer):
     """One transaction's writes; discarded on failure, merged on success."""

@@ -31,7 +31,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,13 +69,13 @@ from wuyi.exceptions import (
     EncodingError,
     InvariantBroken,
     ProofInvalid,
-    StoreError,
     ValidationError,
     WuyiError,
 )
 from wuyi.ledger import keys
 from wuyi.ledger.execute import BlockResult, apply_block, build_block
 from wuyi.ledger.handlers.validators import compute_pending_update
+from wuyi.ledger.state_view import Layer
 from wuyi.ledger.types import Block, BlockHeader
 from wuyi.node.consensus_io import FileWAL, load_signed_state, persist_signed_state
 from wuyi.node.node import Node
@@ -100,35 +100,17 @@ class _Speculative:
     parent_hash: bytes
 
 
-class _Overlay:
-    """State (flat values and tree nodes) of a speculative block over the committed store."""
+class _Overlay(Layer):
+    """State (flat values and tree nodes) of speculative blocks over the committed store."""
 
     def __init__(self, base: Any, specs: list[_Speculative]) -> None:
-        self.base = base
-        self.values: dict[bytes, bytes | None] = {}
+        super().__init__(base)
         self.nodes: dict[bytes, bytes] = {}
         self.txs: set[bytes] = set()
         for s in specs:  # oldest first
-            self.values.update(s.result.changes)
+            self.writes.update(s.result.changes)
             self.nodes.update(s.result.new_nodes)
             self.txs.update(s.result.tx_hashes)
-
-    def get(self, key: bytes) -> bytes | None:
-        if key in self.values:
-            return self.values[key]
-        v: bytes | None = self.base.get(key)
-        return v
-
-    def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        merged = dict(self.base.iter_prefix(prefix))
-        for k, v in self.values.items():
-            if k.startswith(prefix):
-                if v is None:
-                    merged.pop(k, None)
-                else:
-                    merged[k] = v
-        for k in sorted(merged):
-            yield k, merged[k]
 
     def get_node(self, node_hash: bytes) -> bytes | None:
         n = self.nodes.get(node_hash)
@@ -446,9 +428,11 @@ class ValidatorRunner:
             while self._queue:
                 ev = self._queue.pop(0)
                 self._perform(self.replica.step(ev))
-        except (InvariantBroken, StoreError) as exc:
+        except Exception as exc:  # a broken invariant or a bug: halt loudly, never limp on
             self.error = exc
-            self.emit("halt", code=exc.code, error=exc.message)
+            code = exc.code if isinstance(exc, WuyiError) else "internal"
+            self.emit("halt", code=code, error=f"{type(exc).__name__}: {exc}")
+            log.exception("consensus step failed; halting")
             assert self.loop is not None
             self.loop.stop()
         finally:
@@ -497,7 +481,7 @@ class ValidatorRunner:
         if cached is not None:
             return cached
         block = Block.from_bytes(cblock.payload)
-        if len(self._decoded) > 64:
+        if len(self._decoded) > 8:
             self._decoded.clear()
         self._decoded[cblock.payload] = block
         return block
@@ -666,6 +650,7 @@ class ValidatorRunner:
         h = block.height
         for k in [k for k, sp in self._spec.items() if sp.block.height <= h]:
             del self._spec[k]
+            self._exec_ms.pop(k, None)
         now = time.time()
         self.emit(
             "block",
