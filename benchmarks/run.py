@@ -155,6 +155,17 @@ def render(res: dict[str, Any]) -> str:
             "The ceiling is cores ÷ (validators × one signature check): what this machine "
             "could commit if checking signatures were all the four validators did. Goals from "
             "the issue: ≥ 1,500 tx/s `intl`, ≥ 400 tx/s `sm`, p99 under 2 s.",
+            "",
+            "**Reading these numbers.** Four validators, their verifier workers, their API "
+            "servers and the load generator share two cores, and every validator checks every "
+            "signature and executes every block. The validators' `block` log lines "
+            "(`exec_ms`, `store_ms`) show where a height goes at saturation: executing a "
+            "2,000-transaction block takes 0.3–0.8 s per validator here (about 0.1 ms per "
+            "transaction on an idle single node), the proposer executes before it proposes "
+            "and the others after they receive it, so the two executions are sequential; "
+            "store writes (0.1–1 s) overlap the next height. Latency at saturation is queueing "
+            "behind the backlog; below saturation (the fixed-rate rows) p99 stays under 2 s. "
+            "The next step is a profile of a validator under load (issue 8's `--profile`).",
         ]
     million = res.get("million")
     if million:

@@ -457,6 +457,9 @@ class ClusterProcesses:
             PASSPHRASE_ENV: passphrase,
             "PYTHONIOENCODING": "utf-8",
             "PYTHONUNBUFFERED": "1",
+            # Fewer glibc malloc arenas: a node has many threads (API pool, consensus, store
+            # writer) and one arena per thread fragments memory.
+            "MALLOC_ARENA_MAX": "2",
         }
         self._procs: dict[int, subprocess.Popen[bytes]] = {}
         self._http = httpx.Client(timeout=2.0)
