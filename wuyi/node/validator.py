@@ -88,6 +88,7 @@ log = logging.getLogger("wuyi.validator")
 
 SYNC_BATCH = 64
 REGOSSIP_S = 3.0
+WAL_TRUNCATE_EVERY = 10
 REGOSSIP_MAX = 2000
 
 
@@ -167,6 +168,7 @@ class ValidatorRunner:
         self._exec_ms: dict[bytes, float] = {}
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wuyi-store")
         self._decided_height = node.store.height
+        self._last_write: concurrent.futures.Future[None] | None = None
         node.add_submit_listener(self._on_submitted)
 
     # -- lifecycle (called from other threads) ------------------------------------------------
@@ -611,7 +613,12 @@ class ValidatorRunner:
         self._decided_height = h
         certified = block.with_qc(a.qc)
         decided_at = time.perf_counter()
+        if self._last_write is not None:
+            # Backpressure: at most one block being written while the next is decided, so a
+            # slow disk or a starved node cannot pile up decided-but-unstored blocks in memory.
+            self._last_write.result()
         fut = self._writer.submit(self._store_commit, certified, result)
+        self._last_write = fut
         loop = self.loop
         assert loop is not None
         fut.add_done_callback(
@@ -665,8 +672,9 @@ class ValidatorRunner:
             else None,
         )
         self._last_commit_time = now
-        if h % 100 == 0:
-            self.wal.truncate_below(h - 10)
+        if h % WAL_TRUNCATE_EVERY == 0:
+            # Restart replays from the stored height + 1: older records are never read again.
+            self.wal.truncate_below(h - 2)
         self._mempool_changed()
 
     def _store_commit(self, block: Block, result: BlockResult) -> None:
