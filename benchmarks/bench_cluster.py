@@ -136,6 +136,7 @@ def run(
         end = start + duration
         lock = threading.Lock()
         cursor = [0]
+        rejected = [0]
 
         def take(m: int) -> tuple[int, int]:
             with lock:
@@ -166,10 +167,19 @@ def run(
                     a, b = take(m)
                     if a >= b:
                         break
-                    with contextlib.suppress(httpx.HTTPError):
-                        c.post(
+                    accepted: set[int] = set()
+                    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                        r = c.post(
                             f"{url}/v1/txs/batch", json={"txs": [x.hex() for x in seed_txs[a:b]]}
                         )
+                        accepted = {
+                            a + j for j, x in enumerate(r.json()["results"]) if "tx_hash" in x
+                        }
+                    with lock:  # count only what a node accepted as submitted
+                        for j in range(a, b):
+                            if j not in accepted:
+                                submitted.pop(hashes[j].hex(), None)
+                                rejected[0] += 1
 
         workers = [threading.Thread(target=submitter, args=(u,), daemon=True) for u in urls]
         for w in workers:
@@ -178,7 +188,7 @@ def run(
             w.join(duration + 30)
         i = cursor[0]
         while time.perf_counter() < end:
-            if total and len(committed) >= len(submitted) >= total:
+            if total and cursor[0] >= total and len(committed) >= len(submitted):
                 break  # --total: every transaction is committed
             time.sleep(0.05)
         window_end = min(end, time.perf_counter())
@@ -212,6 +222,7 @@ def run(
         "duration_s": duration,
         "offered": i,
         "committed": len(lats),
+        "rejected_at_submission": rejected[0],
         "committed_tps": round(len(lats) / duration, 1),
         "latency_ms": {
             "p50": round(percentile(lats, 0.5) * 1000, 1),
