@@ -88,6 +88,8 @@ log = logging.getLogger("wuyi.validator")
 
 SYNC_BATCH = 64
 REGOSSIP_S = 3.0
+LAG_CHECK_S = 2.0
+LAG_HEIGHTS = 4
 WAL_TRUNCATE_EVERY = 10
 REGOSSIP_MAX = 2000
 
@@ -169,6 +171,10 @@ class ValidatorRunner:
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wuyi-store")
         self._decided_height = node.store.height
         self._last_write: concurrent.futures.Future[None] | None = None
+        self._lag_handle: asyncio.TimerHandle | None = None
+        self._lag_peer = 0
+        self._resyncing = False
+        self._bg_tasks: set[asyncio.Task[None]] = set()
         node.add_submit_listener(self._on_submitted)
 
     # -- lifecycle (called from other threads) ------------------------------------------------
@@ -214,6 +220,10 @@ class ValidatorRunner:
                 t.cancel()
             if self._regossip_handle is not None:
                 self._regossip_handle.cancel()
+            if self._lag_handle is not None:
+                self._lag_handle.cancel()
+            for task in list(self._bg_tasks):
+                task.cancel()
             if self.network is not None:
                 try:
                     loop.run_until_complete(self.network.stop())
@@ -241,6 +251,49 @@ class ValidatorRunner:
         await self._catch_up()
         self._start_replica()
         self._regossip_handle = asyncio.get_running_loop().call_later(REGOSSIP_S, self._regossip)
+        self._lag_handle = asyncio.get_running_loop().call_later(LAG_CHECK_S, self._lag_check)
+
+    def _lag_check(self) -> None:
+        """Every few seconds, ask one peer how high it is; a node more than ``LAG_HEIGHTS``
+        behind leaves consensus, catches up with batch block sync and rejoins (inside
+        consensus it would only gain one height per round trip)."""
+        assert self.loop is not None
+        self._lag_handle = self.loop.call_later(LAG_CHECK_S, self._lag_check)
+        if self._resyncing or self.replica is None or self.network is None:
+            return
+        peers = self.network.connected()
+        if peers:
+            self._lag_peer = (self._lag_peer + 1) % len(peers)
+            task = self.loop.create_task(self._maybe_resync(peers[self._lag_peer]))
+            self._bg_tasks.add(task)
+            task.add_done_callback(self._bg_tasks.discard)
+
+    async def _maybe_resync(self, peer: bytes) -> None:
+        try:
+            raw = await self.network.request(
+                peer, "sync", encode({"from": self.node.store.height + 1, "max": 0}), 5.0
+            )
+            top = int(decode(raw)["height"])
+        except (TimeoutError, WuyiError, KeyError, TypeError, ValueError, OSError):
+            return
+        if top <= self._decided_height + LAG_HEIGHTS or self._resyncing:
+            return
+        self._resyncing = True
+        try:
+            self.emit("resync", height=self._decided_height, peer_height=top)
+            self.replica = None  # inputs wait in the queue; the new replica starts clean
+            for t in self._timers.values():
+                t.cancel()
+            self._timers.clear()
+            if self._last_write is not None:  # everything decided is stored first
+                await asyncio.get_running_loop().run_in_executor(None, self._last_write.result)
+            self._spec.clear()
+            self._exec_ms.clear()
+            await self._catch_up()
+            self._queue.clear()
+            self._start_replica()
+        finally:
+            self._resyncing = False
 
     def _regossip(self) -> None:
         """Offer the oldest pending transactions to peers again (a peer that was down or
@@ -278,14 +331,14 @@ class ValidatorRunner:
         try:
             req = decode(payload)
             start = int(req["from"])
-        except (EncodingError, KeyError, TypeError, ValueError):
+            limit = max(0, min(SYNC_BATCH, int(req.get("max", SYNC_BATCH))))
+        except (EncodingError, KeyError, TypeError, ValueError, AttributeError):
             self.network.penalize(peer, "malformed sync request")
             return encode({"error": "malformed sync request"})
         store = self.node.store
         top = store.height
         blocks = [
-            store.get_block_bytes(h)
-            for h in range(max(1, start), min(top, start + SYNC_BATCH - 1) + 1)
+            store.get_block_bytes(h) for h in range(max(1, start), min(top, start + limit - 1) + 1)
         ]
         return encode({"height": top, "blocks": blocks})
 
@@ -362,7 +415,7 @@ class ValidatorRunner:
                 validate_qc(
                     self.suite,
                     self.chain_id,
-                    self.node.validators(),
+                    self.node.validators(block.height),
                     block.qc,
                     height=block.height,
                     block_hash=block.compute_hash(self.suite),

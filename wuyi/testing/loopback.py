@@ -18,6 +18,7 @@ class LoopbackHub:
     def __init__(self) -> None:
         self.nodes: dict[bytes, _LoopbackNetwork] = {}
         self.cut: set[bytes] = set()
+        self.muted: dict[bytes, set[str]] = {}  # node -> channels it neither sends nor gets
         self._lock = threading.Lock()
 
     def factory(self, **kwargs: Any) -> _LoopbackNetwork:
@@ -60,6 +61,8 @@ class _LoopbackNetwork:
 
     def _deliver(self, to: bytes, channel: str, payload: bytes) -> bool:
         if not self.hub.link_up(self.me, to) or not self.up:
+            return False
+        if channel in self.hub.muted.get(self.me, ()) or channel in self.hub.muted.get(to, ()):
             return False
         dst = self.hub.nodes[to]
         if dst.loop is None or dst.loop.is_closed():
