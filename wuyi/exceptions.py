@@ -30,6 +30,7 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── FrameTooLarge             an outbound frame exceeds the frame limit  (frame_too_large)
     │   └── ProtocolViolation         a peer broke the wire protocol            (protocol_violation)
     │       └── HandshakeFailed       TLS-to-chain-key handshake refused         (handshake_failed)
+    ├── ClusterError                  a local network's node process failed      (cluster)
     └── InvariantBroken               an internal invariant broke: halt loudly   (invariant)
 """
 
@@ -165,6 +166,12 @@ class ProtocolViolation(NetworkError):
 
 class HandshakeFailed(ProtocolViolation):
     code = "handshake_failed"
+
+
+class ClusterError(WuyiError):
+    """A node process of a local network did not start, exited, or did not become ready."""
+
+    code = "cluster"
 
 
 class InvariantBroken(WuyiError):

@@ -34,6 +34,7 @@ from wuyi.encoding import decode
 from wuyi.exceptions import (
     EncodingError,
     NotFound,
+    Oversize,
     ProofInvalid,
     ValidationError,
     WuyiError,
@@ -169,16 +170,11 @@ def _decode_for_display(value: bytes | None) -> Any:
 async def _read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge(f"request body is {declared} bytes; the limit is {limit}")
+        raise Oversize(f"request body is {declared} bytes; the limit is {limit}")
     body = await request.body()
     if len(body) > limit:
-        raise _TooLarge(f"request body is {len(body)} bytes; the limit is {limit}")
+        raise Oversize(f"request body is {len(body)} bytes; the limit is {limit}")
     return body
-
-
-class _TooLarge(ValidationError):
-    code = "oversize"
-    http_status = 413
 
 
 class _BadMediaType(ValidationError):
@@ -557,7 +553,7 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
     async def submit_batch(request: Request) -> dict[str, Any]:
         body = await _read_json(request, m.SubmitBatchIn)
         if len(body.txs) > MAX_BATCH:
-            raise _TooLarge(f"batch has {len(body.txs)} transactions; the limit is {MAX_BATCH}")
+            raise Oversize(f"batch has {len(body.txs)} transactions; the limit is {MAX_BATCH}")
 
         def run() -> list[dict[str, Any]]:
             out: list[dict[str, Any] | None] = [None] * len(body.txs)
@@ -713,7 +709,7 @@ def _add_evidence_routes(r: APIRouter, node: Node) -> None:
 async def _read_upload(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _TooLarge(f"upload is {declared} bytes; the limit is {MAX_BODY_BYTES}")
+        raise Oversize(f"upload is {declared} bytes; the limit is {MAX_BODY_BYTES}")
     try:
         form = await request.form(max_files=1, max_fields=10)
     except Exception as exc:  # the multipart parser raises several kinds for bad input

@@ -737,7 +737,7 @@ def run_cluster(procs: Any, *, detach: bool, banner: Callable[[], None] | None =
     import signal as _signal
     import threading
 
-    from wuyi.node.cluster import ClusterError
+    from wuyi.exceptions import ClusterError
 
     spec = procs.spec
     already = [nd.name for nd in spec.nodes if procs.is_running(nd.index)]

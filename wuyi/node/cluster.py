@@ -38,7 +38,7 @@ import httpx
 
 from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of, format_address, get_suite, save_key
-from wuyi.exceptions import ValidationError, WuyiError
+from wuyi.exceptions import ClusterError, ValidationError
 from wuyi.ledger.genesis import GenesisDoc
 from wuyi.node.home import (
     PASSPHRASE_ENV,
@@ -68,12 +68,6 @@ SPEC_FILE = "cluster.json"
 
 PeerAddress = Callable[[int, int], tuple[str, int]]
 """``peer_address(i, j)``: the (host, port) node ``i`` dials to reach node ``j``."""
-
-
-class ClusterError(WuyiError):
-    """A node process of a local network did not start, exited, or did not become ready."""
-
-    code = "cluster"
 
 
 @dataclass(frozen=True, slots=True)
