@@ -18,6 +18,11 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   │   ├── UnknownKind           no handler for this kind                   (unknown_kind)
     │   │   └── Unauthorized          the sender may not do this                 (unauthorized)
     │   ├── TxFailed                  a transaction executed and reverted        (tx_failed)
+    │   │   ├── ContractRevert        a contract's require()/revert() failed     (contract_revert)
+    │   │   ├── OutOfGas              the gas limit was reached                  (out_of_gas)
+    │   │   └── ContractFault         a contract raised, hit a limit or misbehaved (contract_fault)
+    │   ├── ContractRejected          contract source refused at deploy          (contract_rejected)
+    │   ├── PolicyInvalid             a policy expression is malformed           (bad_policy)
     │   ├── BlockInvalid              a block fails validation                   (bad_block)
     │   └── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
     ├── NotFound                      asked-for object does not exist            (not_found)
@@ -111,6 +116,38 @@ class Unauthorized(TxRejected):
 
 class TxFailed(ValidationError):
     code = "tx_failed"
+
+
+class ContractRevert(TxFailed):
+    """A contract called ``require(False, ...)`` or ``revert(...)``: every write is undone."""
+
+    code = "contract_revert"
+
+
+class OutOfGas(TxFailed):
+    """Metering stopped the transaction; the message names what was needed and what was left."""
+
+    code = "out_of_gas"
+
+
+class ContractFault(TxFailed):
+    """A contract raised an unexpected error, exceeded a runtime limit (value size, writes,
+    recursion depth) or returned something that cannot be encoded."""
+
+    code = "contract_fault"
+
+
+class ContractRejected(ValidationError):
+    """Contract source refused when checked for deployment; ``detail`` has ``line`` and
+    ``reason``."""
+
+    code = "contract_rejected"
+
+
+class PolicyInvalid(ValidationError):
+    """A policy expression that does not parse or names something invalid."""
+
+    code = "bad_policy"
 
 
 class BlockInvalid(ValidationError):
