@@ -93,3 +93,11 @@ def test_fast_encoder_matches_cbor2_canonical_reference(value: object) -> None:
     import cbor2
 
     assert encode(value) == cbor2.dumps(value, canonical=True)
+
+
+@pytest.mark.parametrize("n", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_array_of_encoded_items_equals_encoding_the_array(n: int) -> None:
+    from wuyi.encoding import encode_array_of_encoded
+
+    items = [{"i": i, "b": b"x" * (i % 3)} for i in range(n)]
+    assert encode_array_of_encoded([encode(x) for x in items]) == encode(items)

@@ -334,3 +334,18 @@ def test_validator_update_refusals() -> None:
         [h.tx("operator", "validator.update", {"validators": bad, "effective_height": 20})]
     )
     assert res.rejected and "invalid key" in res.rejected[0][1].message
+
+
+def test_a_suspension_takes_effect_for_later_transactions_of_the_same_block(
+    chain: LedgerHarness,
+) -> None:
+    """Member and organisation records are decoded once per block and shared; a write in the
+    block must still be seen by every later transaction of it."""
+    ok = chain.tx("clerk", "evidence.anchor", {"doc_hash": DOC, "meta": {}})
+    suspend = chain.tx(
+        "zjj", "member.set_status", {"address": chain.address("clerk"), "status": "suspended"}
+    )
+    late = chain.tx("clerk", "evidence.anchor", {"doc_hash": bytes(32), "meta": {}})
+    _, res = chain.run([ok, suspend, late])
+    assert [r.status for r in res.receipts] == ["ok", "ok", "unauthorized"]
+    assert "suspended" in res.receipts[2].error

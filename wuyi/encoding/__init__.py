@@ -22,7 +22,15 @@ import cbor2
 
 from wuyi.exceptions import EncodingError
 
-__all__ = ["MAX_DEPTH", "decode", "decode_trusted", "encode", "encode_trusted", "validate_value"]
+__all__ = [
+    "MAX_DEPTH",
+    "decode",
+    "decode_trusted",
+    "encode",
+    "encode_array_of_encoded",
+    "encode_trusted",
+    "validate_value",
+]
 
 MAX_DEPTH = 32
 _INT_MIN = -(2**63)
@@ -116,6 +124,24 @@ def encode(value: Any) -> bytes:
 def encode_trusted(value: Any) -> bytes:
     """Encode a value built by the node from canonical parts. Same bytes as :func:`encode`."""
     return cbor2.dumps(_prepared(value))
+
+
+def encode_array_of_encoded(items: list[bytes]) -> bytes:
+    """The canonical encoding of an array whose items are already canonically encoded: the
+    array head (major type 4, shortest form) followed by the items, so
+    ``encode_array_of_encoded([encode(a), encode(b)]) == encode([a, b])``."""
+    n = len(items)
+    if n < 24:
+        head = bytes((0x80 + n,))
+    elif n < 0x100:
+        head = bytes((0x98, n))
+    elif n < 0x10000:
+        head = b"\x99" + n.to_bytes(2, "big")
+    elif n < 0x100000000:
+        head = b"\x9a" + n.to_bytes(4, "big")
+    else:
+        head = b"\x9b" + n.to_bytes(8, "big")
+    return head + b"".join(items)
 
 
 def _no_tags(decoder: Any, tag: Any) -> Any:

@@ -80,6 +80,13 @@ class Layer:
 class BlockState(Layer):
     """All writes of the block so far, over the committed state."""
 
+    def __init__(self, base: Any) -> None:
+        super().__init__(base)
+        # Decoded values by their exact bytes, shared by the block's transactions (see
+        # TxState.get_obj_shared). Keyed by the raw value, so a write can never leave a stale
+        # entry: new bytes are simply a new key.
+        self.memo: dict[bytes, Any] = {}
+
     def begin_tx(self) -> TxState:
         return TxState(self)
 
@@ -89,3 +96,19 @@ class BlockState(Layer):
 
 class TxState(Layer):
     """One transaction's writes; discarded on failure, merged on success."""
+
+    base: BlockState
+
+    def get_obj_shared(self, key: bytes) -> Any:
+        """Like :meth:`get_obj`, but the decoded value may be shared with other transactions
+        of the block: the caller must treat it as read-only. For records read by almost every
+        transaction (the sender's member record and organisation)."""
+        raw = self.get(key)
+        if raw is None:
+            return None
+        memo = self.base.memo
+        value = memo.get(raw)
+        if value is None:
+            value = decode_trusted(raw)
+            memo[raw] = value
+        return value

@@ -238,6 +238,7 @@ class Receipt:
     error: str = ""
     events: tuple[Event, ...] = ()
     gas_used: int = 0
+    _raw: bytes | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -254,8 +255,13 @@ class Receipt:
 
     def to_bytes(self) -> bytes:
         # Receipts are built by the node from canonical values (handlers validate event
-        # attributes when they emit them), so the model check is skipped here.
-        return encode_trusted(self.to_obj())
+        # attributes when they emit them), so the model check is skipped here. Encoded once:
+        # the receipts root and the store both need these bytes.
+        raw = self._raw
+        if raw is None:
+            raw = encode_trusted(self.to_obj())
+            object.__setattr__(self, "_raw", raw)
+        return raw
 
     @classmethod
     def from_obj(cls, obj: Any) -> Receipt:

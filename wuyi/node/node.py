@@ -310,25 +310,31 @@ class Node:
             ]
         pre = self.verifier.precheck(raws) if self.verifier is not None and len(raws) >= 8 else None
         params, next_height = self.params, self.height + 1
-        for i, raw in enumerate(raws):
-            try:
-                prechecked = None
-                if pre is not None:
-                    tx_hash, code, message = pre[i]
-                    if code:
-                        raise error_from_code(code, message)
-                    prechecked = (Transaction.from_bytes(raw, checked=True), tx_hash)
-                out.append(
-                    self.mempool.add(
-                        raw,
-                        params=params,
-                        next_height=next_height,
-                        is_committed=self.is_committed,
-                        prechecked=prechecked,
+        # One read transaction for the batch's replay checks (not one per transaction).
+        with self.store.snapshot() as view:
+
+            def is_committed(tx_hash: bytes) -> bool:
+                return view.get_tx_location(tx_hash) is not None
+
+            for i, raw in enumerate(raws):
+                try:
+                    prechecked = None
+                    if pre is not None:
+                        tx_hash, code, message = pre[i]
+                        if code:
+                            raise error_from_code(code, message)
+                        prechecked = (Transaction.from_bytes(raw, checked=True), tx_hash)
+                    out.append(
+                        self.mempool.add(
+                            raw,
+                            params=params,
+                            next_height=next_height,
+                            is_committed=is_committed,
+                            prechecked=prechecked,
+                        )
                     )
-                )
-            except WuyiError as exc:
-                out.append(exc)
+                except WuyiError as exc:
+                    out.append(exc)
         self._notify_submitted(
             [r for r, o in zip(raws, out, strict=True) if isinstance(o, bytes)], origin
         )

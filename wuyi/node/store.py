@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 
 import lmdb
 
-from wuyi.encoding import decode, encode, encode_trusted
+from wuyi.encoding import decode, encode, encode_array_of_encoded
 from wuyi.exceptions import (
     EncodingError,
     InvariantBroken,
@@ -567,7 +567,7 @@ class Store:
                                   " are reserved for the store", height=height)
         header_value = batch.block_hash + encode(header.to_obj())
         block_value = block.to_bytes()
-        receipts_value = encode_trusted([r.to_obj() for r in batch.receipts])
+        receipts_value = encode_array_of_encoded([r.to_bytes() for r in batch.receipts])
         d = self._dbs
         hkey = _hkey(height)
         try:

@@ -60,15 +60,19 @@ class ExecContext:
         return rec
 
     def require_member(self, roles: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The sender's member record, if it is active and (optionally) has one of ``roles``."""
+        """The sender's member record, if it is active and (optionally) has one of ``roles``.
+
+        The record is shared with other transactions of the block: read it, never mutate it
+        (use :meth:`get_member` for a private copy)."""
         m = self._sender_member
         if m is None:
-            m = self.get_member()
+            # Shared decoded records (read-only): the same member signs many txs of a block.
+            m = self.state.get_obj_shared(keys.member_key(self.sender_address))
             if m is None:
                 raise Unauthorized("sender is not a registered member of any organisation")
             if m["status"] != "active":
                 raise Unauthorized(f"sender's membership is {m['status']}")
-            org = self.state.get_obj(keys.org_key(m["org"]))
+            org = self.state.get_obj_shared(keys.org_key(m["org"]))
             if org is None or org["status"] != "active":
                 raise Unauthorized(f"sender's organisation '{m['org']}' is not active")
             self._sender_member = m
