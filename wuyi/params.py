@@ -32,13 +32,22 @@ class ChainParams:
     tx_byte_gas: int = 10
     """Gas per byte of the transaction."""
     block_gas_limit: int = 2_000_000_000
-    """Most gas all transactions of one block may use."""
+    """Most gas all transactions of one block may use (contract calls count their
+    ``gas_limit`` when admitted to the block, then the gas they used)."""
+    max_call_gas: int = 50_000_000
+    """Largest ``gas_limit`` one contract call (or lifecycle hook) may have."""
+    default_call_gas: int = 1_000_000
+    """``gas_limit`` of a contract call that does not state one."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
             if type(v) is not int or v <= 0:
                 raise ValidationError(f"chain parameter '{f.name}' must be a positive integer")
+        if self.max_call_gas >= self.block_gas_limit:
+            raise ValidationError("chain parameter 'max_call_gas' must be below block_gas_limit")
+        if self.default_call_gas > self.max_call_gas:
+            raise ValidationError("chain parameter 'default_call_gas' must be at most max_call_gas")
 
     def to_obj(self) -> dict[str, Any]:
         return asdict(self)

@@ -179,9 +179,10 @@ def process_transaction(
         handler.authorize(ctx)
         handler.apply(ctx)
     except (ValidationError, EncodingError) as exc:
-        return Receipt(tx_hash, exc.code, exc.message, (), gas)
+        # Contract handlers add the gas a failed call used before re-raising.
+        return Receipt(tx_hash, exc.code, exc.message, (), ctx.gas_used)
     block_state.merge(ctx.state)
-    return Receipt(tx_hash, "ok", "", tuple(ctx.events), gas)
+    return Receipt(tx_hash, "ok", "", tuple(ctx.events), ctx.gas_used)
 
 
 def validate_header_link(chain: ChainSpec, parent: BlockHeader, header: BlockHeader) -> None:
@@ -250,12 +251,19 @@ def _execute(
                 break  # the block is full; the rest waits for the next one
             rejected.append((raw, exc))
             continue
+        reserve = HANDLERS[tx.kind].reserved_gas(tx.payload, params)
+        if reserve and total_gas + gas + reserve > params.block_gas_limit:
+            if strict:
+                raise BlockInvalid(
+                    f"block {height}: transaction {len(included)} does not fit the remaining"
+                    f" block gas ({params.block_gas_limit - total_gas} left)"
+                )
+            break  # the block is full; the call waits for the next one
         in_block.add(tx_hash)
         total_bytes += len(raw)
-        total_gas += gas
-        receipts.append(
-            process_transaction(chain, block_state, params, height, time, tx, tx_hash, gas)
-        )
+        receipt = process_transaction(chain, block_state, params, height, time, tx, tx_hash, gas)
+        total_gas += receipt.gas_used
+        receipts.append(receipt)
         included.append(raw)
         tx_hashes.append(tx_hash)
         decoded_txs.append(tx)

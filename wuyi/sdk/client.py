@@ -37,7 +37,15 @@ from wuyi.ledger import keys
 from wuyi.ledger.jsonform import from_json
 from wuyi.ledger.types import Transaction
 
-__all__ = ["ApiError", "StateResult", "TxBuilder", "WuyiClient", "raise_problem", "raise_receipt"]
+__all__ = [
+    "ApiError",
+    "StateResult",
+    "TxBuilder",
+    "WuyiClient",
+    "event_attr",
+    "raise_problem",
+    "raise_receipt",
+]
 
 DEFAULT_EXPIRY_WINDOW = 1000
 
@@ -147,6 +155,78 @@ class TxBuilder:
 
     def member_set_status(self, address: bytes, status: str) -> Transaction:
         return self.build("member.set_status", {"address": address, "status": status})
+
+    # -- contracts and governance --------------------------------------------------------------
+
+    def contract_call(
+        self,
+        contract: str,
+        method: str,
+        args: dict[str, Any] | None = None,
+        *,
+        gas_limit: int | None = None,
+    ) -> Transaction:
+        payload: dict[str, Any] = {"contract": contract, "method": method, "args": dict(args or {})}
+        if gas_limit is not None:
+            payload["gas_limit"] = gas_limit
+        return self.build("contract.call", payload)
+
+    def contract_call_propose(
+        self, contract: str, method: str, args: dict[str, Any] | None = None
+    ) -> Transaction:
+        """Start a multi-party call (the method's policy needs several signers)."""
+        return self.build(
+            "contract.call_propose",
+            {"contract": contract, "method": method, "args": dict(args or {})},
+        )
+
+    def contract_call_sign(self, call_id: int) -> Transaction:
+        return self.build("contract.call_sign", {"id": call_id})
+
+    def gov_propose(
+        self,
+        action_type: str,
+        args: dict[str, Any],
+        *,
+        title: str,
+        description: str = "",
+        deadline: int | None = None,
+    ) -> Transaction:
+        payload: dict[str, Any] = {"action": {"type": action_type, "args": args}, "title": title}
+        if description:
+            payload["description"] = description
+        if deadline is not None:
+            payload["deadline"] = deadline
+        return self.build("gov.propose", payload)
+
+    def gov_vote(self, proposal_id: int, choice: str = "yes") -> Transaction:
+        return self.build("gov.vote", {"id": proposal_id, "choice": choice})
+
+    def gov_execute(self, proposal_id: int) -> Transaction:
+        return self.build("gov.execute", {"id": proposal_id})
+
+    def gov_cancel(self, proposal_id: int) -> Transaction:
+        return self.build("gov.cancel", {"id": proposal_id})
+
+    def contract_propose(
+        self,
+        package: dict[str, Any],
+        *,
+        upgrade: bool = False,
+        hook_args: dict[str, Any] | None = None,
+        title: str = "",
+    ) -> Transaction:
+        """Propose deploying (or upgrading) ``package`` (see ``wuyi contract package``)."""
+        pkg = {k: package[k] for k in ("name", "version", "source", "manifest")}
+        args: dict[str, Any] = {"package": pkg}
+        if hook_args:
+            args["migrate_args" if upgrade else "init_args"] = dict(hook_args)
+        verb = "upgrade" if upgrade else "deploy"
+        return self.gov_propose(
+            f"contract.{verb}",
+            args,
+            title=title or f"{verb} {pkg['name']} {pkg['version']}",
+        )
 
 
 class WuyiClient:
@@ -383,6 +463,51 @@ class WuyiClient:
 
     def evidence_key(self, doc_hash: bytes) -> bytes:
         return keys.evidence_key(doc_hash)
+
+    # -- contracts and governance (reads) --------------------------------------------------------
+
+    def contracts(self, status: str | None = None) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = self._get("/v1/contracts", status=status)["contracts"]
+        return out
+
+    def contract(self, name: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/contracts/{name}")
+        return out
+
+    def contract_source(self, name: str, version: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/contracts/{name}/source", version=version)
+        return out
+
+    def query(self, contract: str, method: str, args: dict[str, Any] | None = None) -> Any:
+        """Call a read-only method; returns its value (bytes as ``bytes``)."""
+        from wuyi.ledger.jsonform import from_json, to_json
+
+        resp = self._request(
+            "POST",
+            f"/v1/contracts/{contract}/query",
+            json={"method": method, "args": to_json(dict(args or {}))},
+        )
+        return from_json(resp.json()["value"])
+
+    def proposals(self, status: str | None = None, type: str | None = None) -> list[Any]:
+        out: list[Any] = self._get("/v1/gov/proposals", status=status, type=type)["proposals"]
+        return out
+
+    def proposal(self, proposal_id: int) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/gov/proposals/{proposal_id}")
+        return out
+
+    def pending_call(self, call_id: int) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/contracts/-/calls/{call_id}")
+        return out
+
+
+def event_attr(receipt: m.ReceiptOut, event_type: str, attr: str) -> Any:
+    """The attribute ``attr`` of the first event ``event_type`` in ``receipt`` (or None)."""
+    for e in receipt.events:
+        if e.type == event_type:
+            return e.attrs.get(attr)
+    return None
 
 
 def raise_receipt(receipt: m.ReceiptOut) -> None:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
 from wuyi.ledger.handlers.chain import ChainSetParamsHandler
 from wuyi.ledger.handlers.evidence import EvidenceAnchorHandler, EvidenceRevokeHandler
+from wuyi.ledger.handlers.governance import (
+    GovCancelHandler,
+    GovExecuteHandler,
+    GovProposeHandler,
+    GovVoteHandler,
+)
 from wuyi.ledger.handlers.identity import (
     MemberAddHandler,
+    MemberSetRolesHandler,
     MemberSetStatusHandler,
     OrgCreateHandler,
 )
@@ -20,9 +27,14 @@ HANDLERS: dict[str, Handler] = {
         OrgCreateHandler(),
         MemberAddHandler(),
         MemberSetStatusHandler(),
+        MemberSetRolesHandler(),
         EvidenceAnchorHandler(),
         EvidenceRevokeHandler(),
         ChainSetParamsHandler(),
         ValidatorUpdateHandler(),
+        GovProposeHandler(),
+        GovVoteHandler(),
+        GovExecuteHandler(),
+        GovCancelHandler(),
     )
 }

@@ -132,6 +132,11 @@ class Handler:
     def apply(self, ctx: ExecContext) -> None:
         raise TxFailed(f"{self.kind}: handler has no apply step")
 
+    def reserved_gas(self, payload: dict[str, Any], params: ChainParams) -> int:
+        """Gas the transaction may use beyond its base cost (a contract call's ``gas_limit``),
+        reserved against the block gas limit before it runs."""
+        return 0
+
     @staticmethod
     def size_of(value: Any) -> int:
         return len(encode(value))

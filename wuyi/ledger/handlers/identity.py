@@ -1,11 +1,20 @@
-"""Organisations and their members: enough identity to sign (full governance comes later).
+"""Organisations and their members: who may sign, for which organisation, with which roles.
 
 Kinds:
 
 * ``org.create``   {id, name}                      — by an admin of the operator organisation
+  (bootstrap and tests; a running consortium admits organisations by governance,
+  ``org.admit`` in ``governance.py``)
 * ``member.add``   {org, public_key, roles, name}  — by an admin of ``org``
 * ``member.set_status`` {address, status}          — ``active``/``suspended``/``revoked``, by an
   admin of the member's organisation (a revoked member cannot be re-activated)
+* ``member.set_roles`` {address, roles}            — replaces the member's roles, by an admin of
+  the member's organisation; a revoked member's roles cannot change, and an admin cannot take
+  the ``admin`` role from themselves (so an organisation is never left without the admin who
+  acted)
+
+An organisation's ``status`` is ``active``, ``suspended`` or ``removed`` (changed only by
+governance, ``org.set_status``); members of an organisation that is not active cannot act.
 """
 
 from __future__ import annotations
@@ -19,12 +28,26 @@ from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
 from wuyi.params import ChainParams
 
-__all__ = ["BASE_ROLES", "MemberAddHandler", "MemberSetStatusHandler", "OrgCreateHandler"]
+__all__ = [
+    "BASE_ROLES",
+    "MEMBER_STATUSES",
+    "ORG_STATUSES",
+    "MemberAddHandler",
+    "MemberSetRolesHandler",
+    "MemberSetStatusHandler",
+    "OrgCreateHandler",
+    "make_member",
+    "make_org",
+    "validate_member_key",
+    "validate_org_id",
+    "validate_roles",
+]
 
 BASE_ROLES = ("admin", "operator", "client", "node")
 _ORG_ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MEMBER_STATUSES = ("active", "suspended", "revoked")
+ORG_STATUSES = ("active", "suspended", "removed")
 
 
 def validate_org_id(org_id: str) -> None:
@@ -44,6 +67,17 @@ def validate_roles(roles: list[Any]) -> None:
             raise ValidationError(f"role {r!r} is not a valid role name", field="roles")
     if len(set(roles)) != len(roles):
         raise ValidationError("roles contain duplicates", field="roles")
+
+
+def validate_member_key(chain: ChainSpec, public_key: bytes, where: str, field: str) -> None:
+    """Raise ``ValidationError`` naming ``field`` unless ``public_key`` is a key of the suite."""
+    try:
+        chain.suite.validate_public_key(public_key)
+    except CryptoError as exc:
+        raise ValidationError(
+            f"{where}: public_key is not a valid {chain.suite.sig_name} key: {exc.message}",
+            field=field,
+        ) from None
 
 
 def make_org(org_id: str, name: str, operator: bool = False) -> dict[str, Any]:
@@ -167,3 +201,45 @@ class MemberSetStatusHandler(Handler):
         m["status"] = ctx.tx.payload["status"]
         ctx.state.set_obj(keys.member_key(addr), m)
         ctx.emit("member.status", address=addr, status=m["status"], org=m["org"])
+
+
+class MemberSetRolesHandler(Handler):
+    kind = "member.set_roles"
+    fields: ClassVar[dict[str, tuple[type, bool]]] = {
+        "address": (bytes, True),
+        "roles": (list, True),
+    }
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        if len(payload["address"]) != 20:
+            raise ValidationError("member.set_roles: address must be 20 bytes", field="address")
+        validate_roles(payload["roles"])
+
+    def dynamic_validate(self, ctx: ExecContext) -> None:
+        m = ctx.get_member(ctx.tx.payload["address"])
+        if m is None:
+            raise TxFailed("no member with this address")
+        if m["status"] == "revoked":
+            raise TxFailed("a revoked member's roles cannot change")
+
+    def authorize(self, ctx: ExecContext) -> None:
+        addr = ctx.tx.payload["address"]
+        m = ctx.get_member(addr)
+        assert m is not None
+        ctx.require_org_admin(m["org"])
+        if addr == ctx.sender_address and "admin" not in ctx.tx.payload["roles"]:
+            raise TxFailed(
+                "an admin cannot take the admin role from themselves; ask another admin of"
+                f" '{m['org']}'"
+            )
+
+    def apply(self, ctx: ExecContext) -> None:
+        addr = ctx.tx.payload["address"]
+        m = ctx.get_member(addr)
+        assert m is not None
+        m["roles"] = sorted(ctx.tx.payload["roles"])
+        ctx.state.set_obj(keys.member_key(addr), m)
+        ctx.emit("member.roles", address=addr, org=m["org"], roles=m["roles"])
