@@ -27,6 +27,7 @@ import httpx
 
 from benchmarks.bench_node import percentile, presign
 from wuyi.crypto import load_key
+from wuyi.exceptions import NotFound
 from wuyi.ledger.types import Transaction
 from wuyi.node.cluster import ClusterProcesses, create_network
 from wuyi.node.home import OrgSpec
@@ -78,6 +79,7 @@ def run(
     rate: int,
     keep: bool = False,
     total: int = 0,
+    workload: str = "anchor",
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="wuyi-cluster-bench-"))
     spec = create_network(
@@ -95,7 +97,7 @@ def run(
     admin = load_key(admin_path, PASS)
     n_tx = total or min(int((rate or 3000) * duration * 1.2), 400_000)
     t0 = time.perf_counter()
-    seed_txs = presign(suite, "bench-net", admin.to_bytes(), n_tx, os.cpu_count() or 2)
+    seed_txs = presign(suite, "bench-net", admin.to_bytes(), n_tx, os.cpu_count() or 2, workload)
     presign_s = time.perf_counter() - t0
     hashes = [
         admin_suite_hash(suite, Transaction.from_bytes(t, checked=True).signing_bytes())
@@ -110,6 +112,8 @@ def run(
         procs.start_all()
         procs.wait_ready(60)
         procs.wait_connected(30)
+        if workload != "anchor":
+            setup_contract(urls[0], admin, workload)
         pids = [procs.pid(i) or 0 for i in range(4)]
         cpu0 = [_cpu_seconds(p) for p in pids]
 
@@ -236,7 +240,51 @@ def run(
         "heights": heights,
         "presign_s": round(presign_s, 1),
         "dir": str(root) if keep else None,
+        "workload": workload,
     }
+
+
+def setup_contract(url: str, admin: Any, workload: str) -> None:
+    """Deploy the workload's contract through governance (one organisation here: its own
+    proposal is a majority) and, for SmallBank, open the accounts."""
+    from benchmarks.bench_node import CALL_GAS, SMALLBANK_CUSTOMERS
+    from wuyi.contracts.examples import source
+    from wuyi.sdk import WuyiClient
+    from wuyi.sdk.client import event_attr
+
+    name, example, init = {
+        "transfer": ("token", "transfer", {"symbol": "WYT", "supply": 10**12}),
+        "smallbank": ("smallbank", "smallbank", {}),
+    }[workload]
+    pkg = {"name": name, "version": "1.0.0", "source": source(example), "manifest": {}}
+    with WuyiClient(url, timeout=60) as c:
+        res = c.submit_and_wait(c.builder(admin).contract_propose(pkg, hook_args=init), 60)
+        pid = event_attr(res.receipt, "gov.proposed", "id")
+        res = c.submit_and_wait(c.builder(admin).gov_execute(pid), 60)
+        assert res.receipt.status == "ok", res.receipt
+        if workload == "smallbank":
+            b = c.builder(admin)
+            txs = [
+                b.contract_call(
+                    "smallbank",
+                    "create_account",
+                    {"customer": f"c{i}", "checking": 10**9, "savings": 10**9},
+                    gas_limit=CALL_GAS,
+                )
+                for i in range(SMALLBANK_CUSTOMERS)
+            ]
+            c.submit_batch(txs)
+            last = txs[-1].signing_bytes()
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:  # bounded: the accounts commit in seconds
+                try:
+                    if c.get_tx(c.suite.hash(last)).status == "committed":
+                        break
+                except NotFound:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise RuntimeError("SmallBank accounts were not committed within 120 s")
 
 
 def admin_suite_hash(suite: str, data: bytes) -> bytes:
@@ -260,8 +308,13 @@ def main(argv: list[str] | None = None) -> None:
         help="submit exactly this many transactions and stop when all are committed"
         " (or --duration passes); for the memory-after-a-million figure",
     )
+    p.add_argument("--workload", choices=["anchor", "transfer", "smallbank"], default="anchor")
     a = p.parse_args(argv)
-    print(json.dumps(run(a.suite, a.duration, a.backlog, a.batch, a.rate, a.keep, a.total)))
+    print(
+        json.dumps(
+            run(a.suite, a.duration, a.backlog, a.batch, a.rate, a.keep, a.total, a.workload)
+        )
+    )
 
 
 if __name__ == "__main__":

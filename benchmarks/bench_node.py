@@ -33,31 +33,72 @@ from wuyi.node.store import Store
 from wuyi.node.verifier import VerifierPool
 from wuyi.testing.factories import LedgerHarness
 
+SMALLBANK_CUSTOMERS = 1000
+SMALLBANK_MIX = (  # Blockbench's SmallBank mix, in twentieths
+    ("amalgamate", 3),
+    ("balance", 3),
+    ("deposit_checking", 3),
+    ("send_payment", 5),
+    ("transact_savings", 3),
+    ("write_check", 3),
+)
+_SB_METHODS = [m for m, n in SMALLBANK_MIX for _ in range(n)]
+CALL_GAS = 200_000
 
-def _sign_range(args: tuple[str, str, bytes, int, int]) -> list[bytes]:
-    suite_name, chain_id, seed, start, stop = args
+
+def workload_tx(workload: str, suite: Any, i: int) -> tuple[str, dict[str, Any]]:
+    """Kind and payload of the ``i``-th transaction of ``workload`` (deterministic)."""
+    if workload == "anchor":
+        return "evidence.anchor", {
+            "doc_hash": suite.hash(b"bench-doc/" + i.to_bytes(8, "big")),
+            "meta": {"title": "新会陈皮产地证明", "type": "certificate", "seq": i},
+        }
+    if workload == "transfer":
+        args: dict[str, Any] = {"to": f"acct{i % 1000}", "amount": 1}
+        return "contract.call", {
+            "contract": "token",
+            "method": "transfer",
+            "args": args,
+            "gas_limit": CALL_GAS,
+        }
+    method = _SB_METHODS[i % len(_SB_METHODS)]
+    a = f"c{(i * 7919) % SMALLBANK_CUSTOMERS}"
+    b = f"c{(i * 104729 + 1) % SMALLBANK_CUSTOMERS}"
+    if a == b:
+        b = f"c{(i * 104729 + 2) % SMALLBANK_CUSTOMERS}"
+    args = {
+        "amalgamate": {"source": a, "dest": b},
+        "balance": {"customer": a},
+        "deposit_checking": {"customer": a, "amount": 5},
+        "send_payment": {"source": a, "dest": b, "amount": 1},
+        "transact_savings": {"customer": a, "amount": 3},
+        "write_check": {"customer": a, "amount": 2},
+    }[method]
+    return "contract.call", {
+        "contract": "smallbank",
+        "method": method,
+        "args": args,
+        "gas_limit": CALL_GAS,
+    }
+
+
+def _sign_range(args: tuple[str, str, bytes, int, int, str]) -> list[bytes]:
+    suite_name, chain_id, seed, start, stop, workload = args
     suite = get_suite(suite_name)
     key = suite.private_key_from_bytes(seed)
     out = []
     for i in range(start, stop):
-        body = Transaction(
-            chain_id,
-            key.public_key,
-            i,
-            90_000,
-            "evidence.anchor",
-            {
-                "doc_hash": suite.hash(b"bench-doc/" + i.to_bytes(8, "big")),
-                "meta": {"title": "新会陈皮产地证明", "type": "certificate", "seq": i},
-            },
-        )
+        kind, payload = workload_tx(workload, suite, i)
+        body = Transaction(chain_id, key.public_key, i, 90_000, kind, payload)
         out.append(body.signed(key).to_bytes())
     return out
 
 
-def presign(suite_name: str, chain_id: str, seed: bytes, n: int, workers: int) -> list[bytes]:
+def presign(
+    suite_name: str, chain_id: str, seed: bytes, n: int, workers: int, workload: str = "anchor"
+) -> list[bytes]:
     step = max(1, n // (workers * 4))
-    jobs = [(suite_name, chain_id, seed, i, min(n, i + step)) for i in range(0, n, step)]
+    jobs = [(suite_name, chain_id, seed, i, min(n, i + step), workload) for i in range(0, n, step)]
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         parts = pool.map(_sign_range, jobs)
     return [t for p in parts for t in p]
@@ -70,6 +111,69 @@ def percentile(xs: Sequence[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+def _commit_one(node: Node, raw: bytes) -> Receipt:
+    res = node.submit_many([raw])
+    assert isinstance(res[0], bytes), res[0]
+    while node.produce_block() is not None:
+        pass
+    receipt = node.get_tx(res[0]).receipt
+    assert receipt.ok, receipt
+    return receipt
+
+
+def setup_contract(node: Node, h: LedgerHarness, workload: str) -> None:
+    """Deploy the workload's contract through governance (sjj proposes, zjj approves, the
+    clerk commits, so a token's initial supply is the clerk's), then SmallBank's accounts."""
+    from wuyi.contracts.examples import source
+
+    name, example, init = {
+        "transfer": ("token", "transfer", {"symbol": "WYT", "supply": 10**12}),
+        "smallbank": ("smallbank", "smallbank", {}),
+    }[workload]
+    pkg = {"name": name, "version": "1.0.0", "source": source(example), "manifest": {}}
+    args: dict[str, Any] = {"package": pkg}
+    if init:
+        args["init_args"] = init
+
+    def tx(signer: str, nonce: int, kind: str, payload: dict[str, Any]) -> bytes:
+        k = h.keys[signer]
+        return (
+            Transaction(h.chain_id, k.public_key, nonce, 90_000, kind, payload).signed(k).to_bytes()
+        )
+
+    r = _commit_one(
+        node,
+        tx(
+            "operator",
+            10**12,
+            "gov.propose",
+            {"action": {"type": "contract.deploy", "args": args}, "title": name},
+        ),
+    )
+    pid = next(e.attrs["id"] for e in r.events if e.type == "gov.proposed")
+    _commit_one(node, tx("zjj", 10**12 + 1, "gov.vote", {"id": pid, "choice": "yes"}))
+    _commit_one(node, tx("clerk", 10**12 + 2, "gov.execute", {"id": pid}))
+    if workload == "smallbank":
+        accounts = [
+            tx(
+                "clerk",
+                10**12 + 10 + c,
+                "contract.call",
+                {
+                    "contract": "smallbank",
+                    "method": "create_account",
+                    "args": {"customer": f"c{c}", "checking": 10**9, "savings": 10**9},
+                    "gas_limit": CALL_GAS,
+                },
+            )
+            for c in range(SMALLBANK_CUSTOMERS)
+        ]
+        res = node.submit_many(accounts)
+        assert all(isinstance(x, bytes) for x in res), res[:3]
+        while node.produce_block() is not None:
+            pass
+
+
 def run(
     suite_name: str,
     duration: float,
@@ -77,6 +181,7 @@ def run(
     backlog: int,
     batch: int,
     workers: int | None,
+    workload: str = "anchor",
 ) -> dict[str, Any]:
     h = LedgerHarness(suite_name=suite_name, chain_id="bench-chain")
     suite = h.suite
@@ -87,7 +192,7 @@ def run(
     expected = int((rate or 6000 if suite_name == "intl" else rate or 2500) * duration * 1.1)
     n = min(expected, 600_000)
     t0 = time.perf_counter()
-    txs = presign(suite_name, h.chain_id, seed, n, max(1, os.cpu_count() or 2))
+    txs = presign(suite_name, h.chain_id, seed, n, max(1, os.cpu_count() or 2), workload)
     sign_s = time.perf_counter() - t0
 
     store = Store.open(tmp, suite.hash)
@@ -107,6 +212,8 @@ def run(
     ).signed(h.keys["zjj"])
     node.submit(reg.to_bytes())
     node.produce_block()
+    if workload != "anchor":
+        setup_contract(node, h, workload)
 
     submitted_at: dict[bytes, float] = {}
     latencies: list[float] = []
@@ -190,6 +297,7 @@ def run(
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "presign_s": round(sign_s, 1),
         "tx_pool_exhausted": exhausted,
+        "workload": workload,
     }
 
 
@@ -201,8 +309,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--backlog", type=int, default=4000)
     p.add_argument("--batch", type=int, default=500)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--workload",
+        choices=["anchor", "transfer", "smallbank"],
+        default="anchor",
+        help="evidence.anchor records, token transfers (contract), or SmallBank (contract)",
+    )
     a = p.parse_args(argv)
-    print(json.dumps(run(a.suite, a.duration, a.rate, a.backlog, a.batch, a.workers)))
+    print(json.dumps(run(a.suite, a.duration, a.rate, a.backlog, a.batch, a.workers, a.workload)))
 
 
 if __name__ == "__main__":

@@ -145,7 +145,65 @@ def load_demo_data(client: WuyiClient, keys_dir: Path, docs_dir: Path) -> dict[s
         if d.file == REVOKED and rec.status == "active":
             tx = client.builder(admins[d.org]).revoke(doc_hash, REVOKE_REASON)
             client.submit_and_wait(tx, timeout=30)
+    made["contracts"] = load_demo_contracts(client, admins)
     return made
+
+
+def _commit(client: WuyiClient, tx: Any) -> Any:
+    from wuyi.sdk.client import raise_receipt
+
+    res = client.submit_and_wait(tx, timeout=30)
+    if res.receipt.status != "ok":
+        raise_receipt(res.receipt)
+    return res
+
+
+def load_demo_contracts(client: WuyiClient, admins: dict[str, Any]) -> dict[str, Any]:
+    """The contract lifecycle, alive: ``counter`` proposed by sjj, approved by three more
+    organisations (4 of 7, the default majority), committed and called; ``token`` proposed
+    and approved by sjj alone, so it waits for the others (``wuyi gov list``)."""
+    from wuyi.contracts.examples import source
+    from wuyi.sdk.client import event_attr
+
+    existing = {c["name"] for c in client.contracts()}
+    out: dict[str, Any] = {}
+    if "counter" not in existing:
+        pkg = {
+            "name": "counter",
+            "version": "1.0.0",
+            "source": source("counter"),
+            "manifest": {"description": "办件计数 / a counter anyone may increase"},
+        }
+        res = _commit(client, client.builder(admins["sjj"]).contract_propose(pkg))
+        pid = event_attr(res.receipt, "gov.proposed", "id")
+        for org in ("zjj", "bdc", "gaj"):
+            _commit(client, client.builder(admins[org]).gov_vote(pid))
+        _commit(client, client.builder(admins["sjj"]).gov_execute(pid))
+        _commit(
+            client, client.builder(admins["zjj"]).contract_call("counter", "increment", {"by": 3})
+        )
+        out["counter"] = {"proposal": pid}
+    if (
+        not any(
+            p["action"]["type"] == "contract.deploy" and p["status"] == "open"
+            for p in client.proposals(status="open")
+        )
+        and "token" not in existing
+    ):
+        pkg = {
+            "name": "token",
+            "version": "1.0.0",
+            "source": source("transfer"),
+            "manifest": {"description": "示例积分 / a sample points token"},
+        }
+        res = _commit(
+            client,
+            client.builder(admins["sjj"]).contract_propose(
+                pkg, hook_args={"symbol": "JMP", "supply": 1_000_000}
+            ),
+        )
+        out["token"] = {"proposal": event_attr(res.receipt, "gov.proposed", "id")}
+    return out
 
 
 def _make_network(data: Path, port: int, host: str, console: Console) -> Any:

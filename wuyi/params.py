@@ -31,11 +31,14 @@ class ChainParams:
     """Gas every transaction pays."""
     tx_byte_gas: int = 10
     """Gas per byte of the transaction."""
-    block_gas_limit: int = 2_000_000_000
+    block_gas_limit: int = 100_000_000
     """Most gas all transactions of one block may use (contract calls count their
-    ``gas_limit`` when admitted to the block, then the gas they used)."""
-    max_call_gas: int = 50_000_000
-    """Largest ``gas_limit`` one contract call (or lifecycle hook) may have."""
+    ``gas_limit`` when admitted to the block, then the gas they used). Contract code runs at
+    about 70-170 ns per gas here (``docs/contract-runtime.md``), so a block of hostile calls
+    costs at most some seconds of CPU; 4,000 plain transactions use about 16 M."""
+    max_call_gas: int = 10_000_000
+    """Largest ``gas_limit`` one contract call (or lifecycle hook) may have (about 1-2 s of
+    CPU at worst)."""
     default_call_gas: int = 1_000_000
     """``gas_limit`` of a contract call that does not state one."""
 

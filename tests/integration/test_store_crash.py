@@ -74,8 +74,9 @@ def run_child(directory: str) -> None:
         out = sys.stdout
         while True:
             txs = [
-                Transaction("crash", b"S" * 32, height * 100 + i, 10**9, "put", {"i": i},
-                            b"\x01" * 64)
+                Transaction(
+                    "crash", b"S" * 32, height * 100 + i, 10**9, "put", {"i": i}, b"\x01" * 64
+                )
                 for i in range(20)
             ]
             tx_bytes = tuple(t.to_bytes() for t in txs)
@@ -93,9 +94,17 @@ def run_child(directory: str) -> None:
                     state[k] = v
             root, nodes = _build_tree(state)
             header = BlockHeader(
-                "crash", height, prev_hash, height, b"P" * 32, len(txs),
-                compute_root(sha256, tx_bytes), root,
-                compute_root(sha256, [r.to_bytes() for r in receipts]), b"V" * 32, b"V" * 32,
+                "crash",
+                height,
+                prev_hash,
+                height,
+                b"P" * 32,
+                len(txs),
+                compute_root(sha256, tx_bytes),
+                root,
+                compute_root(sha256, [r.to_bytes() for r in receipts]),
+                b"V" * 32,
+                b"V" * 32,
             )
             block_hash = sha256(header.hashing_bytes())
             qc = QuorumCertificate(height, 0, block_hash, ((0, b"\x02" * 64),))

@@ -546,8 +546,11 @@ def test_detects_missing_state_root_node(path: Path) -> None:
 
 def test_detects_corrupted_node_in_full_check(path: Path) -> None:
     _, batches = make_store(path, 3)
-    victim = next(k for k, v in batches[0].new_nodes.items() if v[:1] == b"\x83"
-                  and k != batches[-1].state_root)
+    victim = next(
+        k
+        for k, v in batches[0].new_nodes.items()
+        if v[:1] == b"\x83" and k != batches[-1].state_root
+    )
 
     def fn(raw: Raw) -> None:
         v = raw.get("nodes", victim)

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wuyi.api import models as m
+from wuyi.api.contracts import add_contract_routes
 from wuyi.api.wire import (
     header_to_json,
     hexify,
@@ -302,6 +303,7 @@ def create_app(
     _add_tx_routes(v1, node)
     _add_identity_routes(v1, node)
     _add_evidence_routes(v1, node)
+    add_contract_routes(v1, node)
     app.include_router(v1)
     return app
 
@@ -340,9 +342,7 @@ def _add_chain_routes(
             "height": node.height,
             "round": 0,
             "step": None,
-            "validators": [
-                {**v, "up": True} for v in _render_validators(node, node.validators())
-            ],
+            "validators": [{**v, "up": True} for v in _render_validators(node, node.validators())],
             "peers": [],
         }
 

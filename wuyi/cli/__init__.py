@@ -1,5 +1,7 @@
 """The ``wuyi`` command (Typer + Rich). Chinese first, English after. See ``docs/cli.md``."""
 
+from wuyi.cli import contracts as _contracts  # registers `wuyi contract` and `wuyi gov`
 from wuyi.cli.app import app, main
 
 __all__ = ["app", "main"]
+del _contracts

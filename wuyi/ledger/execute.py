@@ -29,6 +29,7 @@ from wuyi.exceptions import (
     Expired,
     InvalidSignature,
     InvariantBroken,
+    NotFound,
     Oversize,
     Replay,
     TxRejected,
@@ -178,7 +179,7 @@ def process_transaction(
         handler.dynamic_validate(ctx)
         handler.authorize(ctx)
         handler.apply(ctx)
-    except (ValidationError, EncodingError) as exc:
+    except (ValidationError, EncodingError, NotFound) as exc:
         # Contract handlers add the gas a failed call used before re-raising.
         return Receipt(tx_hash, exc.code, exc.message, (), ctx.gas_used)
     block_state.merge(ctx.state)

@@ -201,8 +201,9 @@ class StoreView:
         try:
             return Block.from_bytes(raw)
         except (EncodingError, ValidationError) as exc:
-            raise StoreCorrupted(f"block {height}: stored body does not decode: {exc.message}",
-                                 height=height) from None
+            raise StoreCorrupted(
+                f"block {height}: stored body does not decode: {exc.message}", height=height
+            ) from None
 
     def get_block_bytes(self, height: int) -> bytes:
         """The block's wire bytes as stored (for sync: no decode/re-encode)."""
@@ -213,8 +214,9 @@ class StoreView:
         try:
             return BlockHeader.from_obj(decode(raw[self._s._hash_len :]))
         except (EncodingError, ValidationError) as exc:
-            raise StoreCorrupted(f"block {height}: stored header does not decode: {exc.message}",
-                                 height=height) from None
+            raise StoreCorrupted(
+                f"block {height}: stored header does not decode: {exc.message}", height=height
+            ) from None
 
     def get_block_hash(self, height: int) -> bytes:
         return self._require(DB_HEADERS, height, "block")[: self._s._hash_len]
@@ -228,8 +230,9 @@ class StoreView:
         try:
             return [Receipt.from_obj(o) for o in decode(raw)]
         except (EncodingError, ValidationError, TypeError) as exc:
-            raise StoreCorrupted(f"block {height}: stored receipts do not decode: {exc}",
-                                 height=height) from None
+            raise StoreCorrupted(
+                f"block {height}: stored receipts do not decode: {exc}", height=height
+            ) from None
 
     def get_tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
         raw = self._get(DB_TX_INDEX, tx_hash)
@@ -366,11 +369,13 @@ class Store:
                 max_readers=256,
             )
         except _LMDB_CORRUPTION as exc:
-            raise StoreCorrupted(f"{env_path}: LMDB cannot open the store: {exc}",
-                                 path=str(env_path)) from None
+            raise StoreCorrupted(
+                f"{env_path}: LMDB cannot open the store: {exc}", path=str(env_path)
+            ) from None
         except lmdb.Error as exc:
-            raise StoreError(f"{env_path}: cannot open the store: {exc}",
-                             path=str(env_path)) from None
+            raise StoreError(
+                f"{env_path}: cannot open the store: {exc}", path=str(env_path)
+            ) from None
         try:
             store = cls._setup(env, env_path, hasher, node_hasher, readonly)
             if check != "none":
@@ -400,8 +405,9 @@ class Store:
                         txn.put(META_FORMAT.encode(), FORMAT_VERSION, db=meta)
                         txn.put(META_HASHER.encode(), hasher(_HASHER_PROBE), db=meta)
         except lmdb.NotFoundError:
-            raise StoreCorrupted(f"{env_path}: a named database is missing",
-                                 path=str(env_path)) from None
+            raise StoreCorrupted(
+                f"{env_path}: a named database is missing", path=str(env_path)
+            ) from None
         except _LMDB_CORRUPTION as exc:
             raise StoreCorrupted(f"{env_path}: LMDB error: {exc}", path=str(env_path)) from None
         store = cls(env, dbs, env_path, hasher, node_hasher)
@@ -563,8 +569,11 @@ class Store:
             )
         reserved = _RESERVED_META.intersection(batch.meta)
         if reserved:
-            raise InvariantBroken(f"commit of block {height}: meta keys {sorted(reserved)}"
-                                  " are reserved for the store", height=height)
+            raise InvariantBroken(
+                f"commit of block {height}: meta keys {sorted(reserved)}"
+                " are reserved for the store",
+                height=height,
+            )
         header_value = batch.block_hash + encode(header.to_obj())
         block_value = block.to_bytes()
         receipts_value = encode_array_of_encoded([r.to_bytes() for r in batch.receipts])
@@ -577,8 +586,9 @@ class Store:
                 put(hkey, block_value, db=d[DB_BLOCKS])
                 put(hkey, header_value, db=d[DB_HEADERS])
                 if not put(batch.block_hash, hkey, db=d[DB_BLOCK_INDEX], overwrite=False):
-                    raise InvariantBroken(f"commit of block {height}: block hash already stored",
-                                          height=height)
+                    raise InvariantBroken(
+                        f"commit of block {height}: block hash already stored", height=height
+                    )
                 put(hkey, receipts_value, db=d[DB_RECEIPTS])
                 put(hkey, batch.state_root, db=d[DB_ROOTS])
                 txdb = d[DB_TX_INDEX]
@@ -612,11 +622,13 @@ class Store:
                 height=height,
             ) from None
         except _LMDB_CORRUPTION as exc:
-            raise StoreCorrupted(f"{self.path}: LMDB error while writing block {height}: {exc}",
-                                 path=str(self.path)) from None
+            raise StoreCorrupted(
+                f"{self.path}: LMDB error while writing block {height}: {exc}", path=str(self.path)
+            ) from None
         except lmdb.Error as exc:
-            raise StoreError(f"{self.path}: block {height} was not written: {exc}",
-                             height=height) from None
+            raise StoreError(
+                f"{self.path}: block {height} was not written: {exc}", height=height
+            ) from None
 
     def _validate_extends(self, txn: lmdb.Transaction, header: BlockHeader) -> None:
         meta = self._dbs[DB_META]
@@ -653,8 +665,9 @@ class Store:
             with self._env.begin(write=False) as txn:
                 run_check(self, txn, full=(mode == "full"))
         except lmdb.Error as exc:
-            raise StoreCorrupted(f"{self.path}: LMDB error during integrity check: {exc}",
-                                 path=str(self.path)) from None
+            raise StoreCorrupted(
+                f"{self.path}: LMDB error during integrity check: {exc}", path=str(self.path)
+            ) from None
 
 
 def _verify_lmdb_structure(env_path: Path) -> None:
@@ -664,10 +677,13 @@ def _verify_lmdb_structure(env_path: Path) -> None:
     try:
         problems = lmdb_verify.verify(str(env_path), subdir=True)
     except lmdb_verify.VerifyError as exc:
-        raise StoreCorrupted(f"{env_path}/data.mdb: not a readable LMDB file: {exc}",
-                             path=str(env_path)) from None
+        raise StoreCorrupted(
+            f"{env_path}/data.mdb: not a readable LMDB file: {exc}", path=str(env_path)
+        ) from None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise StoreCorrupted(f"{env_path}/data.mdb: LMDB structure: {problems[0]}{more}",
-                             path=str(env_path), problems=problems[:20])
-
+        raise StoreCorrupted(
+            f"{env_path}/data.mdb: LMDB structure: {problems[0]}{more}",
+            path=str(env_path),
+            problems=problems[:20],
+        )

@@ -79,22 +79,30 @@ class _Checker:
         state_root = self.get(DB_META, META_STATE_ROOT.encode())
         if raw_height is None:
             if block_hash is not None or state_root is not None:
-                raise _fail("meta: no height but a block hash / state root is recorded",
-                            db="meta")
+                raise _fail("meta: no height but a block hash / state root is recorded", db="meta")
             for db in (DB_HEADERS, DB_BLOCKS, DB_RECEIPTS, DB_ROOTS, DB_BLOCK_INDEX):
                 if self.entries(db):
-                    raise _fail(f"meta has no height (empty store) but db '{db.decode()}'"
-                                f" holds {self.entries(db)} entries", db=db.decode())
+                    raise _fail(
+                        f"meta has no height (empty store) but db '{db.decode()}'"
+                        f" holds {self.entries(db)} entries",
+                        db=db.decode(),
+                    )
             return -1
         if len(raw_height) != _U64.size:
             raise _fail(f"meta: height is {len(raw_height)} bytes, expected 8", db="meta")
         height = int(_U64.unpack(raw_height)[0])
         if block_hash is None or len(block_hash) != self.hl:
-            raise _fail(f"meta: block hash of height {height} is missing or malformed",
-                        db="meta", height=height)
+            raise _fail(
+                f"meta: block hash of height {height} is missing or malformed",
+                db="meta",
+                height=height,
+            )
         if state_root is None or len(state_root) != self.hl:
-            raise _fail(f"meta: state root of height {height} is missing or malformed",
-                        db="meta", height=height)
+            raise _fail(
+                f"meta: state root of height {height} is missing or malformed",
+                db="meta",
+                height=height,
+            )
         for db, what in (
             (DB_HEADERS, "header"),
             (DB_BLOCKS, "block"),
@@ -102,12 +110,18 @@ class _Checker:
             (DB_ROOTS, "state root of block"),
         ):
             if self.get(db, _U64.pack(height)) is None:
-                raise _fail(f"meta says height {height} but {what} {height} is missing"
-                            f" (db '{db.decode()}')", db=db.decode(), height=height)
+                raise _fail(
+                    f"meta says height {height} but {what} {height} is missing"
+                    f" (db '{db.decode()}')",
+                    db=db.decode(),
+                    height=height,
+                )
             self.check_height_keys(db, height)
         if self.entries(DB_BLOCK_INDEX) != height + 1:
-            raise _fail(f"block_index holds {self.entries(DB_BLOCK_INDEX)} entries for"
-                        f" {height + 1} blocks", db="block_index")
+            raise _fail(
+                f"block_index holds {self.entries(DB_BLOCK_INDEX)} entries for {height + 1} blocks",
+                db="block_index",
+            )
         return height
 
     def check_height_keys(self, db: bytes, height: int) -> None:
@@ -129,14 +143,22 @@ class _Checker:
                 raise _fail(f"db '{name}': key {bytes(key).hex()} is not a height", db=name)
             got = int(_U64.unpack(key)[0])
             if got > height:
-                raise _fail(f"db '{name}': entry for height {got} above meta height {height}"
-                            " (uncommitted or tampered data)", db=name, height=got)
+                raise _fail(
+                    f"db '{name}': entry for height {got} above meta height {height}"
+                    " (uncommitted or tampered data)",
+                    db=name,
+                    height=got,
+                )
             if got != expected:
-                raise _fail(f"db '{name}': height {expected} is missing (next stored: {got})",
-                            db=name, height=expected)
+                raise _fail(
+                    f"db '{name}': height {expected} is missing (next stored: {got})",
+                    db=name,
+                    height=expected,
+                )
             expected += 1
-        raise _fail(f"db '{name}': heights {expected}..{height} are missing", db=name,
-                    height=expected)
+        raise _fail(
+            f"db '{name}': heights {expected}..{height} are missing", db=name, height=expected
+        )
 
     # -- headers -------------------------------------------------------------------------------
 
@@ -154,34 +176,44 @@ class _Checker:
                 raise _fail(f"headers: block {expected} is missing", db="headers", height=n)
             stored_hash, body = bytes(value[:hl]), bytes(value[hl:])
             if h(HEADER_DOMAIN + body) != stored_hash:
-                raise _fail(f"block {n}: stored header hash does not match its contents",
-                            db="headers", height=n)
+                raise _fail(
+                    f"block {n}: stored header hash does not match its contents",
+                    db="headers",
+                    height=n,
+                )
             try:
                 # The hash above authenticates these bytes (written canonical by commit), so a
                 # plain CBOR parse suffices here; the strict decode costs 5x more per header.
                 obj = cbor2.loads(body)
                 header_height, header_prev = obj["height"], obj["prev_hash"]
             except Exception as exc:  # cbor2 raises several types for malformed input
-                raise _fail(f"block {n}: stored header does not decode: {exc}",
-                            db="headers", height=n) from None
+                raise _fail(
+                    f"block {n}: stored header does not decode: {exc}", db="headers", height=n
+                ) from None
             if header_height != n:
-                raise _fail(f"block {n}: header says height {header_height}", db="headers",
-                            height=n)
+                raise _fail(
+                    f"block {n}: header says height {header_height}", db="headers", height=n
+                )
             if prev_hash is not None and header_prev != prev_hash:
-                raise _fail(f"block {n}: prev_hash does not link to block {n - 1}",
-                            db="headers", height=n)
+                raise _fail(
+                    f"block {n}: prev_hash does not link to block {n - 1}", db="headers", height=n
+                )
             at = self.txn.get(stored_hash, db=index_db)
             if at is None or bytes(at) != key:
                 got = "nothing" if at is None else f"height {int(_U64.unpack(at)[0])}"
-                raise _fail(f"block_index: hash of block {n} maps to {got}",
-                            db="block_index", height=n)
+                raise _fail(
+                    f"block_index: hash of block {n} maps to {got}", db="block_index", height=n
+                )
             if n >= keep_from:
                 kept[n] = (stored_hash, body)
             prev_hash = stored_hash
         meta_hash = self.get(DB_META, META_BLOCK_HASH.encode())
         if prev_hash != meta_hash:
-            raise _fail(f"meta: block hash does not match the hash of block {height}",
-                        db="meta", height=height)
+            raise _fail(
+                f"meta: block hash does not match the hash of block {height}",
+                db="meta",
+                height=height,
+            )
         return kept
 
     # -- bodies and receipts ---------------------------------------------------------------------
@@ -194,39 +226,61 @@ class _Checker:
             block = Block.from_obj(_loads_canonical(raw))
             header = BlockHeader.from_obj(cbor2.loads(header_cbor))
         except (EncodingError, ValidationError, cbor2.CBORDecodeError) as exc:
-            raise _fail(f"block {n}: stored body does not decode: {exc}",
-                        db="blocks", height=n) from None
+            raise _fail(
+                f"block {n}: stored body does not decode: {exc}", db="blocks", height=n
+            ) from None
         if block.header != header:
-            raise _fail(f"block {n}: the body's header differs from the stored header",
-                        db="blocks", height=n)
+            raise _fail(
+                f"block {n}: the body's header differs from the stored header",
+                db="blocks",
+                height=n,
+            )
         if len(block.txs) != header.tx_count:
-            raise _fail(f"block {n}: body holds {len(block.txs)} transactions, header says"
-                        f" tx_count {header.tx_count}", db="blocks", height=n)
+            raise _fail(
+                f"block {n}: body holds {len(block.txs)} transactions, header says"
+                f" tx_count {header.tx_count}",
+                db="blocks",
+                height=n,
+            )
         if compute_root(self.h, block.txs) != header.tx_root:
-            raise _fail(f"block {n}: transactions do not match the header's tx_root",
-                        db="blocks", height=n)
+            raise _fail(
+                f"block {n}: transactions do not match the header's tx_root", db="blocks", height=n
+            )
         qc = block.qc
         if qc is not None and (qc.height != n or qc.block_hash != block_hash):
-            raise _fail(f"block {n}: commit certificate is for another block", db="blocks",
-                        height=n)
+            raise _fail(
+                f"block {n}: commit certificate is for another block", db="blocks", height=n
+            )
         receipts = self.check_receipts(n, header)
         txloc_db = self.dbs[DB_TX_INDEX]
         for i, receipt in enumerate(receipts):
             loc = self.txn.get(receipt.tx_hash, db=txloc_db)
             if loc is None or bytes(loc) != _TXLOC.pack(n, i):
                 got = "nothing" if loc is None else str(_TXLOC.unpack(loc))
-                raise _fail(f"tx_index: tx {receipt.tx_hash.hex()} (block {n}, index {i})"
-                            f" maps to {got}", db="tx_index", height=n, index=i)
+                raise _fail(
+                    f"tx_index: tx {receipt.tx_hash.hex()} (block {n}, index {i}) maps to {got}",
+                    db="tx_index",
+                    height=n,
+                    index=i,
+                )
             if full:
                 try:
                     body = decode(block.txs[i])["body"]
                     tx_hash = self.h(TX_DOMAIN + encode(body))
                 except (EncodingError, KeyError, TypeError) as exc:
-                    raise _fail(f"block {n}: transaction {i} does not decode: {exc}",
-                                db="blocks", height=n, index=i) from None
+                    raise _fail(
+                        f"block {n}: transaction {i} does not decode: {exc}",
+                        db="blocks",
+                        height=n,
+                        index=i,
+                    ) from None
                 if tx_hash != receipt.tx_hash:
-                    raise _fail(f"block {n}: receipt {i} is not for transaction {i}",
-                                db="receipts", height=n, index=i)
+                    raise _fail(
+                        f"block {n}: receipt {i} is not for transaction {i}",
+                        db="receipts",
+                        height=n,
+                        index=i,
+                    )
         return len(receipts)
 
     def check_receipts(self, n: int, header: BlockHeader) -> list[Receipt]:
@@ -237,14 +291,21 @@ class _Checker:
             receipts = [Receipt.from_obj(o) for o in _loads_canonical(raw)]
             leaves = [encode_trusted(r.to_obj()) for r in receipts]  # == Receipt.to_bytes()
         except (EncodingError, ValidationError, TypeError) as exc:
-            raise _fail(f"block {n}: stored receipts do not decode: {exc}", db="receipts",
-                        height=n) from None
+            raise _fail(
+                f"block {n}: stored receipts do not decode: {exc}", db="receipts", height=n
+            ) from None
         if len(receipts) != header.tx_count:
-            raise _fail(f"block {n}: {len(receipts)} receipts for {header.tx_count}"
-                        " transactions", db="receipts", height=n)
+            raise _fail(
+                f"block {n}: {len(receipts)} receipts for {header.tx_count} transactions",
+                db="receipts",
+                height=n,
+            )
         if compute_root(self.h, leaves) != header.receipts_root:
-            raise _fail(f"block {n}: receipts do not match the header's receipts_root",
-                        db="receipts", height=n)
+            raise _fail(
+                f"block {n}: receipts do not match the header's receipts_root",
+                db="receipts",
+                height=n,
+            )
         return receipts
 
     # -- state ---------------------------------------------------------------------------------
@@ -253,11 +314,17 @@ class _Checker:
         root = self.get(DB_META, META_STATE_ROOT.encode())
         assert root is not None  # check_meta
         if self.get(DB_ROOTS, _U64.pack(height)) != root:
-            raise _fail(f"state_roots: root of block {height} differs from meta state root",
-                        db="state_roots", height=height)
+            raise _fail(
+                f"state_roots: root of block {height} differs from meta state root",
+                db="state_roots",
+                height=height,
+            )
         if root != bytes(self.hl) and self.get(DB_NODES, root) is None:
-            raise _fail(f"state root node {root.hex()} is missing from db 'nodes'",
-                        db="nodes", key=root.hex())
+            raise _fail(
+                f"state root node {root.hex()} is missing from db 'nodes'",
+                db="nodes",
+                key=root.hex(),
+            )
         return root
 
     def check_nodes(self) -> None:
@@ -267,11 +334,11 @@ class _Checker:
             try:
                 got = node_hasher(bytes(value))
             except (StoreCorrupted, EncodingError) as exc:
-                raise _fail(f"nodes: node {k.hex()} is not a valid node: {exc}", db="nodes",
-                            key=k.hex()) from None
+                raise _fail(
+                    f"nodes: node {k.hex()} is not a valid node: {exc}", db="nodes", key=k.hex()
+                ) from None
             if got != k:
-                raise _fail(f"nodes: node {k.hex()} hashes to {got.hex()}", db="nodes",
-                            key=k.hex())
+                raise _fail(f"nodes: node {k.hex()} hashes to {got.hex()}", db="nodes", key=k.hex())
 
     def check_flat_state(self, root: bytes) -> None:
         """The flat state holds exactly the leaves of the tree under ``root``."""
@@ -285,8 +352,11 @@ class _Checker:
             node_hash = stack.pop()
             raw = self.get(DB_NODES, node_hash)
             if raw is None:
-                raise _fail(f"nodes: node {node_hash.hex()} under state root {root.hex()}"
-                            " is missing", db="nodes", key=node_hash.hex())
+                raise _fail(
+                    f"nodes: node {node_hash.hex()} under state root {root.hex()} is missing",
+                    db="nodes",
+                    key=node_hash.hex(),
+                )
             if _nodes.is_internal_encoding(raw):
                 stack.extend(c for c in _nodes.decode_internal(raw) if c != empty)
                 continue
@@ -295,11 +365,16 @@ class _Checker:
             flat = self.txn.get(key, db=state_db)
             if flat is None or bytes(flat) != value:
                 what = "missing" if flat is None else "a different value"
-                raise _fail(f"state: key {key.hex()} is {what} in the flat state but in the"
-                            " state tree", db="state", key=key.hex())
+                raise _fail(
+                    f"state: key {key.hex()} is {what} in the flat state but in the state tree",
+                    db="state",
+                    key=key.hex(),
+                )
         if self.entries(DB_STATE) != leaves:
-            raise _fail(f"state: flat state holds {self.entries(DB_STATE)} keys, the state"
-                        f" tree {leaves}", db="state")
+            raise _fail(
+                f"state: flat state holds {self.entries(DB_STATE)} keys, the state tree {leaves}",
+                db="state",
+            )
 
 
 def run_check(store: Store, txn: lmdb.Transaction, *, full: bool) -> None:
@@ -318,8 +393,10 @@ def run_check(store: Store, txn: lmdb.Transaction, *, full: bool) -> None:
             prev = n
         assert prev == height
         if c.entries(DB_TX_INDEX) != total:
-            raise _fail(f"tx_index holds {c.entries(DB_TX_INDEX)} entries, the blocks"
-                        f" {total} transactions", db="tx_index")
+            raise _fail(
+                f"tx_index holds {c.entries(DB_TX_INDEX)} entries, the blocks {total} transactions",
+                db="tx_index",
+            )
     else:
         for n in sorted(kept):
             block_hash, body = kept[n]

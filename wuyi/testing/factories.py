@@ -15,7 +15,7 @@ from wuyi.crypto import address_of, get_suite
 from wuyi.ledger.execute import BlockResult, apply_block, build_block
 from wuyi.ledger.genesis import GenesisDoc, GenesisOrg, build_genesis
 from wuyi.ledger.state_view import MemoryKV
-from wuyi.ledger.types import Block, BlockHeader, Transaction
+from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
 from wuyi.params import ChainParams
 from wuyi.state import MemoryNodeStore, StateTree
 
@@ -166,3 +166,73 @@ class LedgerHarness:
         )
         assert res.receipts[0].ok, res.receipts[0]
         return key
+
+    # -- governance and contracts ---------------------------------------------------------------
+
+    def govern(
+        self,
+        action_type: str,
+        args: dict[str, Any],
+        *,
+        proposer: str = "operator",
+        voters: tuple[str, ...] = ("zjj",),
+        executor: str | None = None,
+    ) -> Receipt:
+        """Propose ``action_type`` with ``args``, have ``voters`` (admins of other
+        organisations) vote yes, and execute it; returns the execute receipt (which may have
+        failed — check ``.ok``). With the default two organisations, a majority is both."""
+        _, res = self.run(
+            [
+                self.tx(
+                    proposer,
+                    "gov.propose",
+                    {"action": {"type": action_type, "args": args}, "title": action_type},
+                )
+            ]
+        )
+        r = res.receipts[0]
+        if not r.ok:
+            return r
+        pid = next(e.attrs["id"] for e in r.events if e.type == "gov.proposed")
+        for v in voters:
+            _, res = self.run([self.tx(v, "gov.vote", {"id": pid, "choice": "yes"})])
+            if not res.receipts[0].ok:
+                return res.receipts[0]
+        _, res = self.run([self.tx(executor or proposer, "gov.execute", {"id": pid})])
+        return res.receipts[0]
+
+    def deploy_contract(
+        self,
+        name: str,
+        source: str,
+        *,
+        version: str = "1.0.0",
+        init_args: dict[str, Any] | None = None,
+        manifest: dict[str, Any] | None = None,
+        upgrade: bool = False,
+    ) -> Receipt:
+        """Deploy (or upgrade) a contract through the lifecycle policy; raises if it fails."""
+        pkg = {"name": name, "version": version, "source": source, "manifest": manifest or {}}
+        args: dict[str, Any] = {"package": pkg}
+        if init_args:
+            args["migrate_args" if upgrade else "init_args"] = init_args
+        r = self.govern("contract.upgrade" if upgrade else "contract.deploy", args)
+        if not r.ok:
+            raise AssertionError(f"deploying {name} failed: {r.status}: {r.error}")
+        return r
+
+    def call(
+        self,
+        signer: str,
+        contract: str,
+        method: str,
+        args: dict[str, Any] | None = None,
+        *,
+        gas_limit: int | None = None,
+    ) -> Receipt:
+        """One ``contract.call`` in its own block; returns the receipt."""
+        payload: dict[str, Any] = {"contract": contract, "method": method, "args": args or {}}
+        if gas_limit is not None:
+            payload["gas_limit"] = gas_limit
+        _, res = self.run([self.tx(signer, "contract.call", payload)])
+        return res.receipts[0]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
 from wuyi.ledger.handlers.chain import ChainSetParamsHandler
+from wuyi.ledger.handlers.contracts import (
+    ContractCallHandler,
+    ContractCallProposeHandler,
+    ContractCallSignHandler,
+)
 from wuyi.ledger.handlers.evidence import EvidenceAnchorHandler, EvidenceRevokeHandler
 from wuyi.ledger.handlers.governance import (
     GovCancelHandler,
@@ -36,5 +41,8 @@ HANDLERS: dict[str, Handler] = {
         GovVoteHandler(),
         GovExecuteHandler(),
         GovCancelHandler(),
+        ContractCallHandler(),
+        ContractCallProposeHandler(),
+        ContractCallSignHandler(),
     )
 }

@@ -1,0 +1,199 @@
+"""API routes for contracts (lifecycle, ABI, source, read-only queries, state) and governance
+(proposals and votes). Writes are signed transactions posted to ``/v1/txs``; everything here
+reads committed state and needs no key.
+
+Values in and out of contracts use the JSON form of :mod:`wuyi.ledger.jsonform`: byte strings
+are ``{"$bytes": "<hex>"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from wuyi.encoding import decode_trusted
+from wuyi.exceptions import NotFound, ValidationError
+from wuyi.ledger import keys
+from wuyi.ledger.handlers.contracts import (
+    get_contract,
+    get_contract_source,
+    get_pending_call,
+    list_contracts,
+    query_contract,
+    state_prefix,
+)
+from wuyi.ledger.handlers.governance import get_proposal, get_proposal_status
+from wuyi.ledger.jsonform import from_json, to_json
+from wuyi.node.node import Node
+
+__all__ = ["add_contract_routes"]
+
+MAX_QUERY_GAS = 10_000_000
+
+
+class QueryIn(BaseModel):
+    method: str = Field(description="a read-only (@view) method of the contract")
+    args: dict[str, Any] = Field(default_factory=dict, description="arguments by name")
+    caller: str | None = Field(None, description="address to present as ctx.sender (optional)")
+
+
+def _render_meta(meta: dict[str, Any], *, full: bool) -> dict[str, Any]:
+    out = {
+        "name": meta["name"],
+        "version": meta["version"],
+        "status": meta["status"],
+        "code_hash": meta["code_hash"].hex(),
+        "deployed_height": meta["deployed_height"],
+        "updated_height": meta["updated_height"],
+        "description": meta.get("manifest", {}).get("description", ""),
+    }
+    if full:
+        out["abi"] = to_json(meta["abi"])
+        out["roles"] = meta.get("roles", [])
+        out["manifest"] = to_json(meta.get("manifest", {}))
+        out["history"] = [
+            {k: (v.hex() if isinstance(v, bytes) else v) for k, v in h.items()}
+            for h in meta["history"]
+        ]
+    return out
+
+
+def _render_proposal(rec: dict[str, Any], height: int) -> dict[str, Any]:
+    out = to_json(rec)
+    out["status"] = get_proposal_status(rec, height)
+    out["proposer"] = rec["proposer"].hex() if isinstance(rec["proposer"], bytes) else None
+    return dict(out)
+
+
+def add_contract_routes(r: APIRouter, node: Node) -> None:
+    @r.get("/contracts", tags=["contracts"], summary="合约列表 / contracts")
+    def contracts(status: str | None = Query(None, description="active|frozen|retired")) -> Any:
+        with node.store.snapshot() as v:
+            metas = list_contracts(v)
+        return {
+            "contracts": [
+                _render_meta(x, full=False) for x in metas if status in (None, x["status"])
+            ]
+        }
+
+    @r.get("/contracts/{name}", tags=["contracts"], summary="合约 / a contract, ABI, history")
+    def contract(name: str) -> Any:
+        with node.store.snapshot() as v:
+            return _render_meta(get_contract(v, name), full=True)
+
+    @r.get("/contracts/{name}/source", tags=["contracts"], summary="合约源码 / source")
+    def contract_source(name: str, version: str | None = None) -> Any:
+        with node.store.snapshot() as v:
+            code = get_contract_source(v, name, version)
+            meta = get_contract(v, name)
+        return {
+            "name": name,
+            "version": version or meta["version"],
+            "source": code["source"],
+            "manifest": to_json(code["manifest"]),
+            "code_hash": code["code_hash"].hex(),
+        }
+
+    @r.get("/contracts/{name}/state", tags=["contracts"], summary="合约状态 / contract state")
+    def contract_state(
+        name: str,
+        prefix: str = Query("", description="key prefix"),
+        limit: int = Query(50, ge=1, le=500),
+    ) -> Any:
+        base = state_prefix(name)
+        n = len(base)
+        out = []
+        with node.store.snapshot() as v:
+            get_contract(v, name)
+            for k, raw in v.iter_prefix(base + prefix.encode()):
+                out.append(
+                    {
+                        "key": k[n:].decode(errors="replace"),
+                        "value": to_json(decode_trusted(raw)),
+                        "state_key": k.hex(),
+                    }
+                )
+                if len(out) >= limit:
+                    break
+        return {"name": name, "entries": out, "height": node.height}
+
+    @r.post("/contracts/{name}/query", tags=["contracts"], summary="只读调用 / call a view")
+    async def contract_query(name: str, body: QueryIn) -> Any:
+        args = from_json(body.args)
+        caller = None
+        if body.caller:
+            from wuyi.api.wire import parse_address
+
+            caller = parse_address(body.caller)
+
+        def run() -> dict[str, Any]:
+            with node.store.snapshot() as v:
+                height = v.height
+                header = v.get_header(height)
+                value, gas = query_contract(
+                    node.chain,
+                    v,
+                    name,
+                    body.method,
+                    args,
+                    height=height,
+                    time=header.time,
+                    gas_limit=MAX_QUERY_GAS,
+                    caller=caller,
+                )
+            return {"value": to_json(value), "gas_used": gas, "height": height}
+
+        return await run_in_threadpool(run)
+
+    @r.get(
+        "/contracts/-/calls/{call_id}",
+        tags=["contracts"],
+        summary="多方调用 / a pending multi-party call",
+    )
+    def pending_call(call_id: int) -> Any:
+        with node.store.snapshot() as v:
+            rec = get_pending_call(v, call_id)
+        if rec is None:
+            raise NotFound(f"no multi-party call {call_id}")
+        out = to_json(rec)
+        out["signers"] = [s.hex() for s in rec["signers"]]
+        return out
+
+    @r.get("/gov/proposals", tags=["governance"], summary="治理提案 / proposals, newest first")
+    def proposals(
+        status: str | None = Query(None, description="open|executed|cancelled|rejected|expired"),
+        type: str | None = Query(None, description="action type, e.g. contract.deploy"),
+        limit: int = Query(50, ge=1, le=200),
+    ) -> Any:
+        out = []
+        with node.store.snapshot() as v:
+            height = v.height
+            items = list(v.iter_prefix(keys.GOV_PROPOSAL_PREFIX))
+        for _, raw in reversed(items):
+            rec = decode_trusted(raw)
+            st = get_proposal_status(rec, height)
+            if status not in (None, st) or type not in (None, rec["action"]["type"]):
+                continue
+            item = _render_proposal(rec, height)
+            # the package source is long; the single-proposal route has it
+            pkg = item["action"]["args"].get("package")
+            if isinstance(pkg, dict) and "source" in pkg:
+                pkg["source"] = f"({len(pkg['source'])} characters)"
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return {"proposals": out, "height": height}
+
+    @r.get("/gov/proposals/{proposal_id}", tags=["governance"], summary="提案 / a proposal")
+    def proposal(proposal_id: int) -> Any:
+        if proposal_id < 1:
+            raise ValidationError("proposal ids start at 1", field="proposal_id")
+        with node.store.snapshot() as v:
+            height = v.height
+            rec = get_proposal(v, proposal_id)
+        if rec is None:
+            raise NotFound(f"no proposal {proposal_id}")
+        return _render_proposal(rec, height)

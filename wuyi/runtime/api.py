@@ -1,0 +1,417 @@
+"""The objects a contract sees: ``state``, ``ctx``, ``emit``, ``invoke``, ``require``,
+``revert``, ``hash``, ``call``, ``view`` (what ``from wuyi.contract import ...`` resolves to
+inside the sandbox). One set per module instance; each reads the current call's frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+from wuyi.encoding import decode_trusted, encode
+from wuyi.exceptions import ContractRevert, EncodingError
+from wuyi.runtime.guards import PLAIN, Namespace, Sandbox, expose, fault, type_name
+from wuyi.runtime.host import Event, Host, Identity
+from wuyi.runtime.meter import GasMeter
+
+__all__ = ["CtxAPI", "Frame", "StateAPI", "TxContext", "encode_value", "make_api", "thaw"]
+
+MAX_MESSAGE = 1024
+MAX_EVENT_NAME = 64
+
+
+class TxContext:
+    """Everything shared by the calls of one transaction (or query)."""
+
+    __slots__ = ("events", "host", "kv", "log_bytes", "logs", "meter", "runtime", "writes")
+
+    def __init__(self, host: Host, meter: GasMeter, runtime: Any) -> None:
+        self.host = host
+        self.kv = host.kv
+        self.meter = meter
+        self.runtime = runtime
+        self.writes = 0
+        self.events: list[Event] = []
+        self.logs: list[str] = []
+        self.log_bytes = 0
+
+    @property
+    def sender(self) -> Identity | None:
+        signers = self.host.signers
+        return signers[0] if signers else None
+
+
+class Frame:
+    """One contract call within a transaction."""
+
+    __slots__ = ("caller_contract", "contract", "method", "prefix", "read_only", "tx")
+
+    def __init__(
+        self,
+        tx: TxContext,
+        contract: str,
+        prefix: bytes,
+        method: str,
+        read_only: bool,
+        caller_contract: str | None,
+    ) -> None:
+        self.tx = tx
+        self.contract = contract
+        self.prefix = prefix
+        self.method = method
+        self.read_only = read_only
+        self.caller_contract = caller_contract
+
+
+def thaw(v: Any) -> Any:
+    """Frozen module constants (tuples, read-only dicts) as plain lists and dicts."""
+    t = type(v)
+    if t is list or t is tuple:
+        return [thaw(x) for x in v]
+    if t is dict or t is MappingProxyType:
+        return {k: thaw(x) for k, x in v.items()}
+    return v
+
+
+def encode_value(sb: Sandbox, value: Any, what: str, name: str) -> bytes:
+    """Canonical bytes of ``value`` (charged by size first); :class:`ContractFault` naming
+    ``what`` and ``name`` if it is outside the data model."""
+    t = type(value)
+    if t is int or t is bool or value is None:
+        pass
+    elif t is str or t is bytes:
+        sb.work(len(value) // sb.byte_unit)
+    else:
+        sb.measure(value)
+    try:
+        return encode(value)
+    except EncodingError:
+        pass
+    try:
+        return encode(thaw(value))
+    except EncodingError as exc:
+        raise fault(f"{what} {name!r} cannot be encoded: {exc.message}") from None
+
+
+def _message(sb: Sandbox, message: Any) -> str:
+    text = message if type(message) is str else sb.to_str(message)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+class StateAPI:
+    """The contract's own key-value state (keys are str, values canonical data)."""
+
+    contract_name = "state"
+    __slots__ = ("_c", "_sb")
+
+    def __init__(self, sb: Sandbox) -> None:
+        self._sb = sb
+        s, lim = sb.schedule, sb.limits
+        #: the constants of the hot paths, read once
+        self._c = (
+            s.state_read,
+            s.state_read_byte,
+            s.state_write,
+            s.state_write_byte,
+            lim.max_value_size,
+            lim.max_writes,
+            sb.fast_key,
+        )
+
+    def _key(self, frame: Frame, key: Any) -> bytes:
+        if type(key) is not str:
+            raise fault(f"state keys must be str, got {type_name(key)}")
+        try:
+            raw = key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fault("state key is not valid UTF-8 text") from None
+        if len(raw) > self._sb.limits.max_key_size:
+            raise fault(
+                f"state key of {len(raw)} bytes exceeds the limit of {self._sb.limits.max_key_size}"
+            )
+        return frame.prefix + raw
+
+    def _writable(self, frame: Frame, what: str) -> None:
+        if frame.read_only:
+            raise fault(f"view '{frame.contract}.{frame.method}' cannot {what}")
+        tx = frame.tx
+        tx.writes += 1
+        if tx.writes > self._sb.limits.max_writes:
+            raise fault(
+                f"more than {self._sb.limits.max_writes} state writes in one transaction",
+                limit="max_writes",
+            )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        sb = self._sb
+        frame = sb.frame
+        read, read_byte, _, _, _, _, fast_key = self._c
+        if type(key) is str and len(key) <= fast_key:
+            try:
+                k = frame.prefix + key.encode()
+            except UnicodeEncodeError:
+                k = self._key(frame, key)
+        else:
+            k = self._key(frame, key)
+        raw = frame.tx.kv.get(k)
+        cost = read + (len(k) if raw is None else len(k) + len(raw)) * read_byte
+        meter = sb.meter
+        used = meter.used + cost  # type: ignore[union-attr]
+        if used > meter.limit:  # type: ignore[union-attr]
+            meter.consume(cost, "state read")  # type: ignore[union-attr]
+        meter.used = used  # type: ignore[union-attr]
+        return default if raw is None else decode_trusted(raw)
+
+    def has(self, key: str) -> bool:
+        sb = self._sb
+        frame = sb.frame
+        k = self._key(frame, key)
+        sb.meter.consume(sb.schedule.state_read + len(k), "state read")  # type: ignore[union-attr]
+        return frame.tx.kv.get(k) is not None
+
+    def set(self, key: str, value: Any) -> None:
+        sb = self._sb
+        frame = sb.frame
+        _, _, write, write_byte, max_value, max_writes, fast_key = self._c
+        if type(key) is str and len(key) <= fast_key:
+            try:
+                k = frame.prefix + key.encode()
+            except UnicodeEncodeError:
+                k = self._key(frame, key)
+        else:
+            k = self._key(frame, key)
+        if frame.read_only:
+            raise fault(f"view '{frame.contract}.{frame.method}' cannot write state")
+        tx = frame.tx
+        tx.writes += 1
+        if tx.writes > max_writes:
+            raise fault(
+                f"more than {max_writes} state writes in one transaction", limit="max_writes"
+            )
+        t = type(value)
+        if t is int or t is str or t is bytes or t is bool or value is None:
+            try:  # scalars: the per-byte write cost covers encoding them
+                data = encode(value)
+            except EncodingError as exc:
+                raise fault(f"value for key {key!r} cannot be encoded: {exc.message}") from None
+        else:
+            data = encode_value(sb, value, "value for key", key)
+        if len(data) > max_value:
+            raise fault(
+                f"value for key {key!r} is {len(data)} bytes; the limit is {max_value}",
+                limit="max_value_size",
+            )
+        cost = write + (len(k) + len(data)) * write_byte
+        meter = sb.meter
+        used = meter.used + cost  # type: ignore[union-attr]
+        if used > meter.limit:  # type: ignore[union-attr]
+            meter.consume(cost, "state write")  # type: ignore[union-attr]
+        meter.used = used  # type: ignore[union-attr]
+        tx.kv.set(k, data)
+
+    def delete(self, key: str) -> None:
+        sb = self._sb
+        frame = sb.frame
+        k = self._key(frame, key)
+        self._writable(frame, "delete state")
+        sb.meter.consume(sb.schedule.state_delete + len(k), "state delete")  # type: ignore[union-attr]
+        frame.tx.kv.delete(k)
+
+    def range(
+        self, prefix: str = "", limit: int = 100, start_after: str | None = None
+    ) -> list[tuple[str, Any]]:
+        """``(key, value)`` pairs whose key starts with ``prefix``, in key order, at most
+        ``limit`` of them, starting after the key ``start_after`` (for paging)."""
+        sb = self._sb
+        frame = sb.frame
+        full = self._key(frame, prefix)
+        if type(limit) is not int or not 0 < limit <= sb.limits.max_range:
+            raise fault(f"range limit must be an int between 1 and {sb.limits.max_range}")
+        if start_after is not None and type(start_after) is not str:
+            raise fault("start_after must be a str or None")
+        s = sb.schedule
+        meter: GasMeter = sb.meter  # type: ignore[assignment]
+        meter.consume(s.state_read, "state range")
+        cut = len(frame.prefix)
+        out: list[tuple[str, Any]] = []
+        for k, raw in frame.tx.kv.iter_prefix(full):
+            meter.consume(
+                s.state_range_item + (len(k) + len(raw)) * s.state_read_byte, "state range"
+            )
+            key = k[cut:].decode("utf-8")
+            if start_after is not None and key <= start_after:
+                continue
+            out.append((key, decode_trusted(raw)))
+            if len(out) >= limit:
+                break
+        return out
+
+
+class CtxAPI:
+    """The call context: who calls, in which block and transaction, from which contract."""
+
+    contract_name = "ctx"
+    __slots__ = ("_sb",)
+
+    def __init__(self, sb: Sandbox) -> None:
+        self._sb = sb
+
+    @property
+    def sender(self) -> str | None:
+        signers = self._sb.frame.tx.host.signers
+        return signers[0].address if signers else None
+
+    @property
+    def sender_org(self) -> str | None:
+        signers = self._sb.frame.tx.host.signers
+        return signers[0].org if signers else None
+
+    @property
+    def sender_roles(self) -> tuple[str, ...]:
+        signers = self._sb.frame.tx.host.signers
+        return tuple(signers[0].roles) if signers else ()
+
+    @property
+    def sender_did(self) -> str | None:
+        signers = self._sb.frame.tx.host.signers
+        return signers[0].did if signers else None
+
+    @property
+    def signers(self) -> tuple[Identity, ...]:
+        return tuple(self._sb.frame.tx.host.signers)
+
+    @property
+    def height(self) -> int:
+        return int(self._sb.frame.tx.host.height)
+
+    @property
+    def time(self) -> int:
+        return int(self._sb.frame.tx.host.time)
+
+    @property
+    def tx_hash(self) -> str:
+        h = self._sb.frame.tx.host.tx_hash
+        return h.hex() if isinstance(h, bytes | bytearray) else str(h)
+
+    @property
+    def contract(self) -> str:
+        return str(self._sb.frame.contract)
+
+    @property
+    def caller_contract(self) -> str | None:
+        caller: str | None = self._sb.frame.caller_contract
+        return caller
+
+
+expose(StateAPI, dict.fromkeys(["get", "set", "delete", "has", "range"], PLAIN))
+expose(
+    CtxAPI,
+    dict.fromkeys(
+        [
+            "sender",
+            "sender_org",
+            "sender_roles",
+            "sender_did",
+            "signers",
+            "height",
+            "time",
+            "tx_hash",
+            "contract",
+            "caller_contract",
+        ],
+        PLAIN,
+    ),
+)
+expose(Identity, dict.fromkeys(["address", "org", "roles", "did"], PLAIN))
+
+
+def _identity_decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return fn
+
+
+def make_api(sb: Sandbox) -> Namespace:
+    """The sandbox's ``wuyi.contract`` module for one module instance."""
+
+    def call(fn: Any = None, *, policy: Any = None, roles: Any = None) -> Any:
+        return fn if fn is not None else _identity_decorator
+
+    def require(cond: Any, message: Any = "requirement failed") -> None:
+        if not cond:
+            raise ContractRevert(_message(sb, message))
+
+    def revert(message: Any = "reverted") -> None:
+        raise ContractRevert(_message(sb, message))
+
+    max_events = sb.limits.max_events
+    max_event_size = sb.limits.max_event_size
+    event_cost = sb.schedule.event
+    event_byte = sb.schedule.event_byte
+    new_event = tuple.__new__
+
+    def emit(name: Any, **attrs: Any) -> None:
+        frame: Frame = sb.frame
+        if frame.read_only:
+            raise fault(f"view '{frame.contract}.{frame.method}' cannot emit events")
+        if type(name) is not str or not 0 < len(name) <= MAX_EVENT_NAME:
+            raise fault(f"event name must be a str of 1 to {MAX_EVENT_NAME} characters")
+        tx = frame.tx
+        events = tx.events
+        if len(events) >= max_events:
+            raise fault(f"more than {max_events} events in one transaction", limit="max_events")
+        for v in attrs.values():
+            t = type(v)
+            if not (t is str or t is int or t is bool or t is bytes or v is None):
+                data = encode_value(sb, attrs, "event", name)
+                copy = decode_trusted(data)  # nothing the contract can still mutate
+                break
+        else:  # scalars only (the per-byte cost covers encoding them); kwargs are private
+            try:
+                data = encode(attrs)
+            except EncodingError as exc:
+                raise fault(f"event {name!r} cannot be encoded: {exc.message}") from None
+            copy = attrs
+        size = len(data)
+        if size > max_event_size:
+            raise fault(
+                f"event '{name}' is {size} bytes; the limit is {max_event_size}",
+                limit="max_event_size",
+            )
+        cost = event_cost + size * event_byte
+        meter = sb.meter
+        used = meter.used + cost  # type: ignore[union-attr]
+        if used > meter.limit:  # type: ignore[union-attr]
+            meter.consume(cost, "event")  # type: ignore[union-attr]
+        meter.used = used  # type: ignore[union-attr]
+        contract = frame.contract
+        events.append(new_event(Event, (contract, name, copy)))
+        tx.host.emit(contract, name, copy)
+
+    def invoke(contract: Any, method: Any, **kwargs: Any) -> Any:
+        frame: Frame = sb.frame
+        if type(contract) is not str or type(method) is not str:
+            raise fault("invoke(contract, method, **kwargs): contract and method are str")
+        data = encode_value(sb, kwargs, "arguments of", f"{contract}.{method}")
+        s = sb.schedule
+        sb.meter.consume(s.invoke + len(data) * s.value_byte, "invoke")  # type: ignore[union-attr]
+        return frame.tx.runtime.invoke(frame, contract, method, decode_trusted(data))
+
+    def hash_(data: Any) -> bytes:
+        if type(data) is not bytes:
+            raise fault(f"hash() takes bytes, got {type_name(data)}")
+        s = sb.schedule
+        cost = s.hash + (len(data) // 32 + 1) * s.hash_unit
+        sb.meter.consume(cost, "hash")  # type: ignore[union-attr]
+        return bytes(sb.frame.tx.host.hash(data))
+
+    return Namespace(
+        "module wuyi.contract",
+        call=call,
+        view=call,
+        require=require,
+        revert=revert,
+        state=StateAPI(sb),
+        ctx=CtxAPI(sb),
+        emit=emit,
+        invoke=invoke,
+        hash=hash_,
+    )
