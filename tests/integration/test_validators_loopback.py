@@ -14,6 +14,7 @@ import pytest
 from wuyi.consensus.certificate import Validator, ValidatorSet, validate_qc
 from wuyi.consensus.params import ConsensusParams
 from wuyi.crypto import get_suite
+from wuyi.exceptions import Replay
 from wuyi.ledger.genesis import GenesisDoc, GenesisOrg
 from wuyi.ledger.types import Transaction
 from wuyi.node.node import Node
@@ -278,4 +279,35 @@ def test_far_behind_catches_up_by_batch_sync(net: Net) -> None:
     net.hub.muted.pop(key2)
     for h in submit(net, n0, range(200, 205)):
         n2.wait_for_tx(h, 20)  # and it takes part again
+    net.check_agreement()
+
+
+def test_a_committed_transaction_that_slips_back_into_a_pool_is_dropped(net: Net) -> None:
+    """Found by the million-transaction run: a transaction admitted by one validator just as
+    its block was written stayed in that pool for ever, and every proposal of that validator
+    refused it again, so the chain made empty blocks without end. Now (1) a late copy of a
+    just-committed transaction is refused as a replay and (2) a proposer drops from its pool
+    whatever its block refused."""
+    n0, n2 = net.live()[0], net.live()[2]
+    raws = [net.tx(i) for i in range(5)]
+    for h in submit(net, n0, range(5)):
+        for n in net.live():
+            n.wait_for_tx(h, 20)
+    # (1) the same bytes again, as if the store check had passed just before the commit
+    with pytest.raises(Replay):
+        n2.mempool.add(raws[0], params=n2.params, next_height=n2.height + 1,
+                       is_committed=lambda _h: False)  # fmt: skip
+    # (2) force the stuck state the run produced, then watch the chain clean it up
+    n2.mempool._recent.clear()
+    n2.mempool.add(raws[1], params=n2.params, next_height=n2.height + 1,
+                   is_committed=lambda _h: False)  # fmt: skip
+    assert len(n2.mempool) == 1
+    deadline = time.monotonic() + 20
+    while len(n2.mempool) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(n2.mempool) == 0
+    time.sleep(1.5)
+    h = n0.height
+    time.sleep(1.5)
+    assert n0.height == h  # idle again: no endless empty blocks
     net.check_agreement()

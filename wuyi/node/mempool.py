@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wuyi.exceptions import TxRejected
+from wuyi.exceptions import Replay, TxRejected
 from wuyi.ledger.execute import validate_admission
 from wuyi.ledger.handlers import ChainSpec
 from wuyi.ledger.types import Transaction
@@ -64,6 +64,12 @@ class Mempool:
         self._bytes = 0
         self._verified: set[bytes] = set()
         self._by_raw: dict[bytes, PoolEntry] = {}
+        # Hashes of the most recently committed transactions. ``add`` checks the store before
+        # it takes the lock, so a transaction could pass that check just before its block is
+        # written and be inserted just after the commit removed it — a replay stuck in the
+        # pool. Checking this set under the lock closes that window (bounded, oldest dropped).
+        self._recent: OrderedDict[bytes, None] = OrderedDict()
+        self.recent_limit = 200_000
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -109,6 +115,8 @@ class Mempool:
         with self._lock:
             if tx_hash in self._txs:
                 raise Duplicate(f"transaction {tx_hash.hex()} is already in the mempool")
+            if tx_hash in self._recent:
+                raise Replay(f"transaction {tx_hash.hex()} is already committed")
             n = self._per_sender.get(tx.sender, 0)
             if n >= self.max_per_sender:
                 raise TxRejected(
@@ -134,8 +142,16 @@ class Mempool:
                 size += len(entry.raw)
         return out
 
-    def remove(self, tx_hashes: list[bytes]) -> None:
+    def remove(self, tx_hashes: list[bytes], *, committed: bool = False) -> None:
+        """Drop ``tx_hashes``; ``committed``: they are in a committed block, so a late copy of
+        one (gossip, a client retry) is refused as a replay from now on."""
         with self._lock:
+            if committed:
+                recent = self._recent
+                for h in tx_hashes:
+                    recent[h] = None
+                while len(recent) > self.recent_limit:
+                    recent.popitem(last=False)
             for h in tx_hashes:
                 e = self._txs.pop(h, None)
                 self._verified.discard(h)

@@ -365,7 +365,7 @@ class Node:
                     decoded=self.mempool.decoded,
                 )
             if result.rejected:
-                self.mempool.remove([self.suite.hash(_signing(raw)) for raw, _ in result.rejected])
+                self.mempool.remove([tx_hash_of(self.suite, raw) for raw, _ in result.rejected])
             if not block.txs:
                 return None
             block = self._certify(block)
@@ -404,7 +404,7 @@ class Node:
             self.params = read_params(self.store)
 
     def _after_commit(self, block: Block, result: BlockResult) -> None:
-        self.mempool.remove(result.tx_hashes)
+        self.mempool.remove(result.tx_hashes, committed=True)
         self.mempool.remove_expired(block.height + 1)
         with self._committed:
             self._committed.notify_all()
@@ -438,6 +438,12 @@ def _signing(raw: bytes) -> bytes:
         return Transaction.from_bytes(raw).signing_bytes()
     except Exception:
         return raw
+
+
+def tx_hash_of(suite: Suite, raw: bytes) -> bytes:
+    """The hash a pooled transaction is known by (of its signing bytes; of the raw bytes if
+    they do not decode)."""
+    return suite.hash(_signing(raw))
 
 
 class _NoNodes:

@@ -78,7 +78,7 @@ from wuyi.ledger.handlers.validators import compute_pending_update
 from wuyi.ledger.state_view import Layer
 from wuyi.ledger.types import Block, BlockHeader
 from wuyi.node.consensus_io import FileWAL, load_signed_state, persist_signed_state
-from wuyi.node.node import Node
+from wuyi.node.node import Node, tx_hash_of
 from wuyi.node.p2p_config import P2PSettings
 from wuyi.state import StateTree
 
@@ -633,6 +633,12 @@ class ValidatorRunner:
                 is_verified=node.mempool.is_verified,
                 decoded=node.mempool.decoded,
             )
+        if result.rejected:
+            # Inadmissible now and for ever (committed, expired, invalid): without this a
+            # stuck transaction would keep the chain proposing empty blocks for it.
+            node.mempool.remove([tx_hash_of(self.suite, raw) for raw, _ in result.rejected])
+            self.emit("mempool_dropped", height=a.height, count=len(result.rejected),
+                      reason=result.rejected[0][1].message)  # fmt: skip
         bh = block.compute_hash(self.suite)
         self._spec[bh] = _Speculative(block, result, a.parent_hash)
         self._exec_ms[bh] = (time.perf_counter() - t0) * 1000
