@@ -343,6 +343,21 @@ def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[
         f"  .venv/bin/wuyi anchor README.md --key {spec.keys_dir}/zjj-admin.key --meta title=说明",
         soft_wrap=True,
     )
+    console.print("\n智能合约与治理 / contracts and governance (docs/contracts.md):")
+    console.print("  .venv/bin/wuyi contract list ; .venv/bin/wuyi gov list", soft_wrap=True)
+    console.print("  .venv/bin/wuyi contract query counter get", soft_wrap=True)
+    console.print(
+        f"  .venv/bin/wuyi contract call counter increment --args '{{\"by\": 2}}'"
+        f" --key {spec.keys_dir}/bdc-admin.key",
+        soft_wrap=True,
+    )
+    pending = made.get("contracts", {}).get("token", {}).get("proposal")
+    if pending is not None:
+        console.print(
+            f"  .venv/bin/wuyi contract approve {pending} --key {spec.keys_dir}/zjj-admin.key"
+            "   # 待批准的合约 / a deploy waiting for approvals",
+            soft_wrap=True,
+        )
     console.print("\n容错 / faults (docs/network-ops.md):")
     console.print(
         f"  kill -9 $(cat {data}/node3/node.pid)      # node3 crashes; the other three go on",
