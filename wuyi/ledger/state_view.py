@@ -53,15 +53,25 @@ class Layer:
         return v
 
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
-        merged = dict(self.base.iter_prefix(prefix))
-        for k, v in self.writes.items():
-            if k.startswith(prefix):
-                if v is None:
-                    merged.pop(k, None)
-                else:
-                    merged[k] = v
-        for k in sorted(merged):
-            yield k, merged[k]
+        """Entries under ``prefix`` in key order: this layer's writes merged lazily into the
+        base's (already ordered) entries, so a caller that stops after ``n`` items (a contract's
+        ``state.range(limit=n)``) reads about ``n`` base entries, not all of them."""
+        own = sorted((k, v) for k, v in self.writes.items() if k.startswith(prefix))
+        base = iter(self.base.iter_prefix(prefix))
+        nb = next(base, None)
+        i, n = 0, len(own)
+        while i < n or nb is not None:
+            if i < n and (nb is None or own[i][0] <= nb[0]):
+                k, v = own[i]
+                i += 1
+                if nb is not None and nb[0] == k:
+                    nb = next(base, None)  # this layer's write shadows the base entry
+                if v is not None:
+                    yield k, v
+            else:
+                assert nb is not None
+                yield nb
+                nb = next(base, None)
 
     def set(self, key: bytes, value: bytes) -> None:
         self.writes[key] = value
