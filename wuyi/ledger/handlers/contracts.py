@@ -620,8 +620,10 @@ def _validate_call(payload: dict[str, Any], kind: str, params: ChainParams) -> N
         )
 
 
-class ContractCallHandler(Handler):
-    kind = "contract.call"
+class _CallPayloadHandler(Handler):
+    """The payload of a call, {contract, method, args, gas_limit?}: its static checks and the
+    gas it reserves in a block."""
+
     fields: ClassVar[dict[str, tuple[type, bool]]] = {
         "contract": (str, True),
         "method": (str, True),
@@ -638,6 +640,10 @@ class ContractCallHandler(Handler):
     def reserved_gas(self, payload: dict[str, Any], params: ChainParams) -> int:
         g: int = payload.get("gas_limit") or params.default_call_gas
         return g
+
+
+class ContractCallHandler(_CallPayloadHandler):
+    kind = "contract.call"
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
@@ -653,26 +659,10 @@ class ContractCallHandler(Handler):
             ctx.emit("contract.returned", contract=p["contract"], method=p["method"], value=value)
 
 
-class ContractCallProposeHandler(Handler):
+class ContractCallProposeHandler(_CallPayloadHandler):
     """Start a multi-party call; it runs once its signers satisfy the method's policy."""
 
     kind = "contract.call_propose"
-    fields: ClassVar[dict[str, tuple[type, bool]]] = {
-        "contract": (str, True),
-        "method": (str, True),
-        "args": (dict, True),
-        "gas_limit": (int, False),
-    }
-
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        _validate_call(payload, self.kind, params)
-
-    def reserved_gas(self, payload: dict[str, Any], params: ChainParams) -> int:
-        g: int = payload.get("gas_limit") or params.default_call_gas
-        return g
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
