@@ -293,10 +293,12 @@ def _with_payload(ctx: ExecContext, payload: dict[str, Any]) -> ExecContext:
 # -- built-in actions ---------------------------------------------------------------------------
 
 
-class SetParamsAction(GovAction):
-    type = "chain.set_params"
-    policy_name = "params"
-    _handler = ChainSetParamsHandler()
+class _HandlerAction(GovAction):
+    """An action whose arguments are the payload of a direct handler: its static checks are
+    the handler's (an error without a field is put on ``default_field``)."""
+
+    _handler: Handler
+    default_field = ""
 
     def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
         try:
@@ -304,7 +306,14 @@ class SetParamsAction(GovAction):
         except ValidationError as exc:
             if "field" in exc.detail:
                 raise
-            raise ValidationError(exc.message, field="params") from None
+            raise ValidationError(exc.message, field=self.default_field) from None
+
+
+class SetParamsAction(_HandlerAction):
+    type = "chain.set_params"
+    policy_name = "params"
+    _handler = ChainSetParamsHandler()
+    default_field = "params"
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         try:
@@ -316,18 +325,11 @@ class SetParamsAction(GovAction):
         self._handler.apply(_with_payload(ctx, args))
 
 
-class ValidatorUpdateAction(GovAction):
+class ValidatorUpdateAction(_HandlerAction):
     type = "validator.update"
     policy_name = "validators"
     _handler = ValidatorUpdateHandler()
-
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        try:
-            self._handler.static_validate(args, chain, params)
-        except ValidationError as exc:
-            if "field" in exc.detail:
-                raise
-            raise ValidationError(exc.message, field="validators") from None
+    default_field = "validators"
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         self._handler.dynamic_validate(_with_payload(ctx, args))
