@@ -24,7 +24,10 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── ContractRejected          contract source refused at deploy          (contract_rejected)
     │   ├── PolicyInvalid             a policy expression is malformed           (bad_policy)
     │   ├── BlockInvalid              a block fails validation                   (bad_block)
-    │   └── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
+    │   ├── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
+    │   ├── CredentialInvalid         a credential / JWS / JWK is malformed or forged (bad_credential)
+    │   └── PresentationRefused       a verifier refuses a presentation; detail ``reason``
+    │                                                                            (presentation_refused)
     ├── NotFound                      asked-for object does not exist            (not_found)
     ├── StoreError                                                               (store_error)
     │   └── StoreCorrupted            the store fails its integrity check        (store_corrupted)
@@ -156,6 +159,19 @@ class BlockInvalid(ValidationError):
 
 class ProofInvalid(ValidationError):
     code = "bad_proof"
+
+
+class CredentialInvalid(ValidationError):
+    """A credential, JWS or JWK is malformed, or its signature does not verify."""
+
+    code = "bad_credential"
+
+
+class PresentationRefused(ValidationError):
+    """A verifier refuses a presentation; ``detail["reason"]`` is a stable reason code
+    (``wrong_audience``, ``replay``, ``consent_expired``, ... see ``docs/credentials.md``)."""
+
+    code = "presentation_refused"
 
 
 class NotFound(WuyiError):
