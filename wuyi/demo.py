@@ -45,6 +45,13 @@ DEMO_ORGS = (
     OrgSpec("mzj", "江门市民政局"),
     OrgSpec("pjq", "蓬江区政务服务中心"),
     OrgSpec("xhq", "新会区政务服务中心"),
+    OrgSpec("jyj", "江门市教育局"),
+    OrgSpec("rsj", "江门市人力资源和社会保障局"),
+    OrgSpec("nsyh", "江门农商银行"),
+    OrgSpec("zgyh", "中国银行江门分行"),
+    OrgSpec("wyzy", "五邑置业有限公司"),
+    OrgSpec("fy", "江门市中级人民法院"),
+    OrgSpec("idp", "统一身份认证平台（演示）"),
 )
 
 
@@ -94,6 +101,8 @@ DEMO_DOCS = (
         {"title": "不动产登记业务办理须知 2023 版", "type": "notice"},
     ),
 )
+#: With sjj's own vote, a majority of the demo organisations.
+MAJORITY_VOTERS = tuple(o.id for o in DEMO_ORGS if o.id != "sjj")[: len(DEMO_ORGS) // 2]
 REVOKED = "old-notice-superseded.txt"
 REVOKE_REASON = "已被 2024 版取代 / superseded by the 2024 edition"
 STATE_FILE = "demo.json"
@@ -146,6 +155,14 @@ def load_demo_data(client: WuyiClient, keys_dir: Path, docs_dir: Path) -> dict[s
             tx = client.builder(admins[d.org]).revoke(doc_hash, REVOKE_REASON)
             client.submit_and_wait(tx, timeout=30)
     made["contracts"] = load_demo_contracts(client, admins)
+    from wuyi.demo_identity import load_identity_demo
+
+    made["identity"] = load_identity_demo(
+        client, admins, keys_dir, docs_dir.parent / "wallets", DEMO_PASSPHRASE
+    )
+    from wuyi.demo_datashare import load_datashare_demo
+
+    made["data"] = load_datashare_demo(client, admins, keys_dir, DEMO_PASSPHRASE)
     return made
 
 
@@ -159,8 +176,8 @@ def _commit(client: WuyiClient, tx: Any) -> Any:
 
 
 def load_demo_contracts(client: WuyiClient, admins: dict[str, Any]) -> dict[str, Any]:
-    """The contract lifecycle, alive: ``counter`` proposed by sjj, approved by three more
-    organisations (4 of 7, the default majority), committed and called; ``token`` proposed
+    """The contract lifecycle, alive: ``counter`` proposed by sjj, approved by enough more
+    organisations for the default majority, committed and called; ``token`` proposed
     and approved by sjj alone, so it waits for the others (``wuyi gov list``)."""
     from wuyi.contracts.examples import source
     from wuyi.sdk.client import event_attr
@@ -176,7 +193,7 @@ def load_demo_contracts(client: WuyiClient, admins: dict[str, Any]) -> dict[str,
         }
         res = _commit(client, client.builder(admins["sjj"]).contract_propose(pkg))
         pid = event_attr(res.receipt, "gov.proposed", "id")
-        for org in ("zjj", "bdc", "gaj"):
+        for org in MAJORITY_VOTERS:
             _commit(client, client.builder(admins[org]).gov_vote(pid))
         _commit(client, client.builder(admins["sjj"]).gov_execute(pid))
         _commit(

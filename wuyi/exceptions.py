@@ -25,9 +25,8 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── PolicyInvalid             a policy expression is malformed           (bad_policy)
     │   ├── BlockInvalid              a block fails validation                   (bad_block)
     │   ├── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
-    │   ├── CredentialInvalid         a credential / JWS / JWK is malformed or forged (bad_credential)
-    │   └── PresentationRefused       a verifier refuses a presentation; detail ``reason``
-    │                                                                            (presentation_refused)
+    │   ├── CredentialInvalid         a credential, JWS or JWK malformed / forged (bad_credential)
+    │   └── PresentationRefused       a verifier refuses; detail ``reason``  (presentation_refused)
     ├── NotFound                      asked-for object does not exist            (not_found)
     ├── StoreError                                                               (store_error)
     │   └── StoreCorrupted            the store fails its integrity check        (store_corrupted)

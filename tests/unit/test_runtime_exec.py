@@ -181,6 +181,7 @@ def test_public_names_are_pinned() -> None:
             "Context",
             "Identity",
             "State",
+            "assurance",
             "call",
             "ctx",
             "emit",

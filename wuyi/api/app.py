@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wuyi.api import models as m
 from wuyi.api.contracts import add_contract_routes
+from wuyi.api.datashare import add_datashare_routes
+from wuyi.api.identity import add_identity_routes
 from wuyi.api.wire import (
     header_to_json,
     hexify,
@@ -304,6 +306,8 @@ def create_app(
     _add_identity_routes(v1, node)
     _add_evidence_routes(v1, node)
     add_contract_routes(v1, node)
+    add_datashare_routes(v1, node)
+    add_identity_routes(v1, node)
     app.include_router(v1)
     return app
 

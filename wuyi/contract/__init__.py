@@ -3,8 +3,8 @@
 Inside the chain's sandbox this import resolves to the runtime's own objects, bound to the
 running call. Outside it (an editor, a plain ``python`` import, type checking) these are
 documented stand-ins: the decorators and ``require``/``revert`` work, while ``state``,
-``ctx``, ``emit``, ``invoke`` and ``hash`` raise :class:`RuntimeError` — run a contract with
-:class:`wuyi.testing.contracts.ContractTester` to exercise them.
+``ctx``, ``emit``, ``invoke``, ``hash`` and ``assurance`` raise :class:`RuntimeError` — run a
+contract with :class:`wuyi.testing.contracts.ContractTester` to exercise them.
 
 A contract::
 
@@ -37,6 +37,7 @@ __all__ = [
     "Context",
     "Identity",
     "State",
+    "assurance",
     "call",
     "ctx",
     "emit",
@@ -60,9 +61,16 @@ def _outside(name: str) -> RuntimeError:
     return RuntimeError(_OUTSIDE.format(name))
 
 
-def _decorator(kind: str, fn: Any, policy: str | None, roles: list[str] | None) -> Any:
+def _decorator(
+    kind: str, fn: Any, policy: str | None, roles: list[str] | None, public: bool = False
+) -> Any:
     def mark(f: F) -> F:
-        f.__wuyi_method__ = {"kind": kind, "policy": policy, "roles": list(roles or [])}  # type: ignore[attr-defined]
+        f.__wuyi_method__ = {  # type: ignore[attr-defined]
+            "kind": kind,
+            "policy": policy,
+            "roles": list(roles or []),
+            "public": public,
+        }
         return f
 
     return mark(fn) if fn is not None else mark
@@ -71,15 +79,28 @@ def _decorator(kind: str, fn: Any, policy: str | None, roles: list[str] | None) 
 @overload
 def call(fn: F, /) -> F: ...
 @overload
-def call(*, policy: str | None = None, roles: list[str] | None = None) -> Callable[[F], F]: ...
-def call(fn: Any = None, /, *, policy: str | None = None, roles: list[str] | None = None) -> Any:
+def call(
+    *, policy: str | None = None, roles: list[str] | None = None, public: bool = False
+) -> Callable[[F], F]: ...
+def call(
+    fn: Any = None,
+    /,
+    *,
+    policy: str | None = None,
+    roles: list[str] | None = None,
+    public: bool = False,
+) -> Any:
     """Mark a public method that may write state: ``@call`` or ``@call(policy=..., roles=[...])``.
 
     ``roles``: the sender must hold one of these business roles. ``policy``: the call's
     signers must satisfy this expression, e.g. ``"OR('zjj.admin', 'bank1.member')"`` (see
     ``wuyi.policy``). The chain checks the guard before the body runs.
+
+    ``public=True``: people who are not members of any organisation may call the method too,
+    if the transaction is signed by an authentication key of an active DID (``ctx.sender_did``
+    is then set; ``ctx.sender_org`` is None). Other methods refuse non-members.
     """
-    return _decorator("call", fn, policy, roles)
+    return _decorator("call", fn, policy, roles, public)
 
 
 @overload
@@ -212,3 +233,17 @@ def invoke(contract: str, method: str, **kwargs: Any) -> Any:
 def hash(data: bytes) -> bytes:
     """The chain suite's hash of ``data`` (SM3 or SHA-256, 32 bytes)."""
     raise _outside("hash")
+
+
+def assurance(token: str, min_level: int = 1) -> dict[str, Any]:
+    """Verify an identity-assurance attestation (a compact JWS, ``typ: "wuyi-ida+jwt"``,
+    made by ``wuyi.vc.assurance.make_attestation``) against the chain state and return
+    ``{provider, level, real_name, face, iat}``.
+
+    Reverts the transaction naming the failed rule unless: the signature is an active
+    ``idp`` member's of an enabled identity provider (governance ``idp.set``), ``level`` is
+    at most that provider's ``max_level`` and at least ``min_level``, ``sub`` is
+    ``ctx.sender_did`` and the block time is within ``[iat, exp]``. Costs a fixed
+    verification charge plus the token's size, like ``hash``.
+    """
+    raise _outside("assurance")

@@ -52,7 +52,10 @@ __all__ = [
     "encrypt_key",
     "import_key",
     "load_key",
+    "open_document",
     "save_key",
+    "seal_document",
+    "write_private_file",
 ]
 
 KEYSTORE_VERSION = 1
@@ -193,10 +196,18 @@ def save_key(
 
     Refuses to replace an existing file unless ``overwrite``: losing a key cannot be undone.
     """
+    text = json.dumps(encrypt_key(key, passphrase), indent=2, sort_keys=False) + "\n"
+    write_private_file(path, text, overwrite=overwrite, what="key file")
+
+
+def write_private_file(
+    path: str | os.PathLike[str], text: str, *, overwrite: bool, what: str = "file"
+) -> None:
+    """Write ``text`` to ``path`` with mode 0600 by atomic replace (fsync'd);
+    :class:`KeyFileError` if it exists and not ``overwrite``, or cannot be written."""
     target = Path(path)
     if target.exists() and not overwrite:
-        raise KeyFileError(f"key file {target} already exists; not overwriting", path=str(target))
-    text = json.dumps(encrypt_key(key, passphrase), indent=2, sort_keys=False) + "\n"
+        raise KeyFileError(f"{what} {target} already exists; not overwriting", path=str(target))
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -209,7 +220,7 @@ def save_key(
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise KeyFileError(f"cannot write key file {target}: {exc}", path=str(target)) from None
+        raise KeyFileError(f"cannot write {what} {target}: {exc}", path=str(target)) from None
     try:  # make the rename durable; best effort (not every platform can open a directory)
         dfd = os.open(target.parent, os.O_RDONLY)
     except OSError:
@@ -220,6 +231,58 @@ def save_key(
         pass
     finally:
         os.close(dfd)
+
+
+def seal_document(header: dict[str, Any], secret: bytes, passphrase: str | bytes) -> dict[str, Any]:
+    """``header`` plus ``kdf`` and ``cipher``: ``secret`` under scrypt + AES-256-GCM exactly as
+    a key file, with the canonical JSON of the header and ``kdf`` as associated data (so the
+    header cannot be edited). For other encrypted files (the credential wallet)."""
+    pw = _passphrase_bytes(passphrase)
+    salt = secrets.token_bytes(_SALT_LEN)
+    nonce = secrets.token_bytes(_NONCE_LEN)
+    kdf = {
+        "name": "scrypt",
+        "n": SCRYPT_N,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "dklen": _DKLEN,
+        "salt": salt.hex(),
+    }
+    full = {**header, "kdf": kdf}
+    dk = _derive(pw, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    ciphertext = AESGCM(dk).encrypt(nonce, secret, _aad(full))
+    return {
+        **full,
+        "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": ciphertext.hex()},
+    }
+
+
+def open_document(doc: Any, passphrase: str | bytes, *, source: str = "<memory>") -> bytes:
+    """The secret sealed by :func:`seal_document`; :class:`KeyFileError` naming the problem."""
+    pw = _passphrase_bytes(passphrase)
+    kdf = _field(doc, "kdf", dict, source)
+    cipher = _field(doc, "cipher", dict, source)
+    if _field(kdf, "name", str, source) != "scrypt":
+        raise KeyFileError(f"{source}: unsupported kdf {kdf['name']!r}", path=source)
+    if _field(cipher, "name", str, source) != "aes-256-gcm":
+        raise KeyFileError(f"{source}: unsupported cipher {cipher['name']!r}", path=source)
+    n, r, p = (_field(kdf, k, int, source) for k in ("n", "r", "p"))
+    n_ok = n >= 2 and n & (n - 1) == 0 and n * r <= _MAX_N_TIMES_R
+    if not (n_ok and r >= 1 and 1 <= p <= _MAX_P and _field(kdf, "dklen", int, source) == _DKLEN):
+        raise KeyFileError(f"{source}: scrypt parameters out of range", path=source)
+    salt = _hex(kdf, "salt", source)
+    nonce = _hex(cipher, "nonce", source)
+    if len(nonce) != _NONCE_LEN:
+        raise KeyFileError(f"{source}: nonce must be {_NONCE_LEN} bytes", path=source)
+    header = {k: v for k, v in doc.items() if k != "cipher"}
+    try:
+        return bytes(
+            AESGCM(_derive(pw, salt, n, r, p)).decrypt(
+                nonce, _hex(cipher, "ciphertext", source), _aad(header)
+            )
+        )
+    except InvalidTag:
+        raise KeyFileError(f"wrong passphrase or corrupted file {source}", path=source) from None
 
 
 def load_key(path: str | os.PathLike[str], passphrase: str | bytes) -> PrivateKey:

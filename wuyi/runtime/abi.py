@@ -1,7 +1,9 @@
 """A contract's interface: its public methods, their typed parameters, and argument checks.
 
 Public methods are module-level functions decorated ``@call`` or ``@view`` (optionally with a
-guard: ``@call(policy="OR('a.admin', 'b.member')", roles=["notary"])``). Parameters are typed
+guard: ``@call(policy="OR('a.admin', 'b.member')", roles=["notary"])``; ``@call(public=True)``
+also admits callers who are not organisation members but sign with a key of an active DID).
+Parameters are typed
 by annotations, read from the source (never evaluated)::
 
     int  str  bytes  bool  list  dict  Any  list[T]  dict[str, T]  T | None  Optional[T]
@@ -67,6 +69,7 @@ class MethodInfo:
     policy: str | None = None
     roles: tuple[str, ...] = ()
     line: int = 0
+    public: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {p.name: p for p in self.params})
@@ -91,6 +94,7 @@ class MethodInfo:
             "doc": self.doc,
             "policy": self.policy,
             "roles": list(self.roles),
+            "public": self.public,
         }
 
 
@@ -257,11 +261,14 @@ def _str_list(node: ast.expr) -> list[str] | None:
     return out
 
 
-def _guard(dec: ast.Call, facts: ModuleFacts) -> tuple[str | None, tuple[str, ...]]:
+def _guard(dec: ast.Call, facts: ModuleFacts) -> tuple[str | None, tuple[str, ...], bool]:
     policy: str | None = None
     roles: tuple[str, ...] = ()
+    public = False
     if dec.args:
-        facts.problem(dec, "decorator arguments must be given by name: policy=..., roles=[...]")
+        facts.problem(
+            dec, "decorator arguments must be given by name: policy=..., roles=[...], public=..."
+        )
     for kw in dec.keywords:
         if kw.arg == "policy":
             if not (isinstance(kw.value, ast.Constant) and type(kw.value.value) is str):
@@ -277,9 +284,14 @@ def _guard(dec: ast.Call, facts: ModuleFacts) -> tuple[str | None, tuple[str, ..
                 if not ROLE_NAME.match(r):
                     facts.problem(kw.value, f"role {r!r} must match {ROLE_NAME.pattern}")
             roles = tuple(names)
+        elif kw.arg == "public":
+            if not (isinstance(kw.value, ast.Constant) and type(kw.value.value) is bool):
+                facts.problem(kw.value, "public must be True or False")
+            else:
+                public = kw.value.value
         else:
-            facts.problem(dec, f"unknown decorator argument '{kw.arg}' (policy, roles)")
-    return policy, roles
+            facts.problem(dec, f"unknown decorator argument '{kw.arg}' (policy, roles, public)")
+    return policy, roles, public
 
 
 def _method(fn: ast.FunctionDef, facts: ModuleFacts) -> MethodInfo | None:
@@ -294,7 +306,9 @@ def _method(fn: ast.FunctionDef, facts: ModuleFacts) -> MethodInfo | None:
     if not (isinstance(target, ast.Name) and target.id in facts.decorators):
         return None  # refused by the policy
     kind = facts.decorators[target.id]
-    policy, roles = _guard(dec, facts) if isinstance(dec, ast.Call) else (None, ())
+    policy, roles, public = _guard(dec, facts) if isinstance(dec, ast.Call) else (None, (), False)
+    if public and kind != "call":
+        facts.problem(dec, "public=True applies to @call methods (views are open to queries)")
     if not METHOD_NAME.match(fn.name):
         facts.problem(fn, f"public method name '{fn.name}' must match {METHOD_NAME.pattern}")
     args = fn.args
@@ -345,6 +359,7 @@ def _method(fn: ast.FunctionDef, facts: ModuleFacts) -> MethodInfo | None:
         policy=policy,
         roles=roles,
         line=fn.lineno,
+        public=public,
     )
 
 

@@ -1,6 +1,7 @@
 """The objects a contract sees: ``state``, ``ctx``, ``emit``, ``invoke``, ``require``,
-``revert``, ``hash``, ``call``, ``view`` (what ``from wuyi.contract import ...`` resolves to
-inside the sandbox). One set per module instance; each reads the current call's frame."""
+``revert``, ``hash``, ``assurance``, ``call``, ``view`` (what ``from wuyi.contract import ...``
+resolves to inside the sandbox). One set per module instance; each reads the current call's
+frame."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from wuyi.runtime.meter import GasMeter
 __all__ = ["CtxAPI", "Frame", "StateAPI", "TxContext", "encode_value", "make_api", "thaw"]
 
 MAX_MESSAGE = 1024
+MAX_ASSURANCE_LEVEL = 4
 MAX_EVENT_NAME = 64
 
 
@@ -332,7 +334,7 @@ def _identity_decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
 def make_api(sb: Sandbox) -> Namespace:
     """The sandbox's ``wuyi.contract`` module for one module instance."""
 
-    def call(fn: Any = None, *, policy: Any = None, roles: Any = None) -> Any:
+    def call(fn: Any = None, *, policy: Any = None, roles: Any = None, public: Any = None) -> Any:
         return fn if fn is not None else _identity_decorator
 
     def require(cond: Any, message: Any = "requirement failed") -> None:
@@ -403,6 +405,26 @@ def make_api(sb: Sandbox) -> Namespace:
         sb.meter.consume(cost, "hash")  # type: ignore[union-attr]
         return bytes(sb.frame.tx.host.hash(data))
 
+    def assurance(token: Any, min_level: Any = 1) -> dict[str, Any]:
+        if type(token) is not str:
+            raise fault(f"assurance() takes the token as str, got {type_name(token)}")
+        if type(min_level) is not int or not 1 <= min_level <= MAX_ASSURANCE_LEVEL:
+            raise fault(f"assurance(): min_level must be an int from 1 to {MAX_ASSURANCE_LEVEL}")
+        s = sb.schedule
+        cost = s.verify + (len(token) // 32 + 1) * s.hash_unit
+        sb.meter.consume(cost, "assurance")  # type: ignore[union-attr]
+        tx = sb.frame.tx
+        check = getattr(tx.host, "assurance", None)
+        if check is None:
+            raise fault("assurance() needs the chain state; this host does not provide it")
+        sender = tx.sender
+        result = dict(check(token, sender.did if sender is not None else None))
+        if result["level"] < min_level:
+            raise ContractRevert(
+                f"assurance: level {result['level']} is below the required {min_level}"
+            )
+        return result
+
     return Namespace(
         "module wuyi.contract",
         call=call,
@@ -414,4 +436,5 @@ def make_api(sb: Sandbox) -> Namespace:
         emit=emit,
         invoke=invoke,
         hash=hash_,
+        assurance=assurance,
     )

@@ -112,3 +112,10 @@ class Host(Protocol):
         """Called as each event is emitted (the runtime also returns them in
         ``ExecResult.events``); discard them if the transaction fails."""
         ...
+
+    # Optional (looked up with getattr; a host without it makes ``assurance()`` a fault):
+    #
+    # def assurance(self, token: str, subject: str | None) -> dict[str, Any]:
+    #     """Check an identity-assurance attestation for ``subject`` (the sender's DID)
+    #     against the state: ``{provider, level, real_name, face, iat}``, or raise
+    #     :class:`ContractRevert` naming the failed rule."""

@@ -24,6 +24,8 @@ class GasSchedule:
     ``call`` per contract-level function call. Builtins charge per unit of work: one
     ``element`` per item of a list/dict they process or create, one ``element`` per
     ``byte_unit`` bytes of str/bytes, one per ``int_unit_bits`` bits of big integers.
+    ``assurance()`` charges ``verify`` (a signature check against the state) plus
+    ``hash_unit`` per 32 bytes of the token.
     """
 
     statement: int = 1
@@ -44,6 +46,7 @@ class GasSchedule:
     authorize: int = 200
     hash: int = 60
     hash_unit: int = 2
+    verify: int = 20_000
     log: int = 10
     log_byte: int = 1
     value_byte: int = 1

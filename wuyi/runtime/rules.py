@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 API_NAMES = frozenset(
-    {"call", "view", "require", "revert", "state", "ctx", "emit", "invoke", "hash"}
+    {"call", "view", "require", "revert", "state", "ctx", "emit", "invoke", "hash", "assurance"}
 )
 STATE_ATTRS = frozenset({"get", "set", "delete", "has", "range"})
 CTX_ATTRS = frozenset(

@@ -29,6 +29,7 @@ from wuyi.consensus.certificate import validate_qc
 from wuyi.crypto import get_suite
 from wuyi.exceptions import (
     EncodingError,
+    NotFound,
     ProofInvalid,
     ValidationError,
     WuyiError,
@@ -496,6 +497,56 @@ class WuyiClient:
     def proposal(self, proposal_id: int) -> dict[str, Any]:
         out: dict[str, Any] = self._get(f"/v1/gov/proposals/{proposal_id}")
         return out
+
+    def govern(
+        self,
+        proposer: PrivateKey,
+        voters: Sequence[PrivateKey],
+        action_type: str,
+        args: dict[str, Any],
+        *,
+        title: str,
+        timeout: float = 30.0,
+    ) -> int:
+        """Propose a governance action, have ``voters`` (admins of other organisations) vote
+        yes, execute it, and return the proposal id. The votes are submitted together and
+        waited for once. Raises the error of the first failed step (``Unauthorized``,
+        ``TxFailed`` naming the missing approvals, ...)."""
+        res = self.submit_and_wait(
+            self.builder(proposer).gov_propose(action_type, args, title=title), timeout=timeout
+        )
+        if res.receipt.status != "ok":
+            raise_receipt(res.receipt)
+        pid = int(event_attr(res.receipt, "gov.proposed", "id"))
+        votes = [self.builder(k).gov_vote(pid) for k in voters]
+        for tx in votes[:-1]:
+            self.submit(tx)
+        if votes:
+            self.submit_and_wait(votes[-1], timeout=timeout)
+            for tx in votes[:-1]:  # committed by now, or in the next block
+                self._wait_tx(tx, timeout)
+        done = self.submit_and_wait(self.builder(proposer).gov_execute(pid), timeout=timeout)
+        if done.receipt.status != "ok":
+            raise_receipt(done.receipt)
+        return pid
+
+    def _wait_tx(self, tx: Transaction, timeout: float) -> None:
+        import time
+
+        h = tx.compute_hash(self.suite).hex()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                detail = self.get_tx(h)
+            except NotFound:
+                detail = None
+            if detail is not None and detail.receipt is not None:
+                if detail.receipt.status != "ok":
+                    raise_receipt(detail.receipt)
+                return
+            if time.monotonic() > deadline:
+                raise ApiError("timeout", 0, f"transaction {h} not committed in {timeout} s")
+            time.sleep(0.05)
 
     def pending_call(self, call_id: int) -> dict[str, Any]:
         out: dict[str, Any] = self._get(f"/v1/contracts/-/calls/{call_id}")

@@ -9,6 +9,22 @@ from wuyi.ledger.handlers.contracts import (
     ContractCallProposeHandler,
     ContractCallSignHandler,
 )
+from wuyi.ledger.handlers.credentials import (
+    ConsentGrantHandler,
+    ConsentRevokeHandler,
+    VcIssueHandler,
+    VcSetStatusHandler,
+    VcVerifyHandler,
+)
+from wuyi.ledger.handlers.datashare import DATA_HANDLERS
+from wuyi.ledger.handlers.did import (
+    DidAddKeyHandler,
+    DidCreateHandler,
+    DidDeactivateHandler,
+    DidRemoveKeyHandler,
+    DidRotateKeyHandler,
+    DidSetServicesHandler,
+)
 from wuyi.ledger.handlers.evidence import EvidenceAnchorHandler, EvidenceRevokeHandler
 from wuyi.ledger.handlers.governance import (
     GovCancelHandler,
@@ -44,5 +60,17 @@ HANDLERS: dict[str, Handler] = {
         ContractCallHandler(),
         ContractCallProposeHandler(),
         ContractCallSignHandler(),
+        DidCreateHandler(),
+        DidAddKeyHandler(),
+        DidRemoveKeyHandler(),
+        DidRotateKeyHandler(),
+        DidSetServicesHandler(),
+        DidDeactivateHandler(),
+        VcIssueHandler(),
+        VcSetStatusHandler(),
+        VcVerifyHandler(),
+        ConsentGrantHandler(),
+        ConsentRevokeHandler(),
+        *DATA_HANDLERS,
     )
 }

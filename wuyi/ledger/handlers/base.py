@@ -53,6 +53,14 @@ class ExecContext:
     def emit(self, type_: str, **attrs: Any) -> None:
         self.events.append(Event(type_, attrs))
 
+    @property
+    def sender_did(self) -> str | None:
+        """The DID (``did:wuyi:...``) for which the transaction's signing key is an
+        ``authentication`` key of an active DID, else None (see ``did.py``)."""
+        from wuyi.ledger.handlers.did import authentication_did  # did.py imports this module
+
+        return authentication_did(self.state, self.chain.suite, self.sender_address)
+
     def get_member(self, address: bytes | None = None) -> dict[str, Any] | None:
         rec: dict[str, Any] | None = self.state.get_obj(
             keys.member_key(address or self.sender_address)

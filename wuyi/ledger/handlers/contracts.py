@@ -23,7 +23,11 @@ method runs if the *new* version has one (``from_version`` plus ``migrate_args``
 migrations are explicit code that the organisations approved with the package.
 
 Call: ``contract.call`` {contract, method, args, gas_limit?} by an active member; the method's
-own guard (roles, policy) decides further. ``gas_limit`` (default and maximum the chain
+own guard (roles, policy) decides further. A method declared ``@call(public=True)`` may also be
+called by a sender who is not a member if the sender's key is an authentication key of an
+active DID (``ctx.sender_did``); every signer's DID is in ``ctx.signers[i].did``. Contracts
+check identity-assurance attestations with ``assurance(token, min_level)``
+(:meth:`LedgerHost.assurance`). ``gas_limit`` (default and maximum the chain
 parameter ``max_call_gas``) is reserved against the block gas limit at admission; the receipt
 records the gas actually used, also when the call fails.
 
@@ -54,6 +58,8 @@ from wuyi.crypto import format_address
 from wuyi.encoding import decode_trusted, encode
 from wuyi.exceptions import (
     ContractRejected,
+    ContractRevert,
+    CredentialInvalid,
     InvariantBroken,
     NotFound,
     TxFailed,
@@ -61,7 +67,10 @@ from wuyi.exceptions import (
     ValidationError,
     WuyiError,
 )
+from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
+from wuyi.ledger.handlers.credentials import check_assurance
+from wuyi.ledger.handlers.did import authentication_did
 from wuyi.ledger.handlers.governance import (
     GovAction,
     approvers_from_addresses,
@@ -219,6 +228,7 @@ class LedgerHost:
                 address=format_address(a),
                 org=by_addr[a].org if a in by_addr else None,
                 roles=tuple(by_addr[a].roles) if a in by_addr else (),
+                did=authentication_did(state, chain.suite, a),
             )
             for a in signers
         ]
@@ -261,6 +271,18 @@ class LedgerHost:
 
     def hash(self, data: bytes) -> bytes:
         return self.chain.suite.hash(data)
+
+    def assurance(self, token: str, subject: str | None) -> dict[str, Any]:
+        """``wuyi.contract.assurance``: the attestation checked against this state at block
+        time (:func:`~wuyi.ledger.handlers.credentials.check_assurance`); a failed rule
+        reverts the contract call, naming the rule."""
+        try:
+            return check_assurance(
+                self.kv, self.chain.suite.name, token, subject=subject, now_ms=self.time
+            )
+        except CredentialInvalid as exc:
+            rule = exc.detail.get("rule", "")
+            raise ContractRevert(f"assurance: {exc.message}", rule=rule) from None
 
     def emit(self, contract: str, name: str, attrs: dict[str, Any]) -> None:
         if self._events is not None:
@@ -644,6 +666,27 @@ class _CallPayloadHandler(Handler):
 
 class ContractCallHandler(_CallPayloadHandler):
     kind = "contract.call"
+
+    def authorize(self, ctx: ExecContext) -> None:
+        """Members as always; a non-member only for a ``@call(public=True)`` method and only
+        with an authentication key of an active DID."""
+        if ctx.state.get(keys.member_key(ctx.sender_address)) is not None:
+            ctx.require_member()
+            return
+        p = ctx.tx.payload
+        meta = get_contract(ctx.state, p["contract"])
+        m = meta["abi"]["methods"].get(p["method"])
+        if m is None or not m.get("public"):
+            raise Unauthorized(
+                "sender is not a registered member of any organisation; only methods declared"
+                f" @call(public=True) admit other callers, and '{p['contract']}.{p['method']}'"
+                " is not one"
+            )
+        if ctx.sender_did is None:
+            raise Unauthorized(
+                f"'{p['contract']}.{p['method']}' is public, but the sender's key is not an"
+                " authentication key of an active DID (did.create first)"
+            )
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload

@@ -1,0 +1,212 @@
+"""API routes for DIDs, credentials, consent and verification records (reads; writes are
+signed transactions posted to ``/v1/txs``).
+
+* ``GET /v1/dids/{did}`` resolves a ``did:wuyi`` DID (W3C DID Resolution shape:
+  ``didDocument``, ``didDocumentMetadata``, ``didResolutionMetadata``) and adds ``proofs``: the
+  state values the document is rendered from, each with its Merkle proof, header, quorum
+  certificate and validator set, so a client can check the answer without trusting this node
+  (the SDK's ``Identity.resolve`` does).
+* ``GET /v1/vc/status-lists/{org}`` is the organisation's credential status list in the shape
+  of the IETF Token Status List (``bits`` 2, ``lst`` = base64url of the zlib-compressed
+  statuses; 0 valid, 1 revoked, 2 suspended).
+
+Byte strings (consent ids, hashes, commitments, member addresses) are lower-case hex. No route
+here reveals personal data: the chain holds none.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from wuyi.api.wire import parse_hex, proof_to_json, qc_to_json
+from wuyi.exceptions import NotFound, ValidationError
+from wuyi.ledger import keys
+from wuyi.ledger.handlers import credentials as cred
+from wuyi.ledger.handlers import did as didmod
+from wuyi.node.node import Node
+
+__all__ = ["add_identity_routes"]
+
+
+def _state_answer(node: Node, key: bytes, height: int) -> dict[str, Any]:
+    from wuyi.api.app import _render_validators, _valset
+
+    p = node.prove_state(key, height)
+    value = p["value"]
+    return {
+        "key": key.hex(),
+        "value": None if value is None else value.hex(),
+        "height": p["header"]["height"],
+        "proof": proof_to_json(p["proof"]),
+        "header": {k: (x.hex() if isinstance(x, bytes) else x) for k, x in p["header"].items()},
+        "qc": qc_to_json(p["qc"]),
+        "validators": _render_validators(node, _valset(p["validators"])),
+    }
+
+
+def _keys_of_did(v: Any, did: str) -> list[bytes]:
+    """The state keys the document of ``did`` is rendered from."""
+    if did.startswith("did:wuyi:org:"):
+        org_id = did.removeprefix("did:wuyi:org:")
+        out = [keys.org_key(org_id)]
+        for k, raw in v.iter_prefix(keys.MEMBER_PREFIX):
+            from wuyi.encoding import decode_trusted
+
+            if decode_trusted(raw).get("org") == org_id:
+                out.append(k)
+        return out
+    return [b"did/" + did.encode()]
+
+
+def _plain(obj: Any) -> Any:
+    """JSON form with byte strings as lower-case hex (ids, hashes, addresses as hex)."""
+    if isinstance(obj, bytes):
+        return obj.hex()
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _status_list_doc(statuses: list[int]) -> dict[str, Any]:
+    packed = bytearray((len(statuses) + 3) // 4)
+    for i, s in enumerate(statuses):
+        packed[i // 4] |= (s & 0b11) << (2 * (i % 4))  # LSB first, as the Token Status List
+    lst = base64.urlsafe_b64encode(zlib.compress(bytes(packed), 9)).rstrip(b"=").decode()
+    return {"bits": 2, "lst": lst, "count": len(statuses)}
+
+
+def add_identity_routes(r: APIRouter, node: Node) -> None:
+    @r.get("/dids/{did}", tags=["identity"], summary="解析 DID / resolve a DID (with state proofs)")
+    def resolve(
+        did: str,
+        prove: bool = Query(True, description="include the state proofs of the document"),
+    ) -> Any:
+        if not did.startswith("did:wuyi:"):
+            raise ValidationError(f"'{did}' is not a did:wuyi DID", field="did")
+        with node.store.snapshot() as v:
+            height = v.height
+            document, metadata = didmod.render_did_document(v, did, node.suite.name)
+            state_keys = _keys_of_did(v, did) if prove else []
+        out: dict[str, Any] = {
+            "didDocument": document,
+            "didDocumentMetadata": metadata,
+            "didResolutionMetadata": {"contentType": "application/did+json"},
+            "height": height,
+        }
+        if prove:
+            out["proofs"] = [_state_answer(node, k, height) for k in state_keys]
+        return out
+
+    @r.get("/dids/{did}/consents", tags=["identity"], summary="持有人的授权 / a holder's consents")
+    def consents(did: str) -> Any:
+        with node.store.snapshot() as v:
+            items = cred.list_consents(v, did)
+            height = v.height
+        return {"did": did, "consents": [_plain(c) for c in items], "height": height}
+
+    @r.get(
+        "/dids/{did}/uses",
+        tags=["identity"],
+        summary="凭证使用记录 / every use of a holder's credentials (and refused attempts)",
+    )
+    def uses(did: str) -> Any:
+        with node.store.snapshot() as v:
+            used = cred.list_uses(v, did)
+            refused = cred.list_refused(v, did)
+            height = v.height
+        return {
+            "did": did,
+            "uses": [_plain(u) for u in used],
+            "refused": [_plain(u) for u in refused],
+            "height": height,
+        }
+
+    @r.get("/consents/{consent_id}", tags=["identity"], summary="授权记录 / a consent record")
+    def consent(consent_id: str) -> Any:
+        cid = parse_hex(consent_id, "consent_id")
+        with node.store.snapshot() as v:
+            rec = cred.get_consent(v, cid)
+        if rec is None:
+            raise NotFound(f"no consent {consent_id}")
+        return _plain(rec)
+
+    @r.get(
+        "/vc/types", tags=["identity"], summary="凭证类型与签发机构 / credential types and issuers"
+    )
+    def types() -> Any:
+        with node.store.snapshot() as v:
+            items = cred.list_credential_types(v)
+        return {"types": [_plain(t) for t in items]}
+
+    @r.get("/vc/types/{type_name}", tags=["identity"], summary="凭证类型 / one credential type")
+    def one_type(type_name: str) -> Any:
+        with node.store.snapshot() as v:
+            rec = cred.get_credential_type(v, type_name)
+        if rec is None:
+            raise NotFound(f"no credential type '{type_name}'")
+        return _plain(rec)
+
+    @r.get(
+        "/vc/next/{org}",
+        tags=["identity"],
+        summary="下一个凭证序号 / next status index of an issuer",
+    )
+    def next_index(org: str) -> Any:
+        with node.store.snapshot() as v:
+            if v.get(keys.org_key(org)) is None:
+                raise NotFound(f"no organisation '{org}'")
+            nxt = cred.next_credential_index(v, org)
+        return {"org": org, "next": nxt}
+
+    @r.get(
+        "/vc/status/{org}/{idx}", tags=["identity"], summary="凭证状态 / status of one credential"
+    )
+    def status(org: str, idx: int) -> Any:
+        if idx < 0:
+            raise ValidationError("idx must not be negative", field="idx")
+        with node.store.snapshot() as v:
+            rec = cred.get_credential_status(v, org, idx)
+        if rec is None:
+            raise NotFound(f"no credential {org}/{idx}")
+        return _plain(rec)
+
+    @r.get(
+        "/vc/status-lists/{org}",
+        tags=["identity"],
+        summary="凭证状态列表 / an issuer's status list (Token Status List shape)",
+    )
+    def status_list(org: str) -> Any:
+        with node.store.snapshot() as v:
+            if v.get(keys.org_key(org)) is None:
+                raise NotFound(f"no organisation '{org}'")
+            statuses = cred.status_list(v, org)
+            height = v.height
+        return {
+            "org": org,
+            "uri": f"wuyi:vc/status/{org}",
+            "height": height,
+            "status_list": _status_list_doc(statuses),
+        }
+
+    @r.get(
+        "/vc/checks/{tx_hash}", tags=["identity"], summary="核验记录 / one recorded verification"
+    )
+    def check(tx_hash: str) -> Any:
+        h = parse_hex(tx_hash, "tx_hash")
+        with node.store.snapshot() as v:
+            rec = cred.get_check(v, h)
+        if rec is None:
+            raise NotFound(f"no verification recorded by transaction {tx_hash}")
+        return _plain(rec)
+
+    @r.get("/idps", tags=["identity"], summary="身份认证服务商 / registered identity providers")
+    def idps() -> Any:
+        with node.store.snapshot() as v:
+            items = cred.list_idps(v)
+        return {"providers": [_plain(x) for x in items]}

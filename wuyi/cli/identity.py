@@ -1,0 +1,488 @@
+"""``wuyi did``, ``wuyi wallet``, ``wuyi vc`` and ``wuyi idp``: DIDs, the holder's encrypted
+credential wallet, consent, issuing and verifying credentials, and the demo identity provider.
+``docs/credentials.md`` walks through them."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from wuyi.cli.app import (
+    DEFAULT_NODE,
+    KeyOpt,
+    NodeOpt,
+    PassFileOpt,
+    _cli_errors,
+    _client,
+    _fmt_time,
+    _kv,
+    _load_key,
+    _passphrase,
+    app,
+    console,
+)
+from wuyi.exceptions import ValidationError
+
+__all__ = ["did_app", "idp_app", "vc_app", "wallet_app"]
+
+did_app = typer.Typer(help="数字身份 DID / decentralised identifiers", no_args_is_help=True)
+wallet_app = typer.Typer(
+    help="凭证钱包（持有人）/ the holder's credential wallet and consents", no_args_is_help=True
+)
+vc_app = typer.Typer(
+    help="可验证凭证（签发与核验）/ issue and verify credentials", no_args_is_help=True
+)
+idp_app = typer.Typer(help="身份认证服务 / identity-provider attestations", no_args_is_help=True)
+app.add_typer(did_app, name="did")
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(vc_app, name="vc")
+app.add_typer(idp_app, name="idp")
+
+WALLET_ENV = "WUYI_WALLET"
+DEFAULT_WALLET = Path.home() / ".wuyi" / "wallet.json"
+
+WalletOpt = Annotated[
+    Path,
+    typer.Option("--wallet", envvar=WALLET_ENV, help="钱包文件 / wallet file"),
+]
+ListOpt = Annotated[str, typer.Option(help="逗号分隔 / comma-separated")]
+
+
+def _split(text: str, name: str) -> list[str]:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if not items:
+        raise ValidationError(f"--{name} needs at least one value", field=name)
+    return items
+
+
+def _identity(node: str) -> Any:
+    from wuyi.sdk.identity import Identity
+
+    return Identity(_client(node))
+
+
+def _open_wallet(path: Path, passphrase_file: Path | None) -> Any:
+    from wuyi.sdk.wallet import Wallet
+
+    return Wallet.open(path, _passphrase(passphrase_file))
+
+
+def _print_json(obj: Any) -> None:
+    console.print_json(json.dumps(obj, ensure_ascii=False))
+
+
+# -- DIDs -----------------------------------------------------------------------------------------
+
+
+@did_app.command("create")
+@_cli_errors
+def did_create(
+    key: KeyOpt, node: NodeOpt = DEFAULT_NODE, passphrase_file: PassFileOpt = None
+) -> None:
+    """注册 DID / register the DID of a key (its holder signs ``did.create``)."""
+    k = _load_key(key, passphrase_file)
+    did = _identity(node).create_did(k)
+    console.print(f"[green]✓[/green] DID {did}")
+
+
+@did_app.command("show")
+@_cli_errors
+def did_show(
+    did: Annotated[str, typer.Argument(help="did:wuyi:…")],
+    node: NodeOpt = DEFAULT_NODE,
+) -> None:
+    """解析 DID（校验证明）/ resolve a DID, checking its proof against a quorum certificate."""
+    res = _identity(node).resolve(did)
+    console.print("[green]✓ 已用证明校验 / verified against the chain's quorum certificate[/green]")
+    _print_json(res)
+
+
+# -- wallet (holder) ------------------------------------------------------------------------------
+
+
+@wallet_app.command("init")
+@_cli_errors
+def wallet_init(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+    register: Annotated[bool, typer.Option(help="在链上注册 DID / register the DID")] = True,
+) -> None:
+    """新建钱包与 DID / create an encrypted wallet with a new DID key (and register the DID)."""
+    from wuyi.sdk.wallet import Wallet
+
+    with _client(node) as c:
+        suite = c.suite.name
+        w = Wallet.create(wallet, _passphrase(passphrase_file), suite)
+        if register:
+            from wuyi.sdk.identity import Identity
+
+            Identity(c).create_did(w.key)
+    console.print(f"[green]✓ 钱包已创建 / wallet created[/green] {wallet}")
+    console.print(f"  DID {w.did}")
+
+
+@wallet_app.command("show")
+@_cli_errors
+def wallet_show(wallet: WalletOpt = DEFAULT_WALLET, passphrase_file: PassFileOpt = None) -> None:
+    """钱包概况 / the wallet's DID and credentials (no claim values)."""
+    w = _open_wallet(wallet, passphrase_file)
+    _kv([("DID", w.did), ("suite", w.key.suite_name), ("credentials", str(len(w.credentials)))])
+    _credential_table(w)
+
+
+@wallet_app.command("list")
+@_cli_errors
+def wallet_list(wallet: WalletOpt = DEFAULT_WALLET, passphrase_file: PassFileOpt = None) -> None:
+    """凭证列表 / credentials in the wallet."""
+    _credential_table(_open_wallet(wallet, passphrase_file))
+
+
+def _credential_table(w: Any) -> None:
+    t = Table("id", "类型 / type", "签发 / issuer", "可披露 / claims")
+    for c in w.credentials:
+        s = c.summary()
+        t.add_row(s["id"], s["type"], s["issuer"], ", ".join(s["claims"]))
+    console.print(t)
+
+
+@wallet_app.command("claims")
+@_cli_errors
+def wallet_claims(
+    credential: Annotated[str, typer.Argument(help="id (org/idx) 或类型 / or type")],
+    wallet: WalletOpt = DEFAULT_WALLET,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """查看凭证内容（仅本人）/ show a credential's claims to its holder."""
+    c = _open_wallet(wallet, passphrase_file).get(credential)
+    _print_json({"id": c.id, "type": c.type, "issuer": c.issuer, "claims": c.claims})
+
+
+@wallet_app.command("add")
+@_cli_errors
+def wallet_add(
+    file: Annotated[Path, typer.Argument(help="签发的 SD-JWT 文件 / issued SD-JWT file")],
+    wallet: WalletOpt = DEFAULT_WALLET,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """存入凭证 / keep an issued credential (checked to be bound to this wallet)."""
+    w = _open_wallet(wallet, passphrase_file)
+    c = w.add(file.read_text(encoding="utf-8").strip())
+    console.print(f"[green]✓[/green] {c.id} ({c.type}) from {c.issuer}")
+
+
+@wallet_app.command("consent")
+@_cli_errors
+def wallet_consent(
+    verifier: Annotated[str, typer.Option(help="核验机构 / verifier organisation id")],
+    types: Annotated[str, typer.Option("--types", help="凭证类型 / credential types, a,b")],
+    claims: Annotated[str, typer.Option("--claims", help="可披露项 / claim names, a,b")],
+    purpose: Annotated[str, typer.Option(help="用途 / purpose")],
+    minutes: Annotated[int, typer.Option(help="有效分钟 / minutes valid")] = 10,
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """授权 / consent: let a verifier see named claims, for a purpose, for a while."""
+    w = _open_wallet(wallet, passphrase_file)
+    cid = _identity(node).grant_consent(
+        w.key,
+        verifier=verifier,
+        types=_split(types, "types"),
+        claims=_split(claims, "claims"),
+        purpose=purpose,
+        minutes=minutes,
+    )
+    console.print(f"[green]✓ 已授权 / consent granted[/green] id {cid} (valid {minutes} min)")
+
+
+@wallet_app.command("revoke-consent")
+@_cli_errors
+def wallet_revoke_consent(
+    consent_id: Annotated[str, typer.Argument(help="授权 id / consent id")],
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """撤回授权 / withdraw a consent at once."""
+    w = _open_wallet(wallet, passphrase_file)
+    _identity(node).revoke_consent(w.key, consent_id)
+    console.print(f"[green]✓ 已撤回 / consent {consent_id} revoked[/green]")
+
+
+@wallet_app.command("consents")
+@_cli_errors
+def wallet_consents(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """我的授权 / my consents (from the chain)."""
+    w = _open_wallet(wallet, passphrase_file)
+    t = Table(
+        "id",
+        "核验方 / verifier",
+        "类型 / types",
+        "项 / claims",
+        "用途 / purpose",
+        "至 / until",
+        "状态 / status",
+        "次数 / uses",
+    )
+    for c in _identity(node).consents(w.did):
+        t.add_row(
+            str(c["id"]),
+            c["verifier"],
+            ",".join(c["types"]),
+            ",".join(c["claims"]),
+            c["purpose"],
+            _fmt_time(c["not_after"]),
+            c["status"],
+            str(c["uses"]),
+        )
+    console.print(t)
+
+
+@wallet_app.command("present")
+@_cli_errors
+def wallet_present(
+    credential: Annotated[str, typer.Argument(help="id (org/idx) 或类型 / or type")],
+    claims: Annotated[str, typer.Option("--claims", help="只披露 / disclose only, a,b")],
+    verifier: Annotated[str, typer.Option(help="核验机构 / verifier organisation id")],
+    nonce: Annotated[str, typer.Option(help="核验方给的随机数 / the verifier's nonce")],
+    consent: Annotated[str, typer.Option(help="授权 id / consent id")],
+    ttl: Annotated[int, typer.Option(help="有效秒数 / seconds valid (≤600)")] = 120,
+    out: Annotated[Path | None, typer.Option(help="写入文件 / write to file")] = None,
+    wallet: WalletOpt = DEFAULT_WALLET,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """出示凭证 / make a single-use presentation for one verifier."""
+    w = _open_wallet(wallet, passphrase_file)
+    p = w.present(
+        credential,
+        _split(claims, "claims"),
+        verifier=verifier,
+        nonce=nonce,
+        consent=consent,
+        ttl=ttl,
+    )
+    if out:
+        out.write_text(p + "\n", encoding="utf-8")
+        console.print(f"[green]✓[/green] presentation written to {out} (valid {ttl} s)")
+    else:
+        print(p)
+
+
+@wallet_app.command("log")
+@_cli_errors
+def wallet_log(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """使用记录 / every recorded use of my credentials, and refused attempts (from the chain)."""
+    w = _open_wallet(wallet, passphrase_file)
+    ident = _identity(node)
+    used, refused = ident.uses(w.did), ident.refused(w.did)
+    t = Table(
+        "时间 / time",
+        "核验方 / verifier",
+        "凭证 / credential",
+        "披露 / disclosed",
+        "用途 / purpose",
+        "结果 / result",
+        title="使用记录 / uses",
+    )
+    for u in used + refused:
+        creds = ", ".join(f"{c['issuer_org']}/{c['idx']} {c['type']}" for c in u["credentials"])
+        t.add_row(
+            _fmt_time(u["time"]),
+            u["verifier"],
+            creds,
+            ",".join(u["disclosed"]),
+            u.get("purpose", ""),
+            u["result"] + (f" ({u['reason']})" if u.get("reason") else ""),
+        )
+    console.print(t)
+    console.print(f"{len(used)} accepted use(s), {len(refused)} refused attempt(s)")
+
+
+# -- issuing and verifying ------------------------------------------------------------------------
+
+
+@vc_app.command("types")
+@_cli_errors
+def vc_types(node: NodeOpt = DEFAULT_NODE) -> None:
+    """凭证类型与授权签发机构 / credential types and the organisations allowed to issue them."""
+    t = Table("类型 / type", "签发机构 / issuers", "项 / claims", "说明 / description")
+    for ty in _identity(node).credential_types():
+        t.add_row(ty["type"], ",".join(ty["issuers"]), ",".join(ty["claims"]), ty["description"])
+    console.print(t)
+
+
+@vc_app.command("issue")
+@_cli_errors
+def vc_issue(
+    key: KeyOpt,
+    org: Annotated[str, typer.Option(help="签发机构 / issuing organisation")],
+    type_: Annotated[str, typer.Option("--type", help="凭证类型 / credential type")],
+    holder: Annotated[str, typer.Option(help="持有人 DID / holder DID")],
+    claims: Annotated[str, typer.Option(help="内容 JSON（可选择披露）/ claims as JSON")],
+    out: Annotated[Path, typer.Option(help="写入 SD-JWT 文件 / SD-JWT file to write")],
+    days: Annotated[int, typer.Option(help="有效天数，0 不过期 / days valid, 0 = none")] = 0,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """签发凭证（链上只存承诺）/ issue a credential; only its commitment goes on chain."""
+    try:
+        values = json.loads(claims)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"--claims is not JSON: {exc}", field="claims") from None
+    if not isinstance(values, dict) or not values:
+        raise ValidationError("--claims must be a non-empty JSON object", field="claims")
+    k = _load_key(key, passphrase_file)
+    sd_jwt = _identity(node).issue(
+        k, org=org, type=type_, holder_did=holder, claims=values, valid_days=days or None
+    )
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(sd_jwt + "\n")
+    console.print(f"[green]✓ 已签发 / issued[/green] {type_} → {holder}; SD-JWT in {out}")
+
+
+def _set_status(status: str, key: Path, idx: int, reason: str, node: str, pf: Path | None) -> None:
+    k = _load_key(key, pf)
+    _identity(node).set_status(k, idx, status, reason)
+    console.print(f"[green]✓[/green] credential {idx}: {status}")
+
+
+@vc_app.command("revoke")
+@_cli_errors
+def vc_revoke(
+    key: KeyOpt,
+    idx: int,
+    reason: str = "",
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """撤销凭证（不可恢复）/ revoke a credential of your organisation (final)."""
+    _set_status("revoked", key, idx, reason, node, passphrase_file)
+
+
+@vc_app.command("suspend")
+@_cli_errors
+def vc_suspend(
+    key: KeyOpt,
+    idx: int,
+    reason: str = "",
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """暂停凭证 / suspend a credential."""
+    _set_status("suspended", key, idx, reason, node, passphrase_file)
+
+
+@vc_app.command("reinstate")
+@_cli_errors
+def vc_reinstate(
+    key: KeyOpt,
+    idx: int,
+    reason: str = "",
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """恢复凭证 / reinstate a suspended credential."""
+    _set_status("valid", key, idx, reason, node, passphrase_file)
+
+
+@vc_app.command("status")
+@_cli_errors
+def vc_status(org: str, idx: int, node: NodeOpt = DEFAULT_NODE) -> None:
+    """凭证状态（校验证明）/ a credential's status, checked against the chain's proof."""
+    rec = _identity(node).credential_status(org, idx)
+    _kv(
+        [
+            ("credential", f"{org}/{idx}"),
+            ("type", rec["type"]),
+            ("status", rec["status"]),
+            ("issued", _fmt_time(rec["issued_time"])),
+            ("commitment", rec["commitment"].hex()),
+        ]
+    )
+
+
+@vc_app.command("challenge")
+@_cli_errors
+def vc_challenge() -> None:
+    """生成核验随机数 / make a nonce to send to the holder with the request."""
+    import secrets
+
+    print(secrets.token_hex(16))
+
+
+@vc_app.command("verify")
+@_cli_errors
+def vc_verify(
+    key: KeyOpt,
+    org: Annotated[str, typer.Option(help="核验机构（本机构）/ your organisation")],
+    nonce: Annotated[str, typer.Option(help="你发出的随机数 / the nonce you sent")],
+    presentation: Annotated[Path, typer.Argument(help="出示文件 / presentation file")],
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """核验出示并上链记录 / verify a presentation and record the check on chain."""
+    from wuyi.sdk.identity import Verifier
+
+    k = _load_key(key, passphrase_file)
+    v = Verifier(_client(node), k, org)
+    v.accept_nonce(nonce)
+    verdict = v.verify(presentation.read_text(encoding="utf-8").strip(), nonce)
+    if verdict.accepted:
+        console.print("[green]✓ 核验通过 / accepted[/green]")
+        _print_json(verdict.claims)
+    else:
+        console.print(f"[red]✗ 拒绝 / refused[/red] [{verdict.reason}] {verdict.message}")
+    if verdict.tx_hash:
+        console.print(f"  recorded in tx {verdict.tx_hash} at height {verdict.height}")
+    if not verdict.accepted:
+        raise typer.Exit(2)
+
+
+# -- identity provider ----------------------------------------------------------------------------
+
+
+@idp_app.command("attest")
+@_cli_errors
+def idp_attest(
+    key: KeyOpt,
+    org: Annotated[str, typer.Option(help="认证机构 / provider organisation")],
+    did: Annotated[str, typer.Option(help="被认证人 DID / subject DID")],
+    level: Annotated[int, typer.Option(help="认证等级 1-4 / assurance level")] = 2,
+    real_name: Annotated[bool, typer.Option(help="实名核验通过 / real-name check passed")] = True,
+    face: Annotated[bool, typer.Option(help="人脸核验通过 / face verification passed")] = True,
+    hours: Annotated[int, typer.Option(help="有效小时 ≤24 / hours valid")] = 1,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """签发身份认证结果（演示服务商）/ sign an identity-assurance attestation."""
+    from wuyi.vc.assurance import make_attestation
+
+    k = _load_key(key, passphrase_file)
+    now = int(time.time())
+    print(
+        make_attestation(
+            k,
+            org=org,
+            sub=did,
+            level=level,
+            real_name=real_name,
+            face=face,
+            iat=now,
+            exp=now + hours * 3600,
+        )
+    )

@@ -1,0 +1,851 @@
+"""Verifiable credentials on the ledger: issuing authority, status, consent, verification
+records and identity providers (``docs/design/identity-spec.md`` §3-§6).
+
+Nothing personal is written here: credential *types*, claim *names*, DIDs, organisation ids,
+commitments (hashes) and purposes written by the holder. The credentials themselves (SD-JWTs)
+stay with their holders; the chain records who may issue what, whether an issued credential
+is still valid, what a holder consented to, and every check a verifier made.
+
+Governance actions (policy ``credentials``, default ``MAJORITY``)
+================================================================
+
+=================  ============================================================
+``vc.set_type``    {type, issuers: [org ids], claims: [claim names], description?}
+``idp.set``        {org, enabled: bool, max_level: 1..4}
+=================  ============================================================
+
+Kinds
+=====
+
+* ``vc.issue`` {type, commitment, expires, idx} — a member with role ``issuer`` of an org
+  listed in ``vc/type/<type>.issuers``; ``idx`` must equal ``vc/next/<org>`` (read it before
+  signing the credential); ``commitment`` is the suite hash of the issuer-signed JWT;
+  ``expires`` in seconds (0: none).
+* ``vc.set_status`` {idx, status, reason} — an ``issuer`` or ``admin`` of the issuing org;
+  ``valid``/``suspended``/``revoked`` (revoked is final).
+* ``consent.grant`` {holder, verifier, types, claims, purpose, not_before, not_after} — an
+  authentication key of the holder DID (no membership needed); window at most
+  :data:`MAX_CONSENT_MS`; the consent id is the first 16 bytes of the transaction hash.
+* ``consent.revoke`` {id} — an authentication key of the consent's holder.
+* ``vc.verify`` {nonce, consent, credentials: [{presentation_hash, issuer_org, idx, type,
+  disclosed, kb_exp}] (1-8), offchain: {result, reason}} — any active member of the verifying
+  org. One presentation of several credentials, all bound to one nonce and one consent, is one
+  check and, accepted, one use. The chain re-checks
+  what only it knows (:data:`VERIFY_REASONS`, in order) and records the verdict; the
+  transaction succeeds either way.
+
+Records
+=======
+
+::
+
+    vc/type/<type>            {type, issuers, claims, description, updated_height}
+    vc/status/<org>/<idx>     {org, idx, type, commitment, issuer, status, issued_height,
+                               issued_time, expires, history: [{status, height, reason}]}
+    consent/<id>              {id, holder, verifier, types, claims, purpose, not_before,
+                               not_after, status, granted_height, granted_time,
+                               revoked_height, uses}
+    vc/check/<tx_hash>        {tx_hash, verifier, verifier_member, holder, consent,
+                               credentials: [{issuer_org, idx, type, disclosed,
+                               presentation_hash}], types, disclosed (union), result, reason,
+                               height, time, purpose}
+    idp/<org>                 {org, enabled, max_level}
+
+Readers: :func:`get_credential_type`, :func:`list_credential_types`,
+:func:`get_credential_status`, :func:`next_credential_index`, :func:`status_list`,
+:func:`get_consent`, :func:`list_consents`, :func:`get_check`, :func:`list_uses`,
+:func:`list_refused`, :func:`get_idp`, :func:`list_idps`, :func:`lookup_org_jwk` and
+:func:`check_assurance` (what ``wuyi.contract.assurance`` runs).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from wuyi.abc import KVReader
+from wuyi.crypto import parse_address
+from wuyi.encoding import decode_trusted
+from wuyi.exceptions import (
+    CredentialInvalid,
+    EncodingError,
+    TxFailed,
+    Unauthorized,
+    ValidationError,
+)
+from wuyi.ledger import keys
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
+from wuyi.ledger.handlers.did import (
+    org_id_of_did,
+    require_did_key,
+    validate_subject_did,
+)
+from wuyi.ledger.handlers.governance import GovAction, register_action
+from wuyi.ledger.handlers.identity import validate_org_id
+from wuyi.params import ChainParams
+
+__all__ = [
+    "CREDENTIAL_STATUSES",
+    "MAX_CONSENT_MS",
+    "STATUS_LIST_VALUES",
+    "VERIFY_REASONS",
+    "ConsentGrantHandler",
+    "ConsentRevokeHandler",
+    "IdpSetAction",
+    "VcIssueHandler",
+    "VcSetStatusHandler",
+    "VcSetTypeAction",
+    "VcVerifyHandler",
+    "check_assurance",
+    "get_check",
+    "get_consent",
+    "get_credential_status",
+    "get_credential_type",
+    "get_idp",
+    "list_consents",
+    "list_credential_types",
+    "list_idps",
+    "list_refused",
+    "list_uses",
+    "lookup_org_jwk",
+    "next_credential_index",
+    "status_list",
+]
+
+POLICY_NAME = "credentials"
+CREDENTIAL_STATUSES = ("valid", "suspended", "revoked")
+#: IETF Token Status List values (2 bits) of each status
+STATUS_LIST_VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
+MAX_CONSENT_MS = 365 * 24 * 60 * 60 * 1000
+MAX_PURPOSE_CHARS = 200
+MAX_REASON_CHARS = 200
+MAX_DESCRIPTION_CHARS = 500
+MAX_ISSUERS = 32
+MAX_TYPES = 16
+MAX_CLAIMS = 64
+MIN_NONCE, MAX_NONCE = 8, 64
+#: Most credentials one presentation (one ``vc.verify``) may hold.
+MAX_PRESENTED = 8
+MAX_LEVEL = 4
+
+#: the chain's reasons for refusing a check, in the order they are tested (``offchain``: the
+#: verifier's own refusal, recorded with the verifier's reason code)
+VERIFY_REASONS = (
+    "offchain",
+    "replay",
+    "no_consent",
+    "consent_revoked",
+    "consent_not_yet",
+    "consent_expired",
+    "wrong_verifier",
+    "type_not_consented",
+    "claims_not_consented",
+    "unknown_credential",
+    "credential_revoked",
+    "credential_suspended",
+    "credential_expired",
+    "issuer_not_authorised",
+    "expired",
+)
+
+_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,63}$")
+_CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+
+_FieldSpec = dict[str, tuple[type, bool]]
+
+
+# -- checks shared by payloads and actions ------------------------------------------------------
+
+
+def _validate_type(value: Any, where: str, field: str = "type") -> None:
+    if not isinstance(value, str) or not _TYPE.match(value):
+        raise ValidationError(
+            f"{where}: {field} {value!r} must be a letter then 1-63 letters or digits",
+            field=field,
+        )
+
+
+def _validate_names(
+    values: list[Any], where: str, field: str, *, pattern: re.Pattern[str], limit: int, what: str
+) -> None:
+    if len(values) > limit:
+        raise ValidationError(f"{where}: at most {limit} {field}", field=field)
+    for v in values:
+        if not isinstance(v, str) or not pattern.match(v):
+            raise ValidationError(f"{where}: {v!r} is not a valid {what}", field=field)
+    if len(set(values)) != len(values):
+        raise ValidationError(f"{where}: {field} contain duplicates", field=field)
+
+
+def _validate_claims(values: list[Any], where: str, field: str = "claims") -> None:
+    _validate_names(values, where, field, pattern=_CLAIM, limit=MAX_CLAIMS, what="claim name")
+
+
+def _validate_org(value: str, where: str, field: str) -> None:
+    try:
+        validate_org_id(value)
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {field}: {exc.message}", field=field) from None
+
+
+def _require_org(ctx: ExecContext, org_id: str, what: str) -> dict[str, Any]:
+    org: dict[str, Any] | None = ctx.state.get_obj(keys.org_key(org_id))
+    if org is None:
+        raise TxFailed(f"{what}: organisation '{org_id}' does not exist")
+    return org
+
+
+# -- readers ------------------------------------------------------------------------------------
+
+
+def _get(state: KVReader, key: bytes) -> Any:
+    raw = state.get(key)
+    return None if raw is None else decode_trusted(raw)
+
+
+def get_credential_type(state: KVReader, type_: str) -> dict[str, Any] | None:
+    rec: dict[str, Any] | None = _get(state, keys.vc_type_key(type_))
+    return rec
+
+
+def list_credential_types(state: KVReader) -> list[dict[str, Any]]:
+    """Every credential type, in type order."""
+    return [decode_trusted(raw) for _, raw in state.iter_prefix(keys.VC_TYPE_PREFIX)]
+
+
+def get_credential_status(state: KVReader, org: str, idx: int) -> dict[str, Any] | None:
+    rec: dict[str, Any] | None = _get(state, keys.vc_status_key(org, idx))
+    return rec
+
+
+def next_credential_index(state: KVReader, org: str) -> int:
+    """The ``idx`` the next ``vc.issue`` of ``org`` must carry."""
+    n: int | None = _get(state, keys.vc_next_key(org))
+    return n or 0
+
+
+def status_list(state: KVReader, org: str) -> list[int]:
+    """The status of each credential of ``org``, by index: 0 valid, 1 revoked, 2 suspended
+    (IETF Token Status List values)."""
+    return [
+        STATUS_LIST_VALUES[decode_trusted(raw)["status"]]
+        for _, raw in state.iter_prefix(keys.vc_status_prefix(org))
+    ]
+
+
+def get_consent(state: KVReader, consent_id: bytes) -> dict[str, Any] | None:
+    rec: dict[str, Any] | None = _get(state, keys.consent_key(consent_id))
+    return rec
+
+
+def list_consents(state: KVReader, did: str) -> list[dict[str, Any]]:
+    """The consents ``did`` granted (every status), in id order."""
+    cut = len(keys.consent_holder_prefix(did))
+    out = []
+    for k, _ in state.iter_prefix(keys.consent_holder_prefix(did)):
+        rec = get_consent(state, k[cut:])
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def get_check(state: KVReader, tx_hash: bytes) -> dict[str, Any] | None:
+    """The verification record a ``vc.verify`` transaction wrote."""
+    rec: dict[str, Any] | None = _get(state, keys.vc_check_key(tx_hash))
+    return rec
+
+
+def _checks(state: KVReader, prefix: bytes) -> list[dict[str, Any]]:
+    out = []
+    for _, raw in state.iter_prefix(prefix):
+        rec = get_check(state, decode_trusted(raw))
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def list_uses(state: KVReader, did: str) -> list[dict[str, Any]]:
+    """The accepted checks of presentations made under ``did``'s consents, oldest first."""
+    return _checks(state, keys.consent_use_prefix(did))
+
+
+def list_refused(state: KVReader, did: str) -> list[dict[str, Any]]:
+    """The refused checks that named one of ``did``'s consents, oldest first."""
+    return _checks(state, keys.consent_refused_prefix(did))
+
+
+def get_idp(state: KVReader, org: str) -> dict[str, Any] | None:
+    rec: dict[str, Any] | None = _get(state, keys.idp_key(org))
+    return rec
+
+
+def list_idps(state: KVReader) -> list[dict[str, Any]]:
+    """Every identity provider ever set (enabled or not), in organisation order."""
+    return [decode_trusted(raw) for _, raw in state.iter_prefix(keys.IDP_PREFIX)]
+
+
+def lookup_org_jwk(
+    state: KVReader, suite_name: str, iss: str, kid: str, *, roles: tuple[str, ...]
+) -> dict[str, Any]:
+    """The JWK of ``kid`` = ``did:wuyi:org:<org>#<wy-address>`` if it is a key of the
+    organisation DID ``iss`` held by an active member of that (active) organisation with one
+    of ``roles``; :class:`CredentialInvalid` naming the rule otherwise. The ``issuer_jwk`` /
+    ``lookup_jwk`` callback of :mod:`wuyi.vc` bound to the chain state."""
+    from wuyi.vc.jose import jwk_from_public_key
+
+    org_id = org_id_of_did(iss)
+    if org_id is None:
+        raise CredentialInvalid(f"iss {iss!r} is not an organisation DID did:wuyi:org:<org>")
+    if not isinstance(kid, str) or not kid.startswith(iss + "#"):
+        raise CredentialInvalid(f"kid {kid!r} must be '{iss}#<wy-address>'")
+    try:
+        address = parse_address(kid[len(iss) + 1 :])
+    except EncodingError:
+        raise CredentialInvalid(f"kid {kid!r} does not end in a wy-address") from None
+    org = _get(state, keys.org_key(org_id))
+    if org is None or org["status"] != "active":
+        raise CredentialInvalid(f"organisation '{org_id}' is not active")
+    m = _get(state, keys.member_key(address))
+    if m is None or m["org"] != org_id:
+        raise CredentialInvalid(f"{kid} is not a member of '{org_id}'")
+    if m["status"] != "active":
+        raise CredentialInvalid(f"{kid} is a {m['status']} member of '{org_id}'")
+    if not set(roles) & set(m["roles"]):
+        raise CredentialInvalid(f"{kid} does not hold the role {' or '.join(roles)}")
+    jwk: dict[str, Any] = jwk_from_public_key(suite_name, m["public_key"])
+    return jwk
+
+
+def check_assurance(
+    state: KVReader, suite_name: str, token: str, *, subject: str | None, now_ms: int
+) -> dict[str, Any]:
+    """Verify an identity-assurance attestation (``wuyi.vc.assurance``) against the state:
+    signed by an active ``idp`` member of an enabled provider, ``level`` at most the
+    provider's ``max_level``, ``sub`` = ``subject``, ``now_ms`` within ``[iat, exp]``.
+    Returns ``{provider, level, real_name, face, iat}``; raises :class:`CredentialInvalid`
+    naming the failed rule."""
+    from wuyi.vc import assurance, jose
+
+    if subject is None:
+        raise CredentialInvalid(
+            "the sender has no active DID to match the attestation's sub", rule="sub"
+        )
+    payload = jose.unverified_payload(token)
+    iss = payload.get("iss")
+    org_id = org_id_of_did(iss) if isinstance(iss, str) else None
+    if org_id is None:
+        raise CredentialInvalid(
+            f"iss {iss!r} is not an organisation DID did:wuyi:org:<org>", rule="iss"
+        )
+    idp = get_idp(state, org_id)
+    if idp is None or not idp["enabled"]:
+        raise CredentialInvalid(
+            f"'{org_id}' is not an enabled identity provider (idp.set)", rule="provider"
+        )
+
+    def lookup_jwk(iss_: str, kid: str) -> dict[str, Any]:
+        if iss_ != iss:
+            raise CredentialInvalid(f"iss {iss_!r} changed during verification")
+        return lookup_org_jwk(state, suite_name, iss_, kid, roles=("idp",))
+
+    res = assurance.check_attestation(
+        token,
+        lookup_jwk=lookup_jwk,
+        subject=subject,
+        now_ms=now_ms,
+        max_level=idp["max_level"],
+    )
+    return {
+        "provider": org_id,
+        "level": res["level"],
+        "real_name": res["real_name"],
+        "face": res["face"],
+        "iat": res["iat"],
+    }
+
+
+# -- governance actions -------------------------------------------------------------------------
+
+
+class VcSetTypeAction(GovAction):
+    """Create or replace a credential type and the organisations that may issue it."""
+
+    type = "vc.set_type"
+    policy_name = POLICY_NAME
+    fields: ClassVar[_FieldSpec] = {
+        "type": (str, True),
+        "issuers": (list, True),
+        "claims": (list, True),
+        "description": (str, False),
+    }
+
+    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
+        validate_fields(args, self.fields, self.type)
+        _validate_type(args["type"], self.type)
+        if len(args["issuers"]) > MAX_ISSUERS:
+            raise ValidationError(f"{self.type}: at most {MAX_ISSUERS} issuers", field="issuers")
+        for org in args["issuers"]:
+            if not isinstance(org, str):
+                raise ValidationError(f"{self.type}: issuers are org ids", field="issuers")
+            _validate_org(org, self.type, "issuers")
+        if len(set(args["issuers"])) != len(args["issuers"]):
+            raise ValidationError(f"{self.type}: issuers contain duplicates", field="issuers")
+        _validate_claims(args["claims"], self.type)
+        if len(args.get("description", "")) > MAX_DESCRIPTION_CHARS:
+            raise ValidationError(
+                f"{self.type}: description longer than {MAX_DESCRIPTION_CHARS} characters",
+                field="description",
+            )
+
+    def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        for org in args["issuers"]:
+            _require_org(ctx, org, self.type)
+
+    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        rec = {
+            "type": args["type"],
+            "issuers": list(args["issuers"]),
+            "claims": list(args["claims"]),
+            "description": args.get("description", ""),
+            "updated_height": ctx.height,
+        }
+        ctx.state.set_obj(keys.vc_type_key(args["type"]), rec)
+        ctx.emit("vc.type_set", type=args["type"], issuers=rec["issuers"])
+
+
+class IdpSetAction(GovAction):
+    """Enable, disable or re-level an identity provider."""
+
+    type = "idp.set"
+    policy_name = POLICY_NAME
+    fields: ClassVar[_FieldSpec] = {
+        "org": (str, True),
+        "enabled": (bool, True),
+        "max_level": (int, True),
+    }
+
+    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
+        validate_fields(args, self.fields, self.type)
+        _validate_org(args["org"], self.type, "org")
+        if not 1 <= args["max_level"] <= MAX_LEVEL:
+            raise ValidationError(
+                f"{self.type}: max_level must be 1 to {MAX_LEVEL}", field="max_level"
+            )
+
+    def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        _require_org(ctx, args["org"], self.type)
+
+    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        rec = {"org": args["org"], "enabled": args["enabled"], "max_level": args["max_level"]}
+        ctx.state.set_obj(keys.idp_key(args["org"]), rec)
+        ctx.emit("idp.set", **rec)
+
+
+for _action in (VcSetTypeAction(), IdpSetAction()):
+    register_action(_action, replace_existing=True)
+
+
+# -- issuing and status -------------------------------------------------------------------------
+
+
+class VcIssueHandler(Handler):
+    kind = "vc.issue"
+    fields: ClassVar[_FieldSpec] = {
+        "type": (str, True),
+        "commitment": (bytes, True),
+        "expires": (int, True),
+        "idx": (int, True),
+    }
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        _validate_type(payload["type"], self.kind)
+        if len(payload["commitment"]) != 32:
+            raise ValidationError("vc.issue: commitment must be 32 bytes", field="commitment")
+        if payload["expires"] < 0:
+            raise ValidationError(
+                "vc.issue: expires is seconds since the epoch, or 0 for none", field="expires"
+            )
+        if payload["idx"] < 0:
+            raise ValidationError("vc.issue: idx must not be negative", field="idx")
+
+    def dynamic_validate(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        if get_credential_type(ctx.state, p["type"]) is None:
+            raise TxFailed(f"no credential type '{p['type']}' (governance: vc.set_type)")
+        if p["expires"] and p["expires"] * 1000 <= ctx.time:
+            raise TxFailed(f"vc.issue: expires {p['expires']} is not after the block time")
+
+    def authorize(self, ctx: ExecContext) -> None:
+        m = ctx.require_member(("issuer",))
+        rec = get_credential_type(ctx.state, ctx.tx.payload["type"])
+        assert rec is not None
+        if m["org"] not in rec["issuers"]:
+            raise Unauthorized(
+                f"organisation '{m['org']}' may not issue {rec['type']}"
+                f" (issuers: {', '.join(rec['issuers']) or 'none'})"
+            )
+
+    def apply(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        org = ctx.require_member(("issuer",))["org"]
+        idx = next_credential_index(ctx.state, org)
+        if p["idx"] != idx:
+            raise TxFailed(
+                f"index taken; read vc/next/{org} again (next is {idx}, payload has {p['idx']})"
+            )
+        ctx.state.set_obj(keys.vc_next_key(org), idx + 1)
+        rec = {
+            "org": org,
+            "idx": idx,
+            "type": p["type"],
+            "commitment": p["commitment"],
+            "issuer": ctx.sender_address,
+            "status": "valid",
+            "issued_height": ctx.height,
+            "issued_time": ctx.time,
+            "expires": p["expires"],
+            "history": [{"status": "valid", "height": ctx.height, "reason": "issued"}],
+        }
+        ctx.state.set_obj(keys.vc_status_key(org, idx), rec)
+        ctx.emit("vc.issued", org=org, idx=idx, type=p["type"], commitment=p["commitment"])
+
+
+class VcSetStatusHandler(Handler):
+    kind = "vc.set_status"
+    fields: ClassVar[_FieldSpec] = {
+        "idx": (int, True),
+        "status": (str, True),
+        "reason": (str, True),
+    }
+    roles = ("issuer", "admin")
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        if payload["idx"] < 0:
+            raise ValidationError("vc.set_status: idx must not be negative", field="idx")
+        if payload["status"] not in CREDENTIAL_STATUSES:
+            raise ValidationError(
+                f"vc.set_status: status must be one of {list(CREDENTIAL_STATUSES)}",
+                field="status",
+            )
+        if len(payload["reason"]) > MAX_REASON_CHARS:
+            raise ValidationError(
+                f"vc.set_status: reason longer than {MAX_REASON_CHARS} characters",
+                field="reason",
+            )
+
+    def authorize(self, ctx: ExecContext) -> None:
+        ctx.require_member(self.roles)
+
+    def apply(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        org = ctx.require_member(self.roles)["org"]
+        rec = get_credential_status(ctx.state, org, p["idx"])
+        if rec is None:
+            raise TxFailed(f"organisation '{org}' has issued no credential {p['idx']}")
+        if rec["status"] == "revoked":
+            raise TxFailed(f"credential {org}/{p['idx']} is revoked; revocation is final")
+        if rec["status"] == p["status"]:
+            raise TxFailed(f"credential {org}/{p['idx']} is already {p['status']}")
+        rec["status"] = p["status"]
+        rec["history"].append({"status": p["status"], "height": ctx.height, "reason": p["reason"]})
+        ctx.state.set_obj(keys.vc_status_key(org, p["idx"]), rec)
+        ctx.emit("vc.status", org=org, idx=p["idx"], status=p["status"])
+
+
+# -- consent ------------------------------------------------------------------------------------
+
+
+class ConsentGrantHandler(Handler):
+    kind = "consent.grant"
+    fields: ClassVar[_FieldSpec] = {
+        "holder": (str, True),
+        "verifier": (str, True),
+        "types": (list, True),
+        "claims": (list, True),
+        "purpose": (str, True),
+        "not_before": (int, True),
+        "not_after": (int, True),
+    }
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        k = self.kind
+        validate_subject_did(payload["holder"], k, "holder")
+        _validate_org(payload["verifier"], k, "verifier")
+        if not payload["types"]:
+            raise ValidationError(f"{k}: types must name at least one type", field="types")
+        _validate_names(
+            payload["types"], k, "types", pattern=_TYPE, limit=MAX_TYPES, what="credential type"
+        )
+        _validate_claims(payload["claims"], k)
+        if not 1 <= len(payload["purpose"]) <= MAX_PURPOSE_CHARS:
+            raise ValidationError(
+                f"{k}: purpose must be 1-{MAX_PURPOSE_CHARS} characters", field="purpose"
+            )
+        nb, na = payload["not_before"], payload["not_after"]
+        if nb < 0 or na <= nb:
+            raise ValidationError(f"{k}: not_after must be after not_before", field="not_after")
+        if na - nb > MAX_CONSENT_MS:
+            raise ValidationError(
+                f"{k}: the window is longer than {MAX_CONSENT_MS} ms (365 days)",
+                field="not_after",
+            )
+
+    def dynamic_validate(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        _require_org(ctx, p["verifier"], self.kind)
+        if p["not_after"] <= ctx.time:
+            raise TxFailed(f"{self.kind}: the window ends before this block's time")
+
+    def authorize(self, ctx: ExecContext) -> None:
+        require_did_key(ctx, ctx.tx.payload["holder"])
+
+    def apply(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        cid = ctx.tx_hash[:16]
+        rec = {
+            "id": cid,
+            "holder": p["holder"],
+            "verifier": p["verifier"],
+            "types": list(p["types"]),
+            "claims": list(p["claims"]),
+            "purpose": p["purpose"],
+            "not_before": p["not_before"],
+            "not_after": p["not_after"],
+            "status": "active",
+            "granted_height": ctx.height,
+            "granted_time": ctx.time,
+            "revoked_height": None,
+            "uses": 0,
+        }
+        ctx.state.set_obj(keys.consent_key(cid), rec)
+        ctx.state.set_obj(keys.consent_holder_key(p["holder"], cid), 1)
+        ctx.emit("consent.granted", id=cid, holder=p["holder"], verifier=p["verifier"])
+
+
+class ConsentRevokeHandler(Handler):
+    kind = "consent.revoke"
+    fields: ClassVar[_FieldSpec] = {"id": (bytes, True)}
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        if len(payload["id"]) != 16:
+            raise ValidationError("consent.revoke: id must be 16 bytes", field="id")
+
+    def _load(self, ctx: ExecContext) -> dict[str, Any]:
+        rec = get_consent(ctx.state, ctx.tx.payload["id"])
+        if rec is None:
+            raise TxFailed(f"no consent {ctx.tx.payload['id'].hex()}")
+        return rec
+
+    def dynamic_validate(self, ctx: ExecContext) -> None:
+        rec = self._load(ctx)
+        if rec["status"] != "active":
+            raise TxFailed(f"consent {rec['id'].hex()} is already {rec['status']}")
+
+    def authorize(self, ctx: ExecContext) -> None:
+        require_did_key(ctx, self._load(ctx)["holder"])
+
+    def apply(self, ctx: ExecContext) -> None:
+        rec = self._load(ctx)
+        rec["status"] = "revoked"
+        rec["revoked_height"] = ctx.height
+        ctx.state.set_obj(keys.consent_key(rec["id"]), rec)
+        ctx.emit("consent.revoked", id=rec["id"], holder=rec["holder"])
+
+
+# -- verification records -----------------------------------------------------------------------
+
+
+def _verdict(ctx: ExecContext, p: dict[str, Any], org: str, consent: Any) -> str:
+    """The first reason to refuse (see :data:`VERIFY_REASONS`), or ``""`` to accept."""
+    off = p["offchain"]
+    if off["result"] == "refused":
+        reason: str = off["reason"]
+        return reason
+    st = ctx.state
+    creds = p["credentials"]
+    if any(st.get(keys.vc_used_key(c["presentation_hash"])) is not None for c in creds):
+        return "replay"
+    if st.get(keys.vc_nonce_key(org, p["nonce"])) is not None:
+        return "replay"
+    if consent is None:
+        return "no_consent"
+    if consent["status"] != "active":
+        return "consent_revoked"
+    holder = st.get_obj(keys.did_key(consent["holder"]))
+    if holder is None or holder["status"] != "active":
+        return "consent_revoked"  # a deactivated holder's consents no longer hold
+    if ctx.time < consent["not_before"]:
+        return "consent_not_yet"
+    if ctx.time > consent["not_after"]:
+        return "consent_expired"
+    if org != consent["verifier"]:
+        return "wrong_verifier"
+    if any(c["type"] not in consent["types"] for c in creds):
+        return "type_not_consented"
+    if not {d for c in creds for d in c["disclosed"]} <= set(consent["claims"]):
+        return "claims_not_consented"
+    for c in creds:
+        cred = get_credential_status(st, c["issuer_org"], c["idx"])
+        if cred is None or cred["type"] != c["type"]:
+            return "unknown_credential"
+        if cred["status"] == "revoked":
+            return "credential_revoked"
+        if cred["status"] == "suspended":
+            return "credential_suspended"
+        if cred["expires"] and ctx.time > cred["expires"] * 1000:
+            return "credential_expired"
+        vc_type = get_credential_type(st, c["type"])
+        if vc_type is None or c["issuer_org"] not in vc_type["issuers"]:
+            return "issuer_not_authorised"
+    if any(ctx.time > c["kb_exp"] * 1000 for c in creds):
+        return "expired"
+    return ""
+
+
+_CRED_FIELDS: _FieldSpec = {
+    "presentation_hash": (bytes, True),
+    "issuer_org": (str, True),
+    "idx": (int, True),
+    "type": (str, True),
+    "disclosed": (list, True),
+    "kb_exp": (int, True),
+}
+
+
+def _validate_presented(c: Any, k: str) -> None:
+    if not isinstance(c, dict):
+        raise ValidationError(f"{k}: each of credentials is a map", field="credentials")
+    validate_fields(c, _CRED_FIELDS, f"{k}: credentials[]")
+    if len(c["presentation_hash"]) != 32:
+        raise ValidationError(f"{k}: presentation_hash must be 32 bytes", field="presentation_hash")
+    _validate_org(c["issuer_org"], k, "issuer_org")
+    if c["idx"] < 0:
+        raise ValidationError(f"{k}: idx must not be negative", field="idx")
+    _validate_type(c["type"], k)
+    _validate_claims(c["disclosed"], k, "disclosed")
+    if c["kb_exp"] < 0:
+        raise ValidationError(f"{k}: kb_exp is seconds since the epoch", field="kb_exp")
+
+
+class VcVerifyHandler(Handler):
+    """One check of one presentation: one or more credentials (one SD-JWT presentation each),
+    all bound to the same verifier, nonce and consent; accepted, it counts as one use."""
+
+    kind = "vc.verify"
+    fields: ClassVar[_FieldSpec] = {
+        "nonce": (bytes, True),
+        "consent": (bytes, True),
+        "credentials": (list, True),
+        "offchain": (dict, True),
+    }
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        k = self.kind
+        if not MIN_NONCE <= len(payload["nonce"]) <= MAX_NONCE:
+            raise ValidationError(
+                f"{k}: nonce must be {MIN_NONCE}-{MAX_NONCE} bytes", field="nonce"
+            )
+        if len(payload["consent"]) != 16:
+            raise ValidationError(f"{k}: consent must be a 16-byte consent id", field="consent")
+        creds = payload["credentials"]
+        if not 1 <= len(creds) <= MAX_PRESENTED:
+            raise ValidationError(
+                f"{k}: credentials must list 1-{MAX_PRESENTED} presented credentials",
+                field="credentials",
+            )
+        for c in creds:
+            _validate_presented(c, k)
+        hashes = {c["presentation_hash"] for c in creds}
+        refs = {(c["issuer_org"], c["idx"]) for c in creds}
+        if len(hashes) != len(creds) or len(refs) != len(creds):
+            raise ValidationError(f"{k}: a credential is listed twice", field="credentials")
+        off = payload["offchain"]
+        unknown = sorted(set(off) - {"result", "reason"})
+        if unknown or "result" not in off:
+            raise ValidationError(
+                f"{k}: offchain must be {{result, reason}}, got fields {sorted(off)}",
+                field="offchain",
+            )
+        reason = off.get("reason", "")
+        if off["result"] == "accepted":
+            if reason != "":
+                raise ValidationError(
+                    f"{k}: an accepted offchain result has no reason", field="offchain"
+                )
+        elif off["result"] == "refused":
+            if not isinstance(reason, str) or not _REASON_CODE.match(reason):
+                raise ValidationError(
+                    f"{k}: a refused offchain result needs its reason code (like"
+                    " 'bad_issuer_signature')",
+                    field="offchain",
+                )
+        else:
+            raise ValidationError(
+                f"{k}: offchain.result must be 'accepted' or 'refused'", field="offchain"
+            )
+
+    def authorize(self, ctx: ExecContext) -> None:
+        ctx.require_member()
+
+    def apply(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
+        org = ctx.require_member()["org"]
+        consent = get_consent(ctx.state, p["consent"])
+        reason = _verdict(ctx, p, org, consent)
+        result = "refused" if reason else "accepted"
+        holder = consent["holder"] if consent is not None else ""
+        creds = [
+            {k: c[k] for k in ("issuer_org", "idx", "type", "disclosed", "presentation_hash")}
+            for c in p["credentials"]
+        ]
+        rec = {
+            "tx_hash": ctx.tx_hash,
+            "verifier": org,
+            "verifier_member": ctx.sender_address,
+            "holder": holder,
+            "consent": p["consent"],
+            "credentials": creds,
+            "types": [c["type"] for c in creds],
+            "disclosed": sorted({d for c in creds for d in c["disclosed"]}),
+            "result": result,
+            "reason": reason,
+            "height": ctx.height,
+            "time": ctx.time,
+            "purpose": consent["purpose"] if consent is not None else "",
+        }
+        ctx.state.set_obj(keys.vc_check_key(ctx.tx_hash), rec)
+        if result == "accepted":
+            assert consent is not None
+            for c in creds:
+                ctx.state.set_obj(keys.vc_used_key(c["presentation_hash"]), ctx.tx_hash)
+            ctx.state.set_obj(keys.vc_nonce_key(org, p["nonce"]), ctx.tx_hash)
+            consent["uses"] += 1
+            ctx.state.set_obj(keys.consent_key(p["consent"]), consent)
+            ctx.state.set_obj(keys.consent_use_key(holder, ctx.height, ctx.tx_hash), ctx.tx_hash)
+        elif consent is not None:
+            ctx.state.set_obj(
+                keys.consent_refused_key(holder, ctx.height, ctx.tx_hash), ctx.tx_hash
+            )
+        ctx.emit(
+            "vc.checked",
+            result=result,
+            reason=reason,
+            consent=p["consent"],
+            credentials=len(creds),
+        )

@@ -1,0 +1,293 @@
+"""The holder's wallet: a DID key and verifiable credentials, kept encrypted on the holder's disk.
+
+A wallet is one JSON file (mode 0600)::
+
+    {"format": "wuyi-wallet/1", "suite": "sm", "did": "did:wuyi:…",
+     "kdf": {scrypt …}, "cipher": {"name": "aes-256-gcm", "nonce": …, "ciphertext": …}}
+
+The ciphertext (scrypt + AES-256-GCM, as a key file; ``wuyi.crypto.keystore.seal_document``)
+holds the DID's private key, every credential (the SD-JWT as issued, with all its disclosures)
+and a log of the presentations made from this wallet. The DID in the header is a pseudonym and
+lets a wallet be found without its passphrase; nothing personal is in clear.
+
+Presenting (:meth:`Wallet.present`) reveals only the claims named, binds the presentation to one
+verifier (``aud``), one verifier nonce and one consent, and expires it after ``ttl`` seconds
+(at most 600); the verifier records its use on chain, so it cannot be used twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wuyi.abc import PrivateKey
+from wuyi.crypto import get_suite
+from wuyi.crypto.keystore import open_document, seal_document, write_private_file
+from wuyi.exceptions import CredentialInvalid, KeyFileError, NotFound, ValidationError
+
+__all__ = ["MAX_PRESENTATION_TTL", "StoredCredential", "Wallet", "subject_did_of"]
+
+WALLET_FORMAT = "wuyi-wallet/1"
+MAX_PRESENTATION_TTL = 600
+DEFAULT_PRESENTATION_TTL = 120
+
+
+def subject_did_of(suite_name: str, public_key: bytes) -> str:
+    """The subject DID a key creates with ``did.create`` (``docs/did-method.md``)."""
+    suite = get_suite(suite_name)
+    return "did:wuyi:" + suite.hash(b"wuyi/did\x00" + public_key)[:16].hex()
+
+
+@dataclass
+class StoredCredential:
+    """One credential in the wallet. ``claims`` are the disclosable claims' names and values
+    (shown to the holder only); ``visible`` the issuer-signed claims everyone sees."""
+
+    id: str
+    sd_jwt: str
+    type: str
+    issuer: str
+    status_org: str
+    status_idx: int
+    received: int
+    claims: dict[str, Any]
+    visible: dict[str, Any]
+
+    def to_obj(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sd_jwt": self.sd_jwt,
+            "type": self.type,
+            "issuer": self.issuer,
+            "status_org": self.status_org,
+            "status_idx": self.status_idx,
+            "received": self.received,
+            "claims": self.claims,
+            "visible": self.visible,
+        }
+
+    @classmethod
+    def from_obj(cls, o: dict[str, Any]) -> StoredCredential:
+        return cls(**{k: o[k] for k in cls.__dataclass_fields__})
+
+    def summary(self) -> dict[str, Any]:
+        """What a list shows: no claim values."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "issuer": self.issuer,
+            "status": f"{self.status_org}/{self.status_idx}",
+            "claims": sorted(self.claims),
+            "received": self.received,
+            "expires": self.visible.get("exp"),
+        }
+
+
+@dataclass
+class Wallet:
+    """An open wallet. Create with :meth:`create`, open with :meth:`open`; every change is
+    saved at once (atomic replace)."""
+
+    path: Path
+    key: PrivateKey
+    did: str
+    credentials: list[StoredCredential] = field(default_factory=list)
+    presentations: list[dict[str, Any]] = field(default_factory=list)
+    _passphrase: str | bytes = field(default="", repr=False)
+
+    # -- files ------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        passphrase: str | bytes,
+        suite_name: str,
+        *,
+        key: PrivateKey | None = None,
+    ) -> Wallet:
+        """A new wallet with a fresh DID key (or ``key``); refuses to replace an existing file."""
+        suite = get_suite(suite_name)
+        k = key or suite.generate_private_key()
+        if k.suite_name != suite.name:
+            raise ValidationError(
+                f"key is for suite '{k.suite_name}', the wallet is '{suite.name}'"
+            )
+        w = cls(Path(path), k, subject_did_of(suite.name, k.public_key), _passphrase=passphrase)
+        if w.path.exists():
+            raise KeyFileError(f"wallet {w.path} already exists; not overwriting", path=str(w.path))
+        w.save(overwrite=False)
+        return w
+
+    @classmethod
+    def open(cls, path: str | Path, passphrase: str | bytes) -> Wallet:
+        p = Path(path)
+        source = str(p)
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise KeyFileError(f"wallet {source} not found", path=source) from None
+        except (OSError, ValueError) as exc:
+            raise KeyFileError(f"cannot read wallet {source}: {exc}", path=source) from None
+        if not isinstance(doc, dict) or doc.get("format") != WALLET_FORMAT:
+            raise KeyFileError(f"{source} is not a {WALLET_FORMAT} file", path=source)
+        body = json.loads(open_document(doc, passphrase, source=source))
+        suite = get_suite(body["suite"])
+        key = suite.private_key_from_bytes(bytes.fromhex(body["key"]))
+        did = subject_did_of(suite.name, key.public_key)
+        if did != doc.get("did") or did != body.get("did"):
+            raise KeyFileError(f"wallet {source}: the DID does not match its key", path=source)
+        return cls(
+            p,
+            key,
+            did,
+            [StoredCredential.from_obj(c) for c in body.get("credentials", [])],
+            list(body.get("presentations", [])),
+            _passphrase=passphrase,
+        )
+
+    def save(self, *, overwrite: bool = True) -> None:
+        body = {
+            "suite": self.key.suite_name,
+            "did": self.did,
+            "key": self.key.to_bytes().hex(),
+            "credentials": [c.to_obj() for c in self.credentials],
+            "presentations": self.presentations,
+        }
+        header = {"format": WALLET_FORMAT, "suite": self.key.suite_name, "did": self.did}
+        doc = seal_document(header, json.dumps(body, ensure_ascii=False).encode(), self._passphrase)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_file(
+            self.path, json.dumps(doc, indent=2) + "\n", overwrite=overwrite, what="wallet"
+        )
+
+    # -- credentials ------------------------------------------------------------------------------
+
+    @property
+    def holder_jwk(self) -> dict[str, Any]:
+        from wuyi.vc.jose import jwk_from_public_key
+
+        return jwk_from_public_key(self.key.suite_name, self.key.public_key)
+
+    def add(self, sd_jwt: str, *, now: int | None = None) -> StoredCredential:
+        """Keep a credential issued to this wallet. Refused if it is not bound to this wallet's
+        key (``cnf.jwk``), is malformed, or is already here."""
+        from wuyi.vc import sdjwt
+        from wuyi.vc.jose import public_key_from_jwk
+
+        parsed = sdjwt.parse(sd_jwt)
+        payload = parsed.payload
+        cnf = payload.get("cnf")
+        if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
+            raise CredentialInvalid("credential has no holder binding (cnf.jwk)")
+        suite_name, pub = public_key_from_jwk(cnf["jwk"])
+        if (suite_name, pub) != (self.key.suite_name, self.key.public_key):
+            raise CredentialInvalid("credential is bound to another holder key, not this wallet")
+        status = payload.get("status", {}).get("status_list", {})
+        uri, idx = status.get("uri", ""), status.get("idx")
+        if not (isinstance(uri, str) and uri.startswith("wuyi:vc/status/") and type(idx) is int):
+            raise CredentialInvalid("credential has no Wuyi status list entry (status.status_list)")
+        cred_id = f"{uri.removeprefix('wuyi:vc/status/')}/{idx}"
+        if any(c.id == cred_id for c in self.credentials):
+            raise ValidationError(f"credential {cred_id} is already in the wallet")
+        visible = {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg", "cnf")}
+        stored = StoredCredential(
+            id=cred_id,
+            sd_jwt=sd_jwt if sd_jwt.endswith("~") else sd_jwt + "~",
+            type=str(payload.get("vct", "")),
+            issuer=str(payload.get("iss", "")),
+            status_org=uri.removeprefix("wuyi:vc/status/"),
+            status_idx=idx,
+            received=int(time.time() if now is None else now),
+            claims={
+                name: value
+                for _salt, name, value in map(sdjwt.decode_disclosure, parsed.disclosures)
+                if name is not None
+            },
+            visible=visible,
+        )
+        self.credentials.append(stored)
+        self.save()
+        return stored
+
+    def get(self, ref: str) -> StoredCredential:
+        """A credential by id (``<org>/<idx>``) or by type (the newest of that type)."""
+        for c in self.credentials:
+            if c.id == ref:
+                return c
+        typed = [c for c in self.credentials if c.type == ref]
+        if typed:
+            return max(typed, key=lambda c: c.received)
+        have = ", ".join(f"{c.id} ({c.type})" for c in self.credentials) or "none"
+        raise NotFound(f"no credential '{ref}' in the wallet; it holds: {have}")
+
+    def remove(self, ref: str) -> None:
+        c = self.get(ref)
+        self.credentials.remove(c)
+        self.save()
+
+    # -- presenting -------------------------------------------------------------------------------
+
+    def present(
+        self,
+        refs: str | list[str],
+        claims: list[str],
+        *,
+        verifier: str,
+        nonce: str,
+        consent: str,
+        ttl: int = DEFAULT_PRESENTATION_TTL,
+        now: int | None = None,
+    ) -> str:
+        """A presentation of the credentials ``refs`` disclosing only ``claims`` (each taken
+        from the first of ``refs`` that has it), for ``verifier`` (an organisation id or DID),
+        bound to the verifier's ``nonce`` and the holder's consent id (hex), valid for ``ttl``
+        seconds. Several credentials give one SD-JWT presentation each, one per line, all bound
+        to the same verifier, nonce and consent: the verifier records them as one use."""
+        from wuyi.vc import sdjwt
+
+        if not 1 <= ttl <= MAX_PRESENTATION_TTL:
+            raise ValidationError(f"ttl must be 1-{MAX_PRESENTATION_TTL} seconds, got {ttl}")
+        creds = [self.get(r) for r in ([refs] if isinstance(refs, str) else refs)]
+        if not creds:
+            raise ValidationError("name at least one credential to present")
+        if len({c.id for c in creds}) != len(creds):
+            raise ValidationError("a credential is named twice")
+        per: dict[str, list[str]] = {c.id: [] for c in creds}
+        for name in claims:
+            holder = next((c for c in creds if name in c.claims), None)
+            if holder is None:
+                have = {c.id: sorted(c.claims) for c in creds}
+                raise ValidationError(f"no presented credential has the claim '{name}': {have}")
+            per[holder.id].append(name)
+        aud = verifier if verifier.startswith("did:") else f"did:wuyi:org:{verifier}"
+        iat = int(time.time() if now is None else now)
+        parts = [
+            sdjwt.present(
+                c.sd_jwt,
+                per[c.id],
+                self.key,
+                aud=aud,
+                nonce=nonce,
+                iat=iat,
+                exp=iat + ttl,
+                extra={"consent": consent},
+            )
+            for c in creds
+        ]
+        self.presentations.append(
+            {
+                "time": iat,
+                "credentials": [c.id for c in creds],
+                "types": [c.type for c in creds],
+                "verifier": aud,
+                "disclosed": sorted(claims),
+                "consent": consent,
+                "expires": iat + ttl,
+            }
+        )
+        self.save()
+        return "\n".join(parts)
