@@ -640,3 +640,42 @@ def test_verify_needs_a_member(scene: Scene) -> None:
 def test_verify_checks_the_payload(scene: Scene, change: dict[str, Any], message: str) -> None:
     h = scene.h
     assert message in rejected(h, h.tx("zjj-clerk", "vc.verify", scene.payload(**change)))
+
+
+def test_one_check_of_several_credentials_is_one_use(scene: Scene) -> None:
+    h = scene.h
+    assert issue(h, "gaj-issuer").ok  # idx 1, another IdentityCredential of the holder
+    p = scene.payload()
+    second = {**p["credentials"][0], "idx": 1, "presentation_hash": h.suite.hash(b"second")}
+    p["credentials"].append(second)
+    r = one(h, h.tx("zjj-clerk", "vc.verify", p))
+    rec = get_check(h.state, r.tx_hash)
+    assert rec is not None and rec["result"] == "accepted"
+    assert [(c["issuer_org"], c["idx"]) for c in rec["credentials"]] == [("gaj", 0), ("gaj", 1)]
+    assert len(list_uses(h.state, scene.holder)) == 1
+    for c in p["credentials"]:  # each presentation is spent
+        assert h.state.get(keys.vc_used_key(c["presentation_hash"])) is not None
+
+
+def test_one_bad_credential_refuses_the_whole_check(scene: Scene) -> None:
+    h = scene.h
+    assert issue(h, "gaj-issuer").ok
+    assert set_status(h, "gaj-issuer", 1, "revoked", "注销").ok
+    p = scene.payload()
+    p["credentials"].append(
+        {**p["credentials"][0], "idx": 1, "presentation_hash": h.suite.hash(b"other")}
+    )
+    r = one(h, h.tx("zjj-clerk", "vc.verify", p))
+    rec = get_check(h.state, r.tx_hash)
+    assert rec is not None and (rec["result"], rec["reason"]) == ("refused", "credential_revoked")
+    assert list_uses(h.state, scene.holder) == []
+    assert h.state.get(keys.vc_used_key(p["credentials"][0]["presentation_hash"])) is None
+
+
+def test_a_credential_listed_twice_is_refused_at_the_door(scene: Scene) -> None:
+    h = scene.h
+    p = scene.payload()
+    p["credentials"].append(dict(p["credentials"][0]))
+    assert "listed twice" in rejected(h, h.tx("zjj-clerk", "vc.verify", p))
+    p["credentials"] = []
+    assert "1-8 presented credentials" in rejected(h, h.tx("zjj-clerk", "vc.verify", p))

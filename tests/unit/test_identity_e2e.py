@@ -16,7 +16,7 @@ import pytest
 
 from wuyi.crypto import load_key
 from wuyi.encoding import decode
-from wuyi.exceptions import TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import CredentialInvalid, TxFailed, Unauthorized, ValidationError
 from wuyi.node.home import OrgSpec
 from wuyi.sdk.identity import Identity, Verifier
 from wuyi.sdk.wallet import Wallet
@@ -263,3 +263,41 @@ def test_no_personal_data_on_chain(world: World) -> None:
             assert not any(n in value for n in needles)
             decode(value)
     assert scanned > 5
+
+
+def test_key_rotation_keeps_the_did_and_unbinds_old_credentials(
+    world: World, tmp_path: Path
+) -> None:
+    w = Wallet.create(tmp_path / "w3.json", "p", world.client.suite.name)
+    world.ident.create_did(w.key)
+    w.add(
+        world.ident.issue(
+            world.issuers["mzj"],
+            org="mzj",
+            type="MarriageCredential",
+            holder_did=w.did,
+            claims=MARRIAGE_CLAIMS,
+        )
+    )
+    old_pub = w.key.public_key
+    w.rotate(world.ident)
+    assert Wallet.open(w.path, "p").key.public_key == w.key.public_key != old_pub
+    doc = world.ident.resolve(w.did)["didDocument"]
+    assert doc["id"] == w.did and len(doc["verificationMethod"]) == 1
+    assert world.ident.holder_jwk(w.did) != world.ident.holder_jwk(world.wallet.did)
+    # the new key acts for the DID (consent), the old one no longer does
+    consent = world.ident.grant_consent(
+        w.key,
+        verifier="bank",
+        types=["MarriageCredential"],
+        claims=["married"],
+        purpose="test",
+        minutes=5,
+    )
+    # the credential is bound to the old key: the wallet cannot present it any more
+    with pytest.raises(CredentialInvalid, match="cnf"):
+        w.present(
+            "MarriageCredential", ["married"], verifier="bank", nonce="n" * 16, consent=consent
+        )
+    world.ident.deactivate(w.key, w.did)
+    assert world.ident.resolve(w.did)["didDocumentMetadata"]["deactivated"] is True

@@ -43,15 +43,53 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details; ``code`` is the stable error code."""
+class _Open(BaseModel):
+    """A record whose fields are documented in ``docs/``; extra fields pass through."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
+    model_config = ConfigDict(extra="allow")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``code`` is the stable error code (extension member)."""
+
+    type: str = Field(
+        "about:blank",
+        description="URI of the problem type: /problems/<code>, served by the node",
+    )
+    title: str = Field(description="short summary of the HTTP status")
+    status: int = Field(description="the HTTP status code")
+    detail: str = Field(description="what went wrong, for people")
+    instance: str | None = Field(default=None, description="the request path")
     code: str = Field(description="stable error code, e.g. bad_signature, replay, not_found")
     field: str | None = Field(default=None, description="the input field at fault, if any")
+
+
+class ProblemType(BaseModel):
+    """What a problem ``type`` URI (``/problems/<code>``) explains."""
+
+    type: str
+    code: str
+    status: int
+    title: str
+    description: str
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    height: int
+
+
+class ConsensusInfo(_Open):
+    mode: str = Field(description="single or validator")
+    height: int
+    round: int | None = None
+    step: str | None = None
+    validators: list[dict[str, Any]] = []
+    peers: list[dict[str, Any]] = []
 
 
 class ValidatorOut(BaseModel):
@@ -179,6 +217,7 @@ class BlockList(BaseModel):
     height: int = Field(description="the chain's current height")
     blocks: list[BlockSummary]
     next_from_height: int | None = Field(description="pass as from_height for the next page")
+    next: str | None = Field(default=None, description="cursor of the next page (null: last)")
 
 
 class BlockDetail(BaseModel):
@@ -187,6 +226,43 @@ class BlockDetail(BaseModel):
     header: Header
     tx_hashes: list[str]
     qc: QuorumCert | None
+    validators: list[ValidatorOut] | None = Field(
+        default=None, description="the validator set that signs this block"
+    )
+    txs: list[str] | None = Field(
+        default=None, description="with ?txs=true: each transaction's canonical bytes (hex)"
+    )
+
+
+class TxProof(BaseModel):
+    """Everything a light client needs to check that a transaction is in a certified block
+    and what its receipt says (RFC 6962 audit paths over the block's tx and receipt roots)."""
+
+    tx_hash: str
+    height: int
+    index: int
+    tx: str = Field(description="the transaction's canonical bytes (hex)")
+    proof: list[str] = Field(description="audit path of the tx under header.tx_root")
+    receipt: ReceiptOut
+    receipt_bytes: str = Field(description="the receipt's canonical bytes (hex)")
+    receipt_proof: list[str] = Field(description="audit path under header.receipts_root")
+    header: Header
+    qc: QuorumCert | None
+    validators: list[ValidatorOut]
+
+
+class ValidatorChange(BaseModel):
+    effective_height: int = Field(description="first block this set signs (0: genesis)")
+    validator_set_hash: str
+    validators: list[ValidatorOut]
+
+
+class ValidatorChanges(BaseModel):
+    """The validator sets of the chain in the order they took effect: the genesis set, then
+    each change recorded by ``validator.update``."""
+
+    height: int
+    changes: list[ValidatorChange]
 
 
 class ReceiptList(BaseModel):
@@ -219,6 +295,7 @@ class Org(BaseModel):
 
 class OrgList(BaseModel):
     orgs: list[Org]
+    next: str | None = None
 
 
 class Member(BaseModel):
@@ -232,6 +309,7 @@ class Member(BaseModel):
 
 class MemberList(BaseModel):
     members: list[Member]
+    next: str | None = None
 
 
 class EvidenceRecord(BaseModel):
@@ -274,3 +352,146 @@ class AccountTx(BaseModel):
 class AccountTxs(BaseModel):
     address: str
     txs: list[AccountTx]
+    next: str | None = None
+
+
+# -- contracts and governance ----------------------------------------------------------------
+
+
+class ContractSummary(BaseModel):
+    name: str
+    version: str
+    status: str
+    code_hash: str
+    deployed_height: int
+    updated_height: int
+    description: str
+
+
+class ContractList(BaseModel):
+    contracts: list[ContractSummary]
+    next: str | None = None
+
+
+class ContractDetail(ContractSummary):
+    abi: Any
+    roles: list[Any]
+    manifest: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class ContractSource(BaseModel):
+    name: str
+    version: str
+    source: str
+    manifest: dict[str, Any]
+    code_hash: str
+
+
+class ContractStateEntry(BaseModel):
+    key: str
+    value: Any
+    state_key: str = Field(description="the full state key (hex): prove it at /v1/state/{key}")
+
+
+class ContractState(BaseModel):
+    name: str
+    entries: list[ContractStateEntry]
+    height: int
+    next: str | None = None
+
+
+class QueryResult(BaseModel):
+    value: Any = Field(description='the value, bytes as {"$bytes": hex}')
+    gas_used: int
+    height: int
+
+
+class Record(_Open):
+    """A chain record rendered as JSON (fields per record type, see ``docs/``)."""
+
+
+class Proposal(_Open):
+    id: int
+    status: str = Field(description="open, executed, cancelled, rejected or expired")
+
+
+class ProposalList(BaseModel):
+    proposals: list[Proposal]
+    height: int
+    next: str | None = None
+
+
+# -- identity ----------------------------------------------------------------------------------
+
+
+class DidResolution(BaseModel):
+    didDocument: dict[str, Any]  # noqa: N815 (W3C DID Resolution member names)
+    didDocumentMetadata: dict[str, Any]  # noqa: N815
+    didResolutionMetadata: dict[str, Any]  # noqa: N815
+    height: int
+    proofs: list[StateValue] | None = None
+
+
+class ConsentList(BaseModel):
+    did: str
+    consents: list[dict[str, Any]]
+    height: int
+    next: str | None = None
+
+
+class UseList(BaseModel):
+    did: str
+    uses: list[dict[str, Any]]
+    refused: list[dict[str, Any]]
+    height: int
+    next: str | None = Field(default=None, description="cursor over `uses`")
+
+
+class CredentialTypeList(BaseModel):
+    types: list[dict[str, Any]]
+    next: str | None = None
+
+
+class NextIndex(BaseModel):
+    org: str
+    next: int = Field(description="the idx the next vc.issue of this issuer must carry")
+
+
+class TokenStatusList(BaseModel):
+    bits: int
+    lst: str
+    count: int
+
+
+class StatusListOut(BaseModel):
+    org: str
+    uri: str
+    height: int
+    status_list: TokenStatusList
+
+
+class IdpList(BaseModel):
+    providers: list[dict[str, Any]]
+    next: str | None = None
+
+
+# -- data sharing ------------------------------------------------------------------------------
+
+
+class BlobStored(BaseModel):
+    hash: str
+    size: int
+    location: str
+
+
+class DatasetList(BaseModel):
+    datasets: list[dict[str, Any]]
+    height: int
+    next: str | None = None
+
+
+class RequestList(BaseModel):
+    requests: list[dict[str, Any]]
+    height: int
+    next: str | None = None

@@ -128,6 +128,37 @@ def wallet_init(
     console.print(f"  DID {w.did}")
 
 
+@wallet_app.command("rotate-key")
+@_cli_errors
+def wallet_rotate_key(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """更换 DID 密钥 / replace the wallet's DID key on chain (old credentials need re-issue)."""
+    w = _open_wallet(wallet, passphrase_file)
+    w.rotate(_identity(node))
+    console.print(f"[green]✓ 密钥已更换 / key rotated[/green] for {w.did}")
+
+
+@wallet_app.command("deactivate")
+@_cli_errors
+def wallet_deactivate(
+    yes: Annotated[
+        bool, typer.Option("--yes", help="确认 / confirm: this cannot be undone")
+    ] = False,
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """注销 DID（不可恢复）/ deactivate the wallet's DID for good."""
+    if not yes:
+        raise ValidationError("deactivating a DID cannot be undone: add --yes", field="yes")
+    w = _open_wallet(wallet, passphrase_file)
+    _identity(node).deactivate(w.key, w.did)
+    console.print(f"[green]✓ 已注销 / deactivated[/green] {w.did}")
+
+
 @wallet_app.command("show")
 @_cli_errors
 def wallet_show(wallet: WalletOpt = DEFAULT_WALLET, passphrase_file: PassFileOpt = None) -> None:

@@ -118,14 +118,60 @@ class Identity:
     # -- DIDs -------------------------------------------------------------------------------------
 
     def did_of(self, key: PrivateKey) -> str:
-        return subject_did_of(key.suite_name, key.public_key)
+        """The DID ``key`` currently belongs to (read from the chain's key index, so a rotated
+        key finds its DID), else the DID it would create."""
+        from wuyi.ledger import keys
+
+        address = address_of(get_suite(key.suite_name), key.public_key)
+        did = self._value(keys.did_key_index_key(address), verify=False)
+        return str(did) if did else subject_did_of(key.suite_name, key.public_key)
 
     def create_did(self, key: PrivateKey) -> str:
         """Register the subject DID of ``key`` (nothing is sent if it already exists)."""
-        did = self.did_of(key)
+        did = subject_did_of(key.suite_name, key.public_key)
         if self._value(_did_key(did), verify=False) is None:
             self._commit(key, "did.create", {})
         return did
+
+    def _key_payload(self, did: str, new_key: PrivateKey) -> dict[str, Any]:
+        from wuyi.ledger.handlers.did import key_proof_message
+
+        chain_id = self.client.status().chain_id
+        proof = new_key.sign(key_proof_message(chain_id, did, new_key.public_key))
+        return {"did": did, "public_key": new_key.public_key, "proof": proof}
+
+    def add_key(
+        self,
+        key: PrivateKey,
+        did: str,
+        new_key: PrivateKey,
+        purposes: tuple[str, ...] = ("authentication", "assertionMethod"),
+    ) -> None:
+        """Add ``new_key`` (which signs a possession proof) to ``did``; ``key`` is one of the
+        DID's authentication keys."""
+        payload = {**self._key_payload(did, new_key), "purposes": list(purposes)}
+        self._commit(key, "did.add_key", payload)
+
+    def rotate_key(self, key: PrivateKey, did: str, key_id: str, new_key: PrivateKey) -> None:
+        """Replace the DID's key ``key_id`` (e.g. ``key-1``) by ``new_key``, same purposes."""
+        self._commit(key, "did.rotate_key", {**self._key_payload(did, new_key), "key_id": key_id})
+
+    def remove_key(self, key: PrivateKey, did: str, key_id: str) -> None:
+        self._commit(key, "did.remove_key", {"did": did, "key_id": key_id})
+
+    def deactivate(self, key: PrivateKey, did: str) -> None:
+        """Deactivate ``did`` for good: its keys sign nothing more, its consents stop holding."""
+        self._commit(key, "did.deactivate", {"did": did})
+
+    def key_id_of(self, did: str, public_key: bytes) -> str:
+        """The id (``key-N``) under which ``public_key`` is in ``did`` (read with proof)."""
+        rec = self._value(_did_key(did))
+        if rec is None:
+            raise NotFound(f"DID {did} is not registered on this chain")
+        for k in rec["keys"]:
+            if k["public_key"] == public_key:
+                return str(k["id"])
+        raise NotFound(f"this key is not in DID {did}")
 
     def resolve(self, did: str, *, verify: bool = True) -> dict[str, Any]:
         """``{"didDocument", "didDocumentMetadata"}``. With ``verify`` (default) the DID's state

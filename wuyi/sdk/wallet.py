@@ -6,7 +6,8 @@ A wallet is one JSON file (mode 0600)::
      "kdf": {scrypt …}, "cipher": {"name": "aes-256-gcm", "nonce": …, "ciphertext": …}}
 
 The ciphertext (scrypt + AES-256-GCM, as a key file; ``wuyi.crypto.keystore.seal_document``)
-holds the DID's private key, every credential (the SD-JWT as issued, with all its disclosures)
+holds the DID's current private key (after :meth:`Wallet.rotate` no longer the key the DID was
+derived from), every credential (the SD-JWT as issued, with all its disclosures)
 and a log of the presentations made from this wallet. The DID in the header is a pseudonym and
 lets a wallet be found without its passphrase; nothing personal is in clear.
 
@@ -137,9 +138,9 @@ class Wallet:
         body = json.loads(open_document(doc, passphrase, source=source))
         suite = get_suite(body["suite"])
         key = suite.private_key_from_bytes(bytes.fromhex(body["key"]))
-        did = subject_did_of(suite.name, key.public_key)
-        if did != doc.get("did") or did != body.get("did"):
-            raise KeyFileError(f"wallet {source}: the DID does not match its key", path=source)
+        did = body.get("did")
+        if not isinstance(did, str) or did != doc.get("did"):
+            raise KeyFileError(f"wallet {source}: the DID in the file was altered", path=source)
         return cls(
             p,
             key,
@@ -163,6 +164,15 @@ class Wallet:
         write_private_file(
             self.path, json.dumps(doc, indent=2) + "\n", overwrite=overwrite, what="wallet"
         )
+
+    def rotate(self, identity: Any) -> None:
+        """Replace this wallet's DID key by a fresh one on chain (``did.rotate_key``) and here.
+        Credentials bound to the old key can no longer be presented: ask their issuers again."""
+        new = get_suite(self.key.suite_name).generate_private_key()
+        key_id = identity.key_id_of(self.did, self.key.public_key)
+        identity.rotate_key(self.key, self.did, key_id, new)
+        self.key = new
+        self.save()
 
     # -- credentials ------------------------------------------------------------------------------
 
