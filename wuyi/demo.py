@@ -375,6 +375,24 @@ def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[
             "   # 待批准的合约 / a deploy waiting for approvals",
             soft_wrap=True,
         )
+    ident = made.get("identity", {})
+    if ident:
+        console.print("\n数字身份与授权 / identity, credentials, consent (docs/credentials.md):")
+        console.print("  .venv/bin/wuyi vc types", soft_wrap=True)
+        console.print(
+            f"  .venv/bin/wuyi wallet list --wallet {ident['wallet']}   # 市民钱包 / a citizen",
+            soft_wrap=True,
+        )
+        console.print(
+            f"  .venv/bin/wuyi wallet log --wallet {ident['wallet']}    # 每一次使用 / every use",
+            soft_wrap=True,
+        )
+        console.print(f"  .venv/bin/wuyi did show {ident['did']}", soft_wrap=True)
+    console.print("\n数据共享 / data sharing (docs/data-sharing.md):")
+    console.print(
+        "  .venv/bin/wuyi data list ; .venv/bin/wuyi data audit --dataset social-insurance-months",
+        soft_wrap=True,
+    )
     console.print("\n容错 / faults (docs/network-ops.md):")
     console.print(
         f"  kill -9 $(cat {data}/node3/node.pid)      # node3 crashes; the other three go on",

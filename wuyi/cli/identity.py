@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from wuyi.cli.app import (
     DEFAULT_NODE,
@@ -71,6 +72,22 @@ def _open_wallet(path: Path, passphrase_file: Path | None) -> Any:
     from wuyi.sdk.wallet import Wallet
 
     return Wallet.open(path, _passphrase(passphrase_file))
+
+
+def _table(*headers: str, keep: int = 1, title: str | None = None) -> Table:
+    """A table whose first ``keep`` columns (ids, types) are never wrapped or cut."""
+    cols = [
+        Column(h, no_wrap=True) if i < keep else Column(h, overflow="fold")
+        for i, h in enumerate(headers)
+    ]
+    return Table(*cols, title=title)
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {what} {path}: {exc}", field=what) from None
 
 
 def _print_json(obj: Any) -> None:
@@ -176,7 +193,7 @@ def wallet_list(wallet: WalletOpt = DEFAULT_WALLET, passphrase_file: PassFileOpt
 
 
 def _credential_table(w: Any) -> None:
-    t = Table("id", "类型 / type", "签发 / issuer", "可披露 / claims")
+    t = _table("id", "类型 / type", "签发 / issuer", "可披露 / claims", keep=2)
     for c in w.credentials:
         s = c.summary()
         t.add_row(s["id"], s["type"], s["issuer"], ", ".join(s["claims"]))
@@ -204,7 +221,7 @@ def wallet_add(
 ) -> None:
     """存入凭证 / keep an issued credential (checked to be bound to this wallet)."""
     w = _open_wallet(wallet, passphrase_file)
-    c = w.add(file.read_text(encoding="utf-8").strip())
+    c = w.add(_read(file, "credential file"))
     console.print(f"[green]✓[/green] {c.id} ({c.type}) from {c.issuer}")
 
 
@@ -230,7 +247,8 @@ def wallet_consent(
         purpose=purpose,
         minutes=minutes,
     )
-    console.print(f"[green]✓ 已授权 / consent granted[/green] id {cid} (valid {minutes} min)")
+    console.print(f"[green]✓ 已授权 / consent granted[/green] ({minutes} min); consent id:")
+    print(cid)
 
 
 @wallet_app.command("revoke-consent")
@@ -256,28 +274,21 @@ def wallet_consents(
 ) -> None:
     """我的授权 / my consents (from the chain)."""
     w = _open_wallet(wallet, passphrase_file)
-    t = Table(
-        "id",
-        "核验方 / verifier",
-        "类型 / types",
-        "项 / claims",
-        "用途 / purpose",
-        "至 / until",
-        "状态 / status",
-        "次数 / uses",
-    )
-    for c in _identity(node).consents(w.did):
-        t.add_row(
-            str(c["id"]),
-            c["verifier"],
-            ",".join(c["types"]),
-            ",".join(c["claims"]),
-            c["purpose"],
-            _fmt_time(c["not_after"]),
-            c["status"],
-            str(c["uses"]),
+    items = _identity(node).consents(w.did)
+    for c in items:
+        _kv(
+            [
+                ("授权 id / consent", str(c["id"])),
+                ("核验方 / verifier", c["verifier"]),
+                ("类型 / types", ", ".join(c["types"])),
+                ("项 / claims", ", ".join(c["claims"])),
+                ("用途 / purpose", c["purpose"]),
+                ("有效 / valid", f"{_fmt_time(c['not_before'])} → {_fmt_time(c['not_after'])}"),
+                ("状态 / status", f"{c['status']}, {c['uses']} use(s)"),
+            ]
         )
-    console.print(t)
+    if not items:
+        console.print("（无 / none）")
 
 
 @wallet_app.command("present")
@@ -321,26 +332,20 @@ def wallet_log(
     w = _open_wallet(wallet, passphrase_file)
     ident = _identity(node)
     used, refused = ident.uses(w.did), ident.refused(w.did)
-    t = Table(
-        "时间 / time",
-        "核验方 / verifier",
-        "凭证 / credential",
-        "披露 / disclosed",
-        "用途 / purpose",
-        "结果 / result",
-        title="使用记录 / uses",
-    )
+    console.print("[bold]使用记录 / uses[/bold]")
     for u in used + refused:
         creds = ", ".join(f"{c['issuer_org']}/{c['idx']} {c['type']}" for c in u["credentials"])
-        t.add_row(
-            _fmt_time(u["time"]),
-            u["verifier"],
-            creds,
-            ",".join(u["disclosed"]),
-            u.get("purpose", ""),
-            u["result"] + (f" ({u['reason']})" if u.get("reason") else ""),
+        ok = u["result"] == "accepted"
+        verdict = (
+            "[green]✓ 通过 / accepted[/green]"
+            if ok
+            else f"[red]✗ 拒绝 / refused ({u['reason']})[/red]"
         )
-    console.print(t)
+        console.print(
+            f"  {_fmt_time(u['time'])}  {escape(u['verifier'])}  {verdict}\n"
+            f"      {escape(creds)}  披露 / disclosed: {escape(', '.join(u['disclosed']))}"
+            f"  用途 / purpose: {escape(u.get('purpose', ''))}"
+        )
     console.print(f"{len(used)} accepted use(s), {len(refused)} refused attempt(s)")
 
 
@@ -351,7 +356,7 @@ def wallet_log(
 @_cli_errors
 def vc_types(node: NodeOpt = DEFAULT_NODE) -> None:
     """凭证类型与授权签发机构 / credential types and the organisations allowed to issue them."""
-    t = Table("类型 / type", "签发机构 / issuers", "项 / claims", "说明 / description")
+    t = _table("类型 / type", "签发机构 / issuers", "项 / claims", "说明 / description")
     for ty in _identity(node).credential_types():
         t.add_row(ty["type"], ",".join(ty["issuers"]), ",".join(ty["claims"]), ty["description"])
     console.print(t)
@@ -473,12 +478,14 @@ def vc_verify(
     k = _load_key(key, passphrase_file)
     v = Verifier(_client(node), k, org)
     v.accept_nonce(nonce)
-    verdict = v.verify(presentation.read_text(encoding="utf-8").strip(), nonce)
+    verdict = v.verify(_read(presentation, "presentation file"), nonce)
     if verdict.accepted:
         console.print("[green]✓ 核验通过 / accepted[/green]")
         _print_json(verdict.claims)
     else:
-        console.print(f"[red]✗ 拒绝 / refused[/red] [{verdict.reason}] {verdict.message}")
+        console.print(
+            f"[red]✗ 拒绝 / refused[/red] \\[{escape(verdict.reason)}] {escape(verdict.message)}"
+        )
     if verdict.tx_hash:
         console.print(f"  recorded in tx {verdict.tx_hash} at height {verdict.height}")
     if not verdict.accepted:
