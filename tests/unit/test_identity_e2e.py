@@ -301,3 +301,19 @@ def test_key_rotation_keeps_the_did_and_unbinds_old_credentials(
         )
     world.ident.deactivate(w.key, w.did)
     assert world.ident.resolve(w.did)["didDocumentMetadata"]["deactivated"] is True
+
+
+def test_credentials_follow_the_vc_data_model_2(world: World) -> None:
+    from wuyi.vc import sdjwt
+
+    c = world.wallet.get("MarriageCredential")
+    payload = sdjwt.parse(c.sd_jwt).payload
+    assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert payload["type"] == ["VerifiableCredential", "MarriageCredential"]
+    assert payload["issuer"] == "did:wuyi:org:mzj" == payload["iss"]
+    subject = payload["credentialSubject"]
+    assert subject["id"] == world.wallet.did
+    # every personal property is a salted digest, never in clear
+    assert set(subject) == {"id", "_sd"} and len(subject["_sd"]) == len(MARRIAGE_CLAIMS)
+    assert payload["credentialStatus"]["statusListCredential"] == "wuyi:vc/status/mzj"
+    assert payload["validFrom"].endswith("Z")

@@ -38,7 +38,15 @@ from wuyi.exceptions import (
 from wuyi.sdk.client import WuyiClient, event_attr, raise_receipt
 from wuyi.sdk.wallet import subject_did_of
 
-__all__ = ["ORG_DID_PREFIX", "Identity", "Verdict", "Verifier", "org_did"]
+__all__ = [
+    "ORG_DID_PREFIX",
+    "SUBJECT",
+    "Identity",
+    "Verdict",
+    "Verifier",
+    "credential_payload",
+    "org_did",
+]
 
 ORG_DID_PREFIX = "did:wuyi:org:"
 CHALLENGE_TTL_S = 600
@@ -47,6 +55,58 @@ MAX_CREDENTIALS = 8
 
 def org_did(org_id: str) -> str:
     return ORG_DID_PREFIX + org_id
+
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+SUBJECT = "credentialSubject"
+
+
+def _iso(seconds: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def credential_payload(
+    *,
+    org: str,
+    type: str,
+    holder_did: str,
+    idx: int,
+    iat: int,
+    exp: int = 0,
+    visible: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The issuer-signed claims of a Wuyi credential: a W3C VC Data Model 2.0 credential
+    (``@context``, ``type``, ``issuer``, ``validFrom``/``validUntil``, ``credentialSubject``
+    whose personal properties are selectively disclosable, ``credentialStatus``) secured as an
+    SD-JWT, with the JWT claims SD-JWT VC verifiers read (``iss``, ``sub``, ``vct``, ``iat``,
+    ``exp``, ``status``: the IETF Token Status List reference; ``cnf`` is added at signing)."""
+    status_uri = f"wuyi:vc/status/{org}"
+    out: dict[str, Any] = {
+        "@context": [VC_CONTEXT],
+        "type": ["VerifiableCredential", type],
+        "issuer": org_did(org),
+        "validFrom": _iso(iat),
+        SUBJECT: {"id": holder_did},
+        "credentialStatus": {
+            "id": f"{status_uri}#{idx}",
+            "type": "TokenStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(idx),
+            "statusListCredential": status_uri,
+        },
+        "iss": org_did(org),
+        "sub": holder_did,
+        "vct": type,
+        "iat": iat,
+        "status": {"status_list": {"idx": idx, "uri": status_uri}},
+        **(visible or {}),
+    }
+    if exp:
+        out["validUntil"] = _iso(exp)
+        out["exp"] = exp
+    return out
 
 
 def _did_key(did: str) -> bytes:
@@ -278,16 +338,15 @@ class Identity:
         last_error: WuyiError | None = None
         for _attempt in range(5):
             idx = self.client._get(f"/v1/vc/next/{org}")["next"]
-            payload: dict[str, Any] = {
-                "iss": org_did(org),
-                "sub": holder_did,
-                "vct": type,
-                "iat": iat,
-                "status": {"status_list": {"idx": idx, "uri": f"wuyi:vc/status/{org}"}},
-                **(visible or {}),
-            }
-            if exp:
-                payload["exp"] = exp
+            payload = credential_payload(
+                org=org,
+                type=type,
+                holder_did=holder_did,
+                idx=idx,
+                iat=iat,
+                exp=exp,
+                visible=visible,
+            )
             issued = sdjwt.issue(
                 key,
                 header_kid=kid,
@@ -295,6 +354,7 @@ class Identity:
                 disclosable=claims,
                 holder_jwk=holder_jwk,
                 sd_alg=sd_alg_for_suite(self.suite_name),
+                subject=SUBJECT,
             )
             commitment = suite.hash(issued.jwt.encode("ascii"))
             try:
@@ -477,8 +537,10 @@ class Verifier:
                     nonce=nonce,
                     now_s=now_s,
                 )
-                cred["disclosed"] = sorted(checked.disclosed)
-                claims.update({k: checked.claims[k] for k in checked.disclosed})
+                names = _subject_names(checked.disclosed)
+                cred["disclosed"] = names
+                subject = checked.claims.get(SUBJECT, {})
+                claims.update({k: subject.get(k, checked.claims.get(k)) for k in names})
                 org, idx = cred["issuer_org"], cred["idx"]
                 if not (org and type(idx) is int):
                     raise PresentationRefused(
@@ -540,6 +602,13 @@ class Verifier:
             verdict.reason = str(reason)
             verdict.message = _REASONS.get(str(reason), str(reason))
         return verdict
+
+
+def _subject_names(disclosed: Any) -> list[str]:
+    """Disclosed claim names: properties of ``credentialSubject`` by their own name (the
+    names consents and on-chain records use), top-level ones as they are."""
+    prefix = SUBJECT + "."
+    return sorted(n.removeprefix(prefix) for n in disclosed)
 
 
 def _kb_payload(kb_jwt: str | None) -> dict[str, Any]:

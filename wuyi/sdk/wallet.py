@@ -203,7 +203,11 @@ class Wallet:
         cred_id = f"{uri.removeprefix('wuyi:vc/status/')}/{idx}"
         if any(c.id == cred_id for c in self.credentials):
             raise ValidationError(f"credential {cred_id} is already in the wallet")
-        visible = {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg", "cnf")}
+        visible = {
+            k: ({sk: sv for sk, sv in v.items() if sk != "_sd"} if isinstance(v, dict) else v)
+            for k, v in payload.items()
+            if k not in ("_sd", "_sd_alg", "cnf")
+        }
         stored = StoredCredential(
             id=cred_id,
             sd_jwt=sd_jwt if sd_jwt.endswith("~") else sd_jwt + "~",

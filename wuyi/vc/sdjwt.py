@@ -207,8 +207,11 @@ def issue(
     holder_jwk: Mapping[str, Any] | None,
     sd_alg: str,
     decoys: int = 0,
+    subject: str | None = None,
 ) -> Issued:
-    """Sign an SD-JWT whose top-level ``disclosable`` claims are selectively disclosable.
+    """Sign an SD-JWT whose ``disclosable`` claims are selectively disclosable: top-level
+    claims, or, with ``subject`` (e.g. ``"credentialSubject"`` for a W3C VC Data Model 2.0
+    credential), properties of that object of ``payload``.
 
     ``payload`` holds the always-visible claims (``iss``, ``iat``, ``exp``, ``vct``,
     ``status``, ...); it may not contain ``_sd``, ``_sd_alg``, ``...`` or ``cnf``. ``holder_jwk``
@@ -224,10 +227,18 @@ def issue(
     for name in payload:
         if not isinstance(name, str) or name in _RESERVED_NAMES:
             raise CredentialInvalid(f"payload claim {name!r} is reserved or not a string")
+    target: Mapping[str, Any] = payload
+    if subject is not None:
+        if not isinstance(payload.get(subject), Mapping):
+            raise CredentialInvalid(f"payload has no object {subject!r} to hold the claims")
+        target = payload[subject]
+        for name in target:
+            if not isinstance(name, str) or name in _RESERVED_NAMES:
+                raise CredentialInvalid(f"{subject} property {name!r} is reserved or not a string")
     for name in disclosable:
         if not isinstance(name, str) or name in _RESERVED_NAMES:
             raise CredentialInvalid(f"disclosable claim {name!r} is reserved or not a string")
-        if name in payload:
+        if name in target:
             raise CredentialInvalid(f"claim {name!r} is both visible and disclosable")
     body: dict[str, Any] = dict(payload)
     if holder_jwk is not None:
@@ -239,8 +250,11 @@ def issue(
         b64url_encode(hash_fn(b64url_encode(secrets.token_bytes(SALT_BYTES)).encode("ascii")))
         for _ in range(decoys)
     ]
-    if digests:
-        body[_SD] = sorted(digests)  # sorted: the order of the claims is not revealed
+    if digests:  # sorted: the order of the claims is not revealed
+        if subject is None:
+            body[_SD] = sorted(digests)
+        else:
+            body[subject] = {**payload[subject], _SD: sorted(digests)}
     body[_SD_ALG] = sd_alg
     header = {"typ": CREDENTIAL_TYP, "kid": header_kid}
     return Issued(jwt=sign_compact(issuer_key, header, body), disclosures=disclosures)
