@@ -392,49 +392,32 @@ def vc_issue(
     console.print(f"[green]✓ 已签发 / issued[/green] {type_} → {holder}; SD-JWT in {out}")
 
 
-def _set_status(status: str, key: Path, idx: int, reason: str, node: str, pf: Path | None) -> None:
-    k = _load_key(key, pf)
-    _identity(node).set_status(k, idx, status, reason)
-    console.print(f"[green]✓[/green] credential {idx}: {status}")
+def _status_command(status: str, doc: str) -> Any:
+    def command(
+        key: KeyOpt,
+        idx: int,
+        reason: str = "",
+        node: NodeOpt = DEFAULT_NODE,
+        passphrase_file: PassFileOpt = None,
+    ) -> None:
+        k = _load_key(key, passphrase_file)
+        _identity(node).set_status(k, idx, status, reason)
+        console.print(f"[green]✓[/green] credential {idx}: {status}")
+
+    command.__doc__ = doc
+    return _cli_errors(command)
 
 
-@vc_app.command("revoke")
-@_cli_errors
-def vc_revoke(
-    key: KeyOpt,
-    idx: int,
-    reason: str = "",
-    node: NodeOpt = DEFAULT_NODE,
-    passphrase_file: PassFileOpt = None,
-) -> None:
-    """撤销凭证（不可恢复）/ revoke a credential of your organisation (final)."""
-    _set_status("revoked", key, idx, reason, node, passphrase_file)
-
-
-@vc_app.command("suspend")
-@_cli_errors
-def vc_suspend(
-    key: KeyOpt,
-    idx: int,
-    reason: str = "",
-    node: NodeOpt = DEFAULT_NODE,
-    passphrase_file: PassFileOpt = None,
-) -> None:
-    """暂停凭证 / suspend a credential."""
-    _set_status("suspended", key, idx, reason, node, passphrase_file)
-
-
-@vc_app.command("reinstate")
-@_cli_errors
-def vc_reinstate(
-    key: KeyOpt,
-    idx: int,
-    reason: str = "",
-    node: NodeOpt = DEFAULT_NODE,
-    passphrase_file: PassFileOpt = None,
-) -> None:
-    """恢复凭证 / reinstate a suspended credential."""
-    _set_status("valid", key, idx, reason, node, passphrase_file)
+for _verb, _status, _doc in (
+    (
+        "revoke",
+        "revoked",
+        "撤销凭证（不可恢复）/ revoke a credential of your organisation (final).",
+    ),
+    ("suspend", "suspended", "暂停凭证 / suspend a credential."),
+    ("reinstate", "valid", "恢复凭证 / reinstate a suspended credential."),
+):
+    vc_app.command(_verb)(_status_command(_status, _doc))
 
 
 @vc_app.command("status")

@@ -1,0 +1,100 @@
+"""The identity commands, as docs/credentials.md walks them: a citizen's wallet, an issuer,
+consent, a presentation, the bank's check and its replay, the citizen's log, revocation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wuyi.crypto import load_key, save_key
+from wuyi.node.home import OrgSpec
+from wuyi.testing.inprocess import InProcessNode, inprocess_node
+
+PW = "test-passphrase"
+ORGS = (
+    OrgSpec("sjj", "政务服务数据管理局", True),
+    OrgSpec("gaj", "公安局"),
+    OrgSpec("jyj", "教育局"),
+    OrgSpec("nsyh", "江门农商银行"),
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[InProcessNode]:
+    with inprocess_node(tmp_path / "node", ORGS, suite="intl", passphrase=PW) as e:
+        admins = {o.id: load_key(e.keys_dir / f"{o.id}-admin.key", PW) for o in ORGS}
+        for org in ("gaj", "jyj"):
+            k = e.client.suite.generate_private_key()
+            save_key(e.keys_dir / f"{org}-issuer.key", k, PW)
+            tx = e.client.builder(admins[org]).member_add(org, k.public_key, ["issuer"], "签发")
+            assert e.client.submit_and_wait(tx).receipt.status == "ok"
+        e.client.govern(
+            admins["sjj"],
+            [admins["gaj"], admins["jyj"]],
+            "vc.set_type",
+            {"type": "IdentityCredential", "issuers": ["gaj"], "claims": ["age_over_18", "name"]},
+            title="authorise gaj",
+        )
+        yield e
+
+
+def test_identity_walk_through(
+    env: InProcessNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from wuyi.cli import app
+
+    for name in ("wuyi.cli.app", "wuyi.cli.identity"):  # the package exports `app`, a Typer
+        mod = importlib.import_module(name)
+        monkeypatch.setattr(mod, "_client", lambda node: env.new_client())
+    monkeypatch.setenv("WUYI_PASSPHRASE", PW)
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    K = env.keys_dir
+    W = str(tmp_path / "me.json")
+
+    def wuyi(*args: str, code: int = 0) -> str:
+        r = runner.invoke(app, list(args))
+        assert r.exit_code == code, r.output
+        return r.output
+
+    did = wuyi("wallet", "init", "--wallet", W).split("DID ")[1].split()[0]
+    assert '"id": "' + did in wuyi("did", "show", did)
+    assert "IdentityCredential" in wuyi("vc", "types")
+    sd = str(tmp_path / "id.sd-jwt")
+    claims = '{"name": "王小明", "age_over_18": true}'
+    wuyi("vc", "issue", "--key", f"{K}/gaj-issuer.key", "--org", "gaj",
+         "--type", "IdentityCredential", "--holder", did,
+         "--claims", claims, "--out", sd)  # fmt: skip
+    out = wuyi("vc", "issue", "--key", f"{K}/jyj-issuer.key", "--org", "jyj",
+               "--type", "IdentityCredential", "--holder", did, "--claims", claims,
+               "--out", str(tmp_path / "x"), code=1)  # fmt: skip
+    assert "may not issue IdentityCredential" in out
+    assert "gaj/0 (IdentityCredential)" in wuyi("wallet", "add", sd, "--wallet", W)
+    assert "王小明" in wuyi("wallet", "claims", "gaj/0", "--wallet", W)
+    consent = wuyi("wallet", "consent", "--wallet", W, "--verifier", "nsyh",
+                   "--types", "IdentityCredential", "--claims", "age_over_18",
+                   "--purpose", "开户", "--minutes", "10").strip().splitlines()[-1]  # fmt: skip
+    assert consent in wuyi("wallet", "consents", "--wallet", W)
+    nonce = wuyi("vc", "challenge").strip()
+    p = str(tmp_path / "p.txt")
+    wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18",
+         "--verifier", "nsyh", "--nonce", nonce, "--consent", consent, "--out", p,
+         "--wallet", W)  # fmt: skip
+    ok = wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org", "nsyh", "--nonce", nonce)
+    assert "accepted" in ok and "王小明" not in ok and '"age_over_18": true' in ok
+    again = wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org", "nsyh",
+                 "--nonce", nonce, code=2)  # fmt: skip
+    assert "refused" in again and "[replay]" in again
+    log = wuyi("wallet", "log", "--wallet", W)
+    assert "1 accepted use(s), 1 refused attempt(s)" in log
+    wuyi("vc", "revoke", "0", "--key", f"{K}/gaj-issuer.key", "--reason", "重新签发")
+    assert "revoked" in wuyi("vc", "status", "gaj", "0")
+    assert "cannot read presentation file" in wuyi(
+        "vc", "verify", str(tmp_path / "none"), "--key", f"{K}/nsyh-admin.key",
+        "--org", "nsyh", "--nonce", nonce, code=1,
+    )  # fmt: skip
