@@ -328,6 +328,11 @@ def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[
         f"[bold green]五邑链演示网络已启动 / Wuyi Chain demo network is running[/bold green]"
         f"  {st.chain_id} {st.name}  (suite {st.suite}, {spec.n} validators, height {st.height})"
     )
+    console.print(
+        f"  [bold]控制台 / console: {url}/console/[/bold]   (登录用 / sign in with"
+        f" {spec.keys_dir}/sjj-admin.key; 公众核验 / public check: {url}/console/#/check)",
+        soft_wrap=True,
+    )
     for nd in spec.nodes:
         console.print(f"  {nd.name} API: {nd.url}/v1/status   OpenAPI 文档: {nd.url}/docs")
     console.print(
