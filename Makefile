@@ -6,6 +6,8 @@ STAMP   := $(VENV)/.installed
 DATA    ?= .wuyi-demo
 
 .PHONY: run test test-fast lint bench bench-quick bench-million clean venv
+.PHONY: browser
+.PHONY: peer soak
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required"; exit 1; }
@@ -16,10 +18,19 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Debian's chromium and a Chinese font for the console's browser tests (tests/browser);
+# Playwright itself is pinned in the dev extra. Idempotent, silent once installed (runs as root).
+browser: $(STAMP)
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then \
+	  echo "安装 chromium 与中文字体 / installing chromium and fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install -q -e '.[dev]'
+
 run: $(STAMP)
 	$(BIN)/wuyi demo --data $(DATA)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check wuyi tests benchmarks
 	$(BIN)/mypy wuyi
 	$(BIN)/pytest -n 2 -q tests
@@ -32,16 +43,30 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check wuyi tests benchmarks || true
 	$(BIN)/mypy wuyi
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run --out docs/benchmarks.md
+# Ganache, the peer `make bench` compares with: the version pinned in benchmarks/peer/package.json
+# (and its lock), installed under benchmarks/peer/node_modules. If it cannot be installed the
+# benchmark runs anyway and its report says so instead of giving a number.
+peer:
+	@if [ -x benchmarks/peer/node_modules/.bin/ganache ]; then :; \
+	elif ! command -v npm >/dev/null 2>&1; then echo "npm is missing: no Ganache comparison"; \
+	else (cd benchmarks/peer && npm install --no-audit --no-fund) \
+	  || echo "Ganache could not be installed: the report will say so"; fi
+
+# About 30 minutes on 2 cores; options as `wuyi bench`, e.g. make bench ARGS="--profile".
+bench: $(STAMP) peer
+	$(BIN)/python -m benchmarks.run --out docs/benchmarks.md $(ARGS)
+
+# 30 minutes of four validators under load with restarts (ARGS="--minutes 5" for less).
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak $(ARGS)
 
 bench-million: $(STAMP)
 	mkdir -p benchmarks/results
 	$(BIN)/python -m benchmarks.bench_cluster --suite intl --total 1000000 --duration 3600 --backlog 8000 > benchmarks/results/million.json
 	$(BIN)/python -m benchmarks.run --render-only --out docs/benchmarks.md
 
-bench-quick: $(STAMP)
-	$(BIN)/python -m benchmarks.run --quick --out /tmp/wuyi-bench.md
+bench-quick: $(STAMP) peer
+	$(BIN)/python -m benchmarks.run --quick --out /tmp/wuyi-bench.md $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

@@ -177,7 +177,7 @@ def run(
                             f"{url}/v1/txs/batch", json={"txs": [x.hex() for x in seed_txs[a:b]]}
                         )
                         accepted = {
-                            a + j for j, x in enumerate(r.json()["results"]) if "tx_hash" in x
+                            a + j for j, x in enumerate(r.json()["results"]) if x.get("tx_hash")
                         }
                     with lock:  # count only what a node accepted as submitted
                         for j in range(a, b):

@@ -3,6 +3,7 @@ query, list; and the CLI's offline steps (new, test, package)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,8 @@ def test_api_errors_are_problem_documents(chain: Chain) -> None:
 
 def test_cli_new_test_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
+    # the CLI console may exist already (another test in this worker): widen it too
+    monkeypatch.setattr(importlib.import_module("wuyi.cli.app").console, "width", 200)
     runner = CliRunner()
     d = tmp_path / "demo"
     r = runner.invoke(app, ["contract", "new", "demo_kv", "--dir", str(d)])

@@ -317,6 +317,8 @@ def test_cli_walk_through(
     monkeypatch.setattr(cli_mod, "_client", lambda node: client_over(intl_chain))
     monkeypatch.setenv("WUYI_PASSPHRASE", PW)
     monkeypatch.setenv("COLUMNS", "250")
+    # the CLI console may exist already (another test in this worker): widen it too
+    monkeypatch.setattr(importlib.import_module("wuyi.cli.app").console, "width", 250)
     runner = CliRunner()
 
     def wuyi(*args: str) -> str:

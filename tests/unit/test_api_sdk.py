@@ -121,8 +121,8 @@ def test_sdk_rejects_a_forged_state_answer(chain: Chain, lie: str) -> None:
 
 
 def test_sdk_rejects_a_whole_forged_chain_when_validators_are_pinned(chain: Chain) -> None:
-    """A node that re-signs a fake header with its own validator set passes the QC check only
-    against its own set; pinning the real validators catches it."""
+    """A node that re-signs a fake header with its own validator set is caught: the client
+    only accepts the validator sets it derived from genesis; pinning names the foreign keys."""
     chain.commit(chain.builder(chain.admins["zjj"]).anchor(chain.suite.hash(b"d")))
     real = [v.public_key for v in chain.node.validators().validators]
     fake_key = chain.suite.generate_private_key()
@@ -154,9 +154,11 @@ def test_sdk_rejects_a_whole_forged_chain_when_validators_are_pinned(chain: Chai
         return doc
 
     key = keys.org_key("zjj")
-    # consistent forgery: the untrusting client is fooled only about which validators exist...
-    client_over(chain, forge).get_state(key)
-    # ...which pinning the chain's validators rules out
+    # the client derives the validator set from genesis and the recorded changes itself, so
+    # even without pinning, a set the chain never recorded is refused...
+    with pytest.raises(ProofInvalid, match="validator set the chain recorded"):
+        client_over(chain, forge).get_state(key)
+    # ...and pinning the chain's validators names the foreign keys
     with pytest.raises(ProofInvalid, match="does not trust"):
         client_over(chain, forge, trusted_validators=real).get_state(key)
     assert client_over(chain, trusted_validators=real).get_state(key).verified

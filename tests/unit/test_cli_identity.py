@@ -3,6 +3,7 @@ consent, a presentation, the bank's check and its replay, the citizen's log, rev
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,6 @@ def env(tmp_path: Path) -> Iterator[InProcessNode]:
 def test_identity_walk_through(
     env: InProcessNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib
 
     from wuyi.cli import app
 
@@ -53,6 +53,8 @@ def test_identity_walk_through(
         monkeypatch.setattr(mod, "_client", lambda node: env.new_client())
     monkeypatch.setenv("WUYI_PASSPHRASE", PW)
     monkeypatch.setenv("COLUMNS", "200")
+    # the CLI console may exist already (another test in this worker): widen it too
+    monkeypatch.setattr(importlib.import_module("wuyi.cli.app").console, "width", 200)
     runner = CliRunner()
     K = env.keys_dir
     W = str(tmp_path / "me.json")

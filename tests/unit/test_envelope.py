@@ -171,7 +171,7 @@ def test_round_trip_and_commitment(suite: str, data: bytes) -> None:
     assert len(pub) == {"intl": 32, "sm": 65}[suite] and len(priv) == 32
     blob, eph, salt = env.seal_to(suite, pub, data, info=b"req-1")
     assert len(salt) == env.SALT_LEN and len(blob) == len(data) + 16 + 16
-    assert data == b"" or data not in blob
+    assert len(data) < 16 or data not in blob  # a short string may occur in random bytes
     assert env.open_from(suite, priv, blob, eph, info=b"req-1") == data
     got_salt, got = env.open_framed(suite, priv, blob, eph, info=b"req-1")
     chain = get_suite(suite)

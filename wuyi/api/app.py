@@ -1,9 +1,12 @@
 """The REST API of a node (FastAPI), versioned under ``/v1``; OpenAPI at ``/openapi.json``.
 
-Every error is an RFC 9457 problem document (``application/problem+json``) carrying the stable
-``code`` of the :class:`~wuyi.exceptions.WuyiError` (and ``field`` when one input field is at
-fault). Request-validation errors use the same form with code ``invalid``. Byte strings are
-lowercase hex. The endpoint list is in ``docs/api.md``.
+Every error is an RFC 9457 problem document (``application/problem+json``, see
+:mod:`wuyi.api.problems`) carrying the stable ``code`` of the
+:class:`~wuyi.exceptions.WuyiError`, ``type`` = ``/problems/<code>`` (served here), ``instance``
+= the request path, and ``field`` when one input field is at fault. Request-validation errors
+use the same form with code ``invalid``. Lists page with ``limit`` and an opaque ``cursor``
+(:mod:`wuyi.api.paging`). Byte strings are lowercase hex. The endpoint list is in
+``docs/api.md``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from wuyi.api import models as m
 from wuyi.api.contracts import add_contract_routes
 from wuyi.api.datashare import add_datashare_routes
+from wuyi.api.events import add_event_routes
 from wuyi.api.identity import add_identity_routes
+from wuyi.api.metrics import add_metrics_route, check_readiness
+from wuyi.api.paging import CURSOR, decode_cursor, encode_cursor, limit_query, paginate
+from wuyi.api.problems import PROBLEM_JSON, PROBLEMS, TITLES, problem, problem_of, problem_type
 from wuyi.api.wire import (
     header_to_json,
     hexify,
@@ -32,6 +39,7 @@ from wuyi.api.wire import (
     qc_to_json,
     receipt_to_json,
 )
+from wuyi.console import mount_console
 from wuyi.crypto import address_of, format_address
 from wuyi.encoding import decode
 from wuyi.exceptions import (
@@ -45,61 +53,72 @@ from wuyi.exceptions import (
 from wuyi.ledger import keys
 from wuyi.ledger.bundle import validate_bundle
 from wuyi.ledger.jsonform import to_json
+from wuyi.ledger.merkle import compute_inclusion_proof
 from wuyi.ledger.types import Transaction
 from wuyi.node.node import Node, TxInfo
 
-__all__ = ["create_app"]
+__all__ = ["PROBLEM_JSON", "create_app", "problem", "problem_of"]
 
 API_VERSION = "0.1.0"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_BATCH = 5000
 MAX_WAIT_S = 60.0
-PROBLEM_JSON = "application/problem+json"
 _U64 = struct.Struct(">Q")
 _U32 = struct.Struct(">I")
 
-_TITLES = {
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Content",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+_TITLES = TITLES
 
+# Error responses name the Problem model; ``_openapi`` moves its schema under
+# application/problem+json, the media type the handlers answer with.
 _PROBLEM = {"model": m.Problem, "content": {PROBLEM_JSON: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "bad input (problem document)", **_PROBLEM},
     404: {"description": "not found (problem document)", **_PROBLEM},
     422: {"description": "request validation failed (problem document)", **_PROBLEM},
+    500: {"description": "a bug in the node (problem document, code internal)", **_PROBLEM},
 }
 
 
-def problem(status: int, code: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "type": f"https://wuyi.chain/errors/{code}",
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    if field is not None:
-        doc["field"] = field
-    return doc
+def _err(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    return {status: {"description": f"{description} (problem document)", **_PROBLEM}}
 
 
-def problem_of(exc: WuyiError) -> dict[str, Any]:
-    field = exc.detail.get("field")
-    return problem(exc.http_status, exc.code, exc.message, None if field is None else str(field))
+def _problem_response(
+    doc: dict[str, Any], request: Request | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    if request is not None and "instance" not in doc:
+        doc = {**doc, "instance": request.url.path}
+    return JSONResponse(doc, status_code=doc["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
-def _problem_response(doc: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(doc, status_code=doc["status"], media_type=PROBLEM_JSON)
+_COMMON_ERRORS = {
+    "400": "bad input",
+    "404": "not found",
+    "422": "request validation failed",
+    "500": "a bug in the node (code internal)",
+}
+
+
+def _fix_openapi(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every operation documents the errors any route can answer (400, 404, 422, 500), and
+    error responses (4xx/5xx) are ``application/problem+json`` with the Problem schema
+    (FastAPI files an extra response's model under application/json)."""
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            responses = op.setdefault("responses", {})
+            for code, text in _COMMON_ERRORS.items():
+                responses.setdefault(code, {"description": f"{text} (problem document)"})
+            if "console" in op.get("tags", ()):  # console sign-in routes need a session
+                responses.setdefault("401", {"description": "not signed in (problem document)"})
+            for status, resp in responses.items():
+                if not (str(status)[0] in "45" or status == "default"):
+                    continue
+                content = resp.setdefault("content", {})
+                content.pop("application/json", None)
+                content[PROBLEM_JSON] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return spec
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -258,9 +277,25 @@ def create_app(
     )
     _mount_offline_docs(app)
 
+    def _openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            app.openapi_schema = _fix_openapi(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = _openapi  # type: ignore[method-assign]
+
     @app.exception_handler(WuyiError)
     async def _wuyi_error(request: Request, exc: WuyiError) -> JSONResponse:
-        return _problem_response(problem_of(exc))
+        return _problem_response(problem_of(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -269,7 +304,9 @@ def create_app(
         loc = [str(p) for p in first.get("loc", ())]
         field = loc[-1] if loc else None
         where = ".".join(loc) or "request"
-        return _problem_response(problem(422, "invalid", f"{where}: {first.get('msg')}", field))
+        return _problem_response(
+            problem(422, "invalid", f"{where}: {first.get('msg')}", field), request
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -277,15 +314,16 @@ def create_app(
         detail = str(exc.detail) if exc.detail else _TITLES.get(exc.status_code, "error")
         if exc.status_code == 404:
             detail = f"no such endpoint: {request.method} {request.url.path}"
-        return _problem_response(problem(exc.status_code, code, detail))
+        headers = getattr(exc, "headers", None)
+        return _problem_response(problem(exc.status_code, code, detail), request, headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         return _problem_response(
-            problem(500, "internal", f"internal error: {type(exc).__name__}: {exc}")
+            problem(500, "internal", f"internal error: {type(exc).__name__}: {exc}"), request
         )
 
-    @app.get("/healthz", tags=["ops"], summary="存活 / liveness")
+    @app.get("/healthz", tags=["ops"], summary="存活 / liveness", response_model=m.Health)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -293,12 +331,36 @@ def create_app(
         "/readyz",
         tags=["ops"],
         summary="就绪 / readiness",
-        responses={503: {"description": "not ready", **_PROBLEM}},
+        response_model=m.Ready,
+        responses=_err(503, "not ready"),
     )
-    def readyz() -> Any:
-        if is_ready is not None and not is_ready():
-            return _problem_response(problem(503, "not_ready", "the block producer is not running"))
-        return {"status": "ready", "height": node.height}
+    def readyz(request: Request) -> Any:
+        ok, checks = check_readiness(node, is_ready, consensus_info)  # wuyi/api/metrics.py
+        if not ok:
+            bad = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+            doc = {**problem(503, "not_ready", f"not ready: {bad}"), "checks": checks}
+            return _problem_response(doc, request)
+        return {"status": "ready", "height": node.height, "checks": checks}
+
+    @app.get(
+        "/problems/{code}",
+        tags=["ops"],
+        summary="错误类型说明 / what a problem type means",
+        response_model=m.ProblemType,
+        responses=_err(404, "no such problem type"),
+    )
+    def problem_doc(code: str) -> dict[str, Any]:
+        """The explanation behind a problem document's ``type`` (``/problems/<code>``)."""
+        if code not in PROBLEMS:
+            raise NotFound(f"no problem type '{code}'; the codes are listed in docs/api.md")
+        status, text = PROBLEMS[code]
+        return {
+            "type": problem_type(code),
+            "code": code,
+            "status": status,
+            "title": TITLES.get(status, "Error"),
+            "description": text,
+        }
 
     v1 = APIRouter(prefix="/v1", responses=_ERRORS)
     _add_chain_routes(v1, node, consensus_info)
@@ -309,6 +371,9 @@ def create_app(
     add_datashare_routes(v1, node)
     add_identity_routes(v1, node)
     app.include_router(v1)
+    add_event_routes(app, node)  # GET /v1/events (wuyi/api/events.py)
+    add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics
+    mount_console(app, node)  # the web console at /console/ (wuyi/console)
     return app
 
 
@@ -335,7 +400,12 @@ def _add_chain_routes(
             "validators": _render_validators(node, node.validators()),
         }
 
-    @r.get("/consensus", tags=["chain"], summary="共识状态 / consensus and peers")
+    @r.get(
+        "/consensus",
+        response_model=m.ConsensusInfo,
+        tags=["chain"],
+        summary="共识状态 / consensus and peers",
+    )
     def consensus() -> dict[str, Any]:
         """Height, round and step of consensus, each validator up or down, peers connected.
         A single node (no ``[p2p]`` settings) reports ``mode: single``."""
@@ -355,7 +425,13 @@ def _add_chain_routes(
         from_height: int | None = Query(None, ge=0, description="start here (default: latest)"),
         limit: int = Query(20, ge=1, le=100),
         order: str = Query("desc", pattern="^(asc|desc)$", description="desc: newest first"),
+        cursor: str | None = CURSOR,
     ) -> dict[str, Any]:
+        if cursor is not None:
+            at = decode_cursor(cursor)
+            if not isinstance(at, int) or at < 0:
+                raise ValidationError("cursor does not belong to this list", field="cursor")
+            from_height = at
         out: list[dict[str, Any]] = []
         with node.store.snapshot() as v:
             top = v.height
@@ -377,7 +453,12 @@ def _add_chain_routes(
                 )
                 h += step
         nxt = h if 0 <= h <= top else None
-        return {"height": top, "blocks": out, "next_from_height": nxt}
+        return {
+            "height": top,
+            "blocks": out,
+            "next_from_height": nxt,
+            "next": None if nxt is None else encode_cursor(nxt),
+        }
 
     def _height(ref: str) -> int:
         if ref == "latest":
@@ -395,18 +476,56 @@ def _add_chain_routes(
         tags=["chain"],
         summary="区块 / a block by height or 'latest'",
     )
-    def block(ref: str) -> dict[str, Any]:
+    def block(
+        ref: str,
+        txs: bool = Query(False, description="include each transaction's canonical bytes"),
+    ) -> dict[str, Any]:
+        """The header, its quorum certificate and the validator set that signed it: with
+        ``txs=true`` also the transactions, so a client can recompute ``tx_root``."""
         h = _height(ref)
         with node.store.snapshot() as v:
             blk = v.get_block(h)
             receipts = v.get_receipts(h) if h > 0 else []
             block_hash = v.get_block_hash(h)
-        return {
+        out: dict[str, Any] = {
             "height": h,
             "hash": block_hash.hex(),
             "header": header_to_json(blk.header),
             "tx_hashes": [rc.tx_hash.hex() for rc in receipts],
             "qc": qc_to_json(blk.qc),
+            "validators": _render_validators(node, node.validators(h)),
+        }
+        if txs:
+            out["txs"] = [t.hex() for t in blk.txs]
+        return out
+
+    @r.get(
+        "/validators/changes",
+        response_model=m.ValidatorChanges,
+        tags=["chain"],
+        summary="验证者集合变更 / validator sets in the order they took effect",
+    )
+    def validator_changes() -> dict[str, Any]:
+        """The genesis set (``effective_height`` 0) and each recorded change. A light client
+        trusts the genesis set, then each change because block ``effective_height - 1``
+        (certified by the set before) names it in ``next_validator_set_hash``."""
+        with node.store.snapshot() as v:
+            height = v.height
+            history = list(v.iter_prefix(keys.VALIDATOR_HISTORY_PREFIX))
+        sets: list[tuple[int, Any]] = [(0, node.genesis.validators)]
+        n = len(keys.VALIDATOR_HISTORY_PREFIX)
+        for k, raw in history:
+            sets.append((_U64.unpack(k[n:])[0], _valset(decode(raw))))
+        return {
+            "height": height,
+            "changes": [
+                {
+                    "effective_height": eff,
+                    "validator_set_hash": vs.compute_hash(node.suite).hex(),
+                    "validators": _render_validators(node, vs),
+                }
+                for eff, vs in sets
+            ],
         }
 
     @r.get(
@@ -468,14 +587,31 @@ def _add_chain_routes(
         tags=["chain"],
         summary="账户交易 / transactions sent by an address, newest first",
     )
-    def account_txs(address: str, limit: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    def account_txs(
+        address: str,
+        limit: int = Query(20, ge=1, le=100),
+        cursor: str | None = CURSOR,
+        kind: str | None = Query(None, max_length=64, description="only this transaction kind"),
+    ) -> dict[str, Any]:
         addr = parse_address(address)
         prefix = b"sender/" + addr
+
+        def positions() -> Any:
+            for k, tx_hash in node.store.iter_index(prefix, reverse=True):
+                pos = k[len(prefix) :]
+                yield (_U64.unpack(pos[:8])[0], _U32.unpack(pos[8:12])[0]), tx_hash
+
+        def wanted() -> Any:
+            for pos, tx_hash in positions():
+                info = node.get_tx(tx_hash)
+                if kind is None or info.tx.kind == kind:
+                    yield pos, tx_hash, info
+
+        page, nxt = paginate(
+            wanted(), limit=limit, cursor=cursor, key=lambda x: list(x[0]), descending=True
+        )
         out = []
-        for k, tx_hash in node.store.iter_index(prefix, reverse=True, limit=limit):
-            pos = k[len(prefix) :]
-            height, index = _U64.unpack(pos[:8])[0], _U32.unpack(pos[8:12])[0]
-            info = node.get_tx(tx_hash)
+        for (height, index), tx_hash, info in page:
             out.append(
                 {
                     "tx_hash": tx_hash.hex(),
@@ -485,7 +621,7 @@ def _add_chain_routes(
                     "status": info.receipt.status,
                 }
             )
-        return {"address": format_address(addr), "txs": out}
+        return {"address": format_address(addr), "txs": out, "next": nxt}
 
 
 def _valset(obj: Any) -> Any:
@@ -514,10 +650,12 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
         response_model=m.TxAccepted,
         responses={
             200: {"model": m.TxCommitted, "description": "committed (with ?wait=true)"},
-            403: {"description": "refused", **_PROBLEM},
-            409: {"description": "replay or duplicate", **_PROBLEM},
-            413: {"description": "too large", **_PROBLEM},
-            504: {"description": "not committed within the timeout", **_PROBLEM},
+            **_err(403, "refused"),
+            **_err(409, "replay or duplicate"),
+            **_err(413, "too large"),
+            **_err(415, "neither JSON nor CBOR"),
+            **_err(503, "the mempool is full"),
+            **_err(504, "not committed within the timeout"),
         },
         openapi_extra=_SUBMIT_BODY,
     )
@@ -544,7 +682,8 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
                     "timeout",
                     f"transaction {tx_hash.hex()} was accepted but not"
                     f" committed within {timeout}s; ask GET /v1/txs/{tx_hash.hex()}",
-                )
+                ),
+                request,
             )
         return JSONResponse(_render_committed(info), status_code=200)
 
@@ -553,6 +692,13 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
         response_model=m.BatchResult,
         tags=["transactions"],
         summary="批量提交 / submit many transactions (for load generators)",
+        responses={**_err(413, "batch too large"), **_err(503, "the mempool is full")},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": m.SubmitBatchIn.model_json_schema()}},
+            }
+        },
     )
     async def submit_batch(request: Request) -> dict[str, Any]:
         body = await _read_json(request, m.SubmitBatchIn)
@@ -598,6 +744,39 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
             raise
         return {**_render_committed(info), "tx": _render_tx(node, info.tx)}
 
+    @r.get(
+        "/txs/{tx_hash}/proof",
+        response_model=m.TxProof,
+        tags=["transactions"],
+        summary="交易证明 / inclusion proof of a committed transaction and its receipt",
+    )
+    def tx_proof(tx_hash: str) -> dict[str, Any]:
+        """The transaction's bytes and RFC 6962 audit path under the block's ``tx_root``, its
+        receipt's bytes and audit path under ``receipts_root``, the block header, its QC and
+        the validator set that signed it: the SDK's ``get_tx(verify=True)`` checks them."""
+        h = parse_hex(tx_hash, "tx_hash", length=32)
+        info = node.get_tx(h)
+        with node.store.snapshot() as v:
+            blk = v.get_block(info.height)
+            receipts = v.get_receipts(info.height)
+        hf = node.suite.hash
+        return {
+            "tx_hash": h.hex(),
+            "height": info.height,
+            "index": info.index,
+            "tx": blk.txs[info.index].hex(),
+            "proof": [p.hex() for p in compute_inclusion_proof(hf, list(blk.txs), info.index)],
+            "receipt": receipt_to_json(receipts[info.index]),
+            "receipt_bytes": receipts[info.index].to_bytes().hex(),
+            "receipt_proof": [
+                p.hex()
+                for p in compute_inclusion_proof(hf, [rc.to_bytes() for rc in receipts], info.index)
+            ],
+            "header": header_to_json(blk.header),
+            "qc": qc_to_json(blk.qc),
+            "validators": _render_validators(node, node.validators(info.height)),
+        }
+
 
 def _add_identity_routes(r: APIRouter, node: Node) -> None:
     def _org(raw: bytes) -> dict[str, Any]:
@@ -610,8 +789,15 @@ def _add_identity_routes(r: APIRouter, node: Node) -> None:
         }
 
     @r.get("/orgs", response_model=m.OrgList, tags=["identity"], summary="组织 / organisations")
-    def orgs() -> dict[str, Any]:
-        return {"orgs": [_org(v) for _, v in node.store.iter_prefix(keys.ORG_PREFIX)]}
+    def orgs(
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+        status: str | None = Query(None, max_length=32, description="active|suspended"),
+    ) -> dict[str, Any]:
+        items = (_org(v) for _, v in node.store.iter_prefix(keys.ORG_PREFIX))
+        wanted = (o for o in items if status in (None, o["status"]))
+        page, nxt = paginate(wanted, limit=limit, cursor=cursor, key=lambda o: o["id"])
+        return {"orgs": page, "next": nxt}
 
     @r.get("/orgs/{org_id}", response_model=m.Org, tags=["identity"], summary="组织 / one org")
     def org(org_id: str) -> dict[str, Any]:
@@ -626,16 +812,26 @@ def _add_identity_routes(r: APIRouter, node: Node) -> None:
         tags=["identity"],
         summary="组织成员 / members of an organisation",
     )
-    def org_members(org_id: str) -> dict[str, Any]:
+    def org_members(
+        org_id: str,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+        status: str | None = Query(None, max_length=32, description="active|suspended|..."),
+        role: str | None = Query(None, max_length=64, description="only members with this role"),
+    ) -> dict[str, Any]:
         if node.get_state(keys.org_key(org_id)) is None:
             raise NotFound(f"no organisation '{org_id}'")
         out = []
         n = len(keys.MEMBER_PREFIX)
         for k, v in node.store.iter_prefix(keys.MEMBER_PREFIX):
             rec = decode(v)
-            if rec["org"] == org_id:
-                out.append(_render_member(k[n:], rec))
-        return {"members": out}
+            if rec["org"] != org_id or status not in (None, rec["status"]):
+                continue
+            if role is not None and role not in rec["roles"]:
+                continue
+            out.append(_render_member(k[n:], rec))
+        page, nxt = paginate(out, limit=limit, cursor=cursor, key=lambda x: x["address"])
+        return {"members": page, "next": nxt}
 
     @r.get(
         "/members/{address}",
@@ -682,6 +878,7 @@ def _add_evidence_routes(r: APIRouter, node: Node) -> None:
         "/evidence/{doc_hash}/bundle",
         tags=["evidence"],
         summary="证明包 / the proof bundle (wuyi-proof-bundle/1, JSON form)",
+        response_model=m.Record,
         response_description='the bundle; bytes as {"$bytes": hex}; check with `wuyi verify`',
     )
     def evidence_bundle(doc_hash: str) -> dict[str, Any]:
@@ -694,6 +891,7 @@ def _add_evidence_routes(r: APIRouter, node: Node) -> None:
         response_model=m.VerifyResult,
         tags=["evidence"],
         summary="数据核验 / verify a document (upload) or a document hash",
+        responses={**_err(413, "upload too large"), **_err(415, "neither multipart nor JSON")},
         openapi_extra=_VERIFY_BODY,
     )
     async def verify(request: Request) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from wuyi.api import models as m
+from wuyi.api.paging import CURSOR, limit_query, paginate
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger import keys
@@ -32,6 +34,7 @@ from wuyi.node.node import Node
 __all__ = ["add_contract_routes"]
 
 MAX_QUERY_GAS = 10_000_000
+MAX_ID = 2**63 - 1  # ids are stored as 8-byte big-endian keys
 
 
 class QueryIn(BaseModel):
@@ -69,22 +72,39 @@ def _render_proposal(rec: dict[str, Any], height: int) -> dict[str, Any]:
 
 
 def add_contract_routes(r: APIRouter, node: Node) -> None:
-    @r.get("/contracts", tags=["contracts"], summary="合约列表 / contracts")
-    def contracts(status: str | None = Query(None, description="active|frozen|retired")) -> Any:
+    @r.get(
+        "/contracts",
+        response_model=m.ContractList,
+        tags=["contracts"],
+        summary="合约列表 / contracts",
+    )
+    def contracts(
+        status: str | None = Query(None, max_length=32, description="active|frozen|retired"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
         with node.store.snapshot() as v:
             metas = list_contracts(v)
-        return {
-            "contracts": [
-                _render_meta(x, full=False) for x in metas if status in (None, x["status"])
-            ]
-        }
+        items = [_render_meta(x, full=False) for x in metas if status in (None, x["status"])]
+        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda c: c["name"])
+        return {"contracts": page, "next": nxt}
 
-    @r.get("/contracts/{name}", tags=["contracts"], summary="合约 / a contract, ABI, history")
+    @r.get(
+        "/contracts/{name}",
+        response_model=m.ContractDetail,
+        tags=["contracts"],
+        summary="合约 / a contract, ABI, history",
+    )
     def contract(name: str) -> Any:
         with node.store.snapshot() as v:
             return _render_meta(get_contract(v, name), full=True)
 
-    @r.get("/contracts/{name}/source", tags=["contracts"], summary="合约源码 / source")
+    @r.get(
+        "/contracts/{name}/source",
+        response_model=m.ContractSource,
+        tags=["contracts"],
+        summary="合约源码 / source",
+    )
     def contract_source(name: str, version: str | None = None) -> Any:
         with node.store.snapshot() as v:
             code = get_contract_source(v, name, version)
@@ -97,30 +117,44 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
             "code_hash": code["code_hash"].hex(),
         }
 
-    @r.get("/contracts/{name}/state", tags=["contracts"], summary="合约状态 / contract state")
+    @r.get(
+        "/contracts/{name}/state",
+        response_model=m.ContractState,
+        tags=["contracts"],
+        summary="合约状态 / contract state",
+    )
     def contract_state(
         name: str,
         prefix: str = Query("", description="key prefix"),
         limit: int = Query(50, ge=1, le=500),
+        cursor: str | None = CURSOR,
     ) -> Any:
         base = state_prefix(name)
         n = len(base)
-        out = []
         with node.store.snapshot() as v:
             get_contract(v, name)
-            for k, raw in v.iter_prefix(base + prefix.encode()):
-                out.append(
-                    {
-                        "key": k[n:].decode(errors="replace"),
-                        "value": to_json(decode_trusted(raw)),
-                        "state_key": k.hex(),
-                    }
-                )
-                if len(out) >= limit:
-                    break
-        return {"name": name, "entries": out, "height": node.height}
+            page, nxt = paginate(
+                v.iter_prefix(base + prefix.encode()),
+                limit=limit,
+                cursor=cursor,
+                key=lambda kv: kv[0].hex(),
+            )
+            out = [
+                {
+                    "key": k[n:].decode(errors="replace"),
+                    "value": to_json(decode_trusted(raw)),
+                    "state_key": k.hex(),
+                }
+                for k, raw in page
+            ]
+        return {"name": name, "entries": out, "height": node.height, "next": nxt}
 
-    @r.post("/contracts/{name}/query", tags=["contracts"], summary="只读调用 / call a view")
+    @r.post(
+        "/contracts/{name}/query",
+        response_model=m.QueryResult,
+        tags=["contracts"],
+        summary="只读调用 / call a view",
+    )
     async def contract_query(name: str, body: QueryIn) -> Any:
         args = from_json(body.args)
         caller = None
@@ -150,10 +184,11 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/contracts/-/calls/{call_id}",
+        response_model=m.Record,
         tags=["contracts"],
         summary="多方调用 / a pending multi-party call",
     )
-    def pending_call(call_id: int) -> Any:
+    def pending_call(call_id: int = Path(ge=0, le=MAX_ID)) -> Any:
         with node.store.snapshot() as v:
             rec = get_pending_call(v, call_id)
         if rec is None:
@@ -162,33 +197,53 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
         out["signers"] = [s.hex() for s in rec["signers"]]
         return out
 
-    @r.get("/gov/proposals", tags=["governance"], summary="治理提案 / proposals, newest first")
+    @r.get(
+        "/gov/proposals",
+        response_model=m.ProposalList,
+        tags=["governance"],
+        summary="治理提案 / proposals, newest first",
+    )
     def proposals(
-        status: str | None = Query(None, description="open|executed|cancelled|rejected|expired"),
-        type: str | None = Query(None, description="action type, e.g. contract.deploy"),
+        status: str | None = Query(
+            None, max_length=32, description="open|executed|cancelled|rejected|expired"
+        ),
+        type: str | None = Query(
+            None, max_length=64, description="action type, e.g. contract.deploy"
+        ),
         limit: int = Query(50, ge=1, le=200),
+        cursor: str | None = CURSOR,
     ) -> Any:
-        out = []
         with node.store.snapshot() as v:
             height = v.height
             items = list(v.iter_prefix(keys.GOV_PROPOSAL_PREFIX))
-        for _, raw in reversed(items):
-            rec = decode_trusted(raw)
-            st = get_proposal_status(rec, height)
-            if status not in (None, st) or type not in (None, rec["action"]["type"]):
-                continue
+
+        def wanted() -> Any:
+            for _, raw in reversed(items):
+                rec = decode_trusted(raw)
+                st = get_proposal_status(rec, height)
+                if status in (None, st) and type in (None, rec["action"]["type"]):
+                    yield rec
+
+        page, nxt = paginate(
+            wanted(), limit=limit, cursor=cursor, key=lambda rec: rec["id"], descending=True
+        )
+        out = []
+        for rec in page:
             item = _render_proposal(rec, height)
             # the package source is long; the single-proposal route has it
             pkg = item["action"]["args"].get("package")
             if isinstance(pkg, dict) and "source" in pkg:
                 pkg["source"] = f"({len(pkg['source'])} characters)"
             out.append(item)
-            if len(out) >= limit:
-                break
-        return {"proposals": out, "height": height}
+        return {"proposals": out, "height": height, "next": nxt}
 
-    @r.get("/gov/proposals/{proposal_id}", tags=["governance"], summary="提案 / a proposal")
-    def proposal(proposal_id: int) -> Any:
+    @r.get(
+        "/gov/proposals/{proposal_id}",
+        response_model=m.Proposal,
+        tags=["governance"],
+        summary="提案 / a proposal",
+    )
+    def proposal(proposal_id: int = Path(ge=0, le=MAX_ID)) -> Any:
         if proposal_id < 1:
             raise ValidationError("proposal ids start at 1", field="proposal_id")
         with node.store.snapshot() as v:

@@ -21,6 +21,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from wuyi.api import models as m
+from wuyi.api.paging import CURSOR, limit_query, paginate
 from wuyi.api.wire import hexify, parse_hex
 from wuyi.crypto import format_address
 from wuyi.exceptions import NotFound, Oversize, StoreError, Unauthorized, ValidationError
@@ -47,7 +49,7 @@ _ADDRESS_FIELDS = frozenset(
 
 def blob_dir(node: Node) -> Path:
     """Where the node keeps blobs: ``<data dir>/blobs`` (next to ``chain.lmdb``)."""
-    return Path(node.store.path) / "blobs"
+    return Path(node.store.path).parent / "blobs"
 
 
 def render(value: Any) -> Any:
@@ -145,6 +147,8 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
         "/blobs",
         tags=["data sharing"],
         summary="上传密文 / store an encrypted payload (raw body, at most 16 MiB)",
+        response_model=m.BlobStored,
+        responses={413: {"description": "blob too large (problem document)"}},
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -190,16 +194,29 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
 
     # -- catalogue, requests, audit ------------------------------------------------------------
 
-    @r.get("/data/datasets", tags=["data sharing"], summary="数据资源目录 / the catalogue")
+    @r.get(
+        "/data/datasets",
+        response_model=m.DatasetList,
+        tags=["data sharing"],
+        summary="数据资源目录 / the catalogue",
+    )
     def datasets(
-        owner: str | None = Query(None, description="owner organisation"),
-        status: str | None = Query(None, description="offered|withdrawn"),
+        owner: str | None = Query(None, max_length=64, description="owner organisation"),
+        status: str | None = Query(None, max_length=32, description="offered|withdrawn"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
     ) -> Any:
         with node.store.snapshot() as v:
             items = list_datasets(v, owner=owner, status=status)
-        return {"datasets": render(items), "height": node.height}
+        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda d: d["id"])
+        return {"datasets": render(page), "height": node.height, "next": nxt}
 
-    @r.get("/data/datasets/{dataset_id}", tags=["data sharing"], summary="数据资源 / one entry")
+    @r.get(
+        "/data/datasets/{dataset_id}",
+        response_model=m.Record,
+        tags=["data sharing"],
+        summary="数据资源 / one entry",
+    )
     def dataset(dataset_id: str) -> Any:
         with node.store.snapshot() as v:
             ds = get_dataset(v, dataset_id)
@@ -210,6 +227,7 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/data/datasets/{dataset_id}/audit",
+        response_model=m.Record,
         tags=["data sharing"],
         summary="数据审计 / everything about a dataset, from the chain",
     )
@@ -219,16 +237,33 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
             out["height"] = v.height
         return render(out)
 
-    @r.get("/data/requests", tags=["data sharing"], summary="共享申请 / requests")
+    @r.get(
+        "/data/requests",
+        response_model=m.RequestList,
+        tags=["data sharing"],
+        summary="共享申请 / requests",
+    )
     def requests(
-        dataset: str | None = Query(None, description="dataset id"),
-        requester: str | None = Query(None, description="requesting organisation"),
+        dataset: str | None = Query(None, max_length=64, description="dataset id"),
+        requester: str | None = Query(None, max_length=64, description="requesting organisation"),
+        status: str | None = Query(None, max_length=32, description="pending|approved|..."),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
     ) -> Any:
         with node.store.snapshot() as v:
             items = list_requests(v, dataset=dataset, requester_org=requester)
-        return {"requests": render(items), "height": node.height}
+        wanted = [x for x in items if status in (None, x.get("status"))]
+        page, nxt = paginate(
+            wanted, limit=limit, cursor=cursor, key=lambda x: [x["height"], x["id"].hex()]
+        )
+        return {"requests": render(page), "height": node.height, "next": nxt}
 
-    @r.get("/data/requests/{request_id}", tags=["data sharing"], summary="共享申请 / a request")
+    @r.get(
+        "/data/requests/{request_id}",
+        response_model=m.Record,
+        tags=["data sharing"],
+        summary="共享申请 / a request",
+    )
     def request_one(request_id: str) -> Any:
         with node.store.snapshot() as v:
             rec = get_request(v, _id16(request_id, "request_id"))
@@ -236,6 +271,7 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/data/deliveries/{delivery_id}",
+        response_model=m.Record,
         tags=["data sharing"],
         summary="交付记录 / a delivery with its accesses",
     )
@@ -250,6 +286,7 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/data/audit/{org}",
+        response_model=m.Record,
         tags=["data sharing"],
         summary="用数审计 / everything an organisation requested and used",
     )

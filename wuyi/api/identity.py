@@ -20,8 +20,10 @@ import base64
 import zlib
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from wuyi.api import models as m
+from wuyi.api.paging import CURSOR, limit_query, paginate, paginate_positions
 from wuyi.api.wire import parse_hex, proof_to_json, qc_to_json
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger import keys
@@ -82,7 +84,13 @@ def _status_list_doc(statuses: list[int]) -> dict[str, Any]:
 
 
 def add_identity_routes(r: APIRouter, node: Node) -> None:
-    @r.get("/dids/{did}", tags=["identity"], summary="解析 DID / resolve a DID (with state proofs)")
+    @r.get(
+        "/dids/{did}",
+        response_model=m.DidResolution,
+        response_model_exclude_none=True,
+        tags=["identity"],
+        summary="解析 DID / resolve a DID (with state proofs)",
+    )
     def resolve(
         did: str,
         prove: bool = Query(True, description="include the state proofs of the document"),
@@ -103,31 +111,53 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
             out["proofs"] = [_state_answer(node, k, height) for k in state_keys]
         return out
 
-    @r.get("/dids/{did}/consents", tags=["identity"], summary="持有人的授权 / a holder's consents")
-    def consents(did: str) -> Any:
+    @r.get(
+        "/dids/{did}/consents",
+        response_model=m.ConsentList,
+        tags=["identity"],
+        summary="持有人的授权 / a holder's consents",
+    )
+    def consents(
+        did: str,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+        status: str | None = Query(None, max_length=32, description="only consents in this status"),
+    ) -> Any:
         with node.store.snapshot() as v:
-            items = cred.list_consents(v, did)
+            items = [_plain(c) for c in cred.list_consents(v, did)]
             height = v.height
-        return {"did": did, "consents": [_plain(c) for c in items], "height": height}
+        wanted = [c for c in items if status in (None, c.get("status"))]
+        page, nxt = paginate(wanted, limit=limit, cursor=cursor, key=lambda c: str(c.get("id")))
+        return {"did": did, "consents": page, "height": height, "next": nxt}
 
     @r.get(
         "/dids/{did}/uses",
+        response_model=m.UseList,
         tags=["identity"],
         summary="凭证使用记录 / every use of a holder's credentials (and refused attempts)",
     )
-    def uses(did: str) -> Any:
+    def uses(did: str, limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
+        """Uses oldest first, paged by ``cursor``; ``refused`` (all of them, bounded by
+        ``limit``) on the first page only."""
         with node.store.snapshot() as v:
             used = cred.list_uses(v, did)
-            refused = cred.list_refused(v, did)
+            refused = cred.list_refused(v, did) if cursor is None else []
             height = v.height
+        page, nxt = paginate_positions(used, limit=limit, cursor=cursor)
         return {
             "did": did,
-            "uses": [_plain(u) for u in used],
-            "refused": [_plain(u) for u in refused],
+            "uses": [_plain(u) for u in page],
+            "refused": [_plain(u) for u in refused[:limit]],
             "height": height,
+            "next": nxt,
         }
 
-    @r.get("/consents/{consent_id}", tags=["identity"], summary="授权记录 / a consent record")
+    @r.get(
+        "/consents/{consent_id}",
+        response_model=m.Record,
+        tags=["identity"],
+        summary="授权记录 / a consent record",
+    )
     def consent(consent_id: str) -> Any:
         cid = parse_hex(consent_id, "consent_id")
         with node.store.snapshot() as v:
@@ -137,14 +167,28 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
         return _plain(rec)
 
     @r.get(
-        "/vc/types", tags=["identity"], summary="凭证类型与签发机构 / credential types and issuers"
+        "/vc/types",
+        response_model=m.CredentialTypeList,
+        tags=["identity"],
+        summary="凭证类型与签发机构 / credential types and issuers",
     )
-    def types() -> Any:
+    def types(
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+        issuer: str | None = Query(None, max_length=64, description="only types this org issues"),
+    ) -> Any:
         with node.store.snapshot() as v:
-            items = cred.list_credential_types(v)
-        return {"types": [_plain(t) for t in items]}
+            items = [_plain(t) for t in cred.list_credential_types(v)]
+        wanted = [t for t in items if issuer is None or issuer in (t.get("issuers") or [])]
+        page, nxt = paginate(wanted, limit=limit, cursor=cursor, key=lambda t: str(t.get("type")))
+        return {"types": page, "next": nxt}
 
-    @r.get("/vc/types/{type_name}", tags=["identity"], summary="凭证类型 / one credential type")
+    @r.get(
+        "/vc/types/{type_name}",
+        response_model=m.Record,
+        tags=["identity"],
+        summary="凭证类型 / one credential type",
+    )
     def one_type(type_name: str) -> Any:
         with node.store.snapshot() as v:
             rec = cred.get_credential_type(v, type_name)
@@ -154,6 +198,7 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/vc/next/{org}",
+        response_model=m.NextIndex,
         tags=["identity"],
         summary="下一个凭证序号 / next status index of an issuer",
     )
@@ -165,9 +210,12 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
         return {"org": org, "next": nxt}
 
     @r.get(
-        "/vc/status/{org}/{idx}", tags=["identity"], summary="凭证状态 / status of one credential"
+        "/vc/status/{org}/{idx}",
+        response_model=m.Record,
+        tags=["identity"],
+        summary="凭证状态 / status of one credential",
     )
-    def status(org: str, idx: int) -> Any:
+    def status(org: str, idx: int = Path(ge=0, le=2**63 - 1)) -> Any:
         if idx < 0:
             raise ValidationError("idx must not be negative", field="idx")
         with node.store.snapshot() as v:
@@ -178,6 +226,7 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
 
     @r.get(
         "/vc/status-lists/{org}",
+        response_model=m.StatusListOut,
         tags=["identity"],
         summary="凭证状态列表 / an issuer's status list (Token Status List shape)",
     )
@@ -195,7 +244,10 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
         }
 
     @r.get(
-        "/vc/checks/{tx_hash}", tags=["identity"], summary="核验记录 / one recorded verification"
+        "/vc/checks/{tx_hash}",
+        response_model=m.Record,
+        tags=["identity"],
+        summary="核验记录 / one recorded verification",
     )
     def check(tx_hash: str) -> Any:
         h = parse_hex(tx_hash, "tx_hash")
@@ -205,8 +257,14 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
             raise NotFound(f"no verification recorded by transaction {tx_hash}")
         return _plain(rec)
 
-    @r.get("/idps", tags=["identity"], summary="身份认证服务商 / registered identity providers")
-    def idps() -> Any:
+    @r.get(
+        "/idps",
+        response_model=m.IdpList,
+        tags=["identity"],
+        summary="身份认证服务商 / registered identity providers",
+    )
+    def idps(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
         with node.store.snapshot() as v:
-            items = cred.list_idps(v)
-        return {"providers": [_plain(x) for x in items]}
+            items = [_plain(x) for x in cred.list_idps(v)]
+        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
+        return {"providers": page, "next": nxt}

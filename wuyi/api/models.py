@@ -426,9 +426,9 @@ class ProposalList(BaseModel):
 
 
 class DidResolution(BaseModel):
-    didDocument: dict[str, Any]  # noqa: N815 (W3C DID Resolution member names)
-    didDocumentMetadata: dict[str, Any]  # noqa: N815
-    didResolutionMetadata: dict[str, Any]  # noqa: N815
+    didDocument: dict[str, Any]  # W3C DID Resolution member names
+    didDocumentMetadata: dict[str, Any]
+    didResolutionMetadata: dict[str, Any]
     height: int
     proofs: list[StateValue] | None = None
 

@@ -107,6 +107,7 @@ class Node:
         self._committed = threading.Condition()
         self._listeners: list[Callable[[Block, list[Receipt]], None]] = []
         self._submit_listeners: list[Callable[[list[bytes], str], None]] = []
+        self._observers: list[Callable[[str, float], None]] = []
         if store.height < 0:
             self._commit_genesis()
         self.genesis_hash = store.get_block_hash(0)
@@ -169,6 +170,16 @@ class Node:
         """Called with the admitted transactions and their origin (``client`` or ``peer``)
         after each submission (from the submitting thread)."""
         self._submit_listeners.append(fn)
+
+    def add_observer(self, fn: Callable[[str, float], None]) -> None:
+        """Instrumentation (``wuyi.api.metrics``): ``fn(name, seconds)`` for
+        ``block_execute`` (executing a proposed block) and ``block_commit`` (from the proposal
+        being built or received to the block being stored)."""
+        self._observers.append(fn)
+
+    def observe(self, name: str, seconds: float) -> None:
+        for fn in self._observers:
+            fn(name, seconds)
 
     def _notify_submitted(self, raws: list[bytes], origin: str) -> None:
         with self._committed:
@@ -350,6 +361,7 @@ class Node:
             candidates = self.mempool.take(limit, params.max_block_bytes)
             if not candidates:
                 return None
+            t0 = _time.perf_counter()
             with self.store.snapshot() as view:
                 parent = view.get_header(view.height)
                 block, result = build_block(
@@ -368,8 +380,10 @@ class Node:
                 self.mempool.remove([tx_hash_of(self.suite, raw) for raw, _ in result.rejected])
             if not block.txs:
                 return None
+            self.observe("block_execute", _time.perf_counter() - t0)
             block = self._certify(block)
             self._commit(block, result)
+            self.observe("block_commit", _time.perf_counter() - t0)
         self._after_commit(block, result)
         return block
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -33,16 +34,35 @@ from wuyi.node.validator import ValidatorRunner
 __all__ = ["BlockProducer", "NodeService", "open_node"]
 
 
-class JsonLog:
-    """One JSON object per line (thread-safe)."""
+_LEVELS = {
+    "halt": "error",
+    "produce_failed": "warning",
+    "block_rejected": "warning",
+    "mempool_dropped": "warning",
+    "resync": "warning",
+    "evidence": "warning",
+}
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+
+class JsonLog:
+    """One JSON object per line (thread-safe): ``ts`` (Unix ms), ``level``, ``event``,
+    ``node`` and the event's fields. The events are listed in ``docs/operations.md``."""
+
+    def __init__(self, stream: TextIO | None = None, *, node: str = "") -> None:
         self.stream = stream if stream is not None else sys.stderr
+        self.node = node
         self._lock = threading.Lock()
 
     def __call__(self, event: str, **fields: Any) -> None:
-        rec = {"ts": int(time.time() * 1000), "event": event, **fields}
-        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+        level = fields.pop("level", None) or _LEVELS.get(event, "info")
+        rec = {
+            "ts": int(time.time() * 1000),
+            "level": level,
+            "event": event,
+            "node": self.node,
+            **fields,
+        }
+        line = json.dumps(rec, ensure_ascii=False, separators=(",", ":"), default=str)
         with self._lock:
             try:
                 self.stream.write(line + "\n")
@@ -135,6 +155,12 @@ class _Server(uvicorn.Server):
         else:
             self.should_exit = True
 
+    async def shutdown(self, sockets: Any = None) -> None:
+        hub = getattr(getattr(self.config.app, "state", None), "event_hub", None)
+        if hub is not None:  # end event streams (a final message) so shutdown need not wait
+            hub.close()
+        await super().shutdown(sockets)
+
 
 def open_node(home: NodeHome, passphrase: str, *, check: str = "quick") -> Node:
     key = home.load_validator_key(passphrase)
@@ -183,6 +209,7 @@ class NodeService:
             host=self.host,
             port=self.port,
             log_level="warning",
+            log_config=None,  # uvicorn's records go to the JSON log (install_json_logging)
             access_log=False,
             timeout_graceful_shutdown=5,
         )
@@ -262,6 +289,61 @@ def serve_home(
         p2p = load_p2p_settings(home.root)
         key = home.load_validator_key(passphrase)
         node = open_node(home, passphrase)
-        service = NodeService(node, settings, host=host, port=port, p2p=p2p, validator_key=key)
+        log = JsonLog(node=node_name(node, key.public_key, home.root.name))
+        install_json_logging(log)
+        service = NodeService(
+            node, settings, host=host, port=port, p2p=p2p, validator_key=key, log=log
+        )
         service.run()
     return 0 if service.producer.error is None else 2
+
+
+def node_name(node: Node, public_key: bytes, default: str) -> str:
+    """The name logs carry: this validator's name in the validator set, else ``default``."""
+    with contextlib.suppress(WuyiError):
+        for v in node.validators().validators:
+            if v.public_key == public_key:
+                return v.name or default
+    return default
+
+
+_RECORD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonLogHandler(logging.Handler):
+    """Python ``logging`` records (network, consensus, uvicorn) as lines of a :class:`JsonLog`:
+    ``event`` is the record's ``event`` extra or its logger name, ``msg`` the message, ``exc``
+    a traceback, plus the record's other extras."""
+
+    def __init__(self, log: JsonLog) -> None:
+        super().__init__()
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields: dict[str, Any] = {
+                k: v
+                for k, v in record.__dict__.items()
+                if k not in _RECORD_ATTRS and k != "event" and isinstance(v, str | int | float)
+            }
+            fields["logger"] = record.name
+            fields["msg"] = record.getMessage()
+            if record.exc_info:
+                fields["exc"] = logging.Formatter().formatException(record.exc_info)
+            event = record.__dict__.get("event")
+            self.log(
+                event if isinstance(event, str) else record.name.removeprefix("wuyi."),
+                level=record.levelname.lower(),
+                **fields,
+            )
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
+
+
+def install_json_logging(log: JsonLog) -> None:
+    """Route Python ``logging`` of this process to ``log`` (``wuyi.*`` from INFO, others
+    from WARNING), so that every line on stderr is one JSON object."""
+    root = logging.getLogger()
+    root.handlers = [JsonLogHandler(log)]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("wuyi").setLevel(logging.INFO)

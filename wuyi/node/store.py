@@ -531,6 +531,20 @@ class Store:
         with self.snapshot() as v:
             yield from v.iter_index(prefix, reverse, limit)
 
+    def copy_to(self, dest: str | Path, *, compact: bool = True) -> tuple[int, bytes | None]:
+        """A consistent copy of the environment into directory ``dest`` (``data.mdb``) by
+        LMDB's copy API inside one read transaction: writers go on meanwhile. Returns the
+        height and state root of the snapshot copied (for backups)."""
+        Path(dest).mkdir(parents=True, exist_ok=True)
+        try:
+            with self._env.begin(write=False) as txn:
+                view = StoreView(self, txn)
+                meta = (view.height, view.state_root)
+                self._env.copy(str(dest), compact=compact, txn=txn)
+        except lmdb.Error as exc:
+            raise StoreError(f"{self.path}: copy to {dest} failed: {exc}") from None
+        return meta
+
     def size_bytes(self) -> int:
         """Size of the data file on disk (for metrics)."""
         try:

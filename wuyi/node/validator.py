@@ -101,6 +101,8 @@ class _Speculative:
     block: Block
     result: BlockResult
     parent_hash: bytes
+    seen_at: float = 0.0
+    """When this node began executing the proposal (``perf_counter``; for metrics)."""
 
 
 class _Overlay(Layer):
@@ -175,6 +177,8 @@ class ValidatorRunner:
         self._lag_peer = 0
         self._resyncing = False
         self._bg_tasks: set[asyncio.Task[None]] = set()
+        self.timeouts: dict[str, int] = {}
+        """Timeouts of the current height and round that fired, by timer kind (metrics)."""
         node.add_submit_listener(self._on_submitted)
 
     # -- lifecycle (called from other threads) ------------------------------------------------
@@ -516,8 +520,19 @@ class ValidatorRunner:
             old.cancel()
         self._round = max(self._round, a.round) if a.height == self._height() else a.round
         self._timers[a.kind] = loop.call_later(
-            a.delay_ms / 1000, self._feed, TimerFired(a.kind, a.height, a.round)
+            a.delay_ms / 1000, self._timer_fired, TimerFired(a.kind, a.height, a.round)
         )
+
+    def _timer_fired(self, t: TimerFired) -> None:
+        r = self.replica
+        if (
+            r is not None
+            and r.started
+            and (t.height, t.round) == (r.height, r.round)
+            and t.kind in ("precommit", r.step_name)  # timeouts the replica acts on
+        ):
+            self.timeouts[t.kind] = self.timeouts.get(t.kind, 0) + 1
+        self._feed(t)
 
     def _height(self) -> int:
         return self.replica.height if self.replica is not None else self.node.height + 1
@@ -595,7 +610,7 @@ class ValidatorRunner:
             if bh not in self._spec:
                 t0 = time.perf_counter()
                 result = self._execute(block, cblock.parent_hash)
-                self._spec[bh] = _Speculative(block, result, cblock.parent_hash)
+                self._spec[bh] = _Speculative(block, result, cblock.parent_hash, t0)
                 self._exec_ms[bh] = (time.perf_counter() - t0) * 1000
             return True
         except (ValidationError, EncodingError) as exc:
@@ -640,7 +655,7 @@ class ValidatorRunner:
             self.emit("mempool_dropped", height=a.height, count=len(result.rejected),
                       reason=result.rejected[0][1].message)  # fmt: skip
         bh = block.compute_hash(self.suite)
-        self._spec[bh] = _Speculative(block, result, a.parent_hash)
+        self._spec[bh] = _Speculative(block, result, a.parent_hash, t0)
         self._exec_ms[bh] = (time.perf_counter() - t0) * 1000
         self._feed(PayloadReady(a.height, a.round, block.to_bytes()))
 
@@ -663,7 +678,7 @@ class ValidatorRunner:
         t0 = time.perf_counter()
         if spec is None:
             result = self._execute(block, a.block.parent_hash)
-            spec = _Speculative(block, result, a.block.parent_hash)
+            spec = _Speculative(block, result, a.block.parent_hash, t0)
             self._spec[bh] = spec
             exec_ms: float | None = (time.perf_counter() - t0) * 1000
         else:
@@ -681,7 +696,9 @@ class ValidatorRunner:
         loop = self.loop
         assert loop is not None
         fut.add_done_callback(
-            lambda f: self._call_soon(self._written, certified, a.qc.round, exec_ms, decided_at, f)
+            lambda f: self._call_soon(
+                self._written, certified, a.qc.round, exec_ms, decided_at, f, spec.seen_at
+            )
         )
         update = None
         pending = result.changes.get(keys.PENDING_VALIDATORS)
@@ -704,6 +721,7 @@ class ValidatorRunner:
         exec_ms: float | None,
         decided_at: float,
         fut: concurrent.futures.Future[None],
+        seen_at: float = 0.0,
     ) -> None:
         """The store writer finished block ``block.height`` (on the consensus loop)."""
         exc = fut.exception()
@@ -714,6 +732,10 @@ class ValidatorRunner:
             self.loop.stop()
             return
         h = block.height
+        if exec_ms is not None:
+            self.node.observe("block_execute", exec_ms / 1000)
+        if seen_at:
+            self.node.observe("block_commit", time.perf_counter() - seen_at)
         for k in [k for k, sp in self._spec.items() if sp.block.height <= h]:
             del self._spec[k]
             self._exec_ms.pop(k, None)
@@ -789,7 +811,8 @@ class ValidatorRunner:
             "consensus_height": replica.height if replica is not None else None,
             "round": rnd,
             "step": step,
-            "syncing": self._syncing,
+            "syncing": self._syncing or self._resyncing,
+            "timeouts": dict(self.timeouts),
             "last_commit_time": int(self._last_commit_time * 1000) or None,
             "mempool": len(self.node.mempool),
             "validators": [

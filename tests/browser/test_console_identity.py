@@ -1,0 +1,146 @@
+"""The console's identity and data-sharing pages in a real browser against a live demo node.
+
+A citizen opens the demo wallet (public page, no sign-in): two credentials with their live
+status, the one recorded use; revokes the bank's consent from the page (a ``consent.revoke``
+signed in the browser with the wallet's DID key, checked on chain through the SDK); a wrong
+passphrase is refused. Members see the credential types, the data-sharing catalogue, an rsj
+admin approves bdc's pending request (checked on chain), the audit timeline of
+``social-insurance-months`` runs offered → requested → approved → delivered → accessed, and the
+English switch changes the labels. The ``page`` fixture fails a test on any JavaScript error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wuyi.demo import DEMO_PASSPHRASE
+from wuyi.demo_identity import DEMO_PERSONAL
+
+TRAIL = ["offered", "requested", "approved", "delivered", "accessed"]
+
+
+def open_console(page: Any, url: str, route: str = "") -> None:
+    page.goto(f"{url}/console/{route}")
+    page.wait_for_selector('body[data-ready="1"]')
+
+
+def sign_in(page: Any, url: str, key_file: Path, route: str) -> None:
+    open_console(page, url, f"#/login?next={route.replace('#', '%23').replace('/', '%2F')}")
+    page.set_input_files("[data-testid=key-file]", str(key_file))
+    page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=who]")
+
+
+def open_wallet(page: Any, live: Any, passphrase: str = DEMO_PASSPHRASE) -> None:
+    open_console(page, live.url, "#/wallet")
+    page.set_input_files("[data-testid=key-file]", live.made["identity"]["wallet"])
+    page.fill("[data-testid=passphrase]", passphrase)
+    page.click("[data-testid=login-submit]")
+
+
+def test_citizen_opens_wallet_sees_credentials_and_uses_and_revokes_consent(
+    page: Any, live: Any
+) -> None:
+    from wuyi.sdk.identity import Identity
+
+    ident = live.made["identity"]
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url + " " + (r.post_data or "")))
+    open_wallet(page, live)
+    page.wait_for_selector("[data-testid=credential]")
+    assert page.inner_text("[data-testid=wallet-did]") == ident["did"]
+    assert "从不离开本页" in page.inner_text("[data-testid=wallet-private]")
+    assert page.locator("[data-testid=wallet-qr] svg").count() == 1
+    creds = page.locator("[data-testid=credential]")
+    assert creds.count() == 2
+    assert sorted(creds.nth(i).get_attribute("data-type") for i in range(2)) == [
+        "IdentityCredential",
+        "MarriageCredential",
+    ]
+    assert [creds.nth(i).get_attribute("data-status") for i in range(2)] == ["valid", "valid"]
+    text = page.inner_text("[data-testid=credentials]")
+    assert "陈美玲" in text and "李志强" in text  # the contents, shown in the page only
+    uses = page.locator("[data-testid=use]")
+    assert uses.count() == 1
+    assert uses.first.get_attribute("data-result") == "accepted"
+    assert "江门农商银行" in uses.first.inner_text()
+    assert "已婚" in uses.first.inner_text()  # disclosed claim names, not values
+
+    cid = ident["consent"]
+    card = page.locator(f"[data-testid=consent-{cid}]")
+    assert card.get_attribute("data-status") == "active"
+    assert card.locator("[data-testid=consent-uses]").inner_text() == "1"
+    page.click(f"[data-testid=revoke-{cid}]")
+    page.wait_for_selector("[data-testid=wallet-flash].ok")
+    page.wait_for_selector(f"[data-testid=consent-{cid}][data-status=revoked]")
+    assert page.locator(f"[data-testid=revoke-{cid}]").count() == 0
+    assert Identity(live.client).consent(cid)["status"] == "revoked"
+    # nothing personal went over the wire: only DIDs, status indexes and the signed tx
+    leaked = [(s, p) for s in sent for p in DEMO_PERSONAL if p in s]
+    assert not leaked, leaked
+
+
+def test_wallet_refuses_a_wrong_passphrase(page: Any, live: Any) -> None:
+    open_wallet(page, live, "not-the-passphrase")
+    page.wait_for_selector("[data-testid=login-msg].err")
+    assert "wrong passphrase" in page.inner_text("[data-testid=login-msg]")
+    assert page.locator("[data-testid=credential]").count() == 0
+    assert page.locator("[data-testid=wallet-did]").count() == 0
+
+
+def test_rsj_admin_sees_catalogue_and_approves_a_pending_request(page: Any, live: Any) -> None:
+    from wuyi.sdk.data import DataShare
+
+    pending = live.made["data"]["pending_request"]
+    sign_in(page, live.url, live.key_file("rsj"), "#/data")
+    page.wait_for_selector("[data-testid=dataset-social-insurance-months]")
+    assert page.locator("[data-testid=dataset-retirement-status]").count() == 1
+    assert "江门市人力资源和社会保障局" in page.inner_text("[data-testid=datasets]")
+    assert page.locator(f"[data-testid=req-status-{pending}] .b-pending").count() == 1
+    page.click(f"[data-testid=approve-req-{pending}]")
+    page.wait_for_selector("[data-testid=data-flash].ok")
+    page.wait_for_selector(f"[data-testid=req-status-{pending}] .b-approved")
+    rec = DataShare(live.client).get_request(bytes.fromhex(pending))
+    assert rec["status"] == "approved"
+    assert rec["requester_org"] == "bdc"
+    # credential types and identity providers
+    page.click("[data-nav=vctypes]")
+    page.wait_for_selector("[data-testid=vctype-IdentityCredential]")
+    assert "江门市公安局" in page.inner_text("[data-testid=vctypes]")
+    assert "江门市民政局" in page.inner_text("[data-testid=vctypes]")
+    assert page.locator("[data-testid=idps] tbody tr").count() == 1
+
+
+def test_audit_timeline_of_a_dataset_and_of_a_requester(page: Any, live: Any) -> None:
+    sign_in(page, live.url, live.key_file("zjj"), "#/audit/dataset/social-insurance-months")
+    page.wait_for_selector("[data-testid=audit-timeline]")
+    items = page.locator("[data-testid=audit-timeline] li")
+    assert [items.nth(i).get_attribute("data-action") for i in range(items.count())] == TRAIL
+    delivered = page.locator("[data-testid=audit-timeline] li[data-action=delivered]").inner_text()
+    assert "密文哈希" in delivered and "明文承诺" in delivered
+    accessed = page.locator("[data-testid=audit-timeline] li[data-action=accessed]").inner_text()
+    assert "江门市住房和城乡建设局" in accessed and "购房资格审核" in accessed
+    page.select_option("[data-testid=audit-pick-org]", "zjj")
+    page.wait_for_function("location.hash === '#/audit/org/zjj'")
+    page.wait_for_selector("[data-testid=audit-timeline] li[data-action=requested]")
+    items = page.locator("[data-testid=audit-timeline] li")
+    assert [items.nth(i).get_attribute("data-action") for i in range(items.count())] == TRAIL[1:]
+
+
+def test_english_labels_on_wallet_and_data_pages(page: Any, live: Any) -> None:
+    open_console(page, live.url, "#/wallet")
+    assert page.inner_text("[data-nav=wallet]") == "我的凭证"
+    page.click("[data-testid=lang]")
+    page.wait_for_selector("[data-nav=wallet]:text('My wallet')")
+    assert "never leave the page" in page.inner_text("[data-testid=wallet-private]")
+    assert page.inner_text("[data-testid=login-submit]") == "Open wallet"
+    sign_in(page, live.url, live.key_file("bdc"), "#/data")
+    page.wait_for_selector("[data-testid=datasets]")
+    assert page.inner_text("h1") == "Data-sharing channel"
+    assert page.inner_text("[data-nav=data]") == "Data sharing"
+    assert page.inner_text("[data-nav=audit]") == "Data audit"
+    assert page.inner_text("[data-nav=vctypes]") == "Credential types"
+    page.click("[data-testid=lang]")
+    page.wait_for_selector("h1:text('数据共享通道')")
+    assert page.inner_text("[data-nav=data]") == "数据共享"

@@ -1,0 +1,177 @@
+"""Rendering of docs/benchmarks.md from a run's JSON (benchmarks/report.py) and the
+`wuyi bench` argument mapping: no network, no clock."""
+
+from typing import Any
+
+from benchmarks.report import peer_ratios, render, render_soak
+from benchmarks.stats import latency_summary, summarize
+from wuyi.cli.bench import bench_argv
+
+
+def _round(tps: float, ok: float = 1.0) -> dict[str, Any]:
+    return {
+        "committed_tps": tps,
+        "offered_tps": tps,
+        "success_rate": ok,
+        "latency_ms": latency_summary([0.1, 0.2, 0.3]),
+        "cpu_cores_per_node": [0.5] * 4,
+        "rss_mib_per_node": [150.0] * 4,
+        "rss_anon_mib_per_node": [100.0] * 4,
+        "pool_exhausted": False,
+        "drained": True,
+    }
+
+
+def _agg(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rounds": rounds,
+        "committed_tps": summarize(r["committed_tps"] for r in rounds),
+        "offered_tps": summarize(r["offered_tps"] for r in rounds),
+        "success_rate": summarize(r["success_rate"] for r in rounds),
+        "p50_ms": summarize(r["latency_ms"]["p50"] for r in rounds),
+        "p95_ms": summarize(r["latency_ms"]["p95"] for r in rounds),
+        "p99_ms": summarize(r["latency_ms"]["p99"] for r in rounds),
+        "cpu_cores_per_node": [summarize([0.5, 0.6, 0.7])] * 4,
+        "rss_mib_per_node": [summarize([150.0])] * 4,
+        "pool_exhausted": False,
+    }
+
+
+def _results(peer: dict[str, Any]) -> dict[str, Any]:
+    sat = _agg([_round(700), _round(650), _round(720)])
+    rate = {"fraction": 0.3, "rate": 210, **_agg([_round(209), _round(210), _round(208)])}
+    return {
+        "machine": {
+            "date": "2026-11-27 20:00 UTC",
+            "cpu": "Test CPU",
+            "cores": 2,
+            "memory_mib": 24105,
+            "python": "3.11.7",
+            "os": "Linux",
+            "load_before": 0.1,
+            "load_after": 1.5,
+        },
+        "plan": {
+            "repeats": 3,
+            "duration": 7.0,
+            "warmup": 2.0,
+            "rate_duration": 5.0,
+            "rate_warmup": 1.0,
+            "rates": [0.3, 0.7],
+            "kv_keys": 100000,
+        },
+        "wall_s": 1800.0,
+        "signatures": {
+            "intl": {
+                "algorithm": "Ed25519",
+                "verify_us": 90.0,
+                "per_core_per_s": 11000,
+                "cores": 2,
+                "machine_per_s": 22000,
+            }
+        },
+        "networks": [
+            {
+                "nodes": 4,
+                "suite": "intl",
+                "setup_s": 30.0,
+                "heights": [10, 10, 10, 10],
+                "workloads": [
+                    {
+                        "workload": "transfer",
+                        "title": "token transfer",
+                        "nodes": 4,
+                        "suite": "intl",
+                        "backlog": 3000,
+                        "saturated": sat,
+                        "rates": [rate],
+                        "disk_bytes_per_tx": 3900,
+                    }
+                ],
+            }
+        ],
+        "peer": peer,
+    }
+
+
+def test_render_states_medians_spread_and_the_ganache_ratio() -> None:
+    peer = {
+        "available": True,
+        "version": "7.9.2",
+        "version_pinned": "7.9.2",
+        "mode": "instamine",
+        "signing": "eth-account",
+        "submission": "batches",
+        "workloads": {
+            "transfer": {
+                "rounds": [{"committed_tps": 175.0, "success_rate": 1.0, "cpu_cores": 1.0}] * 3,
+                "counter_check": None,
+            }
+        },
+    }
+    res = _results(peer)
+    ratios = peer_ratios(res)
+    assert len(ratios) == 1 and ratios[0]["ratio"] == 700 / 175
+    md = render(res, images={"throughput": "img/bench-throughput.png"})
+    assert "Test CPU" in md and "24,105 MiB" in md
+    assert "**700 (650–720)**" in md  # the median with its spread
+    assert "**4.00×** Ganache's transfer rate" in md and "Goal ≥ 4×: met" in md
+    assert "![" in md and "img/bench-throughput.png" in md
+    assert "5,500" in md  # four-validator signature ceiling: 22,000 / 4
+    assert "## Method" in md
+
+
+def test_render_says_so_when_ganache_is_missing() -> None:
+    md = render(_results({"available": False, "reason": "Ganache is not installed"}))
+    assert "No Ganache comparison: Ganache is not installed" in md
+    assert "No number is given for it" in md
+    assert "×** Ganache" not in md
+
+
+def test_render_soak_section() -> None:
+    soak = {
+        "date": "d",
+        "suite": "intl",
+        "rate": 100,
+        "minutes": 30,
+        "restart_every_s": 240,
+        "restart_nodes": [1, 2, 3],
+        "resubmit_after_s": 20,
+        "resubmitted": 5,
+        "restarts": [{"t": 240, "node": 1, "how": "SIGKILL"}],
+        "exactly_once": {
+            "ok": True,
+            "acknowledged": 1000,
+            "committed_once": 1000,
+            "missing": 0,
+            "duplicates": 0,
+        },
+        "replay_check": {"tried": 200, "refused": 200},
+        "agreement": {"ok": True, "height": 99},
+        "memory": [
+            {
+                "node": 0,
+                "restarts_in_window": 0,
+                "rss_from": 150.0,
+                "rss_to": 160.0,
+                "growth": 0.0667,
+                "verdict": "met",
+            }
+        ],
+    }
+    text = "\n".join(render_soak(soak))
+    assert "**passed**" in text and "+6.7 %" in text and "200/200 refused" in text
+
+
+def test_wuyi_bench_maps_options_to_the_runner() -> None:
+    assert bench_argv() == []
+    argv = bench_argv(quick=True, workloads="kv-a,kv-b", repeats=5, peer=False, profile=True)
+    assert argv == [
+        "--workloads",
+        "kv-a,kv-b",
+        "--repeats",
+        "5",
+        "--quick",
+        "--profile",
+        "--no-peer",
+    ]

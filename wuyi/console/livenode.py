@@ -1,0 +1,98 @@
+"""A live one-validator node with the demo's organisations and data, serving its REST API and
+the console over real HTTP on 127.0.0.1 — for the browser tests and the screenshot script.
+
+``make run`` is the real thing (four validators over mutual TLS); this is the small version a
+test can start in a second: same chain id, organisations, keys (passphrase
+``wuyi-demo-only``), documents and the open contract-deploy proposal.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from wuyi.api.app import create_app
+from wuyi.demo import DEMO_CHAIN_ID, DEMO_NAME, DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
+from wuyi.node.home import NodeSettings, init_home
+from wuyi.node.node import Node
+from wuyi.node.service import BlockProducer, JsonLog
+from wuyi.sdk import WuyiClient
+
+__all__ = ["LiveNode", "free_port", "live_demo_node"]
+
+
+@dataclass
+class LiveNode:
+    url: str
+    node: Node
+    client: WuyiClient
+    keys_dir: Path
+    docs_dir: Path
+    made: dict[str, Any]
+
+    def key_file(self, org: str) -> Path:
+        return self.keys_dir / f"{org}-admin.key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_demo_node(home: Path, *, port: int | None = None) -> Iterator[LiveNode]:
+    """Create a demo chain in ``home`` (which must be empty), serve it on 127.0.0.1 and load the
+    demo data; stop everything on exit."""
+    res = init_home(
+        home,
+        chain_id=DEMO_CHAIN_ID,
+        suite="sm",
+        orgs=list(DEMO_ORGS),
+        passphrase=DEMO_PASSPHRASE,
+        time_ms=int(time.time() * 1000),
+        name=DEMO_NAME,
+        settings=NodeSettings(block_interval_ms=0),
+    )
+    node = Node.open(home, validator_key=res.home.load_validator_key(DEMO_PASSPHRASE))
+    quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    producer = BlockProducer(node, interval_ms=0, log=JsonLog(quiet))
+    producer.start()
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(node, is_ready=lambda: producer.running),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=server.run, name="console-live-node", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    client = WuyiClient(url)
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"the API server did not start on {url}")
+            time.sleep(0.05)
+        made = load_demo_data(client, res.home.keys_dir, home / "docs")
+        yield LiveNode(url, node, client, res.home.keys_dir, home / "docs", made)
+    finally:
+        client.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        producer.stop()
+        node.close()
+        quiet.close()
