@@ -112,11 +112,16 @@ class Ganache:
         self.keys = sender_keys(senders)
         cmd = [
             str(exe),
-            "--server.host", "127.0.0.1",
-            "--server.port", str(self.port),
-            "--miner.blockTime", "0",
-            "--miner.instamine", "eager",
-            "--chain.chainId", str(CHAIN_ID),
+            "--server.host",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            "--miner.blockTime",
+            "0",
+            "--miner.instamine",
+            "eager",
+            "--chain.chainId",
+            str(CHAIN_ID),
             "--logging.quiet",
         ]
         for k in self.keys:
@@ -191,24 +196,42 @@ def _sign(job: tuple[str, int, int, str, int]) -> list[tuple[str, str]]:
         nonce = nonce0 + k
         if workload == "transfer":
             to = to_checksum_address(f"0x{0x100000 + (nonce * 7 + k) % 1000:040x}")
-            tx = {"nonce": nonce, "gasPrice": GAS_PRICE, "gas": 21_000, "to": to, "value": 1,
-                  "data": b"", "chainId": CHAIN_ID}
+            tx = {
+                "nonce": nonce,
+                "gasPrice": GAS_PRICE,
+                "gas": 21_000,
+                "to": to,
+                "value": 1,
+                "data": b"",
+                "chainId": CHAIN_ID,
+            }
         else:
-            tx = {"nonce": nonce, "gasPrice": GAS_PRICE, "gas": 60_000,
-                  "to": to_checksum_address(f"0x{contract_int:040x}"), "value": 0,
-                  "data": bytes.fromhex(COUNTER_INCREMENT[2:]), "chainId": CHAIN_ID}
+            tx = {
+                "nonce": nonce,
+                "gasPrice": GAS_PRICE,
+                "gas": 60_000,
+                "to": to_checksum_address(f"0x{contract_int:040x}"),
+                "value": 0,
+                "data": bytes.fromhex(COUNTER_INCREMENT[2:]),
+                "chainId": CHAIN_ID,
+            }
         s = acct.sign_transaction(tx)
         out.append(("0x" + bytes(s.raw_transaction).hex(), "0x" + bytes(s.hash).hex()))
     return out
 
 
 def presign_eth(
-    keys: list[str], nonces: list[int], per_sender: int, workload: str, contract: str,
+    keys: list[str],
+    nonces: list[int],
+    per_sender: int,
+    workload: str,
+    contract: str,
     workers: int,
 ) -> list[list[tuple[str, str]]]:
     """``per_sender`` signed transactions for each sender from its next nonce."""
-    jobs = [(k, nonces[i], per_sender, workload, int(contract or "0x0", 16))
-            for i, k in enumerate(keys)]
+    jobs = [
+        (k, nonces[i], per_sender, workload, int(contract or "0x0", 16)) for i, k in enumerate(keys)
+    ]
     if workers <= 1:
         return [_sign(j) for j in jobs]
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
@@ -219,8 +242,14 @@ def deploy_counter(g: Ganache) -> str:
     from eth_account import Account
 
     acct = Account.from_key(g.keys[0])
-    tx = {"nonce": 0, "gasPrice": GAS_PRICE, "gas": 300_000, "value": 0,
-          "data": bytes.fromhex(COUNTER_BYTECODE[2:]), "chainId": CHAIN_ID}
+    tx = {
+        "nonce": 0,
+        "gasPrice": GAS_PRICE,
+        "gas": 300_000,
+        "value": 0,
+        "data": bytes.fromhex(COUNTER_BYTECODE[2:]),
+        "chainId": CHAIN_ID,
+    }
     raw = "0x" + bytes(acct.sign_transaction(tx).raw_transaction).hex()
     h = g.rpc("eth_sendRawTransaction", raw)
     rc = g.rpc("eth_getTransactionReceipt", h)
@@ -322,8 +351,11 @@ def run_peer(
         "submission": f"JSON-RPC batches of {BATCH} eth_sendRawTransaction, {SENDERS} clients",
     }
     if version is None or ganache_bin() is None:
-        return {**base, "available": False,
-                "reason": "Ganache is not installed (`make peer` failed or was not run)"}
+        return {
+            **base,
+            "available": False,
+            "reason": "Ganache is not installed (`make peer` failed or was not run)",
+        }
     out: dict[str, Any] = {**base, "available": True, "workloads": {}}
     try:
         for w in workloads:
@@ -336,19 +368,23 @@ def run_peer(
                 rounds = []
                 per_sender = int(expected_tps * duration * 1.5 / SENDERS) + BATCH
                 for r in range(repeats):
-                    txs = presign_eth(g.keys, nonces, per_sender, w, contract,
-                                      min(SENDERS, os.cpu_count() or 2))
+                    txs = presign_eth(
+                        g.keys, nonces, per_sender, w, contract, min(SENDERS, os.cpu_count() or 2)
+                    )
                     res, sent = run_round(g, txs, duration, warmup)
                     if res["pool_exhausted"]:  # faster than expected: more next time
                         per_sender *= 2
                     nonces = [n + s for n, s in zip(nonces, sent, strict=True)]
-                    log(f"ganache {w} round {r + 1}/{repeats}: {res['committed_tps']:.0f} tx/s, "
-                        f"success {res['success_rate']}")
+                    log(
+                        f"ganache {w} round {r + 1}/{repeats}: {res['committed_tps']:.0f} tx/s, "
+                        f"success {res['success_rate']}"
+                    )
                     rounds.append(res)
                 check = None
                 if w == "counter":
-                    count = int(g.rpc("eth_call", {"to": contract, "data": COUNTER_COUNT},
-                                      "latest"), 16)
+                    count = int(
+                        g.rpc("eth_call", {"to": contract, "data": COUNTER_COUNT}, "latest"), 16
+                    )
                     ok = sum(x["receipts_ok"] for x in rounds)
                     check = {"count": count, "ok_receipts": ok, "consistent": count == ok}
                 out["workloads"][w] = {"rounds": rounds, "counter_check": check}

@@ -66,8 +66,15 @@ def peer_ratios(res: Mapping[str, Any]) -> list[dict[str, Any]]:
         for n in (1, 4):
             ours = _sat(_find(res, n, "intl", wname))
             if ours and ours.get("median") and g.get("median"):
-                out.append({"workload": wname, "nodes": n, "ours": ours, "ganache": g,
-                            "ratio": ours["median"] / g["median"]})
+                out.append(
+                    {
+                        "workload": wname,
+                        "nodes": n,
+                        "ours": ours,
+                        "ganache": g,
+                        "ratio": ours["median"] / g["median"],
+                    }
+                )
     return out
 
 
@@ -78,8 +85,11 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
     L: list[str] = ["# Benchmarks", ""]
     L += [
         f"Measured by `make bench` on {m['date']}"
-        + (" (**`--quick` smoke run: short rounds, one repeat — not figures to quote**)"
-           if plan.get("quick") else "")
+        + (
+            " (**`--quick` smoke run: short rounds, one repeat — not figures to quote**)"
+            if plan.get("quick")
+            else ""
+        )
         + f"; the run took {res.get('wall_s', 0) / 60:.1f} minutes. Raw results: "
         f"`benchmarks/results/{'quick' if plan.get('quick') else 'latest'}.json`.",
         "",
@@ -113,8 +123,10 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
         L.append(f"- No Ganache comparison: {peer.get('reason', 'not run')}.")
     for net in res.get("networks", []):
         if net.get("error"):
-            L.append(f"- {_net_title(net['nodes'], net['suite'])}: **the run failed**: "
-                     f"`{net['error'][:300]}`")
+            L.append(
+                f"- {_net_title(net['nodes'], net['suite'])}: **the run failed**: "
+                f"`{net['error'][:300]}`"
+            )
             continue
         best = [(w["workload"], _sat(w)) for w in net["workloads"] if _sat(w)]
         if best:
@@ -149,8 +161,11 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
         ceil = _ceiling(res, suite, n)
         L += [
             f"Setup {net.get('setup_s', '–')} s (contracts deployed through governance"
-            + (f", {plan.get('kv_keys', 0):,} KVStore keys preloaded in "
-               f"{net['kv_preload_s']} s" if net.get("kv_preload_s") else "")
+            + (
+                f", {plan.get('kv_keys', 0):,} KVStore keys preloaded in {net['kv_preload_s']} s"
+                if net.get("kv_preload_s")
+                else ""
+            )
             + f"); final heights {net.get('heights')}.",
             "",
             "**Saturation (fixed backlog).**",
@@ -194,14 +209,25 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
                 )
         profs = [p for w in net["workloads"] for p in (w.get("profile") or {}).get("files", [])]
         if profs:
-            L += ["", "Flame graphs (saturated round of "
-                  + ", ".join(w["workload"] for w in net["workloads"] if w.get("profile"))
-                  + "): " + ", ".join(f"[{Path(p).name}](../{p})" for p in profs) + "."]
+            L += [
+                "",
+                "Flame graphs (saturated round of "
+                + ", ".join(w["workload"] for w in net["workloads"] if w.get("profile"))
+                + "): "
+                + ", ".join(f"[{Path(p).name}](../{p})" for p in profs)
+                + ".",
+            ]
     for key, caption in (
-        ("throughput", "Committed against offered load (fixed-rate rounds; the dashed line is "
-         "each workload's saturated rate, the dotted diagonal is committed = offered)"),
-        ("latency", "Latency distribution (CDF) from submission to commit: lowest offered "
-         "rate (solid) and saturation (dashed)"),
+        (
+            "throughput",
+            "Committed against offered load (fixed-rate rounds; the dashed line is "
+            "each workload's saturated rate, the dotted diagonal is committed = offered)",
+        ),
+        (
+            "latency",
+            "Latency distribution (CDF) from submission to commit: lowest offered "
+            "rate (solid) and saturation (dashed)",
+        ),
     ):
         if key in images:
             L += ["", f"![{caption}]({images[key]})", "", f"*{caption}.*"]
@@ -229,20 +255,29 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
             cells = []
             for n in (1, 4):
                 rr = [r for r in ratios if r["workload"] == wname and r["nodes"] == n]
-                cells += ([fmt_spread(rr[0]["ours"]), f"**{rr[0]['ratio']:.2f}×**"] if rr
-                          else ["–", "–"])
-            L.append(f"| {wname} | {fmt_spread(g)} | {_pct(gs)} | {fmt_spread(gc, '{:.2f}')} | "
-                     + " | ".join(cells) + " |")
+                cells += (
+                    [fmt_spread(rr[0]["ours"]), f"**{rr[0]['ratio']:.2f}×**"] if rr else ["–", "–"]
+                )
+            L.append(
+                f"| {wname} | {fmt_spread(g)} | {_pct(gs)} | {fmt_spread(gc, '{:.2f}')} | "
+                + " | ".join(cells)
+                + " |"
+            )
             chk = pw.get("counter_check")
             if chk:
                 L.append("")
-                L.append(f"Counter check on Ganache: `count()` = {chk['count']:,} after "
-                         f"{chk['ok_receipts']:,} successful increments "
-                         f"({'consistent' if chk['consistent'] else '**inconsistent**'}).")
-        L += ["", "Our `transfer` is the example token contract's `transfer` (a contract call "
-              "through the sandbox, with an event); Ganache's is a native ETH transfer. Our "
-              "`counter` is the example counter's `increment` (the same one storage slot); "
-              "Ganache runs the Solidity counter in its EVM."]
+                L.append(
+                    f"Counter check on Ganache: `count()` = {chk['count']:,} after "
+                    f"{chk['ok_receipts']:,} successful increments "
+                    f"({'consistent' if chk['consistent'] else '**inconsistent**'})."
+                )
+        L += [
+            "",
+            "Our `transfer` is the example token contract's `transfer` (a contract call "
+            "through the sandbox, with an event); Ganache's is a native ETH transfer. Our "
+            "`counter` is the example counter's `increment` (the same one storage slot); "
+            "Ganache runs the Solidity counter in its EVM.",
+        ]
         if peer.get("error"):
             L += ["", f"Ganache error during the run: `{peer['error']}`"]
         if "peer" in images:
@@ -264,8 +299,7 @@ def render_soak(s: Mapping[str, Any]) -> list[str]:
     L = [
         f"`make soak` on {s.get('date', '?')}: four validators (`{s.get('suite')}`) under "
         f"{s.get('rate')} tx/s for {s.get('minutes')} minutes"
-        + (" (**a short smoke run, not the 30-minute soak**)" if s.get("minutes", 30) < 30
-           else "")
+        + (" (**a short smoke run, not the 30-minute soak**)" if s.get("minutes", 30) < 30 else "")
         + f"; {len(s.get('restarts', []))} validator restarts "
         f"({', '.join(sorted({r['how'] for r in s.get('restarts', [])})) or 'none'}), round-robin "
         f"over {', '.join(f'node{i}' for i in s.get('restart_nodes', []))} every "
@@ -293,9 +327,12 @@ def render_soak(s: Mapping[str, Any]) -> list[str]:
             f"| {row.get('rss_to') or '–'} | {'–' if g is None else f'{g * 100:+.1f} %'} "
             f"| {row.get('verdict', '–')} |"
         )
-    L += ["", "A restarted node's memory starts again from zero, so its growth is measured over "
-          "its last uninterrupted stretch (from 2 minutes after its last restart) and the verdict "
-          "says so."]
+    L += [
+        "",
+        "A restarted node's memory starts again from zero, so its growth is measured over "
+        "its last uninterrupted stretch (from 2 minutes after its last restart) and the verdict "
+        "says so.",
+    ]
     return L
 
 
@@ -380,16 +417,18 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "4,000/2,000 on one node and 3,000/1,200 on four validators for `intl`/`sm`): enough "
         "to keep blocks full without a queue that only adds latency. The network is warmed up "
         "with 200 unmeasured transactions first.",
-        "- **Figures.** *Committed tx/s*: transactions whose receipt appeared inside the "
-        "measured window ÷ its length. *Success*: `ok` receipts ÷ transactions submitted in "
-        "the round (refused at submission, failed receipts and never committed all count "
-        "against it). *Latency*: submission of the batch → its block seen at node0 (50 ms "
-        "polling), for transactions submitted in the window. *CPU per node*: user + system "
-        "seconds of the node process and its verifier workers (psutil) ÷ the window, in "
-        "cores. *RSS*: the same processes' resident memory at the end of the window. *Disk "
-        "B/tx*: growth of node0's data directory over the workload's rounds ÷ transactions "
-        "committed in them. *÷ signature ceiling*: committed tx/s ÷ (verifications per second "
-        "on all cores ÷ validators).",
+        "- **Figures.** *Committed tx/s*: the round's transactions in the blocks committed "
+        "inside the measured window after its first block, ÷ the time from that first block to "
+        "the last (free of the quantisation a short window would add; the plain count ÷ window "
+        "length when fewer than three blocks fall in it). *Success*: `ok` receipts ÷ "
+        "transactions submitted in the round (refused at submission, failed receipts and never "
+        "committed all count against it). *Latency*: submission of the batch → its block seen "
+        "at node0 (50 ms polling), for transactions submitted in the window. *CPU per node*: "
+        "user + system seconds of the node process and its verifier workers (psutil) ÷ the "
+        "window, in cores. *RSS*: the same processes' resident memory at the end of the window."
+        " *Disk B/tx*: growth of node0's LMDB store file (`data.mdb`) over the workload's "
+        "rounds ÷ transactions committed in them. *÷ signature ceiling*: committed tx/s ÷ "
+        "(verifications per second on all cores ÷ validators).",
         "- **Workloads.** DoNothing: `contract.call` of a method that returns at once "
         "(`benchmarks/contracts/donothing.py`). KVStore: `get`/`put` calls "
         "(`benchmarks/contracts/kvstore.py`, reads are transactions) over "
@@ -492,8 +531,9 @@ def _plot_throughput(nets: list[Mapping[str, Any]], path: Path) -> None:
                 lo.append(sat["median"] - sat["min"])
                 hi.append(sat["max"] - sat["median"])
                 ax.axhline(sat["median"], color=color, ls="--", lw=0.8, alpha=0.6)
-            ax.errorbar(xs, ys, yerr=[lo, hi], color=color, marker="o", ms=4, capsize=3,
-                        label=w["workload"])
+            ax.errorbar(
+                xs, ys, yerr=[lo, hi], color=color, marker="o", ms=4, capsize=3, label=w["workload"]
+            )
             top = max(top, *xs, *ys)
         ax.plot([0, top], [0, top], ":", color="grey", lw=0.8)
         ax.set_title(f"{NET_NAME.get(net['nodes'], net['nodes'])}, {net['suite']}")
@@ -527,15 +567,24 @@ def _plot_latency(nets: list[Mapping[str, Any]], path: Path) -> None:
                 r = _median_round(rates[0]["rounds"])
                 if r:
                     q = r["latency_ms"]["quantiles_ms"]
-                    ax.plot(q, [i / (len(q) - 1) for i in range(len(q))], color=color,
-                            label=f"{w['workload']} @ {rates[0]['rate']}/s")
+                    ax.plot(
+                        q,
+                        [i / (len(q) - 1) for i in range(len(q))],
+                        color=color,
+                        label=f"{w['workload']} @ {rates[0]['rate']}/s",
+                    )
             sat = w.get("saturated")
             if sat:
                 r = _median_round(sat["rounds"])
                 if r:
                     q = r["latency_ms"]["quantiles_ms"]
-                    ax.plot(q, [i / (len(q) - 1) for i in range(len(q))], color=color, ls="--",
-                            alpha=0.7)
+                    ax.plot(
+                        q,
+                        [i / (len(q) - 1) for i in range(len(q))],
+                        color=color,
+                        ls="--",
+                        alpha=0.7,
+                    )
         ax.set_xscale("log")
         ax.set_title(f"{NET_NAME.get(net['nodes'], net['nodes'])}, {net['suite']}")
         ax.set_xlabel("latency, submission → commit (ms, log)")
@@ -565,8 +614,14 @@ def _plot_peer(res: Mapping[str, Any], path: Path) -> None:
             vals.append(s["median"] if s else 0)
             err_lo.append(s["median"] - s["min"] if s else 0)
             err_hi.append(s["max"] - s["median"] if s else 0)
-        ax.bar([i + (k - 1) * width for i in range(len(names))], vals, width,
-               yerr=[err_lo, err_hi], capsize=3, label=label)
+        ax.bar(
+            [i + (k - 1) * width for i in range(len(names))],
+            vals,
+            width,
+            yerr=[err_lo, err_hi],
+            capsize=3,
+            label=label,
+        )
     ax.set_xticks(range(len(names)))
     ax.set_xticklabels(names)
     ax.set_ylabel("committed tx/s (median, min–max)")
@@ -587,8 +642,10 @@ def plot_soak(s: Mapping[str, Any], path: Path) -> None:
         ax.axvline(r["t"] / 60, color="grey", ls=":", lw=0.8)
     start = float(s.get("memory_from_s", 300)) / 60
     ax.axvline(start, color="red", ls="--", lw=0.8, alpha=0.5)
-    ax.set_xlabel(f"minutes (dotted: a validator restarted; red: minute {start:g}, where the "
-                  "growth is measured from)")
+    ax.set_xlabel(
+        f"minutes (dotted: a validator restarted; red: minute {start:g}, where the "
+        "growth is measured from)"
+    )
     ax.set_ylabel("RSS, node + workers (MiB)")
     ax.grid(alpha=0.3)
     ax.legend()

@@ -96,8 +96,11 @@ class Plan:
         per_round = ((self.duration + 3.0) * self.repeats + self.calibrate + 3.0) * (
             "fixed-backlog" in self.modes
         )
-        per_round += (self.rate_duration + 1.0) * len(self.rates) * self.repeats * (
-            "fixed-rate" in self.modes
+        per_round += (
+            (self.rate_duration + 1.0)
+            * len(self.rates)
+            * self.repeats
+            * ("fixed-rate" in self.modes)
         )
         total = 0.0
         for n in self.nodes:
@@ -217,9 +220,7 @@ def profile_target(plan: Plan, suite: str) -> str:
     return plan.profile_workload if plan.profile_workload in ws else ws[0]
 
 
-def bench_workload(
-    net: Any, watcher: Any, workload: str, index: int, plan: Plan
-) -> dict[str, Any]:
+def bench_workload(net: Any, watcher: Any, workload: str, index: int, plan: Plan) -> dict[str, Any]:
     from benchmarks.network import Profiler, RoundSpec, TxPool, run_round
     from benchmarks.workloads import WORKLOADS, presign
 
@@ -232,8 +233,18 @@ def bench_workload(
 
     def pool_of(count: int) -> TxPool:
         t = time.perf_counter()
-        txs = presign(suite, net.spec.chain_id, net.seed, workload, cursor[0], count, nonce_base,
-                      plan.kv_keys, workers, pool=SIGNERS.get("pool"))
+        txs = presign(
+            suite,
+            net.spec.chain_id,
+            net.seed,
+            workload,
+            cursor[0],
+            count,
+            nonce_base,
+            plan.kv_keys,
+            workers,
+            pool=SIGNERS.get("pool"),
+        )
         cursor[0] += count
         log(f"  signed {count:,} {workload} txs in {time.perf_counter() - t:.1f}s")
         return TxPool(txs)
@@ -253,18 +264,31 @@ def bench_workload(
         # Calibration (not counted): the backlog becomes about two seconds of this workload's
         # throughput (at most the default), enough to keep blocks full without a long queue.
         cal_spec = RoundSpec("fixed-backlog", plan.calibrate, 1.0, backlog=backlog, drain=30.0)
-        cal = run_round(net.urls, watcher, pool_of(int(est * plan.calibrate * 1.2) + backlog),
-                        cal_spec, pids, None)
+        cal = run_round(
+            net.urls,
+            watcher,
+            pool_of(int(est * plan.calibrate * 1.2) + backlog),
+            cal_spec,
+            pids,
+            None,
+        )
         # Whole-round rate (first submission to last commit): robust to a short window.
         est = max(float(cal["committed_tps"] or 0.0), float(cal["span_tps"] or 0.0), 10.0)
         if not plan.backlog:
             backlog = max(300, min(backlog, int(est * 2)))
-        out["calibration"] = {"committed_tps": cal["committed_tps"], "span_tps": cal["span_tps"],
-                              "backlog": backlog}
-        log(f"  {workload} {n}v {suite} calibration: {est:.0f} tx/s -> "
-            f"backlog {backlog}")
-        spec = RoundSpec("fixed-backlog", plan.duration, plan.warmup, backlog=backlog,
-                         drain=max(20.0, 3 * plan.duration))
+        out["calibration"] = {
+            "committed_tps": cal["committed_tps"],
+            "span_tps": cal["span_tps"],
+            "backlog": backlog,
+        }
+        log(f"  {workload} {n}v {suite} calibration: {est:.0f} tx/s -> backlog {backlog}")
+        spec = RoundSpec(
+            "fixed-backlog",
+            plan.duration,
+            plan.warmup,
+            backlog=backlog,
+            drain=max(20.0, 3 * plan.duration),
+        )
         retried = False
         r = 0
         while r < plan.repeats:
@@ -272,9 +296,11 @@ def bench_workload(
             # and the round is redone once with a larger pool if it still runs out.
             pool = pool_of(int(est * plan.duration * 1.3) + backlog)
             res = run_round(net.urls, watcher, pool, spec, pids, data_dir)
-            log(f"  {workload} {n}v {suite} backlog {backlog} #{r + 1}: "
+            log(
+                f"  {workload} {n}v {suite} backlog {backlog} #{r + 1}: "
                 f"{res['committed_tps']} tx/s, p99 {res['latency_ms']['p99']} ms, "
-                f"success {res['success_rate']}")
+                f"success {res['success_rate']}"
+            )
             if res["pool_exhausted"] and not retried:  # faster than expected: redo, larger
                 retried = True
                 est = max(est * 2, (res["committed_tps"] or 0) * 2)
@@ -291,28 +317,35 @@ def bench_workload(
             pool = pool_of(int(est * plan.duration * 1.5) + backlog)
             res = run_round(net.urls, watcher, pool, spec, pids, None, on_window=prof.start)
             files = prof.wait()
-            out["profile"] = {"files": [os.path.relpath(f, ROOT) for f in files],
-                              "errors": prof.errors, "committed_tps": res["committed_tps"]}
+            out["profile"] = {
+                "files": [os.path.relpath(f, ROOT) for f in files],
+                "errors": prof.errors,
+                "committed_tps": res["committed_tps"],
+            }
             log(f"  profiles: {files or prof.errors}")
     sat = out.get("saturated", {}).get("committed_tps", {}).get("median") or est
     rate_rows = []
     if "fixed-rate" in plan.modes:
         for f in plan.rates:
             rate = max(10, round(sat * f))
-            spec = RoundSpec("fixed-rate", plan.rate_duration, plan.rate_warmup, rate=rate,
-                             drain=20.0)
+            spec = RoundSpec(
+                "fixed-rate", plan.rate_duration, plan.rate_warmup, rate=rate, drain=20.0
+            )
             rounds = []
             for r in range(plan.repeats):
                 pool = pool_of(int(rate * plan.rate_duration * 1.05) + 50)
                 res = run_round(net.urls, watcher, pool, spec, pids, data_dir)
-                log(f"  {workload} {n}v {suite} rate {rate}/s #{r + 1}: "
+                log(
+                    f"  {workload} {n}v {suite} rate {rate}/s #{r + 1}: "
                     f"{res['committed_tps']} tx/s, p50/p99 {res['latency_ms']['p50']}/"
-                    f"{res['latency_ms']['p99']} ms")
+                    f"{res['latency_ms']['p99']} ms"
+                )
                 rounds.append(res)
                 disk_delta += res["disk_bytes_delta"] or 0
                 disk_txs += res["committed"]
-            rate_rows.append({"fraction": f, "rate": rate, "rounds": rounds,
-                              **_aggregate(rounds, n)})
+            rate_rows.append(
+                {"fraction": f, "rate": rate, "rounds": rounds, **_aggregate(rounds, n)}
+            )
     out["backlog"] = backlog
     out["rates"] = rate_rows
     out["disk_bytes_per_tx"] = round(disk_delta / disk_txs) if disk_txs else None
@@ -326,20 +359,28 @@ def bench_network(n: int, suite: str, plan: Plan, base_port: int) -> dict[str, A
     ws = plan.workloads_for(suite)
     t0 = time.perf_counter()
     result: dict[str, Any] = {"nodes": n, "suite": suite, "workloads": []}
-    with BenchNetwork(n, suite, base_api_port=base_port, base_p2p_port=base_port + 10000,
-                      log=log) as net:
+    with BenchNetwork(
+        n, suite, base_api_port=base_port, base_p2p_port=base_port + 10000, log=log
+    ) as net:
         log(f"{n}-node {suite} network up in {time.perf_counter() - t0:.1f}s")
         deployed = net.deploy([WORKLOADS[w] for w in ws])
         if "smallbank" in ws:
             from benchmarks.bench_node import CALL_GAS, SMALLBANK_CUSTOMERS
 
-            net.setup_payloads([
-                ("contract.call", {"contract": "smallbank", "method": "create_account",
-                                   "args": {"customer": f"c{c}", "checking": 10**9,
-                                            "savings": 10**9},
-                                   "gas_limit": CALL_GAS})
-                for c in range(SMALLBANK_CUSTOMERS)
-            ])
+            net.setup_payloads(
+                [
+                    (
+                        "contract.call",
+                        {
+                            "contract": "smallbank",
+                            "method": "create_account",
+                            "args": {"customer": f"c{c}", "checking": 10**9, "savings": 10**9},
+                            "gas_limit": CALL_GAS,
+                        },
+                    )
+                    for c in range(SMALLBANK_CUSTOMERS)
+                ]
+            )
         if "kv-a" in ws or "kv-b" in ws:
             t = time.perf_counter()
             bad = net.setup_payloads(kv_load_payloads(plan.kv_keys))
@@ -372,8 +413,14 @@ def run_json(args: list[str], label: str, timeout: float = 900) -> dict[str, Any
     log(f"{label} …")
     t = time.perf_counter()
     try:
-        out = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True,
-                             cwd=ROOT, timeout=timeout).stdout
+        out = subprocess.run(
+            [sys.executable, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+        ).stdout
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         log(f"{label} failed: {exc}")
         return None
@@ -388,8 +435,12 @@ def execute(plan: Plan) -> dict[str, Any]:
     from benchmarks.peer import run_peer
 
     t0 = time.perf_counter()
-    res: dict[str, Any] = {"machine": machine(), "plan": asdict(plan), "signatures": {},
-                           "networks": []}
+    res: dict[str, Any] = {
+        "machine": machine(),
+        "plan": asdict(plan),
+        "signatures": {},
+        "networks": [],
+    }
     log(f"plan: about {plan.estimate_s() / 60:.0f} min")
     for suite in ("intl", "sm"):
         res["signatures"][suite] = sig_ceiling(suite, plan.sig_seconds)
@@ -403,8 +454,14 @@ def execute(plan: Plan) -> dict[str, Any]:
                     res["networks"].append(bench_network(n, suite, plan, port))
                 except Exception as exc:  # keep the rest of the run; the report says so
                     log(f"{n}-node {suite} network failed: {exc!r}")
-                    res["networks"].append({"nodes": n, "suite": suite, "workloads": [],
-                                            "error": f"{type(exc).__name__}: {exc}"[:2000]})
+                    res["networks"].append(
+                        {
+                            "nodes": n,
+                            "suite": suite,
+                            "workloads": [],
+                            "error": f"{type(exc).__name__}: {exc}"[:2000],
+                        }
+                    )
                 port += 20
     finally:
         SIGNERS.pop("pool").terminate()
@@ -445,10 +502,16 @@ def write_report(res: dict[str, Any], out: Path, img_dir: Path) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="benchmarks.run", description=__doc__.splitlines()[0])
-    p.add_argument("--out", default=None, help="the Markdown report (default docs/benchmarks.md;"
-                   " --quick: /tmp/wuyi-bench.md)")
-    p.add_argument("--img-dir", default=None, help="where plots go (default docs/img; --quick:"
-                   " /tmp/wuyi-bench-img)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="the Markdown report (default docs/benchmarks.md; --quick: /tmp/wuyi-bench.md)",
+    )
+    p.add_argument(
+        "--img-dir",
+        default=None,
+        help="where plots go (default docs/img; --quick: /tmp/wuyi-bench-img)",
+    )
     p.add_argument("--render-only", action="store_true", help="re-render from the saved JSON")
     p.add_argument("--quick", action="store_true", help="a ~3 minute smoke of every code path")
     p.add_argument("--workloads", help=f"comma list of {','.join(ALL_WORKLOADS)}")
@@ -465,8 +528,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-peer", dest="peer", action="store_false")
     p.add_argument("--profile", action="store_true", help="py-spy flame graph of each node")
     p.add_argument("--profile-workload", default=None)
-    p.add_argument("--micro", dest="micro", action="store_true", default=None,
-                   help="also the sandbox-overhead and state-tree benchmarks")
+    p.add_argument(
+        "--micro",
+        dest="micro",
+        action="store_true",
+        default=None,
+        help="also the sandbox-overhead and state-tree benchmarks",
+    )
     p.add_argument("--no-micro", dest="micro", action="store_false")
     return p.parse_args(argv)
 
@@ -490,8 +558,16 @@ def plan_from(a: argparse.Namespace) -> Plan:
         plan.modes = [m for m in csv(a.modes) if m in MODES]
     if a.rates:
         plan.rates = [float(x) for x in csv(a.rates)]
-    for name in ("duration", "rate_duration", "repeats", "backlog", "kv_keys", "peer", "micro",
-                 "profile_workload"):
+    for name in (
+        "duration",
+        "rate_duration",
+        "repeats",
+        "backlog",
+        "kv_keys",
+        "peer",
+        "micro",
+        "profile_workload",
+    ):
         v = getattr(a, name)
         if v is not None:
             setattr(plan, name, v)
@@ -507,8 +583,10 @@ def main(argv: list[str] | None = None) -> None:
     if a.render_only:
         saved = json.loads((RESULTS / name).read_text())
         if "networks" not in saved:
-            raise SystemExit(f"{RESULTS / name} is from the benchmark before issue 8; run "
-                             "`make bench` to produce results in the current format")
+            raise SystemExit(
+                f"{RESULTS / name} is from the benchmark before issue 8; run "
+                "`make bench` to produce results in the current format"
+            )
         write_report(saved, out, img)
         return
     plan = plan_from(a)

@@ -48,8 +48,7 @@ class Soak:
     def __init__(self, a: argparse.Namespace, console: Console) -> None:
         self.a = a
         self.console = console
-        self.net = BenchNetwork(4, a.suite, base_api_port=18900, base_p2p_port=28900,
-                                keep=a.keep)
+        self.net = BenchNetwork(4, a.suite, base_api_port=18900, base_p2p_port=28900, keep=a.keep)
         from wuyi.crypto import get_suite
 
         self.suite = get_suite(a.suite)
@@ -109,8 +108,9 @@ class Soak:
                         node = live[rr % len(live)]
                         rr += 1
                         t = time.perf_counter()
-                        for (x, h), ok in zip(batch, self._post(c, node, [x for x, _ in batch]),
-                                              strict=True):
+                        for (x, h), ok in zip(
+                            batch, self._post(c, node, [x for x, _ in batch]), strict=True
+                        ):
                             self.submitted[h] = x
                             if ok:
                                 self.acked.setdefault(h, (t, node))
@@ -125,8 +125,11 @@ class Soak:
         now = time.perf_counter()
         with watcher.lock:
             done = set(watcher.done)
-        late = [(h, node) for h, (t, node) in self.acked.items()
-                if h not in done and now - t > self.a.resubmit_after][:2000]
+        late = [
+            (h, node)
+            for h, (t, node) in self.acked.items()
+            if h not in done and now - t > self.a.resubmit_after
+        ][:2000]
         by_node: dict[int, list[str]] = {}
         for h, node in late:
             live = self._live(exclude=node)
@@ -160,8 +163,15 @@ class Soak:
             self.errors.append(f"node{node} did not come back: {exc}"[:300])
         with self.lock:
             self.up[node] = ok
-        self.restarts.append({"t": round(t, 1), "node": node, "how": how, "ready": ok,
-                              "down_s": round(time.perf_counter() - t1, 1)})
+        self.restarts.append(
+            {
+                "t": round(t, 1),
+                "node": node,
+                "how": how,
+                "ready": ok,
+                "down_s": round(time.perf_counter() - t1, 1),
+            }
+        )
 
     def sample(self) -> None:
         t = round(time.perf_counter() - self.t0, 1)
@@ -177,8 +187,10 @@ class Soak:
         a = self.a
         total = a.minutes * 60.0
         with self.net:
-            self.console.print(f"[bold]soak[/bold]: four validators ({a.suite}) up in "
-                               f"{self.net.root}; {a.rate} tx/s for {a.minutes} min")
+            self.console.print(
+                f"[bold]soak[/bold]: four validators ({a.suite}) up in "
+                f"{self.net.root}; {a.rate} tx/s for {a.minutes} min"
+            )
             if a.workload != "anchor":
                 from benchmarks.workloads import WORKLOADS
 
@@ -191,9 +203,13 @@ class Soak:
                 next_restart = self.t0 + a.restart_every
                 next_sample = self.t0
                 k = 0
-                cols = [TextColumn("{task.description}"), BarColumn(bar_width=24),
-                        TimeElapsedColumn(), TimeRemainingColumn(),
-                        TextColumn("{task.fields[stats]}")]
+                cols = [
+                    TextColumn("{task.description}"),
+                    BarColumn(bar_width=24),
+                    TimeElapsedColumn(),
+                    TimeRemainingColumn(),
+                    TextColumn("{task.fields[stats]}"),
+                ]
                 with Progress(*cols, console=self.console, transient=False) as prog:
                     task = prog.add_task("soak", total=total, stats="")
                     while time.perf_counter() < end:
@@ -205,9 +221,7 @@ class Soak:
                             self.restart(k)
                             k += 1
                             next_restart += a.restart_every
-                        rss = " ".join(
-                            f"{s[-1][1]:.0f}" if s else "–" for s in self.rss
-                        )
+                        rss = " ".join(f"{s[-1][1]:.0f}" if s else "–" for s in self.rss)
                         prog.update(
                             task,
                             completed=min(total, time.perf_counter() - self.t0),
@@ -249,8 +263,7 @@ class Soak:
             refused = 0
             for j, h in enumerate(committed):
                 node = 1 + j % 3
-                r = c.post(f"{self.net.urls[node]}/v1/txs/batch",
-                           json={"txs": [self.submitted[h]]})
+                r = c.post(f"{self.net.urls[node]}/v1/txs/batch", json={"txs": [self.submitted[h]]})
                 refused += not r.json()["results"][0].get("tx_hash")
             common = min(x for x in heights if x is not None)
             hashes = [c.get(f"{u}/v1/blocks/{common}").json()["hash"] for u in self.net.urls]
@@ -266,17 +279,20 @@ class Soak:
                 verdict = "n/a (too little uninterrupted time)"
             else:
                 verdict = ("met" if g < 0.10 else "**not met**") + (
-                    f" (since minute {start / 60:.0f})" if in_window else "")
-            memory.append({
-                "node": i,
-                "restarts_in_window": len(in_window),
-                "from_s": start,
-                "rss_from": series[0][1] if series else None,
-                "rss_to": series[-1][1] if series else None,
-                "growth": None if g is None else round(g, 4),
-                "anon_growth": memory_growth(self.rss_anon[i], start, total + 60),
-                "verdict": verdict,
-            })
+                    f" (since minute {start / 60:.0f})" if in_window else ""
+                )
+            memory.append(
+                {
+                    "node": i,
+                    "restarts_in_window": len(in_window),
+                    "from_s": start,
+                    "rss_from": series[0][1] if series else None,
+                    "rss_to": series[-1][1] if series else None,
+                    "growth": None if g is None else round(g, 4),
+                    "anon_growth": memory_growth(self.rss_anon[i], start, total + 60),
+                    "verdict": verdict,
+                }
+            )
         return {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "suite": a.suite,
@@ -292,8 +308,11 @@ class Soak:
             "resubmit_refused": self.resubmit_refused,
             "restarts": self.restarts,
             "exactly_once": eo.to_json(),
-            "replay_check": {"tried": len(committed), "refused": refused,
-                             "ok": refused == len(committed)},
+            "replay_check": {
+                "tried": len(committed),
+                "refused": refused,
+                "ok": refused == len(committed),
+            },
             "agreement": {"height": common, "ok": len(set(hashes)) == 1, "hashes": hashes},
             "heights": heights,
             "memory": memory,
@@ -337,8 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{eo['duplicates']} duplicated; replays refused {res['replay_check']['refused']}/"
         f"{res['replay_check']['tried']}; nodes agree: {res['agreement']['ok']}; restarts "
         f"{len(res['restarts'])}; memory: "
-        + ", ".join(f"node{m['node']} " + ("–" if m["growth"] is None else f"{m['growth']:+.1%}")
-                    for m in res["memory"])
+        + ", ".join(
+            f"node{m['node']} " + ("–" if m["growth"] is None else f"{m['growth']:+.1%}")
+            for m in res["memory"]
+        )
     )
     console.print(f"wrote {a.out} and {a.img}")
     latest = ROOT / "benchmarks" / "results" / "latest.json"
@@ -348,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
 
         write_report(saved, ROOT / "docs" / "benchmarks.md", ROOT / "docs" / "img")
     elif not a.no_render:
-        console.print("docs/benchmarks.md not re-rendered: run `make bench` first (its soak "
-                      "section is drawn from benchmarks/results/soak.json)")
+        console.print(
+            "docs/benchmarks.md not re-rendered: run `make bench` first (its soak "
+            "section is drawn from benchmarks/results/soak.json)"
+        )
     return 0 if res["ok"] else 1
 
 

@@ -49,8 +49,15 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, Any]:
     distribution (``quantiles_ms``)."""
     ms = sorted(x * 1000.0 for x in seconds)
     if not ms:
-        return {"n": 0, "p50": None, "p95": None, "p99": None, "max": None, "mean": None,
-                "quantiles_ms": []}
+        return {
+            "n": 0,
+            "p50": None,
+            "p95": None,
+            "p99": None,
+            "max": None,
+            "mean": None,
+            "quantiles_ms": [],
+        }
     return {
         "n": len(ms),
         "p50": round(percentile(ms, 0.50), 1),

@@ -104,3 +104,12 @@ def test_ycsb_mixes_have_their_read_share() -> None:
         assert set(methods) <= {"get", "put"}
     kind, payload = tx_for("donothing", suite, 7)
     assert kind == "contract.call" and payload["method"] == "nothing"
+
+
+def test_commit_rate_ignores_block_quantisation() -> None:
+    from benchmarks.network import commit_rate
+
+    # Blocks of 100 transactions every 0.5 s: 200 tx/s whatever the window's edges.
+    times = [t * 0.5 + 0.1 for t in range(7) for _ in range(100)]
+    assert commit_rate(times, window=3.4, fallback=len(times)) == 200.0
+    assert commit_rate([1.0, 1.0, 2.0], window=4.0, fallback=3) == 0.75  # < 3 blocks
