@@ -144,3 +144,43 @@ def test_english_labels_on_wallet_and_data_pages(page: Any, live: Any) -> None:
     page.click("[data-testid=lang]")
     page.wait_for_selector("h1:text('数据共享通道')")
     assert page.inner_text("[data-nav=data]") == "数据共享"
+
+
+def test_citizen_consents_and_presents_from_the_page_and_the_bank_accepts_once(
+    page: Any, live: Any
+) -> None:
+    from wuyi.crypto import load_key
+    from wuyi.sdk.identity import Verifier
+
+    bank = Verifier(live.client, load_key(live.key_file("nsyh"), DEMO_PASSPHRASE), "nsyh")
+    nonce = bank.challenge()
+    open_wallet(page, live)
+    page.wait_for_selector("[data-testid=p-verifier]")
+    page.select_option("[data-testid=p-verifier]", "nsyh")
+    page.check('[data-testid=p-claims] input[data-claim="married"]')
+    page.check('[data-testid=p-claims] input[data-claim="age_over_18"]')
+    page.fill("[data-testid=p-purpose]", "房贷资格审核")
+    page.click("[data-testid=p-grant]")
+    page.wait_for_selector("[data-testid=p-msg].ok, [data-testid=p-msg].err")
+    assert "ok" in (page.get_attribute("[data-testid=p-msg]", "class") or ""), page.inner_text(
+        "[data-testid=p-msg]"
+    )
+    page.fill("[data-testid=p-nonce]", nonce)
+    page.click("[data-testid=p-make]")
+    page.wait_for_selector("[data-testid=presentation], [data-testid=p-msg].err")
+    assert page.locator("[data-testid=p-msg].err").count() == 0, page.inner_text(
+        "[data-testid=p-msg]"
+    )
+    text = page.input_value("[data-testid=presentation]")
+    from wuyi.vc import sdjwt
+
+    lines = text.splitlines()
+    assert len(lines) == 2  # two credentials, one line each
+    shown = {sdjwt.decode_disclosure(d)[1] for x in lines for d in sdjwt.parse(x).disclosures}
+    assert shown == {"married", "age_over_18"}  # only the ticked claims are disclosed
+    verdict = bank.verify(text, nonce)
+    assert verdict.accepted, verdict
+    assert verdict.claims == {"married": True, "age_over_18": True}
+    again = Verifier(live.client, bank.key, "nsyh")
+    again.accept_nonce(nonce)
+    assert again.verify(text, nonce).reason == "replay"

@@ -13,6 +13,7 @@ import { keyForm, sendTx } from "./app.js";
 import { openWallet } from "./keys.js";
 import { claimLabel, orgLabel, orgNames, tags } from "./data.js";
 import { badge, card, errorBox, fmtTime, h, kv, link, pre, short } from "./ui.js";
+import { present } from "./present.js";
 
 let opened = null;  // the open wallet: this page's memory only (gone on reload or "close")
 let flash = null;   // {ok, text}: the outcome of the last revoke, shown after the redraw
@@ -114,6 +115,9 @@ async function showWallet(view, w) {
     shown ? h(`div.msg.flash.${shown.ok ? "ok" : "err"}`, { "data-testid": "wallet-flash" }, shown.text) : null,
     h("div", { "data-testid": "consents" }, consents.length ? consents.map((c) => consentCard(c, w, names, view)) : h("p.muted", t("common.none")))));
 
+  // -- presenting ----------------------------------------------------------------------------
+  view.append(presentCard(w, consents, names, view));
+
   // -- every use ------------------------------------------------------------------------------
   const all = [...(uses.uses || []), ...(uses.refused || [])].sort((a, b) => (a.height - b.height) || (a.time - b.time));
   const head = [t("common.time"), t("wallet.verifier"), t("wallet.credsused"), t("wallet.disclosed"), t("wallet.purpose"), t("wallet.verdict")];
@@ -161,4 +165,105 @@ function consentCard(c, w, names, view) {
       c.revoked_height ? [ts("revoked"), link(`#/explorer/block/${c.revoked_height}`, `#${c.revoked_height}`)] : null,
     ]),
     action, msg);
+}
+
+// -- presenting (亮证) ---------------------------------------------------------------------------
+
+function presentCard(w, consents, names, view) {
+  const verifier = h("select", { "data-testid": "p-verifier" },
+    h("option", { value: "" }, "—"),
+    Object.entries(names).map(([id, name]) => h("option", { value: id }, `${name} (${id})`)));
+  const boxes = [];
+  const credBlocks = w.credentials.map((c) => h("div.pcred", h("div.small.muted", c.type),
+    Object.keys(c.claims || {}).map((name) => {
+      const box = h("input", { type: "checkbox", "data-claim": name, "data-cred": c.id });
+      boxes.push([box, c, name]);
+      return h("label.check", box, " ", claimLabel(name));
+    })));
+  const consentSel = h("select", { "data-testid": "p-consent" });
+  const purpose = h("input", { type: "text", "data-testid": "p-purpose", placeholder: t("wallet.purpose") });
+  const minutes = h("input", { type: "number", value: "10", min: "1", "data-testid": "p-minutes" });
+  const nonce = h("input", { type: "text", "data-testid": "p-nonce", placeholder: t("wallet.pnonce") });
+  const ttl = h("input", { type: "number", value: "120", min: "1", max: "600", "data-testid": "p-ttl" });
+  const out = h("div", { "data-testid": "p-out" });
+  const msg = h("div.msg", { "aria-live": "polite", "data-testid": "p-msg" });
+  const chosen = () => boxes.filter(([b]) => b.checked);
+
+  function fillConsents() {
+    const v = verifier.value;
+    const usable = consents.filter((c) => c.status === "active" && c.verifier === v && c.not_after > Date.now());
+    consentSel.replaceChildren(h("option", { value: "" }, usable.length ? "—" : t("common.none")),
+      ...usable.map((c) => h("option", { value: c.id }, `${c.purpose || c.id} · ${(c.claims || []).join(", ")}`)));
+    if (usable.length === 1) consentSel.value = usable[0].id;
+  }
+  verifier.addEventListener("change", fillConsents);
+  fillConsents();
+
+  const grant = h("button.ghost", { "data-testid": "p-grant" }, t("wallet.pgrant"));
+  grant.addEventListener("click", async () => {
+    const picks = chosen();
+    if (!verifier.value || !picks.length || !purpose.value.trim()) { msg.className = "msg err"; msg.textContent = t("wallet.pnone"); return; }
+    grant.disabled = true;
+    msg.className = "msg";
+    msg.textContent = "…";
+    try {
+      const now = Date.now();
+      const res = await sendTx("consent.grant", {
+        holder: w.did,
+        verifier: verifier.value,
+        types: [...new Set(picks.map(([, c]) => c.type))],
+        claims: [...new Set(picks.map(([, , n]) => n))],
+        purpose: purpose.value.trim(),
+        not_before: now,
+        not_after: now + Math.max(1, Number(minutes.value) || 10) * 60000,
+      }, w.key);
+      const id = res.tx_hash.slice(0, 32);
+      consents.push({ id, verifier: verifier.value, status: "active", not_after: Date.now() + Number(minutes.value) * 60000,
+        purpose: purpose.value.trim(), claims: [...new Set(picks.map(([, , n]) => n))] });
+      fillConsents();
+      consentSel.value = id;
+      msg.className = "msg ok";
+      msg.textContent = `${t("wallet.pgranted")} · #${res.height} · ${id}`;
+    } catch (err) {
+      msg.className = "msg err";
+      msg.textContent = err.message;
+    } finally {
+      grant.disabled = false;
+    }
+  });
+
+  const make = h("button.primary", { "data-testid": "p-make" }, t("wallet.pmake"));
+  make.addEventListener("click", async () => {
+    const picks = chosen();
+    if (!verifier.value || !picks.length || !consentSel.value) { msg.className = "msg err"; msg.textContent = t("wallet.pnone"); return; }
+    try {
+      const creds = [...new Set(picks.map(([, c]) => c))];
+      const text = await present(creds, picks.map(([, , n]) => n), w.key, {
+        verifier: verifier.value, nonce: nonce.value.trim(), consent: consentSel.value,
+        ttl: Math.min(600, Math.max(1, Number(ttl.value) || 120)),
+      });
+      const area = h("textarea.mono.small", { readonly: true, rows: 6, "data-testid": "presentation" });
+      area.value = text;
+      const copy = h("button.ghost", { onclick: () => navigator.clipboard && navigator.clipboard.writeText(text) }, t("wallet.pcopy"));
+      const qr = text.length <= 2000 ? h("div.qr", { html: qrSvg(text) }) : h("p.muted.small", t("wallet.ptoolong"));
+      out.replaceChildren(h("div.small.muted", t("wallet.pout")), area, h("div.actions", copy), qr);
+      msg.className = "msg";
+      msg.textContent = "";
+    } catch (err) {
+      msg.className = "msg err";
+      msg.textContent = err.message;
+    }
+  });
+
+  return card(t("wallet.present"),
+    h("p.muted.small", t("wallet.presentintro")),
+    kv([
+      [t("wallet.pverifier"), verifier],
+      [t("wallet.pclaims"), h("div", { "data-testid": "p-claims" }, credBlocks)],
+      [t("wallet.pconsent"), consentSel],
+      [t("wallet.pnewconsent"), h("div.inline", purpose, " ", t("wallet.pminutes"), " ", minutes, " ", grant)],
+      [t("wallet.pnonce"), nonce],
+      [t("wallet.pttl"), ttl],
+    ]),
+    h("div.actions", make, h("span.muted.small", t("wallet.signwith"))), msg, out);
 }
