@@ -259,7 +259,8 @@ class Soak:
                 on_chain += [rc["tx_hash"] for rc in rcs]
             eo = check_exactly_once(self.acked, on_chain, self.submitted)
             # Replays of committed transactions must all be refused, by every other node.
-            committed = [h for h in self.acked if h in set(on_chain)][:200]
+            chain_set = set(on_chain)  # once: a set per item would be quadratic
+            committed = [h for h in self.acked if h in chain_set][:200]
             refused = 0
             for j, h in enumerate(committed):
                 node = 1 + j % 3

@@ -187,6 +187,7 @@ def test_public_names_are_pinned() -> None:
             "emit",
             "hash",
             "invoke",
+            "presentation",
             "require",
             "revert",
             "state",

@@ -3,8 +3,9 @@
 Inside the chain's sandbox this import resolves to the runtime's own objects, bound to the
 running call. Outside it (an editor, a plain ``python`` import, type checking) these are
 documented stand-ins: the decorators and ``require``/``revert`` work, while ``state``,
-``ctx``, ``emit``, ``invoke``, ``hash`` and ``assurance`` raise :class:`RuntimeError` — run a
-contract with :class:`wuyi.testing.contracts.ContractTester` to exercise them.
+``ctx``, ``emit``, ``invoke``, ``hash``, ``assurance`` and ``presentation`` raise
+:class:`RuntimeError` — run a contract with :class:`wuyi.testing.contracts.ContractTester`
+to exercise them.
 
 A contract::
 
@@ -43,6 +44,7 @@ __all__ = [
     "emit",
     "hash",
     "invoke",
+    "presentation",
     "require",
     "revert",
     "state",
@@ -247,3 +249,38 @@ def assurance(token: str, min_level: int = 1) -> dict[str, Any]:
     verification charge plus the token's size, like ``hash``.
     """
     raise _outside("assurance")
+
+
+def presentation(
+    text: str, *, types: list[str], claims: list[str], verifier: str, nonce: str
+) -> dict[str, Any]:
+    """Verify the sender's presentation of credentials inside the block and return only the
+    disclosed claims::
+
+        {"holder": <sender DID>, "verifier": <org>, "consent": <consent id hex>,
+         "nonce": <nonce>, "check": <check id hex (the transaction hash)>,
+         "claims": {<name>: <value>, ...},
+         "credentials": [{"issuer_org", "type", "idx", "disclosed", "presentation_hash"}]}
+
+    ``text`` is one SD-JWT presentation with a key-binding JWT per line (``Wallet.present``),
+    1-8 credentials, all for ``aud`` = ``did:wuyi:org:<verifier>``, the same ``nonce`` and
+    the same consent. ``nonce`` is the value the contract derived for this call (expose it
+    with a ``@view`` so the wallet can fetch it first, e.g. the hex of
+    ``hash(contract + method + holder DID + a counter in state)``); ``types`` the credential
+    types that must be presented (each exactly once, no other), ``claims`` the claim names
+    that must be disclosed (exactly these, no more).
+
+    Checks, reverting with ``presentation refused (<reason>): ...`` at the first failure
+    (the reason codes of ``docs/credentials.md``): the issuer's signature against the issuer
+    organisation's active ``issuer`` members, the disclosures, the credential's own validity,
+    the key binding by an authentication key of the holder's DID, holder = ``ctx.sender_did``,
+    audience, nonce, KB-JWT ``iat`` within 300 s before the block time and ``exp`` not
+    passed, the status entry and commitment on chain, and the chain's verdict as ``vc.verify``
+    (replay, consent: the holder's own, active, in its window, for ``verifier``, covering the
+    types and the claims; status, expiry, issuer still authorised for the type). Accepted, the
+    use is recorded exactly as an accepted ``vc.verify`` (``vc/check/<tx>``, the presentations
+    and the nonce spent, the consent's use count, the holder's use index). One presentation per
+    transaction; a view cannot call it. Gas: ``verify`` twice per credential, ``hash_unit``
+    per 32 bytes, ``state_write`` per record, ``value_byte`` per byte of the result.
+    """
+    raise _outside("presentation")

@@ -1,7 +1,7 @@
 """The objects a contract sees: ``state``, ``ctx``, ``emit``, ``invoke``, ``require``,
-``revert``, ``hash``, ``assurance``, ``call``, ``view`` (what ``from wuyi.contract import ...``
-resolves to inside the sandbox). One set per module instance; each reads the current call's
-frame."""
+``revert``, ``hash``, ``assurance``, ``presentation``, ``call``, ``view`` (what
+``from wuyi.contract import ...`` resolves to inside the sandbox). One set per module
+instance; each reads the current call's frame."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ __all__ = ["CtxAPI", "Frame", "StateAPI", "TxContext", "encode_value", "make_api
 
 MAX_MESSAGE = 1024
 MAX_ASSURANCE_LEVEL = 4
+#: Most credentials (lines) one presentation may hold; most types and claims it may ask for.
+MAX_PRESENTED = 8
+MAX_ASKED_CLAIMS = 64
+#: Bytes of a presentation nonce (as for ``vc.verify``).
+MIN_NONCE, MAX_NONCE = 8, 64
+#: State records one accepted presentation writes besides one per credential (the check, the
+#: nonce, the consent, the holder's use index).
+PRESENTATION_RECORDS = 4
 MAX_EVENT_NAME = 64
 
 
@@ -425,6 +433,67 @@ def make_api(sb: Sandbox) -> Namespace:
             )
         return result
 
+    def _names(value: Any, what: str, most: int) -> list[str]:
+        v = thaw(value)
+        if type(v) is not list or not 1 <= len(v) <= most:
+            raise fault(f"presentation(): {what} must be a list of 1 to {most} str")
+        for x in v:
+            if type(x) is not str or not 0 < len(x) <= 64:
+                raise fault(f"presentation(): each of {what} is a str of 1 to 64 characters")
+        if len(dict.fromkeys(v)) != len(v):
+            raise fault(f"presentation(): {what} contain duplicates")
+        return list(v)
+
+    def presentation(
+        text: Any, *, types: Any, claims: Any, verifier: Any, nonce: Any
+    ) -> dict[str, Any]:
+        frame: Frame = sb.frame
+        if frame.read_only:
+            raise fault("presentation() records a use on chain; a view cannot call it")
+        if type(text) is not str:
+            raise fault(f"presentation() takes the presentation as str, got {type_name(text)}")
+        asked_types = _names(types, "types", MAX_PRESENTED)
+        asked_claims = _names(claims, "claims", MAX_ASKED_CLAIMS)
+        if type(verifier) is not str or not 0 < len(verifier) <= 64:
+            raise fault("presentation(): verifier is an organisation id (str)")
+        if (
+            type(nonce) is not str
+            or not nonce.isascii()
+            or not MIN_NONCE <= len(nonce) <= MAX_NONCE
+        ):
+            raise fault(
+                f"presentation(): nonce is an ASCII str of {MIN_NONCE} to {MAX_NONCE} characters"
+            )
+        s = sb.schedule
+        size = len(text)
+        sb.work(size // sb.byte_unit)  # counting the lines
+        lines = max(1, min(text.count("\n") + 1, MAX_PRESENTED + 1))
+        # two signatures per credential (issuer, key binding) and the records of the use
+        cost = (
+            2 * lines * s.verify
+            + (size // 32 + 1) * s.hash_unit
+            + (PRESENTATION_RECORDS + lines) * s.state_write
+        )
+        sb.meter.consume(cost, "presentation")  # type: ignore[union-attr]
+        tx = frame.tx
+        check = getattr(tx.host, "presentation", None)
+        if check is None:
+            raise fault("presentation() needs the chain state; this host does not provide it")
+        sender = tx.sender
+        result = check(
+            text,
+            types=asked_types,
+            claims=asked_claims,
+            verifier=verifier,
+            nonce=nonce,
+            subject=sender.did if sender is not None else None,
+            contract=frame.contract,
+        )
+        data = encode_value(sb, result, "result of", "presentation")
+        sb.meter.consume(len(data) * s.value_byte, "presentation")  # type: ignore[union-attr]
+        out: dict[str, Any] = decode_trusted(data)  # nothing shared with the host
+        return out
+
     return Namespace(
         "module wuyi.contract",
         call=call,
@@ -437,4 +506,5 @@ def make_api(sb: Sandbox) -> Namespace:
         invoke=invoke,
         hash=hash_,
         assurance=assurance,
+        presentation=presentation,
     )

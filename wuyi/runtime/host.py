@@ -113,9 +113,20 @@ class Host(Protocol):
         ``ExecResult.events``); discard them if the transaction fails."""
         ...
 
-    # Optional (looked up with getattr; a host without it makes ``assurance()`` a fault):
+    # Optional (looked up with getattr; a host without one makes ``assurance()`` /
+    # ``presentation()`` a fault):
     #
     # def assurance(self, token: str, subject: str | None) -> dict[str, Any]:
     #     """Check an identity-assurance attestation for ``subject`` (the sender's DID)
     #     against the state: ``{provider, level, real_name, face, iat}``, or raise
     #     :class:`ContractRevert` naming the failed rule."""
+    #
+    # def presentation(
+    #     self, text: str, *, types: list[str], claims: list[str], verifier: str, nonce: str,
+    #     subject: str | None, contract: str,
+    # ) -> dict[str, Any]:
+    #     """Verify a holder's SD-JWT presentation (one per line) for organisation
+    #     ``verifier`` bound to ``nonce``, made by ``subject`` (the sender's DID), disclosing
+    #     exactly ``claims`` of exactly ``types``; record the use as ``vc.verify`` does and
+    #     return the disclosed claims, or raise :class:`ContractRevert` naming the reason
+    #     (``docs/contract-runtime.md``, "Facts from credentials")."""

@@ -25,7 +25,9 @@ class GasSchedule:
     ``element`` per item of a list/dict they process or create, one ``element`` per
     ``byte_unit`` bytes of str/bytes, one per ``int_unit_bits`` bits of big integers.
     ``assurance()`` charges ``verify`` (a signature check against the state) plus
-    ``hash_unit`` per 32 bytes of the token.
+    ``hash_unit`` per 32 bytes of the token; ``presentation()`` charges ``verify`` twice per
+    credential (issuer and key-binding signatures), ``hash_unit`` per 32 bytes of the text,
+    ``state_write`` per record of the use, and ``value_byte`` per byte of its result.
     """
 
     statement: int = 1

@@ -27,7 +27,19 @@ __all__ = [
 ]
 
 API_NAMES = frozenset(
-    {"call", "view", "require", "revert", "state", "ctx", "emit", "invoke", "hash", "assurance"}
+    {
+        "call",
+        "view",
+        "require",
+        "revert",
+        "state",
+        "ctx",
+        "emit",
+        "invoke",
+        "hash",
+        "assurance",
+        "presentation",
+    }
 )
 STATE_ATTRS = frozenset({"get", "set", "delete", "has", "range"})
 CTX_ATTRS = frozenset(

@@ -27,7 +27,9 @@ own guard (roles, policy) decides further. A method declared ``@call(public=True
 called by a sender who is not a member if the sender's key is an authentication key of an
 active DID (``ctx.sender_did``); every signer's DID is in ``ctx.signers[i].did``. Contracts
 check identity-assurance attestations with ``assurance(token, min_level)``
-(:meth:`LedgerHost.assurance`). ``gas_limit`` (default and maximum the chain
+(:meth:`LedgerHost.assurance`) and holders' credential presentations with
+``presentation(text, types=, claims=, verifier=, nonce=)`` (:meth:`LedgerHost.presentation`,
+which records the use as ``vc.verify`` does). ``gas_limit`` (default and maximum the chain
 parameter ``max_call_gas``) is reserved against the block gas limit at admission; the receipt
 records the gas actually used, also when the call fails.
 
@@ -69,8 +71,16 @@ from wuyi.exceptions import (
 )
 from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
-from wuyi.ledger.handlers.credentials import check_assurance
-from wuyi.ledger.handlers.did import authentication_did
+from wuyi.ledger.handlers.credentials import (
+    MAX_PRESENTED,
+    chain_verdict,
+    check_assurance,
+    get_consent,
+    get_credential_status,
+    lookup_org_jwk,
+    record_check,
+)
+from wuyi.ledger.handlers.did import authentication_did, get_did_record, org_id_of_did
 from wuyi.ledger.handlers.governance import (
     GovAction,
     approvers_from_addresses,
@@ -107,6 +117,29 @@ _VERSION = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
 _CALLS = b"contract/-/call/"
 _NEXT_CALL = b"contract/-/next_call"
 MAX_SIGNERS = 16
+#: How old a key-binding JWT may be at block time for ``presentation()`` (seconds).
+PRESENTATION_MAX_KB_AGE_S = 300
+_SUBJECT = "credentialSubject"
+_ORG_DID = "did:wuyi:org:"
+_HEX = re.compile(r"^[0-9a-f]{32}$")
+#: What each chain-side refusal of ``presentation()`` means (messages; the codes are those of
+#: ``vc.verify``, ``docs/credentials.md``).
+_CHAIN_REASONS = {
+    "replay": "this presentation or its nonce was already used",
+    "no_consent": "no such consent on chain",
+    "consent_revoked": "the holder revoked this consent (or deactivated the DID)",
+    "consent_not_yet": "the consent is not in force yet",
+    "consent_expired": "the consent has expired",
+    "wrong_verifier": "the consent is for another verifier",
+    "type_not_consented": "the holder did not consent to this credential type",
+    "claims_not_consented": "more claims disclosed than the holder consented to",
+    "unknown_credential": "credential not registered on chain",
+    "credential_revoked": "the issuer revoked the credential",
+    "credential_suspended": "the issuer suspended the credential",
+    "credential_expired": "the credential has expired",
+    "issuer_not_authorised": "the issuer is not authorised for this credential type",
+    "expired": "the presentation has expired",
+}
 
 
 def meta_key(name: str) -> bytes:
@@ -221,6 +254,7 @@ class LedgerHost:
         self.time = time
         self.tx_hash = tx_hash
         self._events = events
+        self._sender_address = signers[0] if signers else b""
         self._approvers = approvers_from_addresses(state, signers)
         by_addr = {a.address: a for a in self._approvers}
         self.signers = [
@@ -283,6 +317,218 @@ class LedgerHost:
         except CredentialInvalid as exc:
             rule = exc.detail.get("rule", "")
             raise ContractRevert(f"assurance: {exc.message}", rule=rule) from None
+
+    def presentation(
+        self,
+        text: str,
+        *,
+        types: list[str],
+        claims: list[str],
+        verifier: str,
+        nonce: str,
+        subject: str | None,
+        contract: str,
+    ) -> dict[str, Any]:
+        """``wuyi.contract.presentation``: verify ``subject``'s presentation (one SD-JWT +
+        KB-JWT per line) for organisation ``verifier`` at block time, as the off-chain
+        verifier and ``vc.verify`` together would, then record the use exactly as an accepted
+        ``vc.verify`` (:func:`~wuyi.ledger.handlers.credentials.record_check`). Returns only
+        the disclosed claims and, per credential, issuer org, type, status index, disclosed
+        names and presentation hash. Any failure reverts the call:
+        ``presentation refused (<reason>): <message>`` with ``detail["reason"]``."""
+        from wuyi.encoding import encode
+        from wuyi.exceptions import EncodingError, PresentationRefused
+        from wuyi.vc import sdjwt
+        from wuyi.vc.jose import public_key_from_jwk
+
+        def refuse(reason: str, message: str) -> ContractRevert:
+            return ContractRevert(f"presentation refused ({reason}): {message}", reason=reason)
+
+        suite = self.chain.suite
+        state = self.kv
+        tx_hash = self.tx_hash if isinstance(self.tx_hash, bytes) else bytes.fromhex(self.tx_hash)
+        if subject is None:
+            raise refuse("wrong_holder", "the sender has no active DID; only holders present")
+        org = _get(state, keys.org_key(verifier))
+        if org is None or org["status"] != "active":
+            raise refuse("wrong_verifier", f"'{verifier}' is not an active organisation")
+        if state.get(keys.vc_check_key(tx_hash)) is not None:
+            raise ContractRevert(
+                "presentation: one presentation per transaction (it may hold several"
+                " credentials, one per line)",
+                reason="malformed",
+            )
+        lines = [x.strip() for x in text.split("\n") if x.strip()]
+        if not 1 <= len(lines) <= MAX_PRESENTED:
+            raise refuse("malformed", f"a presentation holds 1-{MAX_PRESENTED} lines")
+        if len(set(lines)) != len(lines):
+            raise refuse("malformed", "a credential is presented twice")
+        holder_rec = get_did_record(state, subject)
+        holder_keys = [
+            k["public_key"]
+            for k in (holder_rec or {}).get("keys", [])
+            if "authentication" in k["purposes"]
+        ]
+        aud = _ORG_DID + verifier
+        now_s = self.time // 1000
+
+        def issuer_jwk(iss: str, kid: str | None) -> dict[str, Any]:
+            return lookup_org_jwk(state, suite.name, iss, kid or "", roles=("issuer",))
+
+        creds: list[dict[str, Any]] = []
+        values: dict[str, Any] = {}
+        named: set[Any] = set()
+        for line in lines:
+            try:
+                v = sdjwt.verify(
+                    line,
+                    issuer_jwk=issuer_jwk,
+                    audience=aud,
+                    nonce=nonce,
+                    now_s=now_s,
+                    max_kb_age_s=PRESENTATION_MAX_KB_AGE_S,
+                )
+            except PresentationRefused as exc:
+                raise refuse(str(exc.detail.get("reason", "malformed")), exc.message) from None
+            except WuyiError as exc:
+                raise refuse("malformed", exc.message) from None
+            payload, kb = v.payload, v.kb or {}
+            holder = payload.get("sub")
+            subj = v.claims.get(_SUBJECT)
+            subj = subj if isinstance(subj, dict) else {}
+            if subj.get("id", holder) != holder:
+                raise refuse("malformed", "sub and credentialSubject.id differ")
+            if holder != subject:
+                raise refuse(
+                    "wrong_holder", f"the credential is {holder!r}'s; the sender is {subject}"
+                )
+            try:
+                _, cnf_key = public_key_from_jwk(payload["cnf"]["jwk"])
+            except (WuyiError, KeyError, TypeError):
+                raise refuse("bad_holder_signature", "cnf.jwk is not a usable key") from None
+            if cnf_key not in holder_keys:
+                raise refuse(
+                    "bad_holder_signature",
+                    f"the key-binding key is not an authentication key of {subject}",
+                )
+            kb_exp = kb.get("exp")
+            if type(kb_exp) is not int:
+                raise refuse("malformed", "the KB-JWT has no integer exp")
+            if self.time > kb_exp * 1000:
+                raise refuse("expired", f"KB-JWT expired at {kb_exp}")
+            named.add(kb.get("consent"))
+            iss_org = org_id_of_did(str(payload.get("iss")))
+            vct = payload.get("vct")
+            status = payload.get("status")
+            sl = status.get("status_list") if isinstance(status, dict) else None
+            idx = sl.get("idx") if isinstance(sl, dict) else None
+            uri = sl.get("uri") if isinstance(sl, dict) else None
+            if (
+                iss_org is None
+                or type(idx) is not int
+                or idx < 0
+                or uri != f"wuyi:vc/status/{iss_org}"
+                or not isinstance(vct, str)
+            ):
+                raise refuse(
+                    "unknown_credential",
+                    "the credential names no status entry of its issuer (status, vct)",
+                )
+            rec = get_credential_status(state, iss_org, idx)
+            if rec is None or rec["type"] != vct:
+                raise refuse("unknown_credential", f"no {vct} {iss_org}/{idx} on chain")
+            if rec["commitment"] != suite.hash(v.jwt.encode("ascii")):
+                raise refuse(
+                    "not_registered",
+                    f"credential {iss_org}/{idx} differs from the one registered on chain",
+                )
+            names = sorted(n.removeprefix(_SUBJECT + ".") for n in v.disclosed)
+            for n in names:
+                if n in values:
+                    raise refuse("bad_disclosure", f"claim '{n}' is disclosed twice")
+                values[n] = subj.get(n, v.claims.get(n))
+            creds.append(
+                {
+                    "presentation_hash": suite.hash(line.encode("utf-8")),
+                    "issuer_org": iss_org,
+                    "idx": idx,
+                    "type": vct,
+                    "disclosed": names,
+                    "kb_exp": kb_exp,
+                }
+            )
+        consent_hex = named.pop() if len(named) == 1 else None
+        if not isinstance(consent_hex, str) or not _HEX.match(consent_hex):
+            raise refuse("no_consent", "the presentations do not name one consent id")
+        consent_id = bytes.fromhex(consent_hex)
+        consent = get_consent(state, consent_id)
+        if consent is not None and consent["holder"] != subject:
+            raise refuse("wrong_holder", f"consent {consent_hex} is another holder's")
+        nonce_b = nonce.encode("ascii")
+        reason = chain_verdict(
+            state, self.time, org=verifier, nonce=nonce_b, consent=consent, creds=creds
+        )
+        if reason:
+            raise refuse(reason, _CHAIN_REASONS.get(reason, reason))
+        presented = [c["type"] for c in creds]
+        for t in presented:
+            if t not in types:
+                raise refuse("type_not_requested", f"{t} was presented but not asked for")
+            if presented.count(t) > 1:
+                raise refuse("type_not_requested", f"{t} is presented twice")
+        for t in types:
+            if t not in presented:
+                raise refuse("type_missing", f"no {t} was presented")
+        extra = sorted(set(values) - set(claims))
+        if extra:
+            raise refuse("claims_not_requested", f"disclosed but not asked for: {extra}")
+        missing = [c for c in claims if c not in values]
+        if missing:
+            raise refuse("claim_missing", f"asked for but not disclosed: {missing}")
+        try:
+            encode(values)
+        except EncodingError as exc:
+            raise refuse("malformed", f"a disclosed value is not canonical data: {exc}") from None
+        assert consent is not None  # chain_verdict accepted it
+        record_check(
+            state,
+            check_id=tx_hash,
+            height=self.height,
+            time=self.time,
+            verifier=verifier,
+            verifier_member=self._sender_address,
+            nonce=nonce_b,
+            consent_id=consent_id,
+            consent=consent,
+            creds=creds,
+            reason="",
+            extra={"contract": contract},
+        )
+        if self._events is not None:
+            self._events.append(
+                Event(
+                    "vc.checked",
+                    {
+                        "result": "accepted",
+                        "reason": "",
+                        "consent": consent_id,
+                        "credentials": len(creds),
+                        "contract": contract,
+                    },
+                )
+            )
+        return {
+            "holder": subject,
+            "verifier": verifier,
+            "consent": consent_hex,
+            "nonce": nonce,
+            "check": tx_hash.hex(),
+            "claims": values,
+            "credentials": [
+                {k: c[k] for k in ("issuer_org", "type", "idx", "disclosed", "presentation_hash")}
+                for c in creds
+            ],
+        }
 
     def emit(self, contract: str, name: str, attrs: dict[str, Any]) -> None:
         if self._events is not None:

@@ -96,6 +96,7 @@ __all__ = [
     "VcSetStatusHandler",
     "VcSetTypeAction",
     "VcVerifyHandler",
+    "chain_verdict",
     "check_assurance",
     "get_check",
     "get_consent",
@@ -109,6 +110,7 @@ __all__ = [
     "list_uses",
     "lookup_org_jwk",
     "next_credential_index",
+    "record_check",
     "status_list",
 ]
 
@@ -674,22 +676,40 @@ def _verdict(ctx: ExecContext, p: dict[str, Any], org: str, consent: Any) -> str
     if off["result"] == "refused":
         reason: str = off["reason"]
         return reason
-    st = ctx.state
-    creds = p["credentials"]
+    return chain_verdict(
+        ctx.state, ctx.time, org=org, nonce=p["nonce"], consent=consent, creds=p["credentials"]
+    )
+
+
+def chain_verdict(
+    state: KVReader,
+    now_ms: int,
+    *,
+    org: str,
+    nonce: bytes,
+    consent: dict[str, Any] | None,
+    creds: list[dict[str, Any]],
+) -> str:
+    """What only the chain can check about a presentation of ``creds`` (each
+    ``{presentation_hash, issuer_org, idx, type, disclosed, kb_exp}``) to ``org`` under
+    ``consent`` with ``nonce``, at ``now_ms``: the first reason to refuse, in the order of
+    :data:`VERIFY_REASONS` (after ``offchain``), or ``""``. Shared by ``vc.verify`` and
+    ``wuyi.contract.presentation``."""
+    st = state
     if any(st.get(keys.vc_used_key(c["presentation_hash"])) is not None for c in creds):
         return "replay"
-    if st.get(keys.vc_nonce_key(org, p["nonce"])) is not None:
+    if st.get(keys.vc_nonce_key(org, nonce)) is not None:
         return "replay"
     if consent is None:
         return "no_consent"
     if consent["status"] != "active":
         return "consent_revoked"
-    holder = st.get_obj(keys.did_key(consent["holder"]))
+    holder = _get(st, keys.did_key(consent["holder"]))
     if holder is None or holder["status"] != "active":
         return "consent_revoked"  # a deactivated holder's consents no longer hold
-    if ctx.time < consent["not_before"]:
+    if now_ms < consent["not_before"]:
         return "consent_not_yet"
-    if ctx.time > consent["not_after"]:
+    if now_ms > consent["not_after"]:
         return "consent_expired"
     if org != consent["verifier"]:
         return "wrong_verifier"
@@ -705,14 +725,71 @@ def _verdict(ctx: ExecContext, p: dict[str, Any], org: str, consent: Any) -> str
             return "credential_revoked"
         if cred["status"] == "suspended":
             return "credential_suspended"
-        if cred["expires"] and ctx.time > cred["expires"] * 1000:
+        if cred["expires"] and now_ms > cred["expires"] * 1000:
             return "credential_expired"
         vc_type = get_credential_type(st, c["type"])
         if vc_type is None or c["issuer_org"] not in vc_type["issuers"]:
             return "issuer_not_authorised"
-    if any(ctx.time > c["kb_exp"] * 1000 for c in creds):
+    if any(now_ms > c["kb_exp"] * 1000 for c in creds):
         return "expired"
     return ""
+
+
+def record_check(
+    state: Any,
+    *,
+    check_id: bytes,
+    height: int,
+    time: int,
+    verifier: str,
+    verifier_member: bytes,
+    nonce: bytes,
+    consent_id: bytes,
+    consent: dict[str, Any] | None,
+    creds: list[dict[str, Any]],
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the record of one check (``vc/check/<check_id>``) and, accepted (``reason`` is
+    ``""``), spend the presentation hashes and the nonce, count a use of the consent and index
+    it under the holder (``list_uses``); refused, index it under the holder's refused checks
+    if the consent exists. Returns the record. ``state`` has ``set_obj`` (the transaction's
+    journaled view). Shared by ``vc.verify`` and ``wuyi.contract.presentation``; ``extra``
+    adds fields (e.g. the contract that checked)."""
+    result = "refused" if reason else "accepted"
+    holder = consent["holder"] if consent is not None else ""
+    listed = [
+        {k: c[k] for k in ("issuer_org", "idx", "type", "disclosed", "presentation_hash")}
+        for c in creds
+    ]
+    rec = {
+        "tx_hash": check_id,
+        "verifier": verifier,
+        "verifier_member": verifier_member,
+        "holder": holder,
+        "consent": consent_id,
+        "credentials": listed,
+        "types": [c["type"] for c in listed],
+        "disclosed": sorted({d for c in listed for d in c["disclosed"]}),
+        "result": result,
+        "reason": reason,
+        "height": height,
+        "time": time,
+        "purpose": consent["purpose"] if consent is not None else "",
+        **(extra or {}),
+    }
+    state.set_obj(keys.vc_check_key(check_id), rec)
+    if result == "accepted":
+        assert consent is not None
+        for c in listed:
+            state.set_obj(keys.vc_used_key(c["presentation_hash"]), check_id)
+        state.set_obj(keys.vc_nonce_key(verifier, nonce), check_id)
+        consent["uses"] += 1
+        state.set_obj(keys.consent_key(consent_id), consent)
+        state.set_obj(keys.consent_use_key(holder, height, check_id), check_id)
+    elif consent is not None:
+        state.set_obj(keys.consent_refused_key(holder, height, check_id), check_id)
+    return rec
 
 
 _CRED_FIELDS: _FieldSpec = {
@@ -808,40 +885,21 @@ class VcVerifyHandler(Handler):
         org = ctx.require_member()["org"]
         consent = get_consent(ctx.state, p["consent"])
         reason = _verdict(ctx, p, org, consent)
-        result = "refused" if reason else "accepted"
-        holder = consent["holder"] if consent is not None else ""
-        creds = [
-            {k: c[k] for k in ("issuer_org", "idx", "type", "disclosed", "presentation_hash")}
-            for c in p["credentials"]
-        ]
-        rec = {
-            "tx_hash": ctx.tx_hash,
-            "verifier": org,
-            "verifier_member": ctx.sender_address,
-            "holder": holder,
-            "consent": p["consent"],
-            "credentials": creds,
-            "types": [c["type"] for c in creds],
-            "disclosed": sorted({d for c in creds for d in c["disclosed"]}),
-            "result": result,
-            "reason": reason,
-            "height": ctx.height,
-            "time": ctx.time,
-            "purpose": consent["purpose"] if consent is not None else "",
-        }
-        ctx.state.set_obj(keys.vc_check_key(ctx.tx_hash), rec)
-        if result == "accepted":
-            assert consent is not None
-            for c in creds:
-                ctx.state.set_obj(keys.vc_used_key(c["presentation_hash"]), ctx.tx_hash)
-            ctx.state.set_obj(keys.vc_nonce_key(org, p["nonce"]), ctx.tx_hash)
-            consent["uses"] += 1
-            ctx.state.set_obj(keys.consent_key(p["consent"]), consent)
-            ctx.state.set_obj(keys.consent_use_key(holder, ctx.height, ctx.tx_hash), ctx.tx_hash)
-        elif consent is not None:
-            ctx.state.set_obj(
-                keys.consent_refused_key(holder, ctx.height, ctx.tx_hash), ctx.tx_hash
-            )
+        rec = record_check(
+            ctx.state,
+            check_id=ctx.tx_hash,
+            height=ctx.height,
+            time=ctx.time,
+            verifier=org,
+            verifier_member=ctx.sender_address,
+            nonce=p["nonce"],
+            consent_id=p["consent"],
+            consent=consent,
+            creds=p["credentials"],
+            reason=reason,
+        )
+        result = rec["result"]
+        creds = rec["credentials"]
         ctx.emit(
             "vc.checked",
             result=result,
