@@ -417,9 +417,9 @@ def check_eligibility(
     non-local family needs ``min_ss_months``. Records the result and the hashes of the
     presentations, never the values."""
     c = load(contract_id)
-    did = ctx.sender_did
+    did = ctx.sender_did or ""
     require(
-        did is not None and did == c["buyers"][0],
+        did != "" and did == c["buyers"][0],
         f"eligibility rule: the first buyer of '{contract_id}' presents the family's"
         " credentials (signed by their DID key)",
     )
