@@ -345,6 +345,18 @@ def render_soak(s: Mapping[str, Any]) -> list[str]:
         "its last uninterrupted stretch (from 2 minutes after its last restart) and the verdict "
         "says so.",
     ]
+    anon = [
+        f"node{row['node']} {row['anon_growth'] * 100:+.1f} %"
+        for row in s.get("memory", [])
+        if row.get("anon_growth") is not None
+    ]
+    if anon:
+        L += [
+            "",
+            "RSS above counts the store's mapped pages (LMDB, reclaimable by the kernel), which "
+            "grow with the chain. Memory the processes own (RssAnon) grew over the same "
+            f"stretches: {', '.join(anon)}.",
+        ]
     return L
 
 
