@@ -20,6 +20,7 @@ ORGS = (
     OrgSpec("gaj", "公安局"),
     OrgSpec("jyj", "教育局"),
     OrgSpec("nsyh", "江门农商银行"),
+    OrgSpec("idp", "实名认证服务"),
 )
 
 
@@ -32,9 +33,21 @@ def env(tmp_path: Path) -> Iterator[InProcessNode]:
             save_key(e.keys_dir / f"{org}-issuer.key", k, PW)
             tx = e.client.builder(admins[org]).member_add(org, k.public_key, ["issuer"], "签发")
             assert e.client.submit_and_wait(tx).receipt.status == "ok"
+        k = e.client.suite.generate_private_key()
+        save_key(e.keys_dir / "idp-idp.key", k, PW)
+        tx = e.client.builder(admins["idp"]).member_add("idp", k.public_key, ["idp"], "认证")
+        assert e.client.submit_and_wait(tx).receipt.status == "ok"
+        voters = [admins["gaj"], admins["jyj"], admins["idp"]]
         e.client.govern(
             admins["sjj"],
-            [admins["gaj"], admins["jyj"]],
+            voters,
+            "idp.set",
+            {"org": "idp", "enabled": True, "max_level": 3},
+            title="enable idp",
+        )
+        e.client.govern(
+            admins["sjj"],
+            voters,
             "vc.set_type",
             {"type": "IdentityCredential", "issuers": ["gaj"], "claims": ["age_over_18", "name"]},
             title="authorise gaj",
@@ -94,6 +107,27 @@ def test_identity_walk_through(
     assert "refused" in again and "[replay]" in again
     log = wuyi("wallet", "log", "--wallet", W)
     assert "1 accepted use(s), 1 refused attempt(s)" in log
+    # a service that requires real-name + face verification with the consent (免证办)
+    nonce = wuyi("vc", "challenge").strip()
+    wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18",
+         "--verifier", "nsyh", "--nonce", nonce, "--consent", consent, "--out", p,
+         "--wallet", W)  # fmt: skip
+    low = wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org", "nsyh",
+               "--nonce", nonce, "--min-assurance", "2", code=2)  # fmt: skip
+    assert "[assurance_too_low]" in low
+    att = tmp_path / "att.jws"
+    att.write_text(wuyi("idp", "attest", "--key", f"{K}/idp-idp.key", "--org", "idp",
+                        "--did", did, "--level", "2"))  # fmt: skip
+    out = wuyi("wallet", "consent", "--wallet", W, "--verifier", "nsyh",
+               "--types", "IdentityCredential", "--claims", "age_over_18",
+               "--purpose", "开户", "--assurance", str(att))  # fmt: skip
+    assured = out.strip().splitlines()[-1]
+    nonce = wuyi("vc", "challenge").strip()
+    wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18",
+         "--verifier", "nsyh", "--nonce", nonce, "--consent", assured, "--out", p,
+         "--wallet", W)  # fmt: skip
+    assert "accepted" in wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org",
+                              "nsyh", "--nonce", nonce, "--min-assurance", "2")  # fmt: skip
     wuyi("vc", "revoke", "0", "--key", f"{K}/gaj-issuer.key", "--reason", "重新签发")
     assert "revoked" in wuyi("vc", "status", "gaj", "0")
     assert "cannot read presentation file" in wuyi(

@@ -353,6 +353,7 @@ def test_consent_grant_and_revoke_by_the_holder(h: LedgerHarness) -> None:
         "granted_time": h.time,
         "revoked_height": None,
         "uses": 0,
+        "assurance": None,
     }
     assert list_consents(h.state, holder) == [rec]
     # nobody but the holder's authentication keys may revoke it
@@ -472,6 +473,7 @@ def test_reason_codes_are_the_spec_list() -> None:
         "wrong_verifier",
         "type_not_consented",
         "claims_not_consented",
+        "assurance_too_low",
         "unknown_credential",
         "credential_revoked",
         "credential_suspended",

@@ -233,6 +233,13 @@ def wallet_consent(
     claims: Annotated[str, typer.Option("--claims", help="可披露项 / claim names, a,b")],
     purpose: Annotated[str, typer.Option(help="用途 / purpose")],
     minutes: Annotated[int, typer.Option(help="有效分钟 / minutes valid")] = 10,
+    assurance: Annotated[
+        Path | None,
+        typer.Option(
+            help="实名+人脸认证结果文件（wuyi idp attest 的输出）/ identity-assurance attestation"
+            " file, for services that require real-name and face verification"
+        ),
+    ] = None,
     wallet: WalletOpt = DEFAULT_WALLET,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
@@ -246,6 +253,7 @@ def wallet_consent(
         claims=_split(claims, "claims"),
         purpose=purpose,
         minutes=minutes,
+        assurance=None if assurance is None else _read(assurance, "attestation file").strip(),
     )
     console.print(f"[green]✓ 已授权 / consent granted[/green] ({minutes} min); consent id:")
     print(cid)
@@ -452,6 +460,14 @@ def vc_verify(
     org: Annotated[str, typer.Option(help="核验机构（本机构）/ your organisation")],
     nonce: Annotated[str, typer.Option(help="你发出的随机数 / the nonce you sent")],
     presentation: Annotated[Path, typer.Argument(help="出示文件 / presentation file")],
+    min_assurance: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=4,
+            help="要求授权时的实名认证等级 / identity-assurance level the consent must carry",
+        ),
+    ] = 0,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
@@ -459,7 +475,7 @@ def vc_verify(
     from wuyi.sdk.identity import Verifier
 
     k = _load_key(key, passphrase_file)
-    v = Verifier(_client(node), k, org)
+    v = Verifier(_client(node), k, org, min_assurance=min_assurance)
     v.accept_nonce(nonce)
     verdict = v.verify(_read(presentation, "presentation file"), nonce)
     if verdict.accepted:

@@ -389,26 +389,29 @@ class Identity:
         purpose: str,
         minutes: int,
         not_before_ms: int | None = None,
+        assurance: str | None = None,
     ) -> str:
         """The holder lets organisation ``verifier`` see ``claims`` of credentials of ``types``
-        for ``purpose``, for ``minutes`` from now (or ``not_before_ms``). Returns the consent id
+        for ``purpose``, for ``minutes`` from now (or ``not_before_ms``). ``assurance`` is an
+        identity provider's attestation (real-name and face verification) of the holder, which
+        the chain checks and records with the consent — services that require it
+        (``Verifier(min_assurance=…)``) refuse consents without it. Returns the consent id
         (hex) to put in presentations."""
         if not 1 <= minutes <= 366 * 24 * 60:
             raise ValidationError(f"minutes must be 1-{366 * 24 * 60}, got {minutes}")
         start = int(time.time() * 1000) if not_before_ms is None else not_before_ms
-        res = self._commit(
-            holder_key,
-            "consent.grant",
-            {
-                "holder": self.did_of(holder_key),
-                "verifier": verifier,
-                "types": list(types),
-                "claims": list(claims),
-                "purpose": purpose,
-                "not_before": start,
-                "not_after": start + minutes * 60_000,
-            },
-        )
+        payload: dict[str, Any] = {
+            "holder": self.did_of(holder_key),
+            "verifier": verifier,
+            "types": list(types),
+            "claims": list(claims),
+            "purpose": purpose,
+            "not_before": start,
+            "not_after": start + minutes * 60_000,
+        }
+        if assurance is not None:
+            payload["assurance"] = assurance.strip()
+        res = self._commit(holder_key, "consent.grant", payload)
         return bytes.fromhex(res.tx_hash)[:16].hex()
 
     def revoke_consent(self, holder_key: PrivateKey, consent_id: str) -> None:
@@ -437,10 +440,19 @@ class Verifier:
     """A verifying service of organisation ``org`` signing its records with ``key`` (a member
     of ``org``). Keeps the nonces it handed out for :data:`CHALLENGE_TTL_S` seconds."""
 
-    def __init__(self, client: WuyiClient, key: PrivateKey, org: str) -> None:
+    def __init__(
+        self, client: WuyiClient, key: PrivateKey, org: str, *, min_assurance: int = 0
+    ) -> None:
+        if type(min_assurance) is not int or not 0 <= min_assurance <= 4:
+            raise ValidationError(
+                f"min_assurance must be an assurance level 0-4, got {min_assurance!r}",
+                field="min_assurance",
+            )
         self.client = client
         self.key = key
         self.org = org
+        #: the identity-assurance level this service requires of the holder's consent (0: none)
+        self.min_assurance = min_assurance
         self.identity = Identity(client)
         self._challenges: dict[str, float] = {}
         self._spent: set[str] = set()  # nonces already used (bounded by the run time)
@@ -529,6 +541,8 @@ class Verifier:
                 raise PresentationRefused(
                     "the presentations do not name one consent", reason="no_consent"
                 )
+            if self.min_assurance:
+                self._check_assurance(consent_hex)
             for text, cred in zip(parts, creds, strict=True):
                 checked = sdjwt.verify(
                     text.strip(),
@@ -585,12 +599,14 @@ class Verifier:
             if verdict.accepted:  # cannot bind the use to a consent: refuse, never skip the record
                 return Verdict("refused", "no_consent", "the use cannot be recorded on chain")
             return verdict
-        payload = {
+        payload: dict[str, Any] = {
             "nonce": nonce.encode(),
             "consent": bytes.fromhex(consent_hex),
             "credentials": creds,
             "offchain": offchain,
         }
+        if self.min_assurance:
+            payload["min_assurance"] = self.min_assurance
         res = self.client.submit_and_wait(self.client.builder(self.key).build("vc.verify", payload))
         if res.receipt.status != "ok":
             raise_receipt(res.receipt)
@@ -602,6 +618,24 @@ class Verifier:
             verdict.reason = str(reason)
             verdict.message = _REASONS.get(str(reason), str(reason))
         return verdict
+
+    def _check_assurance(self, consent_hex: str) -> None:
+        """Refuse early (the chain checks it again) when the named consent was not granted
+        after identity assurance of at least :attr:`min_assurance`."""
+        try:
+            rec = self.identity.consent(consent_hex)
+        except (NotFound, ValidationError):
+            return  # the chain answers no_consent
+        from wuyi.ledger.handlers.credentials import assured_level
+
+        level = assured_level(rec)
+        if level < self.min_assurance:
+            raise PresentationRefused(
+                f"this service requires identity assurance of level {self.min_assurance}"
+                f" (real-name and face verification) with the consent; the consent has"
+                f" {'none' if not level else f'level {level}'}",
+                reason="assurance_too_low",
+            )
 
 
 def _subject_names(disclosed: Any) -> list[str]:
@@ -634,6 +668,7 @@ _REASONS = {
     "wrong_verifier": "the consent is for another verifier",
     "type_not_consented": "the holder did not consent to this credential type",
     "claims_not_consented": "more claims disclosed than the holder consented to",
+    "assurance_too_low": "the consent was not granted after the required identity assurance",
     "unknown_credential": "credential not registered on chain",
     "credential_revoked": "the issuer revoked the credential",
     "credential_suspended": "the issuer suspended the credential",

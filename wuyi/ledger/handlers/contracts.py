@@ -133,6 +133,7 @@ _CHAIN_REASONS = {
     "wrong_verifier": "the consent is for another verifier",
     "type_not_consented": "the holder did not consent to this credential type",
     "claims_not_consented": "more claims disclosed than the holder consented to",
+    "assurance_too_low": "the consent was not granted after the required identity assurance",
     "unknown_credential": "credential not registered on chain",
     "credential_revoked": "the issuer revoked the credential",
     "credential_suspended": "the issuer suspended the credential",

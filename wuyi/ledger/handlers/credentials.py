@@ -23,16 +23,22 @@ Kinds
   ``expires`` in seconds (0: none).
 * ``vc.set_status`` {idx, status, reason} — an ``issuer`` or ``admin`` of the issuing org;
   ``valid``/``suspended``/``revoked`` (revoked is final).
-* ``consent.grant`` {holder, verifier, types, claims, purpose, not_before, not_after} — an
-  authentication key of the holder DID (no membership needed); window at most
+* ``consent.grant`` {holder, verifier, types, claims, purpose, not_before, not_after,
+  assurance?} — an authentication key of the holder DID (no membership needed); window at most
   :data:`MAX_CONSENT_MS`; the consent id is the first 16 bytes of the transaction hash.
+  ``assurance`` (optional) is an identity provider's attestation that the holder passed
+  real-name and face verification (``wuyi.vc.assurance``); it is checked at block time
+  (:func:`check_assurance`, ``sub`` = the holder) and the consent records
+  ``{provider, level, real_name, face}`` — never the token.
 * ``consent.revoke`` {id} — an authentication key of the consent's holder.
 * ``vc.verify`` {nonce, consent, credentials: [{presentation_hash, issuer_org, idx, type,
-  disclosed, kb_exp}] (1-8), offchain: {result, reason}} — any active member of the verifying
-  org. One presentation of several credentials, all bound to one nonce and one consent, is one
-  check and, accepted, one use. The chain re-checks
-  what only it knows (:data:`VERIFY_REASONS`, in order) and records the verdict; the
-  transaction succeeds either way.
+  disclosed, kb_exp}] (1-8), offchain: {result, reason}, min_assurance?} — any active member of
+  the verifying org. ``min_assurance`` (0-4, optional): the service requires the consent to
+  have been granted after identity assurance of at least that level (``assurance_too_low``).
+  One presentation of several credentials, all bound to one nonce and one consent, is one
+  check and, accepted, one use. The chain re-checks what only it knows
+  (:data:`VERIFY_REASONS`, in order) and records the verdict; the transaction succeeds either
+  way.
 
 Records
 =======
@@ -44,7 +50,8 @@ Records
                                issued_time, expires, history: [{status, height, reason}]}
     consent/<id>              {id, holder, verifier, types, claims, purpose, not_before,
                                not_after, status, granted_height, granted_time,
-                               revoked_height, uses}
+                               revoked_height, uses, assurance: null | {provider, level,
+                               real_name, face, iat}}
     vc/check/<tx_hash>        {tx_hash, verifier, verifier_member, holder, consent,
                                credentials: [{issuer_org, idx, type, disclosed,
                                presentation_hash}], types, disclosed (union), result, reason,
@@ -129,6 +136,7 @@ MIN_NONCE, MAX_NONCE = 8, 64
 #: Most credentials one presentation (one ``vc.verify``) may hold.
 MAX_PRESENTED = 8
 MAX_LEVEL = 4
+MAX_ATTESTATION_CHARS = 4096
 
 #: the chain's reasons for refusing a check, in the order they are tested (``offchain``: the
 #: verifier's own refusal, recorded with the verifier's reason code)
@@ -142,6 +150,7 @@ VERIFY_REASONS = (
     "wrong_verifier",
     "type_not_consented",
     "claims_not_consented",
+    "assurance_too_low",
     "unknown_credential",
     "credential_revoked",
     "credential_suspended",
@@ -574,6 +583,7 @@ class ConsentGrantHandler(Handler):
         "purpose": (str, True),
         "not_before": (int, True),
         "not_after": (int, True),
+        "assurance": (str, False),
     }
 
     def static_validate(
@@ -601,12 +611,43 @@ class ConsentGrantHandler(Handler):
                 f"{k}: the window is longer than {MAX_CONSENT_MS} ms (365 days)",
                 field="not_after",
             )
+        token = payload.get("assurance")
+        if token is not None and not 1 <= len(token) <= MAX_ATTESTATION_CHARS:
+            raise ValidationError(
+                f"{k}: assurance must be an attestation token of 1-{MAX_ATTESTATION_CHARS}"
+                " characters",
+                field="assurance",
+            )
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
         _require_org(ctx, p["verifier"], self.kind)
         if p["not_after"] <= ctx.time:
             raise TxFailed(f"{self.kind}: the window ends before this block's time")
+        self._assurance(ctx)
+
+    def _assurance(self, ctx: ExecContext) -> dict[str, Any] | None:
+        """The holder's identity assurance checked at block time, or None if not given."""
+        p = ctx.tx.payload
+        token = p.get("assurance")
+        if token is None:
+            return None
+        try:
+            res = check_assurance(
+                ctx.state, ctx.chain.suite.name, token, subject=p["holder"], now_ms=ctx.time
+            )
+        except CredentialInvalid as exc:
+            raise TxFailed(
+                f"{self.kind}: identity assurance refused: {exc.message}",
+                rule=exc.detail.get("rule", ""),
+            ) from None
+        return {
+            "provider": res["provider"],
+            "level": res["level"],
+            "real_name": res["real_name"],
+            "face": res["face"],
+            "iat": res["iat"],
+        }
 
     def authorize(self, ctx: ExecContext) -> None:
         require_did_key(ctx, ctx.tx.payload["holder"])
@@ -628,6 +669,7 @@ class ConsentGrantHandler(Handler):
             "granted_time": ctx.time,
             "revoked_height": None,
             "uses": 0,
+            "assurance": self._assurance(ctx),
         }
         ctx.state.set_obj(keys.consent_key(cid), rec)
         ctx.state.set_obj(keys.consent_holder_key(p["holder"], cid), 1)
@@ -677,8 +719,24 @@ def _verdict(ctx: ExecContext, p: dict[str, Any], org: str, consent: Any) -> str
         reason: str = off["reason"]
         return reason
     return chain_verdict(
-        ctx.state, ctx.time, org=org, nonce=p["nonce"], consent=consent, creds=p["credentials"]
+        ctx.state,
+        ctx.time,
+        org=org,
+        nonce=p["nonce"],
+        consent=consent,
+        creds=p["credentials"],
+        min_assurance=p.get("min_assurance", 0),
     )
+
+
+def assured_level(consent: dict[str, Any]) -> int:
+    """The identity-assurance level a consent was granted under: the attestation's level if it
+    confirmed both real name and face, else 0."""
+    a = consent.get("assurance") or {}
+    if not (a.get("real_name") is True and a.get("face") is True):
+        return 0
+    level = a.get("level", 0)
+    return level if type(level) is int else 0
 
 
 def chain_verdict(
@@ -689,6 +747,7 @@ def chain_verdict(
     nonce: bytes,
     consent: dict[str, Any] | None,
     creds: list[dict[str, Any]],
+    min_assurance: int = 0,
 ) -> str:
     """What only the chain can check about a presentation of ``creds`` (each
     ``{presentation_hash, issuer_org, idx, type, disclosed, kb_exp}``) to ``org`` under
@@ -717,6 +776,8 @@ def chain_verdict(
         return "type_not_consented"
     if not {d for c in creds for d in c["disclosed"]} <= set(consent["claims"]):
         return "claims_not_consented"
+    if min_assurance and assured_level(consent) < min_assurance:
+        return "assurance_too_low"
     for c in creds:
         cred = get_credential_status(st, c["issuer_org"], c["idx"])
         if cred is None or cred["type"] != c["type"]:
@@ -827,6 +888,7 @@ class VcVerifyHandler(Handler):
         "consent": (bytes, True),
         "credentials": (list, True),
         "offchain": (dict, True),
+        "min_assurance": (int, False),
     }
 
     def static_validate(
@@ -852,6 +914,12 @@ class VcVerifyHandler(Handler):
         refs = {(c["issuer_org"], c["idx"]) for c in creds}
         if len(hashes) != len(creds) or len(refs) != len(creds):
             raise ValidationError(f"{k}: a credential is listed twice", field="credentials")
+        level = payload.get("min_assurance", 0)
+        if type(level) is not int or not 0 <= level <= MAX_LEVEL:
+            raise ValidationError(
+                f"{k}: min_assurance must be an assurance level 0-{MAX_LEVEL}",
+                field="min_assurance",
+            )
         off = payload["offchain"]
         unknown = sorted(set(off) - {"result", "reason"})
         if unknown or "result" not in off:
