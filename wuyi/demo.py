@@ -3,8 +3,10 @@
 First run: create a four-validator network of Jiangmen departments on loopback (suite sm,
 ``jiangmen-gov``, 江门市政务链; ``wuyi.node.cluster``), start the four validator processes, then —
 through node0's REST API and the SDK, like any department would — admit a client member to two
-organisations, anchor six sample documents (no personal data) and revoke one. The documents are
-written to ``DIR/docs/`` so a visitor can verify them. Later runs start the same network with its
+organisations, anchor six sample documents (no personal data) and revoke one, then load
+the identity, data-sharing and scenario demos (``wuyi.demo_identity``,
+``wuyi.demo_datashare``, ``wuyi.demo_scenarios``). The documents are written to
+``DIR/docs/`` so a visitor can verify them. Later runs start the same network with its
 data (loading is idempotent: what is already on chain is not submitted again). Ctrl-C stops
 every node. The demo passphrase is printed: it protects demo keys only.
 """
@@ -163,6 +165,11 @@ def load_demo_data(client: WuyiClient, keys_dir: Path, docs_dir: Path) -> dict[s
     from wuyi.demo_datashare import load_datashare_demo
 
     made["data"] = load_datashare_demo(client, admins, keys_dir, DEMO_PASSPHRASE)
+    from wuyi.demo_scenarios import load_scenarios_demo
+
+    made["scenarios"] = load_scenarios_demo(
+        client, admins, keys_dir, docs_dir.parent / "wallets", docs_dir, DEMO_PASSPHRASE
+    )
     return made
 
 
@@ -312,7 +319,8 @@ def _set_aside(data: Path) -> Path:
 
 def _load_once(client: WuyiClient, keys_dir: Path, data: Path, console: Console) -> Any:
     state_file = data / STATE_FILE
-    if not state_file.exists():
+    # a demo chain made by an earlier version lacks the newer parts: loading is idempotent
+    if not state_file.exists() or "scenarios" not in json.loads(state_file.read_text()):
         console.print("载入演示数据 / loading demo data through node0's API ...")
         made = load_demo_data(client, keys_dir, data / "docs")
         state_file.write_text(json.dumps(made, ensure_ascii=False, indent=2) + "\n")
@@ -393,6 +401,36 @@ def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[
             soft_wrap=True,
         )
         console.print(f"  .venv/bin/wuyi did show {ident['did']}", soft_wrap=True)
+    sc = made.get("scenarios")
+    if sc:
+        keys = spec.keys_dir
+        console.print(
+            "\n住房网签 · 不动产登记 · 人才引进 / housing, registry, settlement"
+            " (docs/scenarios/demo.md):"
+        )
+        console.print(
+            f"  {url}/console/#/housing  住建局备案台 / filing desk ({keys}/zjj-filing.key);"
+            f" #/registry ({keys}/pjq-registrar.key); #/bank ({keys}/nsyh-banker.key);"
+            f" #/court ({keys}/fy-judge.key); #/developer ({keys}/wyzy-developer.key)",
+            soft_wrap=True,
+        )
+        draft = sc["housing"]["draft"]
+        console.print(
+            f"  {url}/console/#/citizen  市民 / citizen: {draft['wallets'][0]}"
+            f" (合同 {draft['contract']} 待资格审核 / waiting for the eligibility check)",
+            soft_wrap=True,
+        )
+        settled = sc["settlement"]["settled"]
+        console.print(
+            f"  {url}/console/#/ecert?id={sc['housing']['completed']['cert']}"
+            f"   {url}/console/#/settlement/{settled['did']}   # 电子证照核验 / public checks",
+            soft_wrap=True,
+        )
+        console.print(
+            f"  curl {url}/v1/housing/dashboard ; curl"
+            f" {url}/v1/realestate/units/{sc['units']['completed']}/history",
+            soft_wrap=True,
+        )
     console.print("\n数据共享 / data sharing (docs/data-sharing.md):")
     console.print(
         "  .venv/bin/wuyi data list ; .venv/bin/wuyi data audit --dataset social-insurance-months",

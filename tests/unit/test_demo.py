@@ -1,21 +1,29 @@
 """The demo data loads through the API (members, documents, contracts through governance,
-credentials, consent and a verification, a data-sharing trail), loading again changes nothing,
-and no personal string of the demo is anywhere on chain."""
+credentials, consent and a verification, a data-sharing trail, the scenario contracts with
+units, housing contracts at every step, a seizure, a mortgage, settlement decisions and
+certificate credentials), loading again changes nothing, and no personal string of the demo
+is anywhere on chain."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from wuyi.crypto import load_key
 from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
 from wuyi.demo_datashare import EXTRACT
 from wuyi.demo_identity import DEMO_PERSONAL
+from wuyi.demo_scenarios import CITIZENS, RULE_CLAIMS, SCENARIO_PERSONAL, SCENARIO_TYPES, UNITS
 from wuyi.sdk.data import DataShare
 from wuyi.sdk.identity import Identity
+from wuyi.sdk.scenarios import check_certificate
 from wuyi.sdk.wallet import Wallet
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.vc.sdjwt import decode_disclosure
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +45,12 @@ def test_demo_data_loads_and_is_idempotent(demo: tuple[InProcessNode, dict, Path
     env, made, tmp = demo
     client = env.client
     assert len(made["documents"]) == 6
-    assert {c["name"]: c["status"] for c in client.contracts()} == {"counter": "active"}
+    assert {c["name"]: c["status"] for c in client.contracts()} == {
+        "counter": "active",
+        "realestate": "active",
+        "housing": "active",
+        "settlement": "active",
+    }
     assert client.query("counter", "get") == 3
     (pending,) = client.proposals(status="open")
     assert pending["action"]["type"] == "contract.deploy" and list(pending["votes"]) == ["sjj"]
@@ -49,10 +62,14 @@ def test_demo_data_loads_and_is_idempotent(demo: tuple[InProcessNode, dict, Path
 def test_demo_identity_and_data_sharing_are_alive(demo: tuple[InProcessNode, dict, Path]) -> None:
     env, made, _ = demo
     ident = Identity(env.client)
-    assert {t["type"] for t in ident.credential_types()} == {
+    types = {t["type"]: t for t in ident.credential_types()}
+    assert set(types) == {
         "IdentityCredential",
         "MarriageCredential",
+        *(t[0] for t in SCENARIO_TYPES),
     }
+    assert "age" in types["IdentityCredential"]["claims"]  # for the settlement rules
+    assert types["RealEstateCertificate"]["issuers"] == ["bdc", "pjq", "xhq"]
     wallet = Wallet.open(made["identity"]["wallet"], DEMO_PASSPHRASE)
     assert sorted(c.type for c in wallet.credentials) == [
         "IdentityCredential",
@@ -67,6 +84,158 @@ def test_demo_identity_and_data_sharing_are_alive(demo: tuple[InProcessNode, dic
     assert [r["status"] for r in pending] == ["pending"]
 
 
+def _wallets(made: dict[str, Any]) -> dict[str, Wallet]:
+    return {
+        name: Wallet.open(c["wallet"], DEMO_PASSPHRASE)
+        for name, c in made["scenarios"]["citizens"].items()
+    }
+
+
+def test_demo_housing_and_registry_are_alive(demo: tuple[InProcessNode, dict, Path]) -> None:
+    env, made, _ = demo
+    client, sc = env.client, made["scenarios"]
+    json.dumps(made)  # what demo.json keeps and the browser tests read
+    # every unit registered by the office of its district (江海 by the city centre)
+    for spec in UNITS:
+        u = client.query("realestate", "unit", {"unit_id": spec.id})
+        first = client.query("realestate", "history", {"unit_id": spec.id})[0]
+        assert u["district"] == spec.id[:6] and first["org"] == spec.office
+    assert {u.id[:6] for u in UNITS} == {"440703", "440704", "440705"}
+
+    def contract(stage: str) -> dict[str, Any]:
+        c: dict[str, Any] = client.query(
+            "housing", "contract", {"contract_id": sc["housing"][stage]["contract"]}
+        )
+        assert c["unit"] == sc["units"][stage]
+        return c
+
+    # one contract waiting at each step, one completed
+    for stage in ("draft", "eligible", "signed", "filed", "completed"):
+        assert contract(stage)["status"] == stage
+    assert contract("draft")["eligibility"] is None
+    assert contract("eligible")["signatures"] == {"buyers": {}, "seller": None}
+    listed = sc["units"]["listed"]
+    assert client.query("housing", "listing", {"unit_id": listed})["status"] == "listed"
+    assert client.query("housing", "filings", {"unit_id": listed})["contracts"] == []
+    filed = contract("filed")
+    assert filed["tax"]["proof"].hex() == sc["housing"]["filed"]["tax_proof"]
+    assert list(filed["loans"]) == ["zgyh"] and filed["eligibility"]["rules"] == {
+        "max_homes": "pass",
+        "min_ss_months": "pass",  # a non-local buyer: social security checked
+    }
+    dash = client.query("housing", "dashboard")
+    assert {
+        k: dash[k] for k in ("draft", "eligible", "signed", "filed", "completed")
+    } == dict.fromkeys(("draft", "eligible", "signed", "filed", "completed"), 1)
+    # the completed purchase: new owners (shares), new certificate, the bank's mortgage
+    done = sc["housing"]["completed"]
+    c = contract("completed")
+    u = client.query("realestate", "unit", {"unit_id": done["unit"]})
+    assert u["owners"] == [{"did": d, "share": 5000} for d in done["buyers"]]
+    assert u["cert"] == c["cert"] == done["cert"]
+    assert u["mortgages"] == [{"id": done["mortgage"], "bank": "nsyh"}]
+    ops = [
+        (x["op"], x["org"])
+        for x in client.query("realestate", "history", {"unit_id": done["unit"]})
+    ]
+    assert ops == [
+        ("register_unit", "pjq"),
+        ("first_registration", "pjq"),
+        ("correct", "bdc"),
+        ("transfer", "bdc"),
+        ("mortgage", "nsyh"),
+    ]
+    cert = client.query("realestate", "cert", {"cert_id": done["cert"]})
+    assert cert["status"] == "active" and cert["owners"] == done["buyers"]
+    # the seized home: a court's seizure blocks a new mortgage
+    seized = sc["registry"]["seized"]
+    u = client.query("realestate", "unit", {"unit_id": seized["unit"]})
+    assert u["seizures"] == [{"id": seized["seizure"], "court": "fy"}]
+    assert u["owners"] == [{"did": seized["owner"], "share": 10000}]
+    banker = load_key(env.keys_dir / "nsyh-banker.key", DEMO_PASSPHRASE)
+    tx = client.builder(banker).contract_call(
+        "realestate", "register_mortgage", {"unit_id": seized["unit"], "amount": 1000}
+    )
+    r = client.submit_and_wait(tx).receipt
+    assert r.status == "contract_revert" and "seizure rule (查封)" in r.error
+    assert client.query("realestate", "unit", {"unit_id": seized["unit"]})["mortgages"] == []
+
+
+def test_demo_settlement_and_certificates(demo: tuple[InProcessNode, dict, Path]) -> None:
+    env, made, _ = demo
+    client, sc = env.client, made["scenarios"]
+    settled, refused = sc["settlement"]["settled"], sc["settlement"]["refused"]
+    st = client.query("settlement", "status", {"did": settled["did"]})
+    assert st["certificate"] == settled["certificate"]
+    assert st["applications"][-1]["result"] == "approved"
+    app = client.query("settlement", "application", {"id": refused["application"]})
+    assert app["result"] == "refused" and app["total"] < app["threshold"]
+    assert app["failed"] == [
+        {"rule": "points_threshold", "message": f"{app['total']} points, below the threshold 100"}
+    ]
+    history = client.query("settlement", "param_history", {"name": "grad_min_ss_months"})
+    assert [(x["value"], x["org"]) for x in history] == [(6, "sjj"), (3, "rsj")]
+    ready = sc["settlement"]["ready"]
+    assert client.query("settlement", "status", {"did": ready["did"]})["applications"] == []
+    # wallets hold what the citizens need; each certificate credential is linked on chain,
+    # registered (its commitment) and valid
+    wallets = _wallets(made)
+    for c in CITIZENS:
+        have = {x.type for x in wallets[c.name].credentials}
+        assert {t for t, _ in c.credentials} <= have, c.name
+    ready_wallet = Wallet.open(ready["wallet"], DEMO_PASSPHRASE)
+    assert {x.type for x in ready_wallet.credentials} == {
+        "DegreeCredential",
+        "IdentityCredential",
+        "EmploymentCredential",
+        "SocialSecurityCredential",
+    }
+    ident = Identity(env.client)
+    certs = sc["certificates"]
+    assert [(x["id"], x["type"]) for x in certs] == [
+        (sc["registry"]["seized"]["cert"], "RealEstateCertificate"),  # the owner's, by 新会区
+        *[(sc["housing"]["completed"]["cert"], "RealEstateCertificate")] * 2,  # both buyers
+        (settled["certificate"], "TalentSettlementCertificate"),
+    ]
+    for entry in certs:
+        wallet = Wallet.open(entry["wallet"], DEMO_PASSPHRASE)
+        (cred,) = [x for x in wallet.credentials if x.claims.get("certificate") == entry["id"]]
+        assert cred.id == entry["credential"] and wallet.did == entry["holder"]
+        status = ident.credential_status(cred.status_org, cred.status_idx)
+        jwt = cred.sd_jwt.split("~")[0]
+        assert status["status"] == "valid"
+        assert status["commitment"] == env.client.suite.hash(jwt.encode())
+        if cred.type == "RealEstateCertificate":
+            rec = client.query("realestate", "cert", {"cert_id": entry["id"]})
+            links = {x["holder"]: (x["org"], x["idx"]) for x in rec["credentials"]}
+        else:
+            rec = client.query("settlement", "certificate", {"id": entry["id"]})
+            links = {rec["holder"]: (rec["credential"]["org"], rec["credential"]["idx"])}
+        assert links[wallet.did] == (cred.status_org, cred.status_idx)
+        # the public check (POST /v1/certs/verify) of the credential in the wallet
+        check = check_certificate(client, cred.sd_jwt)
+        assert check["valid"], check["checks"]
+    # a certificate superseded by the transfer no longer checks valid: the developer's
+    old = client.query("realestate", "history", {"unit_id": sc["units"]["completed"]})[1]
+    assert client.query("realestate", "cert", {"cert_id": old["what"]["cert"]})["status"] == (
+        "superseded"
+    )
+
+
+def b64_needles(value: str) -> list[bytes]:
+    """The base64url forms of ``value`` inside any base64url text (a disclosure), at each of
+    the three alignments (as in ``tests/unit/test_scenario_settlement.py``)."""
+    from wuyi.vc.jose import b64url_encode
+
+    data = value.encode()
+    out = []
+    for offset in range(3):
+        enc = b64url_encode(b"\0" * offset + data)
+        skip = (offset * 4 + 2) // 3 + 1
+        out.append(enc[skip : len(enc) - 3].encode())
+    return out
+
+
 def test_no_personal_data_anywhere_on_chain(demo: tuple[InProcessNode, dict, Path]) -> None:
     env, made, _ = demo
     wallet = Wallet.open(made["identity"]["wallet"], DEMO_PASSPHRASE)
@@ -74,6 +243,17 @@ def test_no_personal_data_anywhere_on_chain(demo: tuple[InProcessNode, dict, Pat
     for c in wallet.credentials:  # every disclosure (salted claim), as issued
         needles |= {d.encode() for d in c.sd_jwt.split("~")[1:] if d}
     needles |= {line for line in EXTRACT.splitlines()[1:]}  # the shared extract's rows
+    # the scenario citizens: every personal value, in clear and inside any disclosure, and
+    # every disclosure no contract asked for (a presented rule claim is in its transaction)
+    needles |= {n for p in SCENARIO_PERSONAL for n in (p.encode(), *b64_needles(p))}
+    presented = set()
+    for w in _wallets(made).values():
+        for c in w.credentials:
+            for d in c.sd_jwt.split("~")[1:]:
+                if d and decode_disclosure(d)[1] in RULE_CLAIMS:
+                    presented.add(d.encode())
+                elif d:
+                    needles.add(d.encode())
     store, node = env.node.store, env.node
     for h in range(1, node.height + 1):
         blob = store.get_block(h).to_bytes()
@@ -88,5 +268,10 @@ def test_no_personal_data_anywhere_on_chain(demo: tuple[InProcessNode, dict, Pat
             hits = [n for n in needles if n in value or n in key]
             assert not hits, f"state {key!r} holds personal data {hits[:1]}"
     assert node.height > 50 and values > 50
-    # the scan would have caught it: the strings are really in the wallet's credentials
+    # the scan would have caught it: the strings are really in the wallets' credentials, and
+    # the scan sees the presented rule claims where they are (the contracts' transactions)
     assert any(DEMO_PERSONAL[0] in str(c.claims) for c in wallet.credentials)
+    claims = str([c.claims for w in _wallets(made).values() for c in w.credentials])
+    assert all(p in claims for p in SCENARIO_PERSONAL) and len(SCENARIO_PERSONAL) > 40
+    blocks = b"".join(store.get_block(h).to_bytes() for h in range(1, node.height + 1))
+    assert presented and any(d in blocks for d in presented)

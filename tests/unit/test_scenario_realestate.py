@@ -673,3 +673,125 @@ def test_registry_parameter_from_next_block_by_bdc_only(city: City) -> None:
     assert hist[1]["effective_height"] == set_height + 1 and hist[1]["height"] == set_height
     assert hist[1]["reason"] == "中国银行退出试点" and hist[1]["previous"] == ["nsyh", "zgyh"]
     assert city.query("realestate", "param", name="banks")["value"] == ["nsyh"]
+
+
+# -- certificate credentials (link_credential) ----------------------------------------------------
+
+
+def test_link_credential_by_an_issuer_of_the_recording_office_or_bdc(city: City) -> None:
+    h = city.h
+    for org in ("bdc", "pjq", "xhq"):
+        h.add_member(org, org, f"{org}-issuer", ["issuer"])
+    b, s = city.did["buyer"], city.did["spouse"]
+    city.call(
+        "pjq-reg",
+        "realestate",
+        "register_unit",
+        unit_id=UNIT,
+        location="x",
+        area=1,
+        use="residential",
+    )
+    cert_id = city.call(
+        "pjq-reg",
+        "realestate",
+        "first_registration",
+        unit_id=UNIT,
+        owners=[{"did": b, "share": 6000}, {"did": s, "share": 4000}],
+    )
+    # another district office's issuer, the recording office's registrar, no such certificate
+    city.refused(
+        "xhq-issuer",
+        "realestate",
+        "link_credential",
+        f"credential rule: only an issuer of 'pjq' (the office that recorded certificate"
+        f" '{cert_id}') or of 'bdc'",
+        cert_id=cert_id,
+        idx=0,
+        holder=b,
+    )
+    city.refused(
+        "pjq-reg",
+        "realestate",
+        "link_credential",
+        "only an issuer of 'pjq'",
+        cert_id=cert_id,
+        idx=0,
+    )
+    city.refused(
+        "pjq-issuer",
+        "realestate",
+        "link_credential",
+        "credential rule: no certificate 'BDC99999999'",
+        cert_id="BDC99999999",
+        idx=0,
+    )
+    # two owners: the holder must be named, and be an owner
+    city.refused(
+        "pjq-issuer",
+        "realestate",
+        "link_credential",
+        "has several owners; name the holder",
+        cert_id=cert_id,
+        idx=0,
+    )
+    city.refused(
+        "pjq-issuer",
+        "realestate",
+        "link_credential",
+        f"credential rule: {city.did['other']} is not an owner",
+        cert_id=cert_id,
+        idx=0,
+        holder=city.did["other"],
+    )
+    city.refused(
+        "pjq-issuer",
+        "realestate",
+        "link_credential",
+        "idx is the credential's status index",
+        cert_id=cert_id,
+        idx=-1,
+        holder=b,
+    )
+    cert = city.call(
+        "pjq-issuer", "realestate", "link_credential", cert_id=cert_id, idx=3, holder=b
+    )
+    assert [(x["holder"], x["org"], x["idx"]) for x in cert["credentials"]] == [(b, "pjq", 3)]
+    city.refused(
+        "bdc-issuer",
+        "realestate",
+        "link_credential",
+        f"credential rule: the credential of {b} on certificate '{cert_id}' is already linked"
+        " (pjq/3)",
+        cert_id=cert_id,
+        idx=4,
+        holder=b,
+    )
+    # bdc may link for any office
+    city.call("bdc-issuer", "realestate", "link_credential", cert_id=cert_id, idx=0, holder=s)
+    stored = city.query("realestate", "cert", cert_id=cert_id)
+    assert [(x["holder"], x["org"], x["idx"]) for x in stored["credentials"]] == [
+        (b, "pjq", 3),
+        (s, "bdc", 0),
+    ]
+    assert stored["credentials"][1]["height"] == h.height
+
+
+def test_link_credential_refused_for_a_superseded_certificate(city: City) -> None:
+    city.h.add_member("pjq", "pjq", "pjq-issuer", ["issuer"])
+    old = city.unit()
+    cid = city.filed_contract()
+    new = returned(city.transfer(cid))
+    assert new and new != old
+    city.refused(
+        "pjq-issuer",
+        "realestate",
+        "link_credential",
+        f"credential rule: certificate '{old}' is superseded",
+        cert_id=old,
+        idx=0,
+    )
+    # the new certificate was recorded by xhq: pjq's issuer may not link it
+    city.refused(
+        "pjq-issuer", "realestate", "link_credential", "only an issuer of 'xhq'", cert_id=new, idx=0
+    )

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wuyi.api import models as m
+from wuyi.api.certificates import add_certificate_routes
 from wuyi.api.contracts import add_contract_routes
 from wuyi.api.datashare import add_datashare_routes
 from wuyi.api.events import add_event_routes
@@ -30,6 +31,7 @@ from wuyi.api.identity import add_identity_routes
 from wuyi.api.metrics import add_metrics_route, check_readiness
 from wuyi.api.paging import CURSOR, decode_cursor, encode_cursor, limit_query, paginate
 from wuyi.api.problems import PROBLEM_JSON, PROBLEMS, TITLES, problem, problem_of, problem_type
+from wuyi.api.scenarios import add_scenario_routes
 from wuyi.api.wire import (
     header_to_json,
     hexify,
@@ -370,6 +372,8 @@ def create_app(
     add_contract_routes(v1, node)
     add_datashare_routes(v1, node)
     add_identity_routes(v1, node)
+    add_scenario_routes(v1, node)  # issue 7 scenarios (wuyi/api/scenarios.py)
+    add_certificate_routes(v1, node)  # e-certificates and their public check
     app.include_router(v1)
     add_event_routes(app, node)  # GET /v1/events (wuyi/api/events.py)
     add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics

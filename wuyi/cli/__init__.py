@@ -6,7 +6,8 @@ from wuyi.cli import contracts as _contracts  # registers `wuyi contract` and `w
 from wuyi.cli import data as _data  # registers `wuyi data`
 from wuyi.cli import identity as _identity  # registers `wuyi did|wallet|vc|idp`
 from wuyi.cli import ops as _ops  # registers `wuyi backup` and `wuyi restore`
+from wuyi.cli import scenarios as _scenarios  # registers `wuyi cert` and `wuyi unit`
 from wuyi.cli.app import app, main
 
 __all__ = ["app", "main"]
-del _console, _contracts, _identity, _data, _ops
+del _console, _contracts, _identity, _data, _ops, _scenarios

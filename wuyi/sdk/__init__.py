@@ -16,6 +16,9 @@ What is here (the quick-start is ``docs/sdk.md``):
   files), :func:`import_key` (PEM, DER or raw keys made elsewhere).
 * :class:`Identity` (DIDs, credentials, consent), :class:`Verifier` (check presentations),
   :class:`Wallet` (a holder's credentials), :class:`DataShare` (the data-sharing channel).
+* :class:`Registry` (不动产登记), :class:`Housing` (住房网签), :class:`Settlement` (人才引进落户):
+  one method per step of the scenario flows, and :func:`check_certificate`, the public check of
+  an e-certificate credential (``docs/scenarios/api.md``).
 * event subscription: :mod:`wuyi.sdk.events`.
 
 Errors are the platform's own exceptions (:mod:`wuyi.exceptions`): a node's problem document
@@ -36,18 +39,23 @@ from wuyi.sdk.client import (
 )
 from wuyi.sdk.data import DataShare
 from wuyi.sdk.identity import Identity, Verdict, Verifier
+from wuyi.sdk.scenarios import Housing, Registry, Settlement, check_certificate
 from wuyi.sdk.wallet import Wallet
 
 __all__ = [
     "ApiError",
     "DataShare",
+    "Housing",
     "Identity",
+    "Registry",
+    "Settlement",
     "StateResult",
     "TxBuilder",
     "Verdict",
     "Verifier",
     "Wallet",
     "WuyiClient",
+    "check_certificate",
     "event_attr",
     "generate_key",
     "import_key",

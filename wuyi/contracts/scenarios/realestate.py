@@ -9,7 +9,9 @@ Actors: registrars (role ``registrar``) of an office in ``param/offices``; judge
 ``set_param`` (effective from the next block, every change on record). Owners are DIDs
 (``did:wuyi:...``; an enterprise may own through its organisation DID ``did:wuyi:org:<id>``);
 no name or ID number is ever stored. Deployed as ``realestate``; asks the ``housing``
-contract about filed contracts with ``invoke``.
+contract about filed contracts with ``invoke``. An office's issuer system issues each owner's
+不动产权证书 as an SD-JWT credential off chain and links it to the certificate record with
+``link_credential`` (members with role ``issuer`` of the recording office or of ``bdc``).
 """
 
 from typing import Any
@@ -611,3 +613,61 @@ def mortgage(mortgage_id: str) -> dict | None:
 @view
 def seizure(seizure_id: str) -> dict | None:
     return state.get("seizure/" + seizure_id)
+
+
+# -- certificate credentials -------------------------------------------------------------------
+
+
+@call
+def link_credential(cert_id: str, idx: int, holder: str | None = None) -> dict:
+    """After the office's issuer system issued the 不动产权证书 SD-JWT credential to an owner
+    (its commitment registered by ``vc.issue`` as status entry ``<org>/<idx>``), it links the
+    entry here, so a public check goes certificate -> credential -> status. Only an ``issuer``
+    of the office that recorded the certificate, or of ``bdc``; only an active certificate;
+    one credential per owner (``holder``: the owner's DID, by default the only owner)."""
+    c = state.get("cert/" + cert_id)
+    require(c is not None, f"credential rule: no certificate '{cert_id}'")
+    require(
+        ctx.sender_org in [c["office"], PARAM_ORG] and "issuer" in ctx.sender_roles,
+        f"credential rule: only an issuer of '{c['office']}' (the office that recorded"
+        f" certificate '{cert_id}') or of '{PARAM_ORG}' links its credential",
+    )
+    require(
+        c["status"] == "active",
+        f"credential rule: certificate '{cert_id}' is {c['status']}; only an active"
+        " certificate gets a credential",
+    )
+    require(
+        isinstance(idx, int) and not isinstance(idx, bool) and idx >= 0,
+        "credential rule: idx is the credential's status index (an int, 0 or more)",
+    )
+    if holder is None:
+        require(
+            len(c["owners"]) == 1,
+            f"credential rule: certificate '{cert_id}' has several owners; name the holder",
+        )
+        holder = c["owners"][0]
+    require(
+        holder in c["owners"],
+        f"credential rule: {holder} is not an owner on certificate '{cert_id}'",
+    )
+    links = c.get("credentials") or []
+    for x in links:
+        require(
+            x["holder"] != holder,
+            f"credential rule: the credential of {holder} on certificate '{cert_id}' is"
+            f" already linked ({x['org']}/{x['idx']})",
+        )
+    links.append(
+        {
+            "holder": holder,
+            "org": ctx.sender_org,
+            "idx": idx,
+            "by": ctx.sender,
+            "height": ctx.height,
+        }
+    )
+    c["credentials"] = links
+    state.set("cert/" + cert_id, c)
+    emit("CertificateLinked", cert=cert_id, holder=holder, org=ctx.sender_org, idx=idx)
+    return c
