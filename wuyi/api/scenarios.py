@@ -15,7 +15,6 @@ The e-certificates these contracts record and their public check (``/v1/certs/..
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -26,7 +25,6 @@ from wuyi.api.paging import CURSOR, limit_query, paginate
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
-from wuyi.ledger.handlers.contracts import get_contract_source as _contract_source
 from wuyi.ledger.handlers.contracts import meta_key, query_contract, state_prefix
 from wuyi.node.node import Node
 
@@ -120,9 +118,6 @@ class ParamHistory(BaseModel):
 # -- reading the contracts ------------------------------------------------------------------------
 
 
-_SOURCE_CONSTANTS: dict[bytes, dict[str, Any]] = {}
-
-
 class ScenarioReader:
     """The scenario contracts on one committed snapshot ``v`` of ``node``'s state."""
 
@@ -166,24 +161,6 @@ class ScenarioReader:
             gas_limit=MAX_QUERY_GAS,
         )
         return value
-
-    def constants(self, name: str) -> dict[str, Any]:
-        """The literal module constants of the deployed source (e.g. the settlement routes'
-        credential types and claims), read from the version on chain."""
-        code = _contract_source(self.v, name)
-        found = _SOURCE_CONSTANTS.get(code["code_hash"])
-        if found is None:
-            found = {}
-            for node in ast.parse(code["source"]).body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Name) and target.id.isupper():
-                        try:
-                            found[target.id] = ast.literal_eval(node.value)
-                        except ValueError:
-                            continue
-            _SOURCE_CONSTANTS[code["code_hash"]] = found
-        return found
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -453,31 +430,18 @@ def add_scenario_routes(r: APIRouter, node: Node) -> None:
         with reader() as v:
             s = ScenarioReader(node, v)
             s.require(SETTLEMENT)
-            k = s.constants(SETTLEMENT)
-            names = ("GRADUATE_TYPES", "GRADUATE_CLAIMS", "POINTS_TYPES", "POINTS_CLAIMS")
-            missing = [n for n in (*names, "ITEM_TYPES", "ITEM_CLAIMS") if n not in k]
-            if missing:
-                raise NotFound(
-                    f"the deployed settlement contract declares no {', '.join(missing)}",
-                    field="route",
-                )
-            if route == "graduate":
-                if chosen:
-                    raise ValidationError("items belong to the points route", field="items")
-                types, claims = list(k["GRADUATE_TYPES"]), list(k["GRADUATE_CLAIMS"])
-            else:
-                known = k["ITEM_TYPES"]
-                for x in chosen:
-                    if x not in known:
-                        raise ValidationError(
-                            f"unknown item '{x[:32]}' (one of {', '.join(known)})", field="items"
-                        )
-                if len(set(chosen)) != len(chosen):
-                    raise ValidationError("an item is named twice", field="items")
-                types = list(k["POINTS_TYPES"]) + [known[x] for x in chosen]
-                claims = list(k["POINTS_CLAIMS"]) + [k["ITEM_CLAIMS"][x] for x in chosen]
-            method = "apply_" + route
-            verifier = s.get(SETTLEMENT, "cfg")["department"]
+            if route == "graduate" and chosen:
+                raise ValidationError("items belong to the points route", field="items")
+            if len(set(chosen)) != len(chosen):
+                raise ValidationError("an item is named twice", field="items")
+            for x in chosen:
+                if x not in ("home", "awards"):
+                    raise ValidationError(
+                        f"unknown item '{x[:32]}' (one of home, awards)", field="items"
+                    )
+            req = s.view(SETTLEMENT, "request", route=route, items=chosen)
+            types, claims = list(req["types"]), list(req["claims"])
+            method, verifier = req["method"], req["verifier"]
             return {
                 "contract": SETTLEMENT,
                 "method": method,

@@ -185,6 +185,34 @@ def nonce(did: str, method: str) -> str:
     return hash((ctx.contract + "/" + method + "/" + did + "/" + str(n)).encode()).hex()
 
 
+@view
+def request(route: str, items: list[str] | None = None) -> dict:
+    """What the applicant's wallet must present for ``route`` (``graduate`` or ``points``, with
+    the optional points ``items`` claimed): the verifying department, the method to call, the
+    credential types and the claim names."""
+    require(route in ROUTES, "no such route '" + str(route) + "' (graduate or points)")
+    chosen = items or []
+    if route == "graduate":
+        require(not chosen, "items belong to the points route")
+        return {
+            "verifier": config()["department"],
+            "method": "apply_graduate",
+            "types": list(GRADUATE_TYPES),
+            "claims": list(GRADUATE_CLAIMS),
+        }
+    seen = []
+    for x in chosen:
+        require(x in OPTIONAL_ITEMS, "unknown item '" + str(x) + "' (home or awards)")
+        require(x not in seen, "an item is named twice")
+        seen.append(x)
+    return {
+        "verifier": config()["department"],
+        "method": "apply_points",
+        "types": list(POINTS_TYPES) + [ITEM_TYPES[x] for x in chosen],
+        "claims": list(POINTS_CLAIMS) + [ITEM_CLAIMS[x] for x in chosen],
+    }
+
+
 def applicant() -> str:
     """The sender's DID: applicants sign with their DID key."""
     require(
