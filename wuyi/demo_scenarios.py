@@ -48,6 +48,7 @@ from wuyi.demo_scenarios_data import (
     CREDENTIAL_DAYS,
     DEVELOPER,
     GRADUATE,
+    INIT_ARGS,
     ISSUER,
     MEMBERS,
     PARAM_CHANGE,
@@ -326,7 +327,8 @@ class _Loader:
                     "manifest": {"description": description},
                 }
                 b = TxBuilder(self.chain_id, sjj, current_height=self.height)
-                proposals.append(b.contract_propose(pkg))
+                init = INIT_ARGS.get(name)
+                proposals.append(b.contract_propose(pkg, hook_args=init))
         types = {t["type"]: t for t in self.client._get("/v1/vc/types")["types"]}
         wanted = [t for t in SCENARIO_TYPES if t[0] not in types]
         ident = types.get("IdentityCredential")

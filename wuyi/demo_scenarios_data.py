@@ -16,6 +16,7 @@ __all__ = [
     "CREDENTIAL_DAYS",
     "DEVELOPER",
     "GRADUATE",
+    "INIT_ARGS",
     "ISSUER",
     "MEMBERS",
     "PARAM_CHANGE",
@@ -36,6 +37,10 @@ CONTRACTS = (
     ("housing", "住房网签备案 / housing contracts and filing"),
     ("settlement", "人才引进落户 / talent settlement"),
 )
+#: init arguments at deploy: settlement counts home ownership from the registry's own state
+INIT_ARGS: dict[str, dict[str, str]] = {
+    "settlement": {"department": "rsj", "police": "gaj", "registry": "realestate"},
+}
 #: (org, role): the member ``<org>-<role>.key`` each contract step is signed by.
 MEMBERS = (
     ("wyzy", "developer"),

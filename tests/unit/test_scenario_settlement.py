@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import wuyi.contracts.scenarios as scenarios
+from wuyi.contracts.scenarios import source
 from wuyi.crypto import format_address
 from wuyi.ledger.handlers.contracts import query_contract
 from wuyi.ledger.handlers.credentials import list_uses
@@ -42,7 +43,7 @@ PERSONAL = ["张三丰", "440703199801011234", "江门职业技术学院"]
 
 
 class City:
-    def __init__(self) -> None:
+    def __init__(self, *, registry: bool = False) -> None:
         self.h = h = LedgerHarness()
         self.desk = d = CredentialDesk(h)
         d.admit("gaj", "江门市公安局")
@@ -51,7 +52,12 @@ class City:
         d.admit("bdc", "江门市不动产登记中心")
         for t, (issuers, claims) in TYPES.items():
             d.set_type(t, issuers, claims)
-        d.deploy("settlement", SOURCE, {"department": "rsj", "police": "gaj"})
+        init = {"department": "rsj", "police": "gaj"}
+        if registry:  # home ownership counted from the real-estate registry's own state
+            d.deploy("realestate", source("realestate"))
+            h.add_member("bdc", "bdc", "bdc-reg", ["registrar"])
+            init["registry"] = "realestate"
+        d.deploy("settlement", SOURCE, init)
 
     def applicant(
         self,
@@ -281,6 +287,26 @@ def test_points_approved_with_a_breakdown(city: City) -> None:
     assert app["total"] == 150 and app["threshold"] == 100
     assert app["result"] == "approved" and app["certificate"] is not None
     assert len(app["presentations"]) == 5
+
+
+def test_points_count_homes_from_the_registry() -> None:
+    city = City(registry=True)
+    creds = city.applicant("erin", degree=4, age=33, ss=24)
+    did = city.desk.did("erin")
+    # no home in the registry yet: no home points, whatever the applicant says
+    first = returned(city.apply_points("erin", creds, []))
+    assert first["points"]["home"] == 0 and first["home_source"] is None
+    assert first["total"] == 60 + 10 + 15 and first["result"] == "refused"
+    unit = "440703-001-0001"  # 蓬江区
+    for method, args in (
+        ("register_unit", {"unit_id": unit, "location": "蓬江区建设路1号", "area": 9000,
+                           "use": "residential"}),
+        ("first_registration", {"unit_id": unit, "owners": [{"did": did, "share": 10000}]}),
+    ):  # fmt: skip
+        assert city.h.call("bdc-reg", "realestate", method, args).ok
+    again = returned(city.apply_points("erin", creds, []))
+    assert again["points"]["home"] == 20 and again["home_source"] == "registry"
+    assert again["total"] == 105 and again["result"] == "approved"
 
 
 def test_points_below_the_threshold(city: City) -> None:

@@ -102,7 +102,7 @@ class World:
         for name, init in (
             ("realestate", None),
             ("housing", None),
-            ("settlement", {"department": "rsj", "police": "gaj"}),
+            ("settlement", {"department": "rsj", "police": "gaj", "registry": "realestate"}),
         ):
             pkg = {"name": name, "version": "1.0.0", "source": source(name), "manifest": {}}
             args: dict[str, Any] = {"package": pkg}

@@ -24,7 +24,7 @@ department, effective from the next block, with their history and authors
 
 from typing import Any
 
-from wuyi.contract import call, ctx, emit, hash, presentation, require, state, view
+from wuyi.contract import call, ctx, emit, hash, invoke, presentation, require, state, view
 
 KIND = "人才准予迁入"
 ROUTES = ["graduate", "points"]
@@ -65,10 +65,12 @@ ITEM_CLAIMS = {"home": "homes_in_city", "awards": "awards"}
 
 
 @call
-def init(department: str = "rsj", police: str = "gaj") -> None:
+def init(department: str = "rsj", police: str = "gaj", registry: str = "") -> None:
     """``department`` (人社局) sets the parameters and verifies the presentations;
-    ``police`` (公安局) issues the certificate credentials."""
-    state.set("cfg", {"department": department, "police": police})
+    ``police`` (公安局) issues the certificate credentials; ``registry`` (the deployed
+    real-estate registry contract, e.g. ``realestate``; empty: none) is where home ownership
+    for the points route is counted, from the registry's own state."""
+    state.set("cfg", {"department": department, "police": police, "registry": registry})
     for name in sorted(DEFAULTS):
         write_param(name, DEFAULTS[name], "initial value", ctx.height)
 
@@ -325,7 +327,11 @@ def apply_points(text: str, items: list[str]) -> dict:
     education = table.get(str(c["degree_level"]), 0)
     years = c["ss_months"] // 12
     ss = min(years * current("points_ss_per_year"), current("points_ss_max"))
-    home = current("points_home") if "home" in items and c["homes_in_city"] >= 1 else 0
+    registry = config().get("registry", "")
+    owned = invoke(registry, "homes_count", dids=[got["holder"]]) if registry else 0
+    claimed = c["homes_in_city"] if "home" in items else 0
+    home = current("points_home") if owned >= 1 or claimed >= 1 else 0
+    home_source = "registry" if owned >= 1 else ("credential" if claimed >= 1 else None)
     age = 0
     for band in current("points_age_bands"):
         if c["age"] <= band[0]:
@@ -352,7 +358,13 @@ def apply_points(text: str, items: list[str]) -> dict:
                 "message": str(total) + " points, below the threshold " + str(threshold),
             }
         ]
-    detail = {"points": points, "total": total, "threshold": threshold, "failed": failed}
+    detail = {
+        "points": points,
+        "total": total,
+        "threshold": threshold,
+        "failed": failed,
+        "home_source": home_source,
+    }
     return decide("points", got, result, detail)
 
 
