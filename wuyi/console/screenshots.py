@@ -1,4 +1,5 @@
-"""Screenshots of the console's main pages (and the wallet, data-sharing and audit pages) for
+"""Screenshots of the console's main pages (and the wallet, data-sharing and audit pages, and the
+scenario pages: filing desk, registry, bank, citizen, settlement status, e-certificate check) for
 ``docs/console.md``:
 ``python -m wuyi.console.screenshots [--out docs/img]``.
 
@@ -112,8 +113,64 @@ def take_screenshots(out: Path) -> list[Path]:
             page.click("[data-testid=login-submit]")
             page.wait_for_selector("[data-testid=use]")
             shot("wallet", full=True)
+            _scenario_shots(page, ln, shot)
             browser.close()
     return shots
+
+
+def _scenario_shots(page: Any, ln: Any, shot: Any) -> None:
+    """The scenario pages (issue 7) on the demo's data: the bureau's filing desk and a contract's
+    trace, a unit's history, the bank, a citizen's housing and settlement page, an applicant's
+    settlement status, the public e-certificate check."""
+    from wuyi.demo import DEMO_PASSPHRASE
+
+    sc = ln.made["scenarios"]
+    done = sc["housing"]["completed"]
+
+    def sign_in(member: str, route: str) -> None:
+        page.goto(f"{ln.url}/console/#/login?next={route.replace('#', '%23').replace('/', '%2F')}")
+        page.reload()
+        _ready(page)
+        page.set_input_files("[data-testid=key-file]", sc["members"][member]["key"])
+        page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+        page.click("[data-testid=login-submit]")
+        page.wait_for_selector("[data-testid=who]")
+
+    def sign_out() -> None:
+        page.click("[data-testid=logout]")
+        page.wait_for_selector("[data-testid=nav-login]")
+
+    sign_in("zjj-filing", "#/housing")
+    page.wait_for_selector("[data-testid=params-housing] table")
+    shot("housing", full=True)
+    page.goto(f"{ln.url}/console/#/housing/{done['contract']}")
+    page.wait_for_selector("[data-testid=contract-trace]")
+    shot("housing-contract", full=True)
+    sign_out()
+    sign_in("bdc-registrar", f"#/registry/{done['unit']}")
+    page.wait_for_selector("[data-testid=unit-history]")
+    shot("registry-unit", full=True)
+    sign_out()
+    sign_in("nsyh-banker", "#/bank")
+    page.fill("[data-testid=loan-contract]", sc["housing"]["filed"]["contract"])
+    page.dispatch_event("[data-testid=loan-contract]", "change")
+    page.wait_for_selector("[data-testid=loan-limit]")
+    shot("bank", full=True)
+    sign_out()
+    page.goto(f"{ln.url}/console/#/citizen")
+    page.reload()
+    _ready(page)
+    page.set_input_files("[data-testid=key-file]", sc["housing"]["draft"]["wallets"][0])
+    page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=citizen-did]")
+    shot("citizen", full=True)
+    page.goto(f"{ln.url}/console/#/settlement/{sc['settlement']['refused']['did']}")
+    page.wait_for_selector("[data-testid=decision]")
+    shot("settlement", full=True)
+    page.goto(f"{ln.url}/console/#/ecert?id={done['cert']}")
+    page.wait_for_selector("[data-testid=ecert-result]")
+    shot("ecert", full=True)
 
 
 def main(argv: list[str] | None = None) -> None:

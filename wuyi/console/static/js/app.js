@@ -11,6 +11,7 @@ import * as pages from "./pages.js";
 import { checkPage, verifyPage } from "./verify.js";
 import { walletPage } from "./wallet.js";
 import { auditPage, credTypesPage, dataPage } from "./data.js";
+import { PUBLIC_SCENARIO_NAV, SCENARIO_NAV, SCENARIO_ROUTES, inNav } from "./scenarios.js";
 
 const EXPIRY_WINDOW = 1000; // as wuyi.sdk's DEFAULT_EXPIRY_WINDOW
 
@@ -29,6 +30,7 @@ const ROUTES = {
   check: [checkPage, "public"],
   wallet: [walletPage, "public"],
   login: [loginPage, "public"],
+  ...SCENARIO_ROUTES,
 };
 
 const NAV = [
@@ -36,7 +38,9 @@ const NAV = [
     ["contracts", "nav.contracts", "member"], ["gov", "nav.gov", "member"], ["explorer", "nav.explorer", "public"],
     ["verify", "nav.verify", "member"]]],
   ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"]]],
-  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ["explorer", "nav.explorer", "public"]]],
+  SCENARIO_NAV,
+  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...PUBLIC_SCENARIO_NAV,
+    ["explorer", "nav.explorer", "public"]]],
 ];
 
 let timers = [];
@@ -81,7 +85,8 @@ function header() {
 function nav(current) {
   return h("nav.side", NAV.map(([group, items]) => {
     if ((group === "nav.manage" || group === "nav.identity") && !session.signedIn) return null;
-    const vis = items.filter(([n, , acc]) => allowed(acc) && !(group === "nav.public" && session.signedIn && n === "explorer"));
+    const vis = items.filter(([n, , acc]) => allowed(acc) && inNav(n) && !(group === "nav.public" && session.signedIn && n === "explorer"));
+    if (!vis.length) return null;
     return h("div.navgroup", h("div.navtitle", t(group)),
       vis.map(([name, label]) => h(`a${name === current ? ".on" : ""}`, { href: `#/${name}`, "data-nav": name }, t(label))));
   }));

@@ -279,6 +279,9 @@ const S = {
   "common.no": ["否", "no"],
 };
 
+/** Add labels ({key: [zh, en]}) from another module (e.g. scenarios-i18n.js). */
+export function addLabels(more) { Object.assign(S, more); }
+
 const KEY = "wuyi-console-lang";
 let lang = localStorage.getItem(KEY) === "en" ? "en" : "zh";
 

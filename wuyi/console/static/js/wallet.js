@@ -18,6 +18,10 @@ import { present } from "./present.js";
 let opened = null;  // the open wallet: this page's memory only (gone on reload or "close")
 let flash = null;   // {ok, text}: the outcome of the last revoke, shown after the redraw
 
+/** The wallet open in this page, shared with the housing and settlement page (#/citizen). */
+export const openedWallet = () => opened;
+export function setOpenedWallet(w) { opened = w; flash = null; }
+
 function qrSvg(text) {
   const qr = window.qrcode(0, "M");
   qr.addData(text);
@@ -85,7 +89,7 @@ async function showWallet(view, w) {
         [t("common.status"), badge(meta.deactivated ? "deactivated" : "active")],
       ]) : h("div.alert.warn", t("wallet.nostatus")),
       doc ? h("details", h("summary", t("wallet.diddoc")), pre(doc)) : null,
-      h("div.actions", close)),
+      h("div.actions", close, link("#/citizen", t("wallet.tocitizen")))),
     card(t("wallet.didqr"), h("div.qrbox", h("div.qr", { "data-testid": "wallet-qr", html: qrSvg(w.did) }), h("div.small.mono.muted", w.did)))));
 
   // -- credentials ----------------------------------------------------------------------------
