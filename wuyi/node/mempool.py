@@ -10,7 +10,7 @@ that failed to commit are returned with ``readd``.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +19,9 @@ from wuyi.ledger.execute import validate_admission
 from wuyi.ledger.handlers import ChainSpec
 from wuyi.ledger.types import Transaction
 from wuyi.params import ChainParams
+
+#: committed blocks whose transaction hashes the pool remembers (see ``Mempool._recent``)
+RECENT_BLOCKS = 64
 
 __all__ = ["Mempool", "MempoolFull", "PoolEntry"]
 
@@ -64,12 +67,15 @@ class Mempool:
         self._bytes = 0
         self._verified: set[bytes] = set()
         self._by_raw: dict[bytes, PoolEntry] = {}
-        # Hashes of the most recently committed transactions. ``add`` checks the store before
-        # it takes the lock, so a transaction could pass that check just before its block is
-        # written and be inserted just after the commit removed it — a replay stuck in the
-        # pool. Checking this set under the lock closes that window (bounded, oldest dropped).
-        self._recent: OrderedDict[bytes, None] = OrderedDict()
-        self.recent_limit = 200_000
+        # Hashes of the transactions of the last few committed blocks. ``add`` checks the store
+        # before it takes the lock, so a transaction could pass that check just before its
+        # block is written and be inserted just after the commit removed it — a replay stuck in
+        # the pool. Checking this set under the lock closes that window, which lasts one
+        # commit; older blocks are in the store, so only :data:`RECENT_BLOCKS` blocks are kept
+        # (memory stays flat however long the node runs).
+        self._recent: set[bytes] = set()
+        self._recent_blocks: deque[list[bytes]] = deque()
+        self.recent_blocks = RECENT_BLOCKS
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -147,11 +153,10 @@ class Mempool:
         one (gossip, a client retry) is refused as a replay from now on."""
         with self._lock:
             if committed:
-                recent = self._recent
-                for h in tx_hashes:
-                    recent[h] = None
-                while len(recent) > self.recent_limit:
-                    recent.popitem(last=False)
+                self._recent.update(tx_hashes)
+                self._recent_blocks.append(list(tx_hashes))
+                while len(self._recent_blocks) > self.recent_blocks:
+                    self._recent.difference_update(self._recent_blocks.popleft())
             for h in tx_hashes:
                 e = self._txs.pop(h, None)
                 self._verified.discard(h)

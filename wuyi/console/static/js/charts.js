@@ -17,10 +17,12 @@ function niceMax(v) {
 }
 
 /** points: [{x: label, y: number}] → an SVG bar (kind "bar") or line chart. */
-export function chart(points, { kind = "bar", unit = "", color = "#1f5fa8", height = 160, label = "" } = {}) {
+export function chart(points, { kind = "bar", unit = "", color = "#1f5fa8", height = 160, label = "", integer = false } = {}) {
   const W = 560, H = height, L = 44, B = 22, T = 10, R = 8;
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label });
-  const max = niceMax(Math.max(0, ...points.map((p) => p.y)));
+  const top = Math.max(0, ...points.map((p) => p.y));
+  // counts: whole-number gridlines (0, 1, 2, 3, 4 … in steps of max/4)
+  const max = integer ? 4 * Math.max(1, Math.ceil(top / 4)) : niceMax(top);
   const iw = W - L - R, ih = H - T - B;
   for (let i = 0; i <= 4; i++) {
     const y = T + ih - (ih * i) / 4;
@@ -39,6 +41,7 @@ export function chart(points, { kind = "bar", unit = "", color = "#1f5fa8", heig
       const r = el("rect", { x: L + step * i + step * 0.15, y, width: Math.max(1, step * 0.7), height: T + ih - y, fill: color, rx: 1.5 });
       r.append(el("title", {}, `#${p.x}: ${p.y}${unit}`));
       svg.append(r);
+      if (integer) svg.append(el("text", { x: xs(i), y: y - 3, class: "axis", "text-anchor": "middle" }, String(p.y)));
     });
   } else {
     const d = points.map((p, i) => `${i ? "L" : "M"}${xs(i).toFixed(1)},${ys(p.y).toFixed(1)}`).join(" ");

@@ -53,7 +53,7 @@ export async function housingPage(view, args, query_) {
   const counts = dash.counts;
   view.append(
     h("div.stats.stats6", { "data-testid": "housing-dashboard" }, STATUSES.map((s) => stat(ts(s), counts[s], `count-${s}`))),
-    card(t("hs.dashchart"), chart(STATUSES.map((s) => ({ x: ts(s), y: counts[s] })), { kind: "bar", label: t("hs.dashchart"), height: 150 })));
+    card(t("hs.dashchart"), chart(STATUSES.map((s) => ({ x: ts(s), y: counts[s] })), { kind: "bar", label: t("hs.dashchart"), height: 150, integer: true })));
 
   const unitIn = input("filter-unit", { value: unit, placeholder: "440703-001-0101" });
   const filt = h("form.searchform", unitIn, h("button.ghost", { type: "submit" }, t("explorer.go")));
