@@ -6,8 +6,10 @@ department would:
   provider (idp) is enabled up to level 3 and has a member with the role ``idp``;
 * a citizen's wallet (``DIR/wallets/citizen.json``, demo passphrase) with a registered DID
   holds an ID credential and a marriage credential;
-* the citizen consented to 江门农商银行 (nsyh) seeing "married" and "age_over_18" for a
-  mortgage check, and the bank verified once: that use is on chain and in the citizen's log.
+* the citizen passed real-name and face verification at the identity provider (an attestation
+  of level 2) and, with it, consented to 江门农商银行 (nsyh) seeing "married" and
+  "age_over_18" for a mortgage check (免证办); the bank, which requires assurance level 2,
+  verified once: that use is on chain and in the citizen's log.
 
 The demo's personal strings (:data:`DEMO_PERSONAL`) are in the wallet only; a test scans every
 block and state value of the demo for them.
@@ -100,7 +102,7 @@ def load_identity_demo(
         org: _member_key(client, keys_dir, admins, org, "issuer", passphrase)
         for org in ("gaj", "mzj")
     }
-    _member_key(client, keys_dir, admins, "idp", "idp", passphrase)
+    idp_key = _member_key(client, keys_dir, admins, "idp", "idp", passphrase)
     proposer = admins["sjj"]
     voters = [k for org, k in admins.items() if org != "sjj"]
     known = {t["type"] for t in ident.credential_types()}
@@ -136,6 +138,23 @@ def load_identity_demo(
             )
     out: dict[str, Any] = {"wallet": str(path), "did": wallet.did}
     if not ident.uses(wallet.did):
+        # 免证办: the citizen passed real-name and face verification at the identity provider
+        # first; the consent carries the attestation and the bank requires level 2
+        import time
+
+        from wuyi.vc.assurance import make_attestation
+
+        now = int(time.time())
+        attestation = make_attestation(
+            idp_key,
+            org="idp",
+            sub=wallet.did,
+            level=2,
+            real_name=True,
+            face=True,
+            iat=now,
+            exp=now + 600,
+        )
         consent = ident.grant_consent(
             wallet.key,
             verifier=BANK,
@@ -143,8 +162,9 @@ def load_identity_demo(
             claims=["married", "age_over_18"],
             purpose="房贷资格审核 / mortgage eligibility check",
             minutes=30 * 24 * 60,
+            assurance=attestation,
         )
-        bank = Verifier(client, admins[BANK], BANK)
+        bank = Verifier(client, admins[BANK], BANK, min_assurance=2)
         nonce = bank.challenge()
         presentation = wallet.present(
             ["IdentityCredential", "MarriageCredential"],

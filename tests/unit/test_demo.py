@@ -77,6 +77,9 @@ def test_demo_identity_and_data_sharing_are_alive(demo: tuple[InProcessNode, dic
     ]
     (use,) = ident.uses(wallet.did)
     assert use["verifier"] == "nsyh" and sorted(use["disclosed"]) == ["age_over_18", "married"]
+    # 免证办: the consent was granted after real-name + face verification (level 2)
+    assurance = ident.consent(use["consent"])["assurance"]
+    assert assurance["provider"] == "idp" and assurance["level"] == 2 and assurance["face"]
     audit = DataShare(env.client).audit(dataset="social-insurance-months")
     kinds = [e["action"] for e in audit["events"]]
     assert kinds[:1] == ["offered"] and "accessed" in kinds
