@@ -14,8 +14,11 @@ chain exactly once, and memory per node must stay flat.
 * **Checks at the end** (after a bounded drain): every block's receipts are read from node0 and
   each hash counted (:func:`benchmarks.stats.check_exactly_once`); up to 200 committed
   transactions are replayed to the other nodes and must all be refused; all nodes must have
-  the same block hash at the lowest common height; RSS per node is sampled every
-  ``--sample-every`` s and its growth from minute 5 to the end computed (goal < 10 %).
+  the same block hash at the lowest common height; memory per node is sampled every
+  ``--sample-every`` s and its growth from minute 5 to the end computed (goal < 10 %): the
+  memory the node owns (RssAnon of the node and its verifier workers). VmRSS and the store's
+  size are reported beside it: VmRSS also counts the LMDB file mapped read-only (RssFile),
+  which grows page for page with the store on disk and which the kernel reclaims at will.
 
 Writes ``benchmarks/results/soak.json`` (``--out``), ``docs/img/bench-soak-rss.png``, and
 re-renders ``docs/benchmarks.md`` from the last ``make bench`` results with the soak section.
@@ -25,6 +28,7 @@ Progress is shown with Rich while it runs. Every loop is bounded in time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -62,6 +66,7 @@ class Soak:
         self.restarts: list[dict[str, Any]] = []
         self.rss: list[list[tuple[float, float]]] = [[] for _ in range(4)]
         self.rss_anon: list[list[tuple[float, float]]] = [[] for _ in range(4)]
+        self.store_mib: list[list[tuple[float, float]]] = [[] for _ in range(4)]
         self.errors: list[str] = []
         self.stop = threading.Event()
         self.t0 = 0.0
@@ -180,6 +185,8 @@ class Soak:
                 m = rss_mib(pid)
                 self.rss[i].append((t, m["rss"]))
                 self.rss_anon[i].append((t, m["anon"]))
+            with contextlib.suppress(OSError):
+                self.store_mib[i].append((t, round(self.net.data_bytes(i) / 2**20, 1)))
 
     # -- the run --------------------------------------------------------------------------
 
@@ -274,8 +281,13 @@ class Soak:
             rs = [r["t"] for r in self.restarts if r["node"] == i]
             in_window = [t for t in rs if t >= mem_from - 120]
             start = mem_from if not in_window else max(in_window) + 120
-            g = memory_growth(self.rss[i], start, total + 60)
-            series = [(t, v) for t, v in self.rss[i] if start <= t]
+            # the node's own memory (RssAnon: heap, stacks, its verifier workers) is what must
+            # stay flat; VmRSS also counts the LMDB file mapped read-only (RssFile), which grows
+            # page for page with the store on disk and which the kernel reclaims at will
+            g = memory_growth(self.rss_anon[i], start, total + 60)
+            series = [(t, v) for t, v in self.rss_anon[i] if start <= t]
+            rss = [(t, v) for t, v in self.rss[i] if start <= t]
+            store = [(t, v) for t, v in self.store_mib[i] if start <= t]
             if g is None:
                 verdict = "n/a (too little uninterrupted time)"
             else:
@@ -287,10 +299,14 @@ class Soak:
                     "node": i,
                     "restarts_in_window": len(in_window),
                     "from_s": start,
-                    "rss_from": series[0][1] if series else None,
-                    "rss_to": series[-1][1] if series else None,
-                    "growth": None if g is None else round(g, 4),
-                    "anon_growth": memory_growth(self.rss_anon[i], start, total + 60),
+                    "anon_from": series[0][1] if series else None,
+                    "anon_to": series[-1][1] if series else None,
+                    "anon_growth": None if g is None else round(g, 4),
+                    "rss_from": rss[0][1] if rss else None,
+                    "rss_to": rss[-1][1] if rss else None,
+                    "growth": memory_growth(self.rss[i], start, total + 60),
+                    "store_from": store[0][1] if store else None,
+                    "store_to": store[-1][1] if store else None,
                     "verdict": verdict,
                 }
             )
@@ -320,6 +336,7 @@ class Soak:
             "memory_from_s": mem_from,
             "rss_samples": self.rss,
             "rss_anon_samples": self.rss_anon,
+            "store_mib_samples": self.store_mib,
             "errors": self.errors,
             "ok": eo.ok and refused == len(committed) and len(set(hashes)) == 1,
         }
@@ -358,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{res['replay_check']['tried']}; nodes agree: {res['agreement']['ok']}; restarts "
         f"{len(res['restarts'])}; memory: "
         + ", ".join(
-            f"node{m['node']} " + ("–" if m["growth"] is None else f"{m['growth']:+.1%}")
+            f"node{m['node']} "
+            + ("–" if m["anon_growth"] is None else f"{m['anon_growth']:+.1%}")
             for m in res["memory"]
         )
     )

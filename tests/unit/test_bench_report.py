@@ -152,15 +152,23 @@ def test_render_soak_section() -> None:
             {
                 "node": 0,
                 "restarts_in_window": 0,
-                "rss_from": 150.0,
-                "rss_to": 160.0,
-                "growth": 0.0667,
+                "anon_from": 150.0,
+                "anon_to": 160.0,
+                "anon_growth": 0.0667,
+                "rss_from": 300.0,
+                "rss_to": 900.0,
+                "growth": 2.0,
+                "store_from": 200.0,
+                "store_to": 800.0,
                 "verdict": "met",
             }
         ],
     }
     text = "\n".join(render_soak(soak))
-    assert "**passed**" in text and "+6.7 %" in text and "200/200 refused" in text
+    assert "**passed**" in text and "200/200 refused" in text
+    row = next(line for line in text.splitlines() if line.startswith("| node0"))
+    assert "150.0 → 160.0 | +6.7 % | met" in row  # the owned memory is what is judged
+    assert "300.0 → 900.0 (+200 %)" in row and "200.0 → 800.0" in row
 
 
 def test_wuyi_bench_maps_options_to_the_runner() -> None:

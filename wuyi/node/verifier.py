@@ -53,6 +53,12 @@ class VerifierPool:
         self._pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
         )
+        # Start every worker now (the executor would spawn them on first use, under load):
+        # the node's memory and latency are then what they will be from the first minute on.
+        self._warm = [
+            self._pool.submit(precheck_batch, chain_id, suite_name, [])
+            for _ in range(self.workers)
+        ]
 
     def precheck(self, raws: Sequence[bytes], chunk: int = 256) -> list[Result]:
         parts = [list(raws[i : i + chunk]) for i in range(0, len(raws), chunk)]
