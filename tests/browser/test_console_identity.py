@@ -149,17 +149,34 @@ def test_english_labels_on_wallet_and_data_pages(page: Any, live: Any) -> None:
 def test_citizen_consents_and_presents_from_the_page_and_the_bank_accepts_once(
     page: Any, live: Any
 ) -> None:
+    import time
+
     from wuyi.crypto import load_key
     from wuyi.sdk.identity import Verifier
+    from wuyi.vc.assurance import make_attestation
 
-    bank = Verifier(live.client, load_key(live.key_file("nsyh"), DEMO_PASSPHRASE), "nsyh")
+    # 免证办: the bank requires real-name + face verification (level 2) with the consent
+    key = load_key(live.key_file("nsyh"), DEMO_PASSPHRASE)
+    bank = Verifier(live.client, key, "nsyh", min_assurance=2)
     nonce = bank.challenge()
+    now = int(time.time())
+    attestation = make_attestation(
+        load_key(live.keys_dir / "idp-idp.key", DEMO_PASSPHRASE),
+        org="idp",
+        sub=live.made["identity"]["did"],
+        level=2,
+        real_name=True,
+        face=True,
+        iat=now - 5,
+        exp=now + 600,
+    )
     open_wallet(page, live)
     page.wait_for_selector("[data-testid=p-verifier]")
     page.select_option("[data-testid=p-verifier]", "nsyh")
     page.check('[data-testid=p-claims] input[data-claim="married"]')
     page.check('[data-testid=p-claims] input[data-claim="age_over_18"]')
     page.fill("[data-testid=p-purpose]", "房贷资格审核")
+    page.fill("[data-testid=p-assurance]", attestation)
     page.click("[data-testid=p-grant]")
     page.wait_for_selector("[data-testid=p-msg].ok, [data-testid=p-msg].err")
     assert "ok" in (page.get_attribute("[data-testid=p-msg]", "class") or ""), page.inner_text(
@@ -181,6 +198,8 @@ def test_citizen_consents_and_presents_from_the_page_and_the_bank_accepts_once(
     verdict = bank.verify(text, nonce)
     assert verdict.accepted, verdict
     assert verdict.claims == {"married": True, "age_over_18": True}
+    consent = verdict.consent
+    assert live.client._get(f"/v1/consents/{consent}")["assurance"]["level"] == 2
     again = Verifier(live.client, bank.key, "nsyh")
     again.accept_nonce(nonce)
     assert again.verify(text, nonce).reason == "replay"

@@ -342,3 +342,41 @@ def test_scenario_page_loads_in_chinese_and_english(
     page.wait_for_load_state("networkidle")
     assert "Error" not in page.inner_text("#view")
     assert not problems, problems
+
+
+def test_graduate_applies_for_settlement_in_the_page_and_gets_the_certificate(
+    page: Any, live: Any
+) -> None:
+    """Flow 4 in the browser: the demo's graduate ready to apply opens the wallet, applies by the
+    graduate route (the page presents the four credentials to 人社局 and signs
+    ``settlement.apply_graduate``), the contract approves and records the 人才准予迁入
+    certificate; the status page and the public check show it."""
+    from wuyi.sdk.scenarios import Settlement
+
+    ready = scen(live)["settlement"]["ready"]
+    settlement = Settlement(live.client)
+    assert settlement.status(ready["did"])["certificate"] is None
+    open_console(page, live.url, "#/citizen")
+    page.set_input_files("[data-testid=key-file]", ready["wallet"])
+    page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=st-route]")
+    page.select_option("[data-testid=st-route]", "graduate")
+    page.click("[data-testid=apply-go]")
+    page.wait_for_selector(
+        "[data-testid=apply-msg].ok, [data-testid=apply-msg].err", timeout=30_000
+    )
+    msg = page.locator("[data-testid=apply-msg]")
+    assert "err" not in (msg.get_attribute("class") or ""), msg.inner_text()
+    st = settlement.status(ready["did"])
+    (app,) = st["applications"]
+    assert app["result"] == "approved" and app["route"] == "graduate"
+    cert = st["certificate"]
+    assert cert, st
+    # the applicant's status page, then the public check of the certificate by number
+    open_console(page, live.url, f"#/settlement/{ready['did']}")
+    page.wait_for_selector("[data-testid=st-cert]")
+    assert cert in page.inner_text("[data-testid=st-cert]")
+    open_console(page, live.url, f"#/ecert?id={cert}")
+    page.wait_for_selector("[data-testid=ecert-result]", timeout=20_000)
+    assert cert in page.inner_text("[data-testid=ecert-result]")

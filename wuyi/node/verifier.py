@@ -56,8 +56,7 @@ class VerifierPool:
         # Start every worker now (the executor would spawn them on first use, under load):
         # the node's memory and latency are then what they will be from the first minute on.
         self._warm = [
-            self._pool.submit(precheck_batch, chain_id, suite_name, [])
-            for _ in range(self.workers)
+            self._pool.submit(precheck_batch, chain_id, suite_name, []) for _ in range(self.workers)
         ]
 
     def precheck(self, raws: Sequence[bytes], chunk: int = 256) -> list[Result]:

@@ -166,6 +166,9 @@ function consentCard(c, w, names, view) {
       [t("wallet.purpose"), c.purpose || "—"],
       [t("wallet.window"), `${fmtTime(c.not_before)} — ${fmtTime(c.not_after)}`],
       [t("wallet.uses"), h("span", { "data-testid": "consent-uses" }, String(c.uses ?? 0))],
+      c.assurance ? [t("wallet.assured"), h("span", { "data-testid": "consent-assurance" },
+        `${c.assurance.provider} · ${t("wallet.level")} ${c.assurance.level}`
+        + (c.assurance.real_name && c.assurance.face ? ` · ${t("wallet.realface")}` : ""))] : null,
       c.revoked_height ? [ts("revoked"), link(`#/explorer/block/${c.revoked_height}`, `#${c.revoked_height}`)] : null,
     ]),
     action, msg);
@@ -187,6 +190,7 @@ function presentCard(w, consents, names, view) {
   const consentSel = h("select", { "data-testid": "p-consent" });
   const purpose = h("input", { type: "text", "data-testid": "p-purpose", placeholder: t("wallet.purpose") });
   const minutes = h("input", { type: "number", value: "10", min: "1", "data-testid": "p-minutes" });
+  const attest = h("textarea.mono.small", { rows: 2, "data-testid": "p-assurance", placeholder: t("wallet.passurancehint") });
   const nonce = h("input", { type: "text", "data-testid": "p-nonce", placeholder: t("wallet.pnonce") });
   const ttl = h("input", { type: "number", value: "120", min: "1", max: "600", "data-testid": "p-ttl" });
   const out = h("div", { "data-testid": "p-out" });
@@ -212,7 +216,7 @@ function presentCard(w, consents, names, view) {
     msg.textContent = "…";
     try {
       const now = Date.now();
-      const res = await sendTx("consent.grant", {
+      const payload = {
         holder: w.did,
         verifier: verifier.value,
         types: [...new Set(picks.map(([, c]) => c.type))],
@@ -220,7 +224,12 @@ function presentCard(w, consents, names, view) {
         purpose: purpose.value.trim(),
         not_before: now,
         not_after: now + Math.max(1, Number(minutes.value) || 10) * 60000,
-      }, w.key);
+      };
+      // 实名+人脸认证结果 (an identity provider's attestation): checked by the chain at block
+      // time; the consent then records the level, which services may require (免证办)
+      const token = attest.value.trim();
+      if (token) payload.assurance = token;
+      const res = await sendTx("consent.grant", payload, w.key);
       const id = res.tx_hash.slice(0, 32);
       consents.push({ id, verifier: verifier.value, status: "active", not_after: Date.now() + Number(minutes.value) * 60000,
         purpose: purpose.value.trim(), claims: [...new Set(picks.map(([, , n]) => n))] });
@@ -266,6 +275,7 @@ function presentCard(w, consents, names, view) {
       [t("wallet.pclaims"), h("div", { "data-testid": "p-claims" }, credBlocks)],
       [t("wallet.pconsent"), consentSel],
       [t("wallet.pnewconsent"), h("div.inline", purpose, " ", t("wallet.pminutes"), " ", minutes, " ", grant)],
+      [t("wallet.passurance"), attest],
       [t("wallet.pnonce"), nonce],
       [t("wallet.pttl"), ttl],
     ]),
