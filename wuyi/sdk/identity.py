@@ -35,6 +35,7 @@ from wuyi.exceptions import (
     ValidationError,
     WuyiError,
 )
+from wuyi.ledger.handlers.credentials import REASON_MESSAGES
 from wuyi.sdk.client import WuyiClient, event_attr, raise_receipt
 from wuyi.sdk.wallet import subject_did_of
 
@@ -616,7 +617,7 @@ class Verifier:
         if result != "accepted" and verdict.accepted:
             verdict.result, verdict.claims = "refused", {}
             verdict.reason = str(reason)
-            verdict.message = _REASONS.get(str(reason), str(reason))
+            verdict.message = REASON_MESSAGES.get(str(reason), str(reason))
         return verdict
 
     def _check_assurance(self, consent_hex: str) -> None:
@@ -657,22 +658,3 @@ def _kb_payload(kb_jwt: str | None) -> dict[str, Any]:
     except CredentialInvalid:
         return {}
     return payload
-
-
-_REASONS = {
-    "replay": "presentation or nonce already used",
-    "no_consent": "no such consent on chain",
-    "consent_revoked": "the holder revoked this consent",
-    "consent_not_yet": "the consent is not in force yet",
-    "consent_expired": "the consent has expired",
-    "wrong_verifier": "the consent is for another verifier",
-    "type_not_consented": "the holder did not consent to this credential type",
-    "claims_not_consented": "more claims disclosed than the holder consented to",
-    "assurance_too_low": "the consent was not granted after the required identity assurance",
-    "unknown_credential": "credential not registered on chain",
-    "credential_revoked": "the issuer revoked the credential",
-    "credential_suspended": "the issuer suspended the credential",
-    "credential_expired": "the credential has expired",
-    "issuer_not_authorised": "the issuer is not authorised for this credential type",
-    "expired": "the presentation has expired",
-}

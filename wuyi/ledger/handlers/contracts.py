@@ -73,6 +73,7 @@ from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
 from wuyi.ledger.handlers.credentials import (
     MAX_PRESENTED,
+    REASON_MESSAGES,
     chain_verdict,
     check_assurance,
     get_consent,
@@ -122,25 +123,6 @@ PRESENTATION_MAX_KB_AGE_S = 300
 _SUBJECT = "credentialSubject"
 _ORG_DID = "did:wuyi:org:"
 _HEX = re.compile(r"^[0-9a-f]{32}$")
-#: What each chain-side refusal of ``presentation()`` means (messages; the codes are those of
-#: ``vc.verify``, ``docs/credentials.md``).
-_CHAIN_REASONS = {
-    "replay": "this presentation or its nonce was already used",
-    "no_consent": "no such consent on chain",
-    "consent_revoked": "the holder revoked this consent (or deactivated the DID)",
-    "consent_not_yet": "the consent is not in force yet",
-    "consent_expired": "the consent has expired",
-    "wrong_verifier": "the consent is for another verifier",
-    "type_not_consented": "the holder did not consent to this credential type",
-    "claims_not_consented": "more claims disclosed than the holder consented to",
-    "assurance_too_low": "the consent was not granted after the required identity assurance",
-    "unknown_credential": "credential not registered on chain",
-    "credential_revoked": "the issuer revoked the credential",
-    "credential_suspended": "the issuer suspended the credential",
-    "credential_expired": "the credential has expired",
-    "issuer_not_authorised": "the issuer is not authorised for this credential type",
-    "expired": "the presentation has expired",
-}
 
 
 def meta_key(name: str) -> bytes:
@@ -470,7 +452,7 @@ class LedgerHost:
             state, self.time, org=verifier, nonce=nonce_b, consent=consent, creds=creds
         )
         if reason:
-            raise refuse(reason, _CHAIN_REASONS.get(reason, reason))
+            raise refuse(reason, REASON_MESSAGES.get(reason, reason))
         presented = [c["type"] for c in creds]
         for t in presented:
             if t not in types:

@@ -94,6 +94,7 @@ from wuyi.params import ChainParams
 __all__ = [
     "CREDENTIAL_STATUSES",
     "MAX_CONSENT_MS",
+    "REASON_MESSAGES",
     "STATUS_LIST_VALUES",
     "VERIFY_REASONS",
     "ConsentGrantHandler",
@@ -158,6 +159,26 @@ VERIFY_REASONS = (
     "issuer_not_authorised",
     "expired",
 )
+
+#: What each chain-side refusal means, in words (``vc.verify``, ``wuyi.contract.presentation``
+#: and the verifier's SDK; ``docs/credentials.md``).
+REASON_MESSAGES = {
+    "replay": "this presentation or its nonce was already used",
+    "no_consent": "no such consent on chain",
+    "consent_revoked": "the holder revoked this consent (or deactivated the DID)",
+    "consent_not_yet": "the consent is not in force yet",
+    "consent_expired": "the consent has expired",
+    "wrong_verifier": "the consent is for another verifier",
+    "type_not_consented": "the holder did not consent to this credential type",
+    "claims_not_consented": "more claims disclosed than the holder consented to",
+    "assurance_too_low": "the consent was not granted after the required identity assurance",
+    "unknown_credential": "credential not registered on chain",
+    "credential_revoked": "the issuer revoked the credential",
+    "credential_suspended": "the issuer suspended the credential",
+    "credential_expired": "the credential has expired",
+    "issuer_not_authorised": "the issuer is not authorised for this credential type",
+    "expired": "the presentation has expired",
+}
 
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,63}$")
 _CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
