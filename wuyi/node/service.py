@@ -168,6 +168,25 @@ def open_node(home: NodeHome, passphrase: str, *, check: str = "quick") -> Node:
     return Node.open(home.root, validator_key=key, check=check, verify_workers=workers)
 
 
+M_ARENA_MAX = -8  # glibc mallopt parameter
+
+
+def limit_malloc_arenas(n: int = 2) -> bool:
+    """Cap glibc's per-thread malloc arenas (by default up to 8 per core). A node's thread
+    pools grow when load shifts — a peer restarts and clients move to the others — and each new
+    thread would get an arena of its own that is never given back, so memory steps up with
+    every such event. Call before the process starts its threads. False where glibc is not the
+    allocator."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        if name:
+            return bool(ctypes.CDLL(name).mallopt(M_ARENA_MAX, n))
+    return False
+
+
 class HeapTrimmer:
     """Every ``interval_s`` seconds, hand the heap memory Python and the libraries have freed
     back to the operating system (glibc ``malloc_trim``). Bursts — serving a restarted peer's
@@ -333,6 +352,7 @@ def serve_home(
 ) -> int:
     """``wuyi node start``: open the node in ``home_dir`` and serve until a signal; the exit
     status is 0 after a clean stop, 2 if the producer halted on a broken invariant."""
+    limit_malloc_arenas()
     home = NodeHome(home_dir)
     settings = home.load_settings()
     with home.acquire_lock():
