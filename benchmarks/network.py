@@ -89,13 +89,16 @@ def rss_mib(pid: int) -> dict[str, float]:
 
 
 def dir_bytes(path: Path, name: str | None = None) -> int:
-    """Bytes of the files under ``path`` (only those called ``name``, if given)."""
+    """Bytes on disk of the files under ``path`` (only those called ``name``, if given): the
+    blocks allocated, not the apparent size, since the LMDB data file is sparse (its apparent
+    size is the map size)."""
     total = 0
     for dirpath, _dirs, files in os.walk(path):
         for f in files:
             if name is None or f == name:
                 with contextlib.suppress(OSError):
-                    total += os.stat(os.path.join(dirpath, f)).st_size
+                    st = os.stat(os.path.join(dirpath, f))
+                    total += min(st.st_size, st.st_blocks * 512)
     return total
 
 

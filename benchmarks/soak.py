@@ -375,8 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{res['replay_check']['tried']}; nodes agree: {res['agreement']['ok']}; restarts "
         f"{len(res['restarts'])}; memory: "
         + ", ".join(
-            f"node{m['node']} "
-            + ("–" if m["anon_growth"] is None else f"{m['anon_growth']:+.1%}")
+            f"node{m['node']} " + ("–" if m["anon_growth"] is None else f"{m['anon_growth']:+.1%}")
             for m in res["memory"]
         )
     )

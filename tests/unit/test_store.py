@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import random
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -16,7 +18,8 @@ from wuyi.encoding import decode, encode
 from wuyi.exceptions import InvariantBroken, NotFound, StoreCorrupted, StoreError
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import ZERO_HASH, Block, BlockHeader, Receipt, Transaction
-from wuyi.node.store import CommitBatch, Store, compute_state_node_hash
+from wuyi.node.service import malloc_in_use
+from wuyi.node.store import DEFAULT_MAP_SIZE, CommitBatch, Store, compute_state_node_hash
 from wuyi.state._nodes import (
     EMPTY_ROOT,
     compute_internal_hash,
@@ -615,15 +618,17 @@ def test_detects_garbage_file(path: Path) -> None:
 
 def test_detects_damaged_page_in_full_check(path: Path) -> None:
     make_store(path, 3)
+    with Store.open(path, sha256, check="none") as store:
+        used = store.size_bytes()  # the file is sparse: its apparent size is the map size
     data = path / "chain.lmdb" / "data.mdb"
-    raw = bytearray(data.read_bytes())
     page = 4096
-    assert len(raw) >= 4 * page
+    assert used >= 4 * page
     # Smash the header of every page after the two meta pages: the structural verifier must
     # refuse before liblmdb ever maps the file.
-    for off in range(2 * page, len(raw), page):
-        raw[off : off + 16] = b"\xee" * 16
-    data.write_bytes(bytes(raw))
+    with data.open("r+b") as f:
+        for off in range(2 * page, used, page):
+            f.seek(off)
+            f.write(b"\xee" * 16)
     err = assert_refused(path, r"data\.mdb: LMDB structure", check="full")
     assert err.detail["problems"]
 
@@ -700,3 +705,70 @@ def test_full_check_accepts_what_the_state_tree_writes(path: Path) -> None:
             chain.accept(batch)
             assert tree.get(root, b"k1") == store.get(b"k1")
     Store.open(path, sha256, check="full").close()
+
+
+# -- memory and disk --------------------------------------------------------------------------
+
+
+def test_writable_store_writes_through_the_map(path: Path) -> None:
+    with Store.open(path, sha256) as store:
+        assert store._env.flags()["writemap"] is True
+        Chain().commit(store, 3)
+        used = store.size_bytes()
+    # the size reported is the pages in use, not the sparse file's apparent size (map_size)
+    assert 4 * 4096 <= used < 1 << 20
+    assert (path / "chain.lmdb" / "data.mdb").stat().st_size == DEFAULT_MAP_SIZE
+    with Store.open(path, sha256, readonly=True) as ro:
+        assert ro._env.flags()["writemap"] is False
+        assert ro.size_bytes() == used
+
+
+def test_a_large_block_leaves_no_page_buffers_behind(path: Path) -> None:
+    """Without WRITEMAP liblmdb keeps a malloc'd copy of every page the largest write ever
+    dirtied (its ``me_dpages`` list), for the life of the environment: the node's memory then
+    ratchets up with each bigger block. The soak's memory goal depends on this."""
+    if malloc_in_use() is None:
+        pytest.skip("needs glibc's mallinfo2")
+    rnd = random.Random(7)
+    chain = Chain()
+    with Store.open(path, sha256) as store:
+        chain.commit(store, 1)
+        # ~60,000 random keys: several thousand dirty pages (over 15 MiB) in one transaction
+        entries = {rnd.randbytes(32): rnd.randbytes(200) for _ in range(60_000)}
+        batch = chain.next_batch(index_entries=entries)
+        gc.collect()
+        before = malloc_in_use()
+        store.commit(batch)
+        gc.collect()
+        after = malloc_in_use()
+        assert before is not None and after is not None
+        assert store.size_bytes() > 15 << 20
+        assert after - before < 4 << 20, f"{(after - before) / 2**20:.1f} MiB kept after commit"
+
+
+def test_commit_refused_cleanly_when_the_disk_is_nearly_full(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are written through the map, where a full disk would mean SIGBUS: the store
+    refuses the block first, with an error that says so, and writes nothing."""
+    import os
+
+    import wuyi.node.store as store_mod
+
+    chain = Chain()
+    with Store.open(path, sha256) as store:
+        chain.commit(store, 2)
+        real = os.statvfs(path)
+
+        class Full:
+            f_frsize = real.f_frsize
+            f_bavail = (10 << 20) // real.f_frsize  # 10 MiB free, under the 64 MiB headroom
+
+        monkeypatch.setattr(store_mod.os, "statvfs", lambda _p: Full())
+        with pytest.raises(StoreError, match=r"disk is nearly full \(10\.0 MiB free") as info:
+            store.commit(chain.next_batch())
+        assert info.value.detail["free_bytes"] == 10 << 20
+        assert store.height == 1
+        monkeypatch.undo()
+        store.commit(chain.next_batch())  # space again: the same block goes in
+        assert store.height == 2

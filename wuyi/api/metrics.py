@@ -95,7 +95,7 @@ class _ScrapeCollector(Collector):
             value=node.mempool.size_bytes,
         )  # fmt: skip
         yield GaugeMetricFamily(
-            "wuyi_store_size_bytes", "Size of the store's data file on disk",
+            "wuyi_store_size_bytes", "Bytes of the store's data file in use (LMDB pages)",
             value=node.store.size_bytes(),
         )  # fmt: skip
         cinfo = self.m.consensus()
