@@ -34,7 +34,7 @@ import httpx
 import psutil
 
 from benchmarks.stats import latency_summary
-from benchmarks.workloads import Workload, contract_source
+from benchmarks.workloads import Workload, deploy
 from wuyi.crypto import load_key
 from wuyi.node.cluster import ClusterProcesses, ClusterSpec, create_network
 from wuyi.node.home import OrgSpec
@@ -200,32 +200,23 @@ class BenchNetwork:
     # -- setup ----------------------------------------------------------------------------
 
     def deploy(self, workloads: Sequence[Workload]) -> list[str]:
-        """Deploy each distinct contract of ``workloads`` through governance (one organisation:
-        its own proposal is a majority), then open SmallBank's accounts and preload nothing
-        else; returns the names deployed."""
+        """Deploy each distinct contract of ``workloads`` through governance (see
+        :func:`benchmarks.workloads.deploy`); returns the names deployed."""
         from wuyi.sdk import WuyiClient
-        from wuyi.sdk.client import event_attr
 
-        done: list[str] = []
         with WuyiClient(self.urls[0], timeout=60) as c:
-            for w in workloads:
-                if w.contract is None or w.contract in done:
-                    continue
-                pkg = {
-                    "name": w.contract,
-                    "version": "1.0.0",
-                    "source": contract_source(w),
-                    "manifest": {},
-                }
-                res = c.submit_and_wait(
-                    c.builder(self.admin).contract_propose(pkg, hook_args=w.init or None), 60
-                )
-                pid = event_attr(res.receipt, "gov.proposed", "id")
-                res = c.submit_and_wait(c.builder(self.admin).gov_execute(pid), 60)
-                if res.receipt.status != "ok":
-                    raise RuntimeError(f"deploying {w.contract} failed: {res.receipt}")
-                done.append(w.contract)
-        return done
+            return deploy(c, self.admin, workloads)
+
+    def prepare(self, workload: str) -> None:
+        """What a workload needs beyond its contract (``registry``: the sender's registrar
+        role, :func:`benchmarks.workloads.registry_setup_payloads`)."""
+        if workload == "registry":
+            from benchmarks.workloads import registry_setup_payloads
+            from wuyi.crypto import address_of, get_suite
+
+            address = address_of(get_suite(self.suite), self.admin.public_key)
+            if self.setup_payloads(registry_setup_payloads(address)):
+                raise RuntimeError("registry setup: the registrar role was not granted")
 
     def submit_all(self, txs: Sequence[tuple[str, str]], timeout: float = 180.0) -> int:
         """Submit pre-signed setup transactions in batches and wait (bounded) until all are

@@ -331,12 +331,14 @@ def render_soak(s: Mapping[str, Any]) -> list[str]:
         "",
         "Memory judged: what each node owns — RssAnon of the node and its verifier worker "
         "(heap, stacks), from minute 5 (or 2 minutes after its last restart) to the end. "
-        "VmRSS is shown beside it: it also counts the LMDB store mapped read-only (RssFile), "
-        "which grows page for page with the store file on disk (its size in the last column) "
-        "and which the kernel reclaims whenever it needs the memory.",
+        "VmRSS is shown beside it: it also counts the LMDB store's file pages (RssFile; the "
+        "store is a shared file mapping, written through it), which grow page for page with "
+        "the store on disk (the bytes it takes, in the last column) and which the kernel writes "
+        "back and reclaims whenever it needs the memory. Why the owned memory can stay flat "
+        'while the store grows: `docs/store.md`, "Disk usage and memory".',
         "",
         "| node | restarts in window | owned memory (RssAnon) MiB | growth | goal < 10 % "
-        "| VmRSS MiB | store file MiB |",
+        "| VmRSS MiB | store on disk MiB |",
         "|---|---|---|---|---|---|---|",
     ]
 
@@ -453,8 +455,9 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "at node0 (50 ms polling), for transactions submitted in the window. *CPU per node*: "
         "user + system seconds of the node process and its verifier workers (psutil) ÷ the "
         "window, in cores. *RSS*: the same processes' resident memory at the end of the window."
-        " *Disk B/tx*: growth of node0's LMDB store file (`data.mdb`) over the workload's "
-        "rounds ÷ transactions committed in them. *÷ signature ceiling*: committed tx/s ÷ "
+        " *Disk B/tx*: growth of the disk space node0's LMDB store file (`data.mdb`, sparse) "
+        "takes over the workload's rounds ÷ transactions committed in them. "
+        "*÷ signature ceiling*: committed tx/s ÷ "
         "(verifications per second on all cores ÷ validators).",
         "- **Workloads.** DoNothing: `contract.call` of a method that returns at once "
         "(`benchmarks/contracts/donothing.py`). KVStore: `get`/`put` calls "
@@ -462,7 +465,11 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         f"{plan.get('kv_keys', 0):,} preloaded keys with 100-character values, keys drawn from "
         "YCSB's scrambled Zipfian (θ = 0.99); A = 50 % reads, B = 95 % reads. SmallBank: "
         "Blockbench's mix over 1,000 customers. Evidence anchoring: the native "
-        "`evidence.anchor` kind. Transfer and counter (the comparison, `intl` only): the "
+        "`evidence.anchor` kind. 不动产登记 (registry, a scenario): the `realestate` "
+        "contract's `register_unit`, a new unit per transaction, by a registrar of a "
+        "registration office (role and office checks, the unit, its first history record, the "
+        "unit count; `docs/scenarios/housing-and-registry.md`). "
+        "Transfer and counter (the comparison, `intl` only): the "
         "example token's `transfer` and the example counter's `increment`. All from one "
         "sender (the organisation's admin).",
         "- **The peer.** Ganache from npm (`make peer` installs the version pinned in "
@@ -680,7 +687,8 @@ def plot_soak(s: Mapping[str, Any], path: Path) -> None:
     stores = s.get("store_mib_samples", [])
     if stores and stores[0]:
         xs = [t / 60 for t, _v in stores[0]]
-        ax2.plot(xs, [v for _t, v in stores[0]], color="black", ls="--", lw=1, label="store file")
+        ys = [v for _t, v in stores[0]]
+        ax2.plot(xs, ys, color="black", ls="--", lw=1, label="store on disk")
     ax1.set_ylim(bottom=0)
     ax1.legend()
     ax2.legend()

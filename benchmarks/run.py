@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 IMG = ROOT / "docs" / "img"
 
-CORE_WORKLOADS = ["donothing", "kv-a", "kv-b", "smallbank", "anchor"]
+CORE_WORKLOADS = ["donothing", "kv-a", "kv-b", "smallbank", "anchor", "registry"]
 PEER_WORKLOADS = ["transfer", "counter"]
 ALL_WORKLOADS = CORE_WORKLOADS + PEER_WORKLOADS
 MODES = ["fixed-backlog", "fixed-rate"]
@@ -381,6 +381,8 @@ def bench_network(n: int, suite: str, plan: Plan, base_port: int) -> dict[str, A
                     for c in range(SMALLBANK_CUSTOMERS)
                 ]
             )
+        if "registry" in ws:
+            net.prepare("registry")
         if "kv-a" in ws or "kv-b" in ws:
             t = time.perf_counter()
             bad = net.setup_payloads(kv_load_payloads(plan.kv_keys))

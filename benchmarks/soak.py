@@ -17,8 +17,8 @@ chain exactly once, and memory per node must stay flat.
   the same block hash at the lowest common height; memory per node is sampled every
   ``--sample-every`` s and its growth from minute 5 to the end computed (goal < 10 %): the
   memory the node owns (RssAnon of the node and its verifier workers). VmRSS and the store's
-  size are reported beside it: VmRSS also counts the LMDB file mapped read-only (RssFile),
-  which grows page for page with the store on disk and which the kernel reclaims at will.
+  size on disk are reported beside it: VmRSS also counts the LMDB file's pages (RssFile, a
+  shared mapping), which grow page for page with the store and which the kernel reclaims.
 
 Writes ``benchmarks/results/soak.json`` (``--out``), ``docs/img/bench-soak-rss.png``, and
 re-renders ``docs/benchmarks.md`` from the last ``make bench`` results with the soak section.
@@ -202,6 +202,7 @@ class Soak:
                 from benchmarks.workloads import WORKLOADS
 
                 self.net.deploy([WORKLOADS[a.workload]])
+            self.net.prepare(a.workload)
             with Watcher(self.net.urls[0]) as watcher:
                 self.t0 = time.perf_counter()
                 end = self.t0 + total
@@ -282,8 +283,8 @@ class Soak:
             in_window = [t for t in rs if t >= mem_from - 120]
             start = mem_from if not in_window else max(in_window) + 120
             # the node's own memory (RssAnon: heap, stacks, its verifier workers) is what must
-            # stay flat; VmRSS also counts the LMDB file mapped read-only (RssFile), which grows
-            # page for page with the store on disk and which the kernel reclaims at will
+            # stay flat; VmRSS also counts the LMDB file's pages (RssFile, a shared mapping),
+            # which grow page for page with the store on disk and which the kernel reclaims
             g = memory_growth(self.rss_anon[i], start, total + 60)
             series = [(t, v) for t, v in self.rss_anon[i] if start <= t]
             rss = [(t, v) for t, v in self.rss[i] if start <= t]
@@ -347,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=30.0)
     p.add_argument("--rate", type=int, default=100, help="offered tx/s (well below saturation)")
     p.add_argument("--suite", choices=["intl", "sm"], default="intl")
-    p.add_argument("--workload", default="anchor", choices=["anchor", "transfer", "donothing"])
+    p.add_argument(
+        "--workload", default="anchor", choices=["anchor", "transfer", "donothing", "registry"]
+    )
     p.add_argument("--restart-every", type=float, default=240.0, help="seconds between restarts")
     p.add_argument("--restart-nodes", default="1,2,3", help="validators restarted, round-robin")
     p.add_argument("--down-seconds", type=float, default=3.0, help="how long a node stays down")

@@ -76,7 +76,7 @@ def bench(
     quick: Annotated[bool, typer.Option("--quick", help="约 3 分钟冒烟 / ~3 minute smoke")] = False,
     workloads: Annotated[
         str | None,
-        typer.Option(help="donothing,kv-a,kv-b,smallbank,anchor,transfer,counter"),
+        typer.Option(help="donothing,kv-a,kv-b,smallbank,anchor,registry,transfer,counter"),
     ] = None,
     suites: Annotated[str | None, typer.Option(help="intl,sm")] = None,
     nodes: Annotated[str | None, typer.Option(help="网络规模 / network sizes: 1,4")] = None,
