@@ -89,6 +89,7 @@ def test_metrics_after_transactions(chain: tuple[Node, BlockProducer, Any]) -> N
     assert value(m, "wuyi_committed_blocks", "wuyi_committed_blocks_total") == n
     assert value(m, "wuyi_mempool_transactions") == 0
     assert value(m, "wuyi_store_size_bytes") > 0
+    assert value(m, "wuyi_malloc_in_use_bytes") > 0
     assert value(m, "wuyi_consensus_height") == n + 1 and value(m, "wuyi_consensus_round") == 0
     lat_count = value(m, "wuyi_tx_commit_latency_seconds", "wuyi_tx_commit_latency_seconds_count",
                       origin="client")  # fmt: skip

@@ -18,7 +18,7 @@ from wuyi.encoding import decode, encode
 from wuyi.exceptions import InvariantBroken, NotFound, StoreCorrupted, StoreError
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import ZERO_HASH, Block, BlockHeader, Receipt, Transaction
-from wuyi.node.service import malloc_in_use
+from wuyi.node.heap import malloc_in_use
 from wuyi.node.store import DEFAULT_MAP_SIZE, CommitBatch, Store, compute_state_node_hash
 from wuyi.state._nodes import (
     EMPTY_ROOT,

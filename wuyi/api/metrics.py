@@ -36,6 +36,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from wuyi.node.heap import malloc_in_use
 from wuyi.node.node import Node
 
 __all__ = ["NodeMetrics", "add_metrics_route", "check_readiness"]
@@ -98,6 +99,14 @@ class _ScrapeCollector(Collector):
             "wuyi_store_size_bytes", "Bytes of the store's data file in use (LMDB pages)",
             value=node.store.size_bytes(),
         )  # fmt: skip
+        heap = malloc_in_use()
+        if heap is not None:
+            yield GaugeMetricFamily(
+                "wuyi_malloc_in_use_bytes",
+                "Bytes the C allocator has handed out (glibc mallinfo2): LMDB, OpenSSL, "
+                "extensions, large Python objects",
+                value=heap,
+            )
         cinfo = self.m.consensus()
         yield GaugeMetricFamily(
             "wuyi_consensus_height",

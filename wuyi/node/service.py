@@ -187,31 +187,6 @@ def limit_malloc_arenas(n: int = 2) -> bool:
     return False
 
 
-def malloc_in_use() -> int | None:
-    """Bytes glibc's allocator has handed out and not got back (``mallinfo2``: ``uordblks``
-    plus ``hblkhd``): the heap of C code — LMDB, OpenSSL, extensions — that tracemalloc does not
-    see. None where glibc (2.33+) is not the allocator."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-        import ctypes.util
-
-        names = (
-            *("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks"),
-            *("uordblks", "fordblks", "keepcost"),
-        )
-
-        class MallInfo2(ctypes.Structure):
-            _fields_ = [(n, ctypes.c_size_t) for n in names]
-
-        name = ctypes.util.find_library("c")
-        if name:
-            fn = ctypes.CDLL(name).mallinfo2
-            fn.restype = MallInfo2
-            info = fn()
-            return int(info.uordblks + info.hblkhd)
-    return None
-
-
 class HeapTrimmer:
     """Every ``interval_s`` seconds, hand the heap memory Python and the libraries have freed
     back to the operating system (glibc ``malloc_trim``). Bursts — serving a restarted peer's

@@ -55,11 +55,11 @@ DEFAULT_MAP_SIZE: Final = 64 << 30
 
 FORMAT_VERSION: Final = b"1"
 QUICK_BODY_DEPTH: Final = 64
-# A commit is refused (cleanly, nothing written) unless the file system has this much free
-# space plus a few times the block's bytes: the data file is written through the map, and a
-# page that cannot be given disk space would end the process with SIGBUS instead of an error.
-DISK_HEADROOM: Final = 64 << 20
 """How many of the newest blocks the quick check re-hashes bodies and receipts of."""
+DISK_HEADROOM: Final = 64 << 20
+"""A commit is refused (cleanly, nothing written) unless the file system has this much free
+space plus four times the block's bytes: the data file is written through the map, and a page
+that cannot be given disk space would end the process with SIGBUS instead of an error."""
 
 ENV_DIRNAME: Final = "chain.lmdb"
 
