@@ -9,7 +9,7 @@ import ctypes.util
 import functools
 from typing import Any
 
-__all__ = ["malloc_in_use"]
+__all__ = ["libc_function", "malloc_in_use"]
 
 
 class _MallInfo2(ctypes.Structure):
@@ -25,16 +25,28 @@ class _MallInfo2(ctypes.Structure):
 
 
 @functools.cache
-def _mallinfo2() -> Any:
-    """libc's ``mallinfo2``, looked up once (``find_library`` runs ``ldconfig``); None where
-    glibc is not the allocator or too old."""
-    with contextlib.suppress(OSError, AttributeError):
+def _libc() -> Any:
+    """glibc, loaded once (``find_library`` runs ``ldconfig``); None where it cannot be."""
+    with contextlib.suppress(OSError):
         name = ctypes.util.find_library("c")
         if name:
-            fn = ctypes.CDLL(name).mallinfo2
-            fn.restype = _MallInfo2
-            return fn
+            return ctypes.CDLL(name)
     return None
+
+
+def libc_function(name: str) -> Any:
+    """The C library's function ``name`` (``mallopt``, ``malloc_trim``, ``mallinfo2``), or
+    None where the allocator is not glibc or is too old to have it."""
+    lib = _libc()
+    return getattr(lib, name, None) if lib is not None else None
+
+
+@functools.cache
+def _mallinfo2() -> Any:
+    fn = libc_function("mallinfo2")
+    if fn is not None:
+        fn.restype = _MallInfo2
+    return fn
 
 
 def malloc_in_use() -> int | None:

@@ -26,6 +26,7 @@ import uvicorn
 from wuyi.abc import PrivateKey
 from wuyi.api.app import create_app
 from wuyi.exceptions import InvariantBroken, StoreError, ValidationError, WuyiError
+from wuyi.node.heap import libc_function
 from wuyi.node.home import NodeHome, NodeSettings
 from wuyi.node.node import Node
 from wuyi.node.p2p_config import P2PSettings, load_p2p_settings
@@ -177,14 +178,8 @@ def limit_malloc_arenas(n: int = 2) -> bool:
     thread would get an arena of its own that is never given back, so memory steps up with
     every such event. Call before the process starts its threads. False where glibc is not the
     allocator."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-        import ctypes.util
-
-        name = ctypes.util.find_library("c")
-        if name:
-            return bool(ctypes.CDLL(name).mallopt(M_ARENA_MAX, n))
-    return False
+    mallopt = libc_function("mallopt")
+    return bool(mallopt(M_ARENA_MAX, n)) if mallopt is not None else False
 
 
 class HeapTrimmer:
@@ -198,14 +193,7 @@ class HeapTrimmer:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._trim: Any = None
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-            import ctypes.util
-
-            name = ctypes.util.find_library("c")
-            if name:
-                self._trim = ctypes.CDLL(name).malloc_trim
+        self._trim: Any = libc_function("malloc_trim")
         self.trims = 0
 
     @property
