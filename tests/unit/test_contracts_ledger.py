@@ -299,3 +299,91 @@ def test_queries_refuse_methods_that_write() -> None:
         query(h, "counter", "increment")
     with pytest.raises(NotFound):
         query(h, "counter", "nope")
+
+
+V3 = V2.replace('state.set("v", v)', 'state.set("v", v * 10)')
+
+
+def _clear_record_caches() -> None:
+    from wuyi.ledger.handlers import contracts
+
+    contracts._METAS.clear()
+    contracts._SOURCES.clear()
+
+
+def test_calls_see_an_upgrade_and_a_freeze_at_once_with_the_record_cache_warm(
+    chain: LedgerHarness,
+) -> None:
+    """The call path caches decoded contract records by their bytes: a new version or a new
+    status is new bytes, so the very next call sees it."""
+    h = chain
+    h.deploy_contract("kv", V1)
+    assert h.call("clerk", "kv", "put", {"v": 2}).ok  # warms the caches with 1.0.0
+    h.deploy_contract("kv", V3, version="1.1.0", upgrade=True)
+    assert h.call("clerk", "kv", "put", {"v": 3}).ok
+    assert query(h, "kv", "get") == 30  # 1.1.0's put ran, not the cached 1.0.0
+    assert h.govern("contract.freeze", {"name": "kv", "reason": "audit"}).ok
+    r = h.call("clerk", "kv", "put", {"v": 4})
+    assert r.status == "tx_failed" and "frozen" in r.error
+    r = h.call("clerk", "kv", "nope", {})
+    assert r.status == "tx_failed" and "frozen" in r.error
+
+
+def test_call_target_agrees_with_the_records_cold_and_warm(chain: LedgerHarness) -> None:
+    from wuyi.ledger.handlers.contracts import call_target, get_contract_source
+
+    h = chain
+    h.deploy_contract("counter", source("counter"))
+    _clear_record_caches()
+    cold = call_target(h.state, "counter")
+    warm = call_target(h.state, "counter")
+    meta = get_contract(h.state, "counter")
+    assert cold == warm
+    assert cold.status == meta["status"] == "active"
+    assert cold.version == meta["version"]
+    assert cold.methods == frozenset(meta["abi"]["methods"])
+    assert cold.source == get_contract_source(h.state, "counter")["source"]
+    with pytest.raises(NotFound, match="no contract 'nosuch'"):
+        call_target(h.state, "nosuch")
+
+
+def test_a_node_with_warm_caches_and_one_without_reach_the_same_state() -> None:
+    """Two chains fed the same transactions, one clearing every cache before each block
+    (a node that has just restarted), the other never: same receipts, same roots."""
+    import wuyi.encoding as enc
+
+    roots: list[list[tuple[bytes, list[str]]]] = []
+    for cold in (True, False):
+        h = LedgerHarness(suite_name="intl", seed=7)
+        h.add_member("zjj", "zjj", "clerk", ["client"])
+        h.deploy_contract("kv", V1)
+        seen = []
+        for i, (method, args) in enumerate(
+            [("put", {"v": 1}), ("get", {}), ("put", {"v": 5}), ("nope", {})] * 3
+        ):
+            if cold:
+                _clear_record_caches()
+                enc._ORDER.clear()
+            if i == 6:
+                h.deploy_contract("kv", V3, version="1.1.0", upgrade=True)
+            r = h.call("clerk", "kv", method, args)
+            seen.append((h.head.state_root, [r.status, r.error, str(r.gas_used)]))
+        roots.append(seen)
+    assert roots[0] == roots[1]
+
+
+def test_the_record_caches_are_bounded(chain: LedgerHarness) -> None:
+    from wuyi.ledger.handlers import contracts
+
+    h = chain
+    h.deploy_contract("counter", source("counter"))
+    _clear_record_caches()
+    for i in range(contracts._CACHE_MAX + 5):
+        contracts._METAS[i.to_bytes(4, "big")] = ("active", "1", frozenset())
+    contracts.call_target(h.state, "counter")
+    assert len(contracts._METAS) <= contracts._CACHE_MAX
+    for i in range(contracts._SOURCES_MAX + 5):
+        contracts._SOURCES[i.to_bytes(4, "big")] = "x"
+    contracts._SOURCES.pop(next(iter(contracts._SOURCES)))
+    contracts.call_target(h.state, "counter")  # a miss with the cache full clears it first
+    assert len(contracts._SOURCES) <= contracts._SOURCES_MAX

@@ -101,3 +101,70 @@ def test_array_of_encoded_items_equals_encoding_the_array(n: int) -> None:
 
     items = [{"i": i, "b": b"x" * (i % 3)} for i in range(n)]
     assert encode_array_of_encoded([encode(x) for x in items]) == encode(items)
+
+
+# -- the key-order cache (wuyi.encoding._ORDER): it must never change what is encoded ----------
+
+
+def _cold() -> None:
+    import wuyi.encoding as enc
+
+    enc._ORDER.clear()
+
+
+@given(st.dictionaries(st.text(max_size=12), st.integers(0, 3), max_size=6))
+def test_a_cached_key_order_encodes_exactly_as_a_fresh_sort(d: dict[str, int]) -> None:
+    import cbor2
+
+    _cold()
+    first = encode(d)  # miss: sorts and remembers the shape
+    second = encode(dict(d))  # same shape, same insertion order: a hit
+    assert first == second == cbor2.dumps(d, canonical=True)
+
+
+def test_same_keys_in_another_insertion_order_are_their_own_shape() -> None:
+    _cold()
+    a = encode({"zz": 1, "a": 2, "bb": 3})
+    b = encode({"a": 2, "bb": 3, "zz": 1})
+    assert a == b
+
+
+def test_non_text_keys_are_refused_whether_or_not_a_shape_is_cached() -> None:
+    _cold()
+    encode({"1": 0})
+    for bad in ({1: 0}, {True: 0}, {b"1": 0}):
+        with pytest.raises(EncodingError, match="not a text string"):
+            encode(bad)
+
+
+def test_str_subclass_keys_encode_the_same_cold_and_warm() -> None:
+    """An enum member key counts as its text on a miss as on a hit, so a node that has
+    just started and one that has run for days encode (and accept) the same maps."""
+    import enum
+
+    class K(enum.StrEnum):
+        A = "a"
+        B = "bb"
+
+    plain = {"a": 1, "bb": 2}
+    _cold()
+    cold = encode({K.A: 1, K.B: 2})
+    warm_after_enum = encode({"a": 1, "bb": 2})
+    _cold()
+    encode(plain)
+    warm = encode({K.A: 1, K.B: 2})
+    assert cold == warm == warm_after_enum == encode(plain)
+    assert decode(cold) == plain
+
+
+def test_the_key_order_cache_is_bounded() -> None:
+    import wuyi.encoding as enc
+
+    _cold()
+    for i in range(enc._ORDER_MAX + 10):
+        encode({f"k{i}": i, "x": 0})
+    assert len(enc._ORDER) <= enc._ORDER_MAX
+    big = {f"key{i}": i for i in range(enc._ORDER_KEYS + 1)}
+    _cold()
+    encode(big)
+    assert tuple(big) not in enc._ORDER  # large data maps are sorted, not remembered

@@ -614,6 +614,19 @@ def test_compile_is_cached_by_source() -> None:
     assert rt.compile(TOKEN, "t") is a and isinstance(a, CompiledContract)
     assert rt.compile(TOKEN + "\n", "t") is not a
     assert rt.check_source(TOKEN, "t") is a.info
+    # An equal source text in another string object hits the same entry; another name does not.
+    assert rt.compile("".join([TOKEN[:10], TOKEN[10:]]), "t") is a
+    assert rt.compile(TOKEN, "t2") is not a
+
+
+def test_the_source_text_cache_is_bounded_and_falls_back_to_the_hash() -> None:
+    rt = Runtime(cache_size=2)
+    a = rt.compile(TOKEN, "t")
+    for i in range(3):
+        rt.compile(TOKEN + "\n" * (i + 1), "t")
+    assert len(rt._front) <= 2
+    again = rt.compile(TOKEN, "t")  # evicted from both caches: compiled afresh, same meaning
+    assert again.info == a.info
 
 
 def test_threads_get_their_own_module_instances() -> None:

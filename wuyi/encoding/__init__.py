@@ -40,10 +40,6 @@ _INT_MAX = 2**64 - 1
 _SCALARS = (bytes, str, bool, type(None))
 
 
-def _sort_key(item: tuple[bytes, str, Any]) -> tuple[int, bytes]:
-    return len(item[0]), item[0]
-
-
 def _explain(value: Any, depth: int, path: str) -> None:
     """Find and report the first part of ``value`` outside the model (the slow, careful walk
     used only after :func:`_prepare` has failed)."""
@@ -58,7 +54,7 @@ def _explain(value: Any, depth: int, path: str) -> None:
         raise EncodingError(f"value nested deeper than {MAX_DEPTH} at {path}", path=path)
     if t is dict:
         for k, v in value.items():
-            if type(k) is not str:
+            if not isinstance(k, str):
                 raise EncodingError(f"map key {k!r} at {path} is not a text string", path=path)
             _explain(v, depth + 1, f"{path}.{k}")
         return
@@ -91,16 +87,53 @@ def _prepare(value: Any, depth: int) -> Any:
     if depth >= MAX_DEPTH:
         raise _Outside
     if t is dict:
-        items = []
-        for k, v in value.items():
-            if type(k) is not str:
-                raise _Outside
-            items.append((k.encode(), k, _prepare(v, depth + 1)))
-        items.sort(key=_sort_key)
-        return {k: v for _, k, v in items}
+        keys = tuple(value)
+        order = _ORDER.get(keys)
+        if order is None:
+            order = _canonical_order(keys)
+        d = depth + 1
+        out = {}
+        for k in order:
+            v = value[k]
+            tv = type(v)
+            out[k] = v if tv is str or tv is bytes else _prepare(v, d)
+        return out
     if t is list or t is tuple:
-        return [_prepare(v, depth + 1) for v in value]
+        d = depth + 1
+        return [v if type(v) is str or type(v) is bytes else _prepare(v, d) for v in value]
     raise _Outside
+
+
+_ORDER: dict[tuple[Any, ...], tuple[str, ...]] = {}
+"""The canonical order of each tuple of map keys seen. Maps built by the same code have the
+same keys in the same insertion order, so each shape is sorted once. Bounded: cleared when
+full, and only small shapes are kept. A hit and a miss give the same result, so the cache
+never changes what is encoded."""
+_ORDER_MAX = 4096
+_ORDER_KEYS = 32
+"""Only shapes of up to this many keys are remembered (records, not large data maps)."""
+
+
+def _canonical_order(keys: tuple[Any, ...]) -> tuple[str, ...]:
+    """``keys`` in canonical order (:class:`_Outside` unless all are text); remembered.
+
+    A ``str`` subclass (an enum member, say) counts as its text, as it does on a cache hit
+    (equal strings hash and compare equal): the result never depends on the cache."""
+    for k in keys:
+        if not isinstance(k, str):
+            raise _Outside
+    order = tuple(
+        k for _, k in sorted(((k.encode(), str.__str__(k)) for k in keys), key=_order_key)
+    )
+    if len(keys) <= _ORDER_KEYS:
+        if len(_ORDER) >= _ORDER_MAX:
+            _ORDER.clear()
+        _ORDER[keys] = order
+    return order
+
+
+def _order_key(item: tuple[bytes, str]) -> tuple[int, bytes]:
+    return len(item[0]), item[0]
 
 
 def _prepared(value: Any) -> Any:

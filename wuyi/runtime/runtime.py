@@ -259,6 +259,9 @@ class Runtime:
         self.cache_size = cache_size
         self.hasher = hasher
         self._compiled: OrderedDict[tuple[str, bytes], CompiledContract] = OrderedDict()
+        # (name, source text) -> compiled: callers that keep the same source string (the
+        # ledger's contract cache) skip hashing it; str caches its own hash.
+        self._front: dict[tuple[str, str], CompiledContract] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
         _ensure_recursion_headroom()
@@ -267,12 +270,18 @@ class Runtime:
 
     def compile(self, source: str, name: str) -> CompiledContract:
         """The compiled contract for ``source`` (cached by name and source hash)."""
+        if type(source) is str:
+            front = self._front.get((name, source))
+            if front is not None:
+                return front
         key = (name, _sha256(source.encode("utf-8")) if isinstance(source, str) else b"")
         with self._lock:
             hit = self._compiled.get(key)
             if hit is not None:
                 self._compiled.move_to_end(key)
-                return hit
+        if hit is not None:
+            self._remember_front(name, source, hit)
+            return hit
         compiled = compile_contract(
             source, name, limits=self.limits, schedule=self.schedule, hasher=self.hasher
         )
@@ -280,7 +289,15 @@ class Runtime:
             self._compiled[key] = compiled
             while len(self._compiled) > self.cache_size:
                 self._compiled.popitem(last=False)
+        self._remember_front(name, source, compiled)
         return compiled
+
+    def _remember_front(self, name: str, source: str, compiled: CompiledContract) -> None:
+        if type(source) is str and type(name) is str:
+            front = self._front
+            if len(front) >= self.cache_size:
+                front.clear()
+            front[(name, source)] = compiled
 
     def check_source(self, source: str, name: str) -> ContractInfo:
         """Like :func:`check_source`, with this runtime's limits, schedule and cache."""

@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from wuyi.abc import KVReader
 from wuyi.crypto import format_address
@@ -96,10 +96,12 @@ from wuyi.runtime.runtime import LIFECYCLE_HOOKS
 
 __all__ = [
     "CONTRACT_PREFIX",
+    "CallTarget",
     "ContractCallHandler",
     "ContractCallProposeHandler",
     "ContractCallSignHandler",
     "LedgerHost",
+    "call_target",
     "check_package_source",
     "code_key",
     "compute_code_hash",
@@ -184,6 +186,51 @@ def get_contract_source(state: KVReader, name: str, version: str | None = None) 
     return rec
 
 
+class CallTarget(NamedTuple):
+    """What a call needs of a contract's records (read-only, shared between transactions)."""
+
+    status: str
+    version: str
+    methods: frozenset[str]
+    source: str
+
+
+_METAS: dict[bytes, tuple[str, str, frozenset[str]]] = {}
+_SOURCES: dict[bytes, str] = {}
+_CACHE_MAX = 256
+_SOURCES_MAX = 64
+"""The two caches of :func:`call_target`, keyed by a record's exact bytes: what they hold is a
+pure function of the key, so a hit and a miss agree and the cache cannot change a result.
+Each is cleared when full (sources hold at most 64 × 2 × the 256 KiB source limit). They
+save decoding a contract's records on every call."""
+
+
+def call_target(state: KVReader, name: str) -> CallTarget:
+    """Contract ``name`` as a call sees it; :class:`NotFound` if there is no such contract or
+    its current version has no code."""
+    meta_raw = state.get(meta_key(name))
+    if meta_raw is None:
+        raise NotFound(f"no contract '{name}'")
+    meta = _METAS.get(meta_raw)
+    if meta is None:
+        rec = decode_trusted(meta_raw)
+        meta = (str(rec["status"]), str(rec["version"]), frozenset(rec["abi"]["methods"]))
+        if len(_METAS) >= _CACHE_MAX:
+            _METAS.clear()
+        _METAS[meta_raw] = meta
+    status, version, methods = meta
+    code_raw = state.get(code_key(name, version))
+    if code_raw is None:
+        raise NotFound(f"contract '{name}' has no version {version}")
+    source = _SOURCES.get(code_raw)
+    if source is None:
+        source = str(decode_trusted(code_raw)["source"])
+        if len(_SOURCES) >= _SOURCES_MAX:
+            _SOURCES.clear()
+        _SOURCES[code_raw] = source
+    return CallTarget(status, version, methods, source)
+
+
 def list_contracts(state: Any) -> list[dict[str, Any]]:
     out = []
     for k, raw in state.iter_prefix(CONTRACT_PREFIX):
@@ -254,16 +301,10 @@ class LedgerHost:
         return state_prefix(contract)
 
     def load(self, contract: str) -> str:
-        meta = _get(self.kv, meta_key(contract))
-        if meta is None:
-            raise NotFound(f"no contract '{contract}'")
-        if meta["status"] != "active":
-            raise TxFailed(f"contract '{contract}' is {meta['status']}")
-        code = _get(self.kv, code_key(contract, meta["version"]))
-        if code is None:
-            raise InvariantBroken(f"contract '{contract}' has no code for {meta['version']}")
-        src: str = code["source"]
-        return src
+        target = call_target(self.kv, contract)
+        if target.status != "active":
+            raise TxFailed(f"contract '{contract}' is {target.status}")
+        return target.source
 
     def authorize(self, policy: str | None, roles: tuple[str, ...], call: CallSite) -> None:
         if roles:
@@ -530,14 +571,13 @@ def _execute_call(
 ) -> Any:
     """Run ``name.method(**args)`` inside ``ctx``'s transaction; add the gas it used to
     ``ctx.gas_used`` (also when it fails) and re-raise failures."""
-    meta = get_contract(ctx.state, name)
-    if meta["status"] != "active":
-        raise TxFailed(f"contract '{name}' is {meta['status']}; calls are refused")
-    if method not in meta["abi"]["methods"]:
+    target = call_target(ctx.state, name)
+    if target.status != "active":
+        raise TxFailed(f"contract '{name}' is {target.status}; calls are refused")
+    if method not in target.methods:
         if allow_missing:
             return None
         raise NotFound(f"contract '{name}' has no method '{method}'")
-    code = get_contract_source(ctx.state, name)
     host = LedgerHost(
         ctx.chain,
         ctx.state,
@@ -549,7 +589,7 @@ def _execute_call(
     )
     try:
         res = get_runtime(ctx.chain).execute(
-            code["source"], method, args, host, gas_limit=gas_limit, name=name
+            target.source, method, args, host, gas_limit=gas_limit, name=name
         )
     except WuyiError as exc:
         ctx.gas_used += int(exc.detail.get("gas_used", 0) or 0)
