@@ -32,7 +32,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check wuyi tests benchmarks
-	$(BIN)/mypy wuyi
+	$(BIN)/mypy wuyi benchmarks
 	$(BIN)/pytest -n 2 -q tests
 
 test-fast: $(STAMP)
@@ -41,7 +41,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check wuyi tests benchmarks
 	$(BIN)/ruff format --check wuyi tests benchmarks || true
-	$(BIN)/mypy wuyi
+	$(BIN)/mypy wuyi benchmarks
 
 # Ganache, the peer `make bench` compares with: the version pinned in benchmarks/peer/package.json
 # (and its lock), installed under benchmarks/peer/node_modules. If it cannot be installed the

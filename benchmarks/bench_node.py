@@ -66,14 +66,15 @@ def workload_tx(workload: str, suite: Any, i: int) -> tuple[str, dict[str, Any]]
     b = f"c{(i * 104729 + 1) % SMALLBANK_CUSTOMERS}"
     if a == b:
         b = f"c{(i * 104729 + 2) % SMALLBANK_CUSTOMERS}"
-    args = {
+    by_method: dict[str, dict[str, Any]] = {
         "amalgamate": {"source": a, "dest": b},
         "balance": {"customer": a},
         "deposit_checking": {"customer": a, "amount": 5},
         "send_payment": {"source": a, "dest": b, "amount": 1},
         "transact_savings": {"customer": a, "amount": 3},
         "write_check": {"customer": a, "amount": 2},
-    }[method]
+    }
+    args = by_method[method]
     return "contract.call", {
         "contract": "smallbank",
         "method": method,

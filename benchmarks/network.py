@@ -498,15 +498,21 @@ def py_spy() -> str | None:
 
 
 class Profiler:
-    """py-spy flame graphs of running node processes (``--subprocesses``: the node and its
-    verifier workers), one SVG per node, over one measured window."""
+    """py-spy recordings of running node processes (``--subprocesses``: the node and its
+    verifier workers) over one measured window: per node a flame graph (``.svg``) and, from a
+    second recorder, the collapsed stacks (``.txt``, ``--format raw``) that
+    :mod:`benchmarks.profiles` turns into the report's table."""
 
     def __init__(self, pids: Sequence[int], outputs: Sequence[Path], rate: int = 50) -> None:
         self.pids = list(pids)
         self.outputs = list(outputs)
         self.rate = rate
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
         self.errors: list[str] = []
+
+    @staticmethod
+    def stacks_path(svg: Path) -> Path:
+        return svg.with_suffix(".txt")
 
     def start(self, seconds: float) -> None:
         exe = py_spy()
@@ -515,37 +521,47 @@ class Profiler:
             return
         for pid, out in zip(self.pids, self.outputs, strict=True):
             out.parent.mkdir(parents=True, exist_ok=True)
-            cmd = [
-                exe,
-                "record",
-                "--pid",
-                str(pid),
-                "--subprocesses",
-                "--rate",
-                str(self.rate),
-                "--duration",
-                str(max(1, int(seconds))),
-                "--format",
-                "flamegraph",
-                "--output",
-                str(out),
-                "--nonblocking",
-            ]
-            self.procs.append(
-                subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            )
+            for fmt, path in (("flamegraph", out), ("raw", self.stacks_path(out))):
+                cmd = [
+                    exe,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--subprocesses",
+                    "--rate",
+                    str(self.rate),
+                    "--duration",
+                    str(max(1, int(seconds))),
+                    "--format",
+                    fmt,
+                    "--output",
+                    str(path),
+                    "--nonblocking",
+                ]
+                self.procs.append(
+                    (
+                        subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+                        path,
+                    )
+                )
 
     def wait(self, timeout: float = 60.0) -> list[str]:
-        """Wait for every recorder; returns the files written."""
+        """Wait for every recorder; returns the flame graphs written (the ``.txt`` stacks
+        sit next to them)."""
         written = []
-        for p, out in zip(self.procs, self.outputs, strict=False):
+        for p, out in self.procs:
             try:
                 _o, err = p.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:
                 p.kill()
                 _o, err = p.communicate()
             if p.returncode == 0 and out.exists():
-                written.append(str(out))
+                if out.suffix == ".svg":
+                    written.append(str(out))
             else:
                 self.errors.append(err.decode(errors="replace").strip()[-300:])
         return written
+
+    def stacks(self) -> list[Path]:
+        """The collapsed-stack files that were written."""
+        return [p for _, p in self.procs if p.suffix == ".txt" and p.exists()]

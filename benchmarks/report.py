@@ -48,8 +48,22 @@ def _find(res: Mapping[str, Any], n: int, suite: str, workload: str) -> Mapping[
         if net.get("nodes") == n and net.get("suite") == suite:
             for w in net.get("workloads", []):
                 if w["workload"] == workload:
-                    return w  # type: ignore[no-any-return]
+                    return w
     return None
+
+
+def render_profile_summary(title: str, summary: Mapping[str, Any]) -> list[str]:
+    """The "where the CPU went" table of a profiled round (:mod:`benchmarks.profiles`)."""
+    L = [
+        f"Where the CPU went ({title}, all nodes and their verifier workers:"
+        f" {summary['busy']:,} busy samples of {summary['samples']:,}; waits left out):",
+        "",
+        "| function | running itself | on the stack |",
+        "| --- | --- | --- |",
+    ]
+    for h in summary["top"]:
+        L.append(f"| `{h['function']}` | {h['self']:.1%} | {h['inclusive']:.1%} |")
+    return L
 
 
 def _sat(w: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -229,6 +243,10 @@ def render(res: Mapping[str, Any], images: Mapping[str, str] | None = None) -> s
                 + ", ".join(f"[{Path(p).name}](../{p})" for p in profs)
                 + ".",
             ]
+        for w in net["workloads"]:
+            summary = (w.get("profile") or {}).get("summary")
+            if summary and summary.get("top"):
+                L += ["", *render_profile_summary(w["title"], summary)]
     for key, caption in (
         (
             "throughput",
@@ -479,10 +497,14 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "- **Profiles.** `make bench ARGS=--profile` (or `wuyi bench --profile`) adds one "
         "extra, unmeasured saturated round per network during which `py-spy record "
         "--subprocesses --nonblocking` samples each node (and its verifier worker) at 50 Hz "
-        "into `docs/img/profile-<suite>-<n>v-node<i>.svg`. Open one in a browser: each box is "
-        "a function, its width the share of samples in which it was on the stack, callers "
-        "below callees; click to zoom, Ctrl-F to search (e.g. `execute_block`, `submit_many`, "
-        "`verify`). Wide plateaus at the top are where time goes; idle threads are not sampled.",
+        "into `docs/img/profile-<suite>-<n>v-node<i>.svg`, and a second recorder writes the "
+        "same samples as collapsed stacks (`.txt` next to it). Open an SVG in a browser: each "
+        "box is a function, its width the share of samples in which it was on the stack, "
+        "callers below callees; click to zoom, Ctrl-F to search (e.g. `apply_block`, "
+        "`submit_many`, `verify`). The table under the network's results sums the stacks of "
+        "all nodes (`python -m benchmarks.profiles FILE...` prints it for any files): samples "
+        "whose innermost frame is a wait (event-loop `select`, lock and condition waits) are "
+        "left out, since py-spy counts some of them as busy.",
         "",
         "## How to reproduce",
         "",

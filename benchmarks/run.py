@@ -222,6 +222,7 @@ def profile_target(plan: Plan, suite: str) -> str:
 
 def bench_workload(net: Any, watcher: Any, workload: str, index: int, plan: Plan) -> dict[str, Any]:
     from benchmarks.network import Profiler, RoundSpec, TxPool, run_round
+    from benchmarks.profiles import summarize as summarize_profile
     from benchmarks.workloads import WORKLOADS, presign
 
     n, suite = net.n, net.suite
@@ -317,8 +318,11 @@ def bench_workload(net: Any, watcher: Any, workload: str, index: int, plan: Plan
             pool = pool_of(int(est * plan.duration * 1.5) + backlog)
             res = run_round(net.urls, watcher, pool, spec, pids, None, on_window=prof.start)
             files = prof.wait()
+            stacks = prof.stacks()
             out["profile"] = {
                 "files": [os.path.relpath(f, ROOT) for f in files],
+                "stacks": [os.path.relpath(f, ROOT) for f in stacks],
+                "summary": summarize_profile(stacks).to_obj() if stacks else None,
                 "errors": prof.errors,
                 "committed_tps": res["committed_tps"],
             }

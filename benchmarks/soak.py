@@ -262,8 +262,8 @@ class Soak:
         heights: list[int | None] = self.net.heights()
         top = heights[0] or 0
         with httpx.Client(timeout=30) as c:
-            for h in range(1, top + 1):
-                rcs = c.get(f"{self.net.urls[0]}/v1/blocks/{h}/receipts").json()["receipts"]
+            for height in range(1, top + 1):
+                rcs = c.get(f"{self.net.urls[0]}/v1/blocks/{height}/receipts").json()["receipts"]
                 on_chain += [rc["tx_hash"] for rc in rcs]
             eo = check_exactly_once(self.acked, on_chain, self.submitted)
             # Replays of committed transactions must all be refused, by every other node.

@@ -183,3 +183,66 @@ def test_wuyi_bench_maps_options_to_the_runner() -> None:
         "--profile",
         "--no-peer",
     ]
+
+
+def test_profile_summary_counts_busy_samples_once_per_stack(tmp_path: Any) -> None:
+    from benchmarks.profiles import function_of, summarize
+
+    p = 'process 1:"python -m wuyi.cli node start"'
+    t = "Thread._bootstrap (threading.py:1002)"
+    lines = [
+        # 6 samples in apply_block -> verify (recursive _update counted once per sample)
+        f"{p};{t};apply_block (execute.py:10);_update (smt.py:5);_update (smt.py:7) 4",
+        f"{p};{t};apply_block (execute.py:11);verify (intl.py:84) 2",
+        # 10 samples parked in the event loop's select: waiting, not work
+        f"{p};{t};run_forever (asyncio/base_events.py:607);select (selectors.py:468) 10",
+        "malformed line without a count",
+    ]
+    f1 = tmp_path / "node0.txt"
+    f1.write_text("\n".join(lines) + "\n")
+    f2 = tmp_path / "node1.txt"
+    f2.write_text(f"{p};{t};submit_many (node.py:330) 2\n")
+    s = summarize([f1, f2])
+    assert (s.samples, s.busy) == (18, 8)
+    by = {h.function: h for h in s.top}
+    assert "apply_block (execute.py)" not in by  # never the innermost frame
+    assert by["_update (smt.py)"].inclusive == 4 / 8  # recursion counted once
+    assert by["_update (smt.py)"].self == 4 / 8
+    assert by["submit_many (node.py)"].inclusive == 2 / 8
+    assert "Thread._bootstrap (threading.py)" not in by  # plumbing
+    assert not any("select" in fn for fn in by)
+    assert [h.function for h in s.top] == [
+        "_update (smt.py)",  # ranked by self share
+        "submit_many (node.py)",
+        "verify (intl.py)",
+    ]
+    assert by["verify (intl.py)"].inclusive == by["verify (intl.py)"].self == 2 / 8
+    assert function_of("f (a/b.py:12)") == "f (a/b.py)"
+    assert function_of('process 7:"x"') == 'process 7:"x"'
+    empty = tmp_path / "idle.txt"
+    empty.write_text(f"{p};{t};select (selectors.py:1) 3\n")
+    assert summarize([empty]).top == ()
+
+
+def test_render_shows_the_profile_table() -> None:
+    from benchmarks.report import render_profile_summary
+
+    rows = render_profile_summary(
+        "token transfer",
+        {
+            "samples": 1500,
+            "busy": 1200,
+            "top": [{"function": "apply_block (execute.py)", "inclusive": 0.265, "self": 0.0}],
+        },
+    )
+    text = "\n".join(rows)
+    assert "1,200 busy samples of 1,500" in text
+    assert "| `apply_block (execute.py)` | 0.0% | 26.5% |" in text
+
+
+def test_bench_apply_runs_and_reports_per_transaction_times() -> None:
+    from benchmarks.bench_apply import run
+
+    out = run(txs=20, repeats=2)
+    assert out["txs"] == 20 and out["repeats"] == 2
+    assert 0 < out["apply_us_per_tx_best"] <= out["apply_us_per_tx_median"]

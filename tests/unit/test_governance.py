@@ -295,6 +295,34 @@ def test_org_suspended_then_its_members_are_refused(gov: LedgerHarness) -> None:
     assert one(h, h.tx("clerk", "evidence.anchor", {"doc_hash": DOC})).ok
 
 
+def test_approvers_follow_member_and_org_changes_with_the_record_cache_warm(
+    gov: LedgerHarness,
+) -> None:
+    """approvers_from_addresses caches decoded member and organisation records by their bytes:
+    a changed status or role set is new bytes, seen at once; cold and warm agree."""
+    from wuyi.ledger.handlers import governance
+
+    h = gov
+    clerk = h.address("clerk")
+
+    def roles() -> list[tuple[str, ...]]:
+        return [a.roles for a in approvers_from_addresses(h.state, [clerk, clerk])]
+
+    warm = roles()
+    governance._MEMBERS.clear()
+    governance._ORGS_ACTIVE.clear()
+    assert roles() == warm and len(warm) == 1  # once each, cold or warm
+    pid = propose(h, "operator", "org.set_status", {"id": "zjj", "status": "suspended"})
+    assert approve(h, pid, ("gaj", "mzj")).ok
+    assert roles() == []
+    pid = propose(h, "operator", "org.set_status", {"id": "zjj", "status": "active"})
+    assert approve(h, pid, ("gaj",)).ok
+    assert roles() == warm
+    r = one(h, h.tx("zjj", "member.set_status", {"address": clerk, "status": "suspended"}))
+    assert r.ok
+    assert roles() == []
+
+
 def test_org_status_refusals(gov: LedgerHarness) -> None:
     h = gov
     r = one(h, proposal_tx(h, "zjj", "org.set_status", {"id": "sjj", "status": "removed"}))

@@ -197,14 +197,39 @@ def approvers_from_addresses(state: KVReader, addresses: Iterable[bytes]) -> lis
         if addr in seen:
             continue
         seen.add(addr)
-        m = _get_obj(state, keys.member_key(addr))
-        if m is None or m["status"] != "active":
+        m_raw = state.get(keys.member_key(addr))
+        if m_raw is None:
             continue
-        org = _get_obj(state, keys.org_key(m["org"]))
-        if org is None or org["status"] != "active":
+        member = _MEMBERS.get(m_raw)
+        if member is None:
+            m = decode_trusted(m_raw)
+            member = (m["status"] == "active", str(m["org"]), tuple(m["roles"]))
+            if len(_MEMBERS) >= _DECODED_MAX:
+                _MEMBERS.clear()
+            _MEMBERS[m_raw] = member
+        active, org_id, roles = member
+        if not active:
             continue
-        out.append(Approver(addr, m["org"], tuple(m["roles"])))
+        o_raw = state.get(keys.org_key(org_id))
+        if o_raw is None:
+            continue
+        org_active = _ORGS_ACTIVE.get(o_raw)
+        if org_active is None:
+            org_active = decode_trusted(o_raw)["status"] == "active"
+            if len(_ORGS_ACTIVE) >= _DECODED_MAX:
+                _ORGS_ACTIVE.clear()
+            _ORGS_ACTIVE[o_raw] = org_active
+        if org_active:
+            out.append(Approver(addr, org_id, roles))
     return out
+
+
+_MEMBERS: dict[bytes, tuple[bool, str, tuple[str, ...]]] = {}
+_ORGS_ACTIVE: dict[bytes, bool] = {}
+_DECODED_MAX = 4096
+"""What :func:`approvers_from_addresses` needs of a member record (active?, org, roles) and of
+an organisation record (active?), keyed by the record's exact bytes: a pure function of the
+key, so a hit and a miss agree. Every contract call reads both; cleared when full."""
 
 
 def get_proposal(state: KVReader, proposal_id: int) -> dict[str, Any] | None:
