@@ -39,3 +39,98 @@ def test_recent_commits_are_replays_and_memory_is_bounded() -> None:
     assert len(pool._recent) == RECENT_BLOCKS * 10
     assert tx_hash not in pool._recent  # block 1 is long in the store: the store answers
     assert len(pool) == 0
+
+
+# -- transactions a block brought before their gossip (Mempool.note_checked) --------------------
+
+
+class _CountingVerifier:
+    """Stands in for the VerifierPool: checks in-process and records what it was given."""
+
+    def __init__(self, h: LedgerHarness) -> None:
+        from wuyi.node.verifier import precheck_batch
+
+        self.seen: list[bytes] = []
+        self._check = lambda raws: precheck_batch(h.chain_id, h.suite_name, raws)
+
+    def precheck(self, raws: list[bytes]) -> list[tuple[bytes, str, str]]:
+        self.seen += raws
+        return self._check(raws)
+
+
+def test_late_gossip_of_transactions_a_block_checked_skips_the_second_check(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from wuyi.ledger.execute import apply_block
+    from wuyi.node.node import Node
+    from wuyi.node.store import Store
+
+    h = LedgerHarness()
+    raws = [_anchor(h, i) for i in range(12)]
+    block, _ = h.propose(raws)  # another validator's proposal of all twelve
+    verifier = _CountingVerifier(h)
+    with Store.open(Path(str(tmp_path)), h.suite.hash) as store:
+        node = Node(h.genesis, store, verifier=verifier)  # type: ignore[arg-type]
+        pool = node.mempool
+        # Eight arrived by gossip first; the block carries four the pool has never seen.
+        assert all(isinstance(x, bytes) for x in node.submit_many(raws[:8]))
+        assert verifier.seen == raws[:8]
+        checked = apply_block(
+            h.chain,
+            h.state,
+            h.tree,
+            h.head,
+            block,
+            is_committed=lambda _h: False,
+            is_verified=pool.is_verified,
+            decoded=pool.decoded,
+        )
+        assert pool.note_checked(block.txs, checked.txs, checked.tx_hashes) == 4
+        assert pool.checked(raws[0]) is None  # pooled ones are the pool's business
+        assert pool.checked(raws[9]) == (checked.txs[9], checked.tx_hashes[9])
+        # The late gossip of all twelve plus one new transaction: only the new one is
+        # verified; the four go into the pool on the block's check; the eight are duplicates.
+        extra = [_anchor(h, 100 + i) for i in range(8)]
+        out = node.submit_many(raws + extra)
+        assert verifier.seen == raws[:8] + extra
+        assert all(isinstance(x, Duplicate) for x in out[:8])
+        assert out[8:12] == checked.tx_hashes[8:12]
+        assert all(isinstance(x, bytes) for x in out[12:])
+        assert len(pool) == 20
+
+
+def test_a_block_checked_transaction_still_meets_every_other_admission_rule() -> None:
+    from wuyi.ledger.types import Transaction
+
+    h = LedgerHarness()
+    pool = Mempool(h.chain)
+    raw = _anchor(h, 1)
+    tx = Transaction.from_bytes(raw)
+    tx_hash = h.suite.hash(tx.signing_bytes())
+    pool.note_checked([raw], [tx], [tx_hash])
+    with pytest.raises(Replay, match="already committed"):
+        pool.add(
+            raw,
+            params=h.params,
+            next_height=1,
+            is_committed=lambda _h: True,
+            prechecked=pool.checked(raw),
+        )
+    assert len(pool) == 0
+
+
+def test_the_memory_of_block_checked_transactions_is_bounded() -> None:
+    from wuyi.ledger.types import Transaction
+
+    h = LedgerHarness()
+    pool = Mempool(h.chain)
+    pool.max_checked = 5
+    raws = [_anchor(h, i) for i in range(12)]
+    txs = [Transaction.from_bytes(r) for r in raws]
+    hashes = [h.suite.hash(t.signing_bytes()) for t in txs]
+    assert pool.note_checked(raws, txs, hashes) == 12
+    assert pool.note_checked(raws[-2:], txs[-2:], hashes[-2:]) == 0  # already remembered
+    assert len(pool._checked) == 5
+    assert pool.checked(raws[0]) is None and pool.checked(raws[-1]) is not None

@@ -5,13 +5,18 @@ payload, expiry, replay, signature); its hash is then remembered as verified so 
 does not check the signature again. Duplicates, a full pool and a sender over its quota are
 refused with a clear error. Committed and expired transactions leave; transactions of a block
 that failed to commit are returned with ``readd``.
+
+A validator often executes a proposal before the gossip carrying some of its transactions has
+been admitted here; execution then decodes them strictly and verifies their signatures itself.
+``note_checked`` remembers those (bounded), so when the gossip arrives ``checked`` lets
+admission skip decoding and verifying them a second time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wuyi.exceptions import Replay, TxRejected
@@ -22,6 +27,9 @@ from wuyi.params import ChainParams
 
 #: committed blocks whose transaction hashes the pool remembers (see ``Mempool._recent``)
 RECENT_BLOCKS = 64
+#: transactions checked by block execution outside the pool that are remembered
+#: (see ``Mempool.note_checked``)
+CHECKED_ELSEWHERE = 2048
 
 __all__ = ["Mempool", "MempoolFull", "PoolEntry"]
 
@@ -76,6 +84,8 @@ class Mempool:
         self._recent: set[bytes] = set()
         self._recent_blocks: deque[list[bytes]] = deque()
         self.recent_blocks = RECENT_BLOCKS
+        self._checked: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
+        self.max_checked = CHECKED_ELSEWHERE
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -86,6 +96,28 @@ class Mempool:
 
     def is_verified(self, tx_hash: bytes) -> bool:
         return tx_hash in self._verified
+
+    def note_checked(
+        self, raws: Sequence[bytes], txs: Sequence[Transaction], tx_hashes: Sequence[bytes]
+    ) -> int:
+        """Remember transactions that block execution decoded strictly and whose signatures it
+        verified although they were not pooled here (``raws``, ``txs`` and ``tx_hashes`` of an
+        executed block, in order). Returns how many were new. Oldest forgotten first."""
+        n = 0
+        with self._lock:
+            for raw, tx, tx_hash in zip(raws, txs, tx_hashes, strict=True):
+                if tx_hash in self._txs or raw in self._checked:
+                    continue
+                self._checked[raw] = (tx, tx_hash)
+                n += 1
+            while len(self._checked) > self.max_checked:
+                self._checked.popitem(last=False)
+        return n
+
+    def checked(self, raw: bytes) -> tuple[Transaction, bytes] | None:
+        """``(tx, tx_hash)`` if block execution already decoded ``raw`` strictly and verified
+        its signature (:meth:`note_checked`); admission still applies every other check."""
+        return self._checked.get(raw)
 
     def decoded(self, raw: bytes) -> tuple[Transaction, bytes, ChainParams] | None:
         """Pooled bytes ``raw`` decoded, their hash and the params they were admitted under."""

@@ -319,7 +319,15 @@ class Node:
                 else next(res)
                 for d in dup
             ]
-        pre = self.verifier.precheck(raws) if self.verifier is not None and len(raws) >= 8 else None
+        # Transactions a block already brought here (decoded and verified during its
+        # execution) skip the worker; the rest are checked there.
+        known = [self.mempool.checked(r) for r in raws]
+        todo = [r for r, k in zip(raws, known, strict=True) if k is None]
+        pre = (
+            iter(self.verifier.precheck(todo))
+            if self.verifier is not None and len(todo) >= 8
+            else None
+        )
         params, next_height = self.params, self.height + 1
         # One read transaction for the batch's replay checks (not one per transaction).
         with self.store.snapshot() as view:
@@ -329,9 +337,9 @@ class Node:
 
             for i, raw in enumerate(raws):
                 try:
-                    prechecked = None
-                    if pre is not None:
-                        tx_hash, code, message = pre[i]
+                    prechecked = known[i]
+                    if prechecked is None and pre is not None:
+                        tx_hash, code, message = next(pre)
                         if code:
                             raise error_from_code(code, message)
                         prechecked = (Transaction.from_bytes(raw, checked=True), tx_hash)

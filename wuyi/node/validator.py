@@ -583,7 +583,7 @@ class ValidatorRunner:
         specs, parent = base
         with self.node.store.snapshot() as view:
             ov = _Overlay(view, specs)
-            return apply_block(
+            result = apply_block(
                 self.node.chain,
                 ov,
                 StateTree(self.suite.hash, ov),
@@ -593,6 +593,10 @@ class ValidatorRunner:
                 is_verified=self.node.mempool.is_verified,
                 decoded=self.node.mempool.decoded,
             )
+        # The proposal may have outrun the gossip of some of its transactions: their late
+        # copies need not be decoded and verified again.
+        self.node.mempool.note_checked(block.txs, result.txs, result.tx_hashes)
+        return result
 
     def _validate_block(self, cblock: CBlock) -> bool:
         try:
