@@ -772,3 +772,49 @@ def test_commit_refused_cleanly_when_the_disk_is_nearly_full(
         monkeypatch.undo()
         store.commit(chain.next_batch())  # space again: the same block goes in
         assert store.height == 2
+
+
+# -- the in-memory copy of recent world-state values (Store._hot) --------------------------------
+
+
+def test_state_reads_agree_with_lmdb_at_every_snapshot_while_blocks_commit(path: Path) -> None:
+    """Views at the newest snapshot read through the in-memory copy; a view opened before a
+    commit keeps reading its own snapshot (LMDB), never a later block's values."""
+    chain = Chain()
+    keys = [b"counter", *(b"acct/%d" % i for i in range(12)), b"never"]
+    with Store.open(path, sha256) as store:
+        chain.commit(store, 1)
+        for _ in range(10):
+            with store.snapshot() as old:
+                before = {k: old.get(k) for k in keys}  # fills the copy for this snapshot
+                expected_before = {k: chain.state.get(k) for k in keys}
+                assert before == expected_before
+                chain.commit(store, 1)  # changes counter, adds one account, deletes one
+                # The old view still sees its snapshot, twice (once more after the copy moved).
+                assert {k: old.get(k) for k in keys} == expected_before
+            with store.snapshot() as new:
+                assert {k: new.get(k) for k in keys} == {k: chain.state.get(k) for k in keys}
+                assert {k: new.get(k) for k in keys} == {k: chain.state.get(k) for k in keys}
+        # A block written by another writer (a tool on the same files) is seen too.
+        with store._env.begin(write=True) as txn:
+            txn.put(b"counter", b"written elsewhere", db=store._dbs[b"state"])
+        with store.snapshot() as view:
+            assert view.get(b"counter") == b"written elsewhere"
+
+
+def test_the_state_copy_is_bounded(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wuyi.node.store as store_mod
+
+    monkeypatch.setattr(store_mod, "HOT_STATE_MAX", 4)
+    chain = Chain()
+    with Store.open(path, sha256) as store:
+        chain.commit(store, 3)
+        with store.snapshot() as view:
+            for i in range(20):
+                view.get(b"absent/%d" % i)
+            assert len(store._hot[1]) <= 4
+            assert view.get(b"counter") == chain.state[b"counter"]  # read from LMDB
+        chain.commit(store, 1)  # a full copy takes the block's writes out instead of in
+        assert len(store._hot[1]) <= 4
+        with store.snapshot() as view:
+            assert view.get(b"counter") == chain.state[b"counter"]

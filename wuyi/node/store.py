@@ -60,8 +60,12 @@ DISK_HEADROOM: Final = 64 << 20
 """A commit is refused (cleanly, nothing written) unless the file system has this much free
 space plus four times the block's bytes: the data file is written through the map, and a page
 that cannot be given disk space would end the process with SIGBUS instead of an error."""
+HOT_STATE_MAX: Final = 32768
+"""World-state values a store keeps in memory for reads at the newest snapshot (see
+:class:`StoreView`); beyond this many, further reads go to LMDB until the next block."""
 
 ENV_DIRNAME: Final = "chain.lmdb"
+_MISS: Final = object()
 
 # Named databases (see docs/store.md for key and value formats).
 DB_META: Final = b"meta"
@@ -167,6 +171,7 @@ class StoreView:
     def __init__(self, store: Store, txn: lmdb.Transaction) -> None:
         self._s = store
         self._txn = txn
+        self._txn_id: int = txn.id()
 
     def _get(self, db: bytes, key: bytes) -> bytes | None:
         value = self._txn.get(key, db=self._s._dbs[db])
@@ -252,7 +257,22 @@ class StoreView:
     # -- state ---------------------------------------------------------------------------------
 
     def get(self, key: bytes) -> bytes | None:
-        return self._get(DB_STATE, key)
+        """The world-state value of ``key`` at this snapshot.
+
+        Reads at the newest snapshot go through the store's in-memory copy of the values read
+        or written lately (:meth:`Store._hot_for`): every transaction reads its contract's
+        records and its sender's member record, and an LMDB read also hands the interpreter
+        lock to another thread and back. Only a view of exactly the snapshot the copy is for
+        uses it, so what it returns is what LMDB would."""
+        hot = self._s._hot_for(self._txn_id)
+        if hot is None:
+            return self._get(DB_STATE, key)
+        value = hot.get(key, _MISS)
+        if value is _MISS:
+            value = self._get(DB_STATE, key)
+            if len(hot) < HOT_STATE_MAX:
+                hot[key] = value
+        return value  # type: ignore[return-value]
 
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         return self._iter(DB_STATE, prefix, reverse=False, limit=None)
@@ -326,6 +346,21 @@ class Store:
         # The full check walks the tree (node layout of wuyi.state) only with the default rules.
         self._walk_state_tree = node_hasher is None
         self._hash_len = len(hasher(b""))
+        # (LMDB transaction id, key -> value or None): world-state values at that snapshot.
+        # Replaced, never edited for another snapshot: commit derives the next one from it.
+        self._hot: tuple[int, dict[bytes, bytes | None]] = (-1, {})
+
+    def _hot_for(self, txn_id: int) -> dict[bytes, bytes | None] | None:
+        """The in-memory state values of snapshot ``txn_id`` if it is the newest one seen,
+        else None (an older view reads LMDB)."""
+        hot_id, hot = self._hot
+        if hot_id == txn_id:
+            return hot
+        if txn_id > hot_id:  # a newer snapshot than the copy (first use, another writer)
+            fresh: dict[bytes, bytes | None] = {}
+            self._hot = (txn_id, fresh)
+            return fresh
+        return None
 
     def _default_node_hasher(self, raw: bytes) -> bytes:
         return compute_state_node_hash(self._hasher, raw)
@@ -608,6 +643,7 @@ class Store:
         hkey = _hkey(height)
         try:
             with self._env.begin(write=True) as txn:
+                write_id = txn.id()
                 self._validate_extends(txn, header)
                 put = txn.put
                 put(hkey, block_value, db=d[DB_BLOCKS])
@@ -656,6 +692,15 @@ class Store:
             raise StoreError(
                 f"{self.path}: block {height} was not written: {exc}", height=height
             ) from None
+        # The snapshot this commit made: the previous one's values, with this block's writes.
+        hot_id, hot = self._hot
+        nxt = hot.copy() if hot_id == write_id - 1 else {}
+        if len(nxt) + len(batch.state_changes) <= HOT_STATE_MAX:
+            nxt.update(batch.state_changes)
+        else:
+            for key in batch.state_changes:
+                nxt.pop(key, None)
+        self._hot = (write_id, nxt)
 
     def _check_disk_space(self, batch: CommitBatch, block_bytes: int, height: int) -> None:
         """Raise :class:`StoreError` if the file system cannot take this block (see
