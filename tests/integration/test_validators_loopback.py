@@ -308,6 +308,10 @@ def test_a_committed_transaction_that_slips_back_into_a_pool_is_dropped(net: Net
     n2.mempool.add(raws[1], params=n2.params, next_height=n2.height + 1,
                    is_committed=lambda _h: False)  # fmt: skip
     assert len(n2.mempool) == 1
+    # ... and tell n2's consensus, as the admission in that run did (submit_many notifies).
+    # Without this the test relied on some later commit to make n2 look at its pool, and
+    # failed whenever the chain had gone idle first.
+    n2._notify_submitted([raws[1]], "peer")
     deadline = time.monotonic() + 20
     while len(n2.mempool) and time.monotonic() < deadline:
         time.sleep(0.05)
