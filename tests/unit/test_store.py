@@ -814,7 +814,23 @@ def test_the_state_copy_is_bounded(path: Path, monkeypatch: pytest.MonkeyPatch) 
                 view.get(b"absent/%d" % i)
             assert len(store._hot[1]) <= 4
             assert view.get(b"counter") == chain.state[b"counter"]  # read from LMDB
-        chain.commit(store, 1)  # a full copy takes the block's writes out instead of in
+        chain.commit(store, 1)
         assert len(store._hot[1]) <= 4
         with store.snapshot() as view:
+            assert view.get(b"counter") == chain.state[b"counter"]
+
+
+def test_the_state_copy_holds_what_is_read_not_every_key_written(path: Path) -> None:
+    chain = Chain()
+    with Store.open(path, sha256) as store:
+        chain.commit(store, 2)
+        with store.snapshot() as view:
+            view.get(b"counter")
+        for _ in range(5):
+            chain.commit(store, 1)  # each block writes a new account key and the counter
+        hot_id, hot = store._hot
+        assert set(hot) == {b"counter"}  # kept up to date, new accounts not added
+        assert hot[b"counter"] == chain.state[b"counter"]
+        with store.snapshot() as view:
+            assert view._txn_id == hot_id
             assert view.get(b"counter") == chain.state[b"counter"]

@@ -692,14 +692,14 @@ class Store:
             raise StoreError(
                 f"{self.path}: block {height} was not written: {exc}", height=height
             ) from None
-        # The snapshot this commit made: the previous one's values, with this block's writes.
+        # The snapshot this commit made: the previous one's values, with this block's writes
+        # to the keys it holds. Keys only written (a new record per transaction) are not added:
+        # the copy holds what is read, and a read of one of them fetches it.
         hot_id, hot = self._hot
         nxt = hot.copy() if hot_id == write_id - 1 else {}
-        if len(nxt) + len(batch.state_changes) <= HOT_STATE_MAX:
-            nxt.update(batch.state_changes)
-        else:
-            for key in batch.state_changes:
-                nxt.pop(key, None)
+        for key, value in batch.state_changes.items():
+            if key in nxt:
+                nxt[key] = value
         self._hot = (write_id, nxt)
 
     def _check_disk_space(self, batch: CommitBatch, block_bytes: int, height: int) -> None:
