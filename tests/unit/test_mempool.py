@@ -134,3 +134,49 @@ def test_the_memory_of_block_checked_transactions_is_bounded() -> None:
     assert pool.note_checked(raws[-2:], txs[-2:], hashes[-2:]) == 0  # already remembered
     assert len(pool._checked) == 5
     assert pool.checked(raws[0]) is None and pool.checked(raws[-1]) is not None
+
+
+def test_a_late_copy_of_a_transaction_committed_from_the_pool_is_refused_by_its_bytes(
+    tmp_path: object,
+) -> None:
+    """A peer's regossip of what it has not committed yet arrives after this node committed
+    it: refused as a replay before any decoding or signature check (a saturated network was
+    re-verifying thousands of them every three seconds)."""
+    from pathlib import Path
+
+    from wuyi.node.node import Node
+    from wuyi.node.store import Store
+
+    h = LedgerHarness()
+    raws = [_anchor(h, i) for i in range(10)]
+    verifier = _CountingVerifier(h)
+    with Store.open(Path(str(tmp_path)), h.suite.hash) as store:
+        node = Node(h.genesis, store, validator_key=h.keys["validator"], verifier=verifier)  # type: ignore[arg-type]
+        hashes = node.submit_many(raws)
+        assert all(isinstance(x, bytes) for x in hashes)
+        while node.produce_block() is not None:
+            pass
+        assert len(node.mempool) == 0
+        seen = len(verifier.seen)
+        fresh = [_anchor(h, 100 + i) for i in range(8)]
+        out = node.submit_many(raws + fresh)
+        assert verifier.seen[seen:] == fresh  # only the new ones were checked
+        assert all(isinstance(x, Replay) and "already committed" in x.message for x in out[:10])
+        assert [x.detail["tx_hash"] for x in out[:10]] == [x.hex() for x in hashes]  # type: ignore[union-attr]
+        assert all(isinstance(x, bytes) for x in out[10:])
+
+
+def test_the_memory_of_committed_bytes_is_bounded() -> None:
+    h = LedgerHarness()
+    pool = Mempool(h.chain)
+    pool.max_committed_raw = 4
+    raws = [_anchor(h, i) for i in range(10)]
+    hashes = [
+        pool.add(r, params=h.params, next_height=1, is_committed=lambda _h: False) for r in raws
+    ]
+    pool.remove(hashes[:5])  # dropped, not committed: not remembered
+    assert all(pool.committed_hash(r) is None for r in raws[:5])
+    pool.remove(hashes[5:], committed=True)
+    assert len(pool._committed_raw) == 4
+    assert pool.committed_hash(raws[5]) is None  # the oldest forgotten
+    assert pool.committed_hash(raws[9]) == hashes[9]

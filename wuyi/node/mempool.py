@@ -9,7 +9,10 @@ that failed to commit are returned with ``readd``.
 A validator often executes a proposal before the gossip carrying some of its transactions has
 been admitted here; execution then decodes them strictly and verifies their signatures itself.
 ``note_checked`` remembers those (bounded), so when the gossip arrives ``checked`` lets
-admission skip decoding and verifying them a second time.
+admission skip decoding and verifying them a second time. Likewise the wire bytes of the last
+transactions committed from the pool are remembered (``committed_hash``): a late copy (a
+peer's regossip of a transaction it has not committed yet) is a replay known by its bytes,
+refused without decoding or verifying it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ RECENT_BLOCKS = 64
 #: transactions checked by block execution outside the pool that are remembered
 #: (see ``Mempool.note_checked``)
 CHECKED_ELSEWHERE = 2048
+#: wire bytes of transactions committed from the pool that are remembered (``committed_hash``)
+COMMITTED_RAW = 8192
 
 __all__ = ["Mempool", "MempoolFull", "PoolEntry"]
 
@@ -86,6 +91,8 @@ class Mempool:
         self.recent_blocks = RECENT_BLOCKS
         self._checked: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
         self.max_checked = CHECKED_ELSEWHERE
+        self._committed_raw: OrderedDict[bytes, bytes] = OrderedDict()
+        self.max_committed_raw = COMMITTED_RAW
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -194,6 +201,8 @@ class Mempool:
                 self._verified.discard(h)
                 if e is None:
                     continue
+                if committed:
+                    self._committed_raw[e.raw] = h
                 self._by_raw.pop(e.raw, None)
                 self._bytes -= len(e.raw)
                 sender = e.tx.sender
@@ -202,6 +211,13 @@ class Mempool:
                     self._per_sender[sender] = left
                 else:
                     del self._per_sender[sender]
+            while len(self._committed_raw) > self.max_committed_raw:
+                self._committed_raw.popitem(last=False)
+
+    def committed_hash(self, raw: bytes) -> bytes | None:
+        """The hash of ``raw`` if it is one of the last transactions committed from this pool
+        (:data:`COMMITTED_RAW` of them): a copy of it now can only be a replay."""
+        return self._committed_raw.get(raw)
 
     def remove_expired(self, height: int) -> list[bytes]:
         with self._lock:

@@ -28,6 +28,7 @@ from wuyi.encoding import decode
 from wuyi.exceptions import (
     InvariantBroken,
     NotFound,
+    Replay,
     StoreCorrupted,
     ValidationError,
     WuyiError,
@@ -308,17 +309,26 @@ class Node:
         With a verifier pool, decoding and signature checks run on the other cores first.
         """
         out: list[bytes | WuyiError] = []
-        # Already pooled (gossip repeats): refuse before paying for a signature check.
-        dup = [self.mempool.decoded(r) for r in raws]
-        if any(d is not None for d in dup):
-            fresh = [r for r, d in zip(raws, dup, strict=True) if d is None]
+        # Already pooled, or committed from this pool moments ago (gossip repeats, a peer's
+        # regossip of what it has not committed yet): refuse before decoding or paying for a
+        # signature check.
+        pool = self.mempool
+        early: list[WuyiError | None] = []
+        for r in raws:
+            d = pool.decoded(r)
+            if d is not None:
+                early.append(Duplicate(f"transaction {d[1].hex()} is already in the mempool"))
+                continue
+            done = pool.committed_hash(r)
+            early.append(
+                None
+                if done is None
+                else Replay(f"transaction {done.hex()} is already committed", tx_hash=done.hex())
+            )
+        if any(e is not None for e in early):
+            fresh = [r for r, e in zip(raws, early, strict=True) if e is None]
             res = iter(self.submit_many(fresh, origin) if fresh else [])
-            return [
-                Duplicate(f"transaction {d[1].hex()} is already in the mempool")
-                if d is not None
-                else next(res)
-                for d in dup
-            ]
+            return [e if e is not None else next(res) for e in early]
         # Transactions a block already brought here (decoded and verified during its
         # execution) skip the worker; the rest are checked there.
         known = [self.mempool.checked(r) for r in raws]
