@@ -260,10 +260,10 @@ class StoreView:
         """The world-state value of ``key`` at this snapshot.
 
         Reads at the newest snapshot go through the store's in-memory copy of the values read
-        or written lately (:meth:`Store._hot_for`): every transaction reads its contract's
-        records and its sender's member record, and an LMDB read also hands the interpreter
-        lock to another thread and back. Only a view of exactly the snapshot the copy is for
-        uses it, so what it returns is what LMDB would."""
+        lately, kept up to date by each commit (:meth:`Store._hot_for`): every transaction
+        reads its contract's records and its sender's member record, and an LMDB read also
+        hands the interpreter lock to another thread and back. Only a view of exactly the
+        snapshot the copy is for uses it, so what it returns is what LMDB would."""
         hot = self._s._hot_for(self._txn_id)
         if hot is None:
             return self._get(DB_STATE, key)

@@ -89,6 +89,7 @@ from wuyi.ledger.handlers.governance import (
     register_action,
 )
 from wuyi.ledger.types import Event
+from wuyi.memo import BytesMemo
 from wuyi.params import ChainParams
 from wuyi.policy import parse_policy
 from wuyi.runtime import CallSite, ContractInfo, Identity, Runtime
@@ -195,14 +196,21 @@ class CallTarget(NamedTuple):
     source: str
 
 
-_METAS: dict[bytes, tuple[str, str, frozenset[str]]] = {}
-_SOURCES: dict[bytes, str] = {}
 _CACHE_MAX = 256
 _SOURCES_MAX = 64
-"""The two caches of :func:`call_target`, keyed by a record's exact bytes: what they hold is a
-pure function of the key, so a hit and a miss agree and the cache cannot change a result.
-Each is cleared when full (sources hold at most 64 × 2 × the 256 KiB source limit). They
-save decoding a contract's records on every call."""
+_METAS: BytesMemo[tuple[str, str, frozenset[str]]] = BytesMemo(_CACHE_MAX)
+_SOURCES: BytesMemo[str] = BytesMemo(_SOURCES_MAX)
+"""The two memos of :func:`call_target` (:mod:`wuyi.memo`: keyed by a record's exact bytes, so
+they cannot change a result). Sources hold at most 64 × 2 × the 256 KiB source limit."""
+
+
+def _meta_for_call(raw: bytes) -> tuple[str, str, frozenset[str]]:
+    rec = decode_trusted(raw)
+    return str(rec["status"]), str(rec["version"]), frozenset(rec["abi"]["methods"])
+
+
+def _source_of(raw: bytes) -> str:
+    return str(decode_trusted(raw)["source"])
 
 
 def call_target(state: KVReader, name: str) -> CallTarget:
@@ -211,24 +219,11 @@ def call_target(state: KVReader, name: str) -> CallTarget:
     meta_raw = state.get(meta_key(name))
     if meta_raw is None:
         raise NotFound(f"no contract '{name}'")
-    meta = _METAS.get(meta_raw)
-    if meta is None:
-        rec = decode_trusted(meta_raw)
-        meta = (str(rec["status"]), str(rec["version"]), frozenset(rec["abi"]["methods"]))
-        if len(_METAS) >= _CACHE_MAX:
-            _METAS.clear()
-        _METAS[meta_raw] = meta
-    status, version, methods = meta
+    status, version, methods = _METAS.derive(meta_raw, _meta_for_call)
     code_raw = state.get(code_key(name, version))
     if code_raw is None:
         raise NotFound(f"contract '{name}' has no version {version}")
-    source = _SOURCES.get(code_raw)
-    if source is None:
-        source = str(decode_trusted(code_raw)["source"])
-        if len(_SOURCES) >= _SOURCES_MAX:
-            _SOURCES.clear()
-        _SOURCES[code_raw] = source
-    return CallTarget(status, version, methods, source)
+    return CallTarget(status, version, methods, _SOURCES.derive(code_raw, _source_of))
 
 
 def list_contracts(state: Any) -> list[dict[str, Any]]:

@@ -107,6 +107,7 @@ from wuyi.ledger.handlers.identity import (
     validate_org_id,
 )
 from wuyi.ledger.handlers.validators import ValidatorUpdateHandler
+from wuyi.memo import BytesMemo
 from wuyi.params import ChainParams
 from wuyi.policy import Approver, Policy, parse_policy
 
@@ -200,36 +201,30 @@ def approvers_from_addresses(state: KVReader, addresses: Iterable[bytes]) -> lis
         m_raw = state.get(keys.member_key(addr))
         if m_raw is None:
             continue
-        member = _MEMBERS.get(m_raw)
-        if member is None:
-            m = decode_trusted(m_raw)
-            member = (m["status"] == "active", str(m["org"]), tuple(m["roles"]))
-            if len(_MEMBERS) >= _DECODED_MAX:
-                _MEMBERS.clear()
-            _MEMBERS[m_raw] = member
-        active, org_id, roles = member
+        active, org_id, roles = _MEMBERS.derive(m_raw, _member_for_approval)
         if not active:
             continue
         o_raw = state.get(keys.org_key(org_id))
-        if o_raw is None:
-            continue
-        org_active = _ORGS_ACTIVE.get(o_raw)
-        if org_active is None:
-            org_active = decode_trusted(o_raw)["status"] == "active"
-            if len(_ORGS_ACTIVE) >= _DECODED_MAX:
-                _ORGS_ACTIVE.clear()
-            _ORGS_ACTIVE[o_raw] = org_active
-        if org_active:
+        if o_raw is not None and _ORGS_ACTIVE.derive(o_raw, _org_is_active):
             out.append(Approver(addr, org_id, roles))
     return out
 
 
-_MEMBERS: dict[bytes, tuple[bool, str, tuple[str, ...]]] = {}
-_ORGS_ACTIVE: dict[bytes, bool] = {}
 _DECODED_MAX = 4096
+_MEMBERS: BytesMemo[tuple[bool, str, tuple[str, ...]]] = BytesMemo(_DECODED_MAX)
+_ORGS_ACTIVE: BytesMemo[bool] = BytesMemo(_DECODED_MAX)
 """What :func:`approvers_from_addresses` needs of a member record (active?, org, roles) and of
-an organisation record (active?), keyed by the record's exact bytes: a pure function of the
-key, so a hit and a miss agree. Every contract call reads both; cleared when full."""
+an organisation record (active?), by the record's bytes (:mod:`wuyi.memo`): every contract
+call reads both."""
+
+
+def _member_for_approval(raw: bytes) -> tuple[bool, str, tuple[str, ...]]:
+    m = decode_trusted(raw)
+    return m["status"] == "active", str(m["org"]), tuple(m["roles"])
+
+
+def _org_is_active(raw: bytes) -> bool:
+    return bool(decode_trusted(raw)["status"] == "active")
 
 
 def get_proposal(state: KVReader, proposal_id: int) -> dict[str, Any] | None:
