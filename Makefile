@@ -5,8 +5,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DATA    ?= .wuyi-demo
 
-.PHONY: run test test-fast lint bench bench-quick bench-million clean venv
-.PHONY: browser
+.PHONY: run test test-fast lint bench bench-quick bench-million bench-join clean venv
+.PHONY: browser hsm netns
 .PHONY: peer soak
 
 $(STAMP): pyproject.toml
@@ -27,10 +27,25 @@ browser: $(STAMP)
 	fi
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/pip install -q -e '.[dev]'
 
+# SoftHSM2, the PKCS#11 token the tests keep a validator key in (tests/unit/test_pkcs11.py).
+# Idempotent, silent once installed (runs as root), like the browser target.
+hsm:
+	@if [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1; then \
+	  echo "安装 SoftHSM2 / installing softhsm2"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; \
+	fi
+
+# iproute2 (ip netns, ss) for the test of nodes on four "hosts" (tests/integration/test_netns_hosts.py).
+netns:
+	@if ! command -v ip >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; then \
+	  echo "安装 iproute2 / installing iproute2"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/wuyi demo --data $(DATA)
 
-test: $(STAMP) browser
+test: $(STAMP) browser hsm netns
 	$(BIN)/ruff check wuyi tests benchmarks
 	$(BIN)/mypy wuyi benchmarks
 	$(BIN)/pytest -n 2 -q tests
@@ -64,6 +79,12 @@ bench-million: $(STAMP)
 	mkdir -p benchmarks/results
 	$(BIN)/python -m benchmarks.bench_cluster --suite intl --total 1000000 --duration 3600 --backlog 8000 > benchmarks/results/million.json
 	$(BIN)/python -m benchmarks.run --render-only --out docs/benchmarks.md
+
+# A new node reaching the head of a million-transaction chain: state sync against replay
+# (about 15 minutes on 2 cores; ARGS="--txs 100000" for less). Figures: docs/benchmarks.md.
+bench-join: $(STAMP)
+	mkdir -p benchmarks/results
+	$(BIN)/python -m benchmarks.bench_join $(ARGS) > benchmarks/results/join.json
 
 bench-quick: $(STAMP) peer
 	$(BIN)/python -m benchmarks.run --quick --out /tmp/wuyi-bench.md $(ARGS)

@@ -156,6 +156,11 @@ class BenchHost:
     def authorize(self, policy: Any, roles: Any, call: Any) -> None:
         return None
 
+    def contract_lib(self) -> str:
+        from wuyi.contract.lib import LIBRARY_HASH
+
+        return LIBRARY_HASH
+
     def hash(self, data: bytes) -> bytes:
         return hashlib.sha256(data).digest()
 

@@ -208,15 +208,27 @@ class BenchNetwork:
             return deploy(c, self.admin, workloads)
 
     def prepare(self, workload: str) -> None:
-        """What a workload needs beyond its contract (``registry``: the sender's registrar
-        role, :func:`benchmarks.workloads.registry_setup_payloads`)."""
-        if workload == "registry":
-            from benchmarks.workloads import registry_setup_payloads
-            from wuyi.crypto import address_of, get_suite
+        """What a scenario workload needs beyond its contract
+        (:data:`benchmarks.workloads.SETUPS`: the sender's roles, then the records it needs),
+        committed one at a time, each after the one before."""
+        from benchmarks.workloads import SETUPS
+        from wuyi.crypto import address_of, get_suite
 
-            address = address_of(get_suite(self.suite), self.admin.public_key)
-            if self.setup_payloads(registry_setup_payloads(address)):
-                raise RuntimeError("registry setup: the registrar role was not granted")
+        if workload == "consumption":  # the roles, DIDs, merchant and prepaid card it uses
+            from benchmarks.workloads import consumption_setup
+            from wuyi.sdk import WuyiClient
+
+            with WuyiClient(self.urls[0], timeout=60) as c:
+                consumption_setup(c, self.admin)
+            return
+        setup = SETUPS.get(workload)
+        if setup is None:
+            return
+        address = address_of(get_suite(self.suite), self.admin.public_key)
+        for step in setup(address):
+            if self.setup_payloads([step]):
+                what = step[1].get("method", step[0]) if isinstance(step[1], dict) else step[0]
+                raise RuntimeError(f"{workload} setup: {what} failed")
 
     def submit_all(self, txs: Sequence[tuple[str, str]], timeout: float = 180.0) -> int:
         """Submit pre-signed setup transactions in batches and wait (bounded) until all are

@@ -486,7 +486,24 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "`evidence.anchor` kind. 不动产登记 (registry, a scenario): the `realestate` "
         "contract's `register_unit`, a new unit per transaction, by a registrar of a "
         "registration office (role and office checks, the unit, its first history record, the "
-        "unit count; `docs/scenarios/housing-and-registry.md`). "
+        "unit count; `docs/scenarios/housing-and-registry.md`). 慈善捐赠 (donation, a "
+        "scenario): the `charity` contract's `donate`, a donation with its own receipt number "
+        "and the donor's commitments into an open project of a qualified charity (window, "
+        "channel, record-lag and qualification checks, the receipt index, the project's totals, "
+        "the year's income; `docs/scenarios/charity.md`). 公证 evidence preservation "
+        "(preserve, a scenario): the `notary` contract's `preserve`, a new document hash per "
+        "transaction, by a custodian of an evidence platform (platform and role checks, its "
+        "compliance statement, the evidence record and its first custody step; "
+        "`docs/scenarios/notary.md`). 金融服务 (receivable, a "
+        "scenario): the `finance` contract's `register_receivable`, a new invoice per "
+        "transaction, by a member enterprise's treasurer (the enterprise check, the due-date "
+        "window, the one-invoice and fingerprint indexes, the record and its indexes; "
+        "`docs/scenarios/finance.md`). "
+        "消费维权 (consumption, a "
+        "scenario): the `consumer` contract's `check_in`, one unit of a prepaid stored-value "
+        "card consumed per transaction by the consumer's DID (the consumer and state checks, "
+        "the consumption record, the release from custody to the merchant, the merchant's "
+        "alert assessment; `docs/scenarios/consumer.md`). "
         "Transfer and counter (the comparison, `intl` only): the "
         "example token's `transfer` and the example counter's `increment`. All from one "
         "sender (the organisation's admin).",
@@ -517,6 +534,8 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "wuyi bench --workloads kv-a,kv-b --suites intl --nodes 4 --repeats 5 --no-peer",
         "python -m benchmarks.run --render-only   # re-render from benchmarks/results/latest.json",
         "python -m benchmarks.bench_node --suite intl --duration 60   # in-process pipeline",
+        "python -m benchmarks.bench_apply --workload vc-verify   # block transition: vc.verify "
+        "checked on chain (docs/credentials.md, cost)",
         "make bench-million  # 1,000,000 transactions through four validators",
         "```",
     ]

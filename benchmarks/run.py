@@ -36,7 +36,21 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 IMG = ROOT / "docs" / "img"
 
-CORE_WORKLOADS = ["donothing", "kv-a", "kv-b", "smallbank", "anchor", "registry"]
+SCENARIO_WORKLOADS = [
+    "registry",
+    "donation",
+    "preserve",
+    "receivable",
+    "epcis",
+    "consumption",
+    "rural",
+    "compliance",
+    "medical",
+    "relief",
+    "ticket",
+]
+"""Scenario workloads: each has a ``BenchNetwork.prepare`` step (roles, records it needs)."""
+CORE_WORKLOADS = ["donothing", "kv-a", "kv-b", "smallbank", "anchor", *SCENARIO_WORKLOADS]
 PEER_WORKLOADS = ["transfer", "counter"]
 ALL_WORKLOADS = CORE_WORKLOADS + PEER_WORKLOADS
 MODES = ["fixed-backlog", "fixed-rate"]
@@ -385,8 +399,9 @@ def bench_network(n: int, suite: str, plan: Plan, base_port: int) -> dict[str, A
                     for c in range(SMALLBANK_CUSTOMERS)
                 ]
             )
-        if "registry" in ws:
-            net.prepare("registry")
+        for w in SCENARIO_WORKLOADS:
+            if w in ws:
+                net.prepare(w)
         if "kv-a" in ws or "kv-b" in ws:
             t = time.perf_counter()
             bad = net.setup_payloads(kv_load_payloads(plan.kv_keys))
@@ -435,6 +450,28 @@ def run_json(args: list[str], label: str, timeout: float = 900) -> dict[str, Any
     return obj
 
 
+def _free_ports(start: int, n: int) -> int:
+    """The first base port from ``start`` (in steps of 20) whose API ports base..base+n-1 and
+    peer ports base+10000.. are all free: a second bench (or a helper's) on the same machine
+    would otherwise join the first one's network and fail with NotMember."""
+    import socket
+
+    def free(port: int) -> bool:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+        return True
+
+    base = start
+    while not all(free(base + i) and free(base + 10000 + i) for i in range(n)):
+        base += 20
+        if base > start + 2000:
+            raise RuntimeError(f"no free ports from {start} to {base}")
+    return base
+
+
 def execute(plan: Plan) -> dict[str, Any]:
     import multiprocessing
 
@@ -456,6 +493,7 @@ def execute(plan: Plan) -> dict[str, Any]:
         port = 18700
         for n in plan.nodes:
             for suite in plan.suites:
+                port = _free_ports(port, n)
                 try:
                     res["networks"].append(bench_network(n, suite, plan, port))
                 except Exception as exc:  # keep the rest of the run; the report says so

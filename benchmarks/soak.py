@@ -349,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=int, default=100, help="offered tx/s (well below saturation)")
     p.add_argument("--suite", choices=["intl", "sm"], default="intl")
     p.add_argument(
-        "--workload", default="anchor", choices=["anchor", "transfer", "donothing", "registry"]
+        "--workload",
+        default="anchor",
+        choices=["anchor", "transfer", "donothing", "registry", "receivable"],
     )
     p.add_argument("--restart-every", type=float, default=240.0, help="seconds between restarts")
     p.add_argument("--restart-nodes", default="1,2,3", help="validators restarted, round-robin")

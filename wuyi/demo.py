@@ -54,6 +54,34 @@ DEMO_ORGS = (
     OrgSpec("wyzy", "五邑置业有限公司"),
     OrgSpec("fy", "江门市中级人民法院"),
     OrgSpec("idp", "统一身份认证平台（演示）"),
+    OrgSpec("sfj", "江门市司法局"),
+    OrgSpec("gzxh", "江门市公证协会"),
+    OrgSpec("jmgz", "广东省江门市江门公证处"),
+    OrgSpec("xhgz", "广东省江门市新会公证处"),
+    OrgSpec("wycz", "五邑电子存证平台（演示）"),
+    OrgSpec("jrj", "江门市地方金融管理局"),
+    OrgSpec("swj", "国家税务总局江门市税务局"),
+    OrgSpec("scjgj", "江门市市场监督管理局"),
+    OrgSpec("gdj", "广东电网江门供电局"),
+    OrgSpec("nyj", "江门市农业农村局"),
+    OrgSpec("wyhz", "江门五邑农产品专业合作联社（演示）"),
+    OrgSpec("cpgs", "新会陈皮实业有限公司（演示）"),
+    OrgSpec("wlgs", "五邑冷链物流有限公司（演示）"),
+    OrgSpec("wyyp", "五邑优品超市（演示）"),
+    OrgSpec("ncjy", "江门市农村产权交易中心"),
+    OrgSpec("wjj", "江门市卫生健康局"),
+    OrgSpec("xfzd", "江门市消防救援支队"),
+    OrgSpec("flyy", "江门市社会福利院"),
+    OrgSpec("pjyy", "蓬江区某颐养院（演示）"),
+    OrgSpec("ybj", "江门市医疗保障局"),
+    OrgSpec("zxyy", "江门市中心医院"),
+    OrgSpec("rmyy", "江门市人民医院"),
+    OrgSpec("rsbx", "中国人寿保险股份有限公司江门分公司（演示）"),
+    OrgSpec("xczxj", "江门市乡村振兴局"),
+    OrgSpec("czj", "江门市财政局"),
+    OrgSpec("tscwh", "台山市某村民委员会（演示）"),
+    OrgSpec("rx12345", "江门市12345政务服务便民热线中心"),
+    OrgSpec("bsjd", "蓬江区白沙街道办事处"),
 )
 
 
@@ -91,7 +119,7 @@ DEMO_DOCS = (
         {"title": "不动产登记簿摘要", "type": "register", "ref": "BDC-2024-08812"},
     ),
     DemoDoc(
-        "charity-donation-report-q3.txt",
+        "cishan-donation-report-q3.txt",
         "mzj",
         "慈善捐赠款物使用情况公示（第三季度）\n收入：1,280,000 元\n支出：1,105,000 元\n",
         {"title": "慈善捐赠使用情况公示", "type": "disclosure", "quarter": "2024Q3"},
@@ -230,7 +258,7 @@ def load_demo_contracts(client: WuyiClient, admins: dict[str, Any]) -> dict[str,
     return out
 
 
-def _make_network(data: Path, port: int, host: str, console: Console) -> Any:
+def _make_network(data: Path, port: int, p2p_port: int, host: str, console: Console) -> Any:
     from wuyi.node.cluster import create_network
 
     spec = create_network(
@@ -243,7 +271,7 @@ def _make_network(data: Path, port: int, host: str, console: Console) -> Any:
         name=DEMO_NAME,
         host=host,
         base_api_port=port,
-        base_p2p_port=DEMO_P2P_PORT,
+        base_p2p_port=p2p_port,
     )
     console.print(
         f"[green]✓ 已创建 / created[/green] {DEMO_CHAIN_ID} {DEMO_NAME}: {spec.n} validators"
@@ -258,10 +286,12 @@ def run_demo(
     *,
     host: str = "127.0.0.1",
     port: int = 8600,
+    p2p_port: int = DEMO_P2P_PORT,
     console: Console | None = None,
 ) -> None:
     """Bring the demo network up (creating it the first time), load its data once, print how
-    to use it, and serve until Ctrl-C; then stop every node."""
+    to use it, and serve until Ctrl-C; then stop every node. The city chain's nodes listen on
+    ``port``.. (API) and ``p2p_port``.. (peers); the second chain on each plus 100."""
     from wuyi.cli.app import run_cluster
     from wuyi.node.cluster import SPEC_FILE, ClusterProcesses, load_cluster
 
@@ -279,21 +309,41 @@ def run_demo(
             f"[bold]创建演示网络 / creating the demo network ({DEMO_NODES} validators)"
             f" in {data}[/bold]"
         )
-        spec = _make_network(data, port, host, console)
+        spec = _make_network(data, port, p2p_port, host, console)
     else:
         spec = load_cluster(data)
     procs = ClusterProcesses(spec, DEMO_PASSPHRASE)
+    second: list[Any] = []  # the second chain and the relay (wuyi/crosschain/demo.py)
 
     def banner() -> None:
+        from wuyi.crosschain.demo import start_second_chain
+
         url = spec.nodes[0].url
-        with WuyiClient(url) as client:
+        with WuyiClient(url, timeout=60) as client:  # a loaded machine answers slowly
             made = _load_once(client, spec.keys_dir, data, console)
             st = client.status()
+            second.append(
+                start_second_chain(
+                    client,
+                    spec.keys_dir,
+                    data,
+                    passphrase=DEMO_PASSPHRASE,
+                    city_voters=MAJORITY_VOTERS,
+                    made=made,
+                    port=port,
+                    p2p_port=p2p_port + 100,
+                    host=host,
+                    console=console,
+                )
+            )
         _print_welcome(console, spec, data, st, made)
+        second[0].print_welcome(console)
 
     try:
         run_cluster(procs, detach=False, banner=banner)
     finally:
+        for s in second:
+            s.stop()
         procs.close()
 
 
@@ -403,34 +453,13 @@ def _print_welcome(console: Console, spec: Any, data: Path, st: Any, made: dict[
         console.print(f"  .venv/bin/wuyi did show {ident['did']}", soft_wrap=True)
     sc = made.get("scenarios")
     if sc:
-        keys = spec.keys_dir
-        console.print(
-            "\n住房网签 · 不动产登记 · 人才引进 / housing, registry, settlement"
-            " (docs/scenarios/demo.md):"
-        )
-        console.print(
-            f"  {url}/console/#/housing  住建局备案台 / filing desk ({keys}/zjj-filing.key);"
-            f" #/registry ({keys}/pjq-registrar.key); #/bank ({keys}/nsyh-banker.key);"
-            f" #/court ({keys}/fy-judge.key); #/developer ({keys}/wyzy-developer.key)",
-            soft_wrap=True,
-        )
-        draft = sc["housing"]["draft"]
-        console.print(
-            f"  {url}/console/#/citizen  市民 / citizen: {draft['wallets'][0]}"
-            f" (合同 {draft['contract']} 待资格审核 / waiting for the eligibility check)",
-            soft_wrap=True,
-        )
-        settled = sc["settlement"]["settled"]
-        console.print(
-            f"  {url}/console/#/ecert?id={sc['housing']['completed']['cert']}"
-            f"   {url}/console/#/settlement/{settled['did']}   # 电子证照核验 / public checks",
-            soft_wrap=True,
-        )
-        console.print(
-            f"  curl {url}/v1/housing/dashboard ; curl"
-            f" {url}/v1/realestate/units/{sc['units']['completed']}/history",
-            soft_wrap=True,
-        )
+        from wuyi.demo_scenarios import summary
+        from wuyi.scenarios import all_scenarios
+
+        titles = " · ".join(f"{x.title}" for x in all_scenarios())
+        console.print(f"\n应用场景 / the scenarios: {titles} (docs/scenarios/demo.md):")
+        for line in summary(sc, url, spec.keys_dir):
+            console.print(line, soft_wrap=True)
     console.print("\n数据共享 / data sharing (docs/data-sharing.md):")
     console.print(
         "  .venv/bin/wuyi data list ; .venv/bin/wuyi data audit --dataset social-insurance-months",

@@ -3,9 +3,12 @@ department would:
 
 * 公安局 (gaj) is authorised by governance to issue ``IdentityCredential`` and 民政局 (mzj)
   ``MarriageCredential``; each gets a member with the role ``issuer``; the demo identity
-  provider (idp) is enabled up to level 3 and has a member with the role ``idp``;
-* a citizen's wallet (``DIR/wallets/citizen.json``, demo passphrase) with a registered DID
-  holds an ID credential and a marriage credential;
+  provider (idp) is enabled up to level 3, made a DID registrar (``did.set_registrar``: it
+  registers citizens' DIDs) and has a member with the role ``idp``;
+* a citizen's wallet (``DIR/wallets/citizen.json``, demo passphrase) whose DID the identity
+  provider registered from the wallet's registration request holds an ID credential and a
+  marriage credential (the scenario citizens' DIDs are registered the same way, by
+  ``wuyi.demo_scenarios``);
 * the citizen passed real-name and face verification at the identity provider (an attestation
   of level 2) and, with it, consented to 江门农商银行 (nsyh) seeing "married" and
   "age_over_18" for a mortgage check (免证办); the bank, which requires assurance level 2,
@@ -115,6 +118,14 @@ def load_identity_demo(
                 {"type": type_, "issuers": [org], "claims": claims, "description": description},
                 title=f"授权 {org} 签发 {type_}",
             )
+    if not any(r["org"] == "idp" and r["enabled"] for r in ident.registrars()):
+        client.govern(
+            proposer,
+            voters,
+            "did.set_registrar",
+            {"org": "idp", "enabled": True},
+            title="统一身份认证平台登记公民 DID / the identity provider registers citizens' DIDs",
+        )
     if not any(p["org"] == "idp" for p in client._get("/v1/idps")["providers"]):
         client.govern(
             proposer,
@@ -128,7 +139,8 @@ def load_identity_demo(
     wallet = Wallet.open(path, passphrase) if path.exists() else None
     if wallet is None:
         wallet = Wallet.create(path, passphrase, client.suite.name)
-    ident.create_did(wallet.key)
+    # the citizen hands the wallet's registration request to the identity provider's counter
+    ident.register_did(idp_key, ident.registration_request(wallet.key))
     have = {c.type for c in wallet.credentials}
     for type_, org, _claims, _d in CREDENTIAL_TYPES:
         if type_ not in have:
@@ -137,7 +149,7 @@ def load_identity_demo(
                 ident.issue(issuers[org], org=org, type=type_, holder_did=wallet.did, claims=values)
             )
     out: dict[str, Any] = {"wallet": str(path), "did": wallet.did}
-    if not ident.uses(wallet.did):
+    if not ident.uses(wallet.did, key=wallet.key):
         # 免证办: the citizen passed real-name and face verification at the identity provider
         # first; the consent carries the attestation and the bank requires level 2
         import time
@@ -172,6 +184,7 @@ def load_identity_demo(
             verifier=BANK,
             nonce=nonce,
             consent=consent,
+            consents=ident,
         )
         verdict = bank.verify(presentation, nonce)
         out.update(consent=consent, verification=verdict.tx_hash, result=verdict.result)

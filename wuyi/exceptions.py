@@ -8,6 +8,7 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     ├── CryptoError                                                              (crypto_error)
     │   ├── InvalidSignature          a signature does not verify                (bad_signature)
     │   ├── KeyFileError              keystore missing, wrong passphrase, bad key (bad_key)
+    │   ├── HsmError                  a PKCS#11 token refused or lacks a mechanism (hsm_error)
     │   └── DecryptionError           ciphertext fails authentication            (decrypt_failed)
     ├── ValidationError               input rejected; nothing was changed        (invalid)
     │   ├── TxRejected                a transaction refused before execution     (tx_rejected)
@@ -16,7 +17,14 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   │   ├── Expired               expiry height passed                       (expired)
     │   │   ├── Oversize              transaction or field too large             (oversize)
     │   │   ├── UnknownKind           no handler for this kind                   (unknown_kind)
+    │   │   ├── SidecarMissing        a referenced private side-car is absent  (sidecar_missing)
+    │   │   ├── SidecarInvalid        a side-car unreferenced, too big or too many (sidecar_invalid)
     │   │   └── Unauthorized          the sender may not do this                 (unauthorized)
+    │   │       ├── NotMember         sender is no member nor an allowed DID     (not_member)
+    │   │       ├── MemberSuspended   sender's membership/org inactive     (member_suspended)
+    │   │       ├── UploadRefused     a blob upload with no pending request   (upload_refused)
+    │   │       ├── SignedReadRequired a personal record read unsigned (signed_read_required)
+    │   │       └── ReadForbidden     the signer's role may not read this record (read_forbidden)
     │   ├── TxFailed                  a transaction executed and reverted        (tx_failed)
     │   │   ├── ContractRevert        a contract's require()/revert() failed     (contract_revert)
     │   │   ├── OutOfGas              the gas limit was reached                  (out_of_gas)
@@ -25,19 +33,33 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── PolicyInvalid             a policy expression is malformed           (bad_policy)
     │   ├── BlockInvalid              a block fails validation                   (bad_block)
     │   ├── ProofInvalid              a Merkle / state proof or bundle fails     (bad_proof)
+    │   ├── CrossChainRefused         another chain's header or fact refused     (xchain_refused)
+    │   │   ├── HeaderRefused         a light-client update breaks a rule; rule  (bad_header)
+    │   │   ├── ClientFrozen          the client is frozen after misbehaviour    (client_frozen)
+    │   │   ├── ClientExpired         its trusted state is past the trusting period (client_expired)
+    │   │   ├── PathNotAllowed        a fact outside the chain's allowed prefixes (path_not_allowed)
+    │   │   ├── StaleFact             a status fact proven at too old a height   (stale_fact)
+    │   │   └── PacketRefused         a packet replayed, timed out, not due; reason (packet_refused)
     │   ├── CredentialInvalid         a credential, JWS or JWK malformed / forged (bad_credential)
-    │   └── PresentationRefused       a verifier refuses; detail ``reason``  (presentation_refused)
+    │   ├── PresentationRefused       a verifier refuses; detail ``reason``  (presentation_refused)
+    │   └── DisclosureRefused         a wallet refuses to disclose; ``reason``  (disclosure_refused)
     ├── NotFound                      asked-for object does not exist            (not_found)
+    │   └── Archived                  a block body moved to the archive (pruned)  (archived)
     ├── StoreError                                                               (store_error)
     │   └── StoreCorrupted            the store fails its integrity check        (store_corrupted)
+    │       └── WalCorrupted          consensus WAL damaged before its last record (wal_corrupted)
     ├── NetworkError                  peer-to-peer transport                     (network_error)
     │   ├── PeerUnavailable           not connected, queue full, or link lost    (peer_unavailable)
     │   ├── RequestTimeout            no response within the timeout             (request_timeout)
     │   ├── RequestFailed             the peer's request handler failed          (request_failed)
     │   ├── FrameTooLarge             an outbound frame exceeds the frame limit  (frame_too_large)
+    │   ├── SyncFailed                state sync found no peer to complete it    (sync_failed)
     │   └── ProtocolViolation         a peer broke the wire protocol            (protocol_violation)
     │       └── HandshakeFailed       TLS-to-chain-key handshake refused         (handshake_failed)
+    │           └── CertificateRefused  TLS certificate refused (reason) (certificate_refused)
     ├── ClusterError                  a local network's node process failed      (cluster)
+    ├── TooManyWaiters                as many commit waits as the node allows    (too_many_waiters)
+    ├── RateLimited                   a public write-free route asked too often  (rate_limited)
     └── InvariantBroken               an internal invariant broke: halt loudly   (invariant)
 """
 
@@ -77,6 +99,13 @@ class KeyFileError(CryptoError):
     code = "bad_key"
 
 
+class HsmError(CryptoError):
+    """A PKCS#11 token (HSM) could not be used: no such token or key, wrong PIN, or the token
+    does not implement the mechanism the chain's suite needs."""
+
+    code = "hsm_error"
+
+
 class DecryptionError(CryptoError):
     code = "decrypt_failed"
 
@@ -111,9 +140,62 @@ class UnknownKind(TxRejected):
     code = "unknown_kind"
 
 
+class SidecarMissing(TxRejected):
+    """A transaction references a private side-car (``sidecar:<hash>``) that was not sent
+    with it, or that this node does not hold when it must execute the transaction
+    (``docs/security.md``, "Personal data"); ``detail``: ``sidecar`` (hex) and, when
+    executing a block, ``height``."""
+
+    code = "sidecar_missing"
+
+
+class SidecarInvalid(TxRejected):
+    """A side-car sent with a transaction that the transaction does not reference (or whose
+    bytes hash to no reference), too many side-cars, or side-cars too large."""
+
+    code = "sidecar_invalid"
+
+
 class Unauthorized(TxRejected):
     code = "unauthorized"
     http_status = 403
+
+
+class NotMember(Unauthorized):
+    """Admission: the sender's key is neither an active member's nor an authentication key of
+    a registered citizen DID sending what a DID may send (``docs/security.md``)."""
+
+    code = "not_member"
+
+
+class MemberSuspended(Unauthorized):
+    """Admission: the sender is a member, but the membership or its organisation is not
+    active."""
+
+    code = "member_suspended"
+
+
+class UploadRefused(Unauthorized):
+    """A blob upload whose signer's organisation has no pending data request or delivery for
+    it (``docs/data-sharing.md``)."""
+
+    code = "upload_refused"
+
+
+class SignedReadRequired(Unauthorized):
+    """A read of a personal record without a signed request (``X-Wuyi-*`` headers with a
+    ``purpose``): a member whose role allows it, or the citizen's own DID key, must sign it
+    (``docs/api.md``, "Signed reads")."""
+
+    code = "signed_read_required"
+    http_status = 401
+
+
+class ReadForbidden(Unauthorized):
+    """A signed read of a personal record by a key that may not read it: not an active
+    member with a role the record allows, nor the citizen the record is about."""
+
+    code = "read_forbidden"
 
 
 class TxFailed(ValidationError):
@@ -160,6 +242,51 @@ class ProofInvalid(ValidationError):
     code = "bad_proof"
 
 
+class CrossChainRefused(ValidationError):
+    """Chain B refuses something about chain A: a header, a fact, a packet (``wuyi.crosschain``)."""
+
+    code = "xchain_refused"
+
+
+class HeaderRefused(CrossChainRefused):
+    """A light-client update breaks a rule; ``detail["rule"]`` names it (``quorum``,
+    ``trust_overlap``, ``clock_drift``, ``expired``, ``validators``, ``chain_id``, ``height``,
+    ``time``)."""
+
+    code = "bad_header"
+
+
+class ClientFrozen(CrossChainRefused):
+    """The light client was frozen by misbehaviour evidence; only governance recovers it."""
+
+    code = "client_frozen"
+
+
+class ClientExpired(CrossChainRefused):
+    """The client's latest trusted header is older than its trusting period."""
+
+    code = "client_expired"
+
+
+class PathNotAllowed(CrossChainRefused):
+    """A fact's key is outside what the registration allows this chain to recognise."""
+
+    code = "path_not_allowed"
+
+
+class StaleFact(CrossChainRefused):
+    """A fact about current status is proven at a height older than the fact's maximum age."""
+
+    code = "stale_fact"
+
+
+class PacketRefused(CrossChainRefused):
+    """A packet is refused; ``detail["reason"]``: ``replay``, ``timed_out``, ``not_timed_out``,
+    ``unknown``, ``port`` ..."""
+
+    code = "packet_refused"
+
+
 class CredentialInvalid(ValidationError):
     """A credential, JWS or JWK is malformed, or its signature does not verify."""
 
@@ -173,9 +300,40 @@ class PresentationRefused(ValidationError):
     code = "presentation_refused"
 
 
+class DisclosureRefused(ValidationError):
+    """A holder's wallet refuses to build a presentation no active consent of the holder
+    covers (for that verifier, credential types, claims, purpose and time), before anything
+    leaves the wallet; ``detail["reason"]`` names why (``claims_not_consented``,
+    ``consent_unknown``, ... see ``docs/credentials.md``)."""
+
+    code = "disclosure_refused"
+
+
+class PersonalData(ValidationError):
+    """A value that goes on chain in clear looks like personal data (an ID or mobile number,
+    a field named like a person's name); ``detail``: ``field`` and ``pattern``."""
+
+    code = "personal_data"
+
+
+class QuotaExceeded(ValidationError):
+    """An organisation's storage quota on this node is used up (``detail``: ``org``,
+    ``used``, ``limit``)."""
+
+    code = "quota_exceeded"
+    http_status = 413
+
+
 class NotFound(WuyiError):
     code = "not_found"
     http_status = 404
+
+
+class Archived(NotFound):
+    """The block body asked for was pruned from this node's store into its archive files
+    (``docs/state-sync.md``); its header, commit certificate and state root are kept."""
+
+    code = "archived"
 
 
 class StoreError(WuyiError):
@@ -185,6 +343,12 @@ class StoreError(WuyiError):
 
 class StoreCorrupted(StoreError):
     code = "store_corrupted"
+
+
+class WalCorrupted(StoreCorrupted):
+    """The consensus write-ahead log is damaged before its last record (not a torn write)."""
+
+    code = "wal_corrupted"
 
 
 class NetworkError(WuyiError):
@@ -211,6 +375,13 @@ class FrameTooLarge(NetworkError):
     http_status = 413
 
 
+class SyncFailed(NetworkError):
+    """State sync could not complete: no connected peer offers a snapshot it could verify
+    (each peer that sent something false was penalised and named in the log)."""
+
+    code = "sync_failed"
+
+
 class ProtocolViolation(NetworkError):
     code = "protocol_violation"
     http_status = 400
@@ -220,10 +391,35 @@ class HandshakeFailed(ProtocolViolation):
     code = "handshake_failed"
 
 
+class CertificateRefused(HandshakeFailed):
+    """A peer's TLS certificate is expired, revoked, from the wrong CA or for a node the chain
+    does not list; ``detail["reason"]`` names which (``wuyi/network/identity.py``)."""
+
+    code = "certificate_refused"
+
+
 class ClusterError(WuyiError):
     """A node process of a local network did not start, exited, or did not become ready."""
 
     code = "cluster"
+
+
+class TooManyWaiters(WuyiError):
+    """``POST /v1/txs?wait=true`` refused before anything was submitted: the node already holds
+    as many commit waits as it allows (``[api] max_commit_waiters``). Detail ``retry_after``
+    (seconds) is sent as the ``Retry-After`` header."""
+
+    code = "too_many_waiters"
+    http_status = 503
+
+
+class RateLimited(WuyiError):
+    """A public route that counts (e.g. a product page's anonymous scan) was asked more often
+    than the node allows from one client, or its table is full; nothing was counted. Detail
+    ``retry_after`` (seconds) is sent as the ``Retry-After`` header."""
+
+    code = "rate_limited"
+    http_status = 429
 
 
 class InvariantBroken(WuyiError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from wuyi.contract.lib import LIBRARY_HASH
 from wuyi.exceptions import ValidationError
 
 __all__ = ["PRESETS", "ChainParams"]
@@ -41,11 +42,23 @@ class ChainParams:
     CPU at worst)."""
     default_call_gas: int = 1_000_000
     """``gas_limit`` of a contract call that does not state one."""
+    contract_lib: str = LIBRARY_HASH
+    """The contract standard library validators run (``wuyi.contract.lib``): the SHA-256 hex of
+    its modules' sources, or ``""`` (none: contracts cannot import it). A new chain pins the
+    library of the release that creates it; governance moves the pin (``chain.set_params``)
+    once every validator runs a release with that library. A chain whose stored parameters
+    predate it reads ``""``."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
-            if type(v) is not int or v <= 0:
+            if f.name == "contract_lib":
+                if type(v) is not str or (v and not _is_sha256_hex(v)):
+                    raise ValidationError(
+                        "chain parameter 'contract_lib' must be a library hash (64 lowercase"
+                        " hex digits) or empty"
+                    )
+            elif type(v) is not int or v <= 0:
                 raise ValidationError(f"chain parameter '{f.name}' must be a positive integer")
         if self.max_call_gas >= self.block_gas_limit:
             raise ValidationError("chain parameter 'max_call_gas' must be below block_gas_limit")
@@ -63,7 +76,12 @@ class ChainParams:
         unknown = sorted(set(obj) - known)
         if unknown:
             raise ValidationError(f"unknown chain parameters: {unknown}")
-        return replace(cls(), **obj)
+        # parameters stored before the library existed pin none (never this node's own)
+        return replace(cls(), **{"contract_lib": "", **obj})
+
+
+def _is_sha256_hex(v: str) -> bool:
+    return len(v) == 64 and all(c in "0123456789abcdef" for c in v)
 
 
 PRESETS: dict[str, ChainParams] = {

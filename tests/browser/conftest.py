@@ -50,6 +50,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         res = ln.client.submit_and_wait(ln.client.builder(zjj).contract_propose(pkg), timeout=30)
         assert res.receipt.status == "ok", res.receipt
         ln.made["zjj_proposal"] = event_attr(res.receipt, "gov.proposed", "id")
+        # the tests' own checks read personal records as the demo's auditor (signed, logged)
+        auditor = load_key(ln.keys_dir / "sjj-auditor.key", DEMO_PASSPHRASE)
+        ln.client.read_as(auditor, "控制台测试核对 / console test checks")
         yield ln
 
 

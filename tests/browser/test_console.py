@@ -201,14 +201,22 @@ def test_find_a_transaction_by_hash_sender_and_record(page: Any, live: Any) -> N
     page.fill("[data-testid=search]", doc["tx_hash"])
     page.click("[data-testid=search-go]")
     page.wait_for_selector("[data-testid=tx-kind]")
-    assert page.inner_text("[data-testid=tx-kind]") == "evidence.anchor"
+    # decoded in words (the kind's code kept beside it), the raw form one click away
+    assert page.get_attribute("[data-testid=tx-kind]", "data-kind") == "evidence.anchor"
+    assert "信息上链" in page.inner_text("[data-testid=tx-kind]")
     assert page.inner_text("[data-testid=tx-hash]") == doc["tx_hash"]
+    words = page.inner_text("[data-testid=tx-words]")
+    assert "文件哈希" in words and doc["doc_hash"][:12] in words
+    assert "成功" in page.inner_text("[data-testid=tx-result]")
+    assert not page.is_visible("[data-testid=tx-raw] pre")
+    page.click("[data-testid=tx-raw] summary")
+    assert '"doc_hash"' in page.inner_text("[data-testid=tx-raw] pre >> nth=0")
     page.fill("[data-testid=search]", doc["doc_hash"])  # a record (document hash)
     page.click("[data-testid=search-go]")
     page.wait_for_selector("text=新会陈皮产地证明")
     page.fill("[data-testid=search]", "3")  # a height
     page.click("[data-testid=search-go]")
-    page.wait_for_selector("text=tx_root")
+    page.wait_for_selector("text=交易树根")
 
 
 def test_verify_documents_signed_in(page: Any, live: Any, tmp_path: Path) -> None:
@@ -240,6 +248,11 @@ def test_public_check_by_upload_and_qr_code_without_sign_in(
     good = live.made["documents"][1]
     page.set_input_files("[data-testid=verify-file]", good["file"])
     page.wait_for_selector("[data-testid=verify-result][data-status=active]")
+    # checked from the genesis of the chain this node serves, and the page says so
+    pinned = page.wait_for_selector("[data-testid=verify-pinned]")
+    genesis = live.client.status().genesis_hash
+    assert pinned.get_attribute("data-genesis") == genesis and genesis in pinned.inner_text()
+    assert "创世" in pinned.inner_text()
     qr_png = tmp_path / "qr.png"
     page.locator("[data-testid=verify-qr]").screenshot(path=str(qr_png))
     page.goto(f"{live.url}/console/#/check")

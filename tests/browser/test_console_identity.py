@@ -203,3 +203,35 @@ def test_citizen_consents_and_presents_from_the_page_and_the_bank_accepts_once(
     again = Verifier(live.client, bank.key, "nsyh")
     again.accept_nonce(nonce)
     assert again.verify(text, nonce).reason == "replay"
+
+
+def test_wallet_refuses_to_present_a_claim_no_consent_covers(page: Any, live: Any) -> None:
+    """Issue #16: a consent for the bank covering only age_over_18; the citizen also ticks the
+    name. The page's wallet refuses before anything is signed or sent, naming the claim."""
+    open_wallet(page, live)
+    page.wait_for_selector("[data-testid=p-verifier]")
+    page.select_option("[data-testid=p-verifier]", "nsyh")
+    page.check('[data-testid=p-claims] input[data-claim="age_over_18"]')
+    page.fill("[data-testid=p-purpose]", "开户 / account opening")
+    page.click("[data-testid=p-grant]")
+    page.wait_for_selector("[data-testid=p-msg].ok, [data-testid=p-msg].err")
+    assert "ok" in (page.get_attribute("[data-testid=p-msg]", "class") or ""), page.inner_text(
+        "[data-testid=p-msg]"
+    )
+    consent = page.input_value("[data-testid=p-consent]")
+    assert live.client._get(f"/v1/consents/{consent}")["claims"] == ["age_over_18"]
+    page.check('[data-testid=p-claims] input[data-claim="name"]')
+    page.fill("[data-testid=p-nonce]", "a-nonce-from-the-bank")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    page.click("[data-testid=p-make]")
+    page.wait_for_selector("[data-testid=p-msg].err")
+    msg = page.locator("[data-testid=p-msg]")
+    assert msg.get_attribute("data-reason") == "claims_not_consented"
+    assert "name" in msg.inner_text() and "钱包拒绝出示" in msg.inner_text()
+    assert page.locator("[data-testid=presentation]").count() == 0  # nothing was made
+    assert sent == []  # nothing left the page
+    # within the consent, the same page presents
+    page.uncheck('[data-testid=p-claims] input[data-claim="name"]')
+    page.click("[data-testid=p-make]")
+    page.wait_for_selector("[data-testid=presentation]")

@@ -1,6 +1,6 @@
 """The scenario pages of the console (issue 7) in a real browser against the live demo node.
 
-End to end: a buyer opens the demo wallet on 我的住房与落户, checks the purchase eligibility of
+End to end: a buyer opens the demo wallet on 我的办事, checks the purchase eligibility of
 the demo's draft contract (the page builds the presentation for the contract's request and
 signs ``housing.check_eligibility`` with the wallet's DID key) and signs; the developer signs
 as seller on its page; the housing bureau files the contract on its desk — each step checked
@@ -60,7 +60,7 @@ def test_buyer_checks_eligibility_and_signs_developer_signs_bureau_files(
     browser: Any, live: Any
 ) -> None:
     from wuyi.demo_scenarios import RULE_CLAIMS, SCENARIO_PERSONAL
-    from wuyi.sdk.scenarios import Housing
+    from wuyi.scenarios.housing.sdk import Housing
     from wuyi.sdk.wallet import Wallet
     from wuyi.vc import sdjwt
 
@@ -101,10 +101,18 @@ def test_buyer_checks_eligibility_and_signs_developer_signs_bureau_files(
     c = housing.contract(cid)
     assert buyer.did in c["signatures"]["buyers"] and c["status"] == "eligible"
 
-    # the presentation the page built disclosed only what the rules need, nothing personal
-    tx = live.client.get_tx(c["eligibility"]["check"]).tx
+    # the presentation the page built disclosed only what the rules need, nothing personal,
+    # and it travelled as a private side-car: the transaction names it by its hash only
+    from wuyi.ledger.sidecar import parse_sidecar_ref
+
+    tx = live.client.get_tx(c["eligibility"]["check"]).tx  # read as the auditor: not withheld
     assert tx is not None
-    text = tx.payload["args"]["presentation_text"]
+    ref = tx.payload["args"]["presentation_text"]
+    h = parse_sidecar_ref(ref)
+    assert h is not None, ref
+    data = live.node.store.get_sidecar(h)  # the node's private store (no API serves it)
+    assert data is not None
+    text = data.decode("ascii")
     disclosed = {
         sdjwt.decode_disclosure(d)[1]
         for line in text.splitlines()
@@ -149,7 +157,7 @@ def test_buyer_checks_eligibility_and_signs_developer_signs_bureau_files(
 
 
 def test_bank_sees_the_ltv_limit_and_a_loan_above_it_is_refused(page: Any, live: Any) -> None:
-    from wuyi.sdk.scenarios import Housing
+    from wuyi.scenarios.housing.sdk import Housing
 
     housing = Housing(live.client)
     cid = scen(live)["housing"]["filed"]["contract"]
@@ -174,7 +182,7 @@ def test_bank_sees_the_ltv_limit_and_a_loan_above_it_is_refused(page: Any, live:
 def test_unit_history_across_offices_and_a_seizure_from_the_court_page(
     page: Any, live: Any
 ) -> None:
-    from wuyi.sdk.scenarios import Registry
+    from wuyi.scenarios.realestate.sdk import Registry
 
     reg = Registry(live.client)
     done = scen(live)["housing"]["completed"]
@@ -225,7 +233,7 @@ def test_public_check_of_certificates_by_number_credential_and_qr(
     assert "有效" in page.inner_text("[data-testid=ecert-result]")
     # the seller's first-registration certificate was superseded by the transfer
     first = scen(live)["housing"]["completed"]
-    from wuyi.sdk.scenarios import Registry
+    from wuyi.scenarios.realestate.sdk import Registry
 
     history = Registry(live.client).history(first["unit"])
     old = next(e["what"]["cert"] for e in history if e["op"] == "first_registration")
@@ -272,11 +280,12 @@ def test_public_check_of_certificates_by_number_credential_and_qr(
 
 def test_settlement_status_and_a_rule_change_from_the_next_block(page: Any, live: Any) -> None:
     from wuyi.crypto import address_of, format_address, load_key
-    from wuyi.sdk.scenarios import Settlement
+    from wuyi.scenarios.settlement.sdk import Settlement
 
     st = scen(live)["settlement"]
     refused, settled = st["refused"], st["settled"]
-    open_console(page, live.url, f"#/settlement/{refused['did']}")
+    # an applicant's decisions are personal: 人社局's member reads them (a signed read)
+    sign_in(page, live.url, live.key_file("rsj"), f"#/settlement/{refused['did']}")
     page.wait_for_selector("[data-testid=decision]")
     d = page.locator("[data-testid=decision]").first
     assert d.get_attribute("data-result") == "refused"
@@ -314,7 +323,7 @@ PAGES = [
     ("bank", "nsyh-banker", "银行：贷款与抵押", "Bank: loans & mortgages"),
     ("court", "fy-judge", "法院：查封", "Court: seizures"),
     ("developer", "wyzy-developer", "开发商：挂牌与网签", "Developer: listings"),
-    ("citizen", None, "我的住房与落户", "My housing and settlement"),
+    ("citizen", None, "我的办事", "My services"),
     ("settlement", None, "落户进度", "Settlement status"),
     ("ecert", None, "电子证照核验", "Check an e-certificate"),
 ]
@@ -351,7 +360,7 @@ def test_graduate_applies_for_settlement_in_the_page_and_gets_the_certificate(
     graduate route (the page presents the four credentials to 人社局 and signs
     ``settlement.apply_graduate``), the contract approves and records the 人才准予迁入
     certificate; the status page and the public check show it."""
-    from wuyi.sdk.scenarios import Settlement
+    from wuyi.scenarios.settlement.sdk import Settlement
 
     ready = scen(live)["settlement"]["ready"]
     settlement = Settlement(live.client)

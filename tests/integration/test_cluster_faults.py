@@ -10,6 +10,12 @@ fault, heals it, and then checks that
 
 Node 3 reaches its peers, and they reach it, only through :class:`TcpProxy` instances this test
 controls (``peer_address`` of ``create_network``), so it can be cut off and reconnected.
+
+Issue #17 added two faults: a validator's consensus WAL torn, cut short and bit-flipped between
+crashes (the node repairs a torn tail itself, refuses damage in the middle naming the file and
+offset, and rejoins once the file is moved aside), and a duplicate validator (a copy of a
+validator running with the same key), whose double signs must end up on chain as evidence with a
+governance proposal to remove it — and no fork.
 A failure prints the tail of every node's log. Timings go to stdout (``pytest -s``) and to
 ``<tmp>/timings.json``.
 """
@@ -20,7 +26,12 @@ import contextlib
 import json
 import os
 import random
+import re
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,9 +43,12 @@ import httpx
 import pytest
 
 from wuyi.api.models import TxCommitted
+from wuyi.consensus.wal import WAL_HEADER, WAL_MAGIC, scan_wal
 from wuyi.crypto import load_key
 from wuyi.exceptions import WuyiError
-from wuyi.node.cluster import ClusterProcesses, ClusterSpec, create_network
+from wuyi.ledger.bundle import validate_bundle
+from wuyi.ledger.jsonform import from_json
+from wuyi.node.cluster import ClusterProcesses, ClusterSpec, create_network, log_tail
 from wuyi.node.home import NodeSettings, OrgSpec
 from wuyi.sdk import WuyiClient
 from wuyi.sdk.client import TxBuilder
@@ -521,3 +535,207 @@ def test_stop_two_of_four_halts_without_fork_then_resumes(net: Net) -> None:
     finally:
         load.stop()
         net.report("two-down", load)
+
+
+# -- issue #17: the WAL damaged between crashes, and a duplicate validator ----------------------
+
+
+def _wal_spans(path: Path) -> list[tuple[int, int]]:
+    """(start, end) of every whole record of a consensus WAL file."""
+    out, pos = [], len(WAL_MAGIC)
+    for _, data in scan_wal(path.read_bytes()).records:
+        end = pos + WAL_HEADER.size + len(data)
+        out.append((pos, end))
+        pos = end
+    return out
+
+
+def _log_events(path: Path, event: str) -> list[dict[str, Any]]:
+    out = []
+    for line in path.read_text(errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            rec = json.loads(line)
+            if isinstance(rec, dict) and rec.get("event") == event:
+                out.append(rec)
+    return out
+
+
+def test_torn_truncated_and_bit_flipped_wal_then_restart(net: Net) -> None:
+    victim = 2
+    others = [0, 1, 3]
+    nd = net.spec.nodes[victim]
+    wal = nd.home / "data" / "consensus.wal"
+    rng = random.Random(SEED)
+    load = Load(net.spec, net.key, targets=set(others)).start()
+    try:
+        with net.logs_on_failure():
+            net.wait_height(list(range(N)), 3, PROGRESS_S, "progress under load")
+
+            def crash_then(damage: Callable[[list[tuple[int, int]]], None]) -> None:
+                net.procs.kill(victim)
+                spans = _wal_spans(wal)
+                assert len(spans) >= 3, f"the WAL holds only {len(spans)} records"
+                damage(spans)
+
+            def rejoin(what: str) -> None:
+                t0 = time.monotonic()
+                net.procs.start(victim)
+                net.procs.wait_ready(READY_S, nodes=[victim])
+                target = net.top(others)
+                net.wait_height([victim], target + 1, CATCH_UP_S, f"{what}: node2 rejoins")
+                net.timings[f"{what}_rejoin_s"] = round(time.monotonic() - t0, 2)
+
+            # 1. torn: the crash cut the last record part-way
+            def torn(spans: list[tuple[int, int]]) -> None:
+                start, end = spans[-1]
+                with wal.open("r+b") as f:
+                    f.truncate(rng.randint(start + 1, end - 1))
+
+            crash_then(torn)
+            repaired_before = len(_log_events(nd.log_path, "wal_repaired"))
+            rejoin("torn")
+            assert len(_log_events(nd.log_path, "wal_repaired")) == repaired_before + 1
+
+            # 2. truncated: the unsynced tail is lost, several records and a part of one
+            def truncated(spans: list[tuple[int, int]]) -> None:
+                start, _ = spans[max(0, len(spans) - rng.randint(2, 12))]
+                with wal.open("r+b") as f:
+                    f.truncate(rng.randint(start + 1, spans[-1][1] - 1))
+
+            crash_then(truncated)
+            rejoin("truncated")
+
+            # 3. a flipped bit in the middle: refused, naming the file and the offset
+            flipped: dict[str, int] = {}
+
+            def bit_flip(spans: list[tuple[int, int]]) -> None:
+                start, end = spans[len(spans) // 2]
+                data = bytearray(wal.read_bytes())
+                data[rng.randint(start, end - 1)] ^= 1 << rng.randrange(8)
+                wal.write_bytes(bytes(data))
+                flipped["offset"] = start
+
+            crash_then(bit_flip)
+            net.procs.start(victim)
+            assert net.procs.wait_exit(victim, READY_S), "a node with a corrupt WAL must not run"
+            assert net.procs.exit_code(victim) not in (0, None)
+            said = " ".join(log_tail(nd.log_path, 20).split())
+            assert "wal_corrupted" in said and f"byte {flipped['offset']}" in said, said
+            assert "consensus.wal" in said and "mv " in said, said
+            # what the message says to do: move the file aside and start again
+            wal.rename(wal.with_name("consensus.wal.corrupt"))
+            rejoin("moved_aside")
+            load.targets.add(victim)
+            net.wait_height([victim], net.top(others) + 2, PROGRESS_S, "node2 commits again")
+            load.stop()
+            net.check_agreement(load)
+            assert len(load.acked) >= 10, f"load too small: {len(load.acked)} {load.errors}"
+    finally:
+        load.stop()
+        net.report("wal", load)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_duplicate_validator_double_signs_evidence_on_chain_no_fork(
+    net: Net, tmp_path: Path
+) -> None:
+    """A copy of one validator (same validator key, its own ports) runs next to it: the pair signs
+    conflicting votes and proposals. The validators put the evidence on chain, a proposal to
+    remove that validator opens, the metrics count it, and nobody forks.
+
+    Which validator gets the twin matters: a pair of nodes keeps one connection, the one dialled
+    by the smaller public key (``PeerNetwork._prefer_new``). A peer whose key is smaller than the
+    copied one keeps the link it dialled to the original and refuses the twin's, so the twin of
+    the largest key reaches nobody and signs nothing anyone sees (CI met this by chance:
+    the keys are fresh each run). The twin of the smallest key reaches every peer, taking the
+    link from the original and losing it back, so both are heard."""
+    validators = net.http.get(net.spec.nodes[0].url + "/v1/status").json()["validators"]
+    twin_of = min(range(N), key=lambda i: bytes.fromhex(validators[i]["public_key"]))
+    nd = net.spec.nodes[twin_of]
+    load = Load(net.spec, net.key, targets={0, 1, 2, 3}, max_seconds=150).start()
+    twin: subprocess.Popen[bytes] | None = None
+    twin_log = tmp_path / "twin.log"
+    try:
+        with net.logs_on_failure():
+            net.wait_height(list(range(N)), 3, PROGRESS_S, "progress under load")
+            # the twin: the original's keys and settings, its own ports and an empty store (it
+            # fetches the blocks from its peers, then runs consensus with its key)
+            twin_home = tmp_path / "twin"
+            shutil.copytree(
+                nd.home,
+                twin_home,
+                ignore=shutil.ignore_patterns("data", "*.log", "*.pid", "node.lock"),
+            )
+            toml = (twin_home / "node.toml").read_text()
+            toml = re.sub(r"(?m)^port = \d+$", f"port = {_free_port()}", toml, count=1)
+            toml = re.sub(r"(?m)^listen_port = \d+$", f"listen_port = {_free_port()}", toml)
+            (twin_home / "node.toml").write_text(toml)
+            with twin_log.open("ab") as out:
+                twin = subprocess.Popen(
+                    [sys.executable, "-m", "wuyi.cli", "node", "start", "--home", str(twin_home)],
+                    env={**os.environ, "WUYI_PASSPHRASE": PW, "PYTHONUNBUFFERED": "1"},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            url = net.spec.nodes[0].url
+
+            def evidence() -> list[dict[str, Any]]:
+                r = net.http.get(url + "/v1/consensus/evidence")
+                return list(r.json()["evidence"]) if r.status_code == 200 else []
+
+            t = net.wait_until("evidence of the double signs on chain", evidence, 90)
+            net.timings["evidence_on_chain_s"] = round(t, 2)
+            recs = evidence()
+            offender = net.http.get(url + "/v1/status").json()["validators"][twin_of]
+            assert {r["offender"] for r in recs} == {offender["public_key"]}, recs
+            assert all(r["offender_name"] == nd.name for r in recs)
+            listing = net.http.get(url + "/v1/consensus/evidence").json()
+            (off,) = listing["offenders"]
+            pid = off["proposal"]
+            prop = net.http.get(f"{url}/v1/gov/proposals/{pid}").json()
+            assert prop["action"]["type"] == "validator.remove"
+            assert prop["action"]["args"]["public_key"] == {"$bytes": offender["public_key"]}
+            metrics = net.http.get(url + "/metrics").text
+            m = re.search(
+                rf'wuyi_validator_equivocations_recorded{{validator="{nd.name}"}} (\d+)', metrics
+            )
+            assert m is not None and int(m.group(1)) >= 1, metrics[-2000:]
+            observed = 0
+            for i in (0, 2, 3):
+                text = net.http.get(net.spec.nodes[i].url + "/metrics").text
+                got = re.search(r"^wuyi_consensus_equivocations_observed_total (\S+)", text, re.M)
+                observed += int(float(got.group(1))) if got else 0
+            assert observed >= 1
+            contested = 0  # informational: how often peers saw the key offered twice
+            for i in (j for j in range(N) if j != twin_of):
+                text = net.http.get(net.spec.nodes[i].url + "/metrics").text
+                for got in re.finditer(r"^wuyi_p2p_key_contested_total\{[^}]*\} (\S+)", text, re.M):
+                    contested += int(float(got.group(1)))
+            net.timings["key_contested"] = contested
+            bundle = net.http.get(f"{url}/v1/consensus/evidence/{recs[0]['id']}/bundle").json()
+            genesis = bytes.fromhex(net.http.get(url + "/v1/status").json()["genesis_hash"])
+            report = validate_bundle(from_json(bundle), genesis_hash=genesis)
+            assert report.kind == "misbehaviour"
+            net.timings["evidence_records"] = len(recs)
+            # the twin goes away; the four converge on one chain
+            twin.send_signal(signal.SIGKILL)
+            twin.wait(10)
+            net.wait_height(list(range(N)), net.top(list(range(N))) + 2, PROGRESS_S, "progress")
+            load.stop()
+            net.check_agreement(load)
+            assert len(load.acked) >= 10, f"load too small: {len(load.acked)} {load.errors}"
+    except BaseException:
+        print("----- twin log -----\n" + log_tail(twin_log, 30))
+        raise
+    finally:
+        load.stop()
+        if twin is not None and twin.poll() is None:
+            twin.send_signal(signal.SIGKILL)
+            twin.wait(10)
+        net.report("duplicate-validator", load)

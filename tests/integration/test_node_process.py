@@ -3,6 +3,7 @@ node during a stream of submissions and check nothing acknowledged was lost."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from wuyi.crypto import load_key
@@ -117,6 +119,18 @@ def node_env(tmp_path: Path) -> Iterator[tuple[Path, NodeProc, dict[str, str]]]:
             node.proc.wait(10)
 
 
+def _genesis_hash(home: Path) -> str:
+    """The genesis hash of the chain in ``home``, computed from its genesis.json alone."""
+    from wuyi.crypto import get_suite
+    from wuyi.ledger.genesis import GenesisDoc, build_genesis
+    from wuyi.state import MemoryNodeStore, StateTree
+
+    doc = GenesisDoc.load(home / "genesis.json")
+    suite = get_suite(doc.suite)
+    block = build_genesis(doc, StateTree(suite.hash, MemoryNodeStore()))[0]
+    return block.compute_hash(suite).hex()
+
+
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*WUYI, *args], env=env, capture_output=True, text=True, timeout=30)
 
@@ -146,13 +160,16 @@ def test_anchor_bundle_verify_then_survive_kills(
     bundle = tmp_path / "bundle.json"
     r = cli(env, "bundle", "--file", str(doc), "--out", str(bundle))
     assert r.returncode == 0, r.stderr + r.stdout
+    # pinned to the genesis hash the chain was created with (as its operator publishes it)
+    genesis = _genesis_hash(home)
+    assert f"--genesis-hash {genesis}" in r.stdout
     offline = {**env, "WUYI_NODE": "http://127.0.0.1:9"}
-    r = cli(offline, "verify", str(bundle), str(doc))
+    r = cli(offline, "verify", str(bundle), str(doc), "--genesis-hash", genesis)
     assert r.returncode == 0, r.stderr + r.stdout
     assert "新会陈皮产地证明" in r.stdout
     altered = tmp_path / "altered.txt"
     altered.write_bytes(doc.read_bytes().replace(b"2024", b"2025"))
-    r = cli(offline, "verify", str(bundle), str(altered))
+    r = cli(offline, "verify", str(bundle), str(altered), "--genesis-hash", genesis)
     assert r.returncode == 1 and "验证失败 / verification failed" in r.stderr
 
     # a stream of submissions; SIGKILL the node at seeded random moments
@@ -228,3 +245,42 @@ def test_anchor_bundle_verify_then_survive_kills(
     assert node.terminate() == 0
     r = cli(env, "node", "check", "--home", str(home), "--full")
     assert r.returncode == 0 and "OK" in r.stdout, r.stderr + r.stdout
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _still_running(procs: list[psutil.Process]) -> list[psutil.Process]:
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def test_sigkill_leaves_no_process_of_the_node(
+    node_env: tuple[Path, NodeProc, dict[str, str]],
+) -> None:
+    """Issue #17: every ``kill -9`` of a node left its signature-verifier workers and the
+    multiprocessing resource tracker running for ever under pid 1 (about 45 MB each time).
+    The workers watch their parent and exit with it; the tracker follows them."""
+    _, node, _ = node_env
+    node.start()
+    assert node.proc is not None
+    children = _descendants(node.proc.pid)
+    lines = [" ".join(p.cmdline()) for p in children]
+    assert any("spawn_main" in line for line in lines), lines  # the verifier workers
+    node.kill()
+    deadline = time.monotonic() + 20  # a bound, not a timing: polled, usually well under 1 s
+    left = _still_running(children)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = _still_running(children)
+    for p in left:  # never leave them behind, even when failing
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    assert not left, f"processes of the killed node still run: {[p.cmdline() for p in left]}"

@@ -14,11 +14,11 @@ import pytest
 from test_validators_loopback import SUITE, Net
 
 from wuyi.consensus.certificate import Validator, ValidatorSet
-from wuyi.contracts.scenarios import source
 from wuyi.ledger.genesis import GenesisDoc, GenesisOrg
 from wuyi.ledger.handlers.contracts import query_contract
 from wuyi.ledger.types import Transaction
 from wuyi.node.node import Node
+from wuyi.scenarios import contract_source as source
 from wuyi.testing.loopback import LoopbackHub
 
 CHAIN = "loop-chain"
@@ -138,7 +138,7 @@ def test_every_office_sees_each_change_in_the_block_that_made_it(city: City) -> 
                                        "owners": [{"did": OWNER, "share": 10000}]}),
         ("nsyh", "register_mortgage", {"unit_id": UNIT, "amount": 50_000_000}),
         ("fy", "seize", {"unit_id": UNIT, "case_hash": SUITE.hash("(2026)粤07民初1号".encode())}),
-        ("xhq", "correct", {"unit_id": UNIT, "field": "area", "value": 9050,
+        ("bdc", "correct", {"unit_id": UNIT, "field": "area", "value": 9050,
                             "reason": "测绘更正 / survey correction"}),
     ]  # fmt: skip
     heights = []
@@ -160,7 +160,7 @@ def test_every_office_sees_each_change_in_the_block_that_made_it(city: City) -> 
     histories = [view(n, "history", heights[-1], unit_id=UNIT) for n in nodes]
     assert all(x == histories[0] for x in histories)
     offices = [r["org"] for r in histories[0]]
-    assert offices == ["pjq", "pjq", "nsyh", "fy", "xhq"], offices
+    assert offices == ["pjq", "pjq", "nsyh", "fy", "bdc"], offices
     # a transfer through any office is refused while the court's seizure stands
     node = nodes[0]
     raw = city.tx(

@@ -300,13 +300,14 @@ def test_a_committed_transaction_that_slips_back_into_a_pool_is_dropped(net: Net
         for n in net.live():
             n.wait_for_tx(h, 20)
     # (1) the same bytes again, as if the store check had passed just before the commit
-    with pytest.raises(Replay):
-        n2.mempool.add(raws[0], params=n2.params, next_height=n2.height + 1,
+    with pytest.raises(Replay), n2.store.snapshot() as view:
+        n2.mempool.add(raws[0], params=n2.params, state=view, next_height=n2.height + 1,
                        is_committed=lambda _h: False)  # fmt: skip
     # (2) force the stuck state the run produced, then watch the chain clean it up
     n2.mempool._recent.clear()
-    n2.mempool.add(raws[1], params=n2.params, next_height=n2.height + 1,
-                   is_committed=lambda _h: False)  # fmt: skip
+    with n2.store.snapshot() as view:
+        n2.mempool.add(raws[1], params=n2.params, state=view, next_height=n2.height + 1,
+                       is_committed=lambda _h: False)  # fmt: skip
     assert len(n2.mempool) == 1
     # ... and tell n2's consensus, as the admission in that run did (submit_many notifies).
     # Without this the test relied on some later commit to make n2 look at its pool, and

@@ -45,6 +45,22 @@ PINNED: list[tuple[str, int, str]] = [
     ("mixed", 231, "same as byzantine_faults/209, with partitions and crashes"),
     ("mixed", 327, "same as byzantine_faults/209, with everybody crashing at once"),
     (
+        "wal",
+        275,
+        "liveness: a validator whose WAL was cut short (truncate) restarted without its own"
+        " signed prevote; its replica then wanted another prevote at that (height, round),"
+        " which SafetyRules refused, so nobody ever received its vote and round 1 never got"
+        " 2f+1 prevotes. The replica now counts and re-sends the last vote SafetyRules signed",
+    ),
+    (
+        "wal",
+        93,
+        "liveness: every honest validator lost WAL records at once (torn, zero-filled, cut"
+        " short); two were locked on a block whose bytes and proof-of-lock now existed nowhere"
+        " (the Byzantine node had them), so they prevoted nil for ever. The lock is now kept"
+        " with its block and proof-of-lock, and a restored lock is proposed like a valid value",
+    ),
+    (
         "idle",
         2,
         "empty-block policy: the next height started inside the commit step before the"

@@ -31,6 +31,7 @@ from wuyi.consensus.replica import (
     TIMER_PROPOSE,
     ConsensusParams,
 )
+from wuyi.consensus.safety import SafetyRules, UnsafeSignRequest
 from wuyi.exceptions import InvariantBroken
 from wuyi.testing.sim_harness import ReplicaHarness
 
@@ -226,6 +227,37 @@ def test_double_vote_is_reported_as_evidence() -> None:
     assert ev.offender == t.pub(3) and ev.first == a
 
 
+def test_double_vote_for_an_unknown_block_is_reported_not_counted() -> None:
+    """Issue #17: a duplicate validator's two halves sent their conflicting blocks to different
+    peers, so each peer knew only one; the conflicting vote still proves the double sign."""
+    t = ReplicaHarness()
+    block = t.block(1, by=1)
+    t.deliver(t.proposal(block))
+    a = t.vote(3, PREVOTE, t.block_hash(block))
+    t.deliver(a)
+    unknown = b"\x07" * 32
+    b = t.vote(3, PREVOTE, unknown)
+    acts = t.deliver(b)
+    (ev,) = [x for x in acts if isinstance(x, ReportEvidence)]
+    assert (ev.offender, ev.first, ev.second) == (t.pub(3), a, b)
+    assert unknown not in t.replica._hs.by_hash[(PREVOTE, 0)]  # not counted, not stored
+    forged = Vote(PREVOTE, 1, 0, b"\x08" * 32, t.pub(2), b"\x01" * 64)
+    t.deliver(t.vote(2, PREVOTE, NIL))
+    assert not [x for x in t.deliver(forged) if isinstance(x, ReportEvidence)]
+
+
+def test_double_vote_arriving_after_the_decision_is_reported() -> None:
+    """Heights are often decided before gossip brings the conflicting vote (issue #17's
+    duplicate validator): the first votes of the height decided last are kept to compare."""
+    t = ReplicaHarness()
+    bh = decide_height_1(t)
+    assert t.replica.height == 2
+    late = t.vote(1, PREVOTE, b"\x07" * 32)  # v1 prevoted bh at height 1, round 0
+    (ev,) = [x for x in t.deliver(late) if isinstance(x, ReportEvidence)]
+    assert ev.first.block_hash == bh and ev.second == late
+    assert not [x for x in t.deliver(late) if isinstance(x, ReportEvidence)]  # once
+
+
 def test_equivocator_counted_for_the_block_it_also_signed() -> None:
     """A quorum seen elsewhere must be seeable here even if the equivocator's first vote to us
     was different (else locked honest nodes could never be convinced to unlock)."""
@@ -290,6 +322,42 @@ def test_replay_after_crash_between_sign_and_log_resends_same_vote() -> None:
     t.wal.records = t.wal.records[:-1]
     actions = t.restart()
     assert vote in t.votes_sent(actions)
+
+
+def test_destroying_the_wal_between_votes_cannot_make_a_validator_break_its_lock() -> None:
+    """Issue #17: the WAL is destroyed after the validator precommitted B (locked on B at
+    round 0). After the restart it must not prevote another block C proposed without a
+    proof-of-lock: SafetyRules' own persisted state holds the lock."""
+    t = ReplicaHarness()
+    b = t.block(1, b"B", by=1)
+    bh = t.block_hash(b)
+    t.deliver(t.proposal(b))
+    t.deliver(t.vote(1, PREVOTE, bh))
+    t.deliver(t.vote(2, PREVOTE, bh))
+    assert [(v.vote_type, v.block_hash) for v in t.votes_sent()] == [(COMMIT, bh)]
+    t.wal.records.clear()  # the log is lost (torn, cut short, moved aside)
+    t.restart()
+    t.deliver(t.vote(2, PREVOTE, NIL, round_=1))
+    t.deliver(t.vote(3, PREVOTE, NIL, round_=1))  # f+1 at round 1: round skip (R8)
+    assert t.replica.round == 1
+    c = t.block(1, b"C", by=2)
+    acts = t.deliver(t.proposal(c, round_=1))
+    ch = t.block_hash(c)
+    first = t.votes_sent(acts)[0]  # (a nil precommit follows: 2f+1 prevoted nil)
+    assert (first.vote_type, first.block_hash) == (PREVOTE, NIL)
+    # ... and SafetyRules refuses it even if asked directly
+    safety = SafetyRules(t.keys[0], lambda s: None, t.signed)
+    with pytest.raises(UnsafeSignRequest, match="locked at round 0"):
+        safety.sign_vote(t.chain_id, PREVOTE, 1, 2, ch)
+    # a proof-of-lock newer than the lock unlocks it, as Tendermint allows (liveness)
+    for i in (1, 2, 3):
+        t.deliver(t.vote(i, PREVOTE, ch, round_=2))
+    for i in (2, 3):
+        t.deliver(t.vote(i, PREVOTE, NIL, round_=4))
+    assert t.replica.round == 4
+    acts = t.deliver(t.proposal(c, round_=4, pol_round=2))
+    first = t.votes_sent(acts)[0]
+    assert (first.vote_type, first.block_hash) == (PREVOTE, ch)
 
 
 def test_validator_set_change_takes_effect_at_stated_height() -> None:

@@ -12,6 +12,7 @@ from wuyi.consensus.messages import COMMIT, NIL, PREVOTE
 from wuyi.consensus.safety import (
     STEP_PRECOMMIT,
     STEP_PREVOTE,
+    Lock,
     SafetyRules,
     SignedState,
     UnsafeSignRequest,
@@ -139,3 +140,43 @@ def test_property_no_conflict_and_monotonic(reqs: list[tuple[str, int, int, byte
         assert signed.setdefault(last.hrs, last.sign_bytes) == last.sign_bytes
     hrs = [s.hrs for s in persisted]
     assert hrs == sorted(hrs) and len(set(hrs)) == len(hrs)
+
+
+def test_lock_refuses_a_prevote_for_another_block_without_a_newer_proof_of_lock() -> None:
+    """Rule 3: after precommitting H1 at (4, 1) the validator is locked on it at height 4."""
+    _, rules, persisted = make()
+    rules.sign_vote(CHAIN, COMMIT, 4, 1, H1)
+    assert rules.lock_at(4) == Lock(1, H1) and rules.lock_at(5) is None
+    assert (persisted[-1].locked_round, persisted[-1].locked_hash) == (1, H1)
+    with pytest.raises(UnsafeSignRequest, match="locked at round 1"):
+        rules.sign_vote(CHAIN, PREVOTE, 4, 2, H2)  # no proof-of-lock
+    with pytest.raises(UnsafeSignRequest):
+        rules.sign_vote(CHAIN, PREVOTE, 4, 3, H2, pol_round=0)  # proof older than the lock
+    rules.sign_vote(CHAIN, PREVOTE, 4, 4, H1)  # the locked block: fine
+    with pytest.raises(UnsafeSignRequest):
+        rules.sign_vote(CHAIN, PREVOTE, 4, 4, H2, pol_round=3)  # rule 2 still holds
+    rules.sign_vote(CHAIN, PREVOTE, 4, 5, NIL)  # nil: fine
+    rules.sign_vote(CHAIN, PREVOTE, 4, 6, H2, pol_round=5)  # 2f+1 prevoted H2 at round 5
+    assert rules.lock_at(4) == Lock(1, H1)  # a prevote does not move the lock
+    rules.sign_proposal(CHAIN, 4, 7, -1, H2)  # nor does a proposal
+    assert rules.lock_at(4) == Lock(1, H1)
+    # a precommit at a higher round moves it, with the block and proof-of-lock it is given
+    rules.sign_vote(CHAIN, COMMIT, 4, 7, H2, block=b"block", prevotes=(b"v1", b"v2"))
+    assert rules.lock_at(4) == Lock(7, H2, b"block", (b"v1", b"v2"))
+    rules.sign_vote(CHAIN, PREVOTE, 5, 0, H1)  # a new height starts unlocked
+    assert rules.lock_at(5) is None
+
+
+def test_lock_is_persisted_and_survives_a_restart() -> None:
+    suite = get_sim_suite()
+    key = suite.generate_private_key()
+    persisted: list[SignedState] = []
+    SafetyRules(key, persisted.append).sign_vote(CHAIN, COMMIT, 7, 2, H1, block=b"B")
+    stored = SignedState.from_obj(persisted[-1].to_obj())
+    again = SafetyRules(key, persisted.append, stored)
+    assert again.lock_at(7) == Lock(2, H1, b"B")
+    with pytest.raises(UnsafeSignRequest):
+        again.sign_vote(CHAIN, PREVOTE, 7, 3, H2)
+    # a state written before locks were kept reads as unlocked
+    old = {k: v for k, v in stored.to_obj().items() if not k.startswith("locked")}
+    assert SignedState.from_obj(old).locked_round == -1

@@ -11,11 +11,11 @@ import dataclasses
 import pytest
 
 import wuyi.consensus
-from wuyi.consensus.messages import Commit, compute_block_hash
+from wuyi.consensus.messages import Commit, Vote, compute_block_hash
 from wuyi.testing.sim import SimResult, Simulator
 from wuyi.testing.sim_scenarios import FAMILIES, make_config, run_seed
 
-SEEDS_PER_FAMILY = 112  # 9 families x 112 = 1008 schedules
+SEEDS_PER_FAMILY = 112  # 10 families x 112 = 1120 schedules
 CHUNK = 14
 
 
@@ -41,8 +41,21 @@ def test_runs_are_deterministic() -> None:
     assert a.sim.commits == b.sim.commits
 
 
+def test_wal_family_damages_logs_both_ways() -> None:
+    """The ``wal`` family really tears logs (repaired on restart) and damages them in the
+    middle (moved aside), so its schedules test a validator that lost part of its WAL."""
+    repaired = moved = 0
+    for seed in range(12):
+        result = run_seed("wal", seed)
+        assert result.ok, result.summary()
+        repaired += sum(n.wal_repairs for n in result.sim.nodes)
+        moved += sum(n.wal_moved_aside for n in result.sim.nodes)
+    assert repaired > 0 and moved > 0, (repaired, moved)
+
+
 def test_checker_is_not_vacuous() -> None:
-    """The invariant checks catch a fork and a certificate without quorum."""
+    """The invariant checks catch a fork, a certificate without quorum and an honest double
+    sign."""
     sim = Simulator(make_config("clean", 1))
     assert sim.run().ok
     block = sim.blocks[1]
@@ -53,6 +66,10 @@ def test_checker_is_not_vacuous() -> None:
     weak = dataclasses.replace(qc, signatures=qc.signatures[:2])
     sim._check_qc(0, block, sim.commits[1], weak)
     assert any(v.startswith("QC") for v in sim.violations)
+    node = sim.nodes[0]
+    sim._check_own_signature(node, Vote("prevote", 99, 0, b"\x01" * 32, node.pub, b"s"))
+    sim._check_own_signature(node, Vote("prevote", 99, 0, b"", node.pub, b"t"))
+    assert any(v.startswith("DOUBLE SIGN") for v in sim.violations)
     with pytest.raises(AssertionError, match="seed 1"):
         SimResult(sim).check()
 

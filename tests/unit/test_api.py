@@ -137,7 +137,10 @@ def test_submit_wait_then_read_tx_block_receipts(chain: Chain) -> None:
 
     got = chain.client.get(f"/v1/txs/{tx_hash}").json()
     assert got["status"] == "committed" and got["tx"]["kind"] == "evidence.anchor"
-    assert got["tx"]["payload"]["doc_hash"] == doc_hash.hex()
+    # bytes in the free-form payload are told apart from text; the signature has its name
+    assert got["tx"]["payload"]["doc_hash"] == {"$bytes": doc_hash.hex()}
+    assert got["tx"]["payload"]["meta"] == {"title": "测试"}
+    assert "signature" not in got["tx"] and len(bytes.fromhex(got["tx"]["sig"])) == 64
     blk = chain.client.get(f"/v1/blocks/{h}").json()
     assert tx_hash in blk["tx_hashes"] and blk["qc"]["height"] == h
     assert chain.client.get("/v1/blocks/latest").json()["height"] == chain.node.height
@@ -271,8 +274,14 @@ def test_bad_inputs_are_rejected_with_stable_codes_and_change_nothing(chain: Cha
     )
     assert_problem(chain.submit(forged), 400, "bad_signature")
     assert_problem(chain.submit(good()), 400, "bad_signature")  # empty signature
-    # replay of a committed transaction
-    doc = assert_problem(chain.submit(committed), 409, "replay")
+    # replay of a committed transaction's body under other signature bytes (the same bytes
+    # sent again are idempotent: test_resubmitting_the_same_bytes_is_idempotent)
+    recommitted = Transaction(
+        *[getattr(committed, f) for f in ("chain_id", "sender", "nonce", "expiry", "kind")],
+        committed.payload,
+        signature=bytes(64),
+    )
+    doc = assert_problem(chain.submit(recommitted), 409, "replay")
     assert committed.compute_hash(chain.suite).hex() in doc["detail"]
     # expired
     assert_problem(chain.submit(good(expiry=0).signed(admin)), 400, "expired")
@@ -323,22 +332,46 @@ def test_bad_inputs_are_rejected_with_stable_codes_and_change_nothing(chain: Cha
     assert len(chain.node.mempool) == 0
 
 
-def test_unauthorised_sender_commits_a_failed_receipt_and_changes_no_state(chain: Chain) -> None:
+def test_a_stranger_is_refused_at_the_door_and_nothing_reaches_the_chain(chain: Chain) -> None:
+    """Issue #16 item 4: a fresh key's evidence.anchor used to commit (as failed) with its
+    payload on chain for ever. It is refused before the mempool with ``not_member`` now."""
     outsider = chain.suite.generate_private_key()
-    zjj_admin = chain.admins["zjj"]
-    root_before = chain.node.store.state_root
-    # not a member at all
+    before = chain.fingerprint()
     doc_hash = chain.suite.hash(b"outsider doc")
-    res = chain.commit(chain.builder(outsider).anchor(doc_hash))
-    assert res["receipt"]["status"] == "unauthorized"
-    assert "not a registered member" in res["receipt"]["error"]
-    # an admin of zjj trying to add a member to sjj
+    tx = chain.builder(outsider).anchor(doc_hash, {"title": "spam" * 50})
+    doc = assert_problem(chain.submit(tx, wait="true", timeout=5), 403, "not_member")
+    assert "not an active member of any organisation" in doc["detail"]
+    h = tx.compute_hash(chain.suite).hex()
+    assert chain.client.get(f"/v1/txs/{h}").status_code == 404  # not pooled, not committed
+    assert chain.fingerprint() == before
+    assert chain.client.get(f"/v1/evidence/{doc_hash.hex()}").status_code == 404
+    # nor in a batch: each refused with its code
+    r = chain.client.post("/v1/txs/batch", json={"txs": [tx.to_bytes().hex()]})
+    assert r.status_code == 200 and r.json()["rejected"] == 1
+    assert r.json()["results"][0]["problem"]["code"] == "not_member"
+    # a member acting outside its rights still commits a failed receipt (members are accountable)
+    zjj_admin = chain.admins["zjj"]
     res = chain.commit(chain.builder(zjj_admin).member_add("sjj", outsider.public_key, ["client"]))
     assert res["receipt"]["status"] == "unauthorized" and "sjj" in res["receipt"]["error"]
-    assert chain.node.store.state_root == root_before
-    assert chain.client.get(f"/v1/evidence/{doc_hash.hex()}").status_code == 404
     addr = address_of(chain.suite, outsider.public_key).hex()
     assert chain.client.get(f"/v1/members/{addr}").status_code == 404
+
+
+def test_a_suspended_member_is_refused_at_the_door(chain: Chain) -> None:
+    clerk = chain.suite.generate_private_key()
+    admin = chain.admins["zjj"]
+    res = chain.commit(chain.builder(admin).member_add("zjj", clerk.public_key, ["client"]))
+    assert res["receipt"]["status"] == "ok"
+    res = chain.commit(chain.builder(clerk).anchor(chain.suite.hash(b"a")))
+    assert res["receipt"]["status"] == "ok"
+    addr = address_of(chain.suite, clerk.public_key)
+    res = chain.commit(chain.builder(admin).member_set_status(addr, "suspended"))
+    assert res["receipt"]["status"] == "ok"
+    before = chain.fingerprint()
+    r = chain.submit(chain.builder(clerk).anchor(chain.suite.hash(b"b")), wait="true", timeout=5)
+    doc = assert_problem(r, 403, "member_suspended")
+    assert "suspended" in doc["detail"]
+    assert chain.fingerprint() == before
 
 
 def test_pending_tx_is_reported_pending(tmp_path: Path) -> None:
@@ -353,13 +386,22 @@ def test_pending_tx_is_reported_pending(tmp_path: Path) -> None:
             assert c.post("/v1/txs", json={"tx": tx.to_bytes().hex()}).status_code == 202
             h = tx.compute_hash(node.suite).hex()
             assert c.get(f"/v1/txs/{h}").json() == {"tx_hash": h, "status": "pending"}
-            assert_problem(c.post("/v1/txs", json={"tx": tx.to_bytes().hex()}), 409, "duplicate")
+            # the same bytes again: idempotent, answered like the first time
+            again = c.post("/v1/txs", json={"tx": tx.to_bytes().hex()})
+            assert again.status_code == 202 and again.json() == {"tx_hash": h, "status": "pending"}
             r = c.post(
                 "/v1/txs",
                 json={"tx": tx.to_bytes().hex()},
                 params={"wait": "true", "timeout": 0.05},
             )
-            assert_problem(r, 409, "duplicate")
+            assert assert_problem(r, 504, "timeout")["tx_hash"] == h
+            # the same body under other signature bytes is still refused
+            other = Transaction(
+                *[getattr(tx, f) for f in ("chain_id", "sender", "nonce", "expiry", "kind")],
+                tx.payload,
+                signature=bytes(64),
+            )
+            assert_problem(c.post("/v1/txs", json={"tx": other.to_bytes().hex()}), 409, "duplicate")
             assert_problem(c.get("/readyz"), 503, "not_ready")
             tx2 = TxBuilder("test-chain", key).anchor(node.suite.hash(b"q"))
             r = c.post(
@@ -384,3 +426,15 @@ def test_docs_are_served_without_internet(chain: Chain) -> None:
     assert "/static/swagger/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
     js = client.get("/static/swagger/swagger-ui-bundle.js")
     assert js.status_code == 200 and len(js.content) > 100_000
+
+
+def test_personal_numbers_in_evidence_meta_are_refused_with_personal_data(chain: Chain) -> None:
+    """Issue #16 item 6: an ID number in evidence metadata used to be committed in clear."""
+    admin = chain.admins["zjj"]
+    before = chain.fingerprint()
+    tx = chain.builder(admin).anchor(chain.suite.hash(b"x"), {"applicant": "440703199001011234"})
+    doc = assert_problem(chain.submit(tx), 400, "personal_data", "meta.applicant")
+    assert "commitment" in doc["detail"]
+    tx = chain.builder(admin).anchor(chain.suite.hash(b"x"), {"联系电话": "0750-3501234"})
+    assert_problem(chain.submit(tx), 400, "personal_data", "meta.联系电话")
+    assert chain.fingerprint() == before

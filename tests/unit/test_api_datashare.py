@@ -258,7 +258,7 @@ def test_blob_is_served_only_against_a_committed_access(intl_chain: Chain) -> No
     got = f.ds.fetch(f.zjj, d.delivery_id, "审核", f.zjj_key)
     r = cl.get(f"/v1/blobs/{h}", params={"access": got.access_tx})
     assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
-    other = cl.put("/v1/blobs", content=b"some other ciphertext").json()
+    other = f.ds.put_blob(f.rsj, rid, b"some other ciphertext")
     assert other["size"] == 21 and other["location"] == f"blob:{other['hash']}"
     doc = assert_problem(
         cl.get(f"/v1/blobs/{other['hash']}", params={"access": got.access_tx}), 403, "unauthorized"
@@ -278,14 +278,161 @@ def test_blob_is_served_only_against_a_committed_access(intl_chain: Chain) -> No
 
 
 def test_blob_upload_limits(intl_chain: Chain) -> None:
+    f = Flow(intl_chain)
     cl = intl_chain.client
-    assert_problem(cl.put("/v1/blobs", content=b""), 400, "invalid")
+    rid = f.approved()
+    q = {"request": rid.hex()}
+    assert_problem(cl.put("/v1/blobs", params=q, content=b""), 400, "invalid")
     too_big = b"\x00" * (16 * 1024 * 1024 + 1)
-    assert_problem(cl.put("/v1/blobs", content=too_big), 413, "oversize")
-    ok = cl.put("/v1/blobs", content=b"x" * 100).json()
+    assert_problem(cl.put("/v1/blobs", params=q, content=too_big), 413, "oversize")
+    ok = f.ds.put_blob(f.rsj, rid, b"x" * 100)
     assert ok["size"] == 100 and len(ok["hash"]) == 64
-    assert cl.put("/v1/blobs", content=b"x" * 100).json() == ok  # idempotent
+    assert f.ds.put_blob(f.rsj, rid, b"x" * 100) == ok  # idempotent
     assert_problem(cl.get("/v1/blobs/xyz", params={"access": "00" * 32}), 400, "bad_encoding")
+
+
+def _stored(chain: Chain) -> list[str]:
+    d = blob_dir(chain.node)
+    return sorted(p.name for p in d.iterdir() if len(p.name) == 64) if d.is_dir() else []
+
+
+def test_anonymous_and_stranger_uploads_are_refused(intl_chain: Chain) -> None:
+    """Issue #16 item 4: ``PUT /v1/blobs`` stored a 3 MB anonymous upload. Only a member of
+    the organisation that owns a pending or approved data request may upload, signed."""
+    from wuyi.sdk.auth import signed_headers
+
+    f = Flow(intl_chain)
+    cl = intl_chain.client
+    rid = f.approved()
+    big = os.urandom(3 * 1024 * 1024)
+    q = {"request": rid.hex()}
+    # anonymous: no signature
+    doc = assert_problem(cl.put("/v1/blobs", params=q, content=big), 403, "unauthorized")
+    assert doc["field"] == "X-Wuyi-Key"
+    # a key that is no member
+    stranger = intl_chain.suite.generate_private_key()
+    hdrs = signed_headers(stranger, "test-chain", "PUT", "/v1/blobs", q, big)
+    assert_problem(cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 403, "not_member")
+    # a member of another organisation than the request's owner (zjj asked, rsj delivers)
+    hdrs = signed_headers(f.zjj, "test-chain", "PUT", "/v1/blobs", q, big)
+    doc = assert_problem(
+        cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 403, "upload_refused"
+    )
+    assert "only its members deliver" in doc["detail"]
+    # the owner's member, but the signature covers another body / another request / a replay
+    hdrs = signed_headers(f.rsj, "test-chain", "PUT", "/v1/blobs", q, b"other")
+    assert_problem(cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 400, "bad_signature")
+    hdrs = signed_headers(f.rsj, "other-chain", "PUT", "/v1/blobs", q, big)
+    assert_problem(cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 400, "bad_signature")
+    hdrs = signed_headers(f.rsj, "test-chain", "PUT", "/v1/blobs", q, big, time_ms=now_ms() - HOUR)
+    doc = assert_problem(
+        cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 403, "unauthorized"
+    )
+    assert doc["field"] == "X-Wuyi-Time"
+    # no such request
+    q2 = {"request": "00" * 16}
+    hdrs = signed_headers(f.rsj, "test-chain", "PUT", "/v1/blobs", q2, big)
+    assert_problem(cl.put("/v1/blobs", params=q2, content=big, headers=hdrs), 403, "upload_refused")
+    assert _stored(intl_chain) == []
+    # the right member, signed: stored; the same signed request again is a replay
+    hdrs = signed_headers(f.rsj, "test-chain", "PUT", "/v1/blobs", q, big)
+    r = cl.put("/v1/blobs", params=q, content=big, headers=hdrs)
+    assert r.status_code == 200, r.text
+    doc = assert_problem(
+        cl.put("/v1/blobs", params=q, content=big, headers=hdrs), 403, "unauthorized"
+    )
+    assert doc["field"] == "X-Wuyi-Nonce"
+    assert _stored(intl_chain) == [r.json()["hash"]]
+    meta = (blob_dir(intl_chain.node) / (r.json()["hash"] + ".meta")).read_text()
+    assert '"org": "rsj"' in meta and rid.hex() in meta
+    # once the request is revoked nothing is pending: no more uploads for it
+    f.ds.revoke(f.rsj, rid)
+    with pytest.raises(Unauthorized, match="no delivery is pending"):
+        f.ds.put_blob(f.rsj, rid, b"late")
+
+
+def test_a_suspended_member_cannot_upload(intl_chain: Chain) -> None:
+    from wuyi.crypto import address_of
+    from wuyi.exceptions import MemberSuspended
+
+    f = Flow(intl_chain)
+    rid = f.approved()
+    c = f.ds.client
+    clerk = intl_chain.suite.generate_private_key()
+    c.submit_and_wait(c.builder(f.rsj).member_add("rsj", clerk.public_key, ["data"], "clerk"))
+    assert f.ds.put_blob(clerk, rid, b"by the clerk")["size"] == 12
+    addr = address_of(intl_chain.suite, clerk.public_key)
+    c.submit_and_wait(c.builder(f.rsj).member_set_status(addr, "suspended"))
+    with pytest.raises(MemberSuspended):
+        f.ds.put_blob(clerk, rid, b"after suspension")
+
+
+def test_blob_quota_per_organisation(tmp_path: Path) -> None:
+    from wuyi.exceptions import QuotaExceeded
+    from wuyi.node.blobs import BlobSettings
+
+    res = init_home(
+        tmp_path, chain_id="test-chain", suite="intl", orgs=ORGS, passphrase=PW,
+        time_ms=1_764_201_600_000, settings=NodeSettings(block_interval_ms=0),
+    )  # fmt: skip
+    admins = {o: load_key(path, PW) for o, (path, _) in res.admin_keys.items()}
+    node = Node.open(tmp_path, validator_key=res.home.load_validator_key(PW))
+    producer = BlockProducer(node, interval_ms=0)
+    producer.start()
+    try:
+        app = create_app(node, blob_settings=BlobSettings(quota_bytes=1000))
+        with TestClient(app) as client:
+            f = Flow(Chain(node, client, admins, tmp_path))
+            rid = f.approved()
+            f.ds.put_blob(f.rsj, rid, b"a" * 600)
+            with pytest.raises(QuotaExceeded, match="quota of 1000") as info:
+                f.ds.put_blob(f.rsj, rid, b"b" * 500)
+            assert info.value.code == "quota_exceeded"
+            f.ds.put_blob(f.rsj, rid, b"c" * 400)  # exactly at the quota
+            assert app.state.blob_store.usage("rsj") == 1000
+    finally:
+        producer.stop()
+        node.close()
+
+
+def test_blobs_nobody_references_are_collected_after_the_grace_period(intl_chain: Chain) -> None:
+    from wuyi.node.blobs import BlobCollector, BlobSettings, BlobStore, referenced_blobs
+
+    f = Flow(intl_chain)
+    rid = f.approved()
+    d = f.ds.deliver(f.rsj, rid, PAYLOAD)  # referenced by its data.deliver
+    orphan = f.ds.put_blob(f.rsj, rid, b"never delivered")["hash"]
+    store = BlobStore(blob_dir(intl_chain.node))  # a fresh index, read from the .meta files
+    node = intl_chain.node
+
+    def refs() -> set[str]:
+        with node.store.snapshot() as v:
+            return referenced_blobs(v)
+
+    assert refs() == {d.ciphertext_hash.hex()}
+    # within the grace period nothing goes
+    assert store.collect(refs(), now_ms=now_ms(), grace_s=3600) == []
+    # after it, only the orphan
+    assert store.collect(refs(), now_ms=now_ms() + 3601 * 1000, grace_s=3600) == [orphan]
+    assert _stored(intl_chain) == [d.ciphertext_hash.hex()]
+    assert not (blob_dir(node) / (orphan + ".meta")).exists()
+    assert store.usage("rsj") == d.size
+    got = f.ds.fetch(f.zjj, d.delivery_id, "审核", f.zjj_key)  # the delivered one still serves
+    assert got.data == PAYLOAD
+    # the collector thread's one pass, with a zero grace period
+    again = f.ds.put_blob(f.rsj, rid, b"another orphan")["hash"]
+    gc = BlobCollector(BlobStore(blob_dir(node)), refs, BlobSettings(grace_s=0))
+    assert gc.run_once() == [again]
+
+
+def test_blob_settings_in_node_toml() -> None:
+    from wuyi.exceptions import ValidationError
+
+    s = NodeSettings.from_toml("[blobs]\nquota_bytes = 5000\ngrace_s = 60\ngc_interval_s = 30\n")
+    assert s.blobs().quota_bytes == 5000 and s.blobs().grace_s == 60
+    assert NodeSettings.from_toml(s.to_toml()) == s
+    with pytest.raises(ValidationError, match="gc_interval_s"):
+        NodeSettings.from_toml("[blobs]\ngc_interval_s = 0\n")
 
 
 def test_data_key_file_next_to_the_keystore(intl_chain: Chain, tmp_path: Path) -> None:

@@ -246,3 +246,11 @@ def test_bench_apply_runs_and_reports_per_transaction_times() -> None:
     out = run(txs=20, repeats=2)
     assert out["txs"] == 20 and out["repeats"] == 2
     assert 0 < out["apply_us_per_tx_best"] <= out["apply_us_per_tx_median"]
+
+
+def test_bench_apply_vc_verify_workload_checks_presentations_on_chain() -> None:
+    from benchmarks.bench_apply import run
+
+    out = run(txs=5, repeats=1, workload="vc-verify")
+    assert out["workload"] == "vc-verify" and out["txs"] == 5
+    assert out["apply_us_per_tx_best"] > 0

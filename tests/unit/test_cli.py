@@ -181,10 +181,16 @@ def test_verify_ok_offline(runner: CliRunner, bundle_files: tuple[Path, Path, by
     bf, df, gh = bundle_files
     r = run(runner, "verify", bf, df, "--genesis-hash", gh.hex())
     assert r.exit_code == 0, r.output
-    assert "quorum certificate" in r.output and "document" in r.output
+    assert "commit certificate" in r.output and "document" in r.output
     assert "新会陈皮产地证明" in r.output and "active" in r.output and "sjj" in r.output
+    assert r.output.splitlines()[0].startswith("已固定创世哈希 / pinned genesis: " + gh.hex())
+    # Not pinned: every check still runs, but the first line says the result trusts the file,
+    # the genesis hash to compare is printed, and the exit code is not a pinned pass's.
     only_bundle = run(runner, "verify", bf)
-    assert only_bundle.exit_code == 0 and "bundle only" in only_bundle.output
+    assert only_bundle.exit_code == 3, only_bundle.output
+    first = only_bundle.output.splitlines()[0]
+    assert "NOT PINNED" in first and "trusts" in first and gh.hex() in first
+    assert "bundle only" in only_bundle.output
 
 
 def _fails(r: Any, *words: str) -> None:
@@ -239,7 +245,7 @@ def test_verify_fails_on_other_chain_and_garbage(
     runner: CliRunner, bundle_files: tuple[Path, Path, bytes], tmp_path: Path
 ) -> None:
     bf, df, _ = bundle_files
-    _fails(run(runner, "verify", bf, df, "--genesis-hash", "00" * 32), "different chain")
+    _fails(run(runner, "verify", bf, df, "--genesis-hash", "00" * 32), "another chain")
     junk = tmp_path / "junk.json"
     junk.write_text("{not json")
     _fails(run(runner, "verify", junk), "not valid JSON")

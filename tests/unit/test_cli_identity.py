@@ -48,6 +48,13 @@ def env(tmp_path: Path) -> Iterator[InProcessNode]:
         e.client.govern(
             admins["sjj"],
             voters,
+            "did.set_registrar",
+            {"org": "idp", "enabled": True},
+            title="idp registers citizens' DIDs",
+        )
+        e.client.govern(
+            admins["sjj"],
+            voters,
             "vc.set_type",
             {"type": "IdentityCredential", "issuers": ["gaj"], "claims": ["age_over_18", "name"]},
             title="authorise gaj",
@@ -77,8 +84,22 @@ def test_identity_walk_through(
         assert r.exit_code == code, r.output
         return r.output
 
-    did = wuyi("wallet", "init", "--wallet", W).split("DID ")[1].split()[0]
+    # a citizen's wallet; its DID is registered by the identity provider's counter from the
+    # wallet's registration request (a new key cannot register itself)
+    out = wuyi("wallet", "init", "--wallet", W)
+    did = out.split("DID ")[1].split()[0]
+    assert "not registered yet" in out
+    req = str(tmp_path / "request.json")
+    wuyi("wallet", "request", "--wallet", W, "--out", req)
+    wuyi("did", "register", req, "--key", f"{K}/nsyh-admin.key", code=1)  # not a registrar
+    assert did in wuyi("did", "register", req, "--key", f"{K}/idp-idp.key")
+    assert "idp" in wuyi("did", "registrars")
     assert '"id": "' + did in wuyi("did", "show", did)
+    did2 = wuyi(
+        "wallet", "init", "--wallet", str(tmp_path / "two.json"),
+        "--registrar-key", f"{K}/idp-idp.key",
+    ).split("DID ")[1].split()[0]  # fmt: skip
+    assert '"id": "' + did2 in wuyi("did", "show", did2)
     assert "IdentityCredential" in wuyi("vc", "types")
     sd = str(tmp_path / "id.sd-jwt")
     claims = '{"name": "王小明", "age_over_18": true}'
@@ -100,6 +121,12 @@ def test_identity_walk_through(
     wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18",
          "--verifier", "nsyh", "--nonce", nonce, "--consent", consent, "--out", p,
          "--wallet", W)  # fmt: skip
+    # the name is not covered by the consent: the wallet refuses, nothing is written
+    refused = wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18,name",
+                   "--verifier", "nsyh", "--nonce", nonce, "--consent", consent,
+                   "--out", str(tmp_path / "q.txt"), "--wallet", W, code=1)  # fmt: skip
+    assert "disclosure_refused" in refused and "['name']" in refused
+    assert not (tmp_path / "q.txt").exists()
     ok = wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org", "nsyh", "--nonce", nonce)
     assert "accepted" in ok and "王小明" not in ok and '"age_over_18": true' in ok
     again = wuyi("vc", "verify", p, "--key", f"{K}/nsyh-admin.key", "--org", "nsyh",
@@ -107,6 +134,11 @@ def test_identity_walk_through(
     assert "refused" in again and "[replay]" in again
     log = wuyi("wallet", "log", "--wallet", W)
     assert "1 accepted use(s), 1 refused attempt(s)" in log
+    # the log was a signed read with the wallet's DID key: the citizen sees it in the node's
+    # access log (who, what, why), as every read of their records
+    reads = wuyi("wallet", "reads", "--wallet", W)
+    assert "consents" in reads or "credentials" in reads
+    assert "持有人查看本人记录" in reads and "read(s) of my records" in reads
     # a service that requires real-name + face verification with the consent (免证办)
     nonce = wuyi("vc", "challenge").strip()
     wuyi("wallet", "present", "IdentityCredential", "--claims", "age_over_18",

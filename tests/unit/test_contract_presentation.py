@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from wuyi.exceptions import PersonalData, SidecarMissing
 from wuyi.ledger import keys
+from wuyi.ledger.execute import apply_block
 from wuyi.ledger.handlers.contracts import query_contract
 from wuyi.ledger.handlers.credentials import get_check, get_consent, list_refused, list_uses
+from wuyi.ledger.sidecar import sidecar_ref
 from wuyi.ledger.types import Receipt
 from wuyi.runtime import GasSchedule
 from wuyi.testing.factories import LedgerHarness
@@ -105,7 +108,8 @@ class World:
         return self.desk.present(holder, creds or [self.cred], claims or ["age"], **args)
 
     def check(self, text: str, claims: list[str] | None = None, sender: str = "alice", **kw: Any):
-        args = {"text": text, "claims": claims or ["age"], **kw}
+        """Call ``svc.check`` with ``text`` sent as the transaction's private side-car."""
+        args = {"text": self.h.sidecar(text), "claims": claims or ["age"], **kw}
         return self.h.call(sender, "svc", "check", args)
 
 
@@ -172,10 +176,18 @@ def test_accepted_and_recorded_as_a_use(suite: str) -> None:
     assert any(e.type == "vc.checked" and e.attrs["contract"] == "svc" for e in r.events)
     # the nonce moved on: the wallet fetches the next one from the @view
     assert w.nonce() != got["nonce"]
-    # no undisclosed claim value, no presentation went anywhere on chain
+    # no undisclosed claim value, no presentation went anywhere on chain: the block holds the
+    # side-car's hash, never the text nor any of its disclosures
     jwt = w.cred.split("~")[0].encode()
+    disclosures = [d.encode() for d in text.split("~")[1:-1] if d]
+    assert disclosures
     for _, raw in h.state.iter_prefix(b""):
         assert b"nh-7f3a9c" not in raw and jwt not in raw
+        assert not any(d in raw for d in disclosures)
+    for block in h.blocks:
+        assert jwt not in block.to_bytes()
+        assert not any(d in block.to_bytes() for d in disclosures)
+    assert b"sidecar:" in h.blocks[-1].txs[0]
 
 
 def test_several_credentials_one_use(w: World) -> None:
@@ -236,28 +248,28 @@ def test_refused_not_registered(w: World) -> None:
     refused(w, w.check(w.present([unregistered])), "not_registered")
 
 
-def test_refused_wrong_holder(w: World) -> None:
+def test_refused_holder_mismatch(w: World) -> None:
     bob = w.desk.holder("bob")
     bobs = w.desk.issue("bob", "gaj", ID, {"age": 30})
     w.desk.consent("bob", "rsj", [ID], ["age"])
     # bob hands his presentation (for alice's nonce) to alice, who submits it
     text = w.present([bobs], holder="bob")
-    error = refused(w, w.check(text), "wrong_holder")
+    error = refused(w, w.check(text), "holder_mismatch")
     assert bob in error and w.alice in error
     # and alice's presentation submitted by bob
     r = w.check(w.present(), sender="bob")
     assert r.status == "contract_revert" and "(wrong_nonce)" in r.error  # bob's nonce differs
     text = w.present(nonce=w.nonce(bob))
     r = w.check(text, sender="bob")
-    assert r.status == "contract_revert" and "(wrong_holder)" in r.error
+    assert r.status == "contract_revert" and "(holder_mismatch)" in r.error
 
 
 def test_refused_key_binding_not_by_the_holders_did_key(w: World) -> None:
     w.h.new_key("stray")
     cred = w.desk.issue("alice", "gaj", ID, {"age": 27}, bound="stray")
     text = w.present([cred], signer="stray")
-    error = refused(w, w.check(text), "bad_holder_signature")
-    assert "not an authentication key of" in error
+    error = refused(w, w.check(text), "holder_mismatch")
+    assert "not an authentication key of the credential's holder" in error
 
 
 def test_refused_expired_and_stale(w: World) -> None:
@@ -296,7 +308,7 @@ def test_refused_consent(w: World) -> None:
     # another holder's consent
     d.holder("bob")
     bobs = d.consent("bob", "rsj", [ID], ["age"])
-    refused(w, w.check(w.present(consent=bobs)), "wrong_holder")
+    refused(w, w.check(w.present(consent=bobs)), "holder_mismatch")
     assert list_refused(h.state, w.alice) == []  # reverted: only the receipt keeps them
 
 
@@ -320,15 +332,15 @@ def test_refused_claims_the_contract_did_not_ask(w: World) -> None:
 def test_refused_replay(w: World) -> None:
     n = "cd" * 16
     text = w.present(nonce=n)
-    r = w.h.call("alice", "svc", "naive", {"text": text, "claims": ["age"], "nonce": n})
+    ref = w.h.sidecar(text)
+    r = w.h.call("alice", "svc", "naive", {"text": ref, "claims": ["age"], "nonce": n})
     assert r.ok, r
     # the same presentation again, even to a contract that lets the caller pick the nonce
-    r = w.h.call("alice", "svc", "naive", {"text": text, "claims": ["age"], "nonce": n})
+    r = w.h.call("alice", "svc", "naive", {"text": ref, "claims": ["age"], "nonce": n})
     assert r.status == "contract_revert" and r.error.startswith("presentation refused (replay)")
     # a new presentation under a spent nonce
-    r = w.h.call(
-        "alice", "svc", "naive", {"text": w.present(nonce=n, ttl=60), "claims": ["age"], "nonce": n}
-    )
+    again = w.h.sidecar(w.present(nonce=n, ttl=60))
+    r = w.h.call("alice", "svc", "naive", {"text": again, "claims": ["age"], "nonce": n})
     assert "(replay)" in r.error
     assert len(list_uses(w.h.state, w.alice)) == 1
     # and in the contract with its own nonce: the spent nonce is no longer the current one
@@ -340,7 +352,8 @@ def test_malformed_and_limits(w: World) -> None:
     refused(w, w.check("not a presentation"), "malformed")
     text = w.present()
     refused(w, w.check(text + "\n" + text), "malformed")  # the same credential twice
-    r = w.h.call("alice", "svc", "twice", {"text": text, "claims": ["age"]})
+    refused(w, w.check("żółw~"), "malformed")  # not ASCII text
+    r = w.h.call("alice", "svc", "twice", {"text": w.h.sidecar(text), "claims": ["age"]})
     assert r.status == "contract_revert" and "one presentation per transaction" in r.error
     assert list_uses(w.h.state, w.alice) == []
 
@@ -353,7 +366,7 @@ def test_not_in_a_view(w: World) -> None:
             h.state,
             "svc",
             "peek",
-            {"text": w.present()},
+            {"text": w.h.sidecar(w.present())},
             height=h.height,
             time=h.time,
             gas_limit=1_000_000,
@@ -362,6 +375,61 @@ def test_not_in_a_view(w: World) -> None:
 
 def test_sender_without_a_did(w: World) -> None:
     n = "ef" * 16
-    args = {"text": w.present(nonce=n), "claims": ["age"], "nonce": n}
+    args = {"text": w.h.sidecar(w.present(nonce=n)), "claims": ["age"], "nonce": n}
     r = w.h.call("zjj", "svc", "naive", args)  # a member, no DID
-    assert r.status == "contract_revert" and "(wrong_holder)" in r.error
+    assert r.status == "contract_revert" and "(holder_mismatch)" in r.error
+
+
+# -- the presentation is a private side-car -----------------------------------------------------
+
+
+def test_a_presentation_in_clear_is_refused_at_the_door(w: World) -> None:
+    """Regression (issue #16 item 6): a presentation passed as a call argument put the
+    holder's disclosures (age, ...) into the block. It is refused before any block."""
+    text = w.present()
+    with pytest.raises(PersonalData, match=r"args\.text holds an SD-JWT presentation in clear"):
+        w.h.call("alice", "svc", "check", {"text": text, "claims": ["age"]})
+    # nested anywhere in the arguments too
+    with pytest.raises(PersonalData, match=r"args.claims\[1\]"):
+        w.h.call("alice", "svc", "check", {"text": "x", "claims": ["age", text]})
+    assert list_uses(w.h.state, w.alice) == []
+
+
+def test_an_argument_that_is_no_side_car_is_refused_naming_it(w: World) -> None:
+    r = w.h.call("alice", "svc", "check", {"text": "hello", "claims": ["age"]})
+    assert r.status == "contract_revert" and "(not_sidecar)" in r.error
+
+
+def test_a_side_car_the_chain_does_not_hold_keeps_the_call_out_of_the_block(w: World) -> None:
+    text = w.present()
+    ref = sidecar_ref(w.h.suite, text.encode())  # referenced, but never sent
+    height = w.h.height
+    with pytest.raises(SidecarMissing, match=ref.removeprefix("sidecar:")):
+        w.h.call("alice", "svc", "check", {"text": ref, "claims": ["age"]})
+    assert w.h.height == height + 1 and not w.h.blocks[-1].txs  # the proposer left it out
+
+
+def test_a_block_whose_side_car_a_node_lacks_is_not_executed(w: World) -> None:
+    """Another node executing the block without the side-car raises SidecarMissing naming
+    the height — it never executes the call differently (nor calls the block invalid)."""
+    h = w.h
+    ref = h.sidecar(w.present())
+    block, _ = h.propose(
+        [
+            h.tx(
+                "alice",
+                "contract.call",
+                {"contract": "svc", "method": "check", "args": {"text": ref, "claims": ["age"]}},
+            )
+        ]
+    )
+    with pytest.raises(SidecarMissing, match=f"block {block.height}: transaction 0 needs"):
+        apply_block(
+            h.chain,
+            h.state,
+            h.tree,
+            h.head,
+            block,
+            is_committed=h.committed.__contains__,
+            sidecars=lambda _h: None,
+        )

@@ -1,6 +1,7 @@
 """Credentials on the ledger through real blocks: issuing authority by type (governance
 ``vc.set_type``), the index counter, status transitions, consent by the holder, and
-verification records — one test per reason code of ``vc.verify``.
+verification records — one test per reason code of ``vc.verify``, whose presentations the
+chain verifies itself (made as the wallet makes them, ``wuyi.testing.presentations``).
 
 No personal data, here either: claim *names*, types, DIDs and hashes only."""
 
@@ -12,7 +13,9 @@ import pytest
 
 from wuyi.ledger import keys
 from wuyi.ledger.handlers.credentials import (
+    CHAIN_REASONS,
     MAX_CONSENT_MS,
+    REASON_MESSAGES,
     VERIFY_REASONS,
     get_check,
     get_consent,
@@ -27,8 +30,12 @@ from wuyi.ledger.handlers.credentials import (
 )
 from wuyi.ledger.handlers.did import compute_did
 from wuyi.ledger.handlers.governance import POLICY_DEFAULTS, get_proposal
+from wuyi.ledger.handlers.verification import presentation_gas
 from wuyi.ledger.types import Receipt
+from wuyi.runtime import GasSchedule
+from wuyi.sdk.identity import presentation_payload
 from wuyi.testing.factories import LedgerHarness
+from wuyi.testing.presentations import CredentialDesk
 
 DAY_MS = 24 * 60 * 60 * 1000
 ID_CLAIMS = ["age_over_18", "real_name_verified", "resident"]
@@ -85,9 +92,7 @@ def h() -> LedgerHarness:
 
 
 def new_did(h: LedgerHarness, name: str) -> str:
-    key = h.new_key(name)
-    assert one(h, h.tx(name, "did.create", {})).ok
-    return compute_did(h.suite, key.public_key)
+    return h.register_did(name, voters=VOTERS)
 
 
 def issue(h: LedgerHarness, signer: str, type_: str = "IdentityCredential", **kw: Any) -> Receipt:
@@ -121,39 +126,80 @@ def grant(h: LedgerHarness, signer: str, holder: str, **kw: Any) -> bytes:
     return r.tx_hash[:16]
 
 
+ORG_OF = {"zjj-clerk": "zjj", "gaj-clerk": "gaj", "zjj": "zjj"}
+
+
 class Scene:
-    """A holder with a consent for zjj and a valid IdentityCredential from gaj (idx 0)."""
+    """A holder ("citizen") with a consent for zjj (age_over_18, resident) and a valid
+    IdentityCredential from gaj (idx 0, claims age_over_18 and real_name_verified), signed as
+    gaj's system signs it; presentations are made as the wallet makes them."""
 
     def __init__(self, h: LedgerHarness) -> None:
         self.h = h
+        self.desk = CredentialDesk(h)
         self.holder = new_did(h, "citizen")
-        assert issue(h, "gaj-issuer").ok
+        self.cred = self.issue({"age_over_18": True, "real_name_verified": True})
         self.consent = grant(h, "citizen", self.holder)
         self.n = 0
 
-    def payload(self, **kw: Any) -> dict[str, Any]:
-        """A one-credential ``vc.verify`` payload; keyword arguments replace fields of the
-        payload or of its one presented credential."""
-        self.n += 1
-        cred = {
-            "presentation_hash": self.h.suite.hash(f"presentation/{self.n}".encode()),
-            "issuer_org": "gaj",
-            "idx": 0,
-            "type": "IdentityCredential",
-            "disclosed": ["age_over_18"],
-            "kb_exp": self.h.time // 1000 + 300,
-        }
-        top = {
-            "nonce": f"nonce-{self.n:04d}".encode(),
-            "consent": self.consent,
-            "offchain": {"result": "accepted", "reason": ""},
-        }
-        for k, v in kw.items():
-            (cred if k in cred else top)[k] = v
-        return {**top, "credentials": [cred]}
+    def issue(self, claims: dict[str, Any], **kw: Any) -> str:
+        """A credential signed as ``desk.issue`` signs it (default: gaj's IdentityCredential
+        for the citizen, registered)."""
+        holder = kw.pop("holder", "citizen")
+        org = kw.pop("org", "gaj")
+        type_ = kw.pop("type_", "IdentityCredential")
+        return self.desk.issue(holder, org, type_, claims, **kw)
 
-    def verify(self, signer: str = "zjj-clerk", **kw: Any) -> tuple[Receipt, dict[str, Any]]:
-        r = one(self.h, self.h.tx(signer, "vc.verify", self.payload(**kw)))
+    def present(
+        self,
+        claims: tuple[str, ...] = ("age_over_18",),
+        *,
+        creds: list[str] | None = None,
+        consent: bytes | None = None,
+        nonce: str | None = None,
+        holder: str = "citizen",
+        verifier: str = "zjj",
+        **kw: Any,
+    ) -> tuple[str, str]:
+        """A presentation (text, nonce) as ``Wallet.present`` makes it."""
+        self.n += 1
+        nonce = nonce or f"nonce-{self.n:04d}"
+        text = self.desk.present(
+            holder,
+            creds or [self.cred],
+            list(claims),
+            verifier=verifier,
+            nonce=nonce,
+            consent=(consent or self.consent).hex(),
+            **kw,
+        )
+        return text, nonce
+
+    def payload(self, text: str, nonce: str, *, min_assurance: int = 0) -> dict[str, Any]:
+        """The ``vc.verify`` payload for ``text``, its side-car sent to the chain's nodes."""
+        payload, sidecar = presentation_payload(
+            text, nonce, suite=self.h.suite, min_assurance=min_assurance
+        )
+        assert self.h.sidecar(sidecar) == payload["presentation"]
+        return payload
+
+    def verify(
+        self,
+        signer: str = "zjj-clerk",
+        *,
+        text: str | None = None,
+        nonce: str | None = None,
+        min_assurance: int = 0,
+        **kw: Any,
+    ) -> tuple[Receipt, dict[str, Any]]:
+        """``vc.verify`` by ``signer`` of a presentation made for its organisation (keyword
+        arguments go to :meth:`present`), or of ``text`` for ``nonce``."""
+        if text is None:
+            kw.setdefault("verifier", ORG_OF[signer])
+            text, nonce = self.present(nonce=nonce, **kw)
+        assert nonce is not None
+        payload = self.payload(text, nonce, min_assurance=min_assurance)
+        r = one(self.h, self.h.tx(signer, "vc.verify", payload))
         assert r.ok, r  # the transaction succeeds whatever the verdict
         rec = get_check(self.h.state, r.tx_hash)
         assert rec is not None
@@ -232,8 +278,9 @@ def test_issuer_authority_per_type(h: LedgerHarness) -> None:
     for signer in ("gaj", "gaj-clerk"):
         r = issue(h, signer, idx=1)
         assert r.status == "unauthorized" and "needs one of the roles ['issuer']" in r.error
-    h.new_key("stranger")
-    assert issue(h, "stranger", idx=1).status == "unauthorized"
+    h.new_key("stranger")  # no member: refused before execution (the sender rule)
+    with pytest.raises(AssertionError, match=r"can write; a citizen.s DID is registered"):
+        issue(h, "stranger", idx=1)
     assert issue(h, "gaj-issuer", "UnknownCredential").error == (
         "no credential type 'UnknownCredential' (governance: vc.set_type)"
     )
@@ -359,7 +406,9 @@ def test_consent_grant_and_revoke_by_the_holder(h: LedgerHarness) -> None:
     # nobody but the holder's authentication keys may revoke it
     other = new_did(h, "neighbour")
     assert list_consents(h.state, other) == []
-    for signer in ("neighbour", "zjj", "zjj-clerk"):
+    msg = rejected(h, h.tx("neighbour", "consent.revoke", {"id": cid}))  # another DID: at the door
+    assert "may revoke only its own" in msg
+    for signer in ("zjj", "zjj-clerk"):  # members: executed and refused
         r = one(h, h.tx(signer, "consent.revoke", {"id": cid}))
         assert r.status == "unauthorized", signer
     r = one(h, h.tx("citizen", "consent.revoke", {"id": cid}))
@@ -375,15 +424,15 @@ def test_consent_grant_and_revoke_by_the_holder(h: LedgerHarness) -> None:
 def test_consent_only_by_the_holder(h: LedgerHarness) -> None:
     holder = new_did(h, "citizen")
     new_did(h, "neighbour")
-    for signer in ("neighbour", "zjj"):
-        r = one(h, h.tx(signer, "consent.grant", consent_payload(h, holder)))
-        assert r.status == "unauthorized"
-        assert (
-            r.error
-            == f"the sender's key is not a key of {holder}; only its authentication keys may"
-        )
-    r = one(h, h.tx("citizen", "consent.grant", consent_payload(h, "did:wuyi:" + "0" * 32)))
-    assert r.status == "tx_failed" and r.error == f"no DID did:wuyi:{'0' * 32}"
+    # another citizen's DID key: refused before execution (the sender rule)
+    msg = rejected(h, h.tx("neighbour", "consent.grant", consent_payload(h, holder)))
+    assert "it may act only for that DID" in msg
+    # a member: executed, and refused by the handler
+    r = one(h, h.tx("zjj", "consent.grant", consent_payload(h, holder)))
+    assert r.status == "unauthorized"
+    assert r.error == f"the sender's key is not a key of {holder}; only its authentication keys may"
+    msg = rejected(h, h.tx("citizen", "consent.grant", consent_payload(h, "did:wuyi:" + "0" * 32)))
+    assert "it may act only for that DID" in msg
 
 
 def test_consent_window_checks(h: LedgerHarness) -> None:
@@ -414,9 +463,9 @@ def test_consent_window_checks(h: LedgerHarness) -> None:
 def test_verify_accepted(suite: str) -> None:
     h = make_chain(suite)
     s = Scene(h)
-    p = s.payload()
-    s.n -= 1  # verify() builds the same payload again
-    r, rec = s.verify()
+    text, nonce = s.present()
+    r, rec = s.verify(text=text, nonce=nonce)
+    ph = h.suite.hash(text.encode())
     assert rec == {
         "tx_hash": r.tx_hash,
         "verifier": "zjj",
@@ -429,7 +478,7 @@ def test_verify_accepted(suite: str) -> None:
                 "idx": 0,
                 "type": "IdentityCredential",
                 "disclosed": ["age_over_18"],
-                "presentation_hash": p["credentials"][0]["presentation_hash"],
+                "presentation_hash": ph,
             }
         ],
         "types": ["IdentityCredential"],
@@ -439,24 +488,23 @@ def test_verify_accepted(suite: str) -> None:
         "height": h.height,
         "time": h.time,
         "purpose": "保障性住房资格审核",
+        "basis": "chain",
     }
     assert [(e.type, e.attrs) for e in r.events] == [
         (
             "vc.checked",
-            {
-                "result": "accepted",
-                "reason": "",
-                "consent": s.consent,
-                "credentials": 1,
-            },
+            {"result": "accepted", "reason": "", "consent": s.consent, "credentials": 1},
         )
     ]
     consent = get_consent(h.state, s.consent)
     assert consent is not None and consent["uses"] == 1
     assert list_uses(h.state, s.holder) == [rec]
     assert list_refused(h.state, s.holder) == []
-    assert h.state.get(keys.vc_used_key(p["credentials"][0]["presentation_hash"])) is not None
-    _, rec2 = s.verify(disclosed=["resident", "age_over_18"])
+    assert h.state.get(keys.vc_used_key(ph)) is not None
+    assert h.state.get(keys.vc_nonce_key("zjj", nonce.encode())) is not None
+    # the two signatures checked and the records written are paid for
+    assert r.gas_used >= presentation_gas(text) > 2 * GasSchedule().verify
+    _, rec2 = s.verify()
     assert rec2["result"] == "accepted"
     assert [u["tx_hash"] for u in list_uses(h.state, s.holder)] == [r.tx_hash, rec2["tx_hash"]]
     assert get_consent(h.state, s.consent)["uses"] == 2  # type: ignore[index]
@@ -464,71 +512,82 @@ def test_verify_accepted(suite: str) -> None:
 
 def test_reason_codes_are_the_spec_list() -> None:
     assert VERIFY_REASONS == (
-        "offchain",
-        "replay",
+        "wrong_verifier",
+        "malformed",
+        "bad_issuer_signature",
+        "bad_disclosure",
+        "expired",
+        "no_key_binding",
+        "bad_holder_signature",
+        "wrong_audience",
+        "wrong_nonce",
+        "stale",
+        "holder_mismatch",
+        "unknown_credential",
+        "not_registered",
         "no_consent",
+        "replay",
         "consent_revoked",
         "consent_not_yet",
         "consent_expired",
-        "wrong_verifier",
         "type_not_consented",
         "claims_not_consented",
         "assurance_too_low",
-        "unknown_credential",
         "credential_revoked",
         "credential_suspended",
         "credential_expired",
         "issuer_not_authorised",
-        "expired",
     )
+    assert set(CHAIN_REASONS) <= set(VERIFY_REASONS)
+    assert set(VERIFY_REASONS) <= set(REASON_MESSAGES)
 
 
 def assert_refused(s: Scene, rec: dict[str, Any], reason: str, *, indexed: bool = True) -> None:
-    assert rec["result"] == "refused" and rec["reason"] == reason
+    """Refused with ``reason``; in the holder's refused list only when the presentation was
+    proven to be the holder's (``indexed``); never a use, no presentation spent."""
+    assert (rec["result"], rec["reason"]) == ("refused", reason), rec
+    assert rec["basis"] == "chain"
+    assert rec["holder"] == (s.holder if indexed else "")
     assert (rec in list_refused(s.h.state, s.holder)) is indexed
     assert rec not in list_uses(s.h.state, s.holder)
-    assert s.h.state.get(keys.vc_used_key(rec["credentials"][0]["presentation_hash"])) is None
-
-
-def test_refused_offchain_is_passed_through(scene: Scene) -> None:
-    r, rec = scene.verify(offchain={"result": "refused", "reason": "bad_issuer_signature"})
-    assert_refused(scene, rec, "bad_issuer_signature")
-    assert r.events[0].attrs["result"] == "refused"
-    assert r.events[0].attrs["reason"] == "bad_issuer_signature"
-    assert get_consent(scene.h.state, scene.consent)["uses"] == 0  # type: ignore[index]
+    for c in rec["credentials"]:
+        assert s.h.state.get(keys.vc_used_key(c["presentation_hash"])) is None
+    assert get_consent(s.h.state, s.consent)["uses"] == 0  # type: ignore[index]
 
 
 def test_refused_replay_of_a_presentation(scene: Scene) -> None:
-    _, first = scene.verify()
-    _, rec = scene.verify(presentation_hash=first["credentials"][0]["presentation_hash"])
+    text, nonce = scene.present()
+    _, first = scene.verify(text=text, nonce=nonce)
+    assert first["result"] == "accepted"
+    _, rec = scene.verify(text=text, nonce=nonce)
     assert rec["result"] == "refused" and rec["reason"] == "replay"
     assert rec in list_refused(scene.h.state, scene.holder)
     assert get_consent(scene.h.state, scene.consent)["uses"] == 1  # type: ignore[index]
 
 
 def test_refused_reuse_of_a_nonce(scene: Scene) -> None:
-    scene.verify(nonce=b"same-nonce")
-    _, rec = scene.verify(nonce=b"same-nonce")
-    assert_refused(scene, rec, "replay")
+    _, first = scene.verify(nonce="same-nonce")
+    assert first["result"] == "accepted"
+    _, rec = scene.verify(nonce="same-nonce")  # a new presentation for the spent nonce
+    assert rec["reason"] == "replay"
     # a nonce is per verifier organisation: another verifier may use the same bytes
     h = scene.h
     cid = grant(h, "citizen", scene.holder, verifier="gaj")
-    _, other = scene.verify("gaj-clerk", nonce=b"same-nonce", consent=cid)
+    _, other = scene.verify("gaj-clerk", nonce="same-nonce", consent=cid)
     assert other["result"] == "accepted"
 
 
 def test_refused_nonce_of_a_refused_check_is_not_burnt(scene: Scene) -> None:
-    _, rec = scene.verify(nonce=b"nonce-xyz", disclosed=["real_name_verified"])
+    _, rec = scene.verify(nonce="nonce-xyz", claims=("age_over_18", "real_name_verified"))
     assert rec["reason"] == "claims_not_consented"
-    _, rec = scene.verify(nonce=b"nonce-xyz")
+    _, rec = scene.verify(nonce="nonce-xyz")
     assert rec["result"] == "accepted"
 
 
 def test_refused_no_consent(scene: Scene) -> None:
     _, rec = scene.verify(consent=bytes(16))
-    assert rec["result"] == "refused" and rec["reason"] == "no_consent"
-    assert rec["holder"] == "" and rec["purpose"] == ""
-    assert list_refused(scene.h.state, scene.holder) == []  # nobody's consent to index under
+    assert_refused(scene, rec, "no_consent")
+    assert rec["consent"] == bytes(16) and rec["purpose"] == ""
 
 
 def test_refused_consent_revoked(scene: Scene) -> None:
@@ -538,8 +597,9 @@ def test_refused_consent_revoked(scene: Scene) -> None:
 
 
 def test_refused_consent_of_a_deactivated_holder(scene: Scene) -> None:
+    text, nonce = scene.present()  # made before the DID was deactivated
     assert one(scene.h, scene.h.tx("citizen", "did.deactivate", {"did": scene.holder})).ok
-    _, rec = scene.verify()
+    _, rec = scene.verify(text=text, nonce=nonce)
     assert_refused(scene, rec, "consent_revoked")
 
 
@@ -559,31 +619,43 @@ def test_refused_consent_expired(scene: Scene) -> None:
 
 
 def test_refused_wrong_verifier(scene: Scene) -> None:
-    _, rec = scene.verify("gaj-clerk")  # the consent names zjj
+    _, rec = scene.verify("gaj-clerk")  # made for gaj, under the consent for zjj
     assert_refused(scene, rec, "wrong_verifier")
     assert rec["verifier"] == "gaj"
 
 
 def test_refused_type_not_consented(scene: Scene) -> None:
-    assert issue(scene.h, "jyj-issuer", "DegreeCredential").ok
-    _, rec = scene.verify(type="DegreeCredential", issuer_org="jyj", disclosed=[])
+    degree = scene.issue({"degree_level": 4}, org="jyj", type_="DegreeCredential")
+    _, rec = scene.verify(creds=[degree], claims=())
     assert_refused(scene, rec, "type_not_consented")
 
 
 def test_refused_claims_not_consented(scene: Scene) -> None:
-    _, rec = scene.verify(disclosed=["age_over_18", "real_name_verified"])
+    _, rec = scene.verify(claims=("age_over_18", "real_name_verified"))
     assert_refused(scene, rec, "claims_not_consented")
 
 
+def test_refused_assurance_too_low(scene: Scene) -> None:
+    _, rec = scene.verify(min_assurance=2)  # the consent was granted without an attestation
+    assert_refused(scene, rec, "assurance_too_low")
+
+
 def test_refused_unknown_credential(scene: Scene) -> None:
-    _, rec = scene.verify(idx=5)
+    unregistered = scene.issue({"age_over_18": True}, register=False)  # claims gaj/1
+    _, rec = scene.verify(creds=[unregistered])
     assert_refused(scene, rec, "unknown_credential")
-    # an index of another type is unknown as this type
-    h = scene.h
-    cid = grant(h, "citizen", scene.holder, types=["IdentityCredential", "DegreeCredential"])
-    assert issue(h, "jyj-issuer", "DegreeCredential").ok
-    _, rec = scene.verify(consent=cid, issuer_org="jyj", idx=0)
+    # an index of another type is unknown as this type: jyj/0 is a DegreeCredential
+    forged = scene.issue({"age_over_18": True}, org="jyj", register=False)
+    scene.issue({"degree_level": 4}, org="jyj", type_="DegreeCredential")
+    _, rec = scene.verify(creds=[forged])
     assert_refused(scene, rec, "unknown_credential")
+
+
+def test_refused_not_registered(scene: Scene) -> None:
+    unregistered = scene.issue({"age_over_18": True}, register=False)  # claims gaj/1
+    scene.issue({"age_over_18": True})  # gaj/1 is registered now: another credential
+    _, rec = scene.verify(creds=[unregistered])
+    assert_refused(scene, rec, "not_registered")
 
 
 def test_refused_credential_revoked(scene: Scene) -> None:
@@ -599,12 +671,27 @@ def test_refused_credential_suspended(scene: Scene) -> None:
 
 
 def test_refused_credential_expired(scene: Scene) -> None:
+    """The status entry expires before the credential says it does: the chain's entry wins."""
     h = scene.h
-    assert issue(h, "gaj-issuer", expires=h.time // 1000 + 2).ok
+    sd = scene.issue({"age_over_18": True}, register=False)  # gaj/1, valid a year
+    body = {
+        "type": "IdentityCredential",
+        "commitment": h.suite.hash(sd.split("~")[0].encode()),
+        "expires": h.time // 1000 + 2,
+        "idx": 1,
+    }
+    assert one(h, h.tx("gaj-issuer", "vc.issue", body)).ok
     h.run([])
     h.run([])
-    _, rec = scene.verify(idx=1)
+    _, rec = scene.verify(creds=[sd])
     assert_refused(scene, rec, "credential_expired")
+
+
+def test_refused_expired_credential(scene: Scene) -> None:
+    old = scene.issue({"age_over_18": True}, valid_days=1)
+    scene.h.time += 2 * DAY_MS
+    _, rec = scene.verify(creds=[old])
+    assert_refused(scene, rec, "expired", indexed=False)
 
 
 def test_refused_issuer_not_authorised(scene: Scene) -> None:
@@ -613,71 +700,188 @@ def test_refused_issuer_not_authorised(scene: Scene) -> None:
     assert_refused(scene, rec, "issuer_not_authorised")
 
 
-def test_refused_expired_key_binding(scene: Scene) -> None:
-    _, rec = scene.verify(kb_exp=scene.h.time // 1000)
-    assert_refused(scene, rec, "expired")
+def test_refused_bad_issuer_signature(scene: Scene) -> None:
+    forged = scene.issue({"age_over_18": True}, signer="gaj-clerk", register=False)
+    _, rec = scene.verify(creds=[forged])
+    assert_refused(scene, rec, "bad_issuer_signature", indexed=False)
+
+
+def test_refused_expired_and_stale_key_binding(scene: Scene) -> None:
+    now = scene.h.time // 1000
+    _, rec = scene.verify(iat=now - 100, ttl=50)
+    assert_refused(scene, rec, "expired", indexed=False)
+    _, rec = scene.verify(iat=now - 400, ttl=600)
+    assert_refused(scene, rec, "stale", indexed=False)
+
+
+def test_refused_wrong_nonce_and_audience(scene: Scene) -> None:
+    text, _ = scene.present(nonce="the-holders-nonce")
+    _, rec = scene.verify(text=text, nonce="another-nonce")
+    assert_refused(scene, rec, "wrong_nonce", indexed=False)
+    _, rec = scene.verify(aud="did:wuyi:org:gaj")
+    assert_refused(scene, rec, "wrong_audience", indexed=False)
+
+
+def test_refused_malformed(scene: Scene) -> None:
+    _, rec = scene.verify(text="not a presentation", nonce="nonce-0000")
+    assert_refused(scene, rec, "malformed", indexed=False)
+    assert rec["credentials"] == [
+        {
+            "issuer_org": "",
+            "idx": None,
+            "type": "",
+            "disclosed": [],
+            "presentation_hash": scene.h.suite.hash(b"not a presentation"),
+        }
+    ]
+
+
+# -- holder binding (issue #16): one DID holds the credential, the key and the consent ----------
+
+
+def test_refused_another_holders_consent(scene: Scene) -> None:
+    """A neighbour presents their own credential with their own key, naming the citizen's
+    consent: refused, recorded as the neighbour's act — never in the citizen's log."""
+    h = scene.h
+    neighbour = new_did(h, "neighbour")
+    theirs = scene.issue({"age_over_18": True}, holder="neighbour")
+    _, rec = scene.verify(holder="neighbour", creds=[theirs])
+    assert (rec["result"], rec["reason"]) == ("refused", "holder_mismatch")
+    assert rec["holder"] == neighbour and rec["purpose"] == ""
+    assert list_refused(h.state, neighbour) == [rec]
+    assert list_uses(h.state, scene.holder) == list_refused(h.state, scene.holder) == []
+    assert get_consent(h.state, scene.consent)["uses"] == 0  # type: ignore[index]
+
+
+def test_refused_key_binding_not_by_the_holders_key(scene: Scene) -> None:
+    """A credential naming the citizen as its subject but bound to a stray key: whoever holds
+    that key is not the citizen."""
+    scene.h.new_key("stray")
+    cred = scene.issue({"age_over_18": True}, bound="stray")
+    text, nonce = scene.present(creds=[cred], signer="stray")
+    _, rec = scene.verify(text=text, nonce=nonce)
+    assert_refused(scene, rec, "holder_mismatch", indexed=False)
+
+
+def test_refused_credentials_of_two_holders(scene: Scene) -> None:
+    h = scene.h
+    new_did(h, "neighbour")
+    theirs = scene.issue({"age_over_18": True}, holder="neighbour")
+    mine, nonce = scene.present()
+    theirs_text, _ = scene.present(holder="neighbour", creds=[theirs], nonce=nonce)
+    _, rec = scene.verify(text=mine + "\n" + theirs_text, nonce=nonce)
+    assert_refused(scene, rec, "holder_mismatch", indexed=False)
+    assert list_refused(h.state, compute_did(h.suite, h.keys["neighbour"].public_key)) == []
+
+
+def test_old_records_read_as_the_verifiers_claim(scene: Scene) -> None:
+    """Records ``vc.verify`` wrote before the chain verified presentations itself stay
+    readable, labelled as the verifier's own claim; a contract's check was the chain's."""
+    from wuyi.encoding import encode
+
+    h = scene.h
+    old = {
+        "tx_hash": bytes(32),
+        "verifier": "zjj",
+        "verifier_member": h.address("zjj-clerk"),
+        "holder": scene.holder,
+        "consent": scene.consent,
+        "credentials": [],
+        "types": ["IdentityCredential"],
+        "disclosed": ["age_over_18"],
+        "result": "accepted",
+        "reason": "",
+        "height": 3,
+        "time": h.time,
+        "purpose": "x",
+    }
+    by_contract = {**old, "tx_hash": b"\1" * 32, "contract": "svc"}
+    h.state.apply(
+        {
+            keys.vc_check_key(bytes(32)): encode(old),
+            keys.consent_use_key(scene.holder, 3, bytes(32)): encode(bytes(32)),
+            keys.vc_check_key(b"\1" * 32): encode(by_contract),
+        }
+    )
+    rec = get_check(h.state, bytes(32))
+    assert rec == {**old, "basis": "verifier_claim"}
+    assert list_uses(h.state, scene.holder) == [rec]
+    assert get_check(h.state, b"\1" * 32)["basis"] == "chain"  # type: ignore[index]
 
 
 def test_verify_needs_a_member(scene: Scene) -> None:
     h = scene.h
-    r = one(h, h.tx("citizen", "vc.verify", scene.payload()))
-    assert r.status == "unauthorized"
-    assert get_check(h.state, r.tx_hash) is None
+    text, nonce = scene.present()
+    # a citizen's DID key may not record checks: refused before execution
+    msg = rejected(h, h.tx("citizen", "vc.verify", scene.payload(text, nonce)))
+    assert "not vc.verify" in msg
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"presentation_hash": bytes(31)}, "presentation_hash must be 32 bytes"),
-        ({"nonce": b"short"}, "nonce must be 8-64 bytes"),
-        ({"nonce": bytes(65)}, "nonce must be 8-64 bytes"),
-        ({"consent": bytes(32)}, "consent must be a 16-byte consent id"),
-        ({"offchain": {"result": "maybe"}}, "offchain.result must be"),
-        ({"offchain": {"result": "refused"}}, "needs its reason code"),
-        ({"offchain": {"result": "accepted", "reason": "x"}}, "has no reason"),
-        ({"offchain": {"result": "accepted", "why": ""}}, "offchain must be {result, reason}"),
-        ({"disclosed": ["a b"]}, "is not a valid claim name"),
+        ({"nonce": b"short"}, "nonce must be 8-64 ASCII bytes"),
+        ({"nonce": bytes(65)}, "nonce must be 8-64 ASCII bytes"),
+        ({"nonce": "随机数随机数".encode()}, "nonce must be 8-64 ASCII bytes"),
+        ({"presentation": "a~b"}, "must be a private side-car reference"),
+        ({"presentation": "sidecar:" + "AB" * 32}, "must be a private side-car reference"),
+        ({"min_assurance": 5}, "min_assurance must be an assurance level 0-4"),
+        ({"offchain": {"result": "accepted", "reason": ""}}, "verifier's own verdict is not"),
+        ({"credentials": []}, "no longer accepted"),
+        ({"extra": 1}, "unknown payload fields"),
     ],
 )
 def test_verify_checks_the_payload(scene: Scene, change: dict[str, Any], message: str) -> None:
     h = scene.h
-    assert message in rejected(h, h.tx("zjj-clerk", "vc.verify", scene.payload(**change)))
+    text, nonce = scene.present()
+    payload = {**scene.payload(text, nonce), **change}
+    assert message in rejected(h, h.tx("zjj-clerk", "vc.verify", payload))
+
+
+def test_a_presentation_in_the_payload_is_refused_at_the_door(scene: Scene) -> None:
+    """Regression (issue #16 item 6): vc.verify carried the presentation text, so the
+    holder's disclosures went into the block. Now only its side-car's hash may."""
+    h = scene.h
+    text, nonce = scene.present()
+    payload = {"presentation": text, "nonce": nonce.encode()}
+    assert "must be a private side-car reference" in rejected(
+        h, h.tx("zjj-clerk", "vc.verify", payload)
+    )
+
+
+@pytest.mark.parametrize(
+    "side_car",
+    ["ü~", "\n".join(f"x{i}~" for i in range(9)), "\n \n", "a~\na~"],
+)
+def test_a_malformed_side_car_is_the_chains_refusal(scene: Scene, side_car: str) -> None:
+    _, nonce = scene.present()
+    _, rec = scene.verify(text=side_car, nonce=nonce)
+    assert_refused(scene, rec, "malformed", indexed=False)
 
 
 def test_one_check_of_several_credentials_is_one_use(scene: Scene) -> None:
     h = scene.h
-    assert issue(h, "gaj-issuer").ok  # idx 1, another IdentityCredential of the holder
-    p = scene.payload()
-    second = {**p["credentials"][0], "idx": 1, "presentation_hash": h.suite.hash(b"second")}
-    p["credentials"].append(second)
-    r = one(h, h.tx("zjj-clerk", "vc.verify", p))
-    rec = get_check(h.state, r.tx_hash)
-    assert rec is not None and rec["result"] == "accepted"
+    second = scene.issue({"resident": True})  # gaj/1, another IdentityCredential
+    text, nonce = scene.present(("age_over_18", "resident"), creds=[scene.cred, second])
+    _, rec = scene.verify(text=text, nonce=nonce)
+    assert rec["result"] == "accepted", rec
     assert [(c["issuer_org"], c["idx"]) for c in rec["credentials"]] == [("gaj", 0), ("gaj", 1)]
+    assert rec["disclosed"] == ["age_over_18", "resident"]
     assert len(list_uses(h.state, scene.holder)) == 1
-    for c in p["credentials"]:  # each presentation is spent
-        assert h.state.get(keys.vc_used_key(c["presentation_hash"])) is not None
+    for line in text.split("\n"):  # each presentation is spent
+        assert h.state.get(keys.vc_used_key(h.suite.hash(line.encode()))) is not None
 
 
 def test_one_bad_credential_refuses_the_whole_check(scene: Scene) -> None:
     h = scene.h
-    assert issue(h, "gaj-issuer").ok
+    second = scene.issue({"resident": True})
     assert set_status(h, "gaj-issuer", 1, "revoked", "注销").ok
-    p = scene.payload()
-    p["credentials"].append(
-        {**p["credentials"][0], "idx": 1, "presentation_hash": h.suite.hash(b"other")}
-    )
-    r = one(h, h.tx("zjj-clerk", "vc.verify", p))
-    rec = get_check(h.state, r.tx_hash)
-    assert rec is not None and (rec["result"], rec["reason"]) == ("refused", "credential_revoked")
-    assert list_uses(h.state, scene.holder) == []
-    assert h.state.get(keys.vc_used_key(p["credentials"][0]["presentation_hash"])) is None
+    _, rec = scene.verify(claims=("age_over_18", "resident"), creds=[scene.cred, second])
+    assert_refused(scene, rec, "credential_revoked")
+    assert len(rec["credentials"]) == 2
 
 
-def test_a_credential_listed_twice_is_refused_at_the_door(scene: Scene) -> None:
-    h = scene.h
-    p = scene.payload()
-    p["credentials"].append(dict(p["credentials"][0]))
-    assert "listed twice" in rejected(h, h.tx("zjj-clerk", "vc.verify", p))
-    p["credentials"] = []
-    assert "1-8 presented credentials" in rejected(h, h.tx("zjj-clerk", "vc.verify", p))
+def test_a_credential_listed_twice_is_refused(scene: Scene) -> None:
+    text, nonce = scene.present()
+    _, rec = scene.verify(text=text + "\n" + text, nonce=nonce)
+    assert_refused(scene, rec, "malformed", indexed=False)

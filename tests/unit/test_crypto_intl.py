@@ -198,6 +198,8 @@ def test_public_names_are_pinned() -> None:
         "load_key",
         "parse_address",
         "save_key",
+        "signature_from_der",
+        "signature_to_der",
         "verify_batch",
     ]
     for name in crypto.__all__:

@@ -539,3 +539,165 @@ def test_sm_chain_flow_and_enc_key_check() -> None:
     dlv = get_delivery(w.state, did)
     assert len(dlv["sender_key"]) == 65
     assert audit_dataset(w.state, "social-insurance")["summary"]["accesses"] == 1
+
+
+# -- consent gates -------------------------------------------------------------------------------
+
+CONSENTS = '''
+"""A subject's consents, as a scenario contract keeps them (the test's gate)."""
+
+from wuyi.contract import call, ctx, require, state, view
+
+
+@call
+def grant(consent_id: str, org: str, dataset: str, until: int) -> None:
+    state.set("c/" + consent_id, {"org": org, "dataset": dataset, "until": until, "live": True})
+
+
+@call
+def revoke(consent_id: str) -> None:
+    c = state.get("c/" + consent_id)
+    c["live"] = False
+    state.set("c/" + consent_id, c)
+
+
+@call
+def touch() -> None:
+    state.set("x", 1)
+
+
+@view
+def data_consent(request: dict) -> dict:
+    c = state.get("c/" + request["purpose"].split(" ")[0])
+    require(c is not None, "consent rule: the purpose names no consent")
+    require(c["live"], "consent rule: the consent was revoked")
+    require(c["org"] == request["requester_org"], "consent rule: another organisation's consent")
+    require(c["dataset"] == request["dataset"], "consent rule: not for this dataset")
+    require(request["until"] <= c["until"], "consent rule: the window outlasts the consent")
+    require(ctx.time < c["until"], "consent rule: the consent has ended")
+    return {"ok": True, "action": request["action"]}
+'''
+
+
+VOTERS = ("zjj", "rsj", "gaj")
+
+
+def deploy(w: World, name: str, source: str) -> None:
+    pkg = {"name": name, "version": "1.0.0", "source": source, "manifest": {}}
+    assert w.h.govern("contract.deploy", {"package": pkg}, voters=VOTERS).ok
+
+
+def gated_world() -> World:
+    w = World()
+    deploy(w, "consents", CONSENTS)
+    return w
+
+
+def gated_offer(w: World, gate: str = "consents") -> None:
+    payload = {
+        "id": "social-insurance",
+        "title": "社保缴纳记录",
+        "description": "",
+        "kind": "dataset",
+        "fields": ["person_hash", "months_paid", "employer"],
+        "gate": gate,
+    }
+    ok(w.h, "rsj-data", "data.offer", payload)
+
+
+def test_a_consent_gate_must_be_an_active_contract_with_the_view() -> None:
+    w = gated_world()
+    base = {"id": "x-set", "title": "t", "description": "", "kind": "dataset", "fields": ["a"]}
+    refused(w.h, "rsj-data", "data.offer", base | {"gate": "Bad!"}, "invalid", "contract name")
+    refused(w.h, "rsj-data", "data.offer", base | {"gate": "nope"}, "tx_failed", "no contract")
+    deploy(w, "plain", CONSENTS.replace("def data_consent", "def other_view"))
+    refused(w.h, "rsj-data", "data.offer", base | {"gate": "plain"}, "tx_failed", "no view 'data_")
+    gated_offer(w)
+    assert get_dataset(w.state, "social-insurance")["gate"] == "consents"
+
+
+def test_a_gated_dataset_moves_only_under_a_live_consent() -> None:
+    w = gated_world()
+    gated_offer(w)
+    h = w.h
+    # no consent named: the request is refused with the contract's own rule
+    refused(
+        h,
+        "zjj-clerk",
+        "data.request",
+        w.request_payload(purpose="C1 贷款审查"),
+        "unauthorized",
+        "consent gate 'consents': consent rule: the purpose names no consent",
+    )
+    assert h.call(
+        "rsj",
+        "consents",
+        "grant",
+        {"consent_id": "C1", "org": "zjj", "dataset": "social-insurance", "until": w.until(40)},
+    ).ok
+    assert h.call(
+        "rsj",
+        "consents",
+        "grant",
+        {"consent_id": "C2", "org": "gaj", "dataset": "social-insurance", "until": w.until(40)},
+    ).ok
+    refused(
+        h,
+        "zjj-clerk",
+        "data.request",
+        w.request_payload(purpose="C2 审查"),
+        "unauthorized",
+        "another organisation's consent",
+    )
+    refused(
+        h,
+        "zjj-clerk",
+        "data.request",
+        w.request_payload(purpose="C1 审查"),
+        "unauthorized",
+        "the window outlasts the consent",
+    )  # asks 60 minutes
+    r = ok(h, "zjj-clerk", "data.request", w.request_payload(purpose="C1 审查", until=w.until(30)))
+    rid: bytes = event(r, "data.requested", "id")
+    assert get_request(w.state, rid)["gate"] == "consents"
+    w.approve(rid, minutes=20)
+    did = w.deliver(rid)
+    w.access(did)
+    # the subject revokes: deliveries and accesses stop at once, the grant still approved
+    assert h.call("rsj", "consents", "revoke", {"consent_id": "C1"}).ok
+    refused(
+        h,
+        "zjj-clerk",
+        "data.access",
+        {"delivery": did, "purpose": "再看"},
+        "unauthorized",
+        "consent rule: the consent was revoked",
+    )
+    refused(h, "rsj-client", "data.deliver", w.deliver_payload(rid), "unauthorized", "revoked")
+    assert get_request(w.state, rid)["status"] == "approved"
+    # an ungated dataset is unaffected
+    w.offer("plain-set")
+    ok(h, "zjj-clerk", "data.request", w.request_payload("plain-set", purpose="无关"))
+
+
+def test_a_gate_that_cannot_run_fails_the_step() -> None:
+    w = gated_world()
+    gated_offer(w)
+    h = w.h
+    assert h.call(
+        "rsj",
+        "consents",
+        "grant",
+        {"consent_id": "C1", "org": "zjj", "dataset": "social-insurance", "until": w.until(40)},
+    ).ok
+    r = ok(h, "zjj-clerk", "data.request", w.request_payload(purpose="C1", until=w.until(30)))
+    rid: bytes = event(r, "data.requested", "id")
+    assert h.govern("contract.freeze", {"name": "consents"}, voters=VOTERS).ok
+    refused(
+        h,
+        "rsj",
+        "data.approve",
+        {"request": rid, "until": w.until(20)},
+        "tx_failed",
+        "consent gate: contract 'consents' is frozen, not active",
+    )

@@ -13,17 +13,23 @@ from typing import Any
 
 import pytest
 
-from wuyi.crypto import load_key
+from wuyi.crypto import address_of, load_key
 from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
 from wuyi.demo_datashare import EXTRACT
 from wuyi.demo_identity import DEMO_PERSONAL
-from wuyi.demo_scenarios import CITIZENS, RULE_CLAIMS, SCENARIO_PERSONAL, SCENARIO_TYPES, UNITS
+from wuyi.demo_scenarios import CITIZENS, RULE_CLAIMS, SCENARIO_PERSONAL, SCENARIO_TYPES
+from wuyi.exceptions import ReadForbidden
+from wuyi.scenarios import all_scenarios
+from wuyi.scenarios.housing.demo import UNITS as HOUSING_UNITS
+from wuyi.scenarios.realestate.demo import SEIZED
 from wuyi.sdk.data import DataShare
 from wuyi.sdk.identity import Identity
 from wuyi.sdk.scenarios import check_certificate
 from wuyi.sdk.wallet import Wallet
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
 from wuyi.vc.sdjwt import decode_disclosure
+
+UNITS = (*HOUSING_UNITS, SEIZED)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +56,16 @@ def test_demo_data_loads_and_is_idempotent(demo: tuple[InProcessNode, dict, Path
         "realestate": "active",
         "housing": "active",
         "settlement": "active",
+        "charity": "active",
+        "notary": "active",
+        "finance": "active",
+        "product_trace": "active",
+        "consumer": "active",
+        "rural": "active",
+        "eldercare": "active",
+        "medical": "active",
+        "poverty": "active",
+        "hotline": "active",
     }
     assert client.query("counter", "get") == 3
     (pending,) = client.proposals(status="open")
@@ -75,10 +91,10 @@ def test_demo_identity_and_data_sharing_are_alive(demo: tuple[InProcessNode, dic
         "IdentityCredential",
         "MarriageCredential",
     ]
-    (use,) = ident.uses(wallet.did)
+    (use,) = ident.uses(wallet.did, key=wallet.key)  # the holder's own signed read
     assert use["verifier"] == "nsyh" and sorted(use["disclosed"]) == ["age_over_18", "married"]
     # 免证办: the consent was granted after real-name + face verification (level 2)
-    assurance = ident.consent(use["consent"])["assurance"]
+    assurance = ident.consent(use["consent"], key=wallet.key)["assurance"]
     assert assurance["provider"] == "idp" and assurance["level"] == 2 and assurance["face"]
     audit = DataShare(env.client).audit(dataset="social-insurance-months")
     kinds = [e["action"] for e in audit["events"]]
@@ -195,11 +211,19 @@ def test_demo_settlement_and_certificates(demo: tuple[InProcessNode, dict, Path]
     }
     ident = Identity(env.client)
     certs = sc["certificates"]
-    assert [(x["id"], x["type"]) for x in certs] == [
-        (sc["registry"]["seized"]["cert"], "RealEstateCertificate"),  # the owner's, by 新会区
-        *[(sc["housing"]["completed"]["cert"], "RealEstateCertificate")] * 2,  # both buyers
-        (settled["certificate"], "TalentSettlementCertificate"),
-    ]
+    notary = sc["notary"]
+    assert sorted((x["id"], x["type"]) for x in certs) == sorted(
+        [
+            (notary["cases"]["entrustment"]["certificate"], "NotarialCertificate"),  # 陈美玲's
+            (notary["evidence"]["certificate"], "NotarialCertificate"),  # 李晓峰's 保全证据公证书
+            (sc["registry"]["seized"]["cert"], "RealEstateCertificate"),  # the owner's, by 新会区
+            *[(sc["housing"]["completed"]["cert"], "RealEstateCertificate")] * 2,  # both buyers
+            (sc["finance"]["active"]["cert"], "RealEstateCertificate"),  # an enterprise's factory
+            (settled["certificate"], "TalentSettlementCertificate"),
+            *[(sc["rural"]["announced"]["certificate"], "RuralTransferCertificate")] * 2,
+            (sc["eldercare"]["timebank"]["certificate"], "TimeBankBalance"),
+        ]
+    )
     for entry in certs:
         wallet = Wallet.open(entry["wallet"], DEMO_PASSPHRASE)
         (cred,) = [x for x in wallet.credentials if x.claims.get("certificate") == entry["id"]]
@@ -210,6 +234,19 @@ def test_demo_settlement_and_certificates(demo: tuple[InProcessNode, dict, Path]
         assert status["commitment"] == env.client.suite.hash(jwt.encode())
         if cred.type == "RealEstateCertificate":
             rec = client.query("realestate", "cert", {"cert_id": entry["id"]})
+            links = {x["holder"]: (x["org"], x["idx"]) for x in rec["credentials"]}
+        elif cred.type == "NotarialCertificate":
+            rec = client.query("notary", "certificate", {"cert_no": entry["id"]})
+            links = {x["holder"]: (x["org"], x["idx"]) for x in rec["credentials"]}
+        elif cred.type == "RuralTransferCertificate":
+            rec = client.query("rural", "certificate", {"cert_id": entry["id"]})
+            links = {x["holder"]: (x["org"], x["idx"]) for x in rec["credentials"]}
+        elif cred.type == "TimeBankBalance":  # a personal contract: a member's signed read
+            sjj = load_key(env.keys_dir / "sjj-admin.key", DEMO_PASSPHRASE)
+            rec = client.read_as(sjj, "核对演示证照").query(
+                "eldercare", "certificate", {"cert_id": entry["id"]}
+            )
+            client.read_as(None)
             links = {x["holder"]: (x["org"], x["idx"]) for x in rec["credentials"]}
         else:
             rec = client.query("settlement", "certificate", {"id": entry["id"]})
@@ -243,11 +280,19 @@ def test_no_personal_data_anywhere_on_chain(demo: tuple[InProcessNode, dict, Pat
     env, made, _ = demo
     wallet = Wallet.open(made["identity"]["wallet"], DEMO_PASSPHRASE)
     needles = {s.encode() for s in DEMO_PERSONAL}
-    for c in wallet.credentials:  # every disclosure (salted claim), as issued
-        needles |= {d.encode() for d in c.sd_jwt.split("~")[1:] if d}
+    # every disclosure (salted claim), as issued — also the two the citizen consented to show
+    # the bank and presented: the chain verifies a vc.verify's presentation itself, from the
+    # transaction's private side-car, so they are in no block, receipt or state value either
+    shown = set()
+    for c in wallet.credentials:
+        for d in c.sd_jwt.split("~")[1:]:
+            if d and decode_disclosure(d)[1] in ("married", "age_over_18"):
+                shown.add(d.encode())
+            elif d:
+                needles.add(d.encode())
     needles |= {line for line in EXTRACT.splitlines()[1:]}  # the shared extract's rows
     # the scenario citizens: every personal value, in clear and inside any disclosure, and
-    # every disclosure no contract asked for (a presented rule claim is in its transaction)
+    # every disclosure — those a contract asked for travel as side-cars, not in a transaction
     needles |= {n for p in SCENARIO_PERSONAL for n in (p.encode(), *b64_needles(p))}
     presented = set()
     for w in _wallets(made).values():
@@ -258,23 +303,124 @@ def test_no_personal_data_anywhere_on_chain(demo: tuple[InProcessNode, dict, Pat
                 elif d:
                     needles.add(d.encode())
     store, node = env.node.store, env.node
+    everything = needles | shown | presented
     for h in range(1, node.height + 1):
         blob = store.get_block(h).to_bytes()
-        hits = [n for n in needles if n in blob]
+        hits = [n for n in everything if n in blob]
         assert not hits, f"block {h} holds personal data {hits[:1]}"
         for rc in store.get_receipts(h):
-            assert not any(n in rc.to_bytes() for n in needles), f"receipt in block {h}"
+            assert not any(n in rc.to_bytes() for n in everything), f"receipt in block {h}"
     values = 0
     with store.snapshot() as v:
         for key, value in v.iter_prefix(b""):
             values += 1
-            hits = [n for n in needles if n in value or n in key]
+            hits = [n for n in everything if n in value or n in key]
             assert not hits, f"state {key!r} holds personal data {hits[:1]}"
     assert node.height > 50 and values > 50
+    # every public API answer (unsigned reads): blocks with their transactions, receipts,
+    # transactions, contract state and views' lists, the public scenario pages
+    answers = _public_answers(env)
+    hits = [n for n in everything if n in answers]
+    assert not hits, f"a public API answer holds personal data {hits[:1]}"
     # the scan would have caught it: the strings are really in the wallets' credentials, and
     # the scan sees the presented rule claims where they are (the contracts' transactions)
     assert any(DEMO_PERSONAL[0] in str(c.claims) for c in wallet.credentials)
     claims = str([c.claims for w in _wallets(made).values() for c in w.credentials])
     assert all(p in claims for p in SCENARIO_PERSONAL) and len(SCENARIO_PERSONAL) > 40
+    # ...and the presented ones where they are: in the node's private side-car store only
+    private = b"".join(
+        sc for h in range(1, node.height + 1) for sc in store.block_sidecars(h).values()
+    )
+    assert presented and any(d in private for d in presented)
+    assert shown and all(d in private for d in shown)
     blocks = b"".join(store.get_block(h).to_bytes() for h in range(1, node.height + 1))
-    assert presented and any(d in blocks for d in presented)
+    assert b"sidecar:" in blocks and len(answers) > len(blocks)
+
+
+def _public_answers(env: InProcessNode) -> bytes:
+    """The bytes of every public answer the demo node gives to an unsigned reader."""
+    http = env.new_client()._http
+    out: list[bytes] = []
+
+    def get(path: str, **params: Any) -> Any:
+        r = http.get(path, params={k: v for k, v in params.items() if v is not None})
+        assert r.status_code == 200, (path, r.text[:200])  # a public page, answered
+        out.append(r.content)
+        return r.json()
+
+    top = get("/v1/status")["height"]
+    for h in range(0, top + 1):
+        blk = get(f"/v1/blocks/{h}", txs="true")
+        get(f"/v1/blocks/{h}/receipts")
+        for tx_hash in blk["tx_hashes"]:
+            get(f"/v1/txs/{tx_hash}")
+            get(f"/v1/txs/{tx_hash}/proof")
+    personal = {s.contract for s in all_scenarios() if s.personal_state}
+    for c in get("/v1/contracts")["contracts"]:
+        if c["name"] in personal:  # not public: a signed, logged read (Scenario.personal_state)
+            r = http.get(f"/v1/contracts/{c['name']}/state")
+            assert r.status_code == 401 and "personal records" in r.text, r.text[:200]
+            continue
+        cursor = None
+        while True:
+            page = get(f"/v1/contracts/{c['name']}/state", limit=500, cursor=cursor)
+            cursor = page.get("next")
+            if not cursor:
+                break
+    for path in ("/v1/housing/dashboard", "/v1/elicence/catalogue", "/v1/vc/types",
+                 "/v1/data/datasets", "/v1/data/requests", "/v1/orgs", "/v1/idps",
+                 "/v1/trace/dashboard", "/v1/trace/batches", "/v1/trace/signals"):  # fmt: skip
+        get(path)
+    return b"".join(out)
+
+
+def test_demo_elicence_check_is_in_the_counters_log(demo: tuple[InProcessNode, dict, Path]) -> None:
+    """免证办's demo step: a graduate showed her degree (level only) to 人社局's counter, with an
+    identity provider's attestation of level 2; the check is in the counter's log."""
+    env, made, _ = demo
+    e = made["scenarios"]["elicence"]
+    assert e["result"] == "accepted"
+    rsj = load_key(env.keys_dir / "rsj-admin.key", DEMO_PASSPHRASE)
+    client = env.new_client().read_as(rsj, "核验台账 / the counter's log")  # a signed read
+    log = client.scenario("elicence").service_checks(e["service"])
+    (mine,) = [c for c in log if c["holder"] == e["did"]]
+    assert mine["disclosed"] == ["degree_level"] and mine["tx_hash"] == e["verification"]
+    assert Identity(client).consent(e["consent"])["assurance"]["level"] == 2
+
+
+def test_the_loader_reads_a_later_receipt_of_another_orgs_personal_call(
+    demo: tuple[InProcessNode, dict, Path],
+) -> None:
+    """CI 2026-12-05: under `make run` a wave's transaction committed in a block after the
+    last one's, and the loader asked ``GET /v1/txs/{hash}`` for its receipt while signing its
+    reads as 政数局's admin: a signed read of another organisation's ``contract.call`` is
+    refused (read_forbidden), and the demo stopped. The receipt is public: the loader asks
+    for it unsigned, and the signer it had is restored."""
+    from wuyi.demo_scenarios import DemoLoader
+    from wuyi.ledger.types import Transaction
+
+    env, _, tmp = demo
+    client = env.client
+    admins = {
+        o.id: load_key(env.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE) for o in DEMO_ORGS
+    }
+    sjj = address_of(client.suite, admins["sjj"].public_key)
+    call = None
+    for h in range(client.status().height, 0, -1):
+        for raw in client.get_block(h).txs or []:
+            tx = Transaction.from_bytes(bytes.fromhex(raw))
+            if tx.kind == "contract.call" and address_of(client.suite, tx.sender) != sjj:
+                call = tx.compute_hash(client.suite).hex()
+                break
+        if call:
+            break
+    assert call is not None
+    loader = DemoLoader(
+        client, admins, [env.keys_dir, tmp / "wallets", tmp / "docs"], DEMO_PASSPHRASE
+    )
+    with client.reading_as(admins["sjj"], "载入演示数据 / loading the demo data"):
+        with pytest.raises(ReadForbidden):  # what the loader hit
+            client.get_tx(call, verify=False)
+        assert loader._receipt(call).status == "ok"
+        assert client._reader is not None and client._reader[0] is admins["sjj"]
+    assert client._reader is None

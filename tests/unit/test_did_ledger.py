@@ -50,11 +50,17 @@ def rejected(h: LedgerHarness, tx: bytes) -> str:
     return res.rejected[0][1].message
 
 
+def registration(h: LedgerHarness, name: str, **extra: Any) -> bytes:
+    """``did.create`` for citizen key ``name`` (made if new), sent by the harness's registrar
+    (a ``did_registrar`` member of sjj, which governance made a DID registrar)."""
+    h.enable_registrar()
+    return h.tx(h.REGISTRAR, "did.create", {**h.registration(name), **extra})
+
+
 def create(h: LedgerHarness, name: str, **payload: Any) -> str:
-    key = h.new_key(name)
-    r = one(h, h.tx(name, "did.create", payload))
+    r = one(h, registration(h, name, **payload))
     assert r.ok, r
-    return compute_did(h.suite, key.public_key)
+    return compute_did(h.suite, h.keys[name].public_key)
 
 
 def proof(h: LedgerHarness, signer: str, did: str, chain_id: str | None = None) -> bytes:
@@ -84,12 +90,15 @@ def record(h: LedgerHarness, did: str) -> dict[str, Any]:
 # -- create -------------------------------------------------------------------------------------
 
 
-def test_create_derives_the_did_from_the_sender_key(h: LedgerHarness) -> None:
+def test_create_derives_the_did_from_the_citizen_key(h: LedgerHarness) -> None:
+    h.enable_registrar()
     key = h.new_key("alice")
-    r = one(h, h.tx("alice", "did.create", {"services": [HUB]}))
+    r = one(h, registration(h, "alice", services=[HUB]))
     assert r.ok, r
     did = "did:wuyi:" + h.suite.hash(b"wuyi/did\x00" + key.public_key)[:16].hex()
-    assert [(e.type, e.attrs) for e in r.events] == [("did.created", {"did": did})]
+    assert [(e.type, e.attrs) for e in r.events] == [
+        ("did.created", {"did": did, "registrar": "sjj"})
+    ]
     rec = record(h, did)
     assert rec["keys"] == [
         {
@@ -99,36 +108,70 @@ def test_create_derives_the_did_from_the_sender_key(h: LedgerHarness) -> None:
             "added_height": h.height,
         }
     ]
-    assert rec["services"] == [HUB]
+    assert rec["services"] == [HUB] and rec["registrar"] == "sjj"
     assert rec["status"] == "active" and rec["version"] == 1 and rec["next_key"] == 2
     assert rec["created_height"] == rec["updated_height"] == h.height
     assert rec["created_time"] == h.time and rec["last_tx"] == r.tx_hash
     assert did_of_key(h.state, h.address("alice")) == did
+    assert did_of_key(h.state, h.address(h.REGISTRAR)) is None  # the registrar's key is no key
+
+
+def test_a_new_key_cannot_register_itself(hi: LedgerHarness) -> None:
+    """Issue #16 item 4: ``did.create`` is not open to any key; the sender must be a member
+    (refused before execution, so nothing of it reaches a block)."""
+    hi.enable_registrar()
+    payload = hi.registration("alice")
+    assert rejected(hi, hi.tx("alice", "did.create", payload)).startswith(
+        "the sender's key is not an active member"
+    )
+    assert rejected(hi, hi.tx("alice", "did.create", {**payload, "public_key": b""})) != ""
+
+
+def test_only_a_registrar_organisations_idp_or_did_registrar_member(hi: LedgerHarness) -> None:
+    hi.add_member("zjj", "zjj", "zjj-idp", ["idp"])
+    payload = hi.registration("alice")
+    r = one(hi, hi.tx("zjj-idp", "did.create", payload))
+    assert r.status == "unauthorized" and "did.set_registrar" in r.error
+    assert hi.govern("did.set_registrar", {"org": "zjj", "enabled": True}).ok
+    r = one(hi, hi.tx("zjj", "did.create", payload))  # the admin: not a registrar role
+    assert r.status == "unauthorized" and "idp" in r.error
+    r = one(hi, hi.tx("zjj-idp", "did.create", payload))
+    assert r.ok and r.events[0].attrs["registrar"] == "zjj"
+    assert hi.govern("did.set_registrar", {"org": "zjj", "enabled": False}).ok
+    r = one(hi, hi.tx("zjj-idp", "did.create", hi.registration("bob")))
+    assert r.status == "unauthorized"
+
+
+def test_create_needs_the_citizen_keys_proof(hi: LedgerHarness) -> None:
+    hi.enable_registrar()
+    payload = hi.registration("alice")
+    bob = hi.registration("bob")
+    r = one(hi, hi.tx(hi.REGISTRAR, "did.create", {**payload, "proof": bob["proof"]}))
+    assert r.status == "tx_failed" and "proof" in r.error
+    assert get_did_record(hi.state, compute_did(hi.suite, payload["public_key"])) is None
 
 
 def test_create_twice_is_refused(hi: LedgerHarness) -> None:
     did = create(hi, "alice")
-    r = one(hi, hi.tx("alice", "did.create", {}))
+    r = one(hi, registration(hi, "alice"))
     assert r.status == "tx_failed" and r.error == f"{did} already exists"
 
 
 def test_a_key_of_another_did_cannot_create_one(hi: LedgerHarness) -> None:
     did = create(hi, "alice")
     assert add_key(hi, "alice", did, "phone", ["authentication"]).ok
-    r = one(hi, hi.tx("phone", "did.create", {}))
-    assert r.status == "tx_failed" and r.error == f"the sender's key is already a key of {did}"
+    r = one(hi, registration(hi, "phone"))
+    assert r.status == "tx_failed" and r.error == f"this public key is already a key of {did}"
 
 
 def test_create_checks_services_at_the_door(hi: LedgerHarness) -> None:
-    hi.new_key("alice")
+    hi.enable_registrar()
     too_many = [{**HUB, "id": f"s{i}"} for i in range(9)]
-    assert "at most 8 services" in rejected(
-        hi, hi.tx("alice", "did.create", {"services": too_many})
-    )
+    assert "at most 8 services" in rejected(hi, registration(hi, "alice", services=too_many))
     bad = [{**HUB, "endpoint": "not a uri"}]
-    assert "endpoint must be a URI" in rejected(hi, hi.tx("alice", "did.create", {"services": bad}))
+    assert "endpoint must be a URI" in rejected(hi, registration(hi, "alice", services=bad))
     dup = [HUB, HUB]
-    assert "appears twice" in rejected(hi, hi.tx("alice", "did.create", {"services": dup}))
+    assert "appears twice" in rejected(hi, registration(hi, "alice", services=dup))
 
 
 # -- keys ---------------------------------------------------------------------------------------
@@ -197,12 +240,12 @@ def test_only_authentication_keys_of_the_did_may_change_it(hi: LedgerHarness) ->
     create(hi, "mallory")
     assert add_key(hi, "alice", alice, "signer", ["assertionMethod"]).ok
     payload = {"did": alice, "services": [HUB]}
-    r = one(hi, hi.tx("mallory", "did.set_services", payload))
-    assert r.status == "unauthorized"
-    assert r.error == f"the sender's key is not a key of {alice}; only its authentication keys may"
-    r = one(hi, hi.tx("signer", "did.set_services", payload))
-    assert r.status == "unauthorized"
-    assert r.error == f"the sender's key {alice}#key-2 is not an authentication key of the DID"
+    # another citizen's DID key, and a key of alice that is no authentication key, are refused
+    # before execution (the sender rule, wuyi.ledger.admission)
+    msg = rejected(hi, hi.tx("mallory", "did.set_services", payload))
+    assert "it may act only for that DID" in msg
+    msg = rejected(hi, hi.tx("signer", "did.set_services", payload))
+    assert msg.startswith("the sender's key is not an active member")
     # an organisation admin is no controller either
     assert one(hi, hi.tx("operator", "did.deactivate", {"did": alice})).status == "unauthorized"
     assert record(hi, alice)["services"] == [] and record(hi, alice)["status"] == "active"
@@ -219,9 +262,9 @@ def test_remove_key_keeps_the_last_authentication_key(hi: LedgerHarness) -> None
     rec = record(hi, did)
     assert [k["id"] for k in rec["keys"]] == ["key-2", "key-3"]
     assert did_of_key(hi.state, hi.address("alice")) is None
-    # removed keys cannot act; key ids are never reused
-    r = one(hi, hi.tx("alice", "did.set_services", {"did": did, "services": []}))
-    assert r.status == "unauthorized"
+    # removed keys cannot act (refused at the door); key ids are never reused
+    msg = rejected(hi, hi.tx("alice", "did.set_services", {"did": did, "services": []}))
+    assert msg.startswith("the sender's key is not an active member")
     assert add_key(hi, "phone", did, "laptop", ["authentication"]).events[0].attrs["key_id"] == (
         "key-4"
     )
@@ -246,11 +289,12 @@ def test_rotate_key_replaces_it_atomically(h: LedgerHarness) -> None:
     assert key["purposes"] == ["authentication", "assertionMethod", "capabilityInvocation"]
     assert did_of_key(h.state, h.address("alice")) is None
     assert did_of_key(h.state, h.address("alice2")) == did
-    r = one(h, h.tx("alice", "did.set_services", {"did": did, "services": []}))
-    assert r.status == "unauthorized"
+    # the old key is no key of any DID now: refused at the door
+    msg = rejected(h, h.tx("alice", "did.set_services", {"did": did, "services": []}))
+    assert msg.startswith("the sender's key is not an active member")
     assert one(h, h.tx("alice2", "did.set_services", {"did": did, "services": [HUB]})).ok
-    # the old key was the creating key: it cannot create the same DID again
-    r = one(h, h.tx("alice", "did.create", {}))
+    # the old key was the creating key: the same DID cannot be registered again
+    r = one(h, registration(h, "alice"))
     assert r.status == "tx_failed" and r.error == f"{did} already exists"
 
 
@@ -285,10 +329,11 @@ def test_deactivate_is_permanent(hi: LedgerHarness) -> None:
         ("did.set_services", {"did": did, "services": []}),
         ("did.remove_key", {"did": did, "key_id": "key-2"}),
     ]
-    for kind, payload in changes:
-        r = one(hi, hi.tx("alice", kind, payload))
-        assert r.status == "tx_failed" and r.error == f"{did} is deactivated; it cannot change"
-    assert one(hi, hi.tx("alice", "did.create", {})).error == f"{did} already exists"
+    for kind, payload in changes:  # its keys are nobody's now: refused at the door
+        assert rejected(hi, hi.tx("alice", kind, payload)).startswith(
+            "the sender's key is not an active member"
+        )
+    assert one(hi, registration(hi, "alice")).error == f"{did} already exists"
     doc, meta = render_did_document(hi.state, did, "intl")
     assert doc == {"@context": doc["@context"], "id": did}
     assert meta["deactivated"] is True and meta["versionId"] == "3"

@@ -16,11 +16,18 @@ import pytest
 
 from wuyi.crypto import load_key
 from wuyi.encoding import decode
-from wuyi.exceptions import CredentialInvalid, TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import (
+    CredentialInvalid,
+    DisclosureRefused,
+    TxFailed,
+    Unauthorized,
+    ValidationError,
+)
 from wuyi.node.home import OrgSpec
 from wuyi.sdk.identity import Identity, Verifier
 from wuyi.sdk.wallet import Wallet
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.vc import sdjwt
 
 PW = "test-passphrase"
 ORGS = (
@@ -64,7 +71,7 @@ class World:
                 title=f"authorise {org} for {type_}",
             )
         self.wallet = Wallet.create(tmp / "wallet.json", "citizen-pass", suite.name)
-        self.ident.create_did(self.wallet.key)
+        self.env.register_did(self.wallet.key)
         self.wallet.add(
             self.ident.issue(
                 self.issuers["gaj"],
@@ -104,6 +111,7 @@ class World:
             verifier=verifier,
             nonce=nonce,
             consent=consent,
+            consents=self.ident,
             **kw,  # type: ignore[arg-type]
         )
 
@@ -147,17 +155,19 @@ def test_the_bank_sees_only_what_was_consented_once(world: World) -> None:
     wrong = world.bank2.verify(p, n2)
     assert (wrong.result, wrong.reason) == ("refused", "wrong_audience")
     # the holder's log: exactly the one use, with what was disclosed and why
-    uses = world.ident.uses(world.wallet.did)
+    uses = world.ident.uses(world.wallet.did, key=world.wallet.key)
     mine = [u for u in uses if u["consent"] == consent]
     assert len(mine) == 1
     assert sorted(mine[0]["disclosed"]) == ["age_over_18", "married"]
     assert mine[0]["verifier"] == "bank"
-    refused = [u for u in world.ident.refused(world.wallet.did) if u["consent"] == consent]
+    refused = world.ident.refused(world.wallet.did, key=world.wallet.key)
+    refused = [u for u in refused if u["consent"] == consent]
     assert {u["reason"] for u in refused} >= {"replay"}
 
 
 def test_expired_presentation_is_refused(world: World) -> None:
-    consent = world.consent()
+    # a consent in force since before the (backdated) presentations were made
+    consent = world.consent(minutes=30, not_before_ms=int(time.time() * 1000) - 800_000)
     nonce = world.bank.challenge()
     p = world.present(consent, nonce, now=int(time.time()) - 200, ttl=60)
     v = world.bank.verify(p, nonce)
@@ -172,32 +182,59 @@ def test_expired_consent_is_refused(world: World) -> None:
     # a one-minute consent that started 58.5 s ago: it ends 1.5 s from now
     start = int(time.time() * 1000) - 58_500
     consent = world.consent(minutes=1, not_before_ms=start)
-    time.sleep(2.0)
     nonce = world.bank.challenge()
-    v = world.bank.verify(world.present(consent, nonce), nonce)
+    made = world.present(consent, nonce)  # presented in time, checked too late
+    time.sleep(2.0)
+    v = world.bank.verify(made, nonce)
     assert (v.result, v.reason) == ("refused", "consent_expired")
+    # the wallet itself no longer presents under it
+    with pytest.raises(DisclosureRefused) as info:
+        world.present(consent, world.bank.challenge())
+    assert info.value.detail["reason"] == "consent_expired"
 
 
 def test_revoked_consent_is_refused(world: World) -> None:
     consent = world.consent()
-    world.ident.revoke_consent(world.wallet.key, consent)
     nonce = world.bank.challenge()
-    v = world.bank.verify(world.present(consent, nonce), nonce)
+    made = world.present(consent, nonce)
+    world.ident.revoke_consent(world.wallet.key, consent)  # withdrawn before the bank checks
+    v = world.bank.verify(made, nonce)
     assert (v.result, v.reason) == ("refused", "consent_revoked")
+    with pytest.raises(DisclosureRefused) as info:
+        world.present(consent, world.bank.challenge())
+    assert info.value.detail["reason"] == "consent_revoked"
 
 
 def test_more_claims_than_consented_are_refused(world: World) -> None:
     consent = world.consent()
     nonce = world.bank.challenge()
-    p = world.wallet.present(
-        ["IdentityCredential", "MarriageCredential"],
-        ["married", "age_over_18", "name"],
-        verifier="bank",
+    # the wallet refuses to disclose the name, which no consent covers
+    with pytest.raises(DisclosureRefused, match="name") as info:
+        world.wallet.present(
+            ["IdentityCredential", "MarriageCredential"],
+            ["married", "age_over_18", "name"],
+            verifier="bank",
+            nonce=nonce,
+            consent=consent,
+            consents=world.ident,
+        )
+    assert info.value.detail["reason"] == "claims_not_consented"
+    # a presentation made without the wallet's check: the bank refuses it and does not put
+    # it on chain (the name it discloses goes no further; the chain would refuse it too)
+    now = int(time.time())
+    p = sdjwt.present(
+        world.wallet.get("IdentityCredential").sd_jwt,
+        ["age_over_18", "name"],
+        world.wallet.key,
+        aud="did:wuyi:org:bank",
         nonce=nonce,
-        consent=consent,
+        iat=now,
+        exp=now + 120,
+        extra={"consent": consent},
     )
     v = world.bank.verify(p, nonce)
     assert (v.result, v.reason) == ("refused", "claims_not_consented")
+    assert v.tx_hash is None
 
 
 def test_only_the_holder_revokes_a_consent(world: World) -> None:
@@ -209,7 +246,7 @@ def test_only_the_holder_revokes_a_consent(world: World) -> None:
 def test_revoked_credential_is_refused(world: World, tmp_path: Path) -> None:
     # a fresh ID credential, revoked by 公安 after issue
     w = Wallet.create(tmp_path / "w2.json", "p", world.client.suite.name)
-    world.ident.create_did(w.key)
+    world.env.register_did(w.key)
     cred = w.add(
         world.ident.issue(
             world.issuers["gaj"],
@@ -230,7 +267,12 @@ def test_revoked_credential_is_refused(world: World, tmp_path: Path) -> None:
     world.ident.set_status(world.issuers["gaj"], cred.status_idx, "revoked", "reissued")
     nonce = world.bank.challenge()
     p = w.present(
-        "IdentityCredential", ["age_over_18"], verifier="bank", nonce=nonce, consent=consent
+        "IdentityCredential",
+        ["age_over_18"],
+        verifier="bank",
+        nonce=nonce,
+        consent=consent,
+        consents=world.ident,
     )
     v = world.bank.verify(p, nonce)
     assert (v.result, v.reason) == ("refused", "credential_revoked")
@@ -249,27 +291,50 @@ def test_wallet_is_encrypted_and_tied_to_its_key(world: World) -> None:
 
 
 def test_no_personal_data_on_chain(world: World) -> None:
+    """No personal value in clear anywhere, no disclosure in any block, state value or
+    receipt — not even those the holder consented to and presented: the chain verifies a
+    ``vc.verify`` presentation itself, from the transaction's private side-car, which only
+    the nodes' private stores hold (``docs/security.md``, "Personal data")."""
+    # one accepted check, so the scan has a presentation to look for (whatever ran before)
+    nonce = world.bank.challenge()
+    v = world.bank.verify(world.present(world.consent(), nonce), nonce)
+    assert v.accepted and v.tx_hash is not None
     store = world.env.node.store
     needles = [s.encode() for s in (NAME, ID_NUMBER, SPOUSE, "1990-01-01", "2018-05-20")]
+    presented = []
     for c in world.wallet.credentials:  # nor any disclosure of the credentials
-        needles += [d.encode() for d in c.sd_jwt.split("~")[1:] if d]
+        for d in c.sd_jwt.split("~")[1:]:
+            if d and sdjwt.decode_disclosure(d)[1] in ("married", "age_over_18"):
+                presented.append(d.encode())
+            elif d:
+                needles.append(d.encode())
     scanned = 0
+    in_blocks = b""
     for h in range(1, world.env.node.height + 1):
         blob = store.get_block(h).to_bytes()
+        in_blocks += blob
         scanned += 1
-        assert not any(n in blob for n in needles), f"personal data in block {h}"
+        assert not any(n in blob for n in needles + presented), f"personal data in block {h}"
+        for rc in store.get_receipts(h):
+            assert not any(n in rc.to_bytes() for n in needles + presented)
     with store.snapshot() as v:
         for _k, value in v.iter_prefix(b""):
-            assert not any(n in value for n in needles)
+            assert not any(n in value for n in needles + presented)
             decode(value)
     assert scanned > 5
+    # the scan would see them: they are in the side-cars the node keeps privately
+    private = b"".join(
+        sc for h in range(1, world.env.node.height + 1) for sc in store.block_sidecars(h).values()
+    )
+    assert presented and all(d in private for d in presented)
+    assert b"sidecar:" in in_blocks
 
 
 def test_key_rotation_keeps_the_did_and_unbinds_old_credentials(
     world: World, tmp_path: Path
 ) -> None:
     w = Wallet.create(tmp_path / "w3.json", "p", world.client.suite.name)
-    world.ident.create_did(w.key)
+    world.env.register_did(w.key)
     w.add(
         world.ident.issue(
             world.issuers["mzj"],
@@ -297,7 +362,12 @@ def test_key_rotation_keeps_the_did_and_unbinds_old_credentials(
     # the credential is bound to the old key: the wallet cannot present it any more
     with pytest.raises(CredentialInvalid, match="cnf"):
         w.present(
-            "MarriageCredential", ["married"], verifier="bank", nonce="n" * 16, consent=consent
+            "MarriageCredential",
+            ["married"],
+            verifier="bank",
+            nonce="n" * 16,
+            consent=consent,
+            consents=world.ident,
         )
     world.ident.deactivate(w.key, w.did)
     assert world.ident.resolve(w.did)["didDocumentMetadata"]["deactivated"] is True

@@ -211,3 +211,83 @@ def test_import_rejects_wrong_material() -> None:
         import_key("sm", (CURVE_N - 1).to_bytes(32, "big").hex())
     with pytest.raises(CryptoError, match="unknown crypto suite"):
         import_key("rsa", "ab" * 32)
+
+
+def _openssl3_sm2_sec1(case: dict[str, Any]) -> bytes:
+    """What OpenSSL 3 writes for ``openssl ec -in sm2.pem``: the SEC1 ECPrivateKey DER of an
+    SM2 key under the label ``SM2 PRIVATE KEY`` (OpenSSL 3 treats SM2 as its own key type)."""
+    from tongsuopy.crypto import serialization as ser
+
+    ts_key = ser.load_pem_private_key(case["private_key_pem"].encode(), None)
+    sec1 = ts_key.private_bytes(
+        ser.Encoding.PEM, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption()
+    )
+    return sec1.replace(b"EC PRIVATE KEY", b"SM2 PRIVATE KEY")
+
+
+def test_key_import_accepts_openssl3_sm2_private_key_label(tmp_path: Path) -> None:
+    """Issue #16 item 7: ``wuyi key import`` refused ``-----BEGIN SM2 PRIVATE KEY-----``."""
+    from typer.testing import CliRunner
+
+    from wuyi.cli import app
+
+    case = VECTORS["sm2_foreign"][0]
+    pem = tmp_path / "sm2-sec1.pem"
+    pem.write_bytes(_openssl3_sm2_sec1(case))
+    assert pem.read_text().startswith("-----BEGIN SM2 PRIVATE KEY-----")
+    out = tmp_path / "k.json"
+    r = CliRunner().invoke(
+        app,
+        ["key", "import", "--in", str(pem), "--out", str(out)],
+        env={"WUYI_PASSPHRASE": PASS},
+    )
+    assert r.exit_code == 0, r.output
+    assert load_key(out, PASS).to_bytes().hex() == case["private_key"]
+    with pytest.raises(KeyFileError, match="not an Ed25519 key"):
+        import_key("intl", pem.read_bytes())
+
+
+def test_import_a_key_openssl3_wrote(tmp_path: Path) -> None:
+    """The real thing, where the openssl command is there: genpkey SM2, then ``openssl ec``."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command on this machine")
+    pk8, sec1 = tmp_path / "sm2.pem", tmp_path / "sm2-sec1.pem"
+    made = subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "SM2", "-out", str(pk8)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("this openssl has no SM2")
+    subprocess.run(["openssl", "ec", "-in", str(pk8), "-out", str(sec1)], check=True,
+                   capture_output=True)  # fmt: skip
+    assert (
+        import_key("sm", sec1.read_bytes()).to_bytes()
+        == import_key("sm", pk8.read_bytes()).to_bytes()
+    )
+
+
+def test_signature_from_der_gives_r_and_s() -> None:
+    """A DER (ASN.1 SEQUENCE of r and s) signature, as OpenSSL and Java produce, as the 64-byte
+    r||s the chain uses; and back."""
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from wuyi.crypto import signature_from_der, signature_to_der
+
+    suite = get_suite("sm")
+    key = suite.generate_private_key()
+    raw = key.sign(b"message")
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    der = encode_dss_signature(r, s)
+    assert signature_from_der(der) == raw
+    assert suite.verify(key.public_key, b"message", signature_from_der(der))
+    assert signature_to_der(raw) == der
+    assert signature_from_der(encode_dss_signature(1, 2)) == (1).to_bytes(32, "big") + (2).to_bytes(
+        32, "big"
+    )
+    for bad in (b"", b"\x30\x00", der + b"\x00", der[:-1], encode_dss_signature(1 << 256, 1)):
+        with pytest.raises(CryptoError):
+            signature_from_der(bad)
+    with pytest.raises(CryptoError):
+        signature_to_der(raw[:63])

@@ -61,12 +61,14 @@ def test_duplicate_anchor_fails_with_receipt_and_no_change(chain: LedgerHarness)
     assert chain.state.data == before
 
 
-def test_unregistered_sender_is_unauthorized(chain: LedgerHarness) -> None:
+def test_unregistered_sender_is_refused_before_execution(chain: LedgerHarness) -> None:
+    """A stranger's transaction is not executed at all (it used to commit as a failed receipt,
+    its payload on chain for ever: issue #16 item 4)."""
     chain.new_key("stranger")
     before = dict(chain.state.data)
-    _, res = chain.run([chain.tx("stranger", "evidence.anchor", {"doc_hash": DOC})])
-    assert res.receipts[0].status == "unauthorized"
-    assert "not a registered member" in res.receipts[0].error
+    block, res = chain.run([chain.tx("stranger", "evidence.anchor", {"doc_hash": DOC})])
+    assert block.txs == () and res.receipts == []
+    assert res.rejected[0][1].code == "not_member"
     assert chain.state.data == before
 
 
@@ -77,7 +79,7 @@ def test_suspended_member_cannot_anchor_and_revoked_cannot_return(chain: LedgerH
     )
     assert res.receipts[0].ok
     _, res = chain.run([chain.tx("clerk", "evidence.anchor", {"doc_hash": DOC})])
-    assert res.receipts[0].status == "unauthorized" and "suspended" in res.receipts[0].error
+    assert res.receipts == [] and res.rejected[0][1].code == "member_suspended"
     chain.run([chain.tx("zjj", "member.set_status", {"address": addr, "status": "revoked"})])
     _, res = chain.run(
         [chain.tx("zjj", "member.set_status", {"address": addr, "status": "active"})]
@@ -340,12 +342,14 @@ def test_a_suspension_takes_effect_for_later_transactions_of_the_same_block(
     chain: LedgerHarness,
 ) -> None:
     """Member and organisation records are decoded once per block and shared; a write in the
-    block must still be seen by every later transaction of it."""
+    block must still be seen by every later transaction of it: the sender rule leaves the
+    suspended member's later transaction out of the block."""
     ok = chain.tx("clerk", "evidence.anchor", {"doc_hash": DOC, "meta": {}})
     suspend = chain.tx(
         "zjj", "member.set_status", {"address": chain.address("clerk"), "status": "suspended"}
     )
     late = chain.tx("clerk", "evidence.anchor", {"doc_hash": bytes(32), "meta": {}})
-    _, res = chain.run([ok, suspend, late])
-    assert [r.status for r in res.receipts] == ["ok", "ok", "unauthorized"]
-    assert "suspended" in res.receipts[2].error
+    block, res = chain.run([ok, suspend, late])
+    assert [r.status for r in res.receipts] == ["ok", "ok"] and len(block.txs) == 2
+    assert res.rejected[0][1].code == "member_suspended"
+    assert "suspended" in res.rejected[0][1].message

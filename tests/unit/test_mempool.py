@@ -20,7 +20,9 @@ def test_recent_commits_are_replays_and_memory_is_bounded() -> None:
     pool = Mempool(h.chain)
 
     def add(raw: bytes) -> bytes:
-        return pool.add(raw, params=h.params, next_height=1, is_committed=lambda _h: False)
+        return pool.add(
+            raw, params=h.params, state=h.state, next_height=1, is_committed=lambda _h: False
+        )
 
     first = _anchor(h, 0)
     tx_hash = add(first)
@@ -114,6 +116,7 @@ def test_a_block_checked_transaction_still_meets_every_other_admission_rule() ->
         pool.add(
             raw,
             params=h.params,
+            state=h.state,
             next_height=1,
             is_committed=lambda _h: True,
             prechecked=pool.checked(raw),
@@ -172,7 +175,8 @@ def test_the_memory_of_committed_bytes_is_bounded() -> None:
     pool.max_committed_raw = 4
     raws = [_anchor(h, i) for i in range(10)]
     hashes = [
-        pool.add(r, params=h.params, next_height=1, is_committed=lambda _h: False) for r in raws
+        pool.add(r, params=h.params, state=h.state, next_height=1, is_committed=lambda _h: False)
+        for r in raws
     ]
     pool.remove(hashes[:5])  # dropped, not committed: not remembered
     assert all(pool.committed_hash(r) is None for r in raws[:5])

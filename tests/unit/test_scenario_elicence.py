@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from wuyi.crypto import load_key
-from wuyi.exceptions import TxFailed, ValidationError
+from wuyi.exceptions import ReadForbidden, SignedReadRequired, TxFailed, ValidationError
 from wuyi.node.home import OrgSpec
-from wuyi.sdk.identity import Identity, Verifier
+from wuyi.sdk.identity import Identity, Verifier, presentation_payload
 from wuyi.sdk.wallet import Wallet
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
 from wuyi.vc.assurance import make_attestation
@@ -83,7 +83,7 @@ class Office:
             title="enable the identity provider",
         )
         self.wallet = Wallet.create(tmp / "wallet.json", "citizen-pass", suite.name)
-        self.ident.create_did(self.wallet.key)
+        self.env.register_did(self.wallet.key)
         self.degree = self.ident.issue(
             self.keys["jyj"],
             org="jyj",
@@ -137,6 +137,7 @@ class Office:
             verifier=verifier,
             nonce=nonce,
             consent=consent,
+            consents=self.ident,
             **kw,  # type: ignore[arg-type]
         )
 
@@ -164,7 +165,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
 def test_consent_records_the_assurance_not_the_token(office: Office) -> None:
     token = office.attest()
     cid = office.consent(assurance=token)
-    rec = office.ident.consent(cid)
+    rec = office.ident.consent(cid, key=office.wallet.key)  # the holder's own signed read
     assert rec["assurance"]["provider"] == "idp" and rec["assurance"]["level"] == 2
     assert rec["assurance"]["real_name"] is True and rec["assurance"]["face"] is True
     # the attestation (no name in it, only booleans and a level) is in the grant transaction;
@@ -176,7 +177,7 @@ def test_consent_records_the_assurance_not_the_token(office: Office) -> None:
 
 def test_attestation_of_someone_else_or_expired_is_refused_at_grant(office: Office) -> None:
     other = Wallet.create(office.tmp / "other.json", "other-pass", office.client.suite.name)
-    office.ident.create_did(other.key)
+    office.env.register_did(other.key)
     with pytest.raises(TxFailed, match=r"identity assurance refused: .*sub"):
         office.consent(assurance=office.attest(sub=other.did))
     now = int(time.time())
@@ -219,10 +220,12 @@ def test_the_counter_verifies_once_without_the_content_on_chain(office: Office) 
     n2 = office.app.challenge()
     assert office.app.verify(p, n2).reason == "wrong_audience"
     # the citizen sees the one use, and each refused attempt
-    uses = [u for u in office.ident.uses(office.wallet.did) if u["consent"] == cid]
+    mine = office.ident.uses(office.wallet.did, key=office.wallet.key)
+    uses = [u for u in mine if u["consent"] == cid]
     assert len(uses) == 1 and uses[0]["verifier"] == "rsj"
     assert sorted(uses[0]["disclosed"]) == ["age", "degree_level"]
-    refused = [u for u in office.ident.refused(office.wallet.did) if u["consent"] == cid]
+    refused = office.ident.refused(office.wallet.did, key=office.wallet.key)
+    refused = [u for u in refused if u["consent"] == cid]
     assert "replay" in {u["reason"] for u in refused}
 
 
@@ -248,20 +251,87 @@ def test_without_assurance_the_service_refuses(office: Office) -> None:
     nonce = strict.challenge()
     v = strict.verify(office.present(cid, nonce), nonce)
     assert (v.result, v.reason) == ("refused", "assurance_too_low")  # said by the chain
-    check = office.client._get(f"/v1/vc/checks/{v.tx_hash}")
+    check = office.ident.check(str(v.tx_hash), key=office.admins["rsj"], purpose="复核 / review")
     assert check["reason"] == "assurance_too_low"
+
+
+def test_the_scenario_folder_shows_the_catalogue_and_the_counters_log(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 免证办 folder (wuyi/scenarios/elicence) over the native handlers: its SDK's three
+    steps (authorise, present, the counter's check), its routes (the catalogue, a service's
+    log: accepted and refused, claim names only) and its CLI."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from wuyi.cli import app
+
+    el = office.client.scenario("elicence")
+    consent = el.authorise(
+        office.wallet, "rsj", TYPES, CLAIMS, "人才落户材料核验 / papers", office.attest()
+    )
+    nonce = office.counter.challenge()
+    text = el.present(office.wallet, "rsj", TYPES, CLAIMS, nonce, consent)
+    assert office.counter.verify(text, nonce).accepted
+    assert office.counter.verify(text, nonce).reason == "replay"  # refused in the SDK, not sent
+    # a counter that sends the same presentation again anyway: the chain refuses the replay
+    # itself and records the refusal in the service's log
+    c = office.client
+    payload, sidecar = presentation_payload(text, nonce, suite=c.suite, min_assurance=2)
+    replay = c.builder(office.admins["rsj"]).build("vc.verify", payload)
+    assert c.submit_and_wait(replay, sidecars=[sidecar]).receipt.status == "ok"
+    cat = el.catalogue()
+    assert {x["type"]: x["issuers"] for x in cat["licences"]} == {
+        "DegreeCredential": ["jyj"],
+        "IdentityCredential": ["gaj"],
+    }
+    assert [(p["org"], p["enabled"], p["max_level"]) for p in cat["providers"]] == [
+        ("idp", True, 3)
+    ]
+    # the service's log names holders: its own members read it, signed (docs/api.md)
+    with pytest.raises(SignedReadRequired):
+        el.service_checks("rsj")
+    office.client.read_as(office.admins["rsj"], "核验台账 / the counter's log")
+    log = el.service_checks("rsj")
+    assert [c["height"] for c in log] == sorted((c["height"] for c in log), reverse=True)
+    mine = [c for c in log if c["consent"] == consent]
+    assert [c["result"] for c in mine] == ["refused", "accepted"]  # newest first
+    assert mine[1]["disclosed"] == ["age", "degree_level"] and mine[0]["reason"] == "replay"
+    assert all(c["result"] == "refused" for c in el.service_checks("rsj", result="refused"))
+    with pytest.raises(ReadForbidden):  # rsj's member reads no other service's log
+        el.service_checks("app", result="accepted")
+    office.client.read_as(None)
+    blob = str(log)
+    assert NAME not in blob and ID_NUMBER not in blob and SCHOOL not in blob
+    cli = importlib.import_module("wuyi.cli.app")
+    monkeypatch.setattr(cli, "_client", lambda node: office.env.new_client())
+    monkeypatch.setattr(cli.console, "width", 250)
+    from wuyi.crypto import save_key
+
+    key_file = office.tmp / "rsj-admin.key"
+    save_key(key_file, office.admins["rsj"], PW)
+    monkeypatch.setenv("WUYI_PASSPHRASE", PW)
+    out = CliRunner().invoke(
+        app, ["elicence", "checks", "rsj", "--result", "accepted", "--read-key", str(key_file)]
+    )
+    assert out.exit_code == 0 and office.wallet.did in out.output and "degree_level" in out.output
+    out = CliRunner().invoke(app, ["elicence", "catalogue"])
+    assert out.exit_code == 0 and "DegreeCredential" in out.output and "idp" in out.output
 
 
 def test_expiry_and_revocation_are_refused(office: Office) -> None:
     token = office.attest()
-    cid = office.consent(assurance=token)
+    since = int(time.time() * 1000) - 300_000  # in force before the backdated presentation
+    cid = office.consent(assurance=token, minutes=30, not_before_ms=since)
     nonce = office.counter.challenge()
     late = office.present(cid, nonce, now=int(time.time()) - 200, ttl=60)
     assert office.counter.verify(late, nonce).reason == "expired"
-    # the holder withdraws the consent
-    office.ident.revoke_consent(office.wallet.key, cid)
+    # the holder withdraws the consent after presenting, before the counter checks
     nonce = office.counter.challenge()
-    assert office.counter.verify(office.present(cid, nonce), nonce).reason == "consent_revoked"
+    made = office.present(cid, nonce)
+    office.ident.revoke_consent(office.wallet.key, cid)
+    assert office.counter.verify(made, nonce).reason == "consent_revoked"
     # 教育局 revokes the degree: no consent makes it valid again
     cid = office.consent(assurance=token)
     office.ident.set_status(office.keys["jyj"], 0, "revoked", "学位撤销 / degree withdrawn")

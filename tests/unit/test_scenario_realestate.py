@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from wuyi.contracts.scenarios import source
 from wuyi.crypto import format_address
 from wuyi.ledger.handlers.contracts import query_contract
 from wuyi.ledger.types import Receipt
+from wuyi.scenarios import contract_source as source
 from wuyi.testing.factories import LedgerHarness
 from wuyi.testing.presentations import CredentialDesk
 
@@ -98,7 +98,10 @@ class City:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def unit(self, unit_id: str = UNIT, office: str = "pjq", owner: str = DEV) -> str:
+    def unit(self, unit_id: str = UNIT, office: str | None = None, owner: str = DEV) -> str:
+        """Register ``unit_id`` by ``office`` (default: its district's office, else the city
+        centre ``bdc``) and record ``owner``; the certificate id."""
+        office = office or {"440703": "pjq", "440705": "xhq"}.get(unit_id[:6], "bdc")
         self.call(
             f"{office}-reg",
             "realestate",
@@ -148,7 +151,11 @@ class City:
             holder,
             "housing",
             "check_eligibility",
-            {"contract_id": cid, "presentation_text": text, "with_social_security": with_ss},
+            {
+                "contract_id": cid,
+                "presentation_text": self.h.sidecar(text),
+                "with_social_security": with_ss,
+            },
         )
 
     def signed_contract(
@@ -188,7 +195,7 @@ class City:
         return cid
 
     def transfer(
-        self, cid: str, office: str = "xhq", unit_id: str = UNIT, proof: bytes = b"\x07" * 32
+        self, cid: str, office: str = "bdc", unit_id: str = UNIT, proof: bytes = b"\x07" * 32
     ) -> Receipt:
         return self.h.call(
             f"{office}-reg",
@@ -311,7 +318,7 @@ def test_homes_count(city: City) -> None:
         unit_id=UNIT2,
         owners=[{"did": b, "share": 5000}, {"did": s, "share": 5000}],
     )
-    city.unit("440781-002-0001", office="xhq", owner=s)  # 台山, not restricted
+    city.unit("440781-002-0001", office="bdc", owner=s)  # 台山, not restricted
     assert city.query("realestate", "homes_count", dids=[b, s]) == 3
     assert city.query("realestate", "homes_count", dids=[b, s], districts=["440703"]) == 2
     assert city.query("realestate", "homes_count", dids=[city.did["other"]]) == 0
@@ -336,7 +343,7 @@ def test_transfer_references_filed_contract_and_tax_proof(city: City) -> None:
     r = city.transfer(cid, proof=b"\x08" * 32)
     assert "tax rule (完税): the tax-paid proof does not match" in r.error
     r = city.h.call(
-        "xhq-reg",
+        "bdc-reg",
         "realestate",
         "transfer",
         {
@@ -359,7 +366,7 @@ def test_transfer_references_filed_contract_and_tax_proof(city: City) -> None:
     cert = city.query("realestate", "cert", cert_id=new_cert)
     assert cert["owners"] == [city.did["buyer"]] and cert["kind"] == "transfer"
     last = city.query("realestate", "history", unit_id=UNIT)[-1]
-    assert last["op"] == "transfer" and last["org"] == "xhq"
+    assert last["op"] == "transfer" and last["org"] == "bdc"
     assert last["what"]["contract"] == cid and last["what"]["tax_proof"] == b"\x07" * 32
     assert last["what"]["price"] == 150_000_000 and last["what"]["from"] == [DEV]
     c = city.query("housing", "contract", contract_id=cid)
@@ -539,13 +546,13 @@ def test_history_across_two_district_offices(city: City) -> None:
         use="residential",
     )
     city.call(
-        "xhq-reg",
+        "bdc-reg",
         "realestate",
         "first_registration",
         unit_id=UNIT,
         owners=[{"did": DEV, "share": 10000}],
     )
-    # every office sees the change in the next block: a correction by pjq, read by xhq's query
+    # every office sees the change in the next block: a correction by pjq, read by bdc's query
     city.refused(
         "pjq-reg",
         "realestate",
@@ -579,7 +586,7 @@ def test_history_across_two_district_offices(city: City) -> None:
     mid = city.call("nsyh-bank", "realestate", "register_mortgage", unit_id=UNIT, amount=10_000_000)
     city.call("nsyh-bank", "realestate", "release_mortgage", mortgage_id=mid)
     cid = city.filed_contract()
-    assert city.transfer(cid, office="xhq").ok
+    assert city.transfer(cid, office="bdc").ok
     hist = city.query("realestate", "history", unit_id=UNIT)
     assert [e["op"] for e in hist] == [
         "register_unit",
@@ -589,9 +596,9 @@ def test_history_across_two_district_offices(city: City) -> None:
         "release_mortgage",
         "transfer",
     ]
-    assert [e["org"] for e in hist] == ["pjq", "xhq", "pjq", "nsyh", "nsyh", "xhq"]
+    assert [e["org"] for e in hist] == ["pjq", "bdc", "pjq", "nsyh", "nsyh", "bdc"]
     assert hist[0]["by"] == format_address(h.address("pjq-reg"))
-    assert hist[1]["by"] == format_address(h.address("xhq-reg"))
+    assert hist[1]["by"] == format_address(h.address("bdc-reg"))
     assert hist[2]["what"] == {
         "field": "area",
         "old": 8950,
@@ -791,7 +798,66 @@ def test_link_credential_refused_for_a_superseded_certificate(city: City) -> Non
         cert_id=old,
         idx=0,
     )
-    # the new certificate was recorded by xhq: pjq's issuer may not link it
+    # the new certificate was recorded by bdc: pjq's issuer may not link it
     city.refused(
-        "pjq-issuer", "realestate", "link_credential", "only an issuer of 'xhq'", cert_id=new, idx=0
+        "pjq-issuer", "realestate", "link_credential", "only an issuer of 'bdc'", cert_id=new, idx=0
+    )
+
+
+# -- jurisdiction (属地登记, issue #16 item 5) -----------------------------------------------------
+
+
+def test_an_office_registers_only_in_its_districts(city: City) -> None:
+    """Regression: pjq-registrar (蓬江) registered a 新会 unit. Each office registers in the
+    districts the governed parameter ``jurisdictions`` gives it; anything else is refused,
+    naming the rule, and nothing is written."""
+    xinhui = "440705-003-0001"
+    for method, args in (
+        ("register_unit", {"location": "新会区会城1号", "area": 9000, "use": "residential"}),
+    ):
+        city.refused(
+            "pjq-reg",
+            "realestate",
+            method,
+            "jurisdiction rule (属地登记): office 'pjq' registers units in 440703; unit"
+            f" '{xinhui}' is in district 440705",
+            unit_id=xinhui,
+            **args,
+        )
+    assert city.query("realestate", "unit", unit_id=xinhui) is None
+    # 新会's own office registers it; pjq may not record its owners, correct or transfer it
+    city.unit(xinhui, office="xhq")
+    city.refused(
+        "pjq-reg",
+        "realestate",
+        "correct",
+        "jurisdiction rule (属地登记): office 'pjq'",
+        unit_id=xinhui,
+        field="area",
+        value=9100,
+        reason="测绘更正",
+    )
+    rec = city.query("realestate", "param", name="jurisdictions")
+    assert rec["value"]["pjq"] == ["440703"] and "第七条" in rec["record"]["basis"]
+    # the consortium gives pjq 新会 as well (a governed change by bdc, from the next block)
+    value = {**rec["value"], "pjq": ["440703", "440705"]}
+    city.call("bdc", "realestate", "set_param", name="jurisdictions", value=value, reason="委托")
+    city.call(
+        "pjq-reg",
+        "realestate",
+        "correct",
+        unit_id=xinhui,
+        field="area",
+        value=9100,
+        reason="测绘更正",
+    )
+    assert city.query("realestate", "unit", unit_id=xinhui)["area"] == 9100
+    city.refused(
+        "bdc",
+        "realestate",
+        "set_param",
+        "param rule: 'jurisdictions' maps codes",
+        name="jurisdictions",
+        value={"pjq": "440703"},
+        reason="x",
     )

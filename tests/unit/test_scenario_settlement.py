@@ -6,21 +6,19 @@ naming the rule; parameters change only by 人社局 admins, from the next block
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import wuyi.contracts.scenarios as scenarios
-from wuyi.contracts.scenarios import source
 from wuyi.crypto import format_address
 from wuyi.ledger.handlers.contracts import query_contract
 from wuyi.ledger.handlers.credentials import list_uses
 from wuyi.ledger.types import Receipt
+from wuyi.scenarios import contract_source as source
 from wuyi.testing.factories import LedgerHarness
 from wuyi.testing.presentations import CredentialDesk
 
-SOURCE = Path(scenarios.__file__).with_name("settlement.py").read_text(encoding="utf-8")
+SOURCE = source("settlement")
 
 TYPES = {
     "DegreeCredential": (["jyj"], ["degree_level", "major"]),
@@ -136,7 +134,8 @@ class City:
 
     def graduate_tx(self, name: str, creds: dict[str, str]) -> bytes:
         text = self.present(name, creds, "apply_graduate", GRADUATE, GRADUATE_CLAIMS)
-        payload = {"contract": "settlement", "method": "apply_graduate", "args": {"text": text}}
+        ref = self.h.sidecar(text)  # the presentation travels beside the transaction
+        payload = {"contract": "settlement", "method": "apply_graduate", "args": {"text": ref}}
         return self.h.tx(name, "contract.call", payload)
 
     def apply_graduate(self, name: str, creds: dict[str, str]) -> Receipt:
@@ -150,7 +149,8 @@ class City:
         types = POINTS + [extra[i][0] for i in items]
         claims = POINTS_CLAIMS + [extra[i][1] for i in items]
         text = self.present(name, creds, "apply_points", types, claims)
-        return self.h.call(name, "settlement", "apply_points", {"text": text, "items": items})
+        ref = self.h.sidecar(text)
+        return self.h.call(name, "settlement", "apply_points", {"text": ref, "items": items})
 
     def set_param(self, signer: str, name: str, value: Any, reason: str = "年度政策调整") -> bytes:
         payload = {
@@ -262,12 +262,12 @@ def test_bad_presentation_is_refused_by_the_runtime(city: City) -> None:
     creds = city.applicant("mallory", degree=4, age=25, ss=12)
     # only three of the four credentials
     text = city.present("mallory", creds, "apply_graduate", GRADUATE[:3], GRADUATE_CLAIMS[:3])
-    r = city.h.call("mallory", "settlement", "apply_graduate", {"text": text})
+    r = city.h.call("mallory", "settlement", "apply_graduate", {"text": city.h.sidecar(text)})
     assert r.status == "contract_revert" and "(type_missing)" in r.error
     # someone else's presentation
     text = city.present("mallory", creds, "apply_graduate", GRADUATE, GRADUATE_CLAIMS)
     city.desk.holder("trudy")
-    r = city.h.call("trudy", "settlement", "apply_graduate", {"text": text})
+    r = city.h.call("trudy", "settlement", "apply_graduate", {"text": city.h.sidecar(text)})
     assert r.status == "contract_revert" and "(wrong_nonce)" in r.error
 
 

@@ -17,13 +17,16 @@ from typing import Any
 
 import pytest
 
-from wuyi.contracts.scenarios import source
 from wuyi.crypto import address_of, format_address, load_key
-from wuyi.exceptions import ContractRevert, NotFound, Unauthorized, ValidationError
+from wuyi.exceptions import ContractRevert, NotFound, ReadForbidden, Unauthorized, ValidationError
 from wuyi.node.home import OrgSpec
+from wuyi.scenarios import contract_source as source
+from wuyi.scenarios.housing.sdk import Housing
+from wuyi.scenarios.realestate.sdk import Registry
+from wuyi.scenarios.settlement.sdk import Settlement
 from wuyi.sdk import WuyiClient, check_certificate
 from wuyi.sdk.identity import Identity
-from wuyi.sdk.scenarios import Housing, Registry, Settlement, certificate
+from wuyi.sdk.scenarios import certificate
 from wuyi.sdk.wallet import Wallet
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
 
@@ -112,6 +115,11 @@ class World:
         for type_, (issuers, claims) in TYPES.items():
             body = {"type": type_, "issuers": issuers, "claims": claims, "description": type_}
             c.govern(self.admin["sjj"], voters, "vc.set_type", body, title=f"type {type_}")
+        # every read below is a signed read of an auditor (personal records, docs/api.md)
+        self.auditor = suite.generate_private_key()
+        tx = c.builder(self.admin["sjj"]).member_add("sjj", self.auditor.public_key, ["auditor"])
+        assert c.submit_and_wait(tx).receipt.status == "ok"
+        c.read_as(self.auditor, "测试核对 / test checks")
         self.ident = Identity(c)
         self.registry, self.housing = Registry(c), Housing(c)
         self.settlement = Settlement(c)
@@ -126,7 +134,7 @@ class World:
 
     def citizen(self, name: str) -> Wallet:
         w = Wallet.create(self.tmp / f"{name}-{next(self._n)}.json", "pw", self.client.suite.name)
-        self.ident.create_did(w.key)
+        self.env.register_did(w.key)
         return w
 
     def give(self, wallet: Wallet, org: str, type_: str, claims: dict[str, Any]) -> None:
@@ -161,9 +169,11 @@ class World:
         self.give(w, "rsj", "SocialSecurityCredential", {"ss_months": ss})
         return w
 
-    def unit(self, district: str, office: str = "pjq", owner: str = DEV) -> tuple[str, str]:
-        """A registered unit of ``district`` owned by ``owner``: (unit id, certificate id)."""
+    def unit(self, district: str, office: str | None = None, owner: str = DEV) -> tuple[str, str]:
+        """A registered unit of ``district`` owned by ``owner``, by ``office`` (default: the
+        district's own office, else the city centre): (unit id, certificate id)."""
         unit_id = f"{district}-{next(self._n):03d}-0101"
+        office = office or {"440703": "pjq", "440705": "xhq"}.get(district, "bdc")
         k = self.key
         self.registry.register_unit(
             k[f"{office}-reg"], unit_id, location=f"江门市{district}某路1号", area=9000
@@ -259,10 +269,10 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
     with pytest.raises(ContractRevert, match=r"tax rule \(完税\).*differs from the filed price"):
         h.declare_tax(buyer, cid, 150_000_000, TAX_PROOF)
     h.declare_tax(buyer, cid, 200_000_000, TAX_PROOF)
-    # the transfer references the filed contract and the tax proof (another district's office)
+    # the transfer references the filed contract and the tax proof (the city centre's office)
     with pytest.raises(ContractRevert, match=r"tax rule \(完税\): the tax-paid proof"):
-        reg.transfer(k["xhq-reg"], unit_id, cid, [buyer.did], b"\x08" * 32)
-    cert_id = reg.transfer(k["xhq-reg"], unit_id, cid, [buyer.did], TAX_PROOF)
+        reg.transfer(k["bdc-reg"], unit_id, cid, [buyer.did], b"\x08" * 32)
+    cert_id = reg.transfer(k["bdc-reg"], unit_id, cid, [buyer.did], TAX_PROOF)
     unit = reg.unit(unit_id)
     assert unit["owners"] == [{"did": buyer.did, "share": 10000}] and unit["cert"] == cert_id
     assert unit["filing"] is None and unit["listing"]["status"] == "sold"
@@ -280,11 +290,11 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
     assert {x["id"] for x in h.contracts(status="completed")} >= {cid}
     assert h.dashboard()["counts"]["completed"] >= 1
     # the 不动产权证书 as a credential: pending until issued, then anyone can verify it
-    assert {"certificate": cert_id, "holder": buyer.did, "unit": unit_id, "office": "xhq"} in (
-        reg.pending_certificates("xhq")
+    assert {"certificate": cert_id, "holder": buyer.did, "unit": unit_id, "office": "bdc"} in (
+        reg.pending_certificates("bdc")
     )
     assert all(p["certificate"] != cert_id for p in reg.pending_certificates("pjq"))
-    text = reg.issue_certificate(k["xhq-issuer"], cert_id, wallet=buyer)
+    text = reg.issue_certificate(k["bdc-issuer"], cert_id, wallet=buyer)
     assert all(p["certificate"] != cert_id for p in reg.pending_certificates())
     assert buyer.get("RealEstateCertificate").sd_jwt == text
     claims = {d[1]: d[2] for d in _disclosures(text)}
@@ -308,7 +318,7 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
         "certificate",
         "linked",
     ]
-    assert res["type"] == "RealEstateCertificate" and res["issuer"] == "xhq"
+    assert res["type"] == "RealEstateCertificate" and res["issuer"] == "bdc"
     assert res["disclosed"]["holder"] == buyer.did and res["disclosed"]["unit"] == unit_id
     assert res["certificate"]["status"] == "active"
     # presented with every disclosure (a KB-JWT for someone else): still the same certificate
@@ -321,7 +331,12 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
         minutes=5,
     )
     shown = buyer.present(
-        "RealEstateCertificate", list(claims), verifier="nsyh", nonce="n" * 16, consent=consent
+        "RealEstateCertificate",
+        list(claims),
+        verifier="nsyh",
+        nonce="n" * 16,
+        consent=consent,
+        consents=world.ident,
     )
     assert check_certificate(world.client, shown)["valid"] is True
     # tampered: a changed share, a changed signature, another unit's id; and garbage
@@ -331,12 +346,18 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
     bad_sig = jwt[:-4] + ("AAAA" if not jwt.endswith("AAAA") else "BBBB") + "~" + rest
     assert _failed(check_certificate(world.client, bad_sig)) == ["issuer_signature"]
     assert _failed(check_certificate(world.client, "not a credential")) == ["format"]
-    # the public certificate page: record, status, the linked credential's status
+    # the certificate page: status and the linked credential's status for anyone; the record
+    # and who holds it for a signed read (the client reads as an auditor here)
+    anyone = certificate(world.env.new_client(), cert_id)
+    assert anyone["status"] == "active" and anyone["holders"] == []
+    assert set(anyone["record"]) == {"withheld"}
+    assert [(x["org"], x["status"]) for x in anyone["credentials"]] == [("bdc", "valid")]
+    assert "holder" not in anyone["credentials"][0]
     pub = certificate(world.client, cert_id)
     assert pub["type"] == "RealEstateCertificate" and pub["title"] == "不动产权证书"
     assert pub["holders"] == [buyer.did] and pub["status"] == "active"
     assert [(x["org"], x["status"], x["holder"]) for x in pub["credentials"]] == [
-        ("xhq", "valid", buyer.did)
+        ("bdc", "valid", buyer.did)
     ]
     # the superseded certificate no longer verifies as current
     old = certificate(world.client, dev_cert)
@@ -355,10 +376,10 @@ def test_flow1_purchase_filed_once_loan_within_ltv_certificate_verifies(world: W
 
 def test_flow2_mortgage_and_seizure_block_transfer_history_across_offices(world: World) -> None:
     k, reg, h = world.key, world.registry, world.housing
-    unit_id = f"440704-{next(world._n):03d}-0201"
-    reg.register_unit(k["bdc-reg"], unit_id, location="江门市江海区某路2号", area=12000)
-    reg.first_registration(k["pjq-reg"], unit_id, DEV)
-    reg.correct(k["xhq-reg"], unit_id, "area", 12050, "测绘更正 / resurvey")
+    unit_id = f"440705-{next(world._n):03d}-0201"
+    reg.register_unit(k["bdc-reg"], unit_id, location="江门市新会区某路2号", area=12000)
+    reg.first_registration(k["xhq-reg"], unit_id, DEV)
+    reg.correct(k["bdc-reg"], unit_id, "area", 12050, "测绘更正 / resurvey")
     mid = reg.register_mortgage(k["nsyh-bank"], unit_id, 30_000_000)
     # every office sees the mortgage at once: the unit read at the block it was written in
     u = reg.unit(unit_id)
@@ -372,7 +393,9 @@ def test_flow2_mortgage_and_seizure_block_transfer_history_across_offices(world:
     cid = world.filed(unit_id, buyer, 100_000_000)
     h.declare_tax(buyer, cid, 100_000_000, TAX_PROOF)
     with pytest.raises(ContractRevert, match=r"mortgage rule \(抵押\): .* mortgaged to bank nsyh"):
-        reg.transfer(k["pjq-reg"], unit_id, cid, [buyer.did], TAX_PROOF)
+        reg.transfer(k["xhq-reg"], unit_id, cid, [buyer.did], TAX_PROOF)
+    with pytest.raises(ContractRevert, match=r"jurisdiction rule \(属地登记\): office 'pjq'"):
+        reg.transfer(k["pjq-reg"], unit_id, cid, [buyer.did], TAX_PROOF)  # not 蓬江's unit
     with pytest.raises(ContractRevert, match="only the bank that registered mortgage"):
         reg.release_mortgage(k["zgyh-bank"], mid)
     reg.release_mortgage(k["nsyh-bank"], mid)
@@ -390,12 +413,12 @@ def test_flow2_mortgage_and_seizure_block_transfer_history_across_offices(world:
         world.registry.call(world.key["nsyh-bank"], "seize", unit_id=unit_id, case_hash=b"1" * 32)
     reg.lift_seizure(k["fy-judge"], sid, b"\x12" * 32)
     new_cert = reg.transfer(k["xhq-reg"], unit_id, cid, [buyer.did], TAX_PROOF)
-    # the whole history, across the offices (bdc, pjq, xhq), the bank and the court
+    # the whole history, across the offices (bdc, xhq), the bank and the court
     hist = reg.history(unit_id)
     assert [(e["op"], e["org"]) for e in hist] == [
         ("register_unit", "bdc"),
-        ("first_registration", "pjq"),
-        ("correct", "xhq"),
+        ("first_registration", "xhq"),
+        ("correct", "bdc"),
         ("mortgage", "nsyh"),
         ("release_mortgage", "nsyh"),
         ("seize", "fy"),
@@ -418,9 +441,36 @@ def test_flow2_mortgage_and_seizure_block_transfer_history_across_offices(world:
     rest = world.get(f"/v1/realestate/units/{unit_id}/history", cursor=page["next"])
     assert rest["items"][0]["seq"] == 4
     # lists by district and by owner
-    assert unit_id in [u["id"] for u in reg.units("440704")]
-    assert all(u["district"] == "440704" for u in reg.units("440704"))
+    assert unit_id in [u["id"] for u in reg.units("440705")]
+    assert all(u["district"] == "440705" for u in reg.units("440705"))
     assert [(u["id"], u["share"]) for u in reg.owner_units(buyer.did)] == [(unit_id, 10000)]
+
+
+def test_an_office_registers_only_its_districts_through_the_api(world: World) -> None:
+    """Regression (issue #16 item 5): pjq-registrar (蓬江) registered a 新会 unit. Refused with
+    the rule named (属地登记, the governed ``jurisdictions``), through the SDK and the API;
+    nothing is written; 新会's office registers it."""
+    k, reg = world.key, world.registry
+    unit_id = f"440705-{next(world._n):03d}-0301"
+    with pytest.raises(ContractRevert, match=r"jurisdiction rule \(属地登记\): office 'pjq'"):
+        reg.register_unit(k["pjq-reg"], unit_id, location="江门市新会区会城某路3号", area=9000)
+    tx = world.client.builder(k["pjq-reg"]).contract_call(
+        "realestate",
+        "register_unit",
+        {"unit_id": unit_id, "location": "x", "area": 9000, "use": "residential"},
+    )
+    r = world.client._http.post(
+        "/v1/txs", params={"wait": "true"}, json={"tx": tx.to_bytes().hex()}
+    )
+    receipt = r.json()["receipt"]
+    assert r.status_code == 200 and receipt["status"] == "contract_revert"
+    assert "registers units in 440703" in receipt["error"] and "第七条" in receipt["error"]
+    with pytest.raises(NotFound):
+        reg.unit(unit_id)
+    reg.register_unit(k["xhq-reg"], unit_id, location="江门市新会区会城某路3号", area=9000)
+    assert reg.unit(unit_id)["registered_by"] == "xhq"
+    offices = {p["name"]: p["value"] for p in reg.params()}["jurisdictions"]
+    assert offices["pjq"] == ["440703"] and offices["xhq"] == ["440705"]
 
 
 # -- flow 4: talent settlement -------------------------------------------------------------------
@@ -531,6 +581,60 @@ def test_flow4_rsj_parameter_change_applies_from_the_next_block_on_record(world:
 # -- the routes' answers to bad input ------------------------------------------------------------
 
 
+def signed_raw(world: World, path: str, params: dict[str, str]) -> Any:
+    """GET ``path`` signed by the auditor, answered as it is (no raise on a problem)."""
+    from wuyi.sdk.auth import signed_headers
+
+    query = {**params, "purpose": "测试 / test"}
+    chain_id = world.client.status().chain_id
+    headers = signed_headers(world.auditor, chain_id, "GET", path, query, b"")
+    return world.client._http.get(path, params=query, headers=headers)
+
+
+def test_personal_scenario_records_need_a_signed_read(world: World) -> None:
+    """Regression (issue #16 item 6): an owner's units (addresses, seizures, mortgages) and a
+    housing contract (price, loans, buyers) were served to anyone. Now an unsigned read is
+    refused (401 signed_read_required), a member whose role does not allow it too (403
+    read_forbidden), and the owner's own read and a registrar's are allowed and logged."""
+    k = world.key
+    owner = world.citizen("owner")
+    unit_id, _ = world.unit("440703", owner=owner.did)
+    raw = world.client._http
+    for path in (
+        f"/v1/realestate/owners/{owner.did}/units",
+        f"/v1/realestate/units/{unit_id}",
+        "/v1/realestate/units",
+    ):
+        r = raw.get(path)
+        assert r.status_code == 401 and r.json()["code"] == "signed_read_required", path
+    # a developer's member has no registry role
+    reader = world.env.new_client()
+    with pytest.raises(ReadForbidden, match="may not read"):
+        reader.signed_get(k["wyzy-dev"], f"/v1/realestate/owners/{owner.did}/units", "看看")
+    # the owner reads their own; the registrar reads the unit; each is in the access log
+    mine = reader.signed_get(owner.key, f"/v1/realestate/owners/{owner.did}/units", "我的房产")
+    assert [u["id"] for u in mine["items"]] == [unit_id]
+    unit = reader.signed_get(k["pjq-reg"], f"/v1/realestate/units/{unit_id}", "登记审核")
+    assert unit["owners"][0]["did"] == owner.did
+    seen = Identity(reader).reads(owner.did, key=owner.key, purpose="谁看了我的房产")
+    assert {(e["basis"], e["record"]) for e in seen} >= {
+        ("citizen", f"realestate/owner/{owner.did}"),
+        ("role:registrar", f"realestate/unit/{unit_id}"),
+    }
+    # a housing contract: its buyer, not another citizen
+    buyer = world.family(local=True)
+    other = world.citizen("other")
+    u2, _ = world.unit("440703")
+    cid = world.filed(u2, buyer, 80_000_000)
+    assert raw.get(f"/v1/housing/contracts/{cid}").status_code == 401
+    with pytest.raises(ReadForbidden):
+        reader.signed_get(other.key, f"/v1/housing/contracts/{cid}", "看看")
+    c = reader.signed_get(buyer.key, f"/v1/housing/contracts/{cid}", "我的合同")
+    assert c["buyers"][0] == buyer.did and c["price"] == 80_000_000
+    # the dashboard (aggregates) stays public
+    assert raw.get("/v1/housing/dashboard").status_code == 200
+
+
 def test_bad_input_gets_problems_naming_it(world: World) -> None:
     c = world.client
     for path, params, code, field in (
@@ -546,12 +650,12 @@ def test_bad_input_gets_problems_naming_it(world: World) -> None:
             400,
             "items",
         ),
-        ("/v1/scenarios/charity/params", {}, 422, "contract"),
+        ("/v1/scenarios/lottery/params", {}, 422, "contract"),
         ("/v1/scenarios/housing/params/nothing/history", {}, 404, "name"),
         ("/v1/certs/BDC99999999", {}, 404, "cert_id"),
         ("/v1/realestate/units", {"cursor": "!!"}, 400, "cursor"),
     ):
-        r = c._http.get(path, params=params)
+        r = signed_raw(world, path, params)  # an auditor's read: the input is what is wrong
         assert r.status_code == code, (path, r.text)
         doc = r.json()
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -667,7 +771,15 @@ def test_scenario_routes_fuzzed_with_the_contracts_deployed(world: World) -> Non
                 "/v1/scenarios/realestate/params/banks/history",
             ),
         ):
-            r = c.get(url)
+            from urllib.parse import parse_qsl, urlsplit
+
+            from wuyi.sdk.auth import signed_headers
+
+            parts = urlsplit(url)
+            query = {**dict(parse_qsl(parts.query)), "purpose": "测试 / test"}
+            chain_id = world.client.status().chain_id
+            signed = signed_headers(world.auditor, chain_id, "GET", parts.path, query, b"")
+            r = c.get(parts.path, params=query, headers=signed)  # an auditor's signed read
             assert r.status_code == 200, (url, r.text)
             schema[template]["GET"].validate_response(r)
 
@@ -708,8 +820,65 @@ def test_cli_issues_pending_certificates_once_and_checks_them(
     bad = tmp_path / "bad.sd-jwt"
     bad.write_text(_tampered(files[cert_id].read_text().strip(), "share", 1))
     assert "✗ disclosures" in wuyi("cert", "verify", str(bad), code=1)
-    shown = wuyi("cert", "show", cert_id)
+    public = wuyi("cert", "show", cert_id)  # unsigned: its validity, not who holds it
+    assert "valid" in public and owner.did not in public
+    audit = tmp_path / "auditor.key"
+    save_key(audit, world.auditor, PW)
+    reads = ["--read-key", str(audit), "--purpose", "核对 / check"]
+    shown = wuyi("cert", "show", cert_id, *reads)
     assert owner.did in shown and "valid" in shown and unit_id in shown
-    shown = wuyi("unit", "show", unit_id)
+    shown = wuyi("unit", "show", unit_id, *reads)
     assert "register_unit" in shown and "first_registration" in shown and "xhq" in shown
-    assert unit_id in wuyi("unit", "list", "--district", "440705")
+    assert unit_id in wuyi("unit", "list", "--district", "440705", *reads)
+
+
+def test_cli_sub_apps_of_the_registered_scenarios(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``wuyi <scenario> ...`` comes from each scenario's cli.py (mounted from the registry),
+    with the governed parameters' commands added; ``wuyi scenario list`` lists the registry."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from wuyi.cli import app
+
+    cli = importlib.import_module("wuyi.cli.app")
+    monkeypatch.setattr(cli, "_client", lambda node: world.env.new_client())
+    monkeypatch.setattr(cli.console, "width", 250)
+    runner = CliRunner()
+    # the scenarios' records are personal: the commands sign their reads (--read-key)
+    from wuyi.crypto import save_key
+
+    key_file = world.tmp / "auditor.key"
+    if not key_file.exists():
+        save_key(key_file, world.auditor, PW)
+    monkeypatch.setenv("WUYI_PASSPHRASE", PW)
+    signed = ["--read-key", str(key_file), "--purpose", "命令行核对 / CLI check"]
+    unsigned = runner.invoke(app, ["housing", "contracts", "--status", "filed"])
+    assert unsigned.exit_code != 0 and "signed_read_required" in unsigned.output
+
+    def wuyi(*args: str) -> str:
+        reads = signed if args[0] in ("housing", "realestate", "settlement") else []
+        if args[-1] in ("dashboard", "params") or args[1] == "param-history":
+            reads = []  # aggregates and policy parameters: public
+        r = runner.invoke(app, [*args, *reads])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    buyer = world.family(local=True)
+    unit_id, _ = world.unit("440703")
+    cid = world.filed(unit_id, buyer, 80_000_000)
+    assert cid in wuyi("housing", "contracts", "--status", "filed")
+    shown = wuyi("housing", "show", cid)
+    assert unit_id in shown and "filed" in shown and "¥800,000.00" in shown
+    assert "filed" in wuyi("housing", "dashboard")
+    assert "max_ltv_pct" in wuyi("housing", "params")
+    assert "nsyh" in wuyi("realestate", "param-history", "banks")
+    assert unit_id in wuyi("realestate", "list", "--district", "440703")
+    grad = world.applicant(degree=5, age=26, ss=12)
+    decision = world.settlement.apply_graduate(grad)
+    assert decision["id"] in wuyi("settlement", "status", grad.did)
+    assert "approved" in wuyi("settlement", "application", decision["id"])
+    listed = wuyi("scenario", "list")
+    assert all(name in listed for name in ("realestate", "housing", "settlement", "elicence"))

@@ -47,6 +47,7 @@ def test_every_snippet_of_the_scenario_api_page_runs(
     # what the page's comments promise is what the chain answered
     for promised in (
         "which has not consented",
+        "jurisdiction rule (属地登记): office 'pjq' registers units in 440703",
         "LTV rule max_ltv_pct (贷款成数)",
         "at most 84000000 fen",
         "mortgage rule (抵押)",

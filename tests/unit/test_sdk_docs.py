@@ -28,6 +28,7 @@ def test_every_snippet_of_the_sdk_quickstart_runs(tmp_path: Path) -> None:
                 'WuyiClient("http://127.0.0.1:8600")',
                 'WuyiClient("http://127.0.0.1:8600", transport=_TRANSPORT)',
             )
+            code = code.replace("WuyiClient(NODES)", "WuyiClient(NODES, transport=_TRANSPORT)")
             code = code.replace('Path(".wuyi-demo/keys")', f"Path({str(env.keys_dir)!r})")
             code = code.replace('Path("wallet.json")', f"Path({str(tmp_path / 'wallet.json')!r})")
             try:

@@ -64,8 +64,8 @@ def test_honest_node_verifies(world: World) -> None:
 
 
 def _sig0(d: dict[str, Any]) -> None:
-    sig = d["qc"]["signatures"][0]
-    sig["signature"] = ("00" if sig["signature"][:2] != "00" else "11") + sig["signature"][2:]
+    sig = d["qc"]["signatures"][0]  # [index, signature]
+    sig[1] = ("00" if sig[1][:2] != "00" else "11") + sig[1][2:]
 
 
 BLOCK_LIES: dict[str, tuple[Callable[[dict[str, Any], World], Any], str]] = {
@@ -80,7 +80,7 @@ BLOCK_LIES: dict[str, tuple[Callable[[dict[str, Any], World], Any], str]] = {
     "tx_hashes": (lambda d, w: d["tx_hashes"].__setitem__(0, "ee" * 32), "tx_hashes"),
     "validator_set_hash": (
         lambda d, w: d["header"].update(validator_set_hash="99" * 32),
-        "validator set the chain recorded",
+        "the set in force at that height from genesis",
     ),
 }
 
@@ -171,13 +171,13 @@ def test_forged_validator_history_is_refused(world: World) -> None:
             }
         )
 
-    with pytest.raises(ProofInvalid, match="next validator set"):
+    with pytest.raises(ProofInvalid, match="next_validator_set_hash"):
         liar(world, "/v1/validators/changes", add_change).get_block(world.h1)
 
     def other_genesis(d: dict[str, Any]) -> None:
         d["changes"][0]["validators"] = [{"name": "evil", "public_key": fake, "power": 1}]
 
-    with pytest.raises(ProofInvalid, match="genesis validator set"):
+    with pytest.raises(ProofInvalid, match="not the one the genesis header names"):
         liar(world, "/v1/validators/changes", other_genesis).get_block(world.h1)
 
 
@@ -212,7 +212,7 @@ def test_client_follows_a_recorded_validator_change(tmp_path: Path) -> None:
         def hide(d: dict[str, Any]) -> None:
             del d["changes"][1:]
 
-        with pytest.raises(ProofInvalid, match="validator set the chain recorded"):
+        with pytest.raises(ProofInvalid, match="the set in force at that height from genesis"):
             liar_over(chain, "/v1/validators/changes", hide).get_block(eff)
 
 

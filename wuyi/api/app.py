@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -29,9 +30,12 @@ from wuyi.api.datashare import add_datashare_routes
 from wuyi.api.events import add_event_routes
 from wuyi.api.identity import add_identity_routes
 from wuyi.api.metrics import add_metrics_route, check_readiness
+from wuyi.api.misbehaviour import add_misbehaviour_routes
 from wuyi.api.paging import CURSOR, decode_cursor, encode_cursor, limit_query, paginate
 from wuyi.api.problems import PROBLEM_JSON, PROBLEMS, TITLES, problem, problem_of, problem_type
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads, add_access_log_routes, member_of
 from wuyi.api.scenarios import add_scenario_routes
+from wuyi.api.waiters import DEFAULT_MAX_WAITERS, CommitWaiters, WaitersCollector
 from wuyi.api.wire import (
     header_to_json,
     hexify,
@@ -42,22 +46,32 @@ from wuyi.api.wire import (
     receipt_to_json,
 )
 from wuyi.console import mount_console
+from wuyi.crosschain.api import add_xchain_routes
+from wuyi.crosschain.portal import add_portal_routes
 from wuyi.crypto import address_of, format_address
 from wuyi.encoding import decode
 from wuyi.exceptions import (
     EncodingError,
+    Expired,
     NotFound,
     Oversize,
     ProofInvalid,
+    Replay,
     ValidationError,
     WuyiError,
 )
 from wuyi.ledger import keys
 from wuyi.ledger.bundle import validate_bundle
+from wuyi.ledger.handlers.validators import get_validator_history
 from wuyi.ledger.jsonform import to_json
 from wuyi.ledger.merkle import compute_inclusion_proof
+from wuyi.ledger.sidecar import decode_carried_bytes
 from wuyi.ledger.types import Transaction
+from wuyi.node.access_log import ACCESS_LOG_FILE, AccessLog
+from wuyi.node.blobs import BlobSettings
+from wuyi.node.mempool import Duplicate
 from wuyi.node.node import Node, TxInfo
+from wuyi.scenarios import Scenario
 
 __all__ = ["PROBLEM_JSON", "create_app", "problem", "problem_of"]
 
@@ -127,6 +141,8 @@ def _fix_openapi(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _render_tx(node: Node, tx: Transaction) -> dict[str, Any]:
+    """The body's fields and ``sig`` under their canonical names; ``payload`` is free-form, so
+    its byte strings are in the JSON form ``{"$bytes": hex}`` (told apart from text)."""
     return {
         "chain_id": tx.chain_id,
         "sender": tx.sender.hex(),
@@ -134,8 +150,8 @@ def _render_tx(node: Node, tx: Transaction) -> dict[str, Any]:
         "nonce": tx.nonce,
         "expiry": tx.expiry,
         "kind": tx.kind,
-        "payload": hexify(tx.payload),
-        "signature": tx.signature.hex(),
+        "payload": to_json(tx.payload),
+        "sig": tx.signature.hex(),
     }
 
 
@@ -263,9 +279,23 @@ def create_app(
     *,
     is_ready: Callable[[], bool] | None = None,
     consensus_info: Callable[[], dict[str, Any]] | None = None,
+    blob_settings: BlobSettings | None = None,
+    public_explorer: bool = True,
+    access_log: AccessLog | None = None,
+    consensus_health: Callable[[], dict[str, Any]] | None = None,
+    max_commit_waiters: int = DEFAULT_MAX_WAITERS,
+    scenarios: Sequence[Scenario] | None = None,
 ) -> FastAPI:
     """The API over ``node``. ``is_ready`` (e.g. "the block producer is running") decides
-    ``/readyz``; without it the node is ready once opened."""
+    ``/readyz``; without it the node is ready once opened. ``consensus_health`` (``error``
+    and ``syncing`` only, answered without I/O) is what ``/readyz`` asks of consensus, else
+    ``consensus_info``. At most ``max_commit_waiters`` ``POST /v1/txs?wait=true`` wait at
+    once (:mod:`wuyi.api.waiters`). ``blob_settings`` (node.toml ``[blobs]``) bound the blob
+    service; its store is ``app.state.blob_store``. ``scenarios``: the scenarios whose routes
+    and console pages it serves (default: the registry's, ``wuyi/scenarios``).
+    ``public_explorer`` (``[api] public_explorer``) and ``access_log`` (default
+    ``data/access-log.jsonl``) configure signed reads (:mod:`wuyi.api.reads`,
+    ``app.state.reads``)."""
     app = FastAPI(
         title="Wuyi Chain API (五邑链 API)",
         version=API_VERSION,
@@ -295,9 +325,84 @@ def create_app(
 
     app.openapi = _openapi  # type: ignore[method-assign]
 
+    _add_error_handlers(app)
+
+    # Liveness and readiness run on the event loop (``async def``): a sync route waits for a
+    # worker-pool token, and busy workers must not make a live node look dead. Neither takes
+    # a lock the commit path holds.
+    @app.get("/healthz", tags=["ops"], summary="存活 / liveness", response_model=m.Health)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        summary="就绪 / readiness",
+        response_model=m.Ready,
+        responses=_err(503, "not ready"),
+    )
+    async def readyz(request: Request) -> Any:
+        ok, checks = check_readiness(node, is_ready, consensus_health or consensus_info)
+        if not ok:
+            bad = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+            doc = {**problem(503, "not_ready", f"not ready: {bad}"), "checks": checks}
+            return _problem_response(doc, request)
+        return {"status": "ready", "height": node.height, "checks": checks}
+
+    @app.get(
+        "/problems/{code}",
+        tags=["ops"],
+        summary="错误类型说明 / what a problem type means",
+        response_model=m.ProblemType,
+        responses=_err(404, "no such problem type"),
+    )
+    def problem_doc(code: str) -> dict[str, Any]:
+        """The explanation behind a problem document's ``type`` (``/problems/<code>``)."""
+        if code not in PROBLEMS:
+            raise NotFound(f"no problem type '{code}'; the codes are listed in docs/api.md")
+        status, text = PROBLEMS[code]
+        return {
+            "type": problem_type(code),
+            "code": code,
+            "status": status,
+            "title": TITLES.get(status, "Error"),
+            "description": text,
+        }
+
+    log = access_log or AccessLog.open(node.store.path.parent / ACCESS_LOG_FILE, node.suite)
+    reads = app.state.reads = Reads(node, log, public_explorer=public_explorer)
+    waiters = CommitWaiters(node, max_commit_waiters)
+    app.state.commit_waiters = waiters
+    v1 = APIRouter(prefix="/v1", responses=_ERRORS)
+    _add_chain_routes(v1, node, consensus_info, reads)
+    _add_tx_routes(v1, node, waiters, reads)
+    _add_identity_routes(v1, node)
+    _add_evidence_routes(v1, node)
+    add_contract_routes(v1, node, reads)
+    app.state.blob_store = add_datashare_routes(v1, node, settings=blob_settings, reads=reads)
+    add_identity_routes(v1, node, reads)
+    add_access_log_routes(v1, reads)
+    add_scenario_routes(v1, node, scenarios)  # each scenario's routes (wuyi/scenarios/<name>)
+    add_certificate_routes(v1, node, scenarios)  # e-certificates and their public check
+    add_misbehaviour_routes(v1, node)  # validators' equivocation evidence (issue #17)
+    add_xchain_routes(v1, node)  # cross-chain recognition (wuyi/crosschain/api.py, issue #22)
+    app.include_router(v1)
+    add_event_routes(app, node, reads)  # GET /v1/events (wuyi/api/events.py)
+    metrics = add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics
+    metrics.registry.register(WaitersCollector(waiters))
+    mount_console(app, node, scenarios)  # the web console at /console/ (wuyi/console)
+    add_portal_routes(app, node)  # one console for several chains (wuyi/crosschain/portal.py)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as an RFC 9457 problem document with its stable ``code``."""
+
     @app.exception_handler(WuyiError)
     async def _wuyi_error(request: Request, exc: WuyiError) -> JSONResponse:
-        return _problem_response(problem_of(exc), request)
+        retry = exc.detail.get("retry_after")
+        headers = None if retry is None else {"Retry-After": str(retry)}
+        return _problem_response(problem_of(exc), request, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -325,67 +430,17 @@ def create_app(
             problem(500, "internal", f"internal error: {type(exc).__name__}: {exc}"), request
         )
 
-    @app.get("/healthz", tags=["ops"], summary="存活 / liveness", response_model=m.Health)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get(
-        "/readyz",
-        tags=["ops"],
-        summary="就绪 / readiness",
-        response_model=m.Ready,
-        responses=_err(503, "not ready"),
-    )
-    def readyz(request: Request) -> Any:
-        ok, checks = check_readiness(node, is_ready, consensus_info)  # wuyi/api/metrics.py
-        if not ok:
-            bad = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-            doc = {**problem(503, "not_ready", f"not ready: {bad}"), "checks": checks}
-            return _problem_response(doc, request)
-        return {"status": "ready", "height": node.height, "checks": checks}
-
-    @app.get(
-        "/problems/{code}",
-        tags=["ops"],
-        summary="错误类型说明 / what a problem type means",
-        response_model=m.ProblemType,
-        responses=_err(404, "no such problem type"),
-    )
-    def problem_doc(code: str) -> dict[str, Any]:
-        """The explanation behind a problem document's ``type`` (``/problems/<code>``)."""
-        if code not in PROBLEMS:
-            raise NotFound(f"no problem type '{code}'; the codes are listed in docs/api.md")
-        status, text = PROBLEMS[code]
-        return {
-            "type": problem_type(code),
-            "code": code,
-            "status": status,
-            "title": TITLES.get(status, "Error"),
-            "description": text,
-        }
-
-    v1 = APIRouter(prefix="/v1", responses=_ERRORS)
-    _add_chain_routes(v1, node, consensus_info)
-    _add_tx_routes(v1, node)
-    _add_identity_routes(v1, node)
-    _add_evidence_routes(v1, node)
-    add_contract_routes(v1, node)
-    add_datashare_routes(v1, node)
-    add_identity_routes(v1, node)
-    add_scenario_routes(v1, node)  # issue 7 scenarios (wuyi/api/scenarios.py)
-    add_certificate_routes(v1, node)  # e-certificates and their public check
-    app.include_router(v1)
-    add_event_routes(app, node)  # GET /v1/events (wuyi/api/events.py)
-    add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics
-    mount_console(app, node)  # the web console at /console/ (wuyi/console)
-    return app
-
 
 def _add_chain_routes(
     r: APIRouter,
     node: Node,
     consensus_info: Callable[[], dict[str, Any]] | None = None,
+    reads: Reads | None = None,
 ) -> None:
+    def explorer(request: Request, what: str, record: str = "") -> None:
+        if reads is not None:
+            reads.explorer(request, what, record)
+
     @r.get("/status", response_model=m.Status, tags=["chain"], summary="链状态 / chain status")
     def status() -> dict[str, Any]:
         with node.store.snapshot() as v:
@@ -464,6 +519,17 @@ def _add_chain_routes(
             "next": None if nxt is None else encode_cursor(nxt),
         }
 
+    _add_block_routes(r, node, reads)
+    _add_state_routes(r, node, reads)
+
+
+def _add_block_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    """A block by height, its receipts, the validator-set changes."""
+
+    def explorer(request: Request, what: str, record: str = "") -> None:
+        if reads is not None:
+            reads.explorer(request, what, record)
+
     def _height(ref: str) -> int:
         if ref == "latest":
             return node.height
@@ -477,20 +543,23 @@ def _add_chain_routes(
     @r.get(
         "/blocks/{ref}",
         response_model=m.BlockDetail,
+        responses=SIGNED_READ_RESPONSES,
         tags=["chain"],
         summary="区块 / a block by height or 'latest'",
     )
     def block(
+        request: Request,
         ref: str,
         txs: bool = Query(False, description="include each transaction's canonical bytes"),
     ) -> dict[str, Any]:
         """The header, its quorum certificate and the validator set that signed it: with
-        ``txs=true`` also the transactions, so a client can recompute ``tx_root``."""
+        ``txs=true`` also the transactions, so a client can recompute ``tx_root`` (an explorer
+        read: signed when ``[api] public_explorer = false``)."""
         h = _height(ref)
-        with node.store.snapshot() as v:
-            blk = v.get_block(h)
-            receipts = v.get_receipts(h) if h > 0 else []
-            block_hash = v.get_block_hash(h)
+        if txs:
+            explorer(request, f"the transactions of block {h}", f"block/{h}")
+        blk, receipts = node.get_body(h)  # a pruned body from the node's archive files
+        block_hash = node.store.get_block_hash(h)
         out: dict[str, Any] = {
             "height": h,
             "hash": block_hash.hex(),
@@ -510,16 +579,13 @@ def _add_chain_routes(
         summary="验证者集合变更 / validator sets in the order they took effect",
     )
     def validator_changes() -> dict[str, Any]:
-        """The genesis set (``effective_height`` 0) and each recorded change. A light client
-        trusts the genesis set, then each change because block ``effective_height - 1``
-        (certified by the set before) names it in ``next_validator_set_hash``."""
+        """The genesis set (``effective_height`` 0) and each recorded change, once each. A
+        light client takes the genesis set from the genesis header (pinned by its hash), then
+        each change because block ``effective_height - 1``, certified by the set before,
+        names it in ``next_validator_set_hash`` (see docs/verifying.md)."""
         with node.store.snapshot() as v:
             height = v.height
-            history = list(v.iter_prefix(keys.VALIDATOR_HISTORY_PREFIX))
-        sets: list[tuple[int, Any]] = [(0, node.genesis.validators)]
-        n = len(keys.VALIDATOR_HISTORY_PREFIX)
-        for k, raw in history:
-            sets.append((_U64.unpack(k[n:])[0], _valset(decode(raw))))
+            sets = get_validator_history(v)
         return {
             "height": height,
             "changes": [
@@ -535,27 +601,42 @@ def _add_chain_routes(
     @r.get(
         "/blocks/{ref}/receipts",
         response_model=m.ReceiptList,
+        responses=SIGNED_READ_RESPONSES,
         tags=["chain"],
         summary="区块回执 / receipts of a block",
     )
-    def block_receipts(ref: str) -> dict[str, Any]:
+    def block_receipts(request: Request, ref: str) -> dict[str, Any]:
         h = _height(ref)
-        receipts = node.store.get_receipts(h) if h > 0 else []
+        explorer(request, f"the receipts of block {h}", f"receipts/{h}")
+        receipts = node.get_body(h)[1] if h > 0 else []
         return {"height": h, "receipts": [receipt_to_json(rc) for rc in receipts]}
+
+
+def _add_state_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    """A state value with its proof; an account's transactions."""
+
+    def explorer(
+        request: Request, what: str, record: str = "", state_key: bytes | None = None
+    ) -> None:
+        if reads is not None:
+            reads.explorer(request, what, record, state_key=state_key)
 
     @r.get(
         "/state/{key_hex}",
         response_model=m.StateValue,
         response_model_exclude_none=False,
+        responses=SIGNED_READ_RESPONSES,
         tags=["chain"],
         summary="状态值与证明 / a state value with its proof",
     )
     def state(
+        request: Request,
         key_hex: str,
         height: int | None = Query(None, ge=0, description="default: latest"),
         prove: bool = Query(True, description="include proof, header, QC and validators"),
     ) -> dict[str, Any]:
         key = parse_hex(key_hex, "key")
+        explorer(request, f"state value {key_hex}", f"state/{key_hex}", key)
         if height is not None and height > node.height:
             raise NotFound(f"no block at height {height}; the chain is at {node.height}")
         if not prove and height is None:
@@ -588,16 +669,19 @@ def _add_chain_routes(
     @r.get(
         "/accounts/{address}/txs",
         response_model=m.AccountTxs,
+        responses=SIGNED_READ_RESPONSES,
         tags=["chain"],
         summary="账户交易 / transactions sent by an address, newest first",
     )
     def account_txs(
+        request: Request,
         address: str,
         limit: int = Query(20, ge=1, le=100),
         cursor: str | None = CURSOR,
         kind: str | None = Query(None, max_length=64, description="only this transaction kind"),
     ) -> dict[str, Any]:
         addr = parse_address(address)
+        explorer(request, f"the transactions of {address}", f"account/{address}")
         prefix = b"sender/" + addr
 
         def positions() -> Any:
@@ -645,7 +729,55 @@ _SUBMIT_BODY = {
 }
 
 
-def _add_tx_routes(r: APIRouter, node: Node) -> None:
+#: Transaction kinds whose decoded payload is a personal record (a citizen's consent, a
+#: verification, a scenario contract's call with DIDs, prices, loans): ``GET /v1/txs/{hash}``
+#: shows it only to a signed read of its sender, a member of the sender's organisation, or an
+#: auditor (``wuyi.api.reads``); anyone else gets the rest with ``payload`` withheld.
+PERSONAL_KINDS = frozenset(
+    {"consent.grant", "consent.revoke", "vc.verify", "contract.call", "contract.call_propose"}
+)
+
+
+def _withheld(tx: Transaction) -> dict[str, Any]:
+    return {
+        "withheld": f"{tx.kind} is a personal record: sign the request as its sender, a member"
+        " of the sender's organisation or an auditor, with a purpose (docs/api.md, signed"
+        " reads)"
+    }
+
+
+def _admit(node: Node, raw: bytes, sidecars: tuple[bytes, ...] = ()) -> tuple[bytes, TxInfo | None]:
+    """Submit ``raw`` (with its private side-cars): its hash, and its committed ``TxInfo`` if
+    these very bytes are already committed. Submitting is idempotent: bytes already in the
+    mempool or already committed are answered like the first submission (a client that failed
+    over to another node, or retried after a lost answer, resends the same bytes). Anything
+    else refused raises as before."""
+    try:
+        return node.submit(raw, sidecars), None
+    except (Duplicate, Replay, Expired) as exc:
+        known = _known(node, raw)
+        if known is None:
+            raise exc from None
+        return known
+
+
+def _known(node: Node, raw: bytes) -> tuple[bytes, TxInfo | None] | None:
+    pooled = node.mempool.decoded(raw)
+    if pooled is not None:
+        return pooled[1], None
+    try:
+        tx_hash = Transaction.from_bytes(raw).compute_hash(node.suite)
+        info = node.get_tx(tx_hash)
+    except WuyiError:  # undecodable, pending as other bytes, or unknown
+        return None
+    if info.tx.to_bytes() != raw:  # same body, other signature bytes: not this submission
+        return None
+    return tx_hash, info
+
+
+def _add_tx_routes(
+    r: APIRouter, node: Node, waiters: CommitWaiters, reads: Reads | None = None
+) -> None:
     @r.post(
         "/txs",
         tags=["transactions"],
@@ -653,12 +785,15 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
         status_code=202,
         response_model=m.TxAccepted,
         responses={
-            200: {"model": m.TxCommitted, "description": "committed (with ?wait=true)"},
+            200: {
+                "model": m.TxCommitted,
+                "description": "committed (with ?wait=true, or these bytes were committed before)",
+            },
             **_err(403, "refused"),
-            **_err(409, "replay or duplicate"),
+            **_err(409, "replay or duplicate of another signature over the same body"),
             **_err(413, "too large"),
             **_err(415, "neither JSON nor CBOR"),
-            **_err(503, "the mempool is full"),
+            **_err(503, "the mempool is full, or too many commit waits (Retry-After)"),
             **_err(504, "not committed within the timeout"),
         },
         openapi_extra=_SUBMIT_BODY,
@@ -666,29 +801,44 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
     async def submit(
         request: Request,
         wait: bool = Query(False, description="wait for the commit and return the receipt"),
-        timeout: float = Query(10.0, gt=0, le=MAX_WAIT_S),
+        timeout: float = Query(
+            10.0, gt=0, le=MAX_WAIT_S, description="with wait: answer 504 after this many s"
+        ),
     ) -> Any:
+        """Idempotent by transaction: the same bytes sent again (to this or another node) are
+        answered like the first time, 202 pending or 200 committed. With ``wait`` the answer
+        comes when the block is stored or ``timeout`` seconds after the request arrived (504);
+        the wait holds no worker thread, and past ``[api] max_commit_waiters`` waits the node
+        answers 503 ``too_many_waiters`` with ``Retry-After`` without submitting anything.
+        The private side-cars the transaction references come with it (JSON ``sidecars``, or
+        the CBOR envelope ``{tx, sidecars}``)."""
+        deadline = time.monotonic() + timeout
+        sidecars: tuple[bytes, ...] = ()
         if _media_type(request) == "application/cbor":
-            raw = await _read_body(request)
+            raw, sidecars = decode_carried_bytes(await _read_body(request))
         elif _media_type(request) in ("application/json", ""):
-            raw = _tx_bytes_from_hex((await _read_json(request, m.SubmitTxIn)).tx)
+            body = await _read_json(request, m.SubmitTxIn)
+            raw = _tx_bytes_from_hex(body.tx)
+            sidecars = tuple(parse_hex(x, f"sidecars[{i}]") for i, x in enumerate(body.sidecars))
         else:
             raise _BadMediaType('send application/json {"tx": hex} or application/cbor')
-        tx_hash = await run_in_threadpool(node.submit, raw)
         if not wait:
+            tx_hash, info = await run_in_threadpool(_admit, node, raw, sidecars)
+            if info is not None:
+                return JSONResponse(_render_committed(info), status_code=200)
             return JSONResponse({"tx_hash": tx_hash.hex(), "status": "pending"}, status_code=202)
-        try:
-            info = await run_in_threadpool(node.wait_for_tx, tx_hash, timeout)
-        except NotFound:
-            return _problem_response(
-                problem(
-                    504,
-                    "timeout",
-                    f"transaction {tx_hash.hex()} was accepted but not"
-                    f" committed within {timeout}s; ask GET /v1/txs/{tx_hash.hex()}",
-                ),
-                request,
+        with waiters.slot(deadline):  # TooManyWaiters (503) before anything is submitted
+            tx_hash, info = await run_in_threadpool(_admit, node, raw, sidecars)
+            if info is None:
+                info = await waiters.wait(tx_hash, deadline)
+        if info is None:
+            doc = problem(
+                504,
+                "timeout",
+                f"transaction {tx_hash.hex()} was accepted but not"
+                f" committed within {timeout}s; ask GET /v1/txs/{tx_hash.hex()}",
             )
+            return _problem_response({**doc, "tx_hash": tx_hash.hex()}, request)
         return JSONResponse(_render_committed(info), status_code=200)
 
     @r.post(
@@ -708,18 +858,27 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
         body = await _read_json(request, m.SubmitBatchIn)
         if len(body.txs) > MAX_BATCH:
             raise Oversize(f"batch has {len(body.txs)} transactions; the limit is {MAX_BATCH}")
+        if body.sidecars is not None and len(body.sidecars) != len(body.txs):
+            raise ValidationError("sidecars must have one list per transaction", field="sidecars")
 
         def run() -> list[dict[str, Any]]:
             out: list[dict[str, Any] | None] = [None] * len(body.txs)
             raws: list[bytes] = []
+            scs: list[tuple[bytes, ...]] = []
             where: list[int] = []
             for i, text in enumerate(body.txs):
                 try:
-                    raws.append(_tx_bytes_from_hex(text, f"txs[{i}]"))
+                    raw = _tx_bytes_from_hex(text, f"txs[{i}]")
+                    sc = tuple(
+                        parse_hex(x, f"sidecars[{i}]")
+                        for x in (body.sidecars[i] if body.sidecars else [])
+                    )
+                    raws.append(raw)
+                    scs.append(sc)
                     where.append(i)
                 except WuyiError as exc:
                     out[i] = {"problem": problem_of(exc)}
-            for i, res in zip(where, node.submit_many(raws), strict=True):
+            for i, res in zip(where, node.submit_many(raws, "client", scs), strict=True):
                 out[i] = (
                     {"problem": problem_of(res)}
                     if isinstance(res, WuyiError)
@@ -731,38 +890,62 @@ def _add_tx_routes(r: APIRouter, node: Node) -> None:
         ok = sum(1 for x in results if "tx_hash" in x)
         return {"accepted": ok, "rejected": len(results) - ok, "results": results}
 
+    _add_tx_read_routes(r, node, reads)
+
+
+def _add_tx_read_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    """A committed transaction with its receipt; its inclusion proof."""
+
     @r.get(
         "/txs/{tx_hash}",
         response_model=m.TxDetail,
         response_model_exclude_none=True,
+        responses=SIGNED_READ_RESPONSES,
         tags=["transactions"],
         summary="交易 / a transaction, its place and receipt",
     )
-    def get_tx(tx_hash: str) -> dict[str, Any]:
+    def get_tx(request: Request, tx_hash: str) -> dict[str, Any]:
         h = parse_hex(tx_hash, "tx_hash", length=32)
+        if reads is not None:
+            reads.explorer(request, f"transaction {h.hex()}", f"tx/{h.hex()}")
         try:
             info = node.get_tx(h)
         except NotFound:
             if node.mempool.contains(h):
                 return {"tx_hash": h.hex(), "status": "pending"}
             raise
-        return {**_render_committed(info), "tx": _render_tx(node, info.tx)}
+        shown = _render_tx(node, info.tx)
+        if reads is not None and info.tx.kind in PERSONAL_KINDS:
+            sender = info.tx.sender
+            rec = node.get_state(keys.member_key(address_of(node.suite, sender)))
+            org = decode(rec)["org"] if rec is not None else None
+            allowed = reads.optional(
+                request,
+                what=f"the payload of {info.tx.kind} {h.hex()}",
+                record=f"tx/{h.hex()}/payload",
+                allow=[lambda rd: "sender" if rd.public_key == sender else None]
+                + ([member_of(org)] if org else []),
+            )
+            if allowed is None:
+                shown["payload"] = _withheld(info.tx)
+        return {**_render_committed(info), "tx": shown}
 
     @r.get(
         "/txs/{tx_hash}/proof",
         response_model=m.TxProof,
+        responses=SIGNED_READ_RESPONSES,
         tags=["transactions"],
         summary="交易证明 / inclusion proof of a committed transaction and its receipt",
     )
-    def tx_proof(tx_hash: str) -> dict[str, Any]:
+    def tx_proof(request: Request, tx_hash: str) -> dict[str, Any]:
         """The transaction's bytes and RFC 6962 audit path under the block's ``tx_root``, its
         receipt's bytes and audit path under ``receipts_root``, the block header, its QC and
         the validator set that signed it: the SDK's ``get_tx(verify=True)`` checks them."""
         h = parse_hex(tx_hash, "tx_hash", length=32)
+        if reads is not None:
+            reads.explorer(request, f"transaction {h.hex()} with its proof", f"tx/{h.hex()}")
         info = node.get_tx(h)
-        with node.store.snapshot() as v:
-            blk = v.get_block(info.height)
-            receipts = v.get_receipts(info.height)
+        blk, receipts = node.get_body(info.height)  # from the archive if pruned
         hf = node.suite.hash
         return {
             "tx_hash": h.hex(),
@@ -881,7 +1064,7 @@ def _add_evidence_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/evidence/{doc_hash}/bundle",
         tags=["evidence"],
-        summary="证明包 / the proof bundle (wuyi-proof-bundle/1, JSON form)",
+        summary="证明包 / the proof bundle (wuyi-proof-bundle/2, JSON form)",
         response_model=m.Record,
         response_description='the bundle; bytes as {"$bytes": hex}; check with `wuyi verify`',
     )
@@ -931,7 +1114,14 @@ async def _read_upload(request: Request) -> bytes:
 
 
 def _verify(node: Node, doc_hash: bytes, document: bytes | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"found": False, "valid": False, "doc_hash": doc_hash.hex()}
+    """Build the record's bundle and check it as ``wuyi verify`` does, pinned to the genesis
+    hash of the chain this node serves (the console's public check shows that hash)."""
+    out: dict[str, Any] = {
+        "found": False,
+        "valid": False,
+        "doc_hash": doc_hash.hex(),
+        "genesis_hash": node.genesis_hash.hex(),
+    }
     try:
         bundle = node.evidence_bundle(doc_hash)
     except NotFound as exc:
@@ -942,10 +1132,11 @@ def _verify(node: Node, doc_hash: bytes, document: bytes | None) -> dict[str, An
     out["status"] = bundle["record"]["status"]
     out["bundle"] = to_json(bundle)
     try:
-        report = validate_bundle(bundle, document)
+        report = validate_bundle(bundle, document, genesis_hash=node.genesis_hash)
     except ProofInvalid as exc:
         out["error"] = exc.message
         return out
     out["valid"] = True
+    out["pinned"] = report.pinned
     out["checks"] = report.checks
     return out

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from wuyi.api import models as m
 from wuyi.api.paging import CURSOR, limit_query, paginate
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger import keys
@@ -71,7 +72,12 @@ def _render_proposal(rec: dict[str, Any], height: int) -> dict[str, Any]:
     return dict(out)
 
 
-def add_contract_routes(r: APIRouter, node: Node) -> None:
+def add_contract_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    def explorer(request: Request, what: str, record: str, body: bytes = b"") -> None:
+        if reads is not None:  # a personal contract's state is signed even on a public explorer
+            name = record.split("/")[1] if record.startswith("contract/") else None
+            reads.explorer(request, what, record, body, contract=name)
+
     @r.get(
         "/contracts",
         response_model=m.ContractList,
@@ -120,15 +126,18 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/contracts/{name}/state",
         response_model=m.ContractState,
+        responses=SIGNED_READ_RESPONSES,
         tags=["contracts"],
         summary="合约状态 / contract state",
     )
     def contract_state(
+        request: Request,
         name: str,
         prefix: str = Query("", description="key prefix"),
         limit: int = Query(50, ge=1, le=500),
         cursor: str | None = CURSOR,
     ) -> Any:
+        explorer(request, f"the state of contract {name}", f"contract/{name}/state")
         base = state_prefix(name)
         n = len(base)
         with node.store.snapshot() as v:
@@ -149,13 +158,34 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
             ]
         return {"name": name, "entries": out, "height": node.height, "next": nxt}
 
+    _add_query_route(r, node, reads)
+    _add_proposal_routes(r, node, reads)
+
+
+def _add_query_route(r: APIRouter, node: Node, reads: Reads | None) -> None:
+    """``POST /contracts/{name}/query``: an explorer read (signed on a private explorer: the
+    signature covers the JSON body)."""
+
+    def explorer(request: Request, what: str, record: str, body: bytes = b"") -> None:
+        if reads is not None:
+            name = record.split("/")[1] if record.startswith("contract/") else None
+            reads.explorer(request, what, record, body, contract=name)
+
     @r.post(
         "/contracts/{name}/query",
         response_model=m.QueryResult,
+        responses=SIGNED_READ_RESPONSES,
         tags=["contracts"],
         summary="只读调用 / call a view",
     )
-    async def contract_query(name: str, body: QueryIn) -> Any:
+    async def contract_query(request: Request, name: str, body: QueryIn) -> Any:
+        if reads is not None and (
+            not reads.public_explorer or reads.personal_contract(name) is not None
+        ):
+            raw = await request.body()
+            await run_in_threadpool(
+                explorer, request, f"{name}.{body.method}", f"contract/{name}/query", raw
+            )
         args = from_json(body.args)
         caller = None
         if body.caller:
@@ -182,13 +212,23 @@ def add_contract_routes(r: APIRouter, node: Node) -> None:
 
         return await run_in_threadpool(run)
 
+
+def _add_proposal_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    """Pending multi-party calls and governance proposals."""
+
+    def explorer(request: Request, what: str, record: str) -> None:
+        if reads is not None:
+            reads.explorer(request, what, record)
+
     @r.get(
         "/contracts/-/calls/{call_id}",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["contracts"],
         summary="多方调用 / a pending multi-party call",
     )
-    def pending_call(call_id: int = Path(ge=0, le=MAX_ID)) -> Any:
+    def pending_call(request: Request, call_id: int = Path(ge=0, le=MAX_ID)) -> Any:
+        explorer(request, f"multi-party call {call_id}", f"contract/-/call/{call_id}")
         with node.store.snapshot() as v:
             rec = get_pending_call(v, call_id)
         if rec is None:

@@ -3,17 +3,23 @@ and the node's blob service for encrypted payloads.
 
 Writes (``data.offer`` … ``data.access``) are signed transactions posted to ``/v1/txs``. The
 blob service stores ciphertext only, under ``<node data dir>/blobs/<hex hash>`` (the chain
-suite's hash of the bytes), and hands a blob out only against a committed, successful
-``data.access`` transaction whose delivery points at it (``location == "blob:<hash>"``) and
-whose grant is still approved and unexpired at the latest block time.
+suite's hash of the bytes; :mod:`wuyi.node.blobs`), and hands a blob out only against a
+committed, successful ``data.access`` transaction whose delivery points at it
+(``location == "blob:<hash>"``) and whose grant is still approved and unexpired at the latest
+block time.
+
+Only a member may upload: ``PUT /v1/blobs?request=<request id>`` is a signed request
+(:mod:`wuyi.api.auth`) by an active member of the organisation that owns that data request,
+while the request is pending (before its ``until``) or approved (before ``approved_until``) —
+the delivery it is for is still to come. The organisation's bytes on this node stay within the
+node's quota; blobs no delivery on chain points at are collected after the grace period.
 
 Rendering: byte strings are lower-case hex, member addresses ``wy…``.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +28,13 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from wuyi.api import models as m
+from wuyi.api.auth import NonceCache, verify_request
 from wuyi.api.paging import CURSOR, limit_query, paginate
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads
 from wuyi.api.wire import hexify, parse_hex
-from wuyi.crypto import format_address
-from wuyi.exceptions import NotFound, Oversize, StoreError, Unauthorized, ValidationError
+from wuyi.crypto import address_of, format_address
+from wuyi.exceptions import NotFound, Oversize, Unauthorized, UploadRefused, ValidationError
+from wuyi.ledger.admission import require_active_member
 from wuyi.ledger.handlers.datashare import (
     audit_dataset,
     audit_requester,
@@ -37,6 +46,7 @@ from wuyi.ledger.handlers.datashare import (
     list_datasets,
     list_requests,
 )
+from wuyi.node.blobs import BlobSettings, BlobStore
 from wuyi.node.node import Node
 
 __all__ = ["MAX_BLOB_BYTES", "add_datashare_routes", "blob_dir"]
@@ -75,22 +85,36 @@ def _id16(text: str, what: str) -> bytes:
 # -- blobs -----------------------------------------------------------------------------------
 
 
-def _store_blob(node: Node, body: bytes) -> dict[str, Any]:
-    h = node.suite.hash(body)
-    d = blob_dir(node)
-    target = d / h.hex()
-    if not target.exists():
+def _authorise_upload(node: Node, public_key: bytes, request_id: bytes) -> tuple[str, str]:
+    """``(org, uploader address)`` if ``public_key`` is an active member of the organisation
+    that owns data request ``request_id`` while a delivery for it may still come; raise
+    :class:`NotMember`/:class:`MemberSuspended`/:class:`UploadRefused` otherwise."""
+    with node.store.snapshot() as v:
+        member = require_active_member(v, node.suite, public_key)
         try:
-            d.mkdir(parents=True, exist_ok=True)
-            tmp = d / f".{h.hex()}.{secrets.token_hex(6)}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(body)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise StoreError(f"cannot store the blob: {exc.strerror}") from None
-    return {"hash": h.hex(), "size": len(body), "location": f"blob:{h.hex()}"}
+            req = get_request(v, request_id)
+        except NotFound:
+            raise UploadRefused(
+                f"no data request {request_id.hex()}: a blob is uploaded for a pending or"
+                " approved request of the uploader's organisation",
+                field="request",
+            ) from None
+        now = v.get_header(v.height).time
+    if member["org"] != req["owner"]:
+        raise UploadRefused(
+            f"request {request_id.hex()} is to '{req['owner']}'; only its members deliver, not"
+            f" '{member['org']}'",
+            field="request",
+        )
+    status = req["status"]
+    open_until = {"pending": req["until"], "approved": req.get("approved_until") or 0}.get(status)
+    if open_until is None or now >= open_until:
+        state = status if open_until is None else f"{status}, but its window ended"
+        raise UploadRefused(
+            f"request {request_id.hex()} is {state}: no delivery is pending for it",
+            field="request",
+        )
+    return member["org"], format_address(address_of(node.suite, public_key))
 
 
 def _check_access(node: Node, blob_hash: bytes, access: str | None) -> None:
@@ -132,23 +156,31 @@ def _check_access(node: Node, blob_hash: bytes, access: str | None) -> None:
         raise Unauthorized(f"approval ended at {format_ms(req['approved_until'])}", field="access")
 
 
-def _read_blob(node: Node, blob_hash: bytes) -> bytes:
-    path = blob_dir(node) / blob_hash.hex()
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"blob {blob_hash.hex()} is not stored on this node") from None
+def add_datashare_routes(
+    r: APIRouter,
+    node: Node,
+    blobs: BlobStore | None = None,
+    settings: BlobSettings | None = None,
+    reads: Reads | None = None,
+) -> BlobStore:
+    """The data-sharing routes; returns the blob store they use (for the collector). The
+    records of requests, deliveries and accesses are explorer reads (``reads``: signed by a
+    member when ``[api] public_explorer = false``); the catalogue stays public."""
 
-
-def add_datashare_routes(r: APIRouter, node: Node) -> None:
     hash_len = len(node.suite.hash(b""))
+    store = blobs or BlobStore(blob_dir(node))
+    conf = settings or BlobSettings()
+    nonces = NonceCache()
 
     @r.put(
         "/blobs",
         tags=["data sharing"],
-        summary="上传密文 / store an encrypted payload (raw body, at most 16 MiB)",
+        summary="上传密文 / store an encrypted payload for a data request (member-signed)",
         response_model=m.BlobStored,
-        responses={413: {"description": "blob too large (problem document)"}},
+        responses={
+            403: {"description": "not a member of the request's owner, or nothing pending"},
+            413: {"description": "blob too large, or the organisation's quota is used up"},
+        },
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -158,7 +190,18 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
             }
         },
     )
-    async def put_blob(request: Request) -> dict[str, Any]:
+    async def put_blob(
+        request: Request,
+        request_id: str = Query(
+            ...,
+            alias="request",
+            description="the data request (hex id) this payload will be delivered for",
+        ),
+    ) -> dict[str, Any]:
+        """Raw body (ciphertext, at most 16 MiB), signed by an active member of the
+        organisation that owns the data request (headers ``X-Wuyi-Key``, ``X-Wuyi-Time``,
+        ``X-Wuyi-Nonce``, ``X-Wuyi-Signature``: docs/api.md, signed requests)."""
+        rid = _id16(request_id, "request")
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BLOB_BYTES:
             raise Oversize(f"blob is {declared} bytes; the limit is {MAX_BLOB_BYTES}")
@@ -172,7 +215,32 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
         body = b"".join(chunks)
         if not body:
             raise ValidationError("the blob is empty", field="body")
-        return await run_in_threadpool(_store_blob, node, body)
+        public_key = verify_request(
+            node.suite,
+            node.chain.chain_id,
+            request.method,
+            request.url.path,
+            list(request.query_params.multi_items()),
+            request.headers,
+            body,
+            nonces,
+        )
+
+        def store_it() -> dict[str, Any]:
+            org, uploader = _authorise_upload(node, public_key, rid)
+            h = node.suite.hash(body).hex()
+            store.put(
+                h,
+                body,
+                org=org,
+                uploader=uploader,
+                request=rid.hex(),
+                quota_bytes=conf.quota_bytes,
+                now_ms=int(time.time() * 1000),
+            )
+            return {"hash": h, "size": len(body), "location": f"blob:{h}"}
+
+        return await run_in_threadpool(store_it)
 
     @r.get(
         "/blobs/{blob_hash}",
@@ -190,9 +258,19 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     ) -> Response:
         h = parse_hex(blob_hash, "blob_hash", length=hash_len)
         _check_access(node, h, access)
-        return Response(_read_blob(node, h), media_type="application/octet-stream")
+        return Response(store.read(h.hex()), media_type="application/octet-stream")
 
     # -- catalogue, requests, audit ------------------------------------------------------------
+    _add_dataset_routes(r, node, reads)
+    return store
+
+
+def _add_dataset_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> None:
+    """The catalogue, requests, deliveries and audits of the data-sharing channel."""
+
+    def explorer(request: Request, what: str, record: str) -> None:
+        if reads is not None:
+            reads.explorer(request, what, record)
 
     @r.get(
         "/data/datasets",
@@ -228,10 +306,12 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/data/datasets/{dataset_id}/audit",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["data sharing"],
         summary="数据审计 / everything about a dataset, from the chain",
     )
-    def dataset_audit(dataset_id: str) -> Any:
+    def dataset_audit(request: Request, dataset_id: str) -> Any:
+        explorer(request, f"the audit of dataset {dataset_id}", f"data/audit/{dataset_id}")
         with node.store.snapshot() as v:
             out = audit_dataset(v, dataset_id)
             out["height"] = v.height
@@ -240,16 +320,19 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/data/requests",
         response_model=m.RequestList,
+        responses=SIGNED_READ_RESPONSES,
         tags=["data sharing"],
         summary="共享申请 / requests",
     )
     def requests(
+        request: Request,
         dataset: str | None = Query(None, max_length=64, description="dataset id"),
         requester: str | None = Query(None, max_length=64, description="requesting organisation"),
         status: str | None = Query(None, max_length=32, description="pending|approved|..."),
         limit: int = limit_query(),
         cursor: str | None = CURSOR,
     ) -> Any:
+        explorer(request, "the data requests", "data/requests")
         with node.store.snapshot() as v:
             items = list_requests(v, dataset=dataset, requester_org=requester)
         wanted = [x for x in items if status in (None, x.get("status"))]
@@ -261,10 +344,12 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/data/requests/{request_id}",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["data sharing"],
         summary="共享申请 / a request",
     )
-    def request_one(request_id: str) -> Any:
+    def request_one(request: Request, request_id: str) -> Any:
+        explorer(request, f"data request {request_id}", f"data/request/{request_id}")
         with node.store.snapshot() as v:
             rec = get_request(v, _id16(request_id, "request_id"))
         return render(rec)
@@ -272,10 +357,12 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/data/deliveries/{delivery_id}",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["data sharing"],
         summary="交付记录 / a delivery with its accesses",
     )
-    def delivery_one(delivery_id: str) -> Any:
+    def delivery_one(request: Request, delivery_id: str) -> Any:
+        explorer(request, f"data delivery {delivery_id}", f"data/delivery/{delivery_id}")
         did = _id16(delivery_id, "delivery_id")
         with node.store.snapshot() as v:
             rec = get_delivery(v, did)
@@ -287,10 +374,12 @@ def add_datashare_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/data/audit/{org}",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["data sharing"],
         summary="用数审计 / everything an organisation requested and used",
     )
-    def requester_audit(org: str) -> Any:
+    def requester_audit(request: Request, org: str) -> Any:
+        explorer(request, f"the data use of {org}", f"data/audit-org/{org}")
         with node.store.snapshot() as v:
             out = audit_requester(v, org)
             out["height"] = v.height

@@ -23,7 +23,7 @@ How it is built (``EventHub``):
 * A subscriber first *replays* from the store in pages (``page_blocks`` blocks per read) at the
   pace of its own connection, then registers for live delivery at exactly the height the pump
   has reached (a check on the event loop, so nothing slips between the two).
-* A live queue holds at most ``queue_limit`` messages. A consumer that cannot keep up is cut
+* A live queue holds at most ``queue_limit`` messages. A subscriber that cannot keep up is cut
   off: its queue is dropped at once and it gets a final ``close`` message with reason
   ``slow_consumer`` and the last id it received; reconnecting with that id resumes from the
   store. Heartbeat comments (``: ping``) keep idle connections open through proxies.
@@ -44,10 +44,11 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from fastapi import FastAPI, Header, Query
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads
 from wuyi.api.wire import hexify, parse_address
 from wuyi.crypto import address_of, format_address
 from wuyi.exceptions import ValidationError, WuyiError
@@ -598,9 +599,12 @@ final `event: close` message says why the node ended the stream (`slow_consumer`
 `shutdown`)."""
 
 
-def add_event_routes(app: FastAPI, node: Node, **options: Any) -> EventHub:
+def add_event_routes(
+    app: FastAPI, node: Node, reads: Reads | None = None, **options: Any
+) -> EventHub:
     """Serve ``GET /v1/events`` on ``app``; ``options`` go to :class:`EventHub`. The hub is
-    also ``app.state.event_hub`` (the node service closes it at shutdown)."""
+    also ``app.state.event_hub`` (the node service closes it at shutdown). The stream is an
+    explorer read (``reads``: signed by a member when ``[api] public_explorer = false``)."""
     hub = EventHub(node, **options)
     app.state.event_hub = hub
 
@@ -613,9 +617,11 @@ def add_event_routes(app: FastAPI, node: Node, **options: Any) -> EventHub:
         responses={
             200: {"content": {"text/event-stream": {}}, "description": "the event stream"},
             503: {"description": "too many streams (problem document)"},
+            **SIGNED_READ_RESPONSES,
         },
     )
     async def events(
+        request: Request,
         kinds: str | None = Query(None, description="comma list of block, tx, event"),
         type: str | None = Query(
             None, description="event type prefixes, comma list (e.g. `contract:token.`, `vc.`)"
@@ -628,6 +634,8 @@ def add_event_routes(app: FastAPI, node: Node, **options: Any) -> EventHub:
             None, alias="Last-Event-ID", description="resume after this id (wins over from_height)"
         ),
     ) -> StreamingResponse:
+        if reads is not None and not reads.public_explorer:
+            await run_in_threadpool(reads.explorer, request, "the event stream", "events")
         flt = StreamFilter.parse(
             kinds=kinds, type=type, contract=contract, sender=sender, tx_kind=tx_kind
         )

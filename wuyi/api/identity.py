@@ -10,8 +10,12 @@ signed transactions posted to ``/v1/txs``).
   of the IETF Token Status List (``bits`` 2, ``lst`` = base64url of the zlib-compressed
   statuses; 0 valid, 1 revoked, 2 suspended).
 
-Byte strings (consent ids, hashes, commitments, member addresses) are lower-case hex. No route
-here reveals personal data: the chain holds none.
+Byte strings (consent ids, hashes, commitments, member addresses) are lower-case hex. The
+chain holds no claim value; but a citizen's consents, credential uses and verification records
+say who asked what of whom, so those routes are **signed reads** (``wuyi.api.reads``): the
+citizen's DID key, a member of the organisation concerned, or an auditor, with a purpose, each
+read in the node's access log. DID documents, credential types and status (validity) stay
+public.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ import base64
 import zlib
 from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from wuyi.api import models as m
 from wuyi.api.paging import CURSOR, limit_query, paginate, paginate_positions
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads, citizen, member_of
 from wuyi.api.wire import parse_hex, proof_to_json, qc_to_json
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger import keys
@@ -83,7 +88,7 @@ def _status_list_doc(statuses: list[int]) -> dict[str, Any]:
     return {"bits": 2, "lst": lst, "count": len(statuses)}
 
 
-def add_identity_routes(r: APIRouter, node: Node) -> None:
+def add_identity_routes(r: APIRouter, node: Node, reads: Reads) -> None:
     @r.get(
         "/dids/{did}",
         response_model=m.DidResolution,
@@ -114,15 +119,25 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/dids/{did}/consents",
         response_model=m.ConsentList,
+        responses=SIGNED_READ_RESPONSES,
         tags=["identity"],
         summary="持有人的授权 / a holder's consents",
     )
     def consents(
+        request: Request,
         did: str,
         limit: int = limit_query(),
         cursor: str | None = CURSOR,
         status: str | None = Query(None, max_length=32, description="only consents in this status"),
     ) -> Any:
+        """Signed read: the holder (their DID key) or an auditor."""
+        reads.require(
+            request,
+            what=f"{did}'s consents",
+            record=f"consents/{did}",
+            subject=did,
+            allow=[citizen(did)],
+        )
         with node.store.snapshot() as v:
             items = [_plain(c) for c in cred.list_consents(v, did)]
             height = v.height
@@ -133,12 +148,22 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/dids/{did}/uses",
         response_model=m.UseList,
+        responses=SIGNED_READ_RESPONSES,
         tags=["identity"],
         summary="凭证使用记录 / every use of a holder's credentials (and refused attempts)",
     )
-    def uses(did: str, limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
+    def uses(
+        request: Request, did: str, limit: int = limit_query(), cursor: str | None = CURSOR
+    ) -> Any:
         """Uses oldest first, paged by ``cursor``; ``refused`` (all of them, bounded by
-        ``limit``) on the first page only."""
+        ``limit``) on the first page only. Signed read: the holder or an auditor."""
+        reads.require(
+            request,
+            what=f"the uses of {did}'s credentials",
+            record=f"uses/{did}",
+            subject=did,
+            allow=[citizen(did)],
+        )
         with node.store.snapshot() as v:
             used = cred.list_uses(v, did)
             refused = cred.list_refused(v, did) if cursor is None else []
@@ -155,16 +180,62 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
     @r.get(
         "/consents/{consent_id}",
         response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
         tags=["identity"],
         summary="授权记录 / a consent record",
     )
-    def consent(consent_id: str) -> Any:
+    def consent(request: Request, consent_id: str) -> Any:
+        """Signed read: the holder, a member of the organisation it was granted to, or an
+        auditor."""
         cid = parse_hex(consent_id, "consent_id")
         with node.store.snapshot() as v:
             rec = cred.get_consent(v, cid)
         if rec is None:
             raise NotFound(f"no consent {consent_id}")
+        holder = str(rec.get("holder", ""))
+        reads.require(
+            request,
+            what=f"consent {consent_id}",
+            record=f"consent/{consent_id}",
+            subject=holder,
+            allow=[citizen(holder), member_of(str(rec.get("verifier", "")))],
+        )
         return _plain(rec)
+
+    _add_credential_routes(r, node)
+    _add_check_route(r, node, reads)
+
+
+def _add_check_route(r: APIRouter, node: Node, reads: Reads) -> None:
+    """A recorded verification: a signed read."""
+
+    @r.get(
+        "/vc/checks/{tx_hash}",
+        response_model=m.Record,
+        responses=SIGNED_READ_RESPONSES,
+        tags=["identity"],
+        summary="核验记录 / one recorded verification",
+    )
+    def check(request: Request, tx_hash: str) -> Any:
+        """Signed read: the holder, a member of the verifying organisation, or an auditor."""
+        h = parse_hex(tx_hash, "tx_hash")
+        with node.store.snapshot() as v:
+            rec = cred.get_check(v, h)
+        if rec is None:
+            raise NotFound(f"no verification recorded by transaction {tx_hash}")
+        holder = str(rec.get("holder", ""))
+        reads.require(
+            request,
+            what=f"verification record {tx_hash}",
+            record=f"check/{tx_hash}",
+            subject=holder,
+            allow=[citizen(holder), member_of(str(rec.get("verifier", "")))],
+        )
+        return _plain(rec)
+
+
+def _add_credential_routes(r: APIRouter, node: Node) -> None:
+    """Credential types, status entries, identity providers, DID registrars."""
 
     @r.get(
         "/vc/types",
@@ -244,20 +315,6 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
         }
 
     @r.get(
-        "/vc/checks/{tx_hash}",
-        response_model=m.Record,
-        tags=["identity"],
-        summary="核验记录 / one recorded verification",
-    )
-    def check(tx_hash: str) -> Any:
-        h = parse_hex(tx_hash, "tx_hash")
-        with node.store.snapshot() as v:
-            rec = cred.get_check(v, h)
-        if rec is None:
-            raise NotFound(f"no verification recorded by transaction {tx_hash}")
-        return _plain(rec)
-
-    @r.get(
         "/idps",
         response_model=m.IdpList,
         tags=["identity"],
@@ -268,3 +325,17 @@ def add_identity_routes(r: APIRouter, node: Node) -> None:
             items = [_plain(x) for x in cred.list_idps(v)]
         page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
         return {"providers": page, "next": nxt}
+
+    @r.get(
+        "/did-registrars",
+        response_model=m.RegistrarList,
+        tags=["identity"],
+        summary="DID 登记机构 / organisations that may register citizens' DIDs",
+    )
+    def did_registrars(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
+        """Set by governance (``did.set_registrar``); a member with role ``idp`` or
+        ``did_registrar`` of an enabled one sends ``did.create`` (``docs/did-method.md``)."""
+        with node.store.snapshot() as v:
+            items = [_plain(x) for x in didmod.list_registrars(v)]
+        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
+        return {"registrars": page, "next": nxt}

@@ -15,10 +15,13 @@ The names and their meaning are listed in ``docs/operations.md``.
 
 from __future__ import annotations
 
+import datetime
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,6 +40,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from wuyi.node.heap import malloc_in_use
+from wuyi.node.misbehaviour import list_offenders
 from wuyi.node.node import Node
 
 __all__ = ["NodeMetrics", "add_metrics_route", "check_readiness"]
@@ -138,6 +142,15 @@ class _ScrapeCollector(Collector):
         yield GaugeMetricFamily(
             "wuyi_peers_configured", "Validator peers configured", value=len(peers)
         )
+        contested = CounterMetricFamily(
+            "wuyi_p2p_key_contested",
+            "Connections offered with a peer's key while its own was alive and talking"
+            " (another node presents that key: a copied validator key?)",
+            labels=["peer"],
+        )
+        for row in cinfo.get("network") or []:
+            contested.add_metric([str(row.get("name", ""))], int(row.get("contested") or 0))
+        yield contested
         validators = cinfo.get("validators") or []
         up = GaugeMetricFamily(
             "wuyi_validator_up", "1 if the validator is this node or a connected peer",
@@ -146,6 +159,9 @@ class _ScrapeCollector(Collector):
         for v in validators:
             up.add_metric([str(v.get("name", ""))], 1 if v.get("up") else 0)
         yield up
+        yield from self._disk(node)
+        yield from self._certificates(cinfo)
+        yield from _equivocation_metrics(node, cinfo)
         hub = self.m.hub
         if hub is not None:
             yield GaugeMetricFamily(
@@ -156,6 +172,63 @@ class _ScrapeCollector(Collector):
                 "Event streams cut off because the client did not keep up",
                 value=hub.cut_off,
             )
+
+    @staticmethod
+    def _disk(node: Node) -> Iterator[Metric]:
+        try:
+            st = os.statvfs(node.store.path)
+        except (OSError, AttributeError):
+            return
+        yield GaugeMetricFamily(
+            "wuyi_store_disk_free_bytes",
+            "Bytes free (for unprivileged users) on the file system of the store",
+            value=st.f_bavail * st.f_frsize,
+        )
+        yield GaugeMetricFamily(
+            "wuyi_store_disk_total_bytes",
+            "Size of the file system of the store",
+            value=st.f_blocks * st.f_frsize,
+        )
+
+    def _certificates(self, cinfo: dict[str, Any]) -> Iterator[Metric]:
+        g = GaugeMetricFamily(
+            "wuyi_tls_certificate_expiry_timestamp_seconds",
+            "When a certificate this node depends on expires (Unix s): its own TLS certificate"
+            " (kind node), each connected peer's (peer), each CA the chain lists (ca), the API's"
+            " server certificate (api) and client CA (api_client_ca)",
+            labels=["kind", "name", "subject"],
+        )
+        for c in [*(cinfo.get("certificates") or []), *self.m.file_certificates()]:
+            try:
+                expiry = datetime.datetime.fromisoformat(c["not_after"]).timestamp()
+            except (KeyError, TypeError, ValueError):
+                continue
+            g.add_metric([str(c.get("kind", "")), str(c.get("name", "")),
+                          str(c.get("subject", ""))], expiry)  # fmt: skip
+        yield g
+
+
+def _equivocation_metrics(node: Node, cinfo: dict[str, Any]) -> Iterator[Metric]:
+    """Double signs this node saw, and the evidence recorded on chain (docs/network-ops.md
+    has the alert rule)."""
+    yield CounterMetricFamily(
+        "wuyi_consensus_equivocations_observed",
+        "Distinct double signs (two conflicting votes or proposals of one validator) this"
+        " node's consensus saw since it started",
+        value=int(cinfo.get("equivocations_observed") or 0),
+    )
+    recorded = GaugeMetricFamily(
+        "wuyi_validator_equivocations_recorded",
+        "Equivocation evidence recorded on chain (consensus.evidence), by offending validator",
+        labels=["validator"],
+    )
+    try:
+        offenders = list_offenders(node)
+    except Exception:  # a store being closed: leave the gauge empty
+        offenders = []
+    for o in offenders:
+        recorded.add_metric([str(o["name"] or o["public_key"].hex()[:16])], int(o["count"]))
+    yield recorded
 
 
 class NodeMetrics:
@@ -171,6 +244,9 @@ class NodeMetrics:
         self.node = node
         self.consensus_info = consensus_info
         self.hub = hub
+        self.certificate_files: list[tuple[str, str, Path]] = []
+        """(kind, name, PEM file) of certificates outside the p2p network whose expiry is
+        exported too (the API's server certificate and client CA; set by the service)."""
         reg = self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=reg)
         PlatformCollector(registry=reg)
@@ -215,6 +291,19 @@ class NodeMetrics:
         node.add_listener(self._on_commit)
         node.add_submit_listener(self._on_submit)
         node.add_observer(self._on_observe)
+
+    def file_certificates(self) -> list[dict[str, Any]]:
+        from wuyi.network.identity import describe_certificate
+        from wuyi.network.tls import load_pem_certificates_der
+
+        out = []
+        for kind, name, path in self.certificate_files:
+            try:
+                ders = load_pem_certificates_der(path)
+            except (OSError, ValueError):
+                continue
+            out += [{"kind": kind, "name": name, **describe_certificate(d).to_json()} for d in ders]
+        return out
 
     def consensus(self) -> dict[str, Any]:
         if self.consensus_info is None:

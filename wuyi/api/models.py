@@ -113,10 +113,18 @@ class Status(BaseModel):
 
 class SubmitTxIn(_Model):
     tx: str = Field(description="hex of the canonical transaction bytes {body, sig}")
+    sidecars: list[str] = Field(
+        default_factory=list,
+        description="hex of each private side-car the transaction references as"
+        " 'sidecar:<hash>' (e.g. a presentation): checked, kept privately, never served",
+    )
 
 
 class SubmitBatchIn(_Model):
     txs: list[str] = Field(description="hex of canonical transaction bytes, up to 5000")
+    sidecars: list[list[str]] | None = Field(
+        None, description="per transaction, hex of its private side-cars (as txs)"
+    )
 
 
 class TxAccepted(BaseModel):
@@ -158,14 +166,18 @@ class BatchResult(BaseModel):
 
 
 class TxBody(BaseModel):
+    """A committed transaction's body fields and signature, under their canonical names
+    (``sender``, ``sig`` as hex); ``payload`` in the JSON form (bytes as ``{"$bytes": hex}``).
+    The canonical bytes and their audit path are at ``/v1/txs/{hash}/proof``."""
+
     chain_id: str
     sender: str
-    sender_address: str
+    sender_address: str = Field(description="derived from sender, for display (not signed)")
     nonce: int
     expiry: int
     kind: str
-    payload: dict[str, Any]
-    signature: str
+    payload: dict[str, Any] = Field(description='JSON form: bytes as {"$bytes": lowercase hex}')
+    sig: str
 
 
 class TxDetail(BaseModel):
@@ -192,17 +204,15 @@ class Header(BaseModel):
     next_validator_set_hash: str
 
 
-class QcSignature(BaseModel):
-    index: int
-    signature: str
-
-
 class QuorumCert(BaseModel):
+    """The canonical QC with bytes as hex: ``signatures`` is ``[[index, signature], ...]``
+    sorted by index (the index is the validator's place in the set in force)."""
+
     type: str
     height: int
     round: int
     block_hash: str
-    signatures: list[QcSignature]
+    signatures: list[tuple[int, str]]
 
 
 class BlockSummary(BaseModel):
@@ -332,12 +342,19 @@ class VerifyResult(BaseModel):
     found: bool
     valid: bool = Field(description="the proof bundle passed every check")
     doc_hash: str
+    genesis_hash: str | None = Field(
+        default=None,
+        description="the genesis hash of the chain this node serves: the check is pinned to it",
+    )
+    pinned: bool = Field(
+        default=False, description="every header was certified from genesis_hash (always, if valid)"
+    )
     status: str | None = Field(default=None, description="active or revoked")
     record: EvidenceRecord | None = None
     checks: list[str] = []
     error: str | None = None
     bundle: dict[str, Any] | None = Field(
-        default=None, description="the wuyi-proof-bundle/1 in JSON form, for offline checking"
+        default=None, description="the wuyi-proof-bundle/2 in JSON form, for offline checking"
     )
 
 
@@ -476,6 +493,11 @@ class IdpList(BaseModel):
     next: str | None = None
 
 
+class RegistrarList(BaseModel):
+    registrars: list[dict[str, Any]]
+    next: str | None = None
+
+
 # -- data sharing ------------------------------------------------------------------------------
 
 
@@ -495,3 +517,17 @@ class RequestList(BaseModel):
     requests: list[dict[str, Any]]
     height: int
     next: str | None = None
+
+
+class AccessLogHead(BaseModel):
+    entries: int = Field(description="reads of personal records logged by this node")
+    head: str = Field(description="hex hash of the last entry (32 zero bytes: none yet)")
+
+
+class AccessLogPage(BaseModel):
+    entries: list[dict[str, Any]] = Field(
+        description="{seq, time, reader: {key, address, org, roles, did}, what, record,"
+        " subject, purpose, basis, prev, hash}"
+    )
+    count: int
+    head: str

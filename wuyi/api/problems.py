@@ -57,8 +57,16 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     ),
     "wrong_chain": (400, "The transaction's chain_id is another chain's."),
     "bad_signature": (400, "The signature (or the sender's public key) does not verify."),
-    "replay": (409, "This transaction (body hash) is already committed."),
-    "duplicate": (409, "This transaction is already waiting in the mempool."),
+    "replay": (
+        409,
+        "A transaction with this body hash but other signature bytes is already committed"
+        " (the same bytes sent again are answered 200 committed).",
+    ),
+    "duplicate": (
+        409,
+        "A transaction with this body hash but other signature bytes is already waiting in"
+        " the mempool (the same bytes sent again are answered 202 pending).",
+    ),
     "expired": (400, "The chain is past the transaction's expiry height."),
     "tx_rejected": (
         400,
@@ -67,6 +75,42 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "oversize": (413, "Transaction over max_tx_bytes, body over 16 MiB, or batch over 5000."),
     "unknown_kind": (400, "No handler for this transaction kind."),
     "unauthorized": (403, "The caller may not do this (e.g. a blob without a valid access)."),
+    "not_member": (
+        403,
+        "Admission: the sender is no active member, nor a registered citizen DID sending what"
+        " a DID may send (docs/security.md).",
+    ),
+    "member_suspended": (403, "Admission: the sender's membership or organisation is not active."),
+    "upload_refused": (
+        403,
+        "PUT /v1/blobs: the signer's organisation has no pending data request for this upload.",
+    ),
+    "personal_data": (
+        400,
+        "An ID number, mobile number or a personal-data field name in a value that goes on"
+        " chain in clear (evidence meta); anchor a commitment instead.",
+    ),
+    "quota_exceeded": (413, "The organisation's blob storage quota on this node is used up."),
+    "sidecar_missing": (
+        400,
+        "The transaction references a private side-car ('sidecar:<hash>') that was not sent"
+        " with it (POST /v1/txs {tx, sidecars}), or that this node does not hold.",
+    ),
+    "sidecar_invalid": (
+        400,
+        "A side-car the transaction does not reference, too many side-cars, or the"
+        " transaction and its side-cars over max_tx_bytes.",
+    ),
+    "signed_read_required": (
+        401,
+        "A personal record (or an explorer read on a node whose public explorer is off):"
+        " sign the request (X-Wuyi-* headers) and state a purpose (docs/api.md, Signed reads).",
+    ),
+    "read_forbidden": (
+        403,
+        "The signer of a read may not read this record: neither the citizen it is about nor a"
+        " member whose organisation or role the record allows, nor an auditor.",
+    ),
     "tx_failed": (400, "The transaction executed and reverted."),
     "contract_revert": (400, "A contract's require()/revert() failed."),
     "out_of_gas": (400, "The gas limit was reached."),
@@ -79,6 +123,12 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "not_found": (404, "No such block, transaction, record, organisation, member or endpoint."),
     "method_not_allowed": (405, "Wrong HTTP method for this path."),
     "mempool_full": (503, "The transaction pool is full; retry later."),
+    "too_many_waiters": (
+        503,
+        "POST /v1/txs?wait=true: the node holds as many commit waits as it allows; nothing"
+        " was submitted. Retry after `Retry-After` seconds, submit without wait and poll, or"
+        " use another node.",
+    ),
     "timeout": (504, "wait=true and the transaction was not committed within `timeout`."),
     "not_ready": (503, "/readyz: the block producer is not running."),
     "store_error": (500, "The node could not read or write its store."),

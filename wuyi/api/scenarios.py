@@ -1,74 +1,67 @@
-"""API routes of the scenario contracts of issue 7: 不动产登记 (``realestate``), 住房网签
-(``housing``), 人才引进落户 (``settlement``), their policy parameters, and the public check of
-the e-certificates they produce (不动产权证书, 人才准予迁入).
+"""What every scenario's API routes share, and their mounting from the registry.
 
-Reads only: every write is an ordinary signed ``contract.call`` posted to ``/v1/txs`` (the SDK's
-:mod:`wuyi.sdk.scenarios` builds them). The routes read the contracts' own state (lists, by
-key prefix) and run their ``@view`` methods exactly as ``POST /v1/contracts/{name}/query``
-does, on the latest committed block. A contract that is not deployed under its name answers a
-404 problem naming it. Byte strings are lowercase hex. Nothing here is personal: the
-contracts hold DIDs, hashes, prices and property data only.
+Each scenario's ``api.py`` (``wuyi/scenarios/<name>/api.py``) builds an ``APIRouter`` with
+``router(node)``; :func:`add_scenario_routes` includes those of the registered scenarios and
+adds the routes of the governed parameters of every scenario contract that has them
+(``/v1/scenarios/{contract}/params``). The e-certificates and their public check are in
+:mod:`wuyi.api.certificates`.
 
-The e-certificates these contracts record and their public check (``/v1/certs/...``) are in
-:mod:`wuyi.api.certificates`. The routes are listed in ``docs/scenarios/api.md``.
+Reads only: every write is an ordinary signed ``contract.call`` posted to ``/v1/txs`` (each
+scenario's SDK builds them). The routes read the contracts' own state (lists, by key prefix)
+and run their ``@view`` methods exactly as ``POST /v1/contracts/{name}/query`` does, on the
+latest committed block (:class:`ScenarioReader`). A contract that is not deployed under its
+name answers a 404 problem naming it. Byte strings are lowercase hex. The routes are listed in
+``docs/scenarios/api.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Literal
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from wuyi.api.paging import CURSOR, limit_query, paginate
+from wuyi.api.paging import paginate
+from wuyi.api.reads import SIGNED_READ_RESPONSES
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger.handlers.contracts import meta_key, query_contract, state_prefix
 from wuyi.node.node import Node
+from wuyi.scenarios import Scenario, all_scenarios
 
 __all__ = [
-    "SCENARIO_CONTRACTS",
+    "ItemPage",
+    "PresentationRequest",
+    "Record",
     "ScenarioReader",
+    "add_record_route",
     "add_scenario_routes",
+    "check_did",
+    "id_path",
+    "reading",
 ]
 
-REALESTATE, HOUSING, SETTLEMENT = "realestate", "housing", "settlement"
-SCENARIO_CONTRACTS = (REALESTATE, HOUSING, SETTLEMENT)
 MAX_QUERY_GAS = 10_000_000
-ELIGIBILITY_PURPOSE = "购房资格审核 / purchase eligibility (住房网签)"
-SETTLEMENT_PURPOSE = "人才引进落户申请 / talent settlement application"
+TAGS: list[str | Enum] = ["scenarios"]
 
 
 # -- response bodies -----------------------------------------------------------------------------
 
 
-class _Open(BaseModel):
-    """A contract record rendered as JSON (fields in ``docs/scenarios/``); extra fields pass."""
+class Record(BaseModel):
+    """A contract record rendered as JSON (fields in the scenario's README); extra fields
+    pass."""
 
     model_config = ConfigDict(extra="allow")
 
 
 class ItemPage(BaseModel):
     items: list[dict[str, Any]]
-    next: str | None = None
-    height: int
-
-
-class UnitDetail(_Open):
-    id: str
-    district: str
-    listing: dict[str, Any] | None = Field(description="the housing listing, if any")
-    filing: str | None = Field(description="the unit's active filed housing contract, or null")
-    mortgages: list[dict[str, Any]] = Field(description="active mortgages, full records")
-    seizures: list[dict[str, Any]] = Field(description="active seizures, full records")
-    height: int
-
-
-class UnitHistory(BaseModel):
-    unit: str
-    items: list[dict[str, Any]] = Field(description="every change, oldest first")
     next: str | None = None
     height: int
 
@@ -85,13 +78,6 @@ class PresentationRequest(BaseModel):
     types: list[str]
     claims: list[str]
     purpose: str = Field(description="a purpose text for the consent")
-    height: int
-
-
-class Dashboard(BaseModel):
-    counts: dict[str, int]
-    total: int
-    active_filings: int
     height: int
 
 
@@ -142,6 +128,14 @@ class ScenarioReader:
         raw = self.v.get(state_prefix(name) + key.encode("utf-8", "surrogatepass"))
         return None if raw is None else decode_trusted(raw)
 
+    def record(self, name: str, key: str, missing: str, field: str) -> dict[str, Any]:
+        """The record under ``key`` of contract ``name``, or a 404 saying ``missing``."""
+        rec = self.get(name, key)
+        if rec is None:
+            raise NotFound(missing, field=field)
+        out: dict[str, Any] = rec
+        return out
+
     def items(self, name: str, prefix: str) -> Iterator[tuple[str, Any]]:
         base = state_prefix(name)
         for k, raw in self.v.iter_prefix(base + prefix.encode("utf-8", "surrogatepass")):
@@ -162,22 +156,95 @@ class ScenarioReader:
         )
         return value
 
-    # -- records ---------------------------------------------------------------------------------
+    def page(
+        self,
+        items: Iterable[Any],
+        *,
+        limit: int,
+        cursor: str | None,
+        key: Callable[[Any], Any],
+        descending: bool = False,
+    ) -> dict[str, Any]:
+        """``{items, next, height}``: one page of ``items`` (:func:`paginate`)."""
+        page, nxt = paginate(items, limit=limit, cursor=cursor, key=key, descending=descending)
+        return {"items": hexify(page), "next": nxt, "height": self.height}
 
-    def unit(self, unit_id: str) -> dict[str, Any]:
-        self.require(REALESTATE)
-        u = self.get(REALESTATE, "unit/" + unit_id)
-        if u is None:
-            raise NotFound(f"no unit '{unit_id}' in the real-estate registry", field="unit_id")
-        out: dict[str, Any] = u
-        return out
+    def presentation_request(
+        self, contract: str, method: str, did: str, req: dict[str, Any], nonce: str, purpose: str
+    ) -> dict[str, Any]:
+        """A :class:`PresentationRequest` from the contract's own request ``req``
+        (``verifier``, ``types``, ``claims``) and its ``nonce``."""
+        return {
+            "contract": contract,
+            "method": method,
+            "did": did,
+            "audience": "did:wuyi:org:" + req["verifier"],
+            "verifier": req["verifier"],
+            "nonce": nonce,
+            "types": list(req["types"]),
+            "claims": list(req["claims"]),
+            "purpose": purpose,
+            "height": self.height,
+        }
 
 
-def _id(what: str) -> Any:
+@contextmanager
+def reading(node: Node, contract: str | None = None) -> Iterator[ScenarioReader]:
+    """A :class:`ScenarioReader` on the latest committed block (404 unless ``contract`` is
+    deployed, when one is named)."""
+    with node.store.snapshot() as v:
+        s = ScenarioReader(node, v)
+        if contract is not None:
+            s.require(contract)
+        yield s
+
+
+def id_path(what: str) -> Any:
+    """A path parameter holding an id (1-128 characters)."""
     return Path(min_length=1, max_length=128, description=what)
 
 
-def _did(did: str, field: str = "did") -> str:
+def add_record_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    prefix: str,
+    *,
+    summary: str,
+    missing: str,
+    help: str,
+    guard: Callable[[Request, ScenarioReader, dict[str, Any]], None] | None = None,
+) -> None:
+    """``GET path`` (one ``{<name>}`` parameter): the record ``<prefix><id>`` of ``contract``
+    (bytes as hex), or a 404 saying ``missing`` (``{id}`` is replaced) naming the parameter.
+    ``guard(request, reader, record)`` decides a signed read of a personal record (it raises,
+    or logs the read: ``wuyi.api.reads``)."""
+    name = path[path.index("{") + 1 : path.index("}")]
+
+    def read_record(request: Request, **kw: str) -> Any:
+        rid = kw[name]
+        with reading(node, contract) as s:
+            rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
+            if guard is not None:
+                guard(request, s, rec)
+            return hexify(rec)
+
+    read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+            ),
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=id_path(help), annotation=str
+            ),
+        ]
+    )
+    extra: dict[str, Any] = {} if guard is None else {"responses": SIGNED_READ_RESPONSES}
+    r.get(path, response_model=Record, summary=summary, **extra)(read_record)
+
+
+def check_did(did: str, field: str = "did") -> str:
     if not did.startswith("did:wuyi:") or len(did) > 128:
         raise ValidationError(f"'{did[:64]}' is not a did:wuyi DID", field=field)
     return did
@@ -196,339 +263,49 @@ def _param_out(rec: dict[str, Any], height: int) -> dict[str, Any]:
 # -- the routes ----------------------------------------------------------------------------------
 
 
-def add_scenario_routes(r: APIRouter, node: Node) -> None:
-    def reader() -> Any:
-        return node.store.snapshot()
+def add_param_routes(r: APIRouter, node: Node, contracts: Sequence[str]) -> None:
+    """``/scenarios/{contract}/params`` and a parameter's history, for ``contracts``."""
+    if not contracts:
+        return
+    contract_enum = Enum("Contract", {c: c for c in contracts}, type=str)  # type: ignore[misc]
 
-    # -- 不动产登记 --------------------------------------------------------------------------------
+    def scenario_params(contract: Any) -> Any:
+        name = str(contract.value)
+        with reading(node, name) as s:
+            params = [_param_out(rec, s.height) for _, rec in s.items(name, "param/")]
+            return {"contract": name, "params": params, "height": s.height}
 
-    @r.get(
-        "/realestate/units",
-        response_model=ItemPage,
-        tags=["scenarios"],
-        summary="不动产单元 / real-estate units",
-    )
-    def units(
-        district: str | None = Query(
-            None, pattern=r"^\d{6}$", description="district code, e.g. 440703 (蓬江区)"
-        ),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(REALESTATE)
-            wanted = (
-                u for _, u in s.items(REALESTATE, "unit/") if district in (None, u["district"])
-            )
-            page, nxt = paginate(wanted, limit=limit, cursor=cursor, key=lambda u: u["id"])
-            return {"items": hexify(page), "next": nxt, "height": s.height}
+    def scenario_param_history(contract: Any, name: str = Path(min_length=1, max_length=64)) -> Any:
+        c = str(contract.value)
+        with reading(node, c) as s:
+            if s.get(c, "param/" + name) is None:
+                raise NotFound(f"'{c}' has no parameter '{name}'", field="name")
+            items = s.view(c, "param_history", name=name)
+            return {"contract": c, "name": name, "items": hexify(items), "height": s.height}
 
-    @r.get(
-        "/realestate/units/{unit_id}",
-        response_model=UnitDetail,
-        tags=["scenarios"],
-        summary="不动产单元 / one unit with listing, filing, mortgages, seizures",
-    )
-    def unit(unit_id: str = _id("不动产单元号, e.g. 440703-001-0001")) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            u = dict(s.unit(unit_id))
-            u["mortgages"] = [s.get(REALESTATE, "mortgage/" + m["id"]) for m in u["mortgages"]]
-            u["seizures"] = [s.get(REALESTATE, "seizure/" + x["id"]) for x in u["seizures"]]
-            has_housing = s.deployed(HOUSING)
-            u["listing"] = s.get(HOUSING, "listing/" + unit_id) if has_housing else None
-            u["filing"] = s.get(HOUSING, "active/" + unit_id) if has_housing else None
-            u["height"] = s.height
-            return hexify(u)
-
-    @r.get(
-        "/realestate/units/{unit_id}/history",
-        response_model=UnitHistory,
-        tags=["scenarios"],
-        summary="单元历史 / a unit's whole history across districts",
-    )
-    def unit_history(
-        unit_id: str = _id("不动产单元号, e.g. 440703-001-0001"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.unit(unit_id)
-            hist = (rec for _, rec in s.items(REALESTATE, f"hist/{unit_id}/"))
-            page, nxt = paginate(hist, limit=limit, cursor=cursor, key=lambda e: e["seq"])
-            return {"unit": unit_id, "items": hexify(page), "next": nxt, "height": s.height}
-
-    @r.get(
-        "/realestate/owners/{did}/units",
-        response_model=ItemPage,
-        tags=["scenarios"],
-        summary="权利人的不动产 / the units a DID owns",
-    )
-    def owner_units(
-        did: str = _id("a did:wuyi DID"), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        _did(did)
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(REALESTATE)
-            prefix = f"own/{did}/"
-            owned = (
-                {
-                    "id": k[len(prefix) :],
-                    **(s.get(REALESTATE, "unit/" + k[len(prefix) :]) or {}),
-                    "share": share,
-                }
-                for k, share in s.items(REALESTATE, prefix)
-            )
-            page, nxt = paginate(owned, limit=limit, cursor=cursor, key=lambda u: u["id"])
-            return {"items": hexify(page), "next": nxt, "height": s.height}
-
-    @r.get(
-        "/realestate/certs/{cert_id}",
-        response_model=_Open,
-        tags=["scenarios"],
-        summary="不动产权证书记录 / an ownership certificate record",
-    )
-    def realestate_cert(cert_id: str = _id("certificate id")) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(REALESTATE)
-            rec = s.get(REALESTATE, "cert/" + cert_id)
-            if rec is None:
-                raise NotFound(f"no certificate '{cert_id}' in the registry", field="cert_id")
-            return hexify({"credentials": [], **rec})
-
-    # -- 住房网签 ---------------------------------------------------------------------------------
-
-    @r.get(
-        "/housing/contracts",
-        response_model=ItemPage,
-        tags=["scenarios"],
-        summary="网签合同 / housing contracts, newest first",
-    )
-    def housing_contracts(
-        status: Literal["draft", "eligible", "signed", "filed", "completed", "cancelled"]
-        | None = Query(None, description="only contracts in this status"),
-        unit: str | None = Query(None, max_length=128, description="only this unit's contracts"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(HOUSING)
-            if unit is None:
-                ids = [k.removeprefix("contract/") for k, _ in s.items(HOUSING, "contract/")]
-            else:
-                ids = [k.split("/")[-1] for k, _ in s.items(HOUSING, f"unit_contracts/{unit}/")]
-
-            def wanted() -> Iterator[dict[str, Any]]:
-                for cid in reversed(ids):
-                    c = s.get(HOUSING, "contract/" + cid)
-                    if c is not None and status in (None, c["status"]):
-                        yield c
-
-            page, nxt = paginate(
-                wanted(), limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True
-            )
-            return {"items": hexify(page), "next": nxt, "height": s.height}
-
-    @r.get(
-        "/housing/contracts/{contract_id}",
-        response_model=_Open,
-        tags=["scenarios"],
-        summary="网签合同 / a housing contract with its full trace",
-    )
-    def housing_contract(contract_id: str = _id("housing contract id, e.g. WQ00000001")) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(HOUSING)
-            c = s.get(HOUSING, "contract/" + contract_id)
-            if c is None:
-                raise NotFound(f"no housing contract '{contract_id}'", field="contract_id")
-            return hexify({**c, "height": s.height})
-
-    @r.get(
-        "/housing/contracts/{contract_id}/eligibility-request",
-        response_model=PresentationRequest,
-        tags=["scenarios"],
-        summary="购房资格核验请求 / what the buyer's wallet presents for eligibility",
-    )
-    def eligibility_request(
-        contract_id: str = _id("housing contract id, e.g. WQ00000001"),
-        did: str = Query(min_length=9, max_length=128, description="the first buyer's DID"),
-        social_security: bool = Query(
-            False, description="a non-local family also presents its social-security months"
-        ),
-    ) -> Any:
-        _did(did)
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(HOUSING)
-            c = s.get(HOUSING, "contract/" + contract_id)
-            if c is None:
-                raise NotFound(f"no housing contract '{contract_id}'", field="contract_id")
-            if did != c["buyers"][0]:
-                raise ValidationError(
-                    f"{did} is not the first buyer of '{contract_id}'; the first buyer presents"
-                    " the family's credentials",
-                    field="did",
-                )
-            req = s.view(HOUSING, "eligibility_request", with_social_security=social_security)
-            nonce = s.view(HOUSING, "eligibility_nonce", contract_id=contract_id, did=did)
-            return {
-                "contract": HOUSING,
-                "method": "check_eligibility",
-                "did": did,
-                "audience": "did:wuyi:org:" + req["verifier"],
-                "verifier": req["verifier"],
-                "nonce": nonce,
-                "types": req["types"],
-                "claims": req["claims"],
-                "purpose": ELIGIBILITY_PURPOSE,
-                "height": s.height,
-            }
-
-    @r.get(
-        "/housing/dashboard",
-        response_model=Dashboard,
-        tags=["scenarios"],
-        summary="网签备案统计 / the bureau's dashboard",
-    )
-    def housing_dashboard() -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            counts = s.view(HOUSING, "dashboard")
-            active = sum(1 for _ in s.items(HOUSING, "active/"))
-            return {
-                "counts": counts,
-                "total": sum(counts.values()),
-                "active_filings": active,
-                "height": s.height,
-            }
-
-    # -- 人才引进落户 ------------------------------------------------------------------------------
-
-    @r.get(
-        "/settlement/request",
-        response_model=PresentationRequest,
-        tags=["scenarios"],
-        summary="落户申请核验请求 / what the applicant's wallet presents",
-    )
-    def settlement_request(
-        route: Literal["graduate", "points"] = Query(description="graduate or points"),
-        did: str = Query(min_length=9, max_length=128, description="the applicant's DID"),
-        items: str = Query(
-            "",
-            max_length=64,
-            description="points route: optional items claimed, comma-separated (home, awards)",
-        ),
-    ) -> Any:
-        _did(did)
-        chosen = [x.strip() for x in items.split(",") if x.strip()]
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(SETTLEMENT)
-            if route == "graduate" and chosen:
-                raise ValidationError("items belong to the points route", field="items")
-            if len(set(chosen)) != len(chosen):
-                raise ValidationError("an item is named twice", field="items")
-            for x in chosen:
-                if x not in ("home", "awards"):
-                    raise ValidationError(
-                        f"unknown item '{x[:32]}' (one of home, awards)", field="items"
-                    )
-            req = s.view(SETTLEMENT, "request", route=route, items=chosen)
-            types, claims = list(req["types"]), list(req["claims"])
-            method, verifier = req["method"], req["verifier"]
-            return {
-                "contract": SETTLEMENT,
-                "method": method,
-                "did": did,
-                "audience": "did:wuyi:org:" + verifier,
-                "verifier": verifier,
-                "nonce": s.view(SETTLEMENT, "nonce", did=did, method=method),
-                "types": types,
-                "claims": claims,
-                "purpose": SETTLEMENT_PURPOSE,
-                "height": s.height,
-            }
-
-    @r.get(
-        "/settlement/status/{did}",
-        response_model=_Open,
-        tags=["scenarios"],
-        summary="落户进度 / an applicant's applications and certificate",
-    )
-    def settlement_status(did: str = _id("a did:wuyi DID")) -> Any:
-        _did(did)
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            st = s.view(SETTLEMENT, "status", did=did)
-            cert_id = st["certificate"]
-            rec = None if cert_id is None else s.get(SETTLEMENT, "cert/" + cert_id)
-            return hexify({**st, "certificate_record": rec, "height": s.height})
-
-    @r.get(
-        "/settlement/applications/{app_id}",
-        response_model=_Open,
-        tags=["scenarios"],
-        summary="落户申请 / one decision (failed rules or points breakdown)",
-    )
-    def settlement_application(app_id: str = _id("application id, e.g. JMTS-00001")) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(SETTLEMENT)
-            rec = s.get(SETTLEMENT, "app/" + app_id)
-            if rec is None:
-                raise NotFound(f"no settlement application '{app_id}'", field="app_id")
-            return hexify(rec)
-
-    @r.get(
-        "/settlement/certificates/{cert_id}",
-        response_model=_Open,
-        tags=["scenarios"],
-        summary="人才准予迁入证明记录 / a settlement certificate record",
-    )
-    def settlement_certificate(cert_id: str = _id("certificate id")) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(SETTLEMENT)
-            rec = s.get(SETTLEMENT, "cert/" + cert_id)
-            if rec is None:
-                raise NotFound(f"no settlement certificate '{cert_id}'", field="cert_id")
-            return hexify(rec)
-
-    # -- parameters --------------------------------------------------------------------------------
-
-    @r.get(
+    # the path parameter is one of the registered contracts (an enum in the OpenAPI document)
+    scenario_params.__annotations__["contract"] = contract_enum
+    scenario_param_history.__annotations__["contract"] = contract_enum
+    r.get(
         "/scenarios/{contract}/params",
         response_model=ParamList,
-        tags=["scenarios"],
+        tags=TAGS,
         summary="政策参数 / a scenario contract's policy parameters",
-    )
-    def scenario_params(contract: Literal["realestate", "housing", "settlement"]) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(contract)
-            params = [_param_out(rec, s.height) for _, rec in s.items(contract, "param/")]
-            return {"contract": contract, "params": params, "height": s.height}
-
-    @r.get(
+    )(scenario_params)
+    r.get(
         "/scenarios/{contract}/params/{name}/history",
         response_model=ParamHistory,
-        tags=["scenarios"],
+        tags=TAGS,
         summary="参数变更记录 / every change of a parameter, with its author",
-    )
-    def scenario_param_history(
-        contract: Literal["realestate", "housing", "settlement"],
-        name: str = Path(min_length=1, max_length=64),
-    ) -> Any:
-        with reader() as v:
-            s = ScenarioReader(node, v)
-            s.require(contract)
-            if s.get(contract, "param/" + name) is None:
-                raise NotFound(f"'{contract}' has no parameter '{name}'", field="name")
-            items = s.view(contract, "param_history", name=name)
-            return {"contract": contract, "name": name, "items": hexify(items), "height": s.height}
+    )(scenario_param_history)
+
+
+def add_scenario_routes(
+    r: APIRouter, node: Node, scenarios: Sequence[Scenario] | None = None
+) -> None:
+    """Include the routes of ``scenarios`` (default: the registry's) and their parameters."""
+    scenarios = all_scenarios() if scenarios is None else scenarios
+    for s in scenarios:
+        if s.has("api"):
+            r.include_router(s.module("api").router(node))
+    add_param_routes(r, node, [s.contract for s in scenarios if s.contract and s.params_owner])

@@ -90,19 +90,21 @@ def qc_to_json(qc: QuorumCertificate | dict[str, Any] | None) -> dict[str, Any] 
         "height": qc.height,
         "round": qc.round,
         "block_hash": qc.block_hash.hex(),
-        "signatures": [{"index": i, "signature": s.hex()} for i, s in qc.signatures],
+        "signatures": [[i, s.hex()] for i, s in qc.signatures],
     }
 
 
 def qc_from_json(obj: dict[str, Any]) -> QuorumCertificate:
-    return QuorumCertificate(
-        height=int(obj["height"]),
-        round=int(obj["round"]),
-        block_hash=parse_hex(obj["block_hash"], "qc.block_hash"),
-        signatures=tuple(
-            (int(s["index"]), parse_hex(s["signature"], "qc.signature")) for s in obj["signatures"]
-        ),
-        vote_type=str(obj.get("type", "commit")),
+    """The canonical QC of its JSON form (strict: ``QuorumCertificate.from_obj``)."""
+    return QuorumCertificate.from_obj(
+        {
+            **obj,
+            "block_hash": parse_hex(obj["block_hash"], "qc.block_hash"),
+            "signatures": [
+                [p[0], parse_hex(p[1], "qc.signature")] if isinstance(p, list | tuple) else p
+                for p in obj["signatures"]
+            ],
+        }
     )
 
 

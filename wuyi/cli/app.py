@@ -48,7 +48,13 @@ app.add_typer(member_app, name="member")
 F = TypeVar("F", bound=Callable[..., Any])
 
 NodeOpt = Annotated[
-    str, typer.Option("--node", envvar=NODE_ENV, help="节点 API 地址 / node API URL")
+    str,
+    typer.Option(
+        "--node",
+        envvar=NODE_ENV,
+        help="节点 API 地址，多个用逗号分隔以便故障切换 / node API URL; several, comma-separated,"
+        " to fail over when one does not answer",
+    ),
 ]
 PassFileOpt = Annotated[
     Path | None,
@@ -81,7 +87,9 @@ def _load_key(path: Path, passphrase_file: Path | None) -> Any:
     return load_key(path, _passphrase(passphrase_file))
 
 
-def _client(node: str) -> Any:
+def _client(node: str | list[str]) -> Any:
+    """An SDK client of ``node``: one URL or several (comma-separated or a list), used in turn
+    when one does not answer (``WuyiClient`` failover; submitting is idempotent)."""
     from wuyi.sdk import WuyiClient
 
     return WuyiClient(node)
@@ -290,9 +298,9 @@ def status(
     if cluster_dir is not None or (node is not None and len(node) > 1):
         _cluster_status(node or [], cluster_dir)
         return
-    url = node[0] if node else DEFAULT_NODE
-    with _client(url) as c:
+    with _client(node[0] if node else DEFAULT_NODE) as c:
         st = c.status()
+        url = c.node_url
     rows = [
         ("链 / chain", f"{st.chain_id} {st.name}"),
         ("套件 / suite", st.suite),
@@ -477,9 +485,23 @@ def bundle(
             else c.suite.hash(_read_file(file))  # type: ignore[arg-type]
         )
         doc = c.evidence_bundle(h)
+        genesis = c.status().genesis_hash
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     console.print(f"[green]✓ 已导出 / written[/green] {out}  (doc hash {h.hex()})")
-    console.print(f"  离线核验 / verify offline: wuyi verify {out}" + (f" {file}" if file else ""))
+    console.print(
+        f"  创世哈希 / genesis hash: {genesis} (该节点所述，请与链公布的值比对 / as this node"
+        " says: compare it with the one the chain publishes)"
+    )
+    console.print(
+        f"  离线核验 / verify offline: wuyi verify {out}"
+        + (f" {file}" if file else "")
+        + f" --genesis-hash {genesis}"
+    )
+
+
+UNPINNED_EXIT = 3
+"""``wuyi verify`` exit code when every check passed but no genesis hash was pinned: the result
+rests on the genesis block in the file (0 is reserved for a pass from a pinned genesis)."""
 
 
 @app.command("verify")
@@ -489,12 +511,20 @@ def verify(
         Path | None, typer.Argument(help="文档（可选）/ the document (optional)")
     ] = None,
     genesis_hash: Annotated[
-        str | None, typer.Option("--genesis-hash", help="固定创世哈希 / pin the chain (hex)")
+        str | None,
+        typer.Option(
+            "--genesis-hash",
+            help="固定创世哈希 / pin the chain: the genesis hash it publishes (hex)",
+        ),
     ] = None,
 ) -> None:
-    """离线核验 / verify a proof bundle offline (no node), optionally against the document."""
+    """离线核验 / verify a proof bundle offline (no node), from the chain's genesis.
+
+    Exit 0: verified from the pinned genesis hash. Exit 3: every check passed but nothing was
+    pinned (the result trusts the genesis in the file; compare the hash printed first).
+    Exit 1: a check failed."""
+    from wuyi.ledger import jsonform
     from wuyi.ledger.bundle import validate_bundle
-    from wuyi.ledger.jsonform import from_json
 
     def fail(why: str) -> typer.Exit:
         err_console.print(f"[red]✗ 验证失败 / verification failed:[/red] {escape(why)}")
@@ -511,9 +541,12 @@ def verify(
             from wuyi.api.wire import parse_hex
 
             pinned = parse_hex(genesis_hash, "genesis_hash", length=32)
-        bundle_obj = from_json(json.loads(text))
+        bundle_obj = jsonform.loads(text)
         if not isinstance(bundle_obj, dict):
             raise ProofInvalid("bundle is not a JSON object")
+        if bundle_obj.get("format") == "wuyi-xchain-fact/1":  # a fact of another chain
+            _verify_fact(bundle_obj, pinned)
+            return
         report = validate_bundle(bundle_obj, document, genesis_hash=pinned)
     except json.JSONDecodeError as exc:
         raise fail(f"bundle is not valid JSON: {exc}") from None
@@ -522,9 +555,28 @@ def verify(
     except WuyiError as exc:
         raise fail(f"[{exc.code}] {exc.message}") from None
 
+    if report.pinned:
+        console.print(
+            f"[green]已固定创世哈希 / pinned genesis:[/green] {report.genesis_hash.hex()}"
+        )
+    else:
+        console.print(
+            "[yellow]⚠ 未固定创世哈希：信任文件中的验证者集合 / NOT PINNED: this result trusts"
+            " the genesis block and validator set in the file.[/yellow] 创世哈希 / genesis"
+            f" hash: {report.genesis_hash.hex()} — 请与链公布的值比对 / compare it with the one"
+            " the chain publishes (wuyi status), or pass --genesis-hash"
+        )
     for check in report.checks:
         console.print(f"[green]✓[/green] {escape(check)}")
     console.print()
+    if report.kind == "misbehaviour":
+        _print_misbehaviour(report)
+        return
+    if len(report.records) > 1 or report.kind == "contract":
+        _print_records(report, document)
+        if not report.pinned:
+            raise typer.Exit(UNPINNED_EXIT)
+        return
     status_txt = (
         "[green]有效 / active[/green]"
         if report.status == "active"
@@ -533,6 +585,8 @@ def verify(
     rec = bundle_obj["record"]
     rows = [
         ("链 / chain", f"{report.chain_id} ({report.suite})"),
+        ("创世哈希 / genesis", report.genesis_hash.hex()),
+        ("信任 / trust", escape(report.trust)),
         ("文档哈希 / doc hash", report.doc_hash.hex()),
         ("状态 / status", status_txt),
     ]
@@ -553,7 +607,107 @@ def verify(
         )
     else:
         rows.append(("文档 / document", "[green]与记录一致 / matches the record[/green]"))
-    _kv(rows, "核验通过 / verified")
+    if report.pinned:
+        _kv(rows, "核验通过 / verified from the pinned genesis")
+        return
+    _kv(rows, "检查通过但未固定创世哈希 / checks passed, NOT PINNED")
+    raise typer.Exit(UNPINNED_EXIT)
+
+
+def _record_value(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.hex()
+    if isinstance(v, (dict, list)):
+        from wuyi.ledger.jsonform import to_json
+
+        return json.dumps(to_json(v), ensure_ascii=False)
+    return str(v)
+
+
+def _print_records(report: Any, document: bytes | None) -> None:
+    """``wuyi verify`` of a bundle of several records, or of a contract's record: each record
+    with its anchoring block's certified time and, for a contract's record, its fields."""
+    _kv(
+        [
+            ("链 / chain", f"{report.chain_id} ({report.suite})"),
+            ("创世哈希 / genesis", report.genesis_hash.hex()),
+            ("信任 / trust", escape(report.trust)),
+            ("记录 / records", str(len(report.records))),
+        ]
+    )
+    for i, r in enumerate(report.records):
+        rows = [
+            ("上链时间 / anchored", f"{_fmt_time(r.anchored_time)} (block {r.anchored_height})"),
+            ("交易 / transaction", r.tx_hash.hex()),
+            ("签名者 / signed by", _address(report.suite, r.sender)),
+            ("证明高度 / proven at", f"block {r.state_height}"),
+        ]
+        if r.kind == "contract":
+            title = f"记录 {i} / record {i}: 合约 contract {r.contract} · {escape(r.key)}"
+            rows += [(f"  {k}", escape(_record_value(v))) for k, v in r.meta.items()]
+        else:
+            title = f"记录 {i} / record {i}: 存证 evidence {r.doc_hash.hex()} ({r.status})"
+            rows.insert(0, ("机构 / organisation", r.org))
+            rows += [(f"  meta.{k}", escape(str(v))) for k, v in r.meta.items()]
+        console.print()
+        _kv(rows, title)
+    console.print()
+    if document is None:
+        console.print(
+            "文档 / document: [yellow]未提供，仅核验证明包 / not given: bundle only[/yellow]"
+        )
+    else:
+        which = ", ".join(str(i) for i in report.document_matches)
+        console.print(
+            f"文档 / document: [green]与记录 {which} 一致 / matches record(s) {which}[/green]"
+        )
+    console.print(
+        "[bold]核验通过 / verified from the pinned genesis[/bold]"
+        if report.pinned
+        else "[bold]检查通过但未固定创世哈希 / checks passed, NOT PINNED[/bold]"
+    )
+
+
+def _verify_fact(bundle: dict[str, Any], pinned: bytes | None) -> None:
+    """``wuyi verify`` of a cross-chain fact bundle (``wuyi.crosschain.bundle``)."""
+    from wuyi.crosschain.bundle import validate_fact_bundle
+    from wuyi.crosschain.cli import print_fact_report
+
+    report = validate_fact_bundle(bundle, genesis_hash=pinned)
+    for check in report.checks:
+        console.print(f"[green]✓[/green] {escape(check)}")
+    print_fact_report(report)
+    if not report.pinned:
+        console.print(
+            "[yellow]⚠ 未固定创世哈希 / NOT PINNED: pass --genesis-hash to check against the"
+            " chain's published genesis hash[/yellow]"
+        )
+        raise typer.Exit(UNPINNED_EXIT)
+
+
+def _print_misbehaviour(report: Any) -> None:
+    """``wuyi verify`` of a validator's equivocation evidence bundle."""
+    meta = report.meta
+    who = meta["offender_name"] or meta["offender"][:16]
+    proposal = meta["proposal"]
+    _kv(
+        [
+            ("链 / chain", f"{report.chain_id} ({report.suite})"),
+            ("双签证据 / equivocation", report.doc_hash.hex()),
+            ("验证节点 / validator", f"{escape(who)}  {meta['offender']}"),
+            (
+                "违规 / offence",
+                f"{meta['step']} · 高度 height {meta['height']} · 轮次 round {meta['round']}",
+            ),
+            (
+                "上链时间 / recorded",
+                f"{_fmt_time(report.anchored_time)} (block {report.anchored_height})",
+            ),
+            ("证明高度 / proven at", f"block {report.state_height}"),
+            ("治理提案 / proposal", "—" if proposal is None else f"#{proposal}"),
+        ],
+        "核验通过 / verified",
+    )
 
 
 # -- cluster: a local network of validators ---------------------------------------------------
@@ -814,11 +968,14 @@ def demo(
     data: Annotated[Path, typer.Option("--data", help="演示数据目录 / demo data directory")],
     port: Annotated[int, typer.Option("--port", help="API 端口 / API port")] = 8600,
     host: Annotated[str, typer.Option("--host", help="监听地址 / listen address")] = "127.0.0.1",
+    p2p_port: Annotated[
+        int, typer.Option("--p2p-port", help="节点间端口 / first peer-to-peer port")
+    ] = 26600,
 ) -> None:
     """演示 / run a demo chain of Jiangmen departments with sample records (make run)."""
     from wuyi.demo import run_demo
 
-    run_demo(data, host=host, port=port, console=console)
+    run_demo(data, host=host, port=port, p2p_port=p2p_port, console=console)
 
 
 def main() -> None:

@@ -85,7 +85,7 @@ _TEMPLATE = '''"""{name}: describe what this contract is for, in a sentence or t
 
 from wuyi.contract import call, ctx, emit, require, state, view
 
-ROLES = []  # business roles this contract uses, e.g. ["notary"]
+ROLES = []  # business roles this contract uses, e.g. ["inspector"]
 
 
 @call

@@ -105,6 +105,12 @@ def data_offer(
     endpoint: Annotated[
         str | None, typer.Option("--endpoint", help="接口地址 / interface URL")
     ] = None,
+    gate: Annotated[
+        str | None,
+        typer.Option(
+            "--gate", help="授权合约 / contract whose data_consent view must accept each use"
+        ),
+    ] = None,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
@@ -113,7 +119,14 @@ def data_offer(
     ds = _share(node)
     with ds.client:
         res = ds.offer(
-            k, dataset_id, title, field, description=description, kind=kind, endpoint=endpoint
+            k,
+            dataset_id,
+            title,
+            field,
+            description=description,
+            kind=kind,
+            endpoint=endpoint,
+            gate=gate,
         )
     _done(res)
 
@@ -194,6 +207,7 @@ def data_show(
             ("提供方 / owner", d["owner"]),
             ("类型 / kind", d["kind"] + (f" {d['endpoint']}" if d["endpoint"] else "")),
             ("字段 / fields", ", ".join(d["fields"])),
+            ("授权合约 / consent gate", d.get("gate") or "-"),
             ("状态 / status", d["status"]),
             ("发布 / offered", f"{_fmt_time(d['time'])} by {d['offered_by']} (#{d['height']})"),
         ]

@@ -97,15 +97,36 @@ def _print_json(obj: Any) -> None:
 # -- DIDs -----------------------------------------------------------------------------------------
 
 
-@did_app.command("create")
+@did_app.command("register")
 @_cli_errors
-def did_create(
-    key: KeyOpt, node: NodeOpt = DEFAULT_NODE, passphrase_file: PassFileOpt = None
+def did_register(
+    request: Annotated[
+        Path, typer.Argument(help="登记申请 JSON / the holder's registration request file")
+    ],
+    key: KeyOpt,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
 ) -> None:
-    """注册 DID / register the DID of a key (its holder signs ``did.create``)."""
-    k = _load_key(key, passphrase_file)
-    did = _identity(node).create_did(k)
-    console.print(f"[green]✓[/green] DID {did}")
+    """登记公民 DID（登记机构）/ register a citizen's DID from their request (``wuyi wallet
+    request``); ``--key`` is a member with role idp or did_registrar of a DID registrar."""
+    try:
+        req = json.loads(_read(request, "request"))
+    except ValueError:
+        raise ValidationError(f"{request} is not JSON", field="request") from None
+    if not isinstance(req, dict):
+        raise ValidationError(f"{request}: a request is {{did, public_key, proof}}")
+    did = _identity(node).register_did(_load_key(key, passphrase_file), req)
+    console.print(f"[green]✓ 已登记 / registered[/green] DID {did}")
+
+
+@did_app.command("registrars")
+@_cli_errors
+def did_registrars(node: NodeOpt = DEFAULT_NODE) -> None:
+    """DID 登记机构 / the organisations that may register citizens' DIDs (set by governance)."""
+    t = _table("机构 / org", "启用 / enabled", "高度 / height")
+    for r in _identity(node).registrars():
+        t.add_row(r["org"], "✓" if r["enabled"] else "✗", str(r["updated_height"]))
+    console.print(t)
 
 
 @did_app.command("show")
@@ -129,20 +150,52 @@ def wallet_init(
     wallet: WalletOpt = DEFAULT_WALLET,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
-    register: Annotated[bool, typer.Option(help="在链上注册 DID / register the DID")] = True,
+    registrar_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--registrar-key",
+            help="登记机构成员密钥 / a DID registrar member's key: register the DID at once",
+        ),
+    ] = None,
 ) -> None:
-    """新建钱包与 DID / create an encrypted wallet with a new DID key (and register the DID)."""
+    """新建钱包与 DID / create an encrypted wallet with a new DID key. The DID is registered
+    by a DID registrar (identity provider, service centre): hand them ``wuyi wallet request``,
+    or, at the registrar's own desk, give ``--registrar-key``."""
+    from wuyi.sdk.identity import Identity
     from wuyi.sdk.wallet import Wallet
 
     with _client(node) as c:
         suite = c.suite.name
         w = Wallet.create(wallet, _passphrase(passphrase_file), suite)
-        if register:
-            from wuyi.sdk.identity import Identity
-
-            Identity(c).create_did(w.key)
+        if registrar_key is not None:
+            Identity(c).register_did(_load_key(registrar_key, passphrase_file), w.key)
     console.print(f"[green]✓ 钱包已创建 / wallet created[/green] {wallet}")
     console.print(f"  DID {w.did}")
+    if registrar_key is None:
+        console.print(
+            "  尚未登记：请登记机构登记 / not registered yet: take `wuyi wallet request` to a DID"
+            " registrar"
+        )
+
+
+@wallet_app.command("request")
+@_cli_errors
+def wallet_request(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="写入文件 / write to this file")] = None,
+) -> None:
+    """DID 登记申请 / the registration request for the wallet's DID ({did, public_key,
+    proof}: the key's possession proof, nothing secret) for ``wuyi did register``."""
+    w = _open_wallet(wallet, passphrase_file)
+    req = _identity(node).registration_request(w.key)
+    text = json.dumps(req, ensure_ascii=False, indent=2)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"[green]✓[/green] {out}")
+    else:
+        print(text)
 
 
 @wallet_app.command("rotate-key")
@@ -282,7 +335,7 @@ def wallet_consents(
 ) -> None:
     """我的授权 / my consents (from the chain)."""
     w = _open_wallet(wallet, passphrase_file)
-    items = _identity(node).consents(w.did)
+    items = _identity(node).consents(w.did, key=w.key)  # a signed read with the DID key
     for c in items:
         _kv(
             [
@@ -310,9 +363,12 @@ def wallet_present(
     ttl: Annotated[int, typer.Option(help="有效秒数 / seconds valid (≤600)")] = 120,
     out: Annotated[Path | None, typer.Option(help="写入文件 / write to file")] = None,
     wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
-    """出示凭证 / make a single-use presentation for one verifier."""
+    """出示凭证 / make a single-use presentation for one verifier. The wallet first reads the
+    consent from the chain (with its proof) and refuses to disclose anything it does not
+    cover."""
     w = _open_wallet(wallet, passphrase_file)
     p = w.present(
         credential,
@@ -321,6 +377,7 @@ def wallet_present(
         nonce=nonce,
         consent=consent,
         ttl=ttl,
+        consents=_identity(node),
     )
     if out:
         out.write_text(p + "\n", encoding="utf-8")
@@ -339,22 +396,50 @@ def wallet_log(
     """使用记录 / every recorded use of my credentials, and refused attempts (from the chain)."""
     w = _open_wallet(wallet, passphrase_file)
     ident = _identity(node)
-    used, refused = ident.uses(w.did), ident.refused(w.did)
+    used, refused = ident.uses(w.did, key=w.key), ident.refused(w.did, key=w.key)
     console.print("[bold]使用记录 / uses[/bold]")
     for u in used + refused:
-        creds = ", ".join(f"{c['issuer_org']}/{c['idx']} {c['type']}" for c in u["credentials"])
+        creds = ", ".join(
+            f"{c['issuer_org']}/{c['idx']} {c['type']}" if c.get("type") else "—"
+            for c in u["credentials"]
+        )
         ok = u["result"] == "accepted"
         verdict = (
             "[green]✓ 通过 / accepted[/green]"
             if ok
             else f"[red]✗ 拒绝 / refused ({u['reason']})[/red]"
         )
+        if u.get("basis") == "verifier_claim":  # recorded on the verifier's word (before #16)
+            verdict += " [yellow](核验方自称 / the verifier's own claim)[/yellow]"
         console.print(
             f"  {_fmt_time(u['time'])}  {escape(u['verifier'])}  {verdict}\n"
             f"      {escape(creds)}  披露 / disclosed: {escape(', '.join(u['disclosed']))}"
             f"  用途 / purpose: {escape(u.get('purpose', ''))}"
         )
     console.print(f"{len(used)} accepted use(s), {len(refused)} refused attempt(s)")
+
+
+@wallet_app.command("reads")
+@_cli_errors
+def wallet_reads(
+    wallet: WalletOpt = DEFAULT_WALLET,
+    node: NodeOpt = DEFAULT_NODE,
+    passphrase_file: PassFileOpt = None,
+) -> None:
+    """谁读了我的记录 / who read my records on this node, when and why (its access log; a
+    read signed with my DID key, itself logged)."""
+    w = _open_wallet(wallet, passphrase_file)
+    entries = _identity(node).reads(w.did, key=w.key)
+    for e in entries:
+        r = e["reader"]
+        who = r.get("did") or r["address"]
+        if r.get("org"):
+            who = f"{r['org']} {','.join(r['roles'])}"
+        console.print(
+            f"  {_fmt_time(e['time'])}  {escape(who)}  {escape(e['what'])}\n"
+            f"      目的 / purpose: {escape(e['purpose'])}  依据 / basis: {e['basis']}"
+        )
+    console.print(f"{len(entries)} read(s) of my records")
 
 
 # -- issuing and verifying ------------------------------------------------------------------------

@@ -1,140 +1,228 @@
-"""``wuyi cert ...`` and ``wuyi unit ...``: the e-certificates of the scenarios (不动产权证书,
-人才准予迁入) — show one, check a credential against the chain, issue every pending one as a
-department's issuer system — and the real-estate units with their whole history.
+"""The scenarios on the command line: ``wuyi <scenario> ...`` (each registered scenario's
+``cli.py`` sub-app, with ``params`` and ``param-history`` added where the contract has
+governed parameters), ``wuyi cert ...`` (the e-certificates of every scenario: show one,
+check a credential against the chain, issue every pending one as a department's issuer
+system) and ``wuyi scenario ...`` (list them; ``new`` scaffolds a scenario folder).
 
-The routes and SDK helpers behind them are in ``docs/scenarios/api.md``."""
+A scenario's ``cli.py`` may also name top-level aliases (``ALIASES = {"unit": unit_app}``)
+that keep older commands working. The routes and SDK helpers behind them are in
+``docs/scenarios/api.md``."""
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.markup import escape
-from rich.table import Column, Table
+from rich.table import Table
 
 from wuyi.cli.app import DEFAULT_NODE, KeyOpt, NodeOpt, PassFileOpt, _cli_errors, _kv, app, console
+from wuyi.scenarios import Scenario, all_scenarios
 
-__all__ = ["cert_app", "unit_app"]
+__all__ = ["cert_app", "command", "mount_scenarios", "scenario_app", "show_table"]
 
 _cli = importlib.import_module("wuyi.cli.app")
 
+
+def _cert_scenarios() -> list[Scenario]:
+    return [s for s in all_scenarios() if s.certificate is not None]
+
+
+def _titles() -> str:
+    return ", ".join(s.certificate.title for s in _cert_scenarios() if s.certificate)
+
+
 cert_app = typer.Typer(
-    help="电子证照 / e-certificates (不动产权证书, 人才准予迁入): show, verify, issue",
-    no_args_is_help=True,
+    help=f"电子证照 / e-certificates ({_titles()}): show, verify, issue", no_args_is_help=True
 )
-unit_app = typer.Typer(
-    help="不动产单元 / real-estate units and their history across districts",
-    no_args_is_help=True,
-)
+scenario_app = typer.Typer(help="应用场景 / the scenarios: list, scaffold", no_args_is_help=True)
 app.add_typer(cert_app, name="cert")
-app.add_typer(unit_app, name="unit")
+app.add_typer(scenario_app, name="scenario")
 
 
-def _read(path: Path) -> str:
+ReadKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--read-key",
+        help="签名读取的密钥 / sign the reads with this key (a member's, or a wallet's DID key):"
+        " personal records and a private explorer need it (docs/api.md, signed reads)",
+    ),
+]
+PurposeOpt = Annotated[
+    str, typer.Option("--purpose", help="读取目的 / the purpose stated with signed reads")
+]
+DEFAULT_PURPOSE = "命令行查询 / command-line query"
+
+
+def command(sub: typer.Typer, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``@command(app, "show")`` on ``def show(c, unit_id: UnitArg) -> None``: a scenario
+    command whose first argument is a client of the node ``--node`` names (added here, like
+    every ``wuyi`` command's), with the CLI's errors. ``--read-key FILE`` (with
+    ``--purpose``) signs its reads: the records of a scenario are personal records."""
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        hints = get_type_hints(fn, include_extras=True)
+        params = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in list(inspect.signature(fn).parameters.values())[1:]
+        ]
+        kw = inspect.Parameter.KEYWORD_ONLY
+        has_pass = any(p.name == "passphrase_file" for p in params)
+        extra = [
+            inspect.Parameter("node", kw, default=DEFAULT_NODE, annotation=NodeOpt),
+            inspect.Parameter("read_key", kw, default=None, annotation=ReadKeyOpt),
+            inspect.Parameter("purpose", kw, default=DEFAULT_PURPOSE, annotation=PurposeOpt),
+        ]
+        if not has_pass:
+            extra.append(
+                inspect.Parameter("passphrase_file", kw, default=None, annotation=PassFileOpt)
+            )
+
+        def run(
+            *args: Any,
+            node: str = DEFAULT_NODE,
+            read_key: Path | None = None,
+            purpose: str = DEFAULT_PURPOSE,
+            **kwargs: Any,
+        ) -> None:
+            pass_file = (
+                kwargs.get("passphrase_file") if has_pass else kwargs.pop("passphrase_file", None)
+            )
+            with _cli._client(node) as c:
+                if read_key is not None:
+                    c.read_as(_cli._load_key(read_key, pass_file), purpose)
+                fn(c, *args, **kwargs)
+
+        run.__doc__, run.__name__ = fn.__doc__, fn.__name__
+        run.__signature__ = inspect.Signature([*params, *extra])  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in [*params, *extra]}
+        sub.command(name)(_cli_errors(run))
+        return fn
+
+    return register
+
+
+def show_table(headers: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+    """Print ``rows`` under ``headers`` (cells as text)."""
+    t = Table(*headers, title=title)
+    for row in rows:
+        t.add_row(*(str(x) for x in row))
+    console.print(t)
+
+
+def read_text_file(path: Path, what: str = "credential") -> str:
     from wuyi.exceptions import ValidationError
 
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            f"cannot read the credential file {path}: {exc}", field="file"
-        ) from None
+        raise ValidationError(f"cannot read the {what} file {path}: {exc}", field="file") from None
 
 
 def _yes(ok: bool) -> str:
     return "[green]✓[/green]" if ok else "[red]✗[/red]"
 
 
+def value_text(v: Any) -> str:
+    """A parameter value on one line."""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
 # -- certificates ----------------------------------------------------------------------------
 
+CertArg = Annotated[str, typer.Argument(help="证照编号 / certificate id")]
+FileArg = Annotated[Path, typer.Argument(help="SD-JWT 文件，- 为标准输入 / file, - for stdin")]
+OutOpt = Annotated[Path, typer.Option("--out", help="凭证输出目录 / where to write credentials")]
+NameArg = Annotated[str, typer.Argument(help="参数名 / parameter name")]
 
-@cert_app.command("show")
-@_cli_errors
-def cert_show(
-    cert_id: Annotated[str, typer.Argument(help="证照编号 / certificate id (BDC… or JMRC-…)")],
-    node: NodeOpt = DEFAULT_NODE,
-) -> None:
+
+@command(cert_app, "show")
+def cert_show(c: Any, cert_id: CertArg) -> None:
     """证照记录 / a certificate, its status and linked credentials."""
+    from wuyi.scenarios import by_contract
     from wuyi.sdk.scenarios import certificate
 
-    with _cli._client(node) as c:
-        cert = certificate(c, cert_id)
+    cert = certificate(c, cert_id)
     rec = cert["record"]
+    if "withheld" in rec:  # an unsigned read: the certificate's validity only
+        _kv(
+            [
+                ("证照 / certificate", f"{cert['id']} {cert['title']} ({cert['type']})"),
+                ("状态 / status", cert["status"]),
+                ("权利人 / holders", "（个人记录：用 --read-key 签名读取 / personal: --read-key）"),
+            ]
+        )
+        for x in cert["credentials"]:
+            console.print(f"  {x['org']}/{x['idx']}: {x['status']}")
+        return
+    after = f" → {rec['superseded_by']}" if rec.get("superseded_by") else ""
     rows = [
         ("证照 / certificate", f"{cert['id']} {cert['title']} ({cert['type']})"),
-        (
-            "状态 / status",
-            cert["status"] + (f" → {rec['superseded_by']}" if rec.get("superseded_by") else ""),
-        ),
+        ("状态 / status", cert["status"] + after),
         ("权利人 / holders", ", ".join(cert["holders"])),
     ]
-    if cert["contract"] == "realestate":
-        shares = ", ".join(f"{s / 100:g}%" for s in rec["shares"])
-        rows += [
-            ("单元 / unit", rec["unit"]),
-            ("份额 / shares", shares),
-            ("登记机构 / office", rec["office"]),
-        ]
-    else:
-        rows += [("途径 / route", rec["route"]), ("申请 / application", rec["application"])]
+    s = by_contract(cert["contract"])
+    if s.has("cli"):
+        rows += getattr(s.module("cli"), "cert_rows", lambda rec: [])(rec)
     rows += [("高度 / height", str(rec["height"])), ("承诺 / commitment", rec["commitment"])]
     _kv(rows)
-    t = Table("权利人 / holder", "签发 / issuer", "状态 / status", title="凭证 / credentials")
-    t.columns.insert(1, Column("idx", no_wrap=True))
-    for x in cert["credentials"]:
-        t.add_row(x["holder"], str(x["idx"]), x["org"], x["status"])
-    console.print(t if cert["credentials"] else "尚未签发凭证 / no credential issued yet")
+    links = [[x["holder"], x["idx"], x["org"], x["status"]] for x in cert["credentials"]]
+    if links:
+        heads = ["权利人 / holder", "idx", "签发 / issuer", "状态 / status"]
+        show_table(heads, links, title="凭证 / credentials")
+    else:
+        console.print("尚未签发凭证 / no credential issued yet")
 
 
-@cert_app.command("verify")
-@_cli_errors
-def cert_verify(
-    file: Annotated[Path, typer.Argument(help="SD-JWT 文件，- 为标准输入 / file, - for stdin")],
-    node: NodeOpt = DEFAULT_NODE,
-) -> None:
+@command(cert_app, "verify")
+def cert_verify(c: Any, file: FileArg) -> None:
     """核验证照凭证 / check an e-certificate credential against the chain (exit 1 if invalid)."""
     from wuyi.sdk.scenarios import check_certificate
 
-    text = sys.stdin.read() if str(file) == "-" else _read(file)
-    with _cli._client(node) as c:
-        res = check_certificate(c, text.strip())
+    text = sys.stdin.read() if str(file) == "-" else read_text_file(file)
+    res = check_certificate(c, text.strip())
     for chk in res["checks"]:
         console.print(f"  {_yes(chk['ok'])} {chk['name']}: {escape(chk['detail'])}")
-    if res["valid"]:
-        cert = res["certificate"] or {}
-        console.print(f"[green]有效 / valid[/green] {cert.get('id', '')} {cert.get('title', '')}")
-    else:
+    if not res["valid"]:
         console.print("[red]无效 / invalid[/red]")
         raise typer.Exit(1)
+    cert = res["certificate"] or {}
+    console.print(f"[green]有效 / valid[/green] {cert.get('id', '')} {cert.get('title', '')}")
 
 
-@cert_app.command("issue")
-@_cli_errors
+def _contract_help() -> str:
+    kinds = [f"{s.contract} ({s.certificate.title})" for s in _cert_scenarios() if s.certificate]
+    return " | ".join(kinds)
+
+
+ContractOpt = Annotated[str | None, typer.Option("--contract", help=_contract_help())]
+
+
+@command(cert_app, "issue")
 def cert_issue(
+    c: Any,
     key: KeyOpt,
-    out: Annotated[Path, typer.Option("--out", help="凭证输出目录 / where to write credentials")],
-    contract: Annotated[
-        str,
-        typer.Option("--contract", help="realestate (不动产权证书) | settlement (人才准予迁入)"),
-    ] = "realestate",
+    out: OutOpt,
+    contract: ContractOpt = None,
     passphrase_file: PassFileOpt = None,
-    node: NodeOpt = DEFAULT_NODE,
 ) -> None:
     """签发待发证照 / issue every pending certificate the key's organisation may issue
     (one-shot, idempotent); each credential goes to OUT/<certificate>-<holder>.sd-jwt for its
-    holder (``wuyi wallet add``)."""
+    holder (``wuyi wallet add``). ``--contract``: default the first scenario with
+    e-certificates."""
     from wuyi.exceptions import ValidationError
-    from wuyi.sdk.scenarios import Registry, Settlement
 
-    if contract not in ("realestate", "settlement"):
-        raise ValidationError("--contract is realestate or settlement", field="contract")
-    k = _cli._load_key(key, passphrase_file)
-    with _cli._client(node) as c:
-        helper: Registry | Settlement = (Registry if contract == "realestate" else Settlement)(c)
-        done = helper.issue_pending(k)
+    by_name = {str(s.contract): s.name for s in _cert_scenarios()}
+    contract = contract or next(iter(by_name))
+    if contract not in by_name:
+        raise ValidationError(f"--contract is one of {', '.join(by_name)}", field="contract")
+    done = c.scenario(by_name[contract]).issue_pending(_cli._load_key(key, passphrase_file))
     out.mkdir(parents=True, exist_ok=True)
     for d in done:
         path = out / f"{d['certificate']}-{d['holder'].rsplit(':', 1)[-1]}.sd-jwt"
@@ -144,82 +232,108 @@ def cert_issue(
         console.print("没有待签发的证照 / nothing pending")
 
 
-# -- units -----------------------------------------------------------------------------------
+# -- a scenario's governed parameters --------------------------------------------------------
 
 
-@unit_app.command("list")
-@_cli_errors
-def unit_list(
-    district: Annotated[
-        str | None, typer.Option("--district", help="区县代码 / district code, e.g. 440703")
-    ] = None,
-    node: NodeOpt = DEFAULT_NODE,
-) -> None:
-    """不动产单元 / units (with owners, mortgages and seizures)."""
-    from wuyi.sdk.scenarios import Registry
-
-    with _cli._client(node) as c:
-        units = Registry(c).units(district)
-    t = Table("位置 / location", "用途 / use", "权利人 / owners", "抵押", "查封")
-    t.columns.insert(0, Column("单元 / unit", no_wrap=True))
-    for u in units:
-        owners = ", ".join(f"{o['did']} {o['share'] / 100:g}%" for o in u["owners"])
-        t.add_row(
-            u["id"],
-            escape(u["location"]),
-            u["use"],
-            owners,
-            str(len(u["mortgages"])),
-            str(len(u["seizures"])),
-        )
-    console.print(t)
+def _change(r: dict[str, Any], value: Any) -> list[Any]:
+    """A change record as a table row: value, from, by, reason, legal basis."""
+    return [
+        escape(value_text(value)),
+        r["effective_height"],
+        r.get("org", ""),
+        escape(str(r.get("reason", ""))),
+        escape(str(r.get("basis", ""))),
+    ]
 
 
-def _what(e: dict[str, Any]) -> str:
-    w = e["what"]
-    if not isinstance(w, dict):
-        return ""
-    parts = []
-    for k, v in w.items():
-        if isinstance(v, list):
-            v = ", ".join(o["did"] if isinstance(o, dict) else str(o) for o in v)
-        parts.append(f"{k}={v}")
-    return escape("; ".join(parts))
+CHANGE = ["生效 / from", "变更人 / by", "理由 / reason", "依据 / legal basis"]
 
 
-@unit_app.command("show")
-@_cli_errors
-def unit_show(
-    unit_id: Annotated[str, typer.Argument(help="不动产单元号 / unit number")],
-    node: NodeOpt = DEFAULT_NODE,
-) -> None:
-    """单元与全部历史 / a unit and its whole history across the offices."""
-    from wuyi.sdk.scenarios import Registry
-
-    with _cli._client(node) as c:
-        reg = Registry(c)
-        u = reg.unit(unit_id)
-        hist = reg.history(unit_id)
-    _kv(
-        [
-            ("单元 / unit", f"{u['id']} ({u['district']})"),
-            ("位置 / location", escape(u["location"])),
-            ("面积 / area", f"{u['area'] / 100:g} m²"),
-            ("用途 / use", u["use"]),
-            (
-                "权利人 / owners",
-                ", ".join(f"{o['did']} {o['share'] / 100:g}%" for o in u["owners"]),
-            ),
-            ("证书 / certificate", str(u["cert"])),
-            (
-                "抵押 / mortgages",
-                ", ".join(f"{m['id']} {m['bank']}" for m in u["mortgages"]) or "-",
-            ),
-            ("查封 / seizures", ", ".join(f"{s['id']} {s['court']}" for s in u["seizures"]) or "-"),
-            ("网签备案 / filing", str(u["filing"] or "-")),
+def _add_param_commands(sub: typer.Typer, s: Scenario) -> None:
+    @command(sub, "params")
+    def params(c: Any) -> None:
+        """政策参数 / the contract's parameters in force, with their latest change and its
+        legal basis."""
+        rows = [
+            [p["name"], *_change(p["latest"], p["value"])]
+            + (["待生效 / pending"] if p["pending"] else [""])
+            for p in c.scenario(s.name).params()
         ]
-    )
-    t = Table("高度", "操作 / op", "机构 / org", "内容 / what", title="历史 / history")
-    for e in hist:
-        t.add_row(str(e["height"]), e["op"], e["org"], _what(e))
+        show_table(["参数 / name", "值 / value", *CHANGE, ""], rows)
+
+    @command(sub, "param-history")
+    def param_history(c: Any, name: NameArg) -> None:
+        """参数变更记录 / every change of a parameter, with its author, reason and basis."""
+        rows = [
+            [r["height"], *_change(r, r["value"])] for r in c.scenario(s.name).param_history(name)
+        ]
+        show_table(["高度", "值 / value", *CHANGE], rows)
+
+
+# -- the registry ----------------------------------------------------------------------------
+
+
+@scenario_app.command("list")
+def scenario_list() -> None:
+    """已注册的应用场景 / the registered scenarios (wuyi/scenarios/__init__.py)."""
+    t = Table("场景 / scenario", "名称 / title", "合约 / contract", "电子证照 / certificate")
+    for s in all_scenarios():
+        cert = s.certificate.title if s.certificate else "-"
+        t.add_row(s.name, f"{s.title} / {s.title_en}", s.contract or "(native)", cert)
     console.print(t)
+
+
+_MOUNTED: list[str] = []
+
+
+@scenario_app.command("new")
+@_cli_errors
+def scenario_new(
+    name: Annotated[str, typer.Argument(help="场景名 / the folder's name, e.g. permits")],
+    title: Annotated[str, typer.Option("--title", help="中文名称 / Chinese title")] = "新场景",
+    title_en: Annotated[str, typer.Option("--title-en", help="English title")] = "New scenario",
+    org: Annotated[str, typer.Option("--org", help="主管部门 / the department's org id")] = "sjj",
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="写到别处（不登记）/ write elsewhere, unregistered")
+    ] = None,
+    package: Annotated[
+        str | None, typer.Option("--package", help="--dir 的包名 / the package --dir imports as")
+    ] = None,
+    tests: Annotated[
+        Path | None, typer.Option("--tests", help="测试目录 / where the test goes")
+    ] = None,
+) -> None:
+    """新建场景 / scaffold a scenario folder (contract, api, sdk, cli, demo, console, README)
+    with its registry line and a test that passes at once (docs/architecture.md)."""
+    from wuyi.scenarios.scaffold import scaffold
+
+    if folder is not None and package is None:
+        package = name
+    done = scaffold(
+        name, title=title, title_en=title_en, org=org, folder=folder, package=package, tests=tests
+    )
+    console.print(f"[green]✓[/green] {done.folder}  ({done.package})")
+    console.print(f"  test: {done.test}")
+    if done.registered:
+        console.print(f'  registry: "{name}" added to wuyi/scenarios/__init__.py')
+    else:
+        console.print(
+            f'  registry: add "{done.package}" to SCENARIOS in wuyi/scenarios/__init__.py'
+        )
+
+
+def mount_scenarios(scenarios: Any = None) -> None:
+    """``wuyi <scenario> ...`` for each registered scenario with a ``cli.py`` (and its
+    aliases); each once."""
+    for s in all_scenarios() if scenarios is None else scenarios:
+        if s.name in _MOUNTED:
+            continue
+        _MOUNTED.append(s.name)
+        if not s.has("cli"):
+            continue
+        mod = s.module("cli")
+        if s.contract and s.params_owner:
+            _add_param_commands(mod.app, s)
+        app.add_typer(mod.app, name=s.name, help=f"{s.title} / {s.title_en}")
+        for alias, sub in getattr(mod, "ALIASES", {}).items():
+            app.add_typer(sub, name=alias)

@@ -26,6 +26,7 @@ __all__ = [
 
 VOTE_DOMAIN = b"wuyi/vote\x00"
 COMMIT = "commit"
+_QC_FIELDS = {"type", "height", "round", "block_hash", "signatures"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +40,19 @@ class Validator:
 
     @classmethod
     def from_obj(cls, obj: Any) -> Validator:
-        try:
-            v = cls(bytes(obj["public_key"]), int(obj["power"]), str(obj.get("name", "")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"malformed validator entry: {exc}") from None
-        if v.power <= 0:
+        """Exactly ``{"name": text, "power": int, "public_key": bytes}`` (the hashed form)."""
+        if not isinstance(obj, dict) or set(obj) != {"name", "power", "public_key"}:
+            raise ValidationError(
+                "malformed validator entry: a map of exactly 'name', 'power' and 'public_key'"
+            )
+        pk, power, name = obj["public_key"], obj["power"], obj["name"]
+        if not isinstance(pk, bytes) or type(power) is not int or not isinstance(name, str):
+            raise ValidationError(
+                "malformed validator entry: public_key must be bytes, power an integer, name text"
+            )
+        if power <= 0:
             raise ValidationError("validator power must be positive")
-        return v
+        return cls(pk, power, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +135,33 @@ class QuorumCertificate:
 
     @classmethod
     def from_obj(cls, obj: Any) -> QuorumCertificate:
-        try:
-            sigs = tuple((int(i), bytes(s)) for i, s in obj["signatures"])
-            return cls(
-                height=int(obj["height"]),
-                round=int(obj["round"]),
-                block_hash=bytes(obj["block_hash"]),
-                signatures=sigs,
-                vote_type=str(obj.get("type", COMMIT)),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationError(f"malformed quorum certificate: {exc}") from None
+        """Exactly the fields of :meth:`to_obj`, typed: ``signatures`` is a list of
+        ``[index, signature]`` pairs."""
+        bad = "malformed quorum certificate: "
+        if not isinstance(obj, dict) or set(obj) != _QC_FIELDS:
+            raise ValidationError(bad + f"a map of exactly {sorted(_QC_FIELDS)}")
+        for name in ("height", "round"):
+            if type(obj[name]) is not int or obj[name] < 0:
+                raise ValidationError(bad + f"'{name}' must be a non-negative integer")
+        if not isinstance(obj["block_hash"], bytes) or not isinstance(obj["type"], str):
+            raise ValidationError(bad + "'block_hash' must be bytes and 'type' text")
+        sigs = obj["signatures"]
+        if not isinstance(sigs, list) or not all(
+            isinstance(p, list)
+            and len(p) == 2
+            and type(p[0]) is int
+            and p[0] >= 0
+            and isinstance(p[1], bytes)
+            for p in sigs
+        ):
+            raise ValidationError(bad + "'signatures' must be a list of [index, signature]")
+        return cls(
+            height=obj["height"],
+            round=obj["round"],
+            block_hash=obj["block_hash"],
+            signatures=tuple((i, s) for i, s in sigs),
+            vote_type=obj["type"],
+        )
 
 
 def validate_qc(

@@ -120,23 +120,23 @@ def _map(obj: Any, what: str, keys: frozenset[str]) -> dict[str, Any]:
 class Block:
     """What consensus orders. ``payload`` is opaque; the application builds and validates it.
 
-    ``validators_hash`` is the hash of the validator set that must sign this block's commit QC
+    ``validator_set_hash`` is the hash of the validator set that must sign this block's commit QC
     (``ValidatorSet.compute_hash``), so a header names the set it is checked against.
     """
 
     height: int
     parent_hash: bytes
-    validators_hash: bytes
+    validator_set_hash: bytes
     proposer: bytes
     payload: bytes
 
-    _KEYS = frozenset({"height", "parent_hash", "validators_hash", "proposer", "payload"})
+    _KEYS = frozenset({"height", "parent_hash", "validator_set_hash", "proposer", "payload"})
 
     def to_obj(self) -> dict[str, Any]:
         return {
             "height": self.height,
             "parent_hash": self.parent_hash,
-            "validators_hash": self.validators_hash,
+            "validator_set_hash": self.validator_set_hash,
             "proposer": self.proposer,
             "payload": self.payload,
         }
@@ -147,7 +147,7 @@ class Block:
         return cls(
             height=_int(o, "height", 1, MAX_HEIGHT),
             parent_hash=_bytes(o, "parent_hash", MAX_HASH_LEN),
-            validators_hash=_bytes(o, "validators_hash", MAX_HASH_LEN),
+            validator_set_hash=_bytes(o, "validator_set_hash", MAX_HASH_LEN),
             proposer=_bytes(o, "proposer", MAX_KEY_LEN, 1),
             payload=_bytes(o, "payload", MAX_PAYLOAD_LEN),
         )
@@ -158,7 +158,7 @@ def compute_block_hash(suite: Suite, block: Block) -> bytes:
     header = {
         "height": block.height,
         "parent_hash": block.parent_hash,
-        "validators_hash": block.validators_hash,
+        "validator_set_hash": block.validator_set_hash,
         "proposer": block.proposer,
         "payload_hash": suite.hash(block.payload),
     }
@@ -488,7 +488,9 @@ class Send:
 class SetTimer:
     """Arm timer ``kind`` to fire ``TimerFired(kind, height, round)`` after ``delay_ms``.
 
-    One pending timer per kind: setting a kind replaces the pending timer of that kind.
+    One pending timer per kind: setting a kind replaces the pending timer of that kind, unless
+    that one is for a later (height, round) (the replica has moved past this one's: a stale
+    timer must never cancel the timeout of the round it is in).
     """
 
     kind: str

@@ -80,8 +80,9 @@ from wuyi.consensus.params import (
     ConsensusParams,
     Decision,
 )
-from wuyi.consensus.safety import SafetyRules, UnsafeSignRequest
+from wuyi.consensus.safety import Lock, SafetyRules, UnsafeSignRequest
 from wuyi.consensus.wal import ReplicaWAL
+from wuyi.encoding import decode, encode
 from wuyi.exceptions import EncodingError, InvariantBroken, ProofInvalid, ValidationError
 
 __all__ = [
@@ -113,7 +114,7 @@ class _HeightState:
     """Everything that is reset when a new height starts."""
 
     validators: ValidatorSet
-    validators_hash: bytes
+    validator_set_hash: bytes
     index: dict[bytes, int]
     round: int = 0
     step: int = Step.PROPOSE
@@ -195,6 +196,10 @@ class Replica:
         self._sync_sent: set[tuple[bytes, int]] = set()
         self._sync_asked: set[bytes] = set()
         self._evidence: set[tuple[bytes, str, int]] = set()
+        # the first vote of each validator per (type, round) of the height decided last, to
+        # catch double signs that arrive late (gossip is slower than a fast height)
+        self._last_votes: tuple[int, dict[tuple[bytes, str, int], Vote]] = (0, {})
+        self._last_evidence: set[tuple[bytes, str, int]] = set()
         self._hs = self._new_height_state()
 
     # --- public API ---------------------------------------------------------------------
@@ -284,7 +289,18 @@ class Replica:
                 actions.extend(replica.step(decode_event(rec)))
         finally:
             replica._replaying = False
+        actions.extend(replica._restore_last_vote())
         return replica, actions
+
+    def _restore_last_vote(self) -> list[Action]:
+        """Count and re-send the last vote SafetyRules signed, if the WAL lost it: the
+        replica may now want another vote at that (height, round, step), which SafetyRules
+        refuses, and without this peers that missed the signed one could wait for it forever
+        (found by the simulator's ``wal`` family, seed 275)."""
+        vote = self._safety.last_vote(self.chain_id)
+        if vote is None or vote.height != self.height:
+            return []
+        return [Broadcast(vote), *self.step(MessageReceived(encode_message(vote)))]
 
     # --- event loop ---------------------------------------------------------------------
 
@@ -317,12 +333,15 @@ class Replica:
         vs = self.validators_at(self.height)
         return _HeightState(
             validators=vs,
-            validators_hash=vs.compute_hash(self._suite),
+            validator_set_hash=vs.compute_hash(self._suite),
             index={v.public_key: i for i, v in enumerate(vs.validators)},
         )
 
     def _start_height(self) -> None:
         self._hs = self._new_height_state()
+        lock = self._safety.lock_at(self.height)
+        if lock is not None:
+            self._restore_lock(lock)
         self._started = True
         self._sync_sent.clear()
         self._sync_asked.clear()
@@ -334,6 +353,22 @@ class Replica:
                 self._queue.append((MessageReceived(data), not self._replaying))
             elif h > self.height:
                 self._future.append((h, data))
+
+    def _restore_lock(self, lock: Lock) -> None:
+        """Start the height locked as SafetyRules recorded it: the WAL may have lost the votes
+        that locked this replica, and even the block. The block is known again and its
+        proof-of-lock prevotes are fed in again, so the replica can propose it (with that
+        proof) when its turn comes, as Tendermint's valid value."""
+        hs = self._hs
+        hs.locked = (lock.round, lock.block_hash)
+        try:
+            block: Block | None = Block.from_obj(decode(lock.block)) if lock.block else None
+        except (EncodingError, ValidationError):
+            block = None
+        if block is not None and self._hash_block(block) == lock.block_hash:
+            hs.blocks.setdefault(lock.block_hash, block)
+        for data in lock.prevotes:
+            self._queue.append((MessageReceived(data), not self._replaying))
 
     def _start_round(self, round_: int) -> None:
         hs = self._hs
@@ -357,6 +392,10 @@ class Replica:
         if hs.valid is not None:
             vr, vh = hs.valid
             self._propose(hs.blocks[vh], vr)
+        elif hs.locked is not None and hs.locked[1] in hs.blocks and hs.locked[0] < r:
+            # a lock restored from SafetyRules, its valid round lost with the WAL: propose
+            # the locked block with its proof-of-lock (every lock is also a valid value)
+            self._propose(hs.blocks[hs.locked[1]], hs.locked[0])
         else:
             self._out.append(RequestPayload(self.height, r, self.last_block_hash))
 
@@ -399,6 +438,8 @@ class Replica:
         return True
 
     def _on_vote(self, v: Vote, data: bytes) -> None:
+        if v.height == self._last_votes[0]:
+            self._check_late_vote(v)
         if not self._route(v.height, v.voter, data):
             return
         hs = self._hs
@@ -410,9 +451,18 @@ class Replica:
         if bucket is not None and v.voter in bucket:
             return  # already have this validator's vote for this block
         first = hs.votes.get(key, {}).get(v.voter)
-        if first is not None and v.block_hash != NIL and v.block_hash not in hs.blocks:
-            return  # a conflicting vote for a block we do not know: keep memory bounded
         msg = compute_vote_bytes(self.chain_id, v.vote_type, v.height, v.round, v.block_hash)
+        if first is not None and v.block_hash != NIL and v.block_hash not in hs.blocks:
+            # A conflicting vote for a block we do not know is not counted (memory stays
+            # bounded), but it is evidence: a double sign is often only visible this way (the
+            # two blocks went to different peers). Verified once per offence.
+            if (
+                (v.voter, v.vote_type, v.round) not in self._evidence
+                and v.round <= hs.round + ROUND_WINDOW
+                and self._suite.verify(v.voter, msg, v.signature)
+            ):
+                self._report(v.voter, v.vote_type, v.round, first, v)
+            return
         if not self._suite.verify(v.voter, msg, v.signature):
             return
         self._note_round(v.voter, v.round)
@@ -429,6 +479,18 @@ class Replica:
             # restarted with an empty mempool). Join the round: arm the propose timer, propose.
             hs.idle = False
             self._enter_propose()
+
+    def _check_late_vote(self, v: Vote) -> None:
+        """A vote for the height decided last that conflicts with the first one this replica
+        kept from that validator is still evidence (reported once per offence)."""
+        key = (v.voter, v.vote_type, v.round)
+        first = self._last_votes[1].get(key)
+        if first is None or first.block_hash == v.block_hash or key in self._last_evidence:
+            return
+        msg = compute_vote_bytes(self.chain_id, v.vote_type, v.height, v.round, v.block_hash)
+        if self._suite.verify(v.voter, msg, v.signature):
+            self._last_evidence.add(key)
+            self._out.append(ReportEvidence(v.voter, first, v))
 
     def _on_proposal(self, p: Proposal, data: bytes) -> None:
         if not self._route(p.height, p.proposer, data):
@@ -482,7 +544,7 @@ class Replica:
         bh = self._hash_block(d.block)
         if d.block.parent_hash != self.last_block_hash:
             return
-        if d.block.validators_hash != hs.validators_hash or d.qc.vote_type != COMMIT:
+        if d.block.validator_set_hash != hs.validator_set_hash or d.qc.vote_type != COMMIT:
             return
         try:
             validate_qc(self._suite, self.chain_id, hs.validators, d.qc, height=h, block_hash=bh)
@@ -525,7 +587,7 @@ class Replica:
             return
         if len(e.payload) > MAX_PAYLOAD_LEN:
             return
-        block = Block(self.height, self.last_block_hash, hs.validators_hash, self._me, e.payload)
+        block = Block(self.height, self.last_block_hash, hs.validator_set_hash, self._me, e.payload)
         self._propose(block, -1)
 
     def _on_executed(self, e: BlockExecuted) -> None:
@@ -588,7 +650,7 @@ class Replica:
                 ok = None
             if ok is not None:
                 hs.idle = False
-                self._vote(PREVOTE, bh if ok else NIL)
+                self._vote(PREVOTE, bh if ok else NIL, p.pol_round)
                 hs.step = Step.PREVOTE
                 return True
         if hs.step == Step.PREVOTE and r not in hs.prevote_timer and self._quorum_any(PREVOTE, r):
@@ -602,8 +664,11 @@ class Replica:
             if qh is not None and qh != NIL and qh in hs.blocks and self._is_valid(qh):
                 hs.locked_rounds.add(r)
                 if hs.step == Step.PREVOTE:
-                    hs.locked = (r, qh)
-                    self._vote(COMMIT, qh)
+                    if hs.locked is None or hs.locked[0] <= r:  # never below a restored lock
+                        hs.locked = (r, qh)
+                    # the lock is kept by SafetyRules with its block and proof-of-lock
+                    pol = tuple(encode_message(v) for v in self._votes_for(PREVOTE, r, qh))
+                    self._vote(COMMIT, qh, block=encode(hs.blocks[qh].to_obj()), prevotes=pol)
                     hs.step = Step.PRECOMMIT
                 hs.valid = (r, qh)
                 return True
@@ -634,6 +699,11 @@ class Replica:
 
     def _decide(self, block: Block, block_hash: bytes, qc: QuorumCertificate) -> None:
         self._out.append(Commit(block, block_hash, qc))
+        self._last_votes = (
+            self.height,
+            {(k, t, r): v for (t, r), table in self._hs.votes.items() for k, v in table.items()},
+        )
+        self._last_evidence = set()
         self.decisions[self.height] = (block, qc)
         if self._load_decision is not None:
             # The application keeps every decision; hold only the last few in memory.
@@ -685,7 +755,7 @@ class Replica:
             cached = (
                 b.height == self.height
                 and b.parent_hash == self.last_block_hash
-                and b.validators_hash == hs.validators_hash
+                and b.validator_set_hash == hs.validator_set_hash
                 and self._validate_block(b)
             )
             hs.validity[block_hash] = cached
@@ -712,12 +782,27 @@ class Replica:
         if pol_round >= 0:  # forward the proof-of-lock so that locked peers can unlock
             self._out.extend(Broadcast(v) for v in self._votes_for(PREVOTE, pol_round, bh))
 
-    def _vote(self, vote_type: str, block_hash: bytes) -> None:
+    def _vote(
+        self,
+        vote_type: str,
+        block_hash: bytes,
+        pol_round: int = -1,
+        *,
+        block: bytes = b"",
+        prevotes: tuple[bytes, ...] = (),
+    ) -> None:
         if self._me not in self._hs.index:
             return  # followers do not vote
         try:
             sig = self._safety.sign_vote(
-                self.chain_id, vote_type, self.height, self._hs.round, block_hash
+                self.chain_id,
+                vote_type,
+                self.height,
+                self._hs.round,
+                block_hash,
+                pol_round=pol_round,
+                block=block,
+                prevotes=prevotes,
             )
         except UnsafeSignRequest:
             return  # the step still advances: not voting is always safe

@@ -1,6 +1,6 @@
 """Screenshots of the console's main pages (and the wallet, data-sharing and audit pages, and the
-scenario pages: filing desk, registry, bank, citizen, settlement status, e-certificate check) for
-``docs/console.md``:
+scenario pages: each registered scenario's ``demo.py`` may have ``screenshots(shots)``, given a
+:class:`Shots`) for ``docs/console.md``:
 ``python -m wuyi.console.screenshots [--out docs/img]``.
 
 Starts a live one-validator demo chain (:mod:`wuyi.console.livenode`), drives Debian's
@@ -44,7 +44,7 @@ def take_screenshots(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp, live_demo_node(Path(tmp) / "chain") as ln:
         zjj = load_key(ln.key_file("zjj"), DEMO_PASSPHRASE)
         pkg = {
-            "name": "permits",
+            "name": "permit_counter",
             "version": "1.0.0",
             "source": source("counter"),
             "manifest": {"description": "许可证计数 / permit counter"},
@@ -105,6 +105,7 @@ def take_screenshots(out: Path) -> list[Path]:
             page.wait_for_selector("[data-testid=audit-timeline]")
             shot("audit", full=True)
             page.click("[data-testid=logout]")
+            page.wait_for_selector("[data-testid=nav-login]")  # signed out (it then shows #/check)
             page.goto(f"{ln.url}/console/#/wallet")
             page.reload()
             _ready(page)
@@ -118,59 +119,52 @@ def take_screenshots(out: Path) -> list[Path]:
     return shots
 
 
+class Shots:
+    """What a scenario's ``screenshots(shots)`` drives: the page, the demo chain's URL and what
+    the scenario demos made, and helpers to sign in, open a wallet and take a shot."""
+
+    def __init__(self, page: Any, ln: Any, shot: Any) -> None:
+        self.page = page
+        self.url = ln.url
+        self.made: dict[str, Any] = ln.made["scenarios"]
+        self.shot = shot
+
+    def goto(self, route: str) -> None:
+        self.page.goto(f"{self.url}/console/{route}")
+        self.page.reload()
+        _ready(self.page)
+
+    def sign_in(self, member: str, route: str) -> None:
+        from wuyi.demo import DEMO_PASSPHRASE
+
+        self.goto(f"#/login?next={route.replace('#', '%23').replace('/', '%2F')}")
+        self.page.set_input_files("[data-testid=key-file]", self.made["members"][member]["key"])
+        self.page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+        self.page.click("[data-testid=login-submit]")
+        self.page.wait_for_selector("[data-testid=who]")
+
+    def sign_out(self) -> None:
+        self.page.click("[data-testid=logout]")
+        self.page.wait_for_selector("[data-testid=nav-login]")
+
+    def open_wallet(self, route: str, wallet: str) -> None:
+        from wuyi.demo import DEMO_PASSPHRASE
+
+        self.goto(route)
+        self.page.set_input_files("[data-testid=key-file]", wallet)
+        self.page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+        self.page.click("[data-testid=login-submit]")
+
+
 def _scenario_shots(page: Any, ln: Any, shot: Any) -> None:
-    """The scenario pages (issue 7) on the demo's data: the bureau's filing desk and a contract's
-    trace, a unit's history, the bank, a citizen's housing and settlement page, an applicant's
-    settlement status, the public e-certificate check."""
-    from wuyi.demo import DEMO_PASSPHRASE
+    """Each registered scenario's pages on the demo's data (its demo module's
+    ``screenshots``)."""
+    from wuyi.scenarios import all_scenarios
 
-    sc = ln.made["scenarios"]
-    done = sc["housing"]["completed"]
-
-    def sign_in(member: str, route: str) -> None:
-        page.goto(f"{ln.url}/console/#/login?next={route.replace('#', '%23').replace('/', '%2F')}")
-        page.reload()
-        _ready(page)
-        page.set_input_files("[data-testid=key-file]", sc["members"][member]["key"])
-        page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-        page.click("[data-testid=login-submit]")
-        page.wait_for_selector("[data-testid=who]")
-
-    def sign_out() -> None:
-        page.click("[data-testid=logout]")
-        page.wait_for_selector("[data-testid=nav-login]")
-
-    sign_in("zjj-filing", "#/housing")
-    page.wait_for_selector("[data-testid=params-housing] table")
-    shot("housing", full=True)
-    page.goto(f"{ln.url}/console/#/housing/{done['contract']}")
-    page.wait_for_selector("[data-testid=contract-trace]")
-    shot("housing-contract", full=True)
-    sign_out()
-    sign_in("bdc-registrar", f"#/registry/{done['unit']}")
-    page.wait_for_selector("[data-testid=unit-history]")
-    shot("registry-unit", full=True)
-    sign_out()
-    sign_in("nsyh-banker", "#/bank")
-    page.fill("[data-testid=loan-contract]", sc["housing"]["filed"]["contract"])
-    page.dispatch_event("[data-testid=loan-contract]", "change")
-    page.wait_for_selector("[data-testid=loan-limit]")
-    shot("bank", full=True)
-    sign_out()
-    page.goto(f"{ln.url}/console/#/citizen")
-    page.reload()
-    _ready(page)
-    page.set_input_files("[data-testid=key-file]", sc["housing"]["draft"]["wallets"][0])
-    page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_selector("[data-testid=citizen-did]")
-    shot("citizen", full=True)
-    page.goto(f"{ln.url}/console/#/settlement/{sc['settlement']['refused']['did']}")
-    page.wait_for_selector("[data-testid=decision]")
-    shot("settlement", full=True)
-    page.goto(f"{ln.url}/console/#/ecert?id={done['cert']}")
-    page.wait_for_selector("[data-testid=ecert-result]")
-    shot("ecert", full=True)
+    shots = Shots(page, ln, shot)
+    for s in all_scenarios():
+        if s.has("demo") and hasattr(s.module("demo"), "screenshots"):
+            s.module("demo").screenshots(shots)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,8 @@
 Inside the chain's sandbox this import resolves to the runtime's own objects, bound to the
 running call. Outside it (an editor, a plain ``python`` import, type checking) these are
 documented stand-ins: the decorators and ``require``/``revert`` work, while ``state``,
-``ctx``, ``emit``, ``invoke``, ``hash``, ``assurance`` and ``presentation`` raise
+``ctx``, ``emit``, ``invoke``, ``hash``, ``assurance``, ``presentation``, ``recognition``
+and ``packet`` raise
 :class:`RuntimeError` — run a contract with :class:`wuyi.testing.contracts.ContractTester`
 to exercise them.
 
@@ -11,9 +12,9 @@ A contract::
 
     from wuyi.contract import call, ctx, emit, require, state, view
 
-    ROLES = ["notary"]          # business roles the contract uses (registered at deploy)
+    ROLES = ["inspector"]       # business roles the contract uses (registered at deploy)
 
-    @call(roles=["notary"])
+    @call(roles=["inspector"])
     def attest(doc_id: str, digest: bytes) -> None:
         require(not state.has("doc/" + doc_id), "already attested")
         state.set("doc/" + doc_id, {"digest": digest, "by": ctx.sender, "at": ctx.time})
@@ -44,7 +45,9 @@ __all__ = [
     "emit",
     "hash",
     "invoke",
+    "packet",
     "presentation",
+    "recognition",
     "require",
     "revert",
     "state",
@@ -284,3 +287,32 @@ def presentation(
     per 32 bytes, ``state_write`` per record, ``value_byte`` per byte of the result.
     """
     raise _outside("presentation")
+
+
+def recognition(record_id: str, **value: Any) -> dict[str, Any]:
+    """A fact this chain recognised from another chain (``wuyi.crosschain``,
+    ``docs/crosschain.md``), by its record id (32 hex characters), only if the record names
+    this contract as its consumer::
+
+        {"id", "chain", "height", "source_time", "fact", "key", "present", "value_hash",
+         "purpose", "relayer_org", "recognised_height", "recognised_time"}
+
+    ``recognition(rid, value=v)`` also checks that the fact is a presence whose value is
+    ``v`` (the source chain's hash of ``v``'s canonical encoding is the recorded
+    ``value_hash``), so the contract can use ``v``'s fields. Reverts otherwise. The proof
+    itself was checked when the record was written; contracts never see it.
+    """
+    raise _outside("recognition")
+
+
+def packet() -> dict[str, Any] | None:
+    """The cross-chain packet the chain is delivering to this contract in this transaction
+    (``xchain.recv``, its commitment proven on the sender chain), else ``None``::
+
+        {"source", "dest", "sequence", "port", "sender", "sender_org", "data",
+         "timeout_height", "timeout_time"}
+
+    A method that acts on packets (``on_packet``) must ``require(packet() is not None)``: a
+    member calling it directly gets ``None``.
+    """
+    raise _outside("packet")

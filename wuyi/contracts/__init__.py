@@ -1,2 +1,3 @@
-"""Contracts that ship with the platform: ``examples`` (counter, token, SmallBank) today; the
-scenario contracts of the action plan will live beside them."""
+"""Contracts that ship with the platform: ``examples`` (counter, token, SmallBank). The
+scenario contracts of the action plan live in their scenario's folder
+(``wuyi/scenarios/<name>/contract.py``)."""

@@ -34,6 +34,8 @@ __all__ = [
     "load_key",
     "parse_address",
     "save_key",
+    "signature_from_der",
+    "signature_to_der",
     "verify_batch",
 ]
 
@@ -93,3 +95,33 @@ def parse_address(text: str) -> bytes:
 
 # The keystore uses get_suite/address_of above, so it is imported last.
 from wuyi.crypto.keystore import import_key, load_key, save_key  # noqa: E402
+
+SIGNATURE_HALF = 32
+
+
+def signature_from_der(der: bytes) -> bytes:
+    """The 64-byte ``r || s`` (each 32 bytes, big-endian) the chain's SM2 signatures use, from a
+    DER ``SEQUENCE { r INTEGER, s INTEGER }`` as OpenSSL, Java, BouncyCastle and most HSMs
+    produce them. :class:`CryptoError` if it is not strict DER or a value does not fit."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    try:
+        r, s = decode_dss_signature(bytes(der))
+    except (ValueError, TypeError):
+        raise CryptoError("not a DER signature (SEQUENCE of two INTEGERs r, s)") from None
+    limit = 1 << (8 * SIGNATURE_HALF)
+    if not (0 < r < limit and 0 < s < limit):
+        raise CryptoError("DER signature: r and s must be positive and fit in 32 bytes")
+    return r.to_bytes(SIGNATURE_HALF, "big") + s.to_bytes(SIGNATURE_HALF, "big")
+
+
+def signature_to_der(raw: bytes) -> bytes:
+    """The DER form of a 64-byte ``r || s`` signature (the inverse of
+    :func:`signature_from_der`)."""
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    if len(raw) != 2 * SIGNATURE_HALF:
+        raise CryptoError(f"an r||s signature is {2 * SIGNATURE_HALF} bytes, got {len(raw)}")
+    r = int.from_bytes(raw[:SIGNATURE_HALF], "big")
+    s = int.from_bytes(raw[SIGNATURE_HALF:], "big")
+    return bytes(encode_dss_signature(r, s))

@@ -309,8 +309,9 @@ def import_key(
 ) -> PrivateKey:
     """A key of suite ``suite_name`` from key material made elsewhere.
 
-    ``material`` is a PEM private key (PKCS#8 ``PRIVATE KEY``, or SEC1 ``EC PRIVATE KEY`` for
-    SM2; encrypted PEM needs ``password``), DER PKCS#8 bytes, the 32 raw bytes, or those 32 bytes
+    ``material`` is a PEM private key (PKCS#8 ``PRIVATE KEY``, or for SM2 the SEC1 key under
+    ``EC PRIVATE KEY`` or OpenSSL 3's ``SM2 PRIVATE KEY`` label; encrypted PEM needs
+    ``password``), DER PKCS#8 bytes, the 32 raw bytes, or those 32 bytes
     as 64 hex digits (optionally ``0x``-prefixed): the SM2 scalar ``d`` (big-endian) or the
     Ed25519 RFC 8032 seed.
     """
@@ -320,7 +321,13 @@ def import_key(
     if text[:2] in (b"0x", b"0X"):
         text = text[2:]
     if data.strip().startswith(b"-----BEGIN"):
-        raw = _raw_from_pkcs(suite.name, data.strip(), password, pem=True)
+        pem = data.strip()
+        if suite.name == "sm":
+            # OpenSSL 3 writes an SM2 key's SEC1 ECPrivateKey (the curve named in it) under its
+            # own label; the DER is what "EC PRIVATE KEY" holds.
+            pem = pem.replace(b"-----BEGIN SM2 PRIVATE KEY-----", b"-----BEGIN EC PRIVATE KEY-----")
+            pem = pem.replace(b"-----END SM2 PRIVATE KEY-----", b"-----END EC PRIVATE KEY-----")
+        raw = _raw_from_pkcs(suite.name, pem, password, pem=True)
     elif isinstance(material, bytes) and len(material) == 32:
         raw = bytes(material)
     elif text and _HEX_BYTES.issuperset(text):

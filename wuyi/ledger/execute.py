@@ -5,9 +5,14 @@
         params, valset_hash  = read the chain's parameters and validator set
         for each transaction:
             tx, tx_hash       = validate_admission(...)    # invalid -> the whole block is invalid
+                                # (includes validate_sender: only members and citizens' DIDs
+                                #  write, judged on the state the block's earlier txs left)
+            sidecars          = collect_sidecars(...)      # the tx's private side-cars, by hash;
+                                # one this node lacks -> SidecarMissing (never run differently)
             receipt           = process_transaction(...)   # failure -> reverted, receipt says why
         process_validator_switch(...)                    # a scheduled set becomes current
         tx_root, receipts_root = RFC 6962 roots over the tx bytes and the receipts
+                                 (side-cars are not in either: the tx carries their hashes)
         state_root, nodes      = tree.apply(parent.state_root, block writes)
         validate_roots(block.header, computed)              # mismatch -> block invalid
 
@@ -32,6 +37,7 @@ from wuyi.exceptions import (
     NotFound,
     Oversize,
     Replay,
+    SidecarMissing,
     TxRejected,
     UnknownKind,
     ValidationError,
@@ -39,9 +45,11 @@ from wuyi.exceptions import (
     WuyiError,
 )
 from wuyi.ledger import keys
+from wuyi.ledger.admission import validate_sender
 from wuyi.ledger.handlers import HANDLERS, ChainSpec, ExecContext
 from wuyi.ledger.handlers.validators import process_validator_switch
 from wuyi.ledger.merkle import compute_root
+from wuyi.ledger.sidecar import REF_PREFIX, SidecarLookup, collect_sidecars
 from wuyi.ledger.state_view import BlockState
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
 from wuyi.params import ChainParams
@@ -58,6 +66,7 @@ __all__ = [
     "validate_header_link",
 ]
 
+_SIDECAR_MARK = REF_PREFIX.encode()
 IsCommitted = Callable[[bytes], bool]
 IsVerified = Callable[[bytes], bool]
 Known = tuple[Transaction, bytes, ChainParams | None]
@@ -78,6 +87,9 @@ class BlockResult:
     next_validator_set_hash: bytes
     rejected: list[tuple[bytes, WuyiError]] = field(default_factory=list)
     txs: list[Transaction] = field(default_factory=list)
+    sidecars: dict[bytes, bytes] = field(default_factory=dict)
+    """The private side-cars the block's transactions reference (hash -> bytes): kept in the
+    node's private store with the block, never in it."""
 
 
 def read_params(state: KVReader) -> ChainParams:
@@ -94,8 +106,10 @@ def compute_valset_hash(chain: ChainSpec, state: KVReader) -> bytes:
     return chain.suite.hash(b"wuyi/valset\x00" + raw)
 
 
-def compute_tx_gas(params: ChainParams, tx_bytes: bytes) -> int:
-    return params.tx_base_gas + params.tx_byte_gas * len(tx_bytes)
+def compute_tx_gas(params: ChainParams, tx_bytes: bytes, sidecar_bytes: int = 0) -> int:
+    """The base cost of a transaction: ``tx_base_gas`` plus ``tx_byte_gas`` per byte of its
+    wire form and of its side-cars (which every validator receives and stores as well)."""
+    return params.tx_base_gas + params.tx_byte_gas * (len(tx_bytes) + sidecar_bytes)
 
 
 def validate_admission(
@@ -103,6 +117,7 @@ def validate_admission(
     params: ChainParams,
     tx_bytes: bytes,
     *,
+    state: KVReader,
     height: int,
     is_committed: IsCommitted,
     is_verified: IsVerified | None = None,
@@ -112,6 +127,10 @@ def validate_admission(
 
     Raises a :class:`TxRejected` subclass (or ``EncodingError``/``InvalidSignature``) naming the
     problem. Mempool calls this at the door; a block containing such a transaction is invalid.
+    ``state`` is what the sender rule (:func:`wuyi.ledger.admission.validate_sender`: only
+    members, and citizens' DIDs for what a DID may send) reads: the committed state at the
+    door, the block's state before this transaction during execution. The rule runs before the
+    signature check, so a stranger's transaction costs no signature verification.
     ``known`` is the already decoded transaction, its hash and the parameters its payload was
     statically validated under (from the mempool), if any — the static checks are skipped only
     if those are the current parameters; ``is_verified(tx_hash)`` says the signature was
@@ -144,6 +163,7 @@ def validate_admission(
         )
     if is_committed(tx_hash):
         raise Replay(f"transaction {tx_hash.hex()} is already committed", tx_hash=tx_hash.hex())
+    validate_sender(chain, state, tx)
     # An invalid public key cannot verify any signature, so verify() alone decides.
     if (is_verified is None or not is_verified(tx_hash)) and not chain.suite.verify(
         tx.sender, tx.signing_bytes(), tx.signature
@@ -161,8 +181,10 @@ def process_transaction(
     tx: Transaction,
     tx_hash: bytes,
     gas: int,
+    sidecars: dict[bytes, bytes] | None = None,
 ) -> Receipt:
-    """Run one admitted transaction; on failure revert its writes and say why."""
+    """Run one admitted transaction (with the side-cars it references); on failure revert
+    its writes and say why."""
     handler = HANDLERS[tx.kind]
     ctx = ExecContext(
         chain=chain,
@@ -174,6 +196,7 @@ def process_transaction(
         tx_hash=tx_hash,
         sender_address=address_of(chain.suite, tx.sender),
         gas_used=gas,
+        sidecars=sidecars or {},
     )
     try:
         handler.dynamic_validate(ctx)
@@ -209,6 +232,7 @@ def _execute(
     is_committed: IsCommitted,
     is_verified: IsVerified | None,
     decoded: Decoded | None,
+    sidecars: SidecarLookup | None,
     strict: bool,
 ) -> tuple[list[bytes], BlockResult]:
     params = read_params(state)
@@ -217,6 +241,7 @@ def _execute(
     receipts: list[Receipt] = []
     tx_hashes: list[bytes] = []
     decoded_txs: list[Transaction] = []
+    used_sidecars: dict[bytes, bytes] = {}
     rejected: list[tuple[bytes, WuyiError]] = []
     in_block: set[bytes] = set()
     total_bytes = 0
@@ -231,18 +256,43 @@ def _execute(
                 raise BlockInvalid(f"block has more than {params.max_block_txs} transactions")
             if total_bytes + len(raw) > params.max_block_bytes:
                 raise BlockInvalid(f"block exceeds {params.max_block_bytes} bytes")
-            gas = compute_tx_gas(params, raw)
-            if total_gas + gas > params.block_gas_limit:
-                raise BlockInvalid(f"block exceeds the gas limit {params.block_gas_limit}")
             tx, tx_hash = validate_admission(
                 chain,
                 params,
                 raw,
+                state=block_state,
                 height=height,
                 is_committed=committed_or_in_block,
                 is_verified=is_verified,
                 known=None if decoded is None else decoded(raw),
             )
+            mine = (
+                collect_sidecars(chain.suite, tx.payload, lookup=sidecars)
+                if _SIDECAR_MARK in tx.body_bytes()
+                else {}
+            )
+            sc_bytes = sum(len(d) for d in mine.values())
+            if sc_bytes and len(raw) + sc_bytes > params.max_tx_bytes:
+                raise Oversize(
+                    f"the transaction and its side-cars are {len(raw) + sc_bytes} bytes; the"
+                    f" limit is {params.max_tx_bytes}"
+                )
+            if total_bytes + len(raw) + sc_bytes > params.max_block_bytes:
+                raise BlockInvalid(f"block exceeds {params.max_block_bytes} bytes")
+            gas = compute_tx_gas(params, raw, sc_bytes)
+            if total_gas + gas > params.block_gas_limit:
+                raise BlockInvalid(f"block exceeds the gas limit {params.block_gas_limit}")
+        except SidecarMissing as exc:
+            if strict:
+                # This node lacks the bytes; the block may be fine. Never executed otherwise.
+                raise SidecarMissing(
+                    f"block {height}: transaction {len(included)} needs side-car"
+                    f" {exc.detail.get('sidecar', '?')}, which this node does not hold",
+                    sidecar=exc.detail.get("sidecar", ""),
+                    height=height,
+                ) from None
+            rejected.append((raw, exc))
+            continue
         except WuyiError as exc:
             if strict:
                 raise BlockInvalid(
@@ -252,7 +302,7 @@ def _execute(
                 break  # the block is full; the rest waits for the next one
             rejected.append((raw, exc))
             continue
-        reserve = HANDLERS[tx.kind].reserved_gas(tx.payload, params)
+        reserve = HANDLERS[tx.kind].reserved_gas(tx.payload, params, mine)
         if reserve and total_gas + gas + reserve > params.block_gas_limit:
             if strict:
                 raise BlockInvalid(
@@ -261,8 +311,11 @@ def _execute(
                 )
             break  # the block is full; the call waits for the next one
         in_block.add(tx_hash)
-        total_bytes += len(raw)
-        receipt = process_transaction(chain, block_state, params, height, time, tx, tx_hash, gas)
+        total_bytes += len(raw) + sc_bytes
+        used_sidecars.update(mine)
+        receipt = process_transaction(
+            chain, block_state, params, height, time, tx, tx_hash, gas, mine
+        )
         total_gas += receipt.gas_used
         receipts.append(receipt)
         included.append(raw)
@@ -286,6 +339,7 @@ def _execute(
         tx_root=compute_root(h, included),
         next_validator_set_hash=h(b"wuyi/valset\x00" + next_valset),
         rejected=rejected,
+        sidecars=used_sidecars,
     )
     return included, result
 
@@ -302,9 +356,11 @@ def build_block(
     is_committed: IsCommitted,
     is_verified: IsVerified | None = None,
     decoded: Decoded | None = None,
+    sidecars: SidecarLookup | None = None,
 ) -> tuple[Block, BlockResult]:
     """Propose the next block from candidate ``txs``; inadmissible ones are left out and listed
-    in ``result.rejected`` with their reasons."""
+    in ``result.rejected`` with their reasons. ``sidecars`` finds the private side-cars the
+    transactions reference (the pool's); ``result.sidecars`` are those the block uses."""
     height = parent.height + 1
     time = max(time, parent.time)
     included, result = _execute(
@@ -318,6 +374,7 @@ def build_block(
         is_committed=is_committed,
         is_verified=is_verified,
         decoded=decoded,
+        sidecars=sidecars,
         strict=False,
     )
     header = BlockHeader(
@@ -346,8 +403,12 @@ def apply_block(
     is_committed: IsCommitted,
     is_verified: IsVerified | None = None,
     decoded: Decoded | None = None,
+    sidecars: SidecarLookup | None = None,
 ) -> BlockResult:
-    """Validate and execute a block someone else proposed; raise :class:`BlockInvalid`."""
+    """Validate and execute a block someone else proposed; raise :class:`BlockInvalid`, or
+    :class:`SidecarMissing` (naming the height and side-car) if ``sidecars`` cannot find a
+    side-car a transaction references — this node cannot execute it, whether or not the
+    block is valid."""
     header = block.header
     validate_header_link(chain, parent, header)
     if header.tx_count != len(block.txs):
@@ -365,6 +426,7 @@ def apply_block(
         is_committed=is_committed,
         is_verified=is_verified,
         decoded=decoded,
+        sidecars=sidecars,
         strict=True,
     )
     for name in ("tx_root", "state_root", "receipts_root", "next_validator_set_hash"):

@@ -7,8 +7,15 @@ The genesis document is JSON (``genesis.json``)::
       "params": {...},                                    # optional overrides of ChainParams
       "orgs": [{"id": "sjj", "name": "市政务服务数据管理局", "operator": true,
                 "admins": [{"name": "...", "public_key": "<hex>"}]}],
-      "validators": [{"name": "node0", "public_key": "<hex>", "power": 1}]
+      "validators": [{"name": "node0", "public_key": "<hex>", "power": 1}],
+      "nodes": [{"id": "node0", "org": "sjj", "role": "validator", "public_key": "<hex>",
+                 "tls": {"ca": "<hex fingerprint>"}, "address": "10.0.0.5:26600"}]
     }
+
+Optional: an organisation's ``tls_cas`` (PEM CA certificates its nodes' TLS certificates come
+from) and ``nodes`` (the node records peers check at the handshake; see
+``wuyi/ledger/handlers/nodes.py``). Both are left out of the document when empty, so older
+genesis files keep their hash.
 
 Block 0 has no transactions; its state root commits to everything above, and its hash is the
 chain's identity.
@@ -29,13 +36,23 @@ from wuyi.exceptions import CryptoError, ValidationError
 from wuyi.ledger import keys
 from wuyi.ledger.handlers import ChainSpec
 from wuyi.ledger.handlers.identity import make_member, make_org, validate_org_id
+from wuyi.ledger.handlers.nodes import (
+    NODE_ROLES,
+    make_node,
+    node_key,
+    node_key_index,
+    parse_ca_certificate,
+    tls_ca_key,
+    validate_address,
+    validate_node_id,
+)
 from wuyi.ledger.handlers.validators import history_key
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import ZERO_HASH, Block, BlockHeader
 from wuyi.params import ChainParams
 from wuyi.state import EMPTY_ROOT, StateTree
 
-__all__ = ["GenesisDoc", "GenesisOrg", "build_genesis"]
+__all__ = ["GenesisDoc", "GenesisNode", "GenesisOrg", "build_genesis"]
 
 _CHAIN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 
@@ -46,6 +63,22 @@ class GenesisOrg:
     name: str
     operator: bool = False
     admins: tuple[tuple[str, bytes], ...] = ()
+    tls_cas: tuple[bytes, ...] = ()
+    """DER CA certificates of the organisation's TLS authority (optional)."""
+
+
+@dataclass(frozen=True)
+class GenesisNode:
+    """A node record in genesis (``wuyi up`` writes one per validator)."""
+
+    id: str
+    org: str
+    role: str
+    public_key: bytes
+    tls: tuple[str, bytes]
+    """("ca", CA fingerprint) or ("pin", SHA-256 of the TLS public key)."""
+    address: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +90,7 @@ class GenesisDoc:
     validators: ValidatorSet
     params: ChainParams = field(default_factory=ChainParams)
     name: str = ""
+    nodes: tuple[GenesisNode, ...] = ()
 
     def __post_init__(self) -> None:
         if not _CHAIN_ID.match(self.chain_id):
@@ -86,6 +120,38 @@ class GenesisDoc:
                 raise ValidationError(
                     f"genesis: validator '{v.name}' has an invalid key: {exc.message}"
                 ) from None
+        self._validate_nodes(suite)
+
+    def _validate_nodes(self, suite: Any) -> None:
+        cas: dict[str, set[bytes]] = {}
+        for o in self.orgs:
+            cas[o.id] = {
+                parse_ca_certificate(der, f"genesis: tls_cas of '{o.id}'").fingerprint
+                for der in o.tls_cas
+            }
+        ids: set[str] = set()
+        node_keys: set[bytes] = set()
+        for n in self.nodes:
+            where = f"genesis: node '{n.id}'"
+            validate_node_id(n.id)
+            validate_address(n.address)
+            if n.id in ids or n.public_key in node_keys:
+                raise ValidationError(f"{where} (or its key) appears twice")
+            ids.add(n.id)
+            node_keys.add(n.public_key)
+            if n.org not in cas:
+                raise ValidationError(f"{where}: no organisation '{n.org}'")
+            if n.role not in NODE_ROLES:
+                raise ValidationError(f"{where}: role must be one of {list(NODE_ROLES)}")
+            try:
+                suite.validate_public_key(n.public_key)
+            except CryptoError as exc:
+                raise ValidationError(f"{where}: invalid key: {exc.message}") from None
+            kind, value = n.tls
+            if kind not in ("ca", "pin") or len(value) != 32:
+                raise ValidationError(f"{where}: tls must be ('ca'|'pin', 32 bytes)")
+            if kind == "ca" and value not in cas[n.org]:
+                raise ValidationError(f"{where}: its CA is not among the tls_cas of '{n.org}'")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +166,7 @@ class GenesisDoc:
                     "name": o.name,
                     "operator": o.operator,
                     "admins": [{"name": n, "public_key": pk.hex()} for n, pk in o.admins],
+                    **({"tls_cas": [_pem(der) for der in o.tls_cas]} if o.tls_cas else {}),
                 }
                 for o in self.orgs
             ],
@@ -107,6 +174,24 @@ class GenesisDoc:
                 {"name": v.name, "public_key": v.public_key.hex(), "power": v.power}
                 for v in self.validators.validators
             ],
+            **(
+                {
+                    "nodes": [
+                        {
+                            "id": n.id,
+                            "org": n.org,
+                            "role": n.role,
+                            "public_key": n.public_key.hex(),
+                            "tls": {n.tls[0]: n.tls[1].hex()},
+                            "address": n.address,
+                            "name": n.name,
+                        }
+                        for n in self.nodes
+                    ]
+                }
+                if self.nodes
+                else {}
+            ),
         }
 
     @classmethod
@@ -120,8 +205,21 @@ class GenesisDoc:
                     admins=tuple(
                         (a["name"], bytes.fromhex(a["public_key"])) for a in o.get("admins", [])
                     ),
+                    tls_cas=tuple(_der(pem) for pem in o.get("tls_cas", [])),
                 )
                 for o in obj["orgs"]
+            )
+            nodes = tuple(
+                GenesisNode(
+                    id=n["id"],
+                    org=n["org"],
+                    role=n["role"],
+                    public_key=bytes.fromhex(n["public_key"]),
+                    tls=_tls_pair(n["tls"]),
+                    address=n.get("address", ""),
+                    name=n.get("name", ""),
+                )
+                for n in obj.get("nodes", [])
             )
             vals = ValidatorSet(
                 tuple(
@@ -137,8 +235,9 @@ class GenesisDoc:
                 validators=vals,
                 params=ChainParams.from_obj(obj.get("params", {})),
                 name=obj.get("name", ""),
+                nodes=nodes,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"malformed genesis document: {exc!r}") from None
 
     def save(self, path: Path) -> None:
@@ -162,7 +261,7 @@ class GenesisDoc:
                 {"chain_id": self.chain_id, "suite": self.suite, "name": self.name}
             ),
             keys.VALIDATORS: encode(self.validators.to_obj()),
-            history_key(1): encode(self.validators.to_obj()),
+            history_key(0): encode(self.validators.to_obj()),
         }
         for o in self.orgs:
             st[keys.org_key(o.id)] = encode(make_org(o.id, o.name, o.operator))
@@ -170,7 +269,47 @@ class GenesisDoc:
                 st[keys.member_key(address_of(suite, pk))] = encode(
                     make_member(o.id, pk, ["admin"], name)
                 )
+            for der in o.tls_cas:
+                info = parse_ca_certificate(der)
+                st[tls_ca_key(o.id, info.fingerprint)] = encode(
+                    {
+                        "org": o.id,
+                        "fingerprint": info.fingerprint,
+                        "cert": der,
+                        "subject": info.subject,
+                        "not_after": info.not_after,
+                    }
+                )
+        for n in self.nodes:
+            rec = make_node(
+                n.id, n.org, n.role, n.public_key, {n.tls[0]: n.tls[1]}, n.address, n.name, 0
+            )
+            st[node_key(n.id)] = encode(rec)
+            st[node_key_index(address_of(suite, n.public_key))] = encode(n.id)
         return dict(sorted(st.items()))
+
+
+def _pem(der: bytes) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_der_x509_certificate(der)
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _der(pem: str) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _tls_pair(obj: dict[str, str]) -> tuple[str, bytes]:
+    if not isinstance(obj, dict) or len(obj) != 1:
+        raise ValueError("a node's tls must be {ca: <hex>} or {pin: <hex>}")
+    kind, value = next(iter(obj.items()))
+    return str(kind), bytes.fromhex(value)
 
 
 def build_genesis(

@@ -8,6 +8,8 @@ key                                         value (canonical encoding)
 ``consensus/validators``                    the validator set (list of validator maps)
 ``consensus/pending_validators``            ``{effective_height, validators}`` scheduled change
 ``consensus/history/<height u64>``          the set in force from that height (genesis: 1)
+``consensus/evidence/<offence id>``         a validator's equivocation (misbehaviour.py)
+``consensus/offender/<address 20 bytes>``   per offender: count, heights, open proposal
 ``org/<org_id>``                            ``{id, name, operator, status, admins}``
 ``member/<address 20 bytes>``               ``{org, public_key, roles, status, name}``
 ``evidence/<doc_hash 32 bytes>``            an evidence record (see ``evidence.py``)
@@ -21,6 +23,8 @@ key                                         value (canonical encoding)
 ``data/acc/<delivery id>/<n u64>``          the n-th recorded access (from 0) to a delivery
 ``did/<did utf-8>``                         a subject DID record (see ``did.py``)
 ``did/-/key/<address 20 bytes>``            the DID (str) a key currently belongs to
+``did/-/registrar/<org>``                   an organisation's right to register citizens'
+                                            DIDs ``{org, enabled, updated_height}``
 ``vc/type/<type>``                          a credential type and its issuers
                                             (``credentials.py``)
 ``vc/next/<org>``                           the org's next credential index (int, from 0)
@@ -45,6 +49,8 @@ CHAIN_INFO = b"chain/info"
 VALIDATORS = b"consensus/validators"
 PENDING_VALIDATORS = b"consensus/pending_validators"
 VALIDATOR_HISTORY_PREFIX = b"consensus/history/"
+MISBEHAVIOUR_PREFIX = b"consensus/evidence/"
+OFFENDER_PREFIX = b"consensus/offender/"
 ORG_PREFIX = b"org/"
 MEMBER_PREFIX = b"member/"
 EVIDENCE_PREFIX = b"evidence/"
@@ -57,6 +63,7 @@ DATA_DELIVERY_PREFIX = b"data/dlv/"
 DATA_ACCESS_PREFIX = b"data/acc/"
 DID_PREFIX = b"did/"
 DID_KEY_INDEX_PREFIX = b"did/-/key/"
+DID_REGISTRAR_PREFIX = b"did/-/registrar/"
 VC_TYPE_PREFIX = b"vc/type/"
 VC_NEXT_PREFIX = b"vc/next/"
 VC_STATUS_PREFIX = b"vc/status/"
@@ -82,6 +89,14 @@ def evidence_key(doc_hash: bytes) -> bytes:
     return EVIDENCE_PREFIX + doc_hash
 
 
+def misbehaviour_key(offence_id: bytes) -> bytes:
+    return MISBEHAVIOUR_PREFIX + offence_id
+
+
+def offender_key(address: bytes) -> bytes:
+    return OFFENDER_PREFIX + address
+
+
 def proposal_key(proposal_id: int) -> bytes:
     return GOV_PROPOSAL_PREFIX + struct.pack(">Q", proposal_id)
 
@@ -92,6 +107,10 @@ def did_key(did: str) -> bytes:
 
 def did_key_index_key(address: bytes) -> bytes:
     return DID_KEY_INDEX_PREFIX + address
+
+
+def did_registrar_key(org_id: str) -> bytes:
+    return DID_REGISTRAR_PREFIX + org_id.encode()
 
 
 def vc_type_key(type_: str) -> bytes:

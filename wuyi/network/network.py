@@ -11,10 +11,12 @@ import asyncio
 import inspect
 import itertools
 import logging
+import os
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from wuyi.abc import PrivateKey, Suite
@@ -38,7 +40,7 @@ from wuyi.network.frames import (
     encode_frame,
     parse_frame,
 )
-from wuyi.network.handshake import run_handshake
+from wuyi.network.handshake import peer_certificate_der, run_handshake
 from wuyi.network.peer import (
     CLOSE_TIMEOUT,
     Connection,
@@ -63,6 +65,37 @@ HANDSHAKE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 MAX_INFLIGHT_REQUESTS = 64
 BODY_TIMEOUT = 120.0  # a frame body must arrive within this (32 MiB needs > 0.27 MB/s)
+TLS_CHECK_INTERVAL = 10.0  # how often certificate files and live peers' certificates are checked
+# A second node presenting a peer's key (see _note_contest): a connection with that key offered
+# while the peer's own, older than this, has been heard from within a keepalive interval counts
+# as contested; this many within the window raise a warning (at most one per window and key).
+CONTEST_SETTLED_S = STABLE_AFTER
+CONTEST_WINDOW_S = 60.0
+CONTEST_WARN = 3
+
+CheckCertificate = Callable[[bytes, bytes], None]
+"""``check_certificate(peer_public_key, peer_certificate_der)``: raise ``HandshakeFailed``
+(e.g. ``CertificateRefused``) to refuse; see :mod:`wuyi.network.identity`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TlsMaterial:
+    """The contexts and own certificate in use; replaced as a whole by ``reload_tls`` so that a
+    connection's TLS session and the certificate hash its handshake signs always match."""
+
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+    own_der: bytes
+    files: tuple[tuple[int, int], ...]  # (mtime_ns, size) of cert, key, ca file
+    anchors: tuple[bytes, ...]
+
+
+def _file_sig(path: Any) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
 
 
 class PeerNetwork:
@@ -93,6 +126,9 @@ class PeerNetwork:
         idle_timeout: float = 30.0,
         write_timeout: float = 30.0,
         logger: logging.Logger | None = None,
+        check_certificate: CheckCertificate | None = None,
+        trust_anchors: Callable[[], Sequence[bytes]] | None = None,
+        tls_check_interval: float = TLS_CHECK_INTERVAL,
     ) -> None:
         if max_frame < 1024 or queue_limit < 1 or queue_bytes < 1:
             raise ValueError("max_frame must be >= 1024, queue_limit and queue_bytes >= 1")
@@ -114,18 +150,23 @@ class PeerNetwork:
         self.idle_timeout = idle_timeout
         self.write_timeout = write_timeout
         self.log = logger or logging.getLogger("wuyi.network")
-        self._own_cert_der = load_certificate_der(settings.tls_cert)
+        self._check_certificate = check_certificate
+        self._trust_anchors = trust_anchors
+        self.tls_check_interval = tls_check_interval
+        self._tls = self._load_tls()
         self._names = {p.public_key: p.name for p in settings.peers}
+        self._configured = {p.public_key for p in settings.peers}
+        self._dynamic: dict[bytes, tuple[PeerAddr, asyncio.Task[None]]] = {}
         self._conns: dict[bytes, Connection] = {}
         self._counters: dict[bytes, Counters] = {
             p.public_key: Counters(p.name) for p in settings.peers
         }
         self._cooldown: dict[bytes, float] = {}
+        self._contests: dict[bytes, list[float]] = {}  # monotonic times, see _note_contest
+        self._contest_warned: dict[bytes, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # dialers and handshakes
         self._serving: set[asyncio.Task[None]] = set()  # one per registered connection
         self._server: asyncio.Server | None = None
-        self._server_ctx: ssl.SSLContext = server_context(settings)
-        self._client_ctx: ssl.SSLContext = client_context(settings)
         self._running = False
         self._ids = itertools.count(1)
         self._pending: dict[int, Pending] = {}
@@ -156,10 +197,13 @@ class PeerNetwork:
         for peer in self.settings.peers:
             if peer.public_key != self.public_key:
                 self._spawn(self._dial_loop(peer))
+        if self.tls_check_interval > 0:
+            self._spawn(self._tls_watch_loop())
 
     async def stop(self) -> None:
         """Stop listening, close every connection cleanly and end every task."""
         self._running = False
+        self._dynamic.clear()
         if self._server is not None:
             self._server.close()
         for conn in list(self._conns.values()):
@@ -272,14 +316,129 @@ class PeerNetwork:
             conn.close(reason)
 
     def revalidate(self) -> int:
-        """Re-check ``is_allowed`` for every connected peer (call after the validator set or the
-        registered node keys change); disconnect those no longer allowed. Returns how many."""
+        """Re-check ``is_allowed`` and ``check_certificate`` for every connected peer (call
+        after the validator set, the node records, the CAs or the revocations change; it also
+        runs every ``tls_check_interval`` s, so a peer whose certificate expires is dropped);
+        disconnect those no longer allowed. Returns how many."""
         dropped = 0
         for key, conn in list(self._conns.items()):
+            reason = None
             if not self._allowed(key):
-                conn.close("no longer allowed", misbehaviour=True)
+                reason = "no longer allowed"
+            else:
+                try:
+                    self._check_cert(key, conn.peer_cert)
+                except HandshakeFailed as exc:
+                    reason = f"certificate refused: {exc.message}"
+            if reason is not None:
+                conn.close(reason, misbehaviour=True)
                 dropped += 1
         return dropped
+
+    def set_key(self, key: PrivateKey) -> None:
+        """Present ``key`` from now on (this validator's consensus key was rotated by
+        governance): every connection is closed and made again with a handshake it signs."""
+        self.key = key
+        self.public_key = key.public_key
+        for conn in list(self._conns.values()):
+            conn.close("own key rotated")
+
+    # ------------------------------------------------------------------ TLS material and peers
+
+    @property
+    def own_certificate(self) -> bytes:
+        """DER of the certificate this node presents now."""
+        return self._tls.own_der
+
+    def peer_certificates(self) -> dict[bytes, bytes]:
+        """DER certificate of every connected peer (a snapshot; safe from other threads)."""
+        return {k: c.peer_cert for k, c in list(self._conns.items())}
+
+    def _tls_files(self) -> tuple[tuple[int, int], ...]:
+        st = self.settings
+        return tuple(_file_sig(p) for p in (st.tls_cert, st.tls_key, st.tls_ca))
+
+    def _load_tls(self) -> _TlsMaterial:
+        anchors = tuple(self._trust_anchors()) if self._trust_anchors is not None else ()
+        files = self._tls_files()
+        return _TlsMaterial(
+            server=server_context(self.settings, anchors),
+            client=client_context(self.settings, anchors),
+            own_der=load_certificate_der(self.settings.tls_cert),
+            files=files,
+            anchors=anchors,
+        )
+
+    def reload_tls(self, *, force: bool = False) -> bool:
+        """Load the certificate, key and trust anchors again if the files or the anchors
+        changed (``force``: in any case). New connections use them; live ones keep the session
+        they have. On failure (e.g. a certificate and key that do not match, half-way through a
+        renewal) the old material stays in use and a warning is logged. Returns whether the
+        material was replaced."""
+        old = self._tls
+        anchors = tuple(self._trust_anchors()) if self._trust_anchors is not None else ()
+        files = self._tls_files()
+        if not force and files == old.files and anchors == old.anchors:
+            return False
+        try:
+            new = self._load_tls()
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            self.log.warning(
+                "p2p TLS reload failed (keeping the old certificate) reason=%s",
+                reason,
+                extra=self._extra("tls_reload_failed", None, reason),
+            )
+            return False
+        self._tls = new
+        if new.own_der != old.own_der:
+            from wuyi.network.identity import describe_certificate
+
+            info = describe_certificate(new.own_der)
+            self.log.info(
+                "p2p TLS certificate reloaded serial=%x not_after=%s",
+                info.serial,
+                info.not_after.isoformat(),
+                extra=self._extra("tls_reloaded", None, "certificate renewed")
+                | {"not_after": info.not_after.isoformat(), "serial": format(info.serial, "x")},
+            )
+        return True
+
+    async def _tls_watch_loop(self) -> None:
+        """Pick up a renewed certificate and new trust anchors; drop peers whose certificate
+        expired (or was refused since) while connected."""
+        while self._running:
+            await asyncio.sleep(self.tls_check_interval)
+            try:
+                self.reload_tls()
+                self.revalidate()
+            except Exception:  # pragma: no cover - must never stop the network
+                self.log.exception("p2p TLS check failed")
+
+    def set_peers(self, peers: Sequence[PeerAddr]) -> None:
+        """Dial these peers too (the addresses the chain lists), besides the configured ones;
+        stop dialling peers dropped from the list (their connection stays while allowed). A
+        peer configured in ``node.toml`` keeps its configured address."""
+        if not self._running:
+            return
+        want = {
+            p.public_key: p
+            for p in peers
+            if p.public_key != self.public_key and p.public_key not in self._configured
+        }
+        for key in list(self._dynamic):
+            peer, task = self._dynamic[key]
+            if want.get(key) != peer:
+                task.cancel()
+                del self._dynamic[key]
+        for key, peer in want.items():
+            self._names.setdefault(key, peer.name)
+            if key not in self._dynamic:
+                self._dynamic[key] = (peer, self._spawn(self._dial_loop(peer)))
+
+    def _check_cert(self, public_key: bytes, der: bytes) -> None:
+        if self._check_certificate is not None:
+            self._check_certificate(public_key, der)
 
     def stats(self) -> dict[bytes, PeerStats]:
         """Per-peer counters: every configured peer and every peer ever connected.
@@ -302,6 +461,7 @@ class PeerNetwork:
                 disconnects=c.disconnects,
                 penalties=c.penalties,
                 last_disconnect=c.last_disconnect,
+                contested=c.contested,
             )
         return out
 
@@ -386,8 +546,9 @@ class PeerNetwork:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername")
         where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        tls = self._tls
         try:
-            await writer.start_tls(self._server_ctx, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+            await writer.start_tls(tls.server, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
         except asyncio.CancelledError:
             writer.transport.abort()
             raise
@@ -401,7 +562,9 @@ class PeerNetwork:
             )
             writer.transport.abort()
             return
-        conn = await self._establish(reader, writer, outbound=False, expected=None)
+        conn = await self._establish(
+            reader, writer, outbound=False, expected=None, own_der=tls.own_der
+        )
         if conn is not None:
             self._spawn_serve(conn)
 
@@ -435,16 +598,27 @@ class PeerNetwork:
             delay = min(delay * 2, BACKOFF_MAX)
 
     async def _dial(self, peer: PeerAddr) -> Connection | None:
+        tls = self._tls
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(
                     peer.host,
                     peer.port,
-                    ssl=self._client_ctx,
+                    ssl=tls.client,
                     ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
                 ),
                 CONNECT_TIMEOUT,
             )
+        except ssl.SSLCertVerificationError as exc:
+            reason = f"TLS: {exc.verify_message or exc}"
+            self.log.warning(
+                "p2p TLS handshake failed to=%s key=%s reason=%s",
+                peer.name,
+                key_prefix(peer.public_key),
+                reason,
+                extra=self._extra("tls_failed", peer.public_key, reason) | {"outbound": True},
+            )
+            return None
         except (OSError, TimeoutError) as exc:
             self.log.debug(
                 "p2p dial failed peer=%s key=%s reason=%s",
@@ -454,7 +628,9 @@ class PeerNetwork:
                 extra=self._extra("dial_failed", peer.public_key, str(exc)),
             )
             return None
-        return await self._establish(reader, writer, outbound=True, expected=peer.public_key)
+        return await self._establish(
+            reader, writer, outbound=True, expected=peer.public_key, own_der=tls.own_der
+        )
 
     async def _establish(
         self,
@@ -463,11 +639,16 @@ class PeerNetwork:
         *,
         outbound: bool,
         expected: bytes | None,
+        own_der: bytes,
     ) -> Connection | None:
         """Run the handshake and register the connection; None (transport closed) if refused
         or if it is the losing half of a simultaneous dial."""
         peername = writer.get_extra_info("peername")
         where = f"{peername[0]}:{peername[1]}" if peername else "?"
+        try:
+            peer_der = peer_certificate_der(writer)
+        except HandshakeFailed:
+            peer_der = b""
 
         def check_peer(public_key: bytes) -> None:
             if expected is not None and public_key != expected:
@@ -478,6 +659,7 @@ class PeerNetwork:
                 raise HandshakeFailed("key not allowed (not a registered validator/node key)")
             if self._cooldown_left(public_key) > 0:
                 raise HandshakeFailed("peer is cooling down after a penalty")
+            self._check_cert(public_key, peer_der)
 
         self._handshaking += 1
         try:
@@ -488,7 +670,7 @@ class PeerNetwork:
                     chain_id=self.chain_id,
                     suite=self.suite,
                     key=self.key,
-                    own_cert_der=self._own_cert_der,
+                    own_cert_der=own_der,
                     check_peer=check_peer,
                 ),
                 HANDSHAKE_TIMEOUT,
@@ -518,6 +700,8 @@ class PeerNetwork:
 
         name = self._name(public_key)
         existing = self._conns.get(public_key)
+        if existing is not None:
+            self._note_contest(existing, where)
         if not self._running or (existing is not None and not self._prefer_new(existing, outbound)):
             self.log.debug(
                 "p2p duplicate connection closed peer=%s key=%s",
@@ -528,6 +712,7 @@ class PeerNetwork:
             await close_transport(writer)
             return None
         conn = Connection(reader, writer, public_key, name, outbound)
+        conn.peer_cert = peer_der
         if existing is not None:
             existing.close("replaced by a preferred connection")
             self._unregister(existing, successor=conn)
@@ -542,6 +727,44 @@ class PeerNetwork:
             extra=self._extra("connected", public_key, "") | {"outbound": outbound},
         )
         return conn
+
+    def _note_contest(self, existing: Connection, where: str) -> None:
+        """A connection with ``existing``'s key was just authenticated. At start-up both ends
+        may dial at once, and a peer whose link died redials; but a peer whose own connection
+        is settled and still talking has no reason to offer another: a second node holds its
+        key (a validator's home copied to another machine). One connection per pair is kept
+        (``_prefer_new``), so such a twin either steals and loses the link in turn or, when
+        the peer's key is the larger, is refused for ever, heard by nobody; either way the
+        operator learns it only from here: a counter per peer (``PeerStats.contested``, metric
+        ``wuyi_p2p_key_contested_total``) and a warning once ``CONTEST_WARN`` happen within
+        ``CONTEST_WINDOW_S`` (docs/network-ops.md, a duplicate validator)."""
+        now = time.monotonic()
+        if (
+            existing.stopping.is_set()
+            or now - existing.established < CONTEST_SETTLED_S
+            or now - existing.last_read >= self.keepalive
+        ):
+            return
+        key = existing.public_key
+        self._counter(key).contested += 1
+        times = self._contests.setdefault(key, [])
+        times[:] = [t for t in times if now - t < CONTEST_WINDOW_S] + [now]
+        if len(times) >= CONTEST_WARN and now - self._contest_warned.get(key, -1e18) >= (
+            CONTEST_WINDOW_S
+        ):
+            self._contest_warned[key] = now
+            reason = (
+                f"{len(times)} connections with this key in {CONTEST_WINDOW_S:g} s while its own"
+                " was alive: another node presents this key (a copied validator key?)"
+            )
+            self.log.warning(
+                "p2p key contested peer=%s key=%s addr=%s: %s",
+                self._name(key),
+                key_prefix(key),
+                where,
+                reason,
+                extra=self._extra("key_contested", key, reason) | {"addr": where},
+            )
 
     def _prefer_new(self, existing: Connection, new_outbound: bool) -> bool:
         """Exactly one connection per pair: keep the one initiated by the smaller public key;
@@ -648,6 +871,7 @@ class PeerNetwork:
                     return
                 counter.bytes_in += HEADER_LEN + size
                 counter.frames_in += 1
+                conn.last_read = time.monotonic()
                 self._dispatch(conn, parse_frame(body))
         except asyncio.IncompleteReadError:
             conn.close("connection closed by peer")

@@ -44,6 +44,9 @@ class PeerStats:
     disconnects: int
     penalties: int
     last_disconnect: str | None  # reason of the last disconnect
+    # connections offered with this peer's key while its own was alive and talking: another
+    # node presents the key (a copied validator key); see PeerNetwork._note_contest
+    contested: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +57,7 @@ class Counters:
         "bytes_in",
         "bytes_out",
         "connects",
+        "contested",
         "disconnects",
         "dropped",
         "frames_in",
@@ -67,6 +71,7 @@ class Counters:
         self.name = name
         self.bytes_in = self.bytes_out = self.frames_in = self.frames_out = 0
         self.dropped = self.connects = self.disconnects = self.penalties = 0
+        self.contested = 0
         self.last_disconnect: str | None = None
 
 
@@ -96,6 +101,8 @@ class Connection:
         self.handlers: set[asyncio.Task[None]] = set()
         self.established = time.monotonic()
         self.last_write = self.established
+        self.last_read = self.established  # when the last frame arrived
+        self.peer_cert = b""  # DER of the TLS certificate the peer presented
 
     def close(self, reason: str, *, misbehaviour: bool = False) -> None:
         """Ask the connection task to shut this connection down (the first reason wins; it is

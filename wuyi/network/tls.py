@@ -1,13 +1,20 @@
 """TLS material and contexts for the peer-to-peer network.
 
-A network has one private CA (``create_network_ca``) that issues every node a TLS certificate
-(``issue_node_certificate``): ECDSA P-256 keys, ECDSA-SHA256 signatures, valid for 10 years,
-``serverAuth`` and ``clientAuth`` (each node is both). TLS only proves "a certificate of this
-network"; which chain key a connection belongs to is proved by the handshake in
-:mod:`wuyi.network.handshake`, which signs the hashes of both certificates with the node key.
+Each organisation runs its own CA (``create_org_ca``; ``create_network_ca`` is the same for a
+network that still has one CA for everyone) that issues its nodes' TLS certificates
+(``issue_node_certificate``): ECDSA P-256 keys, ECDSA-SHA256 signatures, ``serverAuth`` and
+``clientAuth`` (each node is both), valid for ``days``. Which CA each organisation's nodes
+present is recorded on chain (``tls.set_cas``, ``wuyi/ledger/handlers/nodes.py``); TLS proves
+"a certificate of one of the consortium's CAs", the node's checks at the handshake
+(:mod:`wuyi.network.identity`) that it comes from the CA of the organisation the chain says
+the node belongs to and is neither expired nor revoked, and the chain-key handshake
+(:mod:`wuyi.network.handshake`) which chain key the connection belongs to.
 
-Contexts are TLS 1.3 only, mutual (``CERT_REQUIRED`` on both sides against the network CA) and do
-not check host names: peers are identified by their chain key, not by DNS.
+Contexts are TLS 1.3 only, mutual (``CERT_REQUIRED`` on both sides against the trust anchors:
+the ``tls_ca`` file plus the CAs the chain lists) and do not check host names: peers are
+identified by their chain key, not by DNS. Certificates are written atomically (a new file
+renamed over the old), so a running node can pick up a renewed certificate
+(``PeerNetwork.reload_tls``).
 """
 
 from __future__ import annotations
@@ -34,8 +41,10 @@ __all__ = [
     "NODE_KEY_NAME",
     "client_context",
     "create_network_ca",
+    "create_org_ca",
     "issue_node_certificate",
     "load_certificate_der",
+    "load_pem_certificates_der",
     "server_context",
 ]
 
@@ -44,7 +53,23 @@ CA_KEY_NAME = "ca.key"
 NODE_CERT_NAME = "node.crt"
 NODE_KEY_NAME = "node.key"
 VALIDITY = datetime.timedelta(days=3650)
+CA_DAYS = 3650
+NODE_DAYS = 365
 _BACKDATE = datetime.timedelta(days=1)  # tolerate clocks that are a little behind
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a new file beside ``path`` and rename it over ``path``: a reader sees
+    the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
@@ -53,38 +78,50 @@ def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, pem)
-    finally:
-        os.close(fd)
+    _write_atomic(path, pem, 0o600)
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_atomic(path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
-def _validity() -> tuple[datetime.datetime, datetime.datetime]:
-    now = datetime.datetime.now(datetime.UTC)
-    return now - _BACKDATE, now + VALIDITY
+def _validity(
+    days: float = VALIDITY.days, now: datetime.datetime | None = None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    now = now or datetime.datetime.now(datetime.UTC)
+    not_after = now + datetime.timedelta(days=days)
+    return min(now, not_after - datetime.timedelta(days=1)) - _BACKDATE, not_after
 
 
-def create_network_ca(dir: Path, name: str) -> tuple[Path, Path]:
-    """Create the network CA in ``dir``: ``ca.crt`` and ``ca.key`` (mode 0600).
+def create_network_ca(dir: Path, name: str, *, days: int = CA_DAYS) -> tuple[Path, Path]:
+    """Create one CA for a whole network in ``dir``: ``ca.crt`` and ``ca.key`` (mode 0600).
 
-    Keep ``ca.key`` offline after issuing the node certificates; every node needs ``ca.crt``.
+    Kept for networks created before each organisation had its own CA; new networks use
+    :func:`create_org_ca` once per organisation.
     """
-    dir = Path(dir)
+    return _create_ca(Path(dir), f"{name} network CA", "Wuyi Chain", days)
+
+
+def create_org_ca(dir: Path, org: str, *, days: int = CA_DAYS) -> tuple[Path, Path]:
+    """Create organisation ``org``'s own TLS CA in ``dir``: ``ca.crt`` and ``ca.key`` (0600).
+
+    Only this organisation holds ``ca.key``; keep it offline (or on the admin's machine) after
+    issuing. Register ``ca.crt`` on chain (``wuyi tls register-ca``) so that peers accept the
+    certificates it issues for this organisation's nodes, and only for them.
+    """
+    return _create_ca(Path(dir), f"{org} node CA", org, days)
+
+
+def _create_ca(dir: Path, common_name: str, org_name: str, days: int) -> tuple[Path, Path]:
     dir.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Wuyi Chain"),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} network CA"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    not_before, not_after = _validity()
+    not_before, not_after = _validity(days)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
         x509.CertificateBuilder()
@@ -134,13 +171,20 @@ def issue_node_certificate(
     out_dir: Path,
     node_name: str,
     hosts: Sequence[str] = ("127.0.0.1", "localhost"),
+    *,
+    days: float = VALIDITY.days,
+    copy_ca: bool = True,
+    now: datetime.datetime | None = None,
 ) -> tuple[Path, Path]:
-    """Issue ``node_name`` a TLS certificate signed by the network CA.
+    """Issue ``node_name`` a TLS certificate signed by the CA (``ca_cert``, ``ca_key``).
 
     Writes ``out_dir/node.crt`` and ``out_dir/node.key`` (mode 0600) — the default
-    ``tls_cert``/``tls_key`` of ``[p2p]`` when ``out_dir`` is ``<home>/tls`` — and copies the CA
-    certificate to ``out_dir/ca.crt`` (the default ``tls_ca``) unless it is already there.
-    ``hosts`` go into the subjectAltName (IP addresses as IPs, anything else as DNS names).
+    ``tls_cert``/``tls_key`` of ``[p2p]`` when ``out_dir`` is ``<home>/tls`` — each atomically
+    (a renewal replaces the key, then the certificate; a running node reloads them), and copies
+    the CA certificate to ``out_dir/ca.crt`` (the default ``tls_ca``) when ``copy_ca`` and it is
+    not already there. ``hosts`` go into the subjectAltName (IP addresses as IPs, anything else
+    as DNS names). ``days`` is the validity (a negative value makes an expired certificate, for
+    tests).
     """
     ca_cert, ca_key, out_dir = Path(ca_cert), Path(ca_key), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -149,13 +193,15 @@ def issue_node_certificate(
     if not isinstance(issuer_key, ec.EllipticCurvePrivateKey):
         raise ValueError(f"{ca_key}: the network CA key must be an EC key")
     key = ec.generate_private_key(ec.SECP256R1())
-    not_before, not_after = _validity()
+    not_before, not_after = _validity(days, now)
+    org_attrs = issuer_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    org_name = str(org_attrs[0].value) if org_attrs else "Wuyi Chain"
     cert = (
         x509.CertificateBuilder()
         .subject_name(
             x509.Name(
                 [
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Wuyi Chain"),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
                     x509.NameAttribute(NameOID.COMMON_NAME, node_name),
                 ]
             )
@@ -198,7 +244,7 @@ def issue_node_certificate(
     _write_private_key(key_path, key)
     _write_cert(cert_path, cert)
     ca_copy = out_dir / CA_CERT_NAME
-    if not (ca_copy.exists() and ca_copy.resolve() == ca_cert.resolve()):
+    if copy_ca and not (ca_copy.exists() and ca_copy.resolve() == ca_cert.resolve()):
         shutil.copyfile(ca_cert, ca_copy)
     return cert_path, key_path
 
@@ -209,21 +255,46 @@ def load_certificate_der(path: Path) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _base_context(purpose: int, settings: P2PSettings) -> ssl.SSLContext:
+def load_pem_certificates_der(path: Path) -> list[bytes]:
+    """DER of every certificate in the PEM file ``path`` (a CA bundle); [] if it is missing."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    return [
+        c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(data)
+    ]
+
+
+def _base_context(
+    purpose: int, settings: P2PSettings, anchors: Sequence[bytes] = ()
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(purpose)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.check_hostname = False  # peers are identified by the handshake, not by DNS
     ctx.verify_mode = ssl.CERT_REQUIRED
     ctx.load_cert_chain(str(settings.tls_cert), str(settings.tls_key))
-    ctx.load_verify_locations(cafile=str(settings.tls_ca))
+    loaded = False
+    if Path(settings.tls_ca).exists():
+        ctx.load_verify_locations(cafile=str(settings.tls_ca))
+        loaded = True
+    if anchors:
+        ctx.load_verify_locations(cadata=b"".join(anchors))
+        loaded = True
+    if not loaded:
+        raise ssl.SSLError(
+            f"no trust anchors: {settings.tls_ca} is missing and the chain lists no CA"
+        )
     return ctx
 
 
-def server_context(settings: P2PSettings) -> ssl.SSLContext:
-    """TLS 1.3 server context that requires a client certificate from the network CA."""
-    return _base_context(ssl.PROTOCOL_TLS_SERVER, settings)
+def server_context(settings: P2PSettings, anchors: Sequence[bytes] = ()) -> ssl.SSLContext:
+    """TLS 1.3 server context that requires a client certificate from a trusted CA (the
+    ``tls_ca`` file and ``anchors``, DER CA certificates the chain lists)."""
+    return _base_context(ssl.PROTOCOL_TLS_SERVER, settings, anchors)
 
 
-def client_context(settings: P2PSettings) -> ssl.SSLContext:
-    """TLS 1.3 client context that presents the node certificate and trusts only the network CA."""
-    return _base_context(ssl.PROTOCOL_TLS_CLIENT, settings)
+def client_context(settings: P2PSettings, anchors: Sequence[bytes] = ()) -> ssl.SSLContext:
+    """TLS 1.3 client context that presents the node certificate and trusts only the
+    ``tls_ca`` file and ``anchors``."""
+    return _base_context(ssl.PROTOCOL_TLS_CLIENT, settings, anchors)

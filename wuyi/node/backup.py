@@ -6,8 +6,9 @@ node home, taken while the node runs:
 * ``data/chain.lmdb/data.mdb``: a consistent, compacted copy of the store made by LMDB's copy
   API inside one read transaction (:meth:`Store.copy_to`): the node keeps committing;
 * everything else the home needs: ``genesis.json``, ``node.toml``, ``keys/`` (passphrase-
-  encrypted keystores), ``tls/``, ``data/safety.json`` (the validator's last signed vote), the
-  data-sharing blobs (``blobs/`` under the data directory) and any other file of the home;
+  encrypted keystores), ``tls/``, ``data/safety.json`` and ``data/safety.lock`` (the
+  validator's last signed vote and its lock), the data-sharing blobs (``blobs/`` under the data
+  directory) and any other file of the home;
 * left out: ``node.lock``, ``node.pid``, logs, LMDB's ``lock.mdb`` and the consensus WAL (a
   restored node starts consensus from its store);
 * ``wuyi-backup.json`` last: the manifest: format, chain id, suite, genesis hash, height, state

@@ -5,12 +5,19 @@
     <root>/cluster.json                 the layout below (names, ports, keys) — :class:`ClusterSpec`
     <root>/genesis.json                 the shared genesis (n validators node0..node{n-1})
     <root>/keys/<org>-admin.key         one admin key per founding organisation
-    <root>/ca/ca.crt, ca.key            the network's TLS certificate authority
+    <root>/orgs/<org>/ca/ca.crt, ca.key each organisation's own TLS certificate authority
     <root>/node{i}/genesis.json         the same genesis
     <root>/node{i}/node.toml            [api] port base_api_port+i, [p2p] listen base_p2p_port+i,
                                         every other node as a peer, optional [consensus]
     <root>/node{i}/keys/validator.key   the node's validator key (passphrase protected)
-    <root>/node{i}/tls/node.crt, node.key, ca.crt
+    <root>/node{i}/tls/node.crt, node.key   issued by the CA of the node's organisation
+    <root>/node{i}/tls/ca.crt           every founding organisation's CA (trust anchors)
+
+Node i belongs to organisation ``orgs[i % len(orgs)]``. The genesis lists each organisation's
+CA certificate and one node record per validator (id ``node{i}``, its organisation, its key,
+``{ca: fingerprint}``, its p2p address), so peers accept a node's certificate only from the CA
+of its own organisation (``wuyi/network/identity.py``); no key in ``<root>`` issues
+certificates for every node.
     <root>/node{i}/data/                its store (created by the node)
 
 :class:`ClusterProcesses` runs each node as its own process (``python -m wuyi.cli node start
@@ -22,6 +29,7 @@ every node's ``/v1/status`` and ``/v1/consensus``. Every wait is bounded in time
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -29,17 +37,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from wuyi.abc import PrivateKey
 from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of, format_address, get_suite, save_key
 from wuyi.exceptions import ClusterError, ValidationError
-from wuyi.ledger.genesis import GenesisDoc
+from wuyi.ledger.genesis import GenesisDoc, GenesisNode
 from wuyi.node.home import (
     PASSPHRASE_ENV,
     NodeHome,
@@ -65,6 +74,8 @@ __all__ = [
 ]
 
 SPEC_FILE = "cluster.json"
+NODE_CERT_DAYS = 365
+"""Validity of the TLS certificates ``create_network`` issues (renew with ``wuyi tls renew``)."""
 
 PeerAddress = Callable[[int, int], tuple[str, int]]
 """``peer_address(i, j)``: the (host, port) node ``i`` dials to reach node ``j``."""
@@ -80,6 +91,7 @@ class NodeSpec:
     p2p_port: int
     public_key: bytes
     address: str
+    org: str = ""
 
     @property
     def url(self) -> str:
@@ -129,6 +141,7 @@ class ClusterSpec:
                     "p2p_port": nd.p2p_port,
                     "public_key": nd.public_key.hex(),
                     "address": nd.address,
+                    **({"org": nd.org} if nd.org else {}),
                 }
                 for nd in self.nodes
             ],
@@ -147,6 +160,7 @@ class ClusterSpec:
                     p2p_port=int(nd["p2p_port"]),
                     public_key=bytes.fromhex(nd["public_key"]),
                     address=str(nd["address"]),
+                    org=str(nd.get("org", "")),
                 )
                 for i, nd in enumerate(obj["nodes"])
             )
@@ -191,18 +205,29 @@ def create_network(
     params: ChainParams | None = None,
     peer_address: PeerAddress | None = None,
     time_ms: int | None = None,
+    hosts: Sequence[str] | None = None,
+    validator_keys: Sequence[PrivateKey] | None = None,
+    admin_keys: Mapping[str, PrivateKey] | None = None,
 ) -> ClusterSpec:
     """Create an ``n``-validator network in ``root`` (see the module docstring for the files).
+
+    ``hosts[i]``, if given, is node i's own address (its listen host, its address on chain, its
+    certificate's name and where the others dial it): nodes on separate hosts.
 
     ``consensus`` becomes each node's ``[consensus]`` section (``ConsensusParams`` fields, ms;
     ``create_empty_blocks_interval_ms = -1`` for no empty blocks). ``settings`` gives the other
     node settings (its ``api_port`` is replaced by ``base_api_port + i``). ``peer_address(i, j)``
-    overrides where node i dials node j (a proxy in the fault tests). Refuses a ``root`` that
-    already holds a network or a chain."""
-    from wuyi.network.tls import create_network_ca, issue_node_certificate
+    overrides where node i dials node j (a proxy in the fault tests). ``validator_keys`` and
+    ``admin_keys`` (by organisation) are used instead of new keys (a chain template approved by
+    governance names them). Refuses a ``root`` that already holds a network or a chain."""
+    from wuyi.ledger.handlers.nodes import cert_fingerprint
+    from wuyi.network.tls import create_org_ca, issue_node_certificate, load_certificate_der
 
     if n < 1:
         raise ValidationError("a network needs at least one validator", field="nodes")
+    if hosts is not None and len(hosts) != n:
+        raise ValidationError(f"{len(hosts)} hosts for {n} nodes", field="hosts")
+    host_of = list(hosts) if hosts is not None else [host] * n
     for base, what in ((base_api_port, "API"), (base_p2p_port, "p2p")):
         if not (base > 0 and base + n - 1 < 65536):
             raise ValidationError(f"{what} ports {base}..{base + n - 1} are not TCP ports")
@@ -214,13 +239,37 @@ def create_network(
         if h.exists() or h.data_dir.exists():
             raise ValidationError(f"{h.root} already holds a chain")
     s = get_suite(suite)
-    vkeys = [s.generate_private_key() for _ in range(n)]
-    founding = make_founding_orgs(suite, orgs, root / "keys")
+    if validator_keys is not None and len(validator_keys) != n:
+        raise ValidationError(f"{len(validator_keys)} validator keys for {n} validators")
+    vkeys = list(validator_keys) if validator_keys else [s.generate_private_key() for _ in range(n)]
+    founding = make_founding_orgs(suite, orgs, root / "keys", admin_keys)
+    if not founding.genesis_orgs:
+        raise ValidationError("a network needs at least one organisation", field="org")
+    # Each organisation its own TLS CA: made first (in memory), written with the rest.
+    org_ids = [o.id for o in founding.genesis_orgs]
+    org_cas = {o: create_org_ca(root / "orgs" / o / "ca", o) for o in org_ids}
+    ca_der = {o: load_certificate_der(cert) for o, (cert, _key) in org_cas.items()}
+    node_org = [org_ids[i % len(org_ids)] for i in range(n)]
+    genesis_orgs = tuple(
+        dataclasses.replace(o, tls_cas=(ca_der[o.id],)) for o in founding.genesis_orgs
+    )
+    genesis_nodes = tuple(
+        GenesisNode(
+            id=f"node{i}",
+            org=node_org[i],
+            role="validator",
+            public_key=k.public_key,
+            tls=("ca", cert_fingerprint(ca_der[node_org[i]])),
+            address=f"{host_of[i]}:{base_p2p_port + i}",
+        )
+        for i, k in enumerate(vkeys)
+    )
     doc = GenesisDoc(
         chain_id=chain_id,
         suite=suite,
         time=int(time.time() * 1000) if time_ms is None else time_ms,
-        orgs=founding.genesis_orgs,
+        orgs=genesis_orgs,
+        nodes=genesis_nodes,
         validators=ValidatorSet(
             tuple(Validator(k.public_key, 1, f"node{i}") for i, k in enumerate(vkeys))
         ),
@@ -233,8 +282,8 @@ def create_network(
     for path, k in founding.keys:
         save_key(path, k, passphrase)
     doc.save(root / "genesis.json")
-    ca_cert, ca_key = create_network_ca(root / "ca", chain_id)
-    where = peer_address or (lambda _i, j: (host, base_p2p_port + j))
+    bundle = b"".join((root / "orgs" / o / "ca" / "ca.crt").read_bytes() for o in org_ids)
+    where = peer_address or (lambda _i, j: (host_of[j], base_p2p_port + j))
     base_settings = settings or NodeSettings(api_host=host)
     nodes: list[NodeSpec] = []
     for i, (home, vkey) in enumerate(zip(homes, vkeys, strict=True)):
@@ -242,18 +291,24 @@ def create_network(
         home.keys_dir.mkdir(parents=True, exist_ok=True)
         save_key(home.validator_key_path, vkey, passphrase)
         doc.save(home.genesis_path)
-        _install_tls(home.root / "tls", ca_cert, ca_key, node_name, host, issue_node_certificate)
+        ca_cert, ca_key = org_cas[node_org[i]]
+        _install_tls(
+            home.root / "tls", ca_cert, ca_key, node_name, host_of[i], issue_node_certificate
+        )
+        (home.root / "tls" / "ca.crt").write_bytes(bundle)
         peers = [
             PeerAddr(f"node{j}", *where(i, j), vkeys[j].public_key) for j in range(n) if j != i
         ]
         node_settings = NodeSettings(
-            api_host=base_settings.api_host,
+            api_host=base_settings.api_host if hosts is None else host_of[i],
             api_port=base_api_port + i,
             block_interval_ms=base_settings.block_interval_ms,
             max_block_txs=base_settings.max_block_txs,
+            max_commit_waiters=base_settings.max_commit_waiters,
         )
         home.settings_path.write_text(
-            node_settings.to_toml() + render_p2p_toml(host, base_p2p_port + i, peers, consensus)
+            node_settings.to_toml()
+            + render_p2p_toml(host_of[i], base_p2p_port + i, peers, consensus)
         )
         nodes.append(
             NodeSpec(
@@ -265,6 +320,7 @@ def create_network(
                 p2p_port=base_p2p_port + i,
                 public_key=vkey.public_key,
                 address=format_address(address_of(s, vkey.public_key)),
+                org=node_org[i],
             )
         )
     spec = ClusterSpec(
@@ -291,7 +347,7 @@ def _install_tls(
     certificate as ``tls/ca.crt`` (the names ``render_p2p_toml`` writes)."""
     tls_dir.mkdir(parents=True, exist_ok=True)
     hosts = sorted({host, "127.0.0.1", "localhost"})
-    cert, key = issue(ca_cert, ca_key, tls_dir, node_name, hosts=hosts)
+    cert, key = issue(ca_cert, ca_key, tls_dir, node_name, hosts=hosts, days=NODE_CERT_DAYS)
     for got, want in ((Path(cert), tls_dir / "node.crt"), (Path(key), tls_dir / "node.key")):
         if got.resolve() != want.resolve():
             shutil.move(str(got), want)

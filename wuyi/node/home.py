@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +25,7 @@ from typing import IO, Any
 from wuyi.abc import PrivateKey
 from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of, format_address, get_suite, load_key, save_key
-from wuyi.exceptions import KeyFileError, StoreError, ValidationError
+from wuyi.exceptions import HsmError, KeyFileError, StoreError, ValidationError
 from wuyi.ledger.genesis import GenesisDoc, GenesisOrg
 from wuyi.params import ChainParams
 
@@ -59,6 +60,41 @@ class NodeSettings:
     block, so that transactions arriving together share a block."""
     max_block_txs: int = 2000
     """Most transactions this node puts in one block (the chain's own limit still applies)."""
+    blob_quota_bytes: int = 1024 * 1024 * 1024
+    """``[blobs] quota_bytes``: bytes of data-sharing blobs one organisation may keep on this
+    node (``wuyi.node.blobs``)."""
+    blob_grace_s: int = 24 * 60 * 60
+    """``[blobs] grace_s``: how long a blob no delivery on chain points at is kept."""
+    blob_gc_interval_s: int = 10 * 60
+    """``[blobs] gc_interval_s``: how often unreferenced blobs are collected."""
+    public_explorer: bool = True
+    """``[api] public_explorer``: serve the explorer's raw reads (blocks with their
+    transactions, transactions, proofs, receipts, state, contract state and queries, events)
+    to anyone. ``false``: only to a signed request of an active member (and logged), for a
+    chain whose transactions or state carry personal records (``docs/operations.md``)."""
+    sidecar_retention_days: int = 30
+    """``[privacy] sidecar_retention_days``: how long (by block time) this node keeps the
+    private side-cars (presentations) of committed blocks; 0 keeps them for ever. Peers that
+    replay blocks older than every node's retention cannot get them (``docs/security.md``)."""
+
+    api_tls_cert: str = ""
+    """``[api] tls_cert``: serve the API over HTTPS with this certificate (PEM; relative to the
+    node home), e.g. one the organisation's CA issued; reloaded without a restart."""
+    api_tls_key: str = ""
+    """``[api] tls_key``: its private key."""
+    api_client_ca: str = ""
+    """``[api] client_ca``: CA certificates whose client certificates the API accepts."""
+    api_client_auth: str = "none"
+    """``[api] client_auth``: ``none``, ``optional`` or ``required`` (with ``client_ca``)."""
+    max_commit_waiters: int = 512
+    """Most ``POST /v1/txs?wait=true`` requests waiting for their commit at once; past it the
+    node answers 503 ``too_many_waiters`` with ``Retry-After`` (``wuyi.api.waiters``)."""
+
+    def blobs(self) -> Any:
+        """The ``[blobs]`` settings as :class:`wuyi.node.blobs.BlobSettings`."""
+        from wuyi.node.blobs import BlobSettings
+
+        return BlobSettings(self.blob_quota_bytes, self.blob_grace_s, self.blob_gc_interval_s)
 
     def __post_init__(self) -> None:
         if not 0 < self.api_port < 65536:
@@ -73,6 +109,32 @@ class NodeSettings:
             raise ValidationError(
                 "node.toml: max_block_txs must be positive", field="max_block_txs"
             )
+        if not 0 <= self.sidecar_retention_days <= 36_500:
+            raise ValidationError(
+                "node.toml: [privacy] sidecar_retention_days must be 0 (keep) to 36500",
+                field="sidecar_retention_days",
+            )
+        self.blobs()  # checks [blobs]
+        if bool(self.api_tls_cert) != bool(self.api_tls_key):
+            raise ValidationError("node.toml: [api] tls_cert and tls_key go together", field="api")
+        if self.api_client_auth not in ("none", "optional", "required"):
+            raise ValidationError(
+                "node.toml: [api] client_auth must be none, optional or required", field="api"
+            )
+        if self.api_client_auth != "none" and not (self.api_client_ca and self.api_tls_cert):
+            raise ValidationError(
+                "node.toml: [api] client_auth needs client_ca and tls_cert", field="api"
+            )
+        if not 1 <= self.max_commit_waiters <= 100_000:
+            raise ValidationError(
+                "node.toml: max_commit_waiters must be 1-100000", field="max_commit_waiters"
+            )
+
+    @property
+    def sidecar_retention_ms(self) -> int | None:
+        """The retention period in milliseconds, None to keep side-cars for ever."""
+        days = self.sidecar_retention_days
+        return days * 24 * 60 * 60 * 1000 if days else None
 
     def to_toml(self) -> str:
         lines = [
@@ -81,10 +143,30 @@ class NodeSettings:
             "[api]",
             f'host = "{self.api_host}"',
             f"port = {self.api_port}",
+            f"public_explorer = {'true' if self.public_explorer else 'false'}",
+            *(
+                [
+                    f'tls_cert = "{self.api_tls_cert}"',
+                    f'tls_key = "{self.api_tls_key}"',
+                ]
+                if self.api_tls_cert
+                else []
+            ),
+            *([f'client_ca = "{self.api_client_ca}"'] if self.api_client_ca else []),
+            *([f'client_auth = "{self.api_client_auth}"'] * (self.api_client_auth != "none")),
+            f"max_commit_waiters = {self.max_commit_waiters}",
             "",
             "[producer]",
             f"block_interval_ms = {self.block_interval_ms}",
             f"max_block_txs = {self.max_block_txs}",
+            "",
+            "[blobs]",
+            f"quota_bytes = {self.blob_quota_bytes}",
+            f"grace_s = {self.blob_grace_s}",
+            f"gc_interval_s = {self.blob_gc_interval_s}",
+            "",
+            "[privacy]",
+            f"sidecar_retention_days = {self.sidecar_retention_days}",
             "",
         ]
         return "\n".join(lines)
@@ -99,12 +181,22 @@ class NodeSettings:
         names = {
             ("api", "host"): "api_host",
             ("api", "port"): "api_port",
+            ("api", "tls_cert"): "api_tls_cert",
+            ("api", "tls_key"): "api_tls_key",
+            ("api", "client_ca"): "api_client_ca",
+            ("api", "client_auth"): "api_client_auth",
+            ("api", "max_commit_waiters"): "max_commit_waiters",
             ("producer", "block_interval_ms"): "block_interval_ms",
             ("producer", "max_block_txs"): "max_block_txs",
+            ("blobs", "quota_bytes"): "blob_quota_bytes",
+            ("blobs", "grace_s"): "blob_grace_s",
+            ("blobs", "gc_interval_s"): "blob_gc_interval_s",
+            ("api", "public_explorer"): "public_explorer",
+            ("privacy", "sidecar_retention_days"): "sidecar_retention_days",
         }
         for section, table in doc.items():
-            if section in ("p2p", "consensus"):
-                continue  # multi-validator settings: wuyi.node.p2p_config
+            if section in ("p2p", "consensus", "hsm", "sync"):
+                continue  # wuyi.node.p2p_config; [hsm]: below; [sync]: wuyi.node.snapshots
             if not isinstance(table, dict):
                 raise ValidationError(f"{where}: '{section}' must be a table", field=section)
             for k, v in table.items():
@@ -116,7 +208,8 @@ class NodeSettings:
                 flat[name] = v
         types = {f.name: f.type for f in fields(cls)}
         for name, v in flat.items():
-            want = int if types[name] in (int, "int") else str
+            t = types[name]
+            want = int if t in (int, "int") else bool if t in (bool, "bool") else str
             if type(v) is not want:
                 raise ValidationError(f"{where}: {name} must be {want.__name__}", field=name)
         return cls(**flat)
@@ -162,7 +255,63 @@ class NodeHome:
         return NodeSettings.from_toml(self.settings_path.read_text(), str(self.settings_path))
 
     def load_validator_key(self, passphrase: str) -> PrivateKey:
-        return load_key(self.validator_key_path, passphrase)
+        """The validator key: from the PKCS#11 token ``[hsm]`` of ``node.toml`` names (its PIN
+        in the environment variable ``pin_env``), else the keystore ``keys/validator.key``."""
+        hsm = self.hsm_config()
+        if hsm is None:
+            return load_key(self.validator_key_path, passphrase)
+        from wuyi.crypto.pkcs11 import open_pkcs11_key
+
+        pin = os.environ.get(hsm.pin_env, "")
+        if not pin:
+            raise HsmError(f"node.toml [hsm]: set the token's PIN in ${hsm.pin_env}")
+        return open_pkcs11_key(hsm, self.load_genesis().suite, pin)
+
+    @property
+    def next_key_path(self) -> Path:
+        """Where ``wuyi node new-key`` puts the validator's next consensus key."""
+        return self.keys_dir / "validator.next.key"
+
+    def take_next_validator_key(self, passphrase: str, public_key: bytes) -> PrivateKey | None:
+        """The next consensus key if it exists and is ``public_key`` (the key the chain moved
+        this validator to); it then becomes ``keys/validator.key`` and the old one is kept as
+        ``keys/validator.<first 8 hex digits>.old.key``. None otherwise."""
+        if not self.next_key_path.exists():
+            return None
+        key = load_key(self.next_key_path, passphrase)
+        if key.public_key != public_key:
+            return None
+        if self.validator_key_path.exists():
+            old = load_key(self.validator_key_path, passphrase)
+            self.validator_key_path.rename(
+                self.keys_dir / f"validator.{old.public_key[:4].hex()}.old.key"
+            )
+        self.next_key_path.rename(self.validator_key_path)
+        return key
+
+    def hsm_config(self) -> Any:
+        """The ``[hsm]`` section of ``node.toml`` (:class:`wuyi.crypto.pkcs11.HsmConfig`), or
+        None when the validator key is in the keystore."""
+        if not self.settings_path.exists():
+            return None
+        try:
+            doc = tomllib.loads(self.settings_path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(f"{self.settings_path} is not valid TOML: {exc}") from None
+        sec = doc.get("hsm")
+        if sec is None:
+            return None
+        from wuyi.crypto.pkcs11 import HsmConfig
+
+        try:
+            return HsmConfig(
+                module=str(sec["module"]),
+                token=str(sec["token"]),
+                key=str(sec.get("key", "validator")),
+                pin_env=str(sec.get("pin_env", "WUYI_HSM_PIN")),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValidationError(f"{self.settings_path}: bad [hsm] section: {exc!r}") from None
 
     def acquire_lock(self) -> IO[str]:
         """Hold ``<home>/node.lock`` so that two node processes never write one store; the
@@ -240,9 +389,15 @@ class FoundingOrgs:
     """org id -> (key file, address)."""
 
 
-def make_founding_orgs(suite: str, orgs: list[OrgSpec], keys_dir: Path) -> FoundingOrgs:
+def make_founding_orgs(
+    suite: str,
+    orgs: list[OrgSpec],
+    keys_dir: Path,
+    keys: Mapping[str, PrivateKey] | None = None,
+) -> FoundingOrgs:
     """One new admin key per organisation (``keys_dir/<org>-admin.key``, not written yet) and
-    the genesis entries; the first organisation is made the operator if none is marked."""
+    the genesis entries; the first organisation is made the operator if none is marked.
+    ``keys`` gives an organisation's admin key instead of a new one (a chain template's)."""
     if orgs and not any(o.operator for o in orgs):
         orgs = [replace(orgs[0], operator=True), *orgs[1:]]
     s = get_suite(suite)
@@ -250,7 +405,7 @@ def make_founding_orgs(suite: str, orgs: list[OrgSpec], keys_dir: Path) -> Found
     genesis_orgs: list[GenesisOrg] = []
     new_keys: list[tuple[Path, PrivateKey]] = []
     for o in orgs:
-        k = s.generate_private_key()
+        k = (keys or {}).get(o.id) or s.generate_private_key()
         path = keys_dir / f"{o.id}-admin.key"
         new_keys.append((path, k))
         admin_keys[o.id] = (path, format_address(address_of(s, k.public_key)))

@@ -1,10 +1,11 @@
 """The mempool: admitted transactions waiting for a block.
 
 A transaction is checked once at the door (``validate_admission``: encoding, chain id, kind,
-payload, expiry, replay, signature); its hash is then remembered as verified so block execution
-does not check the signature again. Duplicates, a full pool and a sender over its quota are
-refused with a clear error. Committed and expired transactions leave; transactions of a block
-that failed to commit are returned with ``readd``.
+payload, expiry, replay, the sender rule — an active member, or a registered citizen DID for
+what a DID may send (``wuyi.ledger.admission``) — and the signature); its hash is then
+remembered as verified so block execution does not check the signature again. Duplicates, a
+full pool and a sender over its quota are refused with a clear error. Committed and expired
+transactions leave; transactions of a block that failed to commit are returned with ``readd``.
 
 A validator often executes a proposal before the gossip carrying some of its transactions has
 been admitted here; execution then decodes them strictly and verifies their signatures itself.
@@ -13,6 +14,11 @@ admission skip decoding and verifying them a second time. Likewise the wire byte
 transactions committed from the pool are remembered (``committed_hash``): a late copy (a
 peer's regossip of a transaction it has not committed yet) is a replay known by its bytes,
 refused without decoding or verifying it.
+
+Private side-cars (``wuyi.ledger.sidecar``) arrive with their transaction and stay with its
+entry: the door checks that they are exactly what the payload references (by hash) and within
+the size limit; :meth:`Mempool.sidecar` finds them for the block builder and
+:meth:`Mempool.sidecars_of` for gossip. They leave with their transaction.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from wuyi.abc import KVReader
 from wuyi.exceptions import Replay, TxRejected
 from wuyi.ledger.execute import validate_admission
 from wuyi.ledger.handlers import ChainSpec
+from wuyi.ledger.sidecar import REF_PREFIX, collect_sidecars
 from wuyi.ledger.types import Transaction
 from wuyi.params import ChainParams
 
@@ -49,12 +57,16 @@ class Duplicate(TxRejected):
     http_status = 409
 
 
+_MARK = REF_PREFIX.encode()
+
+
 @dataclass(slots=True)
 class PoolEntry:
     raw: bytes
     tx: Transaction
     tx_hash: bytes
     params: ChainParams
+    sidecars: dict[bytes, bytes]
 
 
 def _yes(_: bytes) -> bool:
@@ -93,6 +105,9 @@ class Mempool:
         self.max_checked = CHECKED_ELSEWHERE
         self._committed_raw: OrderedDict[bytes, bytes] = OrderedDict()
         self.max_committed_raw = COMMITTED_RAW
+        # side-car hash -> bytes, and how many pooled transactions reference it
+        self._sidecars: dict[bytes, bytes] = {}
+        self._sidecar_refs: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self._txs)
@@ -136,11 +151,21 @@ class Mempool:
         raw: bytes,
         *,
         params: ChainParams,
+        state: KVReader,
         next_height: int,
         is_committed: Callable[[bytes], bool],
         prechecked: tuple[Transaction, bytes] | None = None,
+        sidecars: Sequence[bytes] = (),
     ) -> bytes:
         """Admit ``raw`` or raise a :class:`TxRejected` (or encoding/signature error).
+
+        ``sidecars``: the private side-cars sent with it, which must be exactly those its
+        payload references (:class:`~wuyi.exceptions.SidecarMissing`,
+        :class:`~wuyi.exceptions.SidecarInvalid`).
+
+        ``state`` is the latest committed state, which the sender rule reads (a stranger's key,
+        a suspended member: :class:`~wuyi.exceptions.NotMember`,
+        :class:`~wuyi.exceptions.MemberSuspended`).
 
         ``prechecked`` is ``(tx, tx_hash)`` from a :mod:`wuyi.node.verifier` worker that already
         decoded ``raw`` canonically and verified its signature.
@@ -152,10 +177,22 @@ class Mempool:
             self.chain,
             params,
             raw,
+            state=state,
             height=next_height,
             is_committed=is_committed,
             is_verified=self.is_verified if prechecked is None else _yes,
             known=None if prechecked is None else (prechecked[0], prechecked[1], None),
+        )
+        mine = (
+            collect_sidecars(
+                self.chain.suite,
+                tx.payload,
+                provided=sidecars,
+                tx_bytes=len(raw),
+                max_bytes=params.max_tx_bytes,
+            )
+            if sidecars or _MARK in tx.body_bytes()
+            else {}
         )
         with self._lock:
             if tx_hash in self._txs:
@@ -167,11 +204,14 @@ class Mempool:
                 raise TxRejected(
                     f"sender has {n} pending transactions, the limit is {self.max_per_sender}"
                 )
-            entry = PoolEntry(raw, tx, tx_hash, params)
+            entry = PoolEntry(raw, tx, tx_hash, params, mine)
             self._txs[tx_hash] = entry
             self._by_raw[raw] = entry
             self._per_sender[tx.sender] = n + 1
-            self._bytes += len(raw)
+            self._bytes += len(raw) + sum(len(d) for d in mine.values())
+            for h, data in mine.items():
+                self._sidecars[h] = data
+                self._sidecar_refs[h] = self._sidecar_refs.get(h, 0) + 1
             self._verified.add(tx_hash)
         return tx_hash
 
@@ -204,7 +244,13 @@ class Mempool:
                 if committed:
                     self._committed_raw[e.raw] = h
                 self._by_raw.pop(e.raw, None)
-                self._bytes -= len(e.raw)
+                self._bytes -= len(e.raw) + sum(len(d) for d in e.sidecars.values())
+                for sh in e.sidecars:
+                    left_refs = self._sidecar_refs[sh] - 1
+                    if left_refs:
+                        self._sidecar_refs[sh] = left_refs
+                    else:
+                        del self._sidecar_refs[sh], self._sidecars[sh]
                 sender = e.tx.sender
                 left = self._per_sender[sender] - 1
                 if left:
@@ -213,6 +259,15 @@ class Mempool:
                     del self._per_sender[sender]
             while len(self._committed_raw) > self.max_committed_raw:
                 self._committed_raw.popitem(last=False)
+
+    def sidecar(self, sidecar_hash: bytes) -> bytes | None:
+        """The bytes of a pooled transaction's side-car (for the block builder)."""
+        return self._sidecars.get(sidecar_hash)
+
+    def sidecars_of(self, raw: bytes) -> tuple[bytes, ...]:
+        """The side-cars pooled with transaction ``raw`` (for gossip), or ()."""
+        e = self._by_raw.get(raw)
+        return () if e is None else tuple(e.sidecars.values())
 
     def committed_hash(self, raw: bytes) -> bytes | None:
         """The hash of ``raw`` if it is one of the last transactions committed from this pool

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 import threading
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from wuyi.consensus.certificate import (
 from wuyi.crypto import address_of, get_suite
 from wuyi.encoding import decode
 from wuyi.exceptions import (
+    Archived,
     InvariantBroken,
     NotFound,
     Replay,
@@ -38,9 +39,10 @@ from wuyi.ledger import keys
 from wuyi.ledger.bundle import BUNDLE_FORMAT
 from wuyi.ledger.execute import BlockResult, build_block, read_params
 from wuyi.ledger.genesis import GenesisDoc, build_genesis
-from wuyi.ledger.handlers.validators import get_validators_at
+from wuyi.ledger.handlers.validators import get_validator_history, get_validators_at
 from wuyi.ledger.merkle import compute_inclusion_proof
 from wuyi.ledger.types import Block, Receipt, Transaction
+from wuyi.node.archive import ArchiveReader
 from wuyi.node.mempool import Duplicate, Mempool
 from wuyi.node.store import CommitBatch, Store
 from wuyi.node.verifier import VerifierPool
@@ -104,11 +106,16 @@ class Node:
         self.mempool = Mempool(self.chain)
         self.max_block_txs = max_block_txs
         self.verifier = verifier
+        self.sidecar_retention_ms: int | None = None
+        """How long (by block time) this node keeps private side-cars after their block
+        (node.toml ``[privacy] sidecar_retention_days``); None keeps them."""
         self._commit_lock = threading.Lock()
         self._committed = threading.Condition()
         self._listeners: list[Callable[[Block, list[Receipt]], None]] = []
         self._submit_listeners: list[Callable[[list[bytes], str], None]] = []
         self._observers: list[Callable[[str, float], None]] = []
+        self.archive: ArchiveReader | None = None
+        """Where bodies pruned from the store are read back (``wuyi.node.archive``)."""
         if store.height < 0:
             self._commit_genesis()
         self.genesis_hash = store.get_block_hash(0)
@@ -116,7 +123,9 @@ class Node:
         if expected.compute_hash(self.suite) != self.genesis_hash:
             raise StoreCorrupted(
                 "the store holds a different chain than genesis.json describes"
-                " (genesis block hash differs)"
+                " (genesis block hash differs; a chain created before the genesis validator set"
+                " was recorded at consensus/history/0 has another genesis and must be created"
+                " again)"
             )
         self.params = read_params(store)
 
@@ -206,8 +215,26 @@ class Node:
     def is_committed(self, tx_hash: bytes) -> bool:
         return self.store.get_tx_location(tx_hash) is not None
 
+    def get_body(self, height: int) -> tuple[Block, list[Receipt]]:
+        """Block ``height`` (with its QC) and its receipts, from the store or, for a body
+        pruned from it, from the node's archive files."""
+        try:
+            with self.store.snapshot() as view:
+                return view.get_block(height), view.get_receipts(height) if height else []
+        except Archived:
+            if self.archive is None:
+                raise
+            block, receipts = self.archive.get_body(height)
+            if block.compute_hash(self.suite) != self.store.get_block_hash(height):
+                raise StoreCorrupted(
+                    f"archive: block {height} in {self.archive.directory} is not the chain's"
+                ) from None
+            return block, receipts
+
     def get_tx(self, tx_hash: bytes) -> TxInfo:
         loc = self.store.get_tx_location(tx_hash)
+        if loc is None and self.archive is not None:
+            loc = self.archive.locate(tx_hash)
         if loc is None:
             if self.mempool.contains(tx_hash):
                 raise NotFound(
@@ -215,8 +242,7 @@ class Node:
                 )
             raise NotFound(f"no transaction {tx_hash.hex()}")
         height, index = loc
-        block = self.store.get_block(height)
-        receipts = self.store.get_receipts(height)
+        block, receipts = self.get_body(height)
         return TxInfo(
             Transaction.from_bytes(block.txs[index]),
             tx_hash,
@@ -229,21 +255,30 @@ class Node:
     def get_state(self, key: bytes) -> bytes | None:
         return self.store.get(key)
 
+    def sidecar(self, sidecar_hash: bytes) -> bytes | None:
+        """A private side-car this node holds: a pooled transaction's, or a committed block's
+        (private store). For execution and peers only; no API serves it."""
+        data = self.mempool.sidecar(sidecar_hash)
+        return data if data is not None else self.store.get_sidecar(sidecar_hash)
+
     def prove_state(self, key: bytes, height: int | None = None) -> dict[str, Any]:
         """Value and proof of ``key`` under block ``height``'s state root, with the header, QC
         and validator set a light client needs (canonical values)."""
-        with self._commit_lock:  # a consistent (height, root) pair
-            h = self.height if height is None else height
-            header = self.store.get_header(h)
+        # One read transaction gives a consistent (height, root) pair without the commit lock
+        # (a commit holds it while it executes a block; readers must not queue behind it).
+        # Tree nodes are never deleted, so the proof reads below find them at any later time.
+        with self.store.snapshot() as view:
+            h = view.height if height is None else height
+            header = view.get_header(h)
         proof: StateProof = self.tree.prove(header.state_root, key)
         value = self.tree.get(header.state_root, key)
-        block = self.store.get_block(h)
+        qc = self.store.get_qc_bytes(h)  # from the body, or kept when it was pruned
         return {
             "key": key,
             "value": value,
             "proof": proof.to_obj(),
             "header": header.to_obj(),
-            "qc": None if block.qc is None else block.qc.to_obj(),
+            "qc": None if qc is None else decode(qc),
             "validators": self.validators(h).to_obj(),
         }
 
@@ -254,28 +289,85 @@ class Node:
         rec: dict[str, Any] = decode(raw)
         return rec
 
+    def validator_changes(self, upto: int | None = None) -> list[dict[str, Any]]:
+        """Every validator-set change in force by height ``upto`` (all if ``None``), oldest
+        first, as a light client checks it (canonical values): the header of block
+        ``effective_height - 1``, its commit QC and the new set it names."""
+        out: list[dict[str, Any]] = []
+        with self.store.snapshot() as view:
+            for eff, vs in get_validator_history(view)[1:]:
+                if upto is not None and eff > upto:
+                    break
+                qc = view.get_qc_bytes(eff - 1)  # from the body, or kept when it was pruned
+                if qc is None:
+                    raise InvariantBroken(f"block {eff - 1} is stored without its QC")
+                out.append(
+                    {
+                        "header": view.get_header(eff - 1).to_obj(),
+                        "qc": decode(qc),
+                        "validators": vs.to_obj(),
+                    }
+                )
+        return out
+
     def evidence_bundle(self, doc_hash: bytes) -> dict[str, Any]:
-        """A ``wuyi-proof-bundle/1`` for the record of ``doc_hash`` (see ``wuyi.ledger.bundle``)."""
+        """A ``wuyi-proof-bundle/2`` for the record of ``doc_hash`` (see ``wuyi.ledger.bundle``):
+        what a verifier needs to check it from the chain's genesis alone."""
         self.evidence_record(doc_hash)
-        state = self.prove_state(keys.evidence_key(doc_hash))
-        record = decode(state["value"])
-        info = self.get_tx(record["tx_hash"])
-        block = self.store.get_block(info.height)
-        receipts = self.store.get_receipts(info.height)
-        h = self.suite.hash
-        assert block.qc is not None
-        return {
+        return self.proof_bundle(keys.evidence_key(doc_hash))
+
+    def proof_bundle(self, key: bytes) -> dict[str, Any]:
+        """A ``wuyi-proof-bundle/2`` for the record at state ``key``, whose ``tx_hash`` names the
+        transaction that wrote it (an evidence record, a validator's equivocation evidence, a
+        contract's record: see ``wuyi.ledger.bundle``)."""
+        return self.proof_bundle_of([key])
+
+    def proof_bundle_of(self, record_keys: list[bytes]) -> dict[str, Any]:
+        """A ``wuyi-proof-bundle/2`` for the records at state ``record_keys``, all proven under
+        the same (latest) block: one key gives the one-record form, several the ``records``
+        form (``wuyi.ledger.bundle``)."""
+        if not record_keys:
+            raise ValidationError("a bundle needs at least one record")
+        with self.store.snapshot() as view:
+            height = view.height
+        records = [self._bundle_record(key, height) for key in record_keys]
+        out: dict[str, Any] = {
             "format": BUNDLE_FORMAT,
             "chain": {
                 "chain_id": self.chain.chain_id,
                 "suite": self.genesis.suite,
                 "genesis_hash": self.genesis_hash,
             },
+            "genesis": {
+                "header": self.store.get_header(0).to_obj(),
+                "validators": self.validators(0).to_obj(),
+            },
+            "validator_changes": self.validator_changes(height),
+        }
+        if len(records) == 1:
+            return out | records[0]
+        return out | {"records": records}
+
+    def _bundle_record(self, key: bytes, height: int) -> dict[str, Any]:
+        """``{record, anchor, state}`` of the record at ``key`` under block ``height``."""
+        state = self.prove_state(key, height)
+        if state["value"] is None:
+            raise NotFound(f"no record at state key {key!r}")
+        record = decode(state["value"])
+        written = record.get("tx_hash") if isinstance(record, dict) else None
+        if isinstance(written, str):  # a contract's record names it as ctx.tx_hash does: hex
+            written = bytes.fromhex(written)
+        if not isinstance(written, bytes):
+            raise NotFound(f"the record at state key {key!r} names no transaction (tx_hash)")
+        info = self.get_tx(written)
+        block, receipts = self.get_body(info.height)
+        h = self.suite.hash
+        assert block.qc is not None
+        return {
             "record": record,
             "anchor": {
                 "header": block.header.to_obj(),
                 "qc": block.qc.to_obj(),
-                "validators": self.validators(info.height).to_obj(),
                 "tx": block.txs[info.index],
                 "index": info.index,
                 "proof": compute_inclusion_proof(h, list(block.txs), info.index),
@@ -284,30 +376,48 @@ class Node:
                     h, [r.to_bytes() for r in receipts], info.index
                 ),
             },
-            "state": {k: state[k] for k in ("header", "qc", "validators", "key", "value", "proof")},
+            "state": {k: state[k] for k in ("header", "qc", "key", "value", "proof")},
         }
 
     def current_params(self) -> ChainParams:
         return self.params
 
+    def reload_after_sync(self) -> None:
+        """The store was made a store at a snapshot's height (``wuyi.node.snapshots``): read
+        what the node keeps from the state again and wake waiters."""
+        self.params = read_params(self.store)
+        with self._committed:
+            self._committed.notify_all()
+
     # -- writes -------------------------------------------------------------------------------
 
-    def submit(self, raw: bytes) -> bytes:
-        """Admit a signed transaction to the mempool; raises naming the problem."""
-        tx_hash = self.mempool.add(
-            raw,
-            params=self.params,
-            next_height=self.height + 1,
-            is_committed=self.is_committed,
-        )
+    def submit(self, raw: bytes, sidecars: Sequence[bytes] = ()) -> bytes:
+        """Admit a signed transaction (with the private side-cars it references) to the
+        mempool; raises naming the problem."""
+        with self.store.snapshot() as view:
+            tx_hash = self.mempool.add(
+                raw,
+                params=self.params,
+                state=view,
+                next_height=view.height + 1,
+                is_committed=lambda h: view.get_tx_location(h) is not None,
+                sidecars=sidecars,
+            )
         self._notify_submitted([raw], "client")
         return tx_hash
 
-    def submit_many(self, raws: list[bytes], origin: str = "client") -> list[bytes | WuyiError]:
+    def submit_many(
+        self,
+        raws: list[bytes],
+        origin: str = "client",
+        sidecars: Sequence[Sequence[bytes]] | None = None,
+    ) -> list[bytes | WuyiError]:
         """Admit a batch; per transaction its hash or the error that refused it.
+        ``sidecars[i]``: the private side-cars sent with ``raws[i]`` (default none).
 
         With a verifier pool, decoding and signature checks run on the other cores first.
         """
+        scs: Sequence[Sequence[bytes]] = sidecars if sidecars is not None else [()] * len(raws)
         out: list[bytes | WuyiError] = []
         # Already pooled, or committed from this pool moments ago (gossip repeats, a peer's
         # regossip of what it has not committed yet): refuse before decoding or paying for a
@@ -326,8 +436,9 @@ class Node:
                 else Replay(f"transaction {done.hex()} is already committed", tx_hash=done.hex())
             )
         if any(e is not None for e in early):
-            fresh = [r for r, e in zip(raws, early, strict=True) if e is None]
-            res = iter(self.submit_many(fresh, origin) if fresh else [])
+            keep = [i for i, e in enumerate(early) if e is None]
+            fresh = [raws[i] for i in keep]
+            res = iter(self.submit_many(fresh, origin, [scs[i] for i in keep]) if fresh else [])
             return [e if e is not None else next(res) for e in early]
         # Transactions a block already brought here (decoded and verified during its
         # execution) skip the worker; the rest are checked there.
@@ -357,9 +468,11 @@ class Node:
                         self.mempool.add(
                             raw,
                             params=params,
+                            state=view,
                             next_height=next_height,
                             is_committed=is_committed,
                             prechecked=prechecked,
+                            sidecars=scs[i],
                         )
                     )
                 except WuyiError as exc:
@@ -393,6 +506,7 @@ class Node:
                     is_committed=lambda h: view.get_tx_location(h) is not None,
                     is_verified=self.mempool.is_verified,
                     decoded=self.mempool.decoded,
+                    sidecars=self.mempool.sidecar,
                 )
             if result.rejected:
                 self.mempool.remove([tx_hash_of(self.suite, raw) for raw, _ in result.rejected])
@@ -430,6 +544,10 @@ class Node:
                 new_nodes=result.new_nodes,
                 state_root=result.state_root,
                 index_entries=_index_entries(self.suite, block, result.txs, result.tx_hashes),
+                sidecars=result.sidecars,
+                prune_sidecars_before=None
+                if self.sidecar_retention_ms is None
+                else block.header.time - self.sidecar_retention_ms,
             )
         )
         if keys.PARAMS in result.changes:

@@ -8,9 +8,11 @@ over TCP with mutual TLS) instead of the single-node block producer::
     listen_port = 26600
     tls_cert = "tls/node.crt"        # relative to the node home
     tls_key = "tls/node.key"
-    tls_ca = "tls/ca.crt"
+    tls_ca = "tls/ca.crt"            # trust anchors besides the CAs the chain lists
+    tls_check_s = 10                  # how often a renewed certificate is picked up and live
+                                      # peers' certificates are checked again
 
-    [[p2p.peers]]
+    [[p2p.peers]]                     # bootstrap peers; the chain lists the others
     name = "node1"
     host = "127.0.0.1"
     port = 26601
@@ -62,6 +64,7 @@ class P2PSettings:
     tls_ca: Path
     peers: tuple[PeerAddr, ...]
     consensus: ConsensusParams = DEFAULT_CONSENSUS
+    tls_check_s: float = 10.0
 
 
 def _consensus_from(doc: dict[str, Any], where: str) -> ConsensusParams:
@@ -100,6 +103,7 @@ def load_p2p_settings(home: Path) -> P2PSettings | None:
             tls_ca=home / p2p.get("tls_ca", "tls/ca.crt"),
             peers=peers,
             consensus=_consensus_from(doc.get("consensus", {}), str(path)),
+            tls_check_s=float(p2p.get("tls_check_s", 10.0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"{path}: bad [p2p] section: {exc!r}") from None

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -26,10 +27,12 @@ import uvicorn
 from wuyi.abc import PrivateKey
 from wuyi.api.app import create_app
 from wuyi.exceptions import InvariantBroken, StoreError, ValidationError, WuyiError
+from wuyi.node.blobs import BlobCollector, referenced_blobs
 from wuyi.node.heap import libc_function
 from wuyi.node.home import NodeHome, NodeSettings
 from wuyi.node.node import Node
 from wuyi.node.p2p_config import P2PSettings, load_p2p_settings
+from wuyi.node.snapshots import load_sync_settings
 from wuyi.node.validator import ValidatorRunner
 
 __all__ = ["BlockProducer", "NodeService", "open_node"]
@@ -42,6 +45,7 @@ _LEVELS = {
     "mempool_dropped": "warning",
     "resync": "warning",
     "evidence": "warning",
+    "wal_repaired": "warning",
 }
 
 
@@ -222,6 +226,11 @@ class HeapTrimmer:
             self._thread = None
 
 
+def _referenced_blobs(node: Node) -> set[str]:
+    with node.store.snapshot() as v:
+        return referenced_blobs(v)
+
+
 class NodeService:
     """A node with its producer and API server. ``run()`` blocks (signals stop it);
     ``start_background()`` serves from a thread (demo, tests)."""
@@ -236,6 +245,8 @@ class NodeService:
         log: JsonLog | None = None,
         p2p: P2PSettings | None = None,
         validator_key: PrivateKey | None = None,
+        home: Path | None = None,
+        next_key: Callable[[bytes], PrivateKey | None] | None = None,
     ) -> None:
         self.node = node
         self.settings = settings
@@ -243,21 +254,42 @@ class NodeService:
         self.port = port or settings.api_port
         self.log = log or JsonLog()
         node.max_block_txs = settings.max_block_txs
+        node.sidecar_retention_ms = settings.sidecar_retention_ms
         self.producer: BlockProducer | ValidatorRunner
         if p2p is not None:
             if validator_key is None:
                 raise ValidationError("a network validator needs its validator key")
             self.producer = ValidatorRunner(
-                node, validator_key, p2p, on_halt=self._halt, emit=self.log
+                node,
+                validator_key,
+                p2p,
+                on_halt=self._halt,
+                emit=self.log,
+                next_key=next_key,
+                sync=None if home is None else load_sync_settings(home),
             )
         else:
             self.producer = BlockProducer(
                 node, interval_ms=settings.block_interval_ms, log=self.log, on_halt=self._halt
             )
-        consensus_info = self.producer.info if isinstance(self.producer, ValidatorRunner) else None
+        runner = self.producer if isinstance(self.producer, ValidatorRunner) else None
+        blob_settings = settings.blobs()
         self.app = create_app(
-            node, is_ready=lambda: self.producer.running, consensus_info=consensus_info
+            node,
+            is_ready=lambda: self.producer.running,
+            consensus_info=None if runner is None else runner.info,
+            consensus_health=None if runner is None else runner.health,
+            max_commit_waiters=settings.max_commit_waiters,
+            blob_settings=blob_settings,
+            public_explorer=settings.public_explorer,
         )
+        self.blob_collector = BlobCollector(
+            self.app.state.blob_store,
+            lambda: _referenced_blobs(node),
+            blob_settings,
+            log=self.log,
+        )
+        self.api_tls = api_tls_files(settings, home)
         config = uvicorn.Config(
             self.app,
             host=self.host,
@@ -266,9 +298,19 @@ class NodeService:
             log_config=None,  # uvicorn's records go to the JSON log (install_json_logging)
             access_log=False,
             timeout_graceful_shutdown=5,
+            **uvicorn_tls(settings, self.api_tls),
         )
         self.server = _Server(config)
+        metrics = getattr(self.app.state, "metrics", None)
+        if metrics is not None and self.api_tls:
+            metrics.certificate_files = [("api", "server", self.api_tls["cert"])] + (
+                [("api_client_ca", "clients", self.api_tls["client_ca"])]
+                if "client_ca" in self.api_tls
+                else []
+            )
+        self._api_cert_sig = self._cert_sig()
         self._thread: threading.Thread | None = None
+        self._stop_watch = threading.Event()
         self.trimmer = HeapTrimmer()
 
     def _halt(self) -> None:
@@ -276,7 +318,33 @@ class NodeService:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.api_tls else 'http'}://{self.host}:{self.port}"
+
+    def _cert_sig(self) -> tuple[tuple[int, int], ...]:
+        out = []
+        for name in ("cert", "key"):
+            try:
+                st = os.stat(self.api_tls[name])
+                out.append((st.st_mtime_ns, st.st_size))
+            except (KeyError, OSError):
+                out.append((0, 0))
+        return tuple(out)
+
+    def reload_api_certificate(self) -> bool:
+        """Load the API's certificate and key again if their files changed: new HTTPS
+        connections get the renewed certificate, without a restart. Returns whether it did."""
+        ctx = getattr(self.server.config, "ssl", None)
+        sig = self._cert_sig()
+        if not self.api_tls or ctx is None or sig == self._api_cert_sig:
+            return False
+        try:
+            ctx.load_cert_chain(str(self.api_tls["cert"]), str(self.api_tls["key"]))
+        except (OSError, ssl.SSLError) as exc:  # half-way through a renewal: next time
+            self.log("tls_reload_failed", level="warning", what="api", error=str(exc))
+            return False
+        self._api_cert_sig = sig
+        self.log("tls_reloaded", what="api", cert=str(self.api_tls["cert"]))
+        return True
 
     def _started(self) -> None:
         self.log(
@@ -287,10 +355,22 @@ class NodeService:
             genesis_hash=self.node.genesis_hash.hex(),
         )
 
+    def _watch_api_certificate(self) -> None:
+        while not self._stop_watch.wait(API_CERT_CHECK_S):
+            self.reload_api_certificate()
+
+    def _start_watch(self) -> None:
+        if self.api_tls:
+            threading.Thread(
+                target=self._watch_api_certificate, name="wuyi-api-cert", daemon=True
+            ).start()
+
     def run(self) -> None:
         """Serve until SIGINT/SIGTERM (uvicorn installs the handlers in the main thread)."""
         self.producer.start()
         self.trimmer.start()
+        self.blob_collector.start()
+        self._start_watch()
         self._started()
         try:
             self.server.run()
@@ -299,6 +379,8 @@ class NodeService:
 
     def start_background(self, timeout: float = 15.0) -> None:
         self.producer.start()
+        self.blob_collector.start()
+        self._start_watch()
         self._thread = threading.Thread(target=self.server.run, name="wuyi-api", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -316,7 +398,9 @@ class NodeService:
         self.shutdown()
 
     def shutdown(self) -> None:
+        self._stop_watch.set()
         self.trimmer.stop()
+        self.blob_collector.stop()
         if self.producer.running:
             self.producer.stop()
         height = None
@@ -347,13 +431,66 @@ def serve_home(
         p2p = load_p2p_settings(home.root)
         key = home.load_validator_key(passphrase)
         node = open_node(home, passphrase)
+        key = _rotated_while_down(home, node, key, passphrase)
         log = JsonLog(node=node_name(node, key.public_key, home.root.name))
         install_json_logging(log)
         service = NodeService(
-            node, settings, host=host, port=port, p2p=p2p, validator_key=key, log=log
-        )
+            node, settings, host=host, port=port, p2p=p2p, validator_key=key, log=log,
+            home=home.root,
+            next_key=lambda pk: home.take_next_validator_key(passphrase, pk),
+        )  # fmt: skip
         service.run()
     return 0 if service.producer.error is None else 2
+
+
+def _rotated_while_down(home: NodeHome, node: Node, key: PrivateKey, passphrase: str) -> PrivateKey:
+    """A ``validator.rotate_key`` that took effect while the node was stopped: start with the
+    next key (and make it the key file)."""
+    from wuyi.ledger.handlers.nodes import get_node_by_key
+
+    current = {v.public_key for v in node.validators().validators}
+    if key.public_key in current:
+        return key
+    rec = get_node_by_key(node.store, node.suite, key.public_key)
+    if rec is None or rec["public_key"] == key.public_key or rec["public_key"] not in current:
+        return key
+    new = home.take_next_validator_key(passphrase, rec["public_key"])
+    return key if new is None else new
+
+
+API_CERT_CHECK_S = 10.0
+"""How often the API's certificate files are checked for a renewal."""
+
+
+def api_tls_files(settings: NodeSettings, home: Path | None) -> dict[str, Path]:
+    """The API's TLS files from ``[api]`` (relative paths are relative to the node home);
+    empty when the API serves plain HTTP."""
+    if not settings.api_tls_cert:
+        return {}
+    base = home or Path.cwd()
+    out = {"cert": base / settings.api_tls_cert, "key": base / settings.api_tls_key}
+    if settings.api_client_ca:
+        out["client_ca"] = base / settings.api_client_ca
+    for name, path in out.items():
+        if not path.exists():
+            raise ValidationError(f"node.toml: [api] {name} file {path} does not exist")
+    return out
+
+
+def uvicorn_tls(settings: NodeSettings, files: dict[str, Path]) -> dict[str, Any]:
+    """uvicorn's TLS options: TLS 1.2 or later, the certificate, and client certificates
+    from ``client_ca`` when ``client_auth`` is optional or required."""
+    if not files:
+        return {}
+    opts: dict[str, Any] = {"ssl_certfile": str(files["cert"]), "ssl_keyfile": str(files["key"])}
+    if "client_ca" in files:
+        opts["ssl_ca_certs"] = str(files["client_ca"])
+        opts["ssl_cert_reqs"] = {
+            "none": ssl.CERT_NONE,
+            "optional": ssl.CERT_OPTIONAL,
+            "required": ssl.CERT_REQUIRED,
+        }[settings.api_client_auth]
+    return opts
 
 
 def node_name(node: Node, public_key: bytes, default: str) -> str:

@@ -27,6 +27,7 @@ import lmdb
 
 from wuyi.encoding import decode, encode, encode_array_of_encoded
 from wuyi.exceptions import (
+    Archived,
     EncodingError,
     InvariantBroken,
     NotFound,
@@ -78,6 +79,23 @@ DB_ROOTS: Final = b"state_roots"
 DB_STATE: Final = b"state"
 DB_NODES: Final = b"nodes"
 DB_INDEX: Final = b"index"
+DB_SIDECARS: Final = b"sidecars"
+"""Private side-cars (``wuyi.ledger.sidecar``): hash -> u64 last height || bytes. Never served
+by the API; pruned after the node's retention period (:attr:`CommitBatch.prune_sidecars_before`)."""
+DB_SIDECAR_INDEX: Final = b"sidecar_index"
+"""u64 height || side-car hash -> b"": which block's transactions used which side-car."""
+# Added by state sync and archives (docs/state-sync.md); created when a writable store opens,
+# absent (read as empty) in a read-only open of an older store.
+DB_QCS: Final = b"qcs"
+"""u64 height -> commit QC bytes of a block whose body is not held (archived, or before a
+snapshot): light clients and syncing nodes still get the certificate of every kept header."""
+DB_REPLAY: Final = b"replay"
+"""u64 until || tx hash -> b"": ``tx_index`` entries of transactions whose bodies are not held,
+kept for the replay check until height ``until`` (the transaction's expiry, or an upper bound)."""
+DB_SYNC_STATE: Final = b"sync_state"
+"""Staging of a state snapshot being fetched (key -> value); moved into ``state`` when the
+snapshot is installed, dropped when a new sync starts."""
+_EXTRA_DB_NAMES: Final = (DB_QCS, DB_REPLAY, DB_SYNC_STATE, DB_SIDECARS, DB_SIDECAR_INDEX)
 _DB_NAMES: Final = (
     DB_META,
     DB_BLOCKS,
@@ -97,8 +115,21 @@ META_HASHER: Final = "hasher"
 META_HEIGHT: Final = "height"
 META_BLOCK_HASH: Final = "block_hash"
 META_STATE_ROOT: Final = "state_root"
+META_BODY_BASE: Final = "body_base"
+"""u64: the lowest height above 0 whose body and receipts the store holds (absent: 1, every
+body). Headers, state roots and QCs are held for every height."""
+META_SIDECARS_PRUNED: Final = "sidecars_pruned_below"
+"""u64: side-cars of blocks below this height were pruned (absent: none were)."""
 _RESERVED_META: Final = frozenset(
-    {META_FORMAT, META_HASHER, META_HEIGHT, META_BLOCK_HASH, META_STATE_ROOT}
+    {
+        META_FORMAT,
+        META_HASHER,
+        META_HEIGHT,
+        META_BLOCK_HASH,
+        META_STATE_ROOT,
+        META_BODY_BASE,
+        META_SIDECARS_PRUNED,
+    }
 )
 _HASHER_PROBE: Final = b"wuyi/store\x00"
 
@@ -151,6 +182,10 @@ class CommitBatch:
     * ``state_root``: the state-tree root after this block.
     * ``index_entries``: secondary index entries (e.g. sender -> tx), kept in the ``index`` db.
     * ``meta``: extra meta records (``get_meta``); the store's own keys are reserved.
+    * ``sidecars``: the private side-cars the block's transactions reference (hash -> bytes),
+      kept in the private dbs, never in the block.
+    * ``prune_sidecars_before``: a block time (ms): side-cars of earlier blocks that no later
+      block uses are deleted in the same transaction (the node's retention period).
     """
 
     block: Block
@@ -162,6 +197,8 @@ class CommitBatch:
     state_root: bytes
     index_entries: Mapping[bytes, bytes] = field(default_factory=dict)
     meta: Mapping[str, bytes] = field(default_factory=dict)
+    sidecars: Mapping[bytes, bytes] = field(default_factory=dict)
+    prune_sidecars_before: int | None = None
 
 
 class StoreView:
@@ -174,7 +211,10 @@ class StoreView:
         self._txn_id: int = txn.id()
 
     def _get(self, db: bytes, key: bytes) -> bytes | None:
-        value = self._txn.get(key, db=self._s._dbs[db])
+        handle = self._s._dbs.get(db)
+        if handle is None:  # an optional db a read-only open of an older store lacks
+            return None
+        value = self._txn.get(key, db=handle)
         return None if value is None else bytes(value)
 
     # -- meta --------------------------------------------------------------------------------
@@ -195,6 +235,24 @@ class StoreView:
     def get_meta(self, key: str) -> bytes | None:
         return self._get(DB_META, key.encode())
 
+    @property
+    def body_base(self) -> int:
+        """Lowest height above 0 whose body and receipts are held (1 when none was pruned)."""
+        raw = self._get(DB_META, META_BODY_BASE.encode())
+        return 1 if raw is None else _unhkey(raw)
+
+    def get_qc_bytes(self, height: int) -> bytes | None:
+        """The commit QC (``QuorumCertificate.to_obj`` encoded) of block ``height``, from its
+        body or, for a body not held, from ``qcs``; None if the store has none for it."""
+        raw = self._get(DB_QCS, _hkey(height))
+        if raw is not None:
+            return raw
+        body = self._get(DB_BLOCKS, _hkey(height))
+        if body is None:
+            return None
+        qc = decode(body).get("qc")
+        return None if qc is None else encode(qc)
+
     # -- blocks ------------------------------------------------------------------------------
 
     def _require(self, db: bytes, height: int, what: str) -> bytes:
@@ -202,6 +260,14 @@ class StoreView:
             raise NotFound(f"{what} at height {height}: heights start at 0", height=height)
         raw = self._get(db, _hkey(height))
         if raw is None:
+            if db in (DB_BLOCKS, DB_RECEIPTS) and 0 < height < self.body_base:
+                raise Archived(
+                    f"the {what} at height {height} is not held by this node: it keeps bodies"
+                    f" from height {self.body_base} on (older ones are in its archive files or"
+                    " an archive node's)",
+                    height=height,
+                    body_base=self.body_base,
+                )
             raise NotFound(f"no {what} at height {height}", height=height)
         return raw
 
@@ -253,6 +319,29 @@ class StoreView:
     def get_state_root(self, height: int) -> bytes:
         """The state-tree root after block ``height`` (for proofs at past heights)."""
         return self._require(DB_ROOTS, height, "state root")
+
+    # -- private side-cars (never served by the API) --------------------------------------------
+
+    def get_sidecar(self, sidecar_hash: bytes) -> bytes | None:
+        raw = self._get(DB_SIDECARS, sidecar_hash)
+        return None if raw is None else raw[8:]
+
+    def block_sidecars(self, height: int) -> dict[bytes, bytes]:
+        """The side-cars block ``height``'s transactions used that this node still holds."""
+        out: dict[bytes, bytes] = {}
+        if DB_SIDECAR_INDEX not in self._s._dbs:
+            return out
+        for key, _ in self._iter(DB_SIDECAR_INDEX, _hkey(height), reverse=False, limit=None):
+            data = self.get_sidecar(key[8:])
+            if data is not None:
+                out[key[8:]] = data
+        return out
+
+    @property
+    def sidecars_pruned_below(self) -> int:
+        """Side-cars of blocks below this height may have been pruned (0: none were)."""
+        raw = self._get(DB_META, META_SIDECARS_PRUNED.encode())
+        return 0 if raw is None else _unhkey(raw)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -411,7 +500,7 @@ class Store:
                 # its apparent size map_size (docs/store.md, "Disk usage").
                 writemap=not readonly,
                 map_async=False,
-                max_dbs=len(_DB_NAMES),
+                max_dbs=len(_DB_NAMES) + len(_EXTRA_DB_NAMES),
                 max_readers=256,
             )
         except _LMDB_CORRUPTION as exc:
@@ -443,9 +532,15 @@ class Store:
         try:
             if readonly:
                 dbs = {n: env.open_db(n, create=False) for n in _DB_NAMES}
+                for n in _EXTRA_DB_NAMES:
+                    with contextlib.suppress(lmdb.NotFoundError):
+                        dbs[n] = env.open_db(n, create=False)
             else:
                 with env.begin(write=True) as txn:
-                    dbs = {n: env.open_db(n, txn=txn, create=True) for n in _DB_NAMES}
+                    dbs = {
+                        n: env.open_db(n, txn=txn, create=True)
+                        for n in (*_DB_NAMES, *_EXTRA_DB_NAMES)
+                    }
                     meta = dbs[DB_META]
                     if txn.get(META_FORMAT.encode(), db=meta) is None:
                         txn.put(META_FORMAT.encode(), FORMAT_VERSION, db=meta)
@@ -555,6 +650,15 @@ class Store:
         with self.snapshot() as v:
             return v.get_state_root(height)
 
+    @property
+    def body_base(self) -> int:
+        with self.snapshot() as v:
+            return v.body_base
+
+    def get_qc_bytes(self, height: int) -> bytes | None:
+        with self.snapshot() as v:
+            return v.get_qc_bytes(height)
+
     def get(self, key: bytes) -> bytes | None:
         with self.snapshot() as v:
             return v.get(key)
@@ -562,6 +666,20 @@ class Store:
     def get_node(self, node_hash: bytes) -> bytes | None:
         with self.snapshot() as v:
             return v.get_node(node_hash)
+
+    def get_sidecar(self, sidecar_hash: bytes) -> bytes | None:
+        """A private side-car this node holds (for execution and peers' sync; never the API)."""
+        with self.snapshot() as v:
+            return v.get_sidecar(sidecar_hash)
+
+    def block_sidecars(self, height: int) -> dict[bytes, bytes]:
+        with self.snapshot() as v:
+            return v.block_sidecars(height)
+
+    @property
+    def sidecars_pruned_below(self) -> int:
+        with self.snapshot() as v:
+            return v.sidecars_pruned_below
 
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         """Flat state entries under ``prefix`` in key order, from one snapshot. The read
@@ -638,7 +756,11 @@ class Store:
         header_value = batch.block_hash + encode(header.to_obj())
         block_value = block.to_bytes()
         receipts_value = encode_array_of_encoded([r.to_bytes() for r in batch.receipts])
-        self._check_disk_space(batch, len(block_value) + len(receipts_value), height)
+        self._check_disk_space(
+            batch,
+            len(block_value) + len(receipts_value) + sum(map(len, batch.sidecars.values())),
+            height,
+        )
         d = self._dbs
         hkey = _hkey(height)
         try:
@@ -673,6 +795,13 @@ class Store:
                 index = d[DB_INDEX]
                 for key, value in batch.index_entries.items():
                     put(key, value, db=index)
+                if batch.sidecars:
+                    scdb, scidx = d[DB_SIDECARS], d[DB_SIDECAR_INDEX]
+                    for sh, data in batch.sidecars.items():
+                        put(sh, hkey + data, db=scdb)
+                        put(hkey + sh, b"", db=scidx)
+                if batch.prune_sidecars_before is not None:
+                    self._prune_sidecars(txn, height, batch.prune_sidecars_before)
                 meta = d[DB_META]
                 for name, value in batch.meta.items():
                     put(name.encode(), value, db=meta)
@@ -701,6 +830,34 @@ class Store:
             if key in nxt:
                 nxt[key] = value
         self._hot = (write_id, nxt)
+
+    def _prune_sidecars(self, txn: lmdb.Transaction, height: int, before_ms: int) -> None:
+        """Delete the side-cars of blocks below ``height`` whose time is before
+        ``before_ms`` (oldest first; a side-car a later block also used stays)."""
+        d = self._dbs
+        scdb, scidx, headers = d[DB_SIDECARS], d[DB_SIDECAR_INDEX], d[DB_HEADERS]
+        cur = txn.cursor(db=scidx)
+        times: dict[int, int] = {}
+        pruned = -1
+        more = cur.first()
+        while more:
+            key = bytes(cur.key())
+            h = _unhkey(key[:8])
+            if h >= height:
+                break
+            if h not in times:
+                raw = txn.get(_hkey(h), db=headers)
+                times[h] = -1 if raw is None else int(decode(bytes(raw)[self._hash_len :])["time"])
+            if times[h] >= before_ms:
+                break
+            sh = key[8:]
+            val = txn.get(sh, db=scdb)
+            if val is not None and _unhkey(bytes(val)[:8]) <= h:
+                txn.delete(sh, db=scdb)
+            more = cur.delete() and bool(cur.key())  # moves to the next entry, if any
+            pruned = h
+        if pruned >= 0:
+            txn.put(META_SIDECARS_PRUNED.encode(), _hkey(pruned + 1), db=d[DB_META])
 
     def _check_disk_space(self, batch: CommitBatch, block_bytes: int, height: int) -> None:
         """Raise :class:`StoreError` if the file system cannot take this block (see
@@ -740,6 +897,213 @@ class Store:
                     f"commit of block {header.height}: prev_hash does not link to block {current}",
                     height=header.height,
                 )
+
+    # -- state sync and archives (wuyi.node.snapshots, wuyi.node.archive) ----------------------
+
+    def _write(self, what: str, fn: Callable[[lmdb.Transaction], None]) -> None:
+        try:
+            with self._env.begin(write=True) as txn:
+                fn(txn)
+        except lmdb.MapFullError:
+            raise StoreError(f"{self.path}: store is full (map_size); {what} not written") from None
+        except _LMDB_CORRUPTION as exc:
+            raise StoreCorrupted(
+                f"{self.path}: LMDB error while writing {what}: {exc}", path=str(self.path)
+            ) from None
+        except lmdb.Error as exc:
+            raise StoreError(f"{self.path}: {what} not written: {exc}") from None
+        self._hot = (-1, {})  # another kind of write: the next snapshot starts a fresh copy
+
+    def clear_staging(self) -> None:
+        """Drop a snapshot's staged state (a sync that was interrupted, or a new one)."""
+        self._write("staging reset", lambda txn: txn.drop(self._dbs[DB_SYNC_STATE], delete=False))
+
+    def stage_state(
+        self, items: Sequence[tuple[bytes, bytes]], nodes: Mapping[bytes, bytes]
+    ) -> None:
+        """Stage one verified snapshot chunk: its (key, value) pairs in ``sync_state`` and its
+        state-tree nodes in ``nodes`` (content-addressed: extra nodes are harmless)."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            staged, nodes_db = self._dbs[DB_SYNC_STATE], self._dbs[DB_NODES]
+            for key, value in items:
+                txn.put(key, value, db=staged)
+            for node_hash, raw in nodes.items():
+                txn.put(node_hash, raw, db=nodes_db, overwrite=False)
+
+        self._write("snapshot chunk", put)
+
+    def install_snapshot(
+        self,
+        *,
+        headers: Sequence[tuple[bytes, BlockHeader]],
+        qcs: Mapping[int, bytes],
+        block: Block,
+        receipts: Sequence[Receipt],
+        window: Sequence[tuple[int, int, bytes]],
+        replay_until: int,
+        index_entries: Mapping[bytes, bytes],
+    ) -> None:
+        """Make this store (holding genesis only) a store at the snapshot's height ``S``: the
+        verified ``headers`` ``(hash, header)`` of heights 1..S, their state roots, the
+        ``qcs`` kept for bodies not held, block ``S`` with its receipts, the staged state as the
+        world state, and ``window`` ``(height, index, tx hash)`` of earlier transactions that
+        may not be replayed (kept in ``tx_index`` until ``replay_until``). One transaction;
+        bodies are held from ``S`` on. The caller verified everything (``wuyi.node.snapshots``).
+        """
+        top = block.header.height
+        if not headers or headers[-1][1] != block.header or len(headers) != top:
+            raise InvariantBroken(f"snapshot install at {top}: headers 1..{top} do not line up")
+        receipts_value = encode_array_of_encoded([r.to_bytes() for r in receipts])
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._dbs
+            meta = d[DB_META]
+            if self._txn_height(txn) != 0:
+                raise InvariantBroken("a snapshot is installed only into a store at genesis")
+            prev = bytes(txn.get(META_BLOCK_HASH.encode(), db=meta) or b"")
+            for block_hash, header in headers:
+                if header.prev_hash != prev:
+                    raise InvariantBroken(f"snapshot install: header {header.height} does not link")
+                hkey = _hkey(header.height)
+                txn.put(hkey, block_hash + encode(header.to_obj()), db=d[DB_HEADERS])
+                txn.put(block_hash, hkey, db=d[DB_BLOCK_INDEX])
+                txn.put(hkey, header.state_root, db=d[DB_ROOTS])
+                prev = block_hash
+            for h, qc in qcs.items():
+                if 0 < h < top:
+                    txn.put(_hkey(h), qc, db=d[DB_QCS])
+            hkey = _hkey(top)
+            txn.put(hkey, block.to_bytes(), db=d[DB_BLOCKS])
+            txn.put(hkey, receipts_value, db=d[DB_RECEIPTS])
+            for i, r in enumerate(receipts):
+                txn.put(r.tx_hash, _TXLOC.pack(top, i), db=d[DB_TX_INDEX])
+            until = _hkey(replay_until)
+            for h, i, tx_hash in window:
+                txn.put(tx_hash, _TXLOC.pack(h, i), db=d[DB_TX_INDEX])
+                txn.put(until + tx_hash, b"", db=d[DB_REPLAY])
+            for key, value in index_entries.items():
+                txn.put(key, value, db=d[DB_INDEX])
+            state, staged = d[DB_STATE], d[DB_SYNC_STATE]
+            txn.drop(state, delete=False)
+            cur = txn.cursor(db=staged)
+            txn.cursor(db=state).putmulti(cur.iternext(), append=True)
+            txn.drop(staged, delete=False)
+            txn.put(META_HEIGHT.encode(), hkey, db=meta)
+            txn.put(META_BLOCK_HASH.encode(), prev, db=meta)
+            txn.put(META_STATE_ROOT.encode(), block.header.state_root, db=meta)
+            txn.put(META_BODY_BASE.encode(), hkey, db=meta)
+
+        self._write(f"snapshot at height {top}", put)
+
+    def _txn_height(self, txn: lmdb.Transaction) -> int:
+        raw = txn.get(META_HEIGHT.encode(), db=self._dbs[DB_META])
+        return -1 if raw is None else _unhkey(bytes(raw))
+
+    def prune_bodies(
+        self,
+        upto: int,
+        index_keys: Callable[[Block, list[Receipt]], Iterator[bytes]],
+        replay_until: Callable[[bytes], int],
+    ) -> None:
+        """Delete the bodies and receipts of heights ``body_base..upto`` (already written to an
+        archive file by the caller), keeping each block's QC in ``qcs``. A transaction's
+        ``tx_index`` entry goes too unless ``replay_until(tx bytes)`` (its expiry) is not
+        below the current height: then it stays, listed in ``replay``, for the replay check.
+        ``index_keys(block, receipts)`` names the secondary index entries to delete."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._dbs
+            top = self._txn_height(txn)
+            base = self._txn_base(txn)
+            if not base <= upto < top:
+                raise InvariantBroken(
+                    f"prune to {upto}: bodies {base}..{top} are held and the newest stays"
+                )
+            for h in range(base, upto + 1):
+                hkey = _hkey(h)
+                raw = txn.get(hkey, db=d[DB_BLOCKS])
+                if raw is None:
+                    raise InvariantBroken(f"prune: body {h} is missing")
+                block = Block.from_bytes(bytes(raw))
+                raw_receipts = txn.get(hkey, db=d[DB_RECEIPTS]) or b"\x80"
+                receipts = [Receipt.from_obj(o) for o in decode(bytes(raw_receipts))]
+                if block.qc is not None:
+                    txn.put(hkey, encode(block.qc.to_obj()), db=d[DB_QCS])
+                for tx, r in zip(block.txs, receipts, strict=True):
+                    until = replay_until(tx)
+                    if until >= top:
+                        txn.put(_hkey(until) + r.tx_hash, b"", db=d[DB_REPLAY])
+                    else:
+                        txn.delete(r.tx_hash, db=d[DB_TX_INDEX])
+                for key in index_keys(block, receipts):
+                    txn.delete(key, db=d[DB_INDEX])
+                txn.delete(hkey, db=d[DB_BLOCKS])
+                txn.delete(hkey, db=d[DB_RECEIPTS])
+            txn.put(META_BODY_BASE.encode(), _hkey(upto + 1), db=d[DB_META])
+            self._expire_replay(txn, top)
+
+        self._write(f"pruning to height {upto}", put)
+
+    def _txn_base(self, txn: lmdb.Transaction) -> int:
+        raw = txn.get(META_BODY_BASE.encode(), db=self._dbs[DB_META])
+        return 1 if raw is None else _unhkey(bytes(raw))
+
+    def _expire_replay(self, txn: lmdb.Transaction, height: int) -> None:
+        """Drop kept ``tx_index`` entries whose transactions expired before ``height``."""
+        d = self._dbs
+        cur = txn.cursor(db=d[DB_REPLAY])
+        bound = _hkey(height)
+        while cur.first() and bytes(cur.key())[:8] < bound:
+            txn.delete(bytes(cur.key())[8:], db=d[DB_TX_INDEX])
+            cur.delete()
+
+    def restore_bodies(
+        self,
+        blocks: Sequence[tuple[Block, list[Receipt]]],
+        index_entries: Callable[[Block, list[Receipt]], Mapping[bytes, bytes]],
+    ) -> None:
+        """Put back archived bodies ``body_base - len(blocks) .. body_base - 1`` (oldest first),
+        each of which must be the stored header's block; the store's base moves down. The
+        caller checked the archive's roots; this re-checks that each header is the kept one."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._dbs
+            base = self._txn_base(txn)
+            first = base - len(blocks)
+            if first < 1:
+                raise InvariantBroken(f"restore: {len(blocks)} bodies below base {base}")
+            for n, (block, receipts) in enumerate(blocks):
+                h = first + n
+                hkey = _hkey(h)
+                stored = txn.get(hkey, db=d[DB_HEADERS])
+                if (
+                    block.height != h
+                    or stored is None
+                    or bytes(stored)[: self._hash_len]
+                    != (self._hasher(block.header.hashing_bytes()))
+                ):
+                    raise InvariantBroken(f"restore: block {h} is not the chain's block {h}")
+                txn.put(hkey, block.to_bytes(), db=d[DB_BLOCKS])
+                txn.put(
+                    hkey,
+                    encode_array_of_encoded([r.to_bytes() for r in receipts]),
+                    db=d[DB_RECEIPTS],
+                )
+                txn.delete(hkey, db=d[DB_QCS])
+                for i, r in enumerate(receipts):
+                    txn.put(r.tx_hash, _TXLOC.pack(h, i), db=d[DB_TX_INDEX])
+                for key, value in index_entries(block, receipts).items():
+                    txn.put(key, value, db=d[DB_INDEX])
+            txn.put(META_BODY_BASE.encode(), _hkey(first), db=d[DB_META])
+            # kept entries of restored transactions are ordinary tx_index entries again
+            cur = txn.cursor(db=d[DB_REPLAY])
+            restored = {r.tx_hash for _, rs in blocks for r in rs}
+            for key in [bytes(k) for k in cur.iternext(keys=True, values=False)]:
+                if key[8:] in restored:
+                    txn.delete(key, db=d[DB_REPLAY])
+
+        self._write(f"restore of {len(blocks)} archived bodies", put)
 
     # -- integrity ----------------------------------------------------------------------------
 

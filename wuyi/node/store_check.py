@@ -23,11 +23,14 @@ from wuyi.node.store import (
     DB_HEADERS,
     DB_META,
     DB_NODES,
+    DB_QCS,
     DB_RECEIPTS,
+    DB_REPLAY,
     DB_ROOTS,
     DB_STATE,
     DB_TX_INDEX,
     META_BLOCK_HASH,
+    META_BODY_BASE,
     META_HEIGHT,
     META_STATE_ROOT,
     QUICK_BODY_DEPTH,
@@ -65,11 +68,21 @@ class _Checker:
         self.where = str(store.path)
 
     def get(self, db: bytes, key: bytes) -> bytes | None:
-        v = self.txn.get(key, db=self.dbs[db])
+        handle = self.dbs.get(db)
+        if handle is None:
+            return None
+        v = self.txn.get(key, db=handle)
         return None if v is None else bytes(v)
 
     def entries(self, db: bytes) -> int:
-        return int(self.txn.stat(self.dbs[db])["entries"])
+        handle = self.dbs.get(db)
+        return 0 if handle is None else int(self.txn.stat(handle)["entries"])
+
+    @property
+    def base(self) -> int:
+        """Lowest height above 0 whose body is held (``docs/state-sync.md``)."""
+        raw = self.get(DB_META, META_BODY_BASE.encode())
+        return 1 if raw is None else int(_U64.unpack(raw)[0])
 
     # -- meta and the height-keyed dbs ---------------------------------------------------------
 
@@ -116,7 +129,7 @@ class _Checker:
                     db=db.decode(),
                     height=height,
                 )
-            self.check_height_keys(db, height)
+            self.check_height_keys(db, height, self.base if db in (DB_BLOCKS, DB_RECEIPTS) else 1)
         if self.entries(DB_BLOCK_INDEX) != height + 1:
             raise _fail(
                 f"block_index holds {self.entries(DB_BLOCK_INDEX)} entries for {height + 1} blocks",
@@ -124,20 +137,34 @@ class _Checker:
             )
         return height
 
-    def check_height_keys(self, db: bytes, height: int) -> None:
-        """Keys of a height-keyed db are exactly 0..height (no gap, nothing above)."""
+    def check_height_keys(self, db: bytes, height: int, base: int = 1) -> None:
+        """Keys of a height-keyed db are exactly 0 and base..height (no gap, nothing above);
+        bodies below ``base`` were pruned or came before a snapshot."""
         name = db.decode()
         cur = self.txn.cursor(db=self.dbs[db])
         n = self.entries(db)
-        if (
-            n == height + 1
+        if base <= 1:
+            if (
+                n == height + 1
+                and cur.first()
+                and cur.key() == _U64.pack(0)
+                and cur.last()
+                and cur.key() == _U64.pack(height)
+            ):
+                return  # n distinct sorted keys from 0 to height: exactly 0..height
+        elif (
+            n == height - base + 2
             and cur.first()
             and cur.key() == _U64.pack(0)
+            and cur.next()
+            and cur.key() == _U64.pack(base)
             and cur.last()
             and cur.key() == _U64.pack(height)
         ):
-            return  # n distinct sorted keys from 0 to height: exactly 0..height
-        expected = 0
+            return  # 0, then n - 1 distinct sorted keys from base to height
+        cur.first()
+        wanted = iter([0, *range(max(base, 1), height + 1)])
+        expected = next(wanted)
         for key in cur.iternext(keys=True, values=False):
             if len(key) != _U64.size:
                 raise _fail(f"db '{name}': key {bytes(key).hex()} is not a height", db=name)
@@ -150,12 +177,13 @@ class _Checker:
                     height=got,
                 )
             if got != expected:
+                what = "missing" if got > expected else f"stored below the base {base}"
                 raise _fail(
-                    f"db '{name}': height {expected} is missing (next stored: {got})",
+                    f"db '{name}': height {expected} is {what} (next stored: {got})",
                     db=name,
                     height=expected,
                 )
-            expected += 1
+            expected = next(wanted, height + 1)
         raise _fail(
             f"db '{name}': heights {expected}..{height} are missing", db=name, height=expected
         )
@@ -167,6 +195,7 @@ class _Checker:
         ``{height: (hash, header_cbor)}`` for the blocks whose bodies are checked next."""
         hl, h = self.hl, self.h
         keep_from = height - QUICK_BODY_DEPTH + 1
+        base = self.base
         kept: dict[int, tuple[bytes, bytes]] = {}
         index_db = self.dbs[DB_BLOCK_INDEX]
         prev_hash: bytes | None = None
@@ -204,7 +233,7 @@ class _Checker:
                 raise _fail(
                     f"block_index: hash of block {n} maps to {got}", db="block_index", height=n
                 )
-            if n >= keep_from:
+            if n >= keep_from and (n == 0 or n >= base):
                 kept[n] = (stored_hash, body)
             prev_hash = stored_hash
         meta_hash = self.get(DB_META, META_BLOCK_HASH.encode())
@@ -308,6 +337,25 @@ class _Checker:
             )
         return receipts
 
+    def check_qcs(self, base: int) -> None:
+        """Every certificate kept for a body not held is for that height and block."""
+        handle = self.dbs.get(DB_QCS)
+        if handle is None:
+            return
+        for key, value in self.txn.cursor(db=handle):
+            n = int(_U64.unpack(key)[0])
+            header = self.get(DB_HEADERS, bytes(key))
+            try:
+                qc = _loads_canonical(bytes(value))
+                ok = header is not None and (qc["height"], qc["block_hash"]) == (
+                    n,
+                    header[: self.hl],
+                )
+            except (EncodingError, KeyError, TypeError):
+                ok = False
+            if not ok or n >= base:
+                raise _fail(f"qcs: the certificate kept for block {n} is not block {n}'s", db="qcs")
+
     # -- state ---------------------------------------------------------------------------------
 
     def check_state_root(self, height: int) -> bytes:
@@ -386,17 +434,22 @@ def run_check(store: Store, txn: lmdb.Transaction, *, full: bool) -> None:
     if full:
         total = 0
         prev = None
+        base = c.base
         for key, value in txn.cursor(db=c.dbs[DB_HEADERS]):
             n = int(_U64.unpack(key)[0])
             block_hash, body = bytes(value[: c.hl]), bytes(value[c.hl :])
-            total += c.check_body(n, block_hash, body, full=True)
+            if n == 0 or n >= base:
+                total += c.check_body(n, block_hash, body, full=True)
             prev = n
         assert prev == height
-        if c.entries(DB_TX_INDEX) != total:
+        replay = c.entries(DB_REPLAY)
+        if c.entries(DB_TX_INDEX) != total + replay:
             raise _fail(
-                f"tx_index holds {c.entries(DB_TX_INDEX)} entries, the blocks {total} transactions",
+                f"tx_index holds {c.entries(DB_TX_INDEX)} entries, the blocks {total}"
+                f" transactions and {replay} more are kept for the replay check",
                 db="tx_index",
             )
+        c.check_qcs(base)
     else:
         for n in sorted(kept):
             block_hash, body = kept[n]

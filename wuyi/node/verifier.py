@@ -5,6 +5,15 @@ before it) needs no state, so batches of submitted transactions are checked in w
 processes while the node's own process executes blocks. ``precheck`` returns, per transaction,
 either its hash or the stable error code and message; the node then runs the stateful
 admission checks with the result (``Mempool.add(prechecked=...)``).
+
+**Workers die with their node.** A node killed with SIGKILL cannot shut its pool down, and
+the workers block on their task queue for ever (each holds both ends of its pipe), as does the
+multiprocessing resource tracker while any of them lives (about 45 MB each time, issue #17).
+So every worker runs :func:`_watch_parent`: a daemon thread that exits the worker as soon as
+its parent is gone (the worker's parent pid changes when it is re-parented). With the workers
+gone the resource tracker reads end-of-file and exits too. Linux's ``PR_SET_PDEATHSIG`` is not
+used: it fires when the *thread* that spawned the worker exits, and the executor spawns
+workers from whichever thread submits work.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 
 from wuyi.crypto import get_suite
@@ -20,6 +31,22 @@ from wuyi.exceptions import InvalidSignature, WrongChain, WuyiError
 __all__ = ["VerifierPool", "precheck_batch"]
 
 Result = tuple[bytes, str, str]  # (tx_hash or b"", error code or "", message)
+PARENT_CHECK_S = 0.2
+"""How often a worker checks that its node is still alive."""
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit this worker as soon as ``parent_pid`` is no longer its
+    parent (the node died, even by SIGKILL)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)  # no cleanup to do: the worker holds no state
+
+    if os.getppid() != parent_pid:
+        os._exit(0)
+    threading.Thread(target=watch, name="wuyi-parent-watch", daemon=True).start()
 
 
 def precheck_batch(chain_id: str, suite_name: str, raws: Sequence[bytes]) -> list[Result]:
@@ -51,7 +78,10 @@ class VerifierPool:
         self.suite_name = suite_name
         self.workers = workers or max(1, (os.cpu_count() or 2) - 1)
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
         )
         # Start every worker now (the executor would spawn them on first use, under load):
         # the node's memory and latency are then what they will be from the first minute on.

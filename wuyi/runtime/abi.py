@@ -1,7 +1,7 @@
 """A contract's interface: its public methods, their typed parameters, and argument checks.
 
 Public methods are module-level functions decorated ``@call`` or ``@view`` (optionally with a
-guard: ``@call(policy="OR('a.admin', 'b.member')", roles=["notary"])``; ``@call(public=True)``
+guard: ``@call(policy="OR('a.admin', 'b.member')", roles=["inspector"])``; ``@call(public=True)``
 also admits callers who are not organisation members but sign with a key of an active DID).
 Parameters are typed
 by annotations, read from the source (never evaluated)::

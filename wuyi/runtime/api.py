@@ -1,5 +1,6 @@
 """The objects a contract sees: ``state``, ``ctx``, ``emit``, ``invoke``, ``require``,
-``revert``, ``hash``, ``assurance``, ``presentation``, ``call``, ``view`` (what
+``revert``, ``hash``, ``assurance``, ``presentation``, ``recognition``, ``packet``, ``call``,
+``view`` (what
 ``from wuyi.contract import ...`` resolves to inside the sandbox). One set per module
 instance; each reads the current call's frame."""
 
@@ -13,7 +14,7 @@ from wuyi.encoding import decode_trusted, encode
 from wuyi.exceptions import ContractRevert, EncodingError
 from wuyi.runtime.guards import PLAIN, Namespace, Sandbox, expose, fault, type_name
 from wuyi.runtime.host import Event, Host, Identity
-from wuyi.runtime.meter import GasMeter
+from wuyi.runtime.meter import GasMeter, presentation_cost
 
 __all__ = ["CtxAPI", "Frame", "StateAPI", "TxContext", "encode_value", "make_api", "thaw"]
 
@@ -24,9 +25,6 @@ MAX_PRESENTED = 8
 MAX_ASKED_CLAIMS = 64
 #: Bytes of a presentation nonce (as for ``vc.verify``).
 MIN_NONCE, MAX_NONCE = 8, 64
-#: State records one accepted presentation writes besides one per credential (the check, the
-#: nonce, the consent, the holder's use index).
-PRESENTATION_RECORDS = 4
 MAX_EVENT_NAME = 64
 
 
@@ -451,7 +449,10 @@ def make_api(sb: Sandbox) -> Namespace:
         if frame.read_only:
             raise fault("presentation() records a use on chain; a view cannot call it")
         if type(text) is not str:
-            raise fault(f"presentation() takes the presentation as str, got {type_name(text)}")
+            raise fault(
+                "presentation() takes the presentation's side-car reference as str, got"
+                f" {type_name(text)}"
+            )
         asked_types = _names(types, "types", MAX_PRESENTED)
         asked_claims = _names(claims, "claims", MAX_ASKED_CLAIMS)
         if type(verifier) is not str or not 0 < len(verifier) <= 64:
@@ -464,24 +465,34 @@ def make_api(sb: Sandbox) -> Namespace:
             raise fault(
                 f"presentation(): nonce is an ASCII str of {MIN_NONCE} to {MAX_NONCE} characters"
             )
-        s = sb.schedule
-        size = len(text)
-        sb.work(size // sb.byte_unit)  # counting the lines
-        lines = max(1, min(text.count("\n") + 1, MAX_PRESENTED + 1))
-        # two signatures per credential (issuer, key binding) and the records of the use
-        cost = (
-            2 * lines * s.verify
-            + (size // 32 + 1) * s.hash_unit
-            + (PRESENTATION_RECORDS + lines) * s.state_write
-        )
-        sb.meter.consume(cost, "presentation")  # type: ignore[union-attr]
         tx = frame.tx
+        resolve = getattr(tx.host, "sidecar", None)
+        body = resolve(text) if resolve is not None else None
+        if body is None:
+            raise ContractRevert(
+                "presentation refused (not_sidecar): the presentation travels as the"
+                " transaction's private side-car: pass its reference 'sidecar:<hash>' and send"
+                " the text beside the transaction, never in it",
+                reason="not_sidecar",
+            )
+        s = sb.schedule
+        size = len(body)
+        sb.work(size // sb.byte_unit)  # counting the lines
+        lines = max(1, min(body.count(b"\n") + 1, MAX_PRESENTED + 1))
+        # two signatures per credential (issuer, key binding) and the records of the use
+        cost = presentation_cost(s, size, lines)
+        sb.meter.consume(cost, "presentation")  # type: ignore[union-attr]
+        if not body.isascii():
+            raise ContractRevert(
+                "presentation refused (malformed): the side-car is not SD-JWT text (ASCII)",
+                reason="malformed",
+            )
         check = getattr(tx.host, "presentation", None)
         if check is None:
             raise fault("presentation() needs the chain state; this host does not provide it")
         sender = tx.sender
         result = check(
-            text,
+            body.decode("ascii"),
             types=asked_types,
             claims=asked_claims,
             verifier=verifier,
@@ -492,6 +503,40 @@ def make_api(sb: Sandbox) -> Namespace:
         data = encode_value(sb, result, "result of", "presentation")
         sb.meter.consume(len(data) * s.value_byte, "presentation")  # type: ignore[union-attr]
         out: dict[str, Any] = decode_trusted(data)  # nothing shared with the host
+        return out
+
+    def recognition(record_id: Any, **kw: Any) -> dict[str, Any]:
+        """A cross-chain recognition record addressed to this contract (``wuyi.crosschain``);
+        ``value=`` checks a present fact's value against the recorded hash."""
+        if type(record_id) is not str or len(record_id) != 32:
+            raise fault("recognition() takes the record id as 32 hex characters")
+        if set(kw) - {"value"}:
+            raise fault("recognition(record_id, value=...) takes only 'value'")
+        s = sb.schedule
+        frame: Frame = sb.frame
+        value = None
+        if "value" in kw:
+            value = encode_value(sb, kw["value"], "value of", "recognition")
+            sb.meter.consume(s.hash + (len(value) // 32 + 1) * s.hash_unit, "recognition")  # type: ignore[union-attr]
+        sb.meter.consume(s.state_read + 64 * s.state_read_byte, "recognition")  # type: ignore[union-attr]
+        read = getattr(frame.tx.host, "recognition", None)
+        if read is None:
+            raise fault("recognition() needs the chain state; this host does not provide it")
+        result = read(record_id, contract=frame.contract, value=value)
+        data = encode_value(sb, result, "result of", "recognition")
+        out: dict[str, Any] = decode_trusted(data)
+        return out
+
+    def packet() -> dict[str, Any] | None:
+        """The cross-chain packet the chain is delivering to this contract in this
+        transaction (verified against the sender chain's state), else ``None``."""
+        frame: Frame = sb.frame
+        sb.meter.consume(sb.schedule.state_read, "packet")  # type: ignore[union-attr]
+        read = getattr(frame.tx.host, "packet", None)
+        got = None if read is None else read(frame.contract)
+        if got is None:
+            return None
+        out: dict[str, Any] = decode_trusted(encode_value(sb, got, "packet", "packet"))
         return out
 
     return Namespace(
@@ -507,4 +552,6 @@ def make_api(sb: Sandbox) -> Namespace:
         hash=hash_,
         assurance=assurance,
         presentation=presentation,
+        recognition=recognition,
+        packet=packet,
     )

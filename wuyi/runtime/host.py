@@ -104,6 +104,12 @@ class Host(Protocol):
         Called before the method body runs, only for guarded methods."""
         ...
 
+    def contract_lib(self) -> str:
+        """The hash of the contract standard library the chain pins (chain parameter
+        ``contract_lib``; ``""`` if none): a contract importing the library runs only when
+        it is this node's (:func:`wuyi.runtime.library.check_pin`)."""
+        ...
+
     def hash(self, data: bytes) -> bytes:
         """The chain suite's hash (SM3 or SHA-256)."""
         ...
@@ -121,6 +127,10 @@ class Host(Protocol):
     #     against the state: ``{provider, level, real_name, face, iat}``, or raise
     #     :class:`ContractRevert` naming the failed rule."""
     #
+    # def sidecar(self, ref: str) -> bytes | None:
+    #     """The bytes of the transaction's private side-car that ``ref`` ("sidecar:<hex>")
+    #     names, or None: ``presentation()`` checks those bytes, never a text in the call."""
+    #
     # def presentation(
     #     self, text: str, *, types: list[str], claims: list[str], verifier: str, nonce: str,
     #     subject: str | None, contract: str,
@@ -130,3 +140,10 @@ class Host(Protocol):
     #     exactly ``claims`` of exactly ``types``; record the use as ``vc.verify`` does and
     #     return the disclosed claims, or raise :class:`ContractRevert` naming the reason
     #     (``docs/contract-runtime.md``, "Facts from credentials")."""
+    #
+    # def recognition(self, record_id: str, *, contract: str, value: bytes | None) -> dict:
+    #     """A cross-chain recognition record whose consumer is ``contract`` (value checked
+    #     against its hash when ``value`` is the encoding of one), else ContractRevert."""
+    #
+    # def packet(self, contract: str) -> dict | None:
+    #     """The packet being delivered to ``contract`` in this transaction, else None."""

@@ -12,7 +12,11 @@ from typing import Any
 
 from wuyi.exceptions import ContractFault, OutOfGas
 
-__all__ = ["GasMeter", "GasSchedule", "Limits"]
+__all__ = ["PRESENTATION_RECORDS", "GasMeter", "GasSchedule", "Limits", "presentation_cost"]
+
+#: State records one accepted presentation writes besides one per credential (the check, the
+#: nonce, the consent, the holder's use index).
+PRESENTATION_RECORDS = 4
 
 
 @dataclass(frozen=True)
@@ -214,3 +218,15 @@ class GasMeter:
     def leave(self, value: Any) -> Any:
         self.depth -= 1
         return value
+
+
+def presentation_cost(schedule: GasSchedule, size: int, lines: int) -> int:
+    """What checking and recording a presentation of ``size`` characters and ``lines``
+    credentials costs, charged before the work by ``wuyi.contract.presentation`` and
+    ``vc.verify`` alike: ``verify`` twice per credential (the issuer's and the holder's
+    signatures), ``hash_unit`` per 32 bytes of the text and ``state_write`` per record."""
+    return (
+        2 * lines * schedule.verify
+        + (size // 32 + 1) * schedule.hash_unit
+        + (PRESENTATION_RECORDS + lines) * schedule.state_write
+    )

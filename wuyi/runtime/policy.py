@@ -69,8 +69,10 @@ class ContractPolicy(RestrictingNodeTransformer):
             names: list[str] = []
             if isinstance(stmt, ast.Import | ast.ImportFrom):
                 names = [(a.asname or a.name).split(".")[0] for a in stmt.names]
-                if isinstance(stmt, ast.Import):
-                    self.module_aliases.update(names)
+                if isinstance(stmt, ast.Import) or (
+                    isinstance(stmt, ast.ImportFrom) and stmt.module == "wuyi.contract.lib"
+                ):
+                    self.module_aliases.update(names)  # their constants are constants here
             elif isinstance(stmt, ast.FunctionDef):
                 names = [stmt.name]
             elif isinstance(stmt, ast.Assign | ast.AnnAssign):
@@ -142,8 +144,8 @@ class ContractPolicy(RestrictingNodeTransformer):
         if self.in_function:
             self.refuse(node, "imports are only allowed at module level")
         for alias in node.names:
-            if alias.name == "wuyi.contract":
-                self.refuse(node, "use 'from wuyi.contract import ...'")
+            if alias.name in ("wuyi.contract", "wuyi.contract.lib"):
+                self.refuse(node, f"use 'from {alias.name} import ...'")
             elif alias.name not in ALLOWED_MODULES or alias.name == "__future__":
                 self.refuse(node, f"import of '{alias.name}' is not allowed ({allowed_imports()})")
         return self.check_import_names(node)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
+from wuyi.contract.lib import MODULES as LIBRARY_MODULES
 from wuyi.exceptions import ContractRejected
 
 __all__ = [
@@ -39,6 +40,8 @@ API_NAMES = frozenset(
         "hash",
         "assurance",
         "presentation",
+        "recognition",
+        "packet",
     }
 )
 STATE_ATTRS = frozenset({"get", "set", "delete", "has", "range"})
@@ -79,6 +82,9 @@ ALLOWED_MODULES: dict[str, frozenset[str]] = {
     ),
     "typing": frozenset({"Any", "Optional"}),
     "__future__": frozenset({"annotations"}),
+    # the contract standard library (wuyi/contract/lib; wuyi.runtime.library), only as
+    # ``from wuyi.contract.lib import params``
+    "wuyi.contract.lib": frozenset(LIBRARY_MODULES),
 }
 
 #: builtins the sandbox provides (most are guarded wrappers, see ``builtins.py``)
@@ -221,5 +227,11 @@ def reject(line: int, reason: str) -> ContractRejected:
 
 
 def allowed_imports() -> str:
-    mods = sorted(m for m in ALLOWED_MODULES if m not in ("wuyi.contract", "__future__"))
-    return "allowed: " + ", ".join(mods) + " and 'from wuyi.contract import ...'"
+    mods = sorted(
+        m for m in ALLOWED_MODULES if m not in ("wuyi.contract", "wuyi.contract.lib", "__future__")
+    )
+    return (
+        "allowed: "
+        + ", ".join(mods)
+        + ", 'from wuyi.contract import ...' and 'from wuyi.contract.lib import ...'"
+    )

@@ -32,9 +32,11 @@ from wuyi.exceptions import (
 from wuyi.runtime.abi import ContractInfo, MethodInfo, extract_interface, validate_args
 from wuyi.runtime.api import Frame, TxContext, encode_value, make_api
 from wuyi.runtime.builtins import make_builtins, make_modules, refuse_import
-from wuyi.runtime.guards import Sandbox, sanitize
+from wuyi.runtime.guards import Namespace, Sandbox, sanitize
 from wuyi.runtime.host import CallSite, Event, Host
 from wuyi.runtime.instrument import Instrumenter, bounded_int_params
+from wuyi.runtime.library import MODULE as LIBRARY
+from wuyi.runtime.library import check_pin, compile_module, exports
 from wuyi.runtime.meter import GasMeter, GasSchedule, Limits
 from wuyi.runtime.policy import ContractPolicy
 from wuyi.runtime.rules import reject
@@ -65,6 +67,8 @@ class CompiledContract:
     info: ContractInfo
     code: CodeType
     constants: tuple[str, ...]
+    #: the modules of the contract standard library it imports (``wuyi.contract.lib``)
+    links: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -92,9 +96,12 @@ def compile_contract(
     limits: Limits | None = None,
     schedule: GasSchedule | None = None,
     hasher: Callable[[bytes], bytes] | None = None,
+    library: bool = False,
 ) -> CompiledContract:
     """Check and compile ``source``; raise :class:`ContractRejected` with the first problem's
-    line and reason. Does not run the module (see :func:`check_source`)."""
+    line and reason. Does not run the module (see :func:`check_source`). ``library``: a module
+    of the contract standard library (no public methods; its functions are read by the
+    contracts that import it)."""
     limits = limits or Limits()
     schedule = schedule or GasSchedule()
     _ensure_recursion_headroom()
@@ -121,7 +128,9 @@ def compile_contract(
     if facts.problems:
         line, _col, reason = min(facts.problems)
         raise reject(line, reason)
-    if not methods:
+    if library and methods:
+        raise reject(1, "a library module has no public methods (@call or @view)")
+    if not methods and not library:
         raise reject(1, "a contract needs at least one public method (@call or @view)")
     tree = Instrumenter(schedule, int_params).instrument(tree)
     code = compile(tree, f"<contract {name}>", "exec", dont_inherit=True)
@@ -133,14 +142,15 @@ def compile_contract(
         roles=roles,
         doc=facts.doc,
     )
-    return CompiledContract(name, _sha256(raw), info, code, tuple(facts.constants))
+    links = sorted({str(n) for m, n in facts.imports.values() if m == LIBRARY and n})
+    return CompiledContract(name, _sha256(raw), info, code, tuple(facts.constants), tuple(links))
 
 
 def _freeze(v: Any) -> Any:
     t = type(v)
     if t is list or t is tuple:
         return tuple(_freeze(x) for x in v)
-    if t is dict:
+    if t is dict or t is MappingProxyType:  # a library module's constant is frozen already
         return MappingProxyType({k: _freeze(x) for k, x in v.items()})
     if t in (int, str, bytes, bool, type(None)):
         return v
@@ -166,14 +176,43 @@ def _as_fault(exc: BaseException, compiled: CompiledContract) -> ContractFault:
 
 
 class _Instance:
-    """One thread's copy of a module: its globals, guards and public functions."""
+    """One thread's copy of a module: its globals, guards and public functions, and the
+    library modules linked into it (each with its own globals, sharing the guards)."""
 
-    __slots__ = ("functions", "globals", "hooked", "sandbox")
+    __slots__ = ("functions", "globals", "hook_targets", "hooked", "sandbox")
 
     def __init__(self, compiled: CompiledContract, limits: Limits, schedule: GasSchedule) -> None:
         sb = Sandbox(limits, schedule)
         api = make_api(sb)
         modules = make_modules(sb)
+        linked: dict[str, Namespace] = {}
+        loading: list[str] = []
+        self.hook_targets: list[dict[str, Any]] = []
+
+        def link(name: str) -> Namespace:
+            """Library module ``name`` run once in this instance (its top level is charged to
+            the module initialisation, like the contract's own)."""
+            ns = linked.get(name)
+            if ns is None:
+                if name in loading:  # pragma: no cover - the library's imports are acyclic
+                    raise ContractFault(f"import cycle through {LIBRARY}.{name}")
+                loading.append(name)
+                lib = compile_module(name, limits, schedule)
+                lg: dict[str, Any] = {
+                    "__builtins__": make_builtins(sb, importer),
+                    "__name__": lib.filename,
+                }
+                lg.update(sb.guards())
+                assert sb.meter is not None
+                lg.update(sb.meter.hooks)
+                exec(lib.code, lg)
+                for const in lib.constants:
+                    lg[const] = _freeze(lg[const])
+                ns = linked[name] = Namespace(
+                    f"module {LIBRARY}.{name}", **{k: lg[k] for k in exports(name)}
+                )
+                self.hook_targets.append(lg)
+            return ns
 
         def importer(
             name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
@@ -182,6 +221,8 @@ class _Instance:
                 return api
             if name in modules and not level:
                 return modules[name]
+            if name == LIBRARY and not level:
+                return Namespace(f"module {LIBRARY}", **{n: link(n) for n in fromlist or ()})
             raise refuse_import(name)
 
         g: dict[str, Any] = {
@@ -193,6 +234,7 @@ class _Instance:
             limits.init_gas, max_depth=limits.max_call_depth, loop_iteration=schedule.loop_iteration
         )
         g.update(meter.hooks)
+        self.hook_targets.append(g)
         sb.meter = meter
         try:
             exec(compiled.code, g)
@@ -211,6 +253,12 @@ class _Instance:
         self.sandbox = sb
         self.globals = g
         self.functions = {m: g[m] for m in compiled.info.methods}
+
+    def rehook(self, meter: GasMeter) -> None:
+        """Point the instrumented code (the contract's and its library's) at ``meter``."""
+        for g in self.hook_targets:
+            g.update(meter.hooks)
+        self.hooked = meter
 
 
 def check_source(
@@ -450,8 +498,9 @@ class Runtime:
         )
         prev_meter, prev_frame = sb.meter, sb.frame
         if inst.hooked is not meter:
-            inst.globals.update(meter.hooks)
-            inst.hooked = meter
+            inst.rehook(meter)
+        if compiled.links:
+            check_pin(host.contract_lib(), compiled.name)
         sb.meter, sb.frame = meter, frame
         try:
             value = inst.functions[m.name](**kwargs)
@@ -468,8 +517,7 @@ class Runtime:
         finally:
             sb.meter, sb.frame = prev_meter, prev_frame
             if prev_meter is not None and prev_meter is not meter:
-                inst.globals.update(prev_meter.hooks)
-                inst.hooked = prev_meter
+                inst.rehook(prev_meter)
         if len(data) > self.limits.max_return_size:
             raise ContractFault(
                 f"return value of {compiled.name}.{m.name} is {len(data)} bytes; the limit is "

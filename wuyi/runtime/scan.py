@@ -251,7 +251,11 @@ def collect_imports(tree: ast.Module, facts: ModuleFacts) -> None:
     for stmt in tree.body:
         if isinstance(stmt, ast.Import):
             for a in stmt.names:
-                if a.name in ALLOWED_MODULES and a.name not in ("wuyi.contract", "__future__"):
+                if a.name in ALLOWED_MODULES and a.name not in (
+                    "wuyi.contract",
+                    "wuyi.contract.lib",
+                    "__future__",
+                ):
                     facts.imports[a.asname or a.name] = (a.name, None)
         elif isinstance(stmt, ast.ImportFrom) and not stmt.level:
             module = stmt.module or ""
@@ -288,6 +292,10 @@ class ScopeChecker(ast.NodeVisitor):
             if module == "wuyi.contract":
                 attrs = {"state": STATE_ATTRS, "ctx": CTX_ATTRS}.get(name or "", frozenset())
                 self.facts.static_names[alias] = attrs
+            elif module == "wuyi.contract.lib":
+                from wuyi.runtime.library import exports
+
+                self.facts.static_names[alias] = exports(name or "")
             elif name is None:
                 self.facts.static_names[alias] = ALLOWED_MODULES[module]
         for builtin, attrs in BUILTIN_STATIC_ATTRS.items():

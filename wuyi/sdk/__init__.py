@@ -16,9 +16,10 @@ What is here (the quick-start is ``docs/sdk.md``):
   files), :func:`import_key` (PEM, DER or raw keys made elsewhere).
 * :class:`Identity` (DIDs, credentials, consent), :class:`Verifier` (check presentations),
   :class:`Wallet` (a holder's credentials), :class:`DataShare` (the data-sharing channel).
-* :class:`Registry` (不动产登记), :class:`Housing` (住房网签), :class:`Settlement` (人才引进落户):
-  one method per step of the scenario flows, and :func:`check_certificate`, the public check of
-  an e-certificate credential (``docs/scenarios/api.md``).
+* the scenarios: ``client.scenario(name)`` (or :func:`scenario`) is a registered scenario's
+  client (``wuyi/scenarios/<name>/sdk.py``), one method per step of its flows;
+  :func:`check_certificate` is the public check of an e-certificate credential
+  (``docs/scenarios/api.md``).
 * event subscription: :mod:`wuyi.sdk.events`.
 
 Errors are the platform's own exceptions (:mod:`wuyi.exceptions`): a node's problem document
@@ -34,21 +35,19 @@ from wuyi.sdk.client import (
     WuyiClient,
     event_attr,
     generate_key,
+    make_sidecar,
     raise_problem,
     raise_receipt,
 )
 from wuyi.sdk.data import DataShare
 from wuyi.sdk.identity import Identity, Verdict, Verifier
-from wuyi.sdk.scenarios import Housing, Registry, Settlement, check_certificate
+from wuyi.sdk.scenarios import check_certificate, scenario
 from wuyi.sdk.wallet import Wallet
 
 __all__ = [
     "ApiError",
     "DataShare",
-    "Housing",
     "Identity",
-    "Registry",
-    "Settlement",
     "StateResult",
     "TxBuilder",
     "Verdict",
@@ -60,7 +59,9 @@ __all__ = [
     "generate_key",
     "import_key",
     "load_key",
+    "make_sidecar",
     "raise_problem",
     "raise_receipt",
     "save_key",
+    "scenario",
 ]

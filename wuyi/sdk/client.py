@@ -10,7 +10,8 @@ Verified reads do not trust the node that answers. ``get_state``, ``get_block`` 
   genesis header must hash to the chain's genesis hash) and then each validator-set change as
   the chain recorded it — the change effective at height *e* is accepted only if block *e - 1*,
   certified by the set before, names it in ``next_validator_set_hash``
-  (``GET /v1/validators/changes``);
+  (``GET /v1/validators/changes``); the rules are :mod:`wuyi.ledger.lightclient`'s, the same
+  the proof bundles, ``wuyi verify`` and the node's ``POST /v1/verify`` use;
 * then what was asked: the state proof up to ``state_root`` (``get_state``), the transactions
   up to ``tx_root`` and their hashes (``get_block``), the transaction's and its receipt's
   RFC 6962 audit paths up to ``tx_root`` and ``receipts_root`` (``get_tx``).
@@ -22,9 +23,12 @@ keys) so that a node cannot present a whole invented chain either.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -32,25 +36,26 @@ from wuyi.abc import PrivateKey, Suite
 from wuyi.api import models as m
 from wuyi.api.wire import (
     header_from_json,
-    hexify,
     parse_hex,
     proof_from_json,
     qc_from_json,
     receipt_to_json,
     validators_from_json,
 )
-from wuyi.consensus.certificate import ValidatorSet, validate_qc
+from wuyi.consensus.certificate import ValidatorSet
 from wuyi.crypto import get_suite
-from wuyi.encoding import decode
+from wuyi.encoding import decode, encode
 from wuyi.exceptions import (
     EncodingError,
     NotFound,
     ProofInvalid,
+    TooManyWaiters,
     ValidationError,
     WuyiError,
 )
 from wuyi.ledger import keys
-from wuyi.ledger.jsonform import from_json
+from wuyi.ledger.jsonform import from_json, to_json
+from wuyi.ledger.lightclient import TrustedSets, ValidatorChange
 from wuyi.ledger.merkle import compute_root, validate_inclusion_proof
 from wuyi.ledger.types import BlockHeader, Receipt, Transaction
 
@@ -61,11 +66,52 @@ __all__ = [
     "WuyiClient",
     "event_attr",
     "generate_key",
+    "make_sidecar",
+    "parse_node_urls",
     "raise_problem",
     "raise_receipt",
 ]
 
 DEFAULT_EXPIRY_WINDOW = 1000
+DEFAULT_TIMEOUT_S = 10.0
+"""How long a client of one node waits for an answer to a request (default ``timeout``)."""
+FAILOVER_TIMEOUT_S = 5.0
+"""With several nodes, how long one node is given to answer before the next is tried (default
+``timeout``)."""
+CONNECT_TIMEOUT_S = 3.0
+WAIT_SLICE_S = 4.0
+"""``submit(wait=True)`` asks one node to hold a commit wait at most this long per request, so a
+node that stops answering (paused, partitioned) is noticed within ``WAIT_SLICE_S +
+WAIT_GRACE_S`` seconds rather than after the whole wait."""
+WAIT_GRACE_S = 2.0
+"""How late past its wait slice a node's answer may come before the node counts as silent."""
+
+
+def parse_node_urls(nodes: str | Sequence[str]) -> list[str]:
+    """Node API URLs from one URL, a comma-separated list, or a sequence of either."""
+    items = [nodes] if isinstance(nodes, str) else list(nodes)
+    urls = [u.strip().rstrip("/") for item in items for u in str(item).split(",") if u.strip()]
+    if not urls:
+        raise ValidationError("no node URL given", field="node")
+    for u in urls:
+        if not u.startswith(("http://", "https://")):
+            raise ValidationError(
+                f"node URL '{u}' must start with http:// or https://", field="node"
+            )
+    return list(dict.fromkeys(urls))
+
+
+def make_sidecar(suite: Suite | str, data: str | bytes) -> tuple[str, bytes]:
+    """A private side-car: ``(reference, bytes)``. Put the reference (``"sidecar:<hex>"``)
+    where the value belongs — a ``vc.verify`` payload's ``presentation``, a contract call's
+    presentation argument — and send the bytes beside the transaction
+    (``submit(tx, sidecars=[bytes])``). The block holds only the hash; validators check the
+    bytes while executing and keep them privately (``docs/security.md``, "Personal data")."""
+    from wuyi.ledger.sidecar import sidecar_ref
+
+    s = get_suite(suite) if isinstance(suite, str) else suite
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return sidecar_ref(s, raw), raw
 
 
 def generate_key(suite: str) -> PrivateKey:
@@ -104,6 +150,11 @@ def raise_problem(resp: httpx.Response) -> None:
     extra: dict[str, Any] = {"status": resp.status_code}
     if doc.get("field") is not None:
         extra["field"] = doc["field"]
+    if isinstance(doc.get("tx_hash"), str):
+        extra["tx_hash"] = doc["tx_hash"]
+    retry = resp.headers.get("retry-after", "")
+    if retry.isdigit():
+        extra["retry_after"] = int(retry)
     cls = _all_error_classes().get(code)
     if cls is None or cls is ApiError:
         extra.pop("status")
@@ -166,6 +217,13 @@ class TxBuilder:
 
     def anchor(self, doc_hash: bytes, meta: dict[str, Any] | None = None) -> Transaction:
         return self.build("evidence.anchor", {"doc_hash": doc_hash, "meta": dict(meta or {})})
+
+    def equivocation(self, evidence: Any) -> Transaction:
+        """``consensus.evidence``: a validator's two conflicting signed messages (an
+        ``wuyi.consensus.evidence.Equivocation`` or its ``to_obj()`` map), for any member or
+        validator to put on chain."""
+        payload = evidence if isinstance(evidence, dict) else evidence.to_obj()
+        return self.build("consensus.evidence", payload)
 
     def revoke(self, doc_hash: bytes, reason: str) -> Transaction:
         return self.build("evidence.revoke", {"doc_hash": doc_hash, "reason": reason})
@@ -258,7 +316,20 @@ class TxBuilder:
 
 
 class WuyiClient:
-    """Client of one node.
+    """Client of one node, or of several nodes of one chain with failover.
+
+    ``base_url`` is a node's API URL, a comma-separated list or a sequence of URLs. Requests go
+    to one node at a time; when it does not answer (connection refused, no answer within
+    ``timeout`` seconds: down, paused, cut off) or answers 503, the next is tried and then used
+    from there on (``node_url``; ``failovers`` counts the switches). Only requests that are safe
+    to repeat move on after they may have reached a node: reads, and ``submit`` — a transaction
+    is known by its hash and a node answers the same bytes sent again like the first time, so
+    a transaction sent to two nodes is committed once. Other requests move on only when the
+    connection itself failed. ``timeout`` is how long one node is given to answer (default
+    10 s with one node, 5 s with several). ``submit(wait=True)`` waits in slices of
+    ``wait_slice`` seconds, so a node that stops answering during a wait is left within
+    ``wait_slice`` + 2 s, and a slice that ends uncommitted goes on at the next node (the one
+    that answered may be cut off from the others).
 
     ``chain_id`` pins the chain; ``genesis_hash`` pins its genesis block (otherwise the node's
     ``/v1/status`` is believed on first use); ``trusted_validators`` lists the public keys the
@@ -268,25 +339,37 @@ class WuyiClient:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         *,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         transport: httpx.BaseTransport | None = None,
         chain_id: str | None = None,
         genesis_hash: bytes | None = None,
         trusted_validators: Sequence[bytes] | None = None,
+        wait_slice: float = WAIT_SLICE_S,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
-        )
+        self.urls = parse_node_urls(base_url)
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT_S if len(self.urls) == 1 else FAILOVER_TIMEOUT_S
+        self.timeout = timeout
+        self.wait_slice = wait_slice
+        limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))
+        self._clients = [
+            httpx.Client(base_url=u, timeout=limits, transport=transport) for u in self.urls
+        ]
+        self._current = 0
+        self.failovers = 0
+        """How many times the client moved to another node."""
         self._pinned_chain = chain_id
         self._pinned_genesis = genesis_hash
         self._trusted = None if trusted_validators is None else set(trusted_validators)
         self._status: m.Status | None = None
-        self._valsets: list[tuple[int, ValidatorSet]] | None = None
+        self._valsets: TrustedSets | None = None
+        self._reader: tuple[PrivateKey, str] | None = None
 
     def close(self) -> None:
-        self._http.close()
+        for c in self._clients:
+            c.close()
 
     def __enter__(self) -> WuyiClient:
         return self
@@ -296,18 +379,120 @@ class WuyiClient:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        try:
-            resp = self._http.request(method, path, **kw)
-        except httpx.HTTPError as exc:
-            raise ApiError("unreachable", 0, f"cannot reach the node: {exc}") from None
-        if resp.status_code >= 400:
-            raise_problem(resp)
-        return resp
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client of the node in use (``wuyi.sdk.events`` streams from it)."""
+        return self._clients[self._current]
+
+    @property
+    def node_url(self) -> str:
+        """The node requests go to now."""
+        return self.urls[self._current]
+
+    def _request(
+        self, method: str, path: str, *, idempotent: bool | None = None, **kw: Any
+    ) -> httpx.Response:
+        """Send to the node in use; on no answer (or 503) move to the next node, if the
+        request is ``idempotent`` (default: GET and HEAD) or never reached the node."""
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD")
+        n = len(self._clients)
+        start = self._current
+        failures: list[str] = []
+        for k in range(n):
+            i = (start + k) % n
+            last = k == n - 1
+            try:
+                resp = self._clients[i].request(method, path, **kw)
+            except httpx.TransportError as exc:
+                failures.append(f"{self.urls[i]}: {_describe(exc)}")
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if last or not (idempotent or unsent):
+                    note = (
+                        ""
+                        if idempotent or unsent
+                        else "; it may have reached that node, so it was not sent to another"
+                    )
+                    raise ApiError(
+                        "unreachable", 0, f"no node answered ({'; '.join(failures)}){note}"
+                    ) from None
+                self._switch(i + 1)
+                continue
+            except httpx.HTTPError as exc:  # a bad URL or request: no other node helps
+                raise ApiError("unreachable", 0, f"cannot reach {self.urls[i]}: {exc}") from None
+            if resp.status_code == 503 and idempotent and not last:
+                failures.append(f"{self.urls[i]}: 503")
+                self._switch(i + 1)
+                continue
+            if resp.status_code >= 400:
+                raise_problem(resp)
+            return resp
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _switch(self, to: int) -> None:
+        """Use node ``to`` (modulo the number of nodes) from now on."""
+        to %= len(self._clients)
+        if to != self._current:
+            self._current = to
+            self.failovers += 1
 
     def _get(self, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v is not None}
+        if self._reader is not None and path != "/v1/status":  # the chain's status is public
+            key, purpose = self._reader
+            return self.signed_get(key, path, purpose, **clean)
         return self._request("GET", path, params=clean).json()
+
+    def read_as(self, key: PrivateKey | None, purpose: str = "") -> WuyiClient:
+        """Sign every read from now on with ``key`` (a member's, or a citizen's DID key) and
+        state ``purpose`` (``None`` stops signing): what a node with
+        ``[api] public_explorer = false`` and personal-record routes ask for (signed reads,
+        ``docs/api.md``). Each signed read lands in the node's access log. Returns self."""
+        if key is not None and not 2 <= len(purpose) <= 200:
+            raise ValidationError("a signed read states its purpose (2-200 characters)")
+        self._reader = None if key is None else (key, purpose)
+        return self
+
+    @contextmanager
+    def reading_as(self, key: PrivateKey | None, purpose: str = "") -> Iterator[WuyiClient]:
+        """``read_as(key, purpose)`` for the reads inside the ``with`` block; the signer from
+        before is restored after it (``None``: these reads are unsigned, public answers)."""
+        before = self._reader
+        self.read_as(key, purpose)
+        try:
+            yield self
+        finally:
+            self._reader = before
+
+    def signed_get(self, key: PrivateKey, path: str, purpose: str, **params: Any) -> Any:
+        """``GET path`` signed by ``key`` with ``purpose`` (a signed read of a personal record:
+        the citizen's DID key, or a member whose role allows it); the node logs it."""
+        query = {k: str(v) for k, v in params.items() if v is not None}
+        query["purpose"] = purpose
+        return self.signed_request(key, "GET", path, params=query).json()
+
+    def signed_request(
+        self,
+        key: PrivateKey,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        content: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A request signed by ``key`` (``X-Wuyi-*`` headers, :mod:`wuyi.api.auth`), for node
+        services that must know which member asks (e.g. ``PUT /v1/blobs``). ``path`` is the
+        URL path on the node, e.g. ``/v1/blobs``."""
+        from wuyi.sdk.auth import signed_headers
+
+        chain_id = self._chain().chain_id
+        # the path as the node reads it (percent-decoded: a DID passed as one encoded segment)
+        full_path = unquote(self._http.base_url.path.rstrip("/") + path)
+        auth = signed_headers(key, chain_id, method, full_path, params, content)
+        return self._request(
+            method, path, params=params, content=content, headers={**(headers or {}), **auth}
+        )
 
     # -- chain ---------------------------------------------------------------------------------
 
@@ -355,12 +540,13 @@ class WuyiClient:
             raise ProofInvalid(f"{what}: validator set contains keys this client does not trust")
 
     def _certified_header(
-        self, header_doc: Any, qc_doc: Any, what: str, *, valset: ValidatorSet | None = None
+        self, header_doc: Any, qc_doc: Any, what: str
     ) -> tuple[BlockHeader, bytes]:
-        """Rebuild a header and check it is certified: genesis by the chain's genesis hash,
-        any other block by a QC of the validator set this client trusts for its height."""
+        """Rebuild a header and check it is the chain's (``wuyi.ledger.lightclient``): genesis
+        by the chain's genesis hash, any other block by a commit QC of the validator set this
+        client derived from genesis for its height (new changes are fetched when the header
+        names a set not known yet)."""
         st = self._chain()
-        suite = get_suite(st.suite)
         try:
             header = header_from_json(header_doc)
         except (WuyiError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -369,27 +555,19 @@ class WuyiClient:
             raise ProofInvalid(
                 f"{what}: header is for chain '{header.chain_id}', not '{st.chain_id}'"
             )
-        block_hash = header.compute_hash(suite)
-        if header.height == 0:
-            if block_hash != self._genesis_hash():
-                raise ProofInvalid(
-                    f"{what}: genesis header does not hash to the chain's genesis hash"
-                )
-            return header, block_hash
-        vs = valset if valset is not None else self._validators_for(header)
-        if qc_doc is None:
-            raise ProofInvalid(f"{what}: block {header.height} has no quorum certificate")
-        try:
-            qc = qc_from_json(qc_doc)
-        except (WuyiError, KeyError, TypeError, ValueError) as exc:
-            raise ProofInvalid(f"{what}: quorum certificate is malformed: {exc}") from None
-        try:
-            validate_qc(suite, st.chain_id, vs, qc, height=header.height, block_hash=block_hash)
-        except ProofInvalid as exc:
-            raise ProofInvalid(
-                f"{what}: block {header.height} quorum certificate: {exc.message}"
-            ) from None
-        return header, block_hash
+        qc = None
+        if qc_doc is not None:
+            try:
+                qc = qc_from_json(qc_doc)
+            except (WuyiError, KeyError, TypeError, ValueError) as exc:
+                raise ProofInvalid(f"{what}: quorum certificate is malformed: {exc}") from None
+        trusted = self._trusted_sets()
+        if (
+            header.height > trusted.last_change_height
+            and header.validator_set_hash != trusted.hash_at(header.height)
+        ):
+            self._sync_validators()  # the chain may have changed its set since the last sync
+        return header, trusted.certify(header, qc, what=what)
 
     def _genesis_hash(self) -> bytes:
         if self._pinned_genesis is not None:
@@ -398,25 +576,16 @@ class WuyiClient:
             return self._pinned_genesis
         return bytes.fromhex(self._chain().genesis_hash)
 
-    def _validators_for(self, header: BlockHeader) -> ValidatorSet:
-        """The validator set this client established for ``header.height``; the header must
-        name it. New changes are fetched (and checked) when the header names another set."""
-        suite = self.suite
-        for attempt in range(2):
-            if self._valsets is None or attempt:
-                self._sync_validators()
-            assert self._valsets is not None
-            vs = next(v for eff, v in reversed(self._valsets) if eff <= header.height)
-            if vs.compute_hash(suite) == header.validator_set_hash:
-                return vs
-        raise ProofInvalid(
-            f"block {header.height}: validator_set_hash is not the validator set the chain"
-            f" recorded for this height"
-        )
+    def _trusted_sets(self) -> TrustedSets:
+        if self._valsets is None:
+            self._sync_validators()
+        assert self._valsets is not None
+        return self._valsets
 
     def _sync_validators(self) -> None:
-        """Establish the validator sets from genesis on: the genesis set must match the genesis
-        header; each later change must be named by the ``next_validator_set_hash`` of block
+        """Establish the validator sets from genesis on (``wuyi.ledger.lightclient``): the
+        genesis header must hash to the genesis hash and name the genesis set; each later
+        change must be named by the ``next_validator_set_hash`` of block
         ``effective_height - 1``, itself certified by the set before."""
         suite = self.suite
         try:
@@ -431,27 +600,29 @@ class WuyiClient:
         if not changes or changes[0][0] != 0:
             raise ProofInvalid("validator changes do not start with the genesis set")
         if self._valsets is None:
-            genesis = self._get("/v1/blocks/0")
-            header, _ = self._certified_header(genesis["header"], None, "genesis")
-            if changes[0][1].compute_hash(suite) != header.validator_set_hash:
-                raise ProofInvalid("genesis validator set does not match the genesis header")
+            try:
+                genesis = header_from_json(self._get("/v1/blocks/0")["header"])
+            except (WuyiError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                if isinstance(exc, ApiError | NotFound):
+                    raise
+                raise ProofInvalid(f"genesis: header is malformed: {exc}") from None
             self._check_keys_trusted(changes[0][1], "genesis")
-            self._valsets = [changes[0]]
+            self._valsets = TrustedSets(
+                suite, self._chain().chain_id, genesis, changes[0][1], pinned=self._genesis_hash()
+            )
         for eff, vs in changes[1:]:
-            last = self._valsets[-1][0]
-            if eff <= last:
+            if eff <= self._valsets.last_change_height:
                 continue
-            prev = self._valsets[-1][1]
             blk = self._get(f"/v1/blocks/{eff - 1}")
             what = f"validator change at height {eff}"
-            header, _ = self._certified_header(blk["header"], blk.get("qc"), what, valset=prev)
-            if header.validator_set_hash != prev.compute_hash(suite):
-                raise ProofInvalid(f"{what}: block {eff - 1} is not signed by the set before")
-            if header.next_validator_set_hash != vs.compute_hash(suite):
-                raise ProofInvalid(
-                    f"{what}: block {eff - 1} does not name this set as the next validator set"
-                )
-            self._valsets.append((eff, vs))
+            try:
+                header = header_from_json(blk["header"])
+                qc = qc_from_json(blk["qc"])
+            except (WuyiError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ProofInvalid(f"{what}: block {eff - 1} is malformed: {exc}") from None
+            if header.height != eff - 1:
+                raise ProofInvalid(f"{what}: the node answered with block {header.height}")
+            self._valsets.add_change(ValidatorChange(header, qc, vs))
 
     def _verify_block(self, blk: m.BlockDetail) -> None:
         suite = self.suite
@@ -492,29 +663,111 @@ class WuyiClient:
         return TxBuilder(st.chain_id, key, current_height=st.height, expiry_window=expiry_window)
 
     def submit(
-        self, tx: Transaction | bytes, *, wait: bool = False, timeout: float = 10.0
+        self,
+        tx: Transaction | bytes,
+        *,
+        wait: bool = False,
+        timeout: float = 10.0,
+        sidecars: Sequence[bytes] = (),
     ) -> m.TxAccepted | m.TxCommitted:
+        """Submit a signed transaction: ``TxAccepted`` (pending), or ``TxCommitted`` if these
+        bytes are already committed. With ``wait``, the committed transaction, or
+        ``ApiError`` code ``timeout`` (with ``tx_hash``) if it is not committed within
+        ``timeout`` seconds. Safe to repeat, and sent to another node when one does not answer
+        (see the class docstring): a transaction is committed at most once. ``sidecars``: the
+        private side-cars its payload references as ``sidecar:<hash>`` (:func:`make_sidecar`),
+        sent beside it, never in it."""
         raw = tx.to_bytes() if isinstance(tx, Transaction) else tx
-        params: dict[str, Any] = {"wait": "true", "timeout": timeout} if wait else {}
-        resp = self._request(
+        if wait:
+            return self._submit_wait(raw, timeout, sidecars)
+        return _tx_answer(self._post_tx(raw, {}, None, sidecars).json())
+
+    def _post_tx(
+        self,
+        raw: bytes,
+        params: dict[str, Any],
+        read_timeout: float | None,
+        sidecars: Sequence[bytes] = (),
+    ) -> httpx.Response:
+        kw: dict[str, Any] = {}
+        if read_timeout is not None:
+            kw["timeout"] = httpx.Timeout(
+                read_timeout, connect=min(self.timeout, CONNECT_TIMEOUT_S)
+            )
+        return self._request(
             "POST",
             "/v1/txs",
-            content=raw,
+            idempotent=True,  # a node answers the same bytes again like the first time
+            content=encode({"tx": raw, "sidecars": list(sidecars)}) if sidecars else raw,
             params=params,
             headers={"content-type": "application/cbor"},
-            timeout=timeout + 10 if wait else None,
+            **kw,
         )
-        body = resp.json()
-        return m.TxCommitted.model_validate(body) if wait else m.TxAccepted.model_validate(body)
 
-    def submit_and_wait(self, tx: Transaction | bytes, timeout: float = 10.0) -> m.TxCommitted:
-        res = self.submit(tx, wait=True, timeout=timeout)
+    def _submit_wait(
+        self, raw: bytes, timeout: float, sidecars: Sequence[bytes] = ()
+    ) -> m.TxCommitted:
+        """POST the same bytes with ``wait=true`` in slices until committed or ``timeout``:
+        each slice is answered by the node (committed, or 504 after the slice), and a node
+        that does not answer in time is left for the next."""
+        deadline = time.monotonic() + timeout
+        tx_hash: str | None = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if tx_hash is None:
+                    try:
+                        tx_hash = Transaction.from_bytes(raw).compute_hash(self.suite).hex()
+                    except WuyiError:
+                        tx_hash = ""
+                raise ApiError(
+                    "timeout",
+                    504,
+                    f"transaction {tx_hash} was not committed within {timeout}s;"
+                    f" ask get_tx('{tx_hash}')",
+                    tx_hash=tx_hash,
+                )
+            piece = min(left, self.wait_slice)
+            params = {"wait": "true", "timeout": f"{max(piece, 0.001):.3f}"}
+            try:
+                resp = self._post_tx(raw, params, piece + WAIT_GRACE_S, sidecars)
+            except TooManyWaiters as exc:  # every node holds as many waits as it allows
+                retry = float(exc.detail.get("retry_after") or 1)
+                time.sleep(max(0.0, min(retry, deadline - time.monotonic())))
+                continue
+            except ApiError as exc:
+                if exc.code != "timeout":
+                    raise
+                tx_hash = exc.detail.get("tx_hash") or tx_hash
+                # That slice ended uncommitted: ask again (same bytes, same transaction), on the
+                # next node — the one that answered may be cut off from the others and never
+                # see its transaction committed.
+                self._switch(self._current + 1)
+                continue
+            body = resp.json()
+            if body.get("status") == "committed":
+                return m.TxCommitted.model_validate(body)
+            tx_hash = body.get("tx_hash") or tx_hash  # pragma: no cover - wait answers 200/504
+
+    def submit_and_wait(
+        self, tx: Transaction | bytes, timeout: float = 10.0, *, sidecars: Sequence[bytes] = ()
+    ) -> m.TxCommitted:
+        """``submit(tx, wait=True, timeout=timeout, sidecars=sidecars)``."""
+        res = self.submit(tx, wait=True, timeout=timeout, sidecars=sidecars)
         assert isinstance(res, m.TxCommitted)
         return res
 
-    def submit_batch(self, txs: Sequence[Transaction | bytes]) -> m.BatchResult:
+    def submit_batch(
+        self,
+        txs: Sequence[Transaction | bytes],
+        *,
+        sidecars: Sequence[Sequence[bytes]] | None = None,
+    ) -> m.BatchResult:
         hexes = [(t.to_bytes() if isinstance(t, Transaction) else t).hex() for t in txs]
-        resp = self._request("POST", "/v1/txs/batch", json={"txs": hexes})
+        body: dict[str, Any] = {"txs": hexes}
+        if sidecars is not None:
+            body["sidecars"] = [[x.hex() for x in sc] for sc in sidecars]
+        resp = self._request("POST", "/v1/txs/batch", json=body)
         return m.BatchResult.model_validate(resp.json())
 
     def get_tx(self, tx_hash: bytes | str, *, verify: bool = True) -> m.TxDetail:
@@ -589,8 +842,8 @@ class WuyiClient:
                 or shown.expiry != tx.expiry
                 or shown.kind != tx.kind
                 or shown.chain_id != tx.chain_id
-                or shown.signature != tx.signature.hex()
-                or shown.payload != hexify(tx.payload)
+                or shown.sig != tx.signature.hex()
+                or (shown.payload != to_json(tx.payload) and set(shown.payload) != {"withheld"})
             ):
                 raise ProofInvalid(f"{what}: the transaction shown differs from the proven one")
 
@@ -676,9 +929,54 @@ class WuyiClient:
     def evidence(self, doc_hash: bytes) -> m.EvidenceRecord:
         return m.EvidenceRecord.model_validate(self._get(f"/v1/evidence/{doc_hash.hex()}"))
 
+    # -- the node's access log of personal-record reads -----------------------------------------
+
+    def access_log_head(self) -> m.AccessLogHead:
+        """How many reads of personal records this node logged, and the head hash (public)."""
+        doc = self._request("GET", "/v1/access-log/head").json()
+        return m.AccessLogHead.model_validate(doc)
+
+    def access_log(
+        self, key: PrivateKey, purpose: str, *, start: int = 0, limit: int = 100, check: bool = True
+    ) -> list[dict[str, Any]]:
+        """The access log's entries from ``start`` (a signed read by a member with the role
+        ``auditor``). With ``check`` (and ``start`` 0) the hash chain is recomputed here and
+        must end in the head the node reports (``StoreCorrupted`` otherwise)."""
+        doc = self.signed_get(key, "/v1/access-log", purpose, start=start, limit=limit)
+        entries: list[dict[str, Any]] = doc["entries"]
+        if check and start == 0:
+            from wuyi.node.access_log import verify_entries
+
+            n, head = verify_entries(self.suite, entries)
+            if n == doc["count"] and head.hex() != doc["head"]:
+                raise ProofInvalid("the access log does not chain up to the head the node reports")
+        return entries
+
+    def anchor_access_log(
+        self, key: PrivateKey, *, timeout: float = 10.0
+    ) -> tuple[bytes, m.TxCommitted | None]:
+        """Anchor the access log's current head on chain (``evidence.anchor`` of the head hash
+        with meta ``{type: "access-log", entries}``, signed by member ``key``), so the log
+        cannot be rewritten unseen afterwards. Returns the head and the commit (None if this
+        head is already anchored, or the log is empty)."""
+        head = self.access_log_head()
+        h = bytes.fromhex(head.head)
+        if head.entries == 0:
+            return h, None
+        try:
+            self.evidence(h)
+            return h, None  # anchored already
+        except NotFound:
+            pass
+        meta = {"type": "access-log", "entries": head.entries}
+        _, res = self.anchor(key, doc_hash=h, meta=meta, timeout=timeout)
+        assert isinstance(res, m.TxCommitted)
+        return h, res
+
     def evidence_bundle(self, doc_hash: bytes, *, check: bool = True) -> dict[str, Any]:
         """The proof bundle (JSON form, ready to write to a file). With ``check`` it is
-        validated here first, so a node cannot hand out a bundle that would not verify."""
+        validated here first, from the chain's genesis hash (the pinned one, else the node's),
+        so a node cannot hand out a bundle that would not verify."""
         doc: dict[str, Any] = self._get(f"/v1/evidence/{doc_hash.hex()}/bundle")
         if check:
             from wuyi.ledger.bundle import validate_bundle
@@ -687,7 +985,7 @@ class WuyiClient:
                 bundle = from_json(doc)
             except EncodingError as exc:
                 raise ProofInvalid(f"bundle is malformed: {exc.message}") from None
-            report = validate_bundle(bundle)
+            report = validate_bundle(bundle, genesis_hash=self._genesis_hash())
             if report.doc_hash != doc_hash:
                 raise ProofInvalid("bundle is for a different document")
         return doc
@@ -721,12 +1019,31 @@ class WuyiClient:
         """Call a read-only method; returns its value (bytes as ``bytes``)."""
         from wuyi.ledger.jsonform import from_json, to_json
 
-        resp = self._request(
-            "POST",
-            f"/v1/contracts/{contract}/query",
-            json={"method": method, "args": to_json(dict(args or {}))},
-        )
+        path = f"/v1/contracts/{contract}/query"
+        body = {"method": method, "args": to_json(dict(args or {}))}
+        if self._reader is not None:  # a private explorer: the member signs the query
+            import json
+
+            key, purpose = self._reader
+            content = json.dumps(body).encode()
+            resp = self.signed_request(
+                key,
+                "POST",
+                path,
+                params={"purpose": purpose},
+                content=content,
+                headers={"content-type": "application/json"},
+            )
+        else:
+            resp = self._request("POST", path, json=body)
         return from_json(resp.json()["value"])
+
+    def scenario(self, name: str, **kwargs: Any) -> Any:
+        """The client of registered scenario ``name`` (``wuyi/scenarios/<name>/sdk.py``), e.g.
+        ``client.scenario(name).params()``."""
+        from wuyi.sdk.scenarios import scenario
+
+        return scenario(self, name, **kwargs)
 
     def proposals(self, status: str | None = None, type: str | None = None) -> list[Any]:
         out: list[Any] = self._get("/v1/gov/proposals", status=status, type=type)["proposals"]
@@ -789,6 +1106,23 @@ class WuyiClient:
     def pending_call(self, call_id: int) -> dict[str, Any]:
         out: dict[str, Any] = self._get(f"/v1/contracts/-/calls/{call_id}")
         return out
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    kind = {
+        httpx.ConnectError: "connection refused or unreachable",
+        httpx.ConnectTimeout: "no connection in time",
+        httpx.ReadTimeout: "no answer in time",
+        httpx.WriteTimeout: "could not send in time",
+        httpx.PoolTimeout: "no free connection in time",
+    }.get(type(exc))
+    return kind or f"{type(exc).__name__}: {exc}"
+
+
+def _tx_answer(body: dict[str, Any]) -> m.TxAccepted | m.TxCommitted:
+    if body.get("status") == "committed":
+        return m.TxCommitted.model_validate(body)
+    return m.TxAccepted.model_validate(body)
 
 
 def event_attr(receipt: m.ReceiptOut, event_type: str, attr: str) -> Any:

@@ -227,7 +227,11 @@ class DataShare:
         description: str = "",
         kind: str = "dataset",
         endpoint: str | None = None,
+        gate: str | None = None,
     ) -> m.TxCommitted:
+        """Offer a catalogue entry; ``gate`` names a contract whose view ``data_consent`` must
+        accept each request, approval, delivery and access (the data subject's consent,
+        ``docs/data-sharing.md``)."""
         payload: dict[str, Any] = {
             "id": dataset_id,
             "title": title,
@@ -237,6 +241,8 @@ class DataShare:
         }
         if endpoint:
             payload["endpoint"] = endpoint
+        if gate:
+            payload["gate"] = gate
         return self._commit(key, "data.offer", payload)
 
     def withdraw(self, key: PrivateKey, dataset_id: str) -> m.TxCommitted:
@@ -284,7 +290,7 @@ class DataShare:
         suite = self.client.suite
         blob, eph, salt = envelope.seal_to(suite.name, req["enc_key"], payload, info=request_id)
         ciphertext_hash = suite.hash(blob)
-        stored = self.put_blob(blob)
+        stored = self.put_blob(key, request_id, blob)
         if stored["hash"] != ciphertext_hash.hex():
             raise ProofInvalid("the node stored the blob under a different hash")
         commit = envelope.commitment(suite, salt, payload)
@@ -354,9 +360,17 @@ class DataShare:
 
     # -- blobs ---------------------------------------------------------------------------------
 
-    def put_blob(self, blob: bytes) -> dict[str, Any]:
-        resp = self.client._request(
-            "PUT", "/v1/blobs", content=blob, headers={"content-type": "application/octet-stream"}
+    def put_blob(self, key: PrivateKey, request_id: bytes, blob: bytes) -> dict[str, Any]:
+        """Store ``blob`` in the node's blob service for data request ``request_id``; the
+        upload is signed by ``key``, a member of the organisation that owns the request
+        (``PUT /v1/blobs``, :mod:`wuyi.api.auth`). ``{hash, size, location}``."""
+        resp = self.client.signed_request(
+            key,
+            "PUT",
+            "/v1/blobs",
+            params={"request": request_id.hex()},
+            content=blob,
+            headers={"content-type": "application/octet-stream"},
         )
         out: dict[str, Any] = resp.json()
         return out

@@ -245,6 +245,12 @@ class Subscription:
             if not isinstance(http, httpx.Client):
                 raise TypeError("subscribe() takes a node URL, a WuyiClient or an httpx.Client")
             self._http, self._own = http, False
+        # a WuyiClient reading as a member (read_as): sign each connection, as a node with
+        # [api] public_explorer = false asks (docs/api.md, signed reads)
+        self._reader: Any = getattr(source, "_reader", None)
+        self._chain_id: Callable[[], str] | None = (
+            (lambda: source._chain().chain_id) if self._reader is not None else None
+        )
         self.from_height = from_height
         self.last_id = last_id
         self.params = params
@@ -297,6 +303,13 @@ class Subscription:
             if self.from_height is None:
                 self.from_height = self._start_height()
             params["from_height"] = str(self.from_height)
+        if self._reader is not None and self._chain_id is not None:
+            from wuyi.sdk.auth import signed_headers
+
+            key, purpose = self._reader
+            params["purpose"] = purpose
+            path = self._http.base_url.path.rstrip("/") + "/v1/events"
+            headers.update(signed_headers(key, self._chain_id(), "GET", path, params, b""))
         return params, headers
 
     def _run(self) -> Generator[StreamEvent, None, None]:

@@ -2,16 +2,20 @@
 
 Three roles, three entry points (``docs/credentials.md`` walks through them):
 
-* :class:`Identity` — anyone: create and resolve DIDs (the document is rebuilt here from the
-  state value whose proof this client checks, so a lying node is caught), read credential
-  types, credential status and consents, and a holder's log of uses.
+* :class:`Identity` — anyone: resolve DIDs (the document is rebuilt here from the state value
+  whose proof this client checks, so a lying node is caught), read credential types,
+  credential status and consents, and a holder's log of uses. A citizen's DID is registered
+  by an authorised organisation (a DID registrar: the identity provider, a service centre):
+  the holder makes a :meth:`Identity.registration_request` (the new key's possession proof)
+  and the registrar's member sends it with :meth:`Identity.register_did`.
 * issuers (a member with role ``issuer`` of an organisation authorised for the type):
   :meth:`Identity.issue` signs an SD-JWT credential and registers its commitment on chain;
   :meth:`Identity.set_status` suspends, reinstates or revokes it.
 * :class:`Verifier` — a service of an organisation: :meth:`Verifier.challenge` makes a nonce,
   :meth:`Verifier.verify` checks a presentation (signatures, disclosures, audience, nonce,
-  freshness, the on-chain commitment) and records the check on chain, where the chain checks
-  consent, status, issuer authority and replay; the answer is the chain's verdict.
+  freshness, holder binding, the on-chain commitment) and sends it to the chain
+  (``vc.verify``), which verifies the presentation itself and records its verdict — consent,
+  status, issuer authority and replay included; the answer is the chain's verdict.
 
 Holders keep credentials in a :class:`wuyi.sdk.wallet.Wallet`.
 """
@@ -24,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from wuyi.abc import PrivateKey
+from wuyi.abc import PrivateKey, Suite
 from wuyi.crypto import address_of, format_address, get_suite, parse_address
 from wuyi.encoding import decode
 from wuyi.exceptions import (
@@ -36,8 +40,11 @@ from wuyi.exceptions import (
     WuyiError,
 )
 from wuyi.ledger.handlers.credentials import REASON_MESSAGES
-from wuyi.sdk.client import WuyiClient, event_attr, raise_receipt
+from wuyi.sdk.client import WuyiClient, event_attr, make_sidecar, raise_receipt
 from wuyi.sdk.wallet import subject_did_of
+
+#: the purpose a holder states when the SDK reads their own records for them
+PURPOSE = "holder reads own records / 持有人查看本人记录"
 
 __all__ = [
     "ORG_DID_PREFIX",
@@ -47,10 +54,13 @@ __all__ = [
     "Verifier",
     "credential_payload",
     "org_did",
+    "presentation_payload",
 ]
 
 ORG_DID_PREFIX = "did:wuyi:org:"
 CHALLENGE_TTL_S = 600
+#: how far this verifier's clock may be from the block time when it checks a consent's window
+CLOCK_SKEW_S = 60
 MAX_CREDENTIALS = 8
 
 
@@ -187,12 +197,57 @@ class Identity:
         did = self._value(keys.did_key_index_key(address), verify=False)
         return str(did) if did else subject_did_of(key.suite_name, key.public_key)
 
-    def create_did(self, key: PrivateKey) -> str:
-        """Register the subject DID of ``key`` (nothing is sent if it already exists)."""
+    def registration_request(self, key: PrivateKey) -> dict[str, Any]:
+        """What a holder hands to a DID registrar (a counter of the identity provider or a
+        service centre) to have the DID of ``key`` registered: ``{did, public_key, proof}``
+        (hex), ``proof`` being ``key``'s signature over the DID method's possession message
+        for this chain (``docs/did-method.md``). Nothing secret is in it."""
+        from wuyi.ledger.handlers.did import key_proof_message
+
+        chain_id = self.client.status().chain_id
         did = subject_did_of(key.suite_name, key.public_key)
+        proof = key.sign(key_proof_message(chain_id, did, key.public_key))
+        return {"did": did, "public_key": key.public_key.hex(), "proof": proof.hex()}
+
+    def register_did(
+        self,
+        registrar: PrivateKey,
+        request: dict[str, Any] | PrivateKey,
+        *,
+        services: list[dict[str, str]] | None = None,
+    ) -> str:
+        """Register a citizen's DID as a DID registrar does: ``registrar`` is the key of a
+        member with role ``idp`` or ``did_registrar`` of an organisation governance made a
+        registrar (``did.set_registrar``); ``request`` is the holder's
+        :meth:`registration_request` (or, for tests and demos, the holder's key itself).
+        Nothing is sent if the DID already exists. Returns the DID."""
+        if not isinstance(request, dict):
+            request = self.registration_request(request)
+        try:
+            public_key = bytes.fromhex(str(request["public_key"]))
+            proof = bytes.fromhex(str(request["proof"]))
+        except (KeyError, ValueError):
+            raise ValidationError(
+                "a registration request is {did, public_key, proof} with hex values",
+                field="request",
+            ) from None
+        did = subject_did_of(self.suite_name, public_key)
+        if request.get("did") not in (None, did):
+            raise ValidationError(
+                f"the request names {request['did']}, but its key makes {did}", field="did"
+            )
         if self._value(_did_key(did), verify=False) is None:
-            self._commit(key, "did.create", {})
+            payload: dict[str, Any] = {"public_key": public_key, "proof": proof}
+            if services:
+                payload["services"] = services
+            self._commit(registrar, "did.create", payload)
         return did
+
+    def registrars(self) -> list[dict[str, Any]]:
+        """The organisations governance made DID registrars (``{org, enabled,
+        updated_height}``)."""
+        out: list[dict[str, Any]] = self.client._get("/v1/did-registrars")["registrars"]
+        return out
 
     def _key_payload(self, did: str, new_key: PrivateKey) -> dict[str, Any]:
         from wuyi.ledger.handlers.did import key_proof_message
@@ -418,22 +473,76 @@ class Identity:
     def revoke_consent(self, holder_key: PrivateKey, consent_id: str) -> None:
         self._commit(holder_key, "consent.revoke", {"id": bytes.fromhex(consent_id)})
 
-    def consent(self, consent_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.client._get(f"/v1/consents/{consent_id}")
+    def _read(self, path: str, key: PrivateKey | None, purpose: str, **params: Any) -> Any:
+        """A signed read of a personal record (``docs/api.md``, signed reads): with ``key``
+        (the holder's DID key, or a member whose role allows it) and ``purpose``; without, as
+        the client reads (``WuyiClient.read_as``), else unsigned (refused by the node)."""
+        if key is None:
+            return self.client._get(path, **params)
+        return self.client.signed_get(key, path, purpose, **params)
+
+    def consent(
+        self, consent_id: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> dict[str, Any]:
+        """A consent record (signed read: its holder, the organisation it names, an
+        auditor)."""
+        out: dict[str, Any] = self._read(f"/v1/consents/{consent_id}", key, purpose)
         return out
 
-    def consents(self, did: str) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = self.client._get(f"/v1/dids/{did}/consents")["consents"]
+    def check(
+        self, tx_hash: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> dict[str, Any]:
+        """A recorded verification (signed read: the holder, the verifying organisation,
+        an auditor)."""
+        out: dict[str, Any] = self._read(f"/v1/vc/checks/{tx_hash}", key, purpose)
         return out
 
-    def uses(self, did: str) -> list[dict[str, Any]]:
-        """Every accepted use of ``did``'s credentials, oldest first (from chain state)."""
-        out: list[dict[str, Any]] = self.client._get(f"/v1/dids/{did}/uses")["uses"]
+    def reads(
+        self, did: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> list[dict[str, Any]]:
+        """Who read ``did``'s records on this node, when and why (the node's access log;
+        signed read: the citizen's DID key, or an auditor)."""
+        out: list[dict[str, Any]] = self._read(f"/v1/dids/{did}/reads", key, purpose)["entries"]
         return out
 
-    def refused(self, did: str) -> list[dict[str, Any]]:
-        """Every refused attempt recorded against ``did``'s consents."""
-        out: list[dict[str, Any]] = self.client._get(f"/v1/dids/{did}/uses")["refused"]
+    def consent_terms(self, consent_id: str) -> dict[str, Any] | None:
+        """The consent record as the chain holds it, read with its proof (a lying node cannot
+        widen what a wallet discloses), or None if there is none — what
+        :meth:`wuyi.sdk.wallet.Wallet.present` checks before presenting (``consents=``)."""
+        from wuyi.ledger import keys
+
+        try:
+            cid = bytes.fromhex(consent_id)
+        except ValueError:
+            return None
+        if len(cid) != 16:
+            return None
+        rec: dict[str, Any] | None = self._value(keys.consent_key(cid))
+        return rec
+
+    def consents(
+        self, did: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> list[dict[str, Any]]:
+        """``did``'s consents (signed read: the holder's DID ``key``, or an auditor)."""
+        path = f"/v1/dids/{did}/consents"
+        out: list[dict[str, Any]] = self._read(path, key, purpose, limit=200)["consents"]
+        return out
+
+    def uses(
+        self, did: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> list[dict[str, Any]]:
+        """Every accepted use of ``did``'s credentials, oldest first (from chain state;
+        signed read: the holder's DID ``key``, or an auditor)."""
+        path = f"/v1/dids/{did}/uses"
+        out: list[dict[str, Any]] = self._read(path, key, purpose, limit=200)["uses"]
+        return out
+
+    def refused(
+        self, did: str, *, key: PrivateKey | None = None, purpose: str = PURPOSE
+    ) -> list[dict[str, Any]]:
+        """Every refused attempt recorded against ``did``'s consents (signed read)."""
+        path = f"/v1/dids/{did}/uses"
+        out: list[dict[str, Any]] = self._read(path, key, purpose, limit=200)["refused"]
         return out
 
 
@@ -486,77 +595,117 @@ class Verifier:
         record: bool = True,
     ) -> Verdict:
         """Check ``presentation`` (one SD-JWT presentation per line, all bound to the same
-        audience, nonce and consent) against the ``nonce`` this verifier issued, and record the
-        check on chain (unless ``record`` is False) — the chain then checks consent, status,
-        issuer authority and replay, and its verdict is the answer. The nonce is spent either
-        way. Never raises for a bad presentation: the :class:`Verdict` says why it was refused;
-        it raises only if the record cannot be written (node unreachable, not a member)."""
+        audience, nonce and consent) against the ``nonce`` this verifier issued (:meth:`check`)
+        and, if it passes, send it to the chain (``vc.verify``, unless ``record`` is False),
+        which verifies the presentation itself at block time and records its verdict — that
+        verdict is the answer (``tx_hash``/``height`` say where it is recorded). A
+        presentation refused here is not sent (it carries personal values; what it discloses
+        must not spread) and the verdict has no ``tx_hash``. The nonce is spent either way.
+        Never raises for a bad presentation: the :class:`Verdict` says why it was refused; it
+        raises only if the record cannot be written (node unreachable, not a member)."""
+        text = presentation.strip()
+        parts = [x.strip() for x in text.split("\n") if x.strip()]
+        issued = self._challenges.pop(nonce, None)
+        used_before = nonce in self._spent
+        self._spent.add(nonce)
+        if issued is None:
+            reason = "replay" if used_before else "wrong_nonce"
+            return Verdict(
+                "refused",
+                reason,
+                "this nonce was already used"
+                if reason == "replay"
+                else "this nonce was not issued by this verifier, or it has expired",
+            )
+        verdict = self.check(text, nonce, now=now)
+        recordable = (
+            record
+            and verdict.accepted
+            and 1 <= len(parts) <= MAX_CREDENTIALS
+            and text.isascii()
+            and nonce.isascii()
+            and 8 <= len(nonce) <= 64
+        )
+        if not recordable:
+            return verdict
+        payload, sidecar = presentation_payload(
+            text, nonce, suite=self.client.suite, min_assurance=self.min_assurance
+        )
+        res = self.client.submit_and_wait(
+            self.client.builder(self.key).build("vc.verify", payload), sidecars=[sidecar]
+        )
+        if res.receipt.status != "ok":
+            raise_receipt(res.receipt)
+        result = str(event_attr(res.receipt, "vc.checked", "result"))
+        reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
+        verdict.tx_hash, verdict.height = res.tx_hash, res.height
+        if result != "accepted":
+            # the chain's verdict is the answer (e.g. replay, which only the chain knows)
+            verdict.result, verdict.reason, verdict.claims = "refused", reason, {}
+            verdict.message = REASON_MESSAGES.get(reason, reason)
+        return verdict
+
+    def check(self, presentation: str, nonce: str, *, now: int | None = None) -> Verdict:
+        """The checks a verifier can make off chain, reading the chain's state with proofs:
+        each credential's issuer signature (an active ``issuer`` of its organisation),
+        disclosures, key binding to this verifier's DID and ``nonce``, freshness (at ``now``,
+        default the clock), holder binding — the credential's holder (``sub``), the
+        key-binding key (an authentication key of that DID) and the consent's holder are one
+        DID (``holder_mismatch``) — the commitment on chain, and the identity assurance this
+        service requires, and the consent's terms (active, in its window, for this
+        organisation, covering the types and claims). Records nothing; the chain's own check
+        (:meth:`verify`) repeats all of it at block time and adds replay and the credentials'
+        status and issuer authority."""
+        from wuyi.ledger import keys
         from wuyi.vc import sdjwt
+        from wuyi.vc.jose import public_key_from_jwk
 
         now_s = int(time.time() if now is None else now)
         suite = get_suite(self.identity.suite_name)
-        parts = [x for x in presentation.strip().split("\n") if x.strip()]
+        parts = [x.strip() for x in presentation.strip().split("\n") if x.strip()]
         if not parts or len(parts) > MAX_CREDENTIALS:
             return Verdict(
                 "refused", "malformed", f"a presentation holds 1-{MAX_CREDENTIALS} lines"
             )
         try:
-            parsed = [sdjwt.parse(x.strip()) for x in parts]
+            parsed = [sdjwt.parse(x) for x in parts]
         except (CredentialInvalid, PresentationRefused) as exc:
             return Verdict("refused", "malformed", exc.message)
-        creds: list[dict[str, Any]] = []
+        described: list[str] = []
+        types: list[str] = []
         consents: set[str] = set()
-        for text, pr in zip(parts, parsed, strict=True):
+        for pr in parsed:
             status = pr.payload.get("status", {})
             sl = status.get("status_list", {}) if isinstance(status, dict) else {}
             uri = sl.get("uri", "") if isinstance(sl, dict) else ""
             idx = sl.get("idx") if isinstance(sl, dict) else None
-            kb = _kb_payload(pr.kb_jwt)
-            named = kb.get("consent")
+            described.append(f"{str(uri).removeprefix('wuyi:vc/status/')}/{idx}")
+            types.append(str(pr.payload.get("vct", "")))
+            named = _kb_payload(pr.kb_jwt).get("consent")
             consents.add(named if isinstance(named, str) else "")
-            creds.append(
-                {
-                    "presentation_hash": suite.hash(text.strip().encode("utf-8")),
-                    "issuer_org": uri.removeprefix("wuyi:vc/status/")
-                    if isinstance(uri, str)
-                    else "",
-                    "idx": idx,
-                    "type": str(pr.payload.get("vct", "")),
-                    "disclosed": [],
-                    "kb_exp": kb.get("exp"),
-                }
-            )
         consent_hex = consents.pop() if len(consents) == 1 else ""
         claims: dict[str, Any] = {}
-        spent = self._challenges.pop(nonce, None)
+        holders: set[str] = set()
         try:
-            if spent is None:
-                reason = "replay" if nonce in self._spent else "wrong_nonce"
-                raise PresentationRefused(
-                    "this nonce was already used"
-                    if reason == "replay"
-                    else "this nonce was not issued by this verifier, or it has expired",
-                    reason=reason,
-                )
             if not consent_hex:
                 raise PresentationRefused(
                     "the presentations do not name one consent", reason="no_consent"
                 )
-            if self.min_assurance:
-                self._check_assurance(consent_hex)
-            for text, cred in zip(parts, creds, strict=True):
+            for text in parts:
                 checked = sdjwt.verify(
-                    text.strip(),
+                    text,
                     issuer_jwk=self.identity.issuer_jwk,
                     audience=self.did,
                     nonce=nonce,
                     now_s=now_s,
                 )
+                holders.add(self._holder_of(checked, public_key_from_jwk))
                 names = _subject_names(checked.disclosed)
-                cred["disclosed"] = names
                 subject = checked.claims.get(SUBJECT, {})
                 claims.update({k: subject.get(k, checked.claims.get(k)) for k in names})
-                org, idx = cred["issuer_org"], cred["idx"]
+                status = checked.payload.get("status", {}).get("status_list", {})
+                org = str(status.get("uri", "")).removeprefix("wuyi:vc/status/")
+                idx = status.get("idx")
                 if not (org and type(idx) is int):
                     raise PresentationRefused(
                         "credential has no Wuyi status entry", reason="unknown_credential"
@@ -573,63 +722,101 @@ class Verifier:
                         f"credential {org}/{idx} differs from the one registered on chain",
                         reason="not_registered",
                     )
-            offchain = {"result": "accepted", "reason": ""}
+            if len(holders) != 1:
+                raise PresentationRefused(
+                    "the credentials are held by different DIDs", reason="holder_mismatch"
+                )
+            holder = holders.pop()
+            try:
+                consent = self.identity._value(keys.consent_key(bytes.fromhex(consent_hex)))
+            except ValueError:
+                consent = None
+            if consent is None:
+                raise PresentationRefused(f"no consent {consent_hex} on chain", reason="no_consent")
+            if consent["holder"] != holder:
+                raise PresentationRefused(
+                    f"consent {consent_hex} is not {holder}'s: the credential's holder, the"
+                    " presentation's key and the consent's holder must be one DID",
+                    reason="holder_mismatch",
+                )
+            self._check_consent(consent, consent_hex, types, sorted(claims), now_s)
+            if self.min_assurance:
+                self._check_assurance(consent)
             verdict = Verdict("accepted", "", "accepted", claims)
         except PresentationRefused as exc:
-            offchain = {"result": "refused", "reason": str(exc.detail.get("reason", "refused"))}
-            verdict = Verdict("refused", offchain["reason"], exc.message)
+            verdict = Verdict("refused", str(exc.detail.get("reason", "refused")), exc.message)
         except CredentialInvalid as exc:
-            offchain = {"result": "refused", "reason": "bad_issuer_signature"}
             verdict = Verdict("refused", "bad_issuer_signature", exc.message)
-        finally:
-            self._spent.add(nonce)
-        verdict.credential = ",".join(f"{c['issuer_org']}/{c['idx']}" for c in creds)
-        verdict.type = ",".join(c["type"] for c in creds)
+        verdict.credential = ",".join(described)
+        verdict.type = ",".join(types)
         verdict.consent = consent_hex
-        recordable = (
-            record
-            and len(consent_hex) == 32
-            and all(ch in "0123456789abcdef" for ch in consent_hex)
-            and all(
-                c["issuer_org"] and type(c["idx"]) is int and type(c["kb_exp"]) is int
-                for c in creds
-            )
-            and 8 <= len(nonce.encode()) <= 64
-        )
-        if not recordable:
-            if verdict.accepted:  # cannot bind the use to a consent: refuse, never skip the record
-                return Verdict("refused", "no_consent", "the use cannot be recorded on chain")
-            return verdict
-        payload: dict[str, Any] = {
-            "nonce": nonce.encode(),
-            "consent": bytes.fromhex(consent_hex),
-            "credentials": creds,
-            "offchain": offchain,
-        }
-        if self.min_assurance:
-            payload["min_assurance"] = self.min_assurance
-        res = self.client.submit_and_wait(self.client.builder(self.key).build("vc.verify", payload))
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        result = event_attr(res.receipt, "vc.checked", "result")
-        reason = event_attr(res.receipt, "vc.checked", "reason")
-        verdict.tx_hash, verdict.height = res.tx_hash, res.height
-        if result != "accepted" and verdict.accepted:
-            verdict.result, verdict.claims = "refused", {}
-            verdict.reason = str(reason)
-            verdict.message = REASON_MESSAGES.get(str(reason), str(reason))
         return verdict
 
-    def _check_assurance(self, consent_hex: str) -> None:
-        """Refuse early (the chain checks it again) when the named consent was not granted
-        after identity assurance of at least :attr:`min_assurance`."""
+    def _holder_of(self, checked: Any, public_key_from_jwk: Any) -> str:
+        """The DID a verified credential is bound to: its ``sub``, whose DID document (read
+        with proof) lists the key-binding key (``cnf.jwk``) as an authentication key."""
+        holder = checked.payload.get("sub")
+        subject = checked.claims.get(SUBJECT, {})
+        subject = subject if isinstance(subject, dict) else {}
+        if not isinstance(holder, str) or not holder.startswith("did:wuyi:"):
+            raise PresentationRefused(
+                "the credential names no holder DID (sub)", reason="malformed"
+            )
+        if subject.get("id", holder) != holder:
+            raise PresentationRefused("sub and credentialSubject.id differ", reason="malformed")
         try:
-            rec = self.identity.consent(consent_hex)
-        except (NotFound, ValidationError):
-            return  # the chain answers no_consent
+            _, cnf_key = public_key_from_jwk(checked.payload["cnf"]["jwk"])
+        except (WuyiError, KeyError, TypeError):
+            raise PresentationRefused(
+                "cnf.jwk is not a usable key", reason="bad_holder_signature"
+            ) from None
+        rec = self.identity._value(_did_key(holder))
+        auth = [
+            k["public_key"]
+            for k in (rec or {}).get("keys", [])
+            if "authentication" in k["purposes"]
+        ]
+        if cnf_key not in auth:
+            raise PresentationRefused(
+                f"the key-binding key is not an authentication key of the credential's holder"
+                f" {holder}",
+                reason="holder_mismatch",
+            )
+        return holder
+
+    def _check_consent(
+        self,
+        consent: dict[str, Any],
+        consent_hex: str,
+        types: list[str],
+        claims: list[str],
+        now_s: int,
+    ) -> None:
+        """The consent's terms, as the chain will check them: active, in its window (by this
+        verifier's clock, give or take :data:`CLOCK_SKEW_S`: the chain checks the window
+        exactly, at block time), for this organisation, covering the types and the claims."""
+        skew = CLOCK_SKEW_S * 1000
+        now_ms = now_s * 1000
+        rules = (
+            (consent["status"] != "active", "consent_revoked"),
+            (now_ms + skew < consent["not_before"], "consent_not_yet"),
+            (now_ms - skew > consent["not_after"], "consent_expired"),
+            (consent["verifier"] != self.org, "wrong_verifier"),
+            (not set(types) <= set(consent["types"]), "type_not_consented"),
+            (not set(claims) <= set(consent["claims"]), "claims_not_consented"),
+        )
+        for failed, reason in rules:
+            if failed:
+                raise PresentationRefused(
+                    f"consent {consent_hex}: {REASON_MESSAGES[reason]}", reason=reason
+                )
+
+    def _check_assurance(self, consent: dict[str, Any]) -> None:
+        """Refuse early (the chain checks it again) when the consent was not granted after
+        identity assurance of at least :attr:`min_assurance`."""
         from wuyi.ledger.handlers.credentials import assured_level
 
-        level = assured_level(rec)
+        level = assured_level(consent)
         if level < self.min_assurance:
             raise PresentationRefused(
                 f"this service requires identity assurance of level {self.min_assurance}"
@@ -637,6 +824,20 @@ class Verifier:
                 f" {'none' if not level else f'level {level}'}",
                 reason="assurance_too_low",
             )
+
+
+def presentation_payload(
+    text: str, nonce: str, *, suite: Suite | str, min_assurance: int = 0
+) -> tuple[dict[str, Any], bytes]:
+    """The ``vc.verify`` payload recording the check of presentation ``text`` made for
+    ``nonce``, and the private side-car to send beside it (``submit(tx, sidecars=[...])``):
+    the payload names the presentation only by its hash; the chain verifies the side-car's
+    text itself (``docs/credentials.md``), and its disclosures never enter the block."""
+    ref, data = make_sidecar(suite, text.strip())
+    payload: dict[str, Any] = {"presentation": ref, "nonce": nonce.encode("ascii")}
+    if min_assurance:
+        payload["min_assurance"] = min_assurance
+    return payload, data
 
 
 def _subject_names(disclosed: Any) -> list[str]:

@@ -13,27 +13,125 @@ lets a wallet be found without its passphrase; nothing personal is in clear.
 
 Presenting (:meth:`Wallet.present`) reveals only the claims named, binds the presentation to one
 verifier (``aud``), one verifier nonce and one consent, and expires it after ``ttl`` seconds
-(at most 600); the verifier records its use on chain, so it cannot be used twice.
+(at most 600); the verifier records its use on chain, so it cannot be used twice. The wallet
+first checks the consent's terms as the chain holds them (read with a proof through
+``consents=``, e.g. an :class:`~wuyi.sdk.identity.Identity`): nothing is built unless that
+consent is this wallet's DID's, active now, for that verifier, and covers every credential
+type and every claim disclosed (and the purpose, if one is named); otherwise
+:class:`~wuyi.exceptions.DisclosureRefused` names why, before anything leaves the wallet.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from wuyi.abc import PrivateKey
 from wuyi.crypto import get_suite
 from wuyi.crypto.keystore import open_document, seal_document, write_private_file
-from wuyi.exceptions import CredentialInvalid, KeyFileError, NotFound, ValidationError
+from wuyi.exceptions import (
+    CredentialInvalid,
+    DisclosureRefused,
+    KeyFileError,
+    NotFound,
+    ValidationError,
+)
 
-__all__ = ["MAX_PRESENTATION_TTL", "StoredCredential", "Wallet", "subject_did_of"]
+__all__ = [
+    "MAX_PRESENTATION_TTL",
+    "ConsentSource",
+    "StoredCredential",
+    "Wallet",
+    "check_consent_covers",
+    "subject_did_of",
+]
 
 WALLET_FORMAT = "wuyi-wallet/1"
 MAX_PRESENTATION_TTL = 600
 DEFAULT_PRESENTATION_TTL = 120
+
+
+class ConsentSource(Protocol):
+    """Where a wallet reads a consent's terms: :class:`~wuyi.sdk.identity.Identity` reads the
+    chain's record with its proof (``consent_terms``)."""
+
+    def consent_terms(self, consent_id: str) -> Mapping[str, Any] | None:
+        """The consent record ``{holder, verifier, types, claims, purpose, not_before,
+        not_after, status, …}`` as the chain holds it, or None if there is none."""
+        ...
+
+
+def check_consent_covers(
+    terms: Mapping[str, Any] | None,
+    *,
+    consent_id: str,
+    holder: str,
+    verifier: str,
+    types: list[str],
+    claims: list[str],
+    now_ms: int,
+    purpose: str | None = None,
+) -> None:
+    """Raise :class:`DisclosureRefused` unless consent ``terms`` (the chain's record of
+    ``consent_id``) let ``holder`` show ``verifier`` (an organisation id) the ``claims`` of
+    credentials of ``types`` at ``now_ms``, for ``purpose`` if one is named. ``reason``:
+    ``consent_unknown``, ``holder_mismatch``, ``consent_revoked``, ``consent_not_yet``,
+    ``consent_expired``, ``wrong_verifier``, ``type_not_consented``,
+    ``claims_not_consented``, ``purpose_not_consented``."""
+
+    def refuse(reason: str, message: str) -> DisclosureRefused:
+        return DisclosureRefused(
+            f"the wallet will not present: {message}", reason=reason, consent=consent_id
+        )
+
+    if terms is None:
+        raise refuse(
+            "consent_unknown",
+            f"consent {consent_id} is not on chain, or its terms are not known to the wallet"
+            " (pass consents=Identity(client) or the consent record)",
+        )
+    if terms.get("holder") != holder:
+        raise refuse("holder_mismatch", f"consent {consent_id} is not {holder}'s")
+    if terms.get("status") != "active":
+        raise refuse("consent_revoked", f"consent {consent_id} is {terms.get('status')}")
+    if now_ms < int(terms.get("not_before", 0)):
+        raise refuse("consent_not_yet", f"consent {consent_id} is not in force yet")
+    if now_ms > int(terms.get("not_after", 0)):
+        raise refuse("consent_expired", f"consent {consent_id} has expired")
+    if terms.get("verifier") != verifier:
+        raise refuse(
+            "wrong_verifier",
+            f"consent {consent_id} is for '{terms.get('verifier')}', not '{verifier}'",
+        )
+    allowed_types = list(terms.get("types") or [])
+    other_types = sorted(set(types) - set(allowed_types))
+    if other_types:
+        raise refuse(
+            "type_not_consented",
+            f"consent {consent_id} does not cover the credential type(s) {other_types}"
+            f" (it covers {allowed_types})",
+        )
+    allowed = list(terms.get("claims") or [])
+    beyond = [c for c in claims if c not in allowed]
+    if beyond:
+        raise refuse(
+            "claims_not_consented",
+            f"no consent covers disclosing {beyond} to '{verifier}'; consent {consent_id}"
+            f" covers only {allowed}",
+        )
+    if purpose is not None and terms.get("purpose") != purpose:
+        raise refuse(
+            "purpose_not_consented",
+            f"consent {consent_id} was granted for {terms.get('purpose')!r}, not {purpose!r}",
+        )
+
+
+def _consent_hex(value: Any) -> str:
+    return value.hex() if isinstance(value, bytes) else str(value)
 
 
 def subject_did_of(suite_name: str, public_key: bytes) -> str:
@@ -98,6 +196,10 @@ class Wallet:
     credentials: list[StoredCredential] = field(default_factory=list)
     presentations: list[dict[str, Any]] = field(default_factory=list)
     _passphrase: str | bytes = field(default="", repr=False)
+    #: Where :meth:`present` reads a consent's terms when it is given neither ``consents=``
+    #: nor the consent record (None: it refuses, ``consent_unknown``). A program that opens
+    #: many wallets against one node may set it on its wallet class.
+    consent_source: ClassVar[ConsentSource | None] = None
 
     # -- files ------------------------------------------------------------------------------------
 
@@ -252,15 +354,24 @@ class Wallet:
         *,
         verifier: str,
         nonce: str,
-        consent: str,
+        consent: str | Mapping[str, Any],
         ttl: int = DEFAULT_PRESENTATION_TTL,
         now: int | None = None,
+        consents: ConsentSource | None = None,
+        purpose: str | None = None,
     ) -> str:
         """A presentation of the credentials ``refs`` disclosing only ``claims`` (each taken
         from the first of ``refs`` that has it), for ``verifier`` (an organisation id or DID),
-        bound to the verifier's ``nonce`` and the holder's consent id (hex), valid for ``ttl``
+        bound to the verifier's ``nonce`` and the holder's consent, valid for ``ttl``
         seconds. Several credentials give one SD-JWT presentation each, one per line, all bound
-        to the same verifier, nonce and consent: the verifier records them as one use."""
+        to the same verifier, nonce and consent: the verifier records them as one use.
+
+        ``consent`` is the consent id (hex), whose terms are read from ``consents`` (e.g.
+        ``Identity(client)``: the chain's record, with its proof) or :attr:`consent_source`,
+        or the consent record itself. Nothing is built — :class:`DisclosureRefused` says why —
+        unless that consent is this wallet's DID's, active at ``now``, for ``verifier``, and
+        covers each credential's type and every claim in ``claims`` (and ``purpose``, if
+        named): see :func:`check_consent_covers`."""
         from wuyi.vc import sdjwt
 
         if not 1 <= ttl <= MAX_PRESENTATION_TTL:
@@ -278,7 +389,25 @@ class Wallet:
                 raise ValidationError(f"no presented credential has the claim '{name}': {have}")
             per[holder.id].append(name)
         aud = verifier if verifier.startswith("did:") else f"did:wuyi:org:{verifier}"
-        iat = int(time.time() if now is None else now)
+        clock_ms = int(time.time() * 1000) if now is None else now * 1000
+        iat = clock_ms // 1000
+        if isinstance(consent, Mapping):
+            terms: Mapping[str, Any] | None = consent
+            consent_id = _consent_hex(consent.get("id", ""))
+        else:
+            consent_id = consent
+            source = consents if consents is not None else self.consent_source
+            terms = source.consent_terms(consent_id) if source is not None else None
+        check_consent_covers(
+            terms,
+            consent_id=consent_id,
+            holder=self.did,
+            verifier=aud.removeprefix("did:wuyi:org:"),
+            types=[c.type for c in creds],
+            claims=list(claims),
+            now_ms=clock_ms,
+            purpose=purpose,
+        )
         parts = [
             sdjwt.present(
                 c.sd_jwt,
@@ -288,7 +417,7 @@ class Wallet:
                 nonce=nonce,
                 iat=iat,
                 exp=iat + ttl,
-                extra={"consent": consent},
+                extra={"consent": consent_id},
             )
             for c in creds
         ]
@@ -299,7 +428,7 @@ class Wallet:
                 "types": [c.type for c in creds],
                 "verifier": aud,
                 "disclosed": sorted(claims),
-                "consent": consent,
+                "consent": consent_id,
                 "expires": iat + ttl,
             }
         )

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wuyi.contract.lib import LIBRARY_HASH
 from wuyi.encoding import decode, decode_trusted, encode
 from wuyi.exceptions import (
     ContractRejected,
@@ -150,6 +151,9 @@ class _Host:
                 f"method '{call}' is guarded by {policy}; the signers do not satisfy it"
             )
 
+    def contract_lib(self) -> str:
+        return self.tester.contract_lib
+
     def hash(self, data: bytes) -> bytes:
         return self.tester.hash_fn(data)
 
@@ -184,6 +188,8 @@ class ContractTester:
     ``height`` and ``time`` (block time, ms) are plain attributes; :meth:`advance` moves them.
     ``policy_evaluator(policy, signers) -> bool`` replaces the default evaluation of
     ``@call(policy=...)`` guards (:mod:`wuyi.policy`, every identity's organisation active).
+    ``contract_lib`` is the library hash the fake chain pins (default: this node's, so
+    contracts may import ``wuyi.contract.lib``).
     """
 
     def __init__(
@@ -197,8 +203,10 @@ class ContractTester:
         hash_fn: Callable[[bytes], bytes] | None = None,
         policy_evaluator: PolicyEvaluator | None = None,
         default_org: str = "org1",
+        contract_lib: str = LIBRARY_HASH,
     ) -> None:
         self.hash_fn = hash_fn or (lambda b: hashlib.sha256(b).digest())
+        self.contract_lib = contract_lib
         self.runtime = Runtime(limits, schedule, hasher=self.hash_fn)
         self.gas_limit = gas_limit
         self.height = height

@@ -14,6 +14,7 @@ from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of, get_suite
 from wuyi.ledger.execute import BlockResult, apply_block, build_block
 from wuyi.ledger.genesis import GenesisDoc, GenesisOrg, build_genesis
+from wuyi.ledger.sidecar import compute_sidecar_hash, sidecar_ref
 from wuyi.ledger.state_view import MemoryKV
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
 from wuyi.params import ChainParams
@@ -27,19 +28,27 @@ GENESIS_TIME = 1_764_201_600_000  # 2025-11-27 00:00 UTC+0, fixed for reproducib
 @dataclass
 class LedgerHarness:
     """A chain in memory. ``keys`` has ``operator`` (admin of ``sjj``), ``zjj`` (admin of
-    ``zjj``) and ``validator``; add members with :meth:`add_member`."""
+    ``zjj``) and ``validator``; add members with :meth:`add_member`. ``validators`` > 1 puts
+    ``validator``, ``validator1`` ... in the genesis set (power 1 each; blocks carry no QC:
+    :class:`wuyi.testing.xchain.CertifiedChain` signs them)."""
 
     suite_name: str = "intl"
     chain_id: str = "test-chain"
     params: ChainParams = field(default_factory=ChainParams)
     seed: int = 1
+    validators: int = 1
 
     def __post_init__(self) -> None:
         self.suite = get_suite(self.suite_name)
         self._nonce = 0
         self.keys: dict[str, PrivateKey] = {
             name: self.suite.private_key_from_bytes(self.suite.hash(f"{self.seed}/{name}".encode()))
-            for name in ("operator", "zjj", "validator")
+            for name in (
+                "operator",
+                "zjj",
+                "validator",
+                *(f"validator{i}" for i in range(1, self.validators)),
+            )
         }
         self.genesis = GenesisDoc(
             chain_id=self.chain_id,
@@ -59,7 +68,12 @@ class LedgerHarness:
                     (("zjj-admin", self.keys["zjj"].public_key),),
                 ),
             ),
-            validators=ValidatorSet((Validator(self.keys["validator"].public_key, 1, "v0"),)),
+            validators=ValidatorSet(
+                tuple(
+                    Validator(self.keys["validator" + (f"{i}" if i else "")].public_key, 1, f"v{i}")
+                    for i in range(self.validators)
+                )
+            ),
             params=self.params,
             name="测试链",
         )
@@ -68,6 +82,8 @@ class LedgerHarness:
         self.tree = StateTree(self.suite.hash, self.nodes)
         self.state = MemoryKV()
         self.committed: set[bytes] = set()
+        self.sidecars: dict[bytes, bytes] = {}
+        """Private side-cars every node of this chain holds (:meth:`sidecar`)."""
         block, changes, nodes = build_genesis(self.genesis, self.tree)
         self.nodes.put_nodes(nodes)
         self.state.apply(changes)
@@ -83,6 +99,14 @@ class LedgerHarness:
 
     def address(self, name: str) -> bytes:
         return address_of(self.suite, self.keys[name].public_key)
+
+    def sidecar(self, data: str | bytes) -> str:
+        """Send ``data`` (e.g. a presentation) as a private side-car: every node of this chain
+        now holds it; returns the reference ``"sidecar:<hex>"`` to put in a payload or a
+        contract call's arguments (``wuyi.ledger.sidecar``)."""
+        raw = data.encode() if isinstance(data, str) else data
+        self.sidecars[compute_sidecar_hash(self.suite, raw)] = raw
+        return sidecar_ref(self.suite, raw)
 
     def tx(
         self,
@@ -129,6 +153,7 @@ class LedgerHarness:
             time=self.time + time_step,
             proposer=self.keys["validator"].public_key,
             is_committed=self.committed.__contains__,
+            sidecars=self.sidecars.get,
         )
 
     def commit(self, block: Block, result: BlockResult) -> None:
@@ -148,6 +173,7 @@ class LedgerHarness:
             self.head,
             block,
             is_committed=self.committed.__contains__,
+            sidecars=self.sidecars.get,
         )
         assert check.state_root == result.state_root
         self.commit(block, result)
@@ -166,6 +192,40 @@ class LedgerHarness:
         )
         assert res.receipts[0].ok, res.receipts[0]
         return key
+
+    # -- citizens' DIDs -------------------------------------------------------------------------
+
+    REGISTRAR = "did-registrar"
+
+    def enable_registrar(self, voters: tuple[str, ...] = ("zjj",)) -> PrivateKey:
+        """A member ``did-registrar`` (role ``did_registrar``) of ``sjj``, after governance made
+        ``sjj`` a DID registrar (``did.set_registrar``, ``voters`` vote yes); done once."""
+        if self.REGISTRAR in self.keys:
+            return self.keys[self.REGISTRAR]
+        r = self.govern("did.set_registrar", {"org": "sjj", "enabled": True}, voters=voters)
+        assert r.ok, r
+        return self.add_member("operator", "sjj", self.REGISTRAR, ["did_registrar"])
+
+    def registration(self, name: str) -> dict[str, Any]:
+        """The ``did.create`` payload for the citizen key ``name`` (made if new): its public
+        key and its possession proof (what a wallet hands to the registration counter)."""
+        from wuyi.ledger.handlers.did import compute_did, key_proof_message
+
+        key = self.keys.get(name) or self.new_key(name)
+        did = compute_did(self.suite, key.public_key)
+        proof = key.sign(key_proof_message(self.chain_id, did, key.public_key))
+        return {"public_key": key.public_key, "proof": proof}
+
+    def register_did(self, name: str, voters: tuple[str, ...] = ("zjj",)) -> str:
+        """Register the DID of citizen key ``name`` (made if new) through the registrar, as a
+        service centre would (``voters``: see :meth:`enable_registrar`); returns the DID."""
+        from wuyi.ledger.handlers.did import compute_did
+
+        self.enable_registrar(voters)
+        payload = self.registration(name)
+        _, res = self.run([self.tx(self.REGISTRAR, "did.create", payload)])
+        assert res.receipts and res.receipts[0].ok, (res.receipts, res.rejected)
+        return compute_did(self.suite, payload["public_key"])
 
     # -- governance and contracts ---------------------------------------------------------------
 
@@ -230,9 +290,13 @@ class LedgerHarness:
         *,
         gas_limit: int | None = None,
     ) -> Receipt:
-        """One ``contract.call`` in its own block; returns the receipt."""
+        """One ``contract.call`` in its own block; returns the receipt. A call refused before
+        execution (e.g. the sender rule: :class:`~wuyi.exceptions.NotMember`) raises that
+        error: nothing of it reached the block."""
         payload: dict[str, Any] = {"contract": contract, "method": method, "args": args or {}}
         if gas_limit is not None:
             payload["gas_limit"] = gas_limit
         _, res = self.run([self.tx(signer, "contract.call", payload)])
+        if res.rejected:
+            raise res.rejected[0][1]
         return res.receipts[0]

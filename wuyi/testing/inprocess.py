@@ -6,15 +6,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from wuyi.abc import PrivateKey
 from wuyi.api.app import create_app
 from wuyi.node.home import NodeSettings, OrgSpec, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import BlockProducer
+from wuyi.scenarios import Scenario
 from wuyi.sdk import WuyiClient
 
 __all__ = ["InProcessNode", "inprocess_node"]
@@ -26,10 +28,46 @@ class InProcessNode:
     node: Node
     keys_dir: Path
     transport: httpx.MockTransport
+    orgs: Sequence[OrgSpec] = ()
+    passphrase: str = "test-passphrase"
+    _registrar: PrivateKey | None = field(default=None, repr=False)
 
     def new_client(self) -> WuyiClient:
         """Another client of the same node (e.g. for a second party)."""
         return WuyiClient("http://node", transport=self.transport)
+
+    def admin(self, org: str) -> PrivateKey:
+        """The admin key of founding organisation ``org`` (``keys_dir/<org>-admin.key``)."""
+        from wuyi.crypto import load_key
+
+        return load_key(self.keys_dir / f"{org}-admin.key", self.passphrase)
+
+    def registrar(self) -> PrivateKey:
+        """A member with role ``did_registrar`` of the operator organisation, which governance
+        (every other founding organisation voting yes) made a DID registrar; made once."""
+        if self._registrar is None:
+            operator = next(o.id for o in self.orgs if o.operator)
+            c = self.client
+            admin = self.admin(operator)
+            voters = [self.admin(o.id) for o in self.orgs if o.id != operator]
+            c.govern(
+                admin,
+                voters,
+                "did.set_registrar",
+                {"org": operator, "enabled": True},
+                title="DID registrar",
+            )
+            key = c.suite.generate_private_key()
+            tx = c.builder(admin).member_add(operator, key.public_key, ["did_registrar"], "DID")
+            assert c.submit_and_wait(tx).receipt.status == "ok"
+            self._registrar = key
+        return self._registrar
+
+    def register_did(self, key: PrivateKey) -> str:
+        """Register the DID of citizen key ``key`` through :meth:`registrar`; the DID."""
+        from wuyi.sdk.identity import Identity
+
+        return Identity(self.client).register_did(self.registrar(), key)
 
 
 @contextmanager
@@ -42,10 +80,13 @@ def inprocess_node(
     passphrase: str = "test-passphrase",
     time_ms: int = 1_764_201_600_000,
     name: str = "test chain",
+    public_explorer: bool = True,
+    scenarios: Sequence[Scenario] | None = None,
 ) -> Iterator[InProcessNode]:
     """Create a chain in ``home`` with ``orgs`` (admin keys in ``keys_dir/<org>-admin.key``
     under ``passphrase``), produce blocks as soon as transactions arrive, and serve the API to
-    the returned client through an in-memory transport."""
+    the returned client through an in-memory transport (with the routes and pages of
+    ``scenarios``; default: the registry's)."""
     from starlette.exceptions import StarletteDeprecationWarning
 
     with warnings.catch_warnings():  # starlette prefers httpx2; the project uses httpx
@@ -66,7 +107,9 @@ def inprocess_node(
     producer = BlockProducer(node, interval_ms=0)
     producer.start()
     try:
-        with TestClient(create_app(node)) as tc:
+        with TestClient(
+            create_app(node, public_explorer=public_explorer, scenarios=scenarios)
+        ) as tc:
 
             def handle(request: httpx.Request) -> httpx.Response:
                 r = tc.request(
@@ -80,7 +123,12 @@ def inprocess_node(
 
             transport = httpx.MockTransport(handle)
             yield InProcessNode(
-                WuyiClient("http://node", transport=transport), node, res.home.keys_dir, transport
+                WuyiClient("http://node", transport=transport),
+                node,
+                res.home.keys_dir,
+                transport,
+                tuple(orgs),
+                passphrase,
             )
     finally:
         producer.stop()

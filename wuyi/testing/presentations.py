@@ -2,11 +2,12 @@
 
 For testing contracts that call ``wuyi.contract.presentation``: organisations admitted by
 governance, credential types set by governance (``vc.set_type``), holders with DIDs
-(``did.create``), credentials signed as the issuing department's system signs them
-(:func:`wuyi.sdk.identity.credential_payload` + :func:`wuyi.vc.sdjwt.issue`, the commitment
-registered with ``vc.issue``), consents granted by the holder (``consent.grant``) and
-presentations made as :meth:`wuyi.sdk.wallet.Wallet.present` makes them — every step in a real
-block. Claim values live only in the returned SD-JWTs (the test's memory), never on chain.
+(``did.create`` by a registrar organisation's member), credentials signed as the issuing
+department's system signs them (:func:`wuyi.sdk.identity.credential_payload` +
+:func:`wuyi.vc.sdjwt.issue`, the commitment registered with ``vc.issue``), consents granted
+by the holder (``consent.grant``) and presentations made as
+:meth:`wuyi.sdk.wallet.Wallet.present` makes them — every step in a real block. Claim values
+live only in the returned SD-JWTs (the test's memory), never on chain.
 
 ::
 
@@ -75,11 +76,9 @@ class CredentialDesk:
         assert r.ok, r
 
     def holder(self, name: str) -> str:
-        """A citizen key ``name`` with its DID registered (``did.create``); returns the DID."""
-        key = self.h.new_key(name)
-        r = self.run(self.h.tx(name, "did.create", {}))
-        assert r.ok, r
-        return compute_did(self.h.suite, key.public_key)
+        """A citizen key ``name`` with its DID registered (``did.create`` by the harness's
+        registrar, :meth:`LedgerHarness.register_did`); returns the DID."""
+        return self.h.register_did(name, voters=tuple(self.voters))
 
     def did(self, name: str) -> str:
         return compute_did(self.h.suite, self.h.keys[name].public_key)

@@ -3,8 +3,11 @@
 Many replicas run in one process on a simulated clock. The network drops, delays, duplicates
 and reorders messages and can partition node sets (optionally only some message kinds); nodes
 crash (losing everything but their WAL, their safety-rules state and their block store) and
-restart through ``Replica.recover``; one validator may run a named Byzantine strategy
-(:mod:`wuyi.testing.sim_byzantine`). All randomness comes from ``random.Random(seed)``.
+restart through ``Replica.recover``; a crash may also damage the WAL (:data:`WAL_FAULTS`: a
+torn last record, a tail cut short, a flipped bit, the whole log lost), which the restarted
+node handles as the real one does (:class:`~wuyi.consensus.wal.BytesWAL` has the file format);
+one validator may run a named Byzantine strategy (:mod:`wuyi.testing.sim_byzantine`). All
+randomness comes from ``random.Random(seed)``.
 
 After a run, :meth:`SimResult.check` asserts the invariants:
 
@@ -14,7 +17,9 @@ After a run, :meth:`SimResult.check` asserts the invariants:
   its parent is the previous committed block;
 * liveness: once faults end (network healed, crashed nodes restarted) every honest node
   reaches the target height within ``liveness_bound_ms``;
-* idleness: with an empty-block policy, no more blocks than the policy allows while idle.
+* idleness: with an empty-block policy, no more blocks than the policy allows while idle;
+* no honest double sign: an honest validator never signs two different votes (or proposals)
+  at one (height, round, step), whatever happened to its WAL.
 
 On failure the seed and a summary of the schedule are in the assertion message.
 """
@@ -59,7 +64,7 @@ from wuyi.consensus.messages import (
 )
 from wuyi.consensus.replica import GENESIS_PARENT, Checkpoint, ConsensusParams, Replica
 from wuyi.consensus.safety import SafetyRules, SignedState
-from wuyi.consensus.wal import MemoryWAL
+from wuyi.consensus.wal import BytesWAL
 from wuyi.exceptions import ProofInvalid
 from wuyi.testing.sim_app import (
     build_payload,
@@ -72,6 +77,7 @@ from wuyi.testing.sim_crypto import get_sim_suite
 
 __all__ = [
     "SIM_PARAMS",
+    "WAL_FAULTS",
     "Crash",
     "Partition",
     "SimConfig",
@@ -107,11 +113,20 @@ class Partition:
     kinds: tuple[str, ...] = ()
 
 
+WAL_FAULTS = ("torn", "zeros", "truncate", "bitflip", "lost")
+"""What a crash may do to the node's WAL: ``torn`` cuts the last record part-way, ``zeros``
+also zero-fills what was cut (a file grown but not written), ``truncate`` cuts at any byte of
+the last few records (unsynced writes lost), ``bitflip`` flips one bit of any record (in the
+middle the restarted node refuses the log and the operator moves it aside), ``lost`` removes
+the log."""
+
+
 @dataclass(frozen=True, slots=True)
 class Crash:
     node: int
     at_ms: int
     restart_ms: int
+    wal_fault: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +160,8 @@ class SimConfig:
             kinds = ",".join(p.kinds) or "all"
             parts.append(f"partition {p.groups} [{p.start_ms},{p.end_ms}) kinds={kinds}")
         for c in self.crashes:
-            parts.append(f"crash n{c.node} at {c.at_ms} restart {c.restart_ms}")
+            wal = f" wal={c.wal_fault}" if c.wal_fault else ""
+            parts.append(f"crash n{c.node} at {c.at_ms} restart {c.restart_ms}{wal}")
         if self.byzantine is not None:
             parts.append(f"byzantine n{self.byzantine}={self.byzantine_strategy}")
         if self.valset_change is not None:
@@ -186,7 +202,9 @@ class SimNode:
         self.incarnation = 0
         self.restarts = 0
         # durable
-        self.wal = MemoryWAL()
+        self.wal = BytesWAL()
+        self.wal_repairs = 0
+        self.wal_moved_aside = 0
         self.signed: SignedState | None = None
         self.store: dict[int, tuple[Block, bytes, QuorumCertificate]] = {}
         self.executed = 0
@@ -194,6 +212,7 @@ class SimNode:
         # volatile
         self.replica: Replica | None = None
         self.timer_tokens: dict[str, int] = {}
+        self.timer_at: dict[str, tuple[int, int]] = {}
         self.has_txs = True
         self.byz: Any = None
 
@@ -231,6 +250,7 @@ class Simulator:
         self.commit_log: list[_CommitRecord] = []
         self.violations: list[str] = []
         self.evidence: dict[int, int] = {}
+        self.own_signatures: dict[tuple[int, str, int, int], bytes] = {}
         self.messages_sent = 0
         self.max_round = 0
         self.target_reached_ms: int | None = None
@@ -247,7 +267,7 @@ class Simulator:
         for n in self.nodes:
             self._boot(n, recover=False)
         for c in cfg.crashes:
-            self._at(c.at_ms, "crash", c.node)
+            self._at(c.at_ms, "crash", c.node, c.wal_fault)
             self._at(c.restart_ms, "restart", c.node)
         if cfg.byzantine is not None:
             from wuyi.testing.sim_byzantine import make_strategy
@@ -304,7 +324,7 @@ class Simulator:
             if node.alive and node.incarnation == inc:
                 self._execute(node)
         elif kind == "crash":
-            self._crash(self.nodes[args[0]])
+            self._crash(self.nodes[args[0]], args[1])
         elif kind == "restart":
             node = self.nodes[args[0]]
             if not node.alive:
@@ -329,6 +349,7 @@ class Simulator:
         node.alive = True
         node.incarnation += 1
         node.timer_tokens = {}
+        node.timer_at = {}
         safety = SafetyRules(node.key, node.persist_signed, node.signed)
 
         def load(h: int, node: SimNode = node) -> tuple[Block, QuorumCertificate] | None:
@@ -347,6 +368,15 @@ class Simulator:
         }
         if recover:
             node.restarts += 1
+            damage = node.wal.reopen()
+            if damage is not None and damage.tail:
+                node.wal_repairs += 1  # a torn tail: cut off, as FileWAL does on open
+            elif damage is not None:
+                # damage with whole records after it: the node refuses to start and names the
+                # file; the operator moves the log aside and starts it again
+                node.wal_moved_aside += 1
+                node.wal = BytesWAL()
+                kwargs["wal"] = node.wal
             node.replica, actions = Replica.recover(**kwargs)
         else:
             node.replica = Replica(**kwargs)
@@ -356,10 +386,36 @@ class Simulator:
         self._feed(node, MempoolStatus(node.has_txs))
         self._at(self.now + 1, "exec", node.idx, node.incarnation)
 
-    def _crash(self, node: SimNode) -> None:
+    def _crash(self, node: SimNode, wal_fault: str = "") -> None:
         node.alive = False
         node.incarnation += 1
         node.replica = None
+        if wal_fault:
+            self._damage_wal(node, wal_fault)
+
+    def _damage_wal(self, node: SimNode, fault: str) -> None:
+        rng = self.rng
+        if fault == "lost":
+            node.wal = BytesWAL()
+            return
+        wal = node.wal
+        spans = wal.record_offsets()
+        if not spans:
+            return
+        if fault in ("torn", "zeros"):
+            start, end = spans[-1]
+            cut = rng.randint(start + 1, end - 1)
+            del wal.buf[cut:]
+            if fault == "zeros":
+                wal.buf += bytes(end - cut + rng.randint(0, 64))
+        elif fault == "truncate":
+            start, _ = spans[max(0, len(spans) - rng.randint(1, 8))]
+            del wal.buf[rng.randint(start, len(wal.buf) - 1) :]
+        elif fault == "bitflip":
+            start, end = rng.choice(spans)
+            wal.buf[rng.randint(start, end - 1)] ^= 1 << rng.randrange(8)
+        else:
+            raise ValueError(f"unknown WAL fault {fault!r}; known: {WAL_FAULTS}")
 
     def _feed(self, node: SimNode, event: Event) -> None:
         assert node.replica is not None
@@ -369,12 +425,17 @@ class Simulator:
     def _perform(self, node: SimNode, actions: list[Action]) -> None:
         for a in actions:
             if isinstance(a, Broadcast):
+                if node.idx in self.honest:
+                    self._check_own_signature(node, a.message)
                 self._send_msg(node, None, a.message)
             elif isinstance(a, Send):
                 dst = self.by_pub.get(a.to)
                 if dst is not None:
                     self._send_msg(node, dst.idx, a.message)
             elif isinstance(a, SetTimer):
+                if node.timer_at.get(a.kind, (a.height, a.round)) > (a.height, a.round):
+                    continue  # as the adapter: an older timer never replaces a newer one
+                node.timer_at[a.kind] = (a.height, a.round)
                 token = node.timer_tokens.get(a.kind, 0) + 1
                 node.timer_tokens[a.kind] = token
                 self._at(
@@ -478,6 +539,23 @@ class Simulator:
 
     # --- invariants ---------------------------------------------------------------------
 
+    def _check_own_signature(self, node: SimNode, msg: Message) -> None:
+        """An honest validator never signs two different things at one (h, r, step)."""
+        if isinstance(msg, Vote) and msg.voter == node.pub:
+            key = (node.idx, msg.vote_type, msg.height, msg.round)
+            what = msg.block_hash
+        elif isinstance(msg, Proposal) and msg.proposer == node.pub:
+            key = (node.idx, "proposal", msg.height, msg.round)
+            what = compute_block_hash(self.suite, msg.block) + str(msg.pol_round).encode()
+        else:
+            return
+        first = self.own_signatures.setdefault(key, what)
+        if first != what:
+            self.violations.append(
+                f"DOUBLE SIGN: honest n{node.idx} signed two different {key[1]}s at height"
+                f" {key[2]} round {key[3]}"
+            )
+
     def _sets(self) -> list[tuple[int, ValidatorSet]]:
         updates: list[ValidatorUpdate] = []
         for h in sorted(self.blocks):
@@ -514,7 +592,7 @@ class Simulator:
     def _check_qc(self, idx: int, block: Block, block_hash: bytes, qc: QuorumCertificate) -> None:
         h = block.height
         vs = set_at(self._sets(), h)
-        if block.validators_hash != vs.compute_hash(self.suite):
+        if block.validator_set_hash != vs.compute_hash(self.suite):
             self.violations.append(f"n{idx} commit at {h}: header names the wrong validator set")
         if qc.vote_type != "commit":
             self.violations.append(f"n{idx} commit at {h}: QC type {qc.vote_type}")
@@ -568,7 +646,9 @@ class SimResult:
             f"schedule: {s.cfg.summary()}",
             f"sim time {s.now} ms, events {s.events_processed}, messages {s.messages_sent},"
             f" max round {s.max_round}, heights {heights},"
-            f" restarts {[n.restarts for n in s.nodes]}, evidence {s.evidence}",
+            f" restarts {[n.restarts for n in s.nodes]}, evidence {s.evidence},"
+            f" wal repaired {[n.wal_repairs for n in s.nodes]},"
+            f" moved aside {[n.wal_moved_aside for n in s.nodes]}",
         ]
         lines += [f"VIOLATION {v}" for v in self.violations]
         return "\n".join(lines)

@@ -13,7 +13,15 @@ import zlib
 from typing import Any
 
 from wuyi.abc import Suite
-from wuyi.testing.sim import SIM_PARAMS, Crash, Partition, SimConfig, SimResult, run_simulation
+from wuyi.testing.sim import (
+    SIM_PARAMS,
+    WAL_FAULTS,
+    Crash,
+    Partition,
+    SimConfig,
+    SimResult,
+    run_simulation,
+)
 from wuyi.testing.sim_byzantine import STRATEGIES
 
 __all__ = ["FAMILIES", "make_config", "run_seed"]
@@ -28,6 +36,7 @@ FAMILIES = (
     "valset",
     "idle",
     "mixed",
+    "wal",
 )
 
 
@@ -145,6 +154,22 @@ def make_config(family: str, seed: int) -> SimConfig:
             else (),
             max_delay_ms=rng.randint(10, 200),
             **lossy,
+        )
+    elif family == "wal":
+        # crashes that damage the WAL (torn, zero-filled, cut short, bit-flipped, lost), half
+        # the time next to a Byzantine validator: a validator whose log is damaged must still
+        # never contradict a vote it signed (its safety state keeps the lock)
+        byz = byz_node if rng.random() < 0.5 else None
+        crashed = [n for n in validators if n != byz]
+        cfg = dataclasses.replace(
+            cfg,
+            byzantine=byz,
+            byzantine_strategy=strategy,
+            crashes=tuple(
+                dataclasses.replace(c, wal_fault=rng.choice(WAL_FAULTS))
+                for c in _crashes(rng, crashed, end)
+            ),
+            **light,
         )
     return cfg
 

@@ -41,6 +41,7 @@ from joserfc.jwk import ECKey, OKPKey
 from wuyi.abc import PrivateKey
 from wuyi.crypto import get_suite
 from wuyi.exceptions import CredentialInvalid, CryptoError
+from wuyi.memo import BytesMemo
 
 __all__ = [
     "JWS_ALGORITHMS",
@@ -157,16 +158,25 @@ def sd_alg_for_suite(suite_name: str) -> str:
     return SD_ALGORITHMS[_suite_name(suite_name)]
 
 
+#: Public keys already found valid (``suite name + 0x00 + key`` -> True): checking a point is
+#: as costly as a signature check, and the chain checks the same issuer and holder keys again
+#: and again. Pure, so a hit and a miss decide alike; only valid keys are kept.
+_VALID_KEYS: BytesMemo[bool] = BytesMemo(4096)
+
+
 def _validate_public_key(suite_name: str, public_key: object) -> bytes:
     if not isinstance(public_key, bytes | bytearray):
         raise CredentialInvalid(
             f"public key must be bytes, got {type(public_key).__name__}", suite=suite_name
         )
     pub = bytes(public_key)
+    if _VALID_KEYS.get(suite_name.encode() + b"\x00" + pub):
+        return pub
     try:
         get_suite(suite_name).validate_public_key(pub)
     except CryptoError as exc:
         raise CredentialInvalid(f"invalid {suite_name} public key: {exc.message}") from None
+    _VALID_KEYS.derive(suite_name.encode() + b"\x00" + pub, lambda _raw: True)
     return pub
 
 

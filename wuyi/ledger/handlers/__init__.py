@@ -14,7 +14,6 @@ from wuyi.ledger.handlers.credentials import (
     ConsentRevokeHandler,
     VcIssueHandler,
     VcSetStatusHandler,
-    VcVerifyHandler,
 )
 from wuyi.ledger.handlers.datashare import DATA_HANDLERS
 from wuyi.ledger.handlers.did import (
@@ -38,7 +37,10 @@ from wuyi.ledger.handlers.identity import (
     MemberSetStatusHandler,
     OrgCreateHandler,
 )
+from wuyi.ledger.handlers.misbehaviour import ConsensusEvidenceHandler
+from wuyi.ledger.handlers.nodes import NODE_HANDLERS
 from wuyi.ledger.handlers.validators import ValidatorUpdateHandler
+from wuyi.ledger.handlers.verification import VcVerifyHandler
 
 __all__ = ["HANDLERS", "ChainSpec", "ExecContext", "Handler"]
 
@@ -53,6 +55,7 @@ HANDLERS: dict[str, Handler] = {
         EvidenceRevokeHandler(),
         ChainSetParamsHandler(),
         ValidatorUpdateHandler(),
+        ConsensusEvidenceHandler(),
         GovProposeHandler(),
         GovVoteHandler(),
         GovExecuteHandler(),
@@ -72,5 +75,8 @@ HANDLERS: dict[str, Handler] = {
         ConsentGrantHandler(),
         ConsentRevokeHandler(),
         *DATA_HANDLERS,
+        *NODE_HANDLERS,
     )
 }
+
+import wuyi.crosschain.handlers  # noqa: E402, F401  adds the xchain.* kinds (wuyi/crosschain)

@@ -14,6 +14,7 @@ Failing in 2–4 reverts every write of the transaction and yields a receipt wit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -48,7 +49,12 @@ class ExecContext:
     sender_address: bytes
     events: list[Event] = field(default_factory=list)
     gas_used: int = 0
+    sidecars: Mapping[bytes, bytes] = field(default_factory=dict)
+    """This transaction's private side-cars (hash -> bytes; ``wuyi.ledger.sidecar``): what
+    its ``sidecar:<hash>`` references stand for. Never written to state or events."""
     _sender_member: dict[str, Any] | None = None
+    packet: dict[str, Any] | None = None
+    """The cross-chain packet being delivered in this transaction (``xchain.recv``)."""
 
     def emit(self, type_: str, **attrs: Any) -> None:
         self.events.append(Event(type_, attrs))
@@ -140,9 +146,15 @@ class Handler:
     def apply(self, ctx: ExecContext) -> None:
         raise TxFailed(f"{self.kind}: handler has no apply step")
 
-    def reserved_gas(self, payload: dict[str, Any], params: ChainParams) -> int:
+    def reserved_gas(
+        self,
+        payload: dict[str, Any],
+        params: ChainParams,
+        sidecars: Mapping[bytes, bytes] | None = None,
+    ) -> int:
         """Gas the transaction may use beyond its base cost (a contract call's ``gas_limit``),
-        reserved against the block gas limit before it runs."""
+        reserved against the block gas limit before it runs (``sidecars``: the ones it
+        references, e.g. the presentation ``vc.verify`` checks)."""
         return 0
 
     @staticmethod

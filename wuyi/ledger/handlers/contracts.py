@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from wuyi.abc import KVReader
@@ -64,6 +64,7 @@ from wuyi.exceptions import (
     CredentialInvalid,
     InvariantBroken,
     NotFound,
+    PersonalData,
     TxFailed,
     Unauthorized,
     ValidationError,
@@ -72,22 +73,18 @@ from wuyi.exceptions import (
 from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
 from wuyi.ledger.handlers.credentials import (
-    MAX_PRESENTED,
-    REASON_MESSAGES,
-    chain_verdict,
     check_assurance,
-    get_consent,
-    get_credential_status,
-    lookup_org_jwk,
     record_check,
 )
-from wuyi.ledger.handlers.did import authentication_did, get_did_record, org_id_of_did
+from wuyi.ledger.handlers.did import authentication_did
 from wuyi.ledger.handlers.governance import (
     GovAction,
     approvers_from_addresses,
     get_active_orgs,
     register_action,
 )
+from wuyi.ledger.handlers.verification import check_presentation
+from wuyi.ledger.sidecar import find_presentation_in_clear, parse_sidecar_ref
 from wuyi.ledger.types import Event
 from wuyi.memo import BytesMemo
 from wuyi.params import ChainParams
@@ -121,11 +118,6 @@ _VERSION = re.compile(r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$")
 _CALLS = b"contract/-/call/"
 _NEXT_CALL = b"contract/-/next_call"
 MAX_SIGNERS = 16
-#: How old a key-binding JWT may be at block time for ``presentation()`` (seconds).
-PRESENTATION_MAX_KB_AGE_S = 300
-_SUBJECT = "credentialSubject"
-_ORG_DID = "did:wuyi:org:"
-_HEX = re.compile(r"^[0-9a-f]{32}$")
 
 
 def meta_key(name: str) -> bytes:
@@ -253,6 +245,13 @@ def check_package_source(chain: ChainSpec, name: str, source: str) -> ContractIn
     return get_runtime(chain).check_source(source, name)
 
 
+_PINS: BytesMemo[str] = BytesMemo(16)
+
+
+def _pin_of(raw: bytes) -> str:
+    return ChainParams.from_obj(decode_trusted(raw)).contract_lib
+
+
 class LedgerHost:
     """The runtime's :class:`wuyi.runtime.Host` for one transaction (or one query)."""
 
@@ -272,9 +271,13 @@ class LedgerHost:
         tx_hash: bytes,
         signers: list[bytes],
         events: list[Event] | None,
+        sidecars: Mapping[bytes, bytes] | None = None,
+        packet: dict[str, Any] | None = None,
     ) -> None:
         self.chain = chain
+        self._packet = packet
         self.kv = state
+        self._sidecars = sidecars or {}
         self.height = height
         self.time = time
         self.tx_hash = tx_hash
@@ -322,8 +325,19 @@ class LedgerHost:
                     )
                 )
 
+    def contract_lib(self) -> str:
+        """The chain parameter ``contract_lib`` of this state (decoded once per record)."""
+        raw = self.kv.get(keys.PARAMS)
+        return "" if raw is None else _PINS.derive(raw, _pin_of)
+
     def hash(self, data: bytes) -> bytes:
         return self.chain.suite.hash(data)
+
+    def sidecar(self, ref: str) -> bytes | None:
+        """The bytes of this transaction's private side-car that ``ref`` (``"sidecar:<hex>"``)
+        names, or None (``wuyi.ledger.sidecar``): what ``presentation()`` checks."""
+        h = parse_sidecar_ref(ref)
+        return None if h is None else self._sidecars.get(h)
 
     def assurance(self, token: str, subject: str | None) -> dict[str, Any]:
         """``wuyi.contract.assurance``: the attestation checked against this state at block
@@ -348,147 +362,43 @@ class LedgerHost:
         subject: str | None,
         contract: str,
     ) -> dict[str, Any]:
-        """``wuyi.contract.presentation``: verify ``subject``'s presentation (one SD-JWT +
-        KB-JWT per line) for organisation ``verifier`` at block time, as the off-chain
-        verifier and ``vc.verify`` together would, then record the use exactly as an accepted
-        ``vc.verify`` (:func:`~wuyi.ledger.handlers.credentials.record_check`). Returns only
-        the disclosed claims and, per credential, issuer org, type, status index, disclosed
-        names and presentation hash. Any failure reverts the call:
+        """``wuyi.contract.presentation``: the chain's own check of ``subject``'s presentation
+        (one SD-JWT + KB-JWT per line) for organisation ``verifier`` at block time — the same
+        :func:`~wuyi.ledger.handlers.verification.check_presentation` as ``vc.verify``, with
+        the sender as the required holder — then the contract's own request (exactly
+        ``types`` and ``claims``), and the use recorded exactly as an accepted ``vc.verify``
+        (:func:`~wuyi.ledger.handlers.credentials.record_check`). Returns only the disclosed
+        claims and, per credential, issuer org, type, status index, disclosed names and
+        presentation hash. Any failure reverts the call:
         ``presentation refused (<reason>): <message>`` with ``detail["reason"]``."""
-        from wuyi.encoding import encode
-        from wuyi.exceptions import EncodingError, PresentationRefused
-        from wuyi.vc import sdjwt
-        from wuyi.vc.jose import public_key_from_jwk
+        from wuyi.exceptions import EncodingError
 
         def refuse(reason: str, message: str) -> ContractRevert:
             return ContractRevert(f"presentation refused ({reason}): {message}", reason=reason)
 
-        suite = self.chain.suite
         state = self.kv
         tx_hash = self.tx_hash if isinstance(self.tx_hash, bytes) else bytes.fromhex(self.tx_hash)
         if subject is None:
-            raise refuse("wrong_holder", "the sender has no active DID; only holders present")
-        org = _get(state, keys.org_key(verifier))
-        if org is None or org["status"] != "active":
-            raise refuse("wrong_verifier", f"'{verifier}' is not an active organisation")
+            raise refuse("holder_mismatch", "the sender has no active DID; only holders present")
         if state.get(keys.vc_check_key(tx_hash)) is not None:
             raise ContractRevert(
                 "presentation: one presentation per transaction (it may hold several"
                 " credentials, one per line)",
                 reason="malformed",
             )
-        lines = [x.strip() for x in text.split("\n") if x.strip()]
-        if not 1 <= len(lines) <= MAX_PRESENTED:
-            raise refuse("malformed", f"a presentation holds 1-{MAX_PRESENTED} lines")
-        if len(set(lines)) != len(lines):
-            raise refuse("malformed", "a credential is presented twice")
-        holder_rec = get_did_record(state, subject)
-        holder_keys = [
-            k["public_key"]
-            for k in (holder_rec or {}).get("keys", [])
-            if "authentication" in k["purposes"]
-        ]
-        aud = _ORG_DID + verifier
-        now_s = self.time // 1000
-
-        def issuer_jwk(iss: str, kid: str | None) -> dict[str, Any]:
-            return lookup_org_jwk(state, suite.name, iss, kid or "", roles=("issuer",))
-
-        creds: list[dict[str, Any]] = []
-        values: dict[str, Any] = {}
-        named: set[Any] = set()
-        for line in lines:
-            try:
-                v = sdjwt.verify(
-                    line,
-                    issuer_jwk=issuer_jwk,
-                    audience=aud,
-                    nonce=nonce,
-                    now_s=now_s,
-                    max_kb_age_s=PRESENTATION_MAX_KB_AGE_S,
-                )
-            except PresentationRefused as exc:
-                raise refuse(str(exc.detail.get("reason", "malformed")), exc.message) from None
-            except WuyiError as exc:
-                raise refuse("malformed", exc.message) from None
-            payload, kb = v.payload, v.kb or {}
-            holder = payload.get("sub")
-            subj = v.claims.get(_SUBJECT)
-            subj = subj if isinstance(subj, dict) else {}
-            if subj.get("id", holder) != holder:
-                raise refuse("malformed", "sub and credentialSubject.id differ")
-            if holder != subject:
-                raise refuse(
-                    "wrong_holder", f"the credential is {holder!r}'s; the sender is {subject}"
-                )
-            try:
-                _, cnf_key = public_key_from_jwk(payload["cnf"]["jwk"])
-            except (WuyiError, KeyError, TypeError):
-                raise refuse("bad_holder_signature", "cnf.jwk is not a usable key") from None
-            if cnf_key not in holder_keys:
-                raise refuse(
-                    "bad_holder_signature",
-                    f"the key-binding key is not an authentication key of {subject}",
-                )
-            kb_exp = kb.get("exp")
-            if type(kb_exp) is not int:
-                raise refuse("malformed", "the KB-JWT has no integer exp")
-            if self.time > kb_exp * 1000:
-                raise refuse("expired", f"KB-JWT expired at {kb_exp}")
-            named.add(kb.get("consent"))
-            iss_org = org_id_of_did(str(payload.get("iss")))
-            vct = payload.get("vct")
-            status = payload.get("status")
-            sl = status.get("status_list") if isinstance(status, dict) else None
-            idx = sl.get("idx") if isinstance(sl, dict) else None
-            uri = sl.get("uri") if isinstance(sl, dict) else None
-            if (
-                iss_org is None
-                or type(idx) is not int
-                or idx < 0
-                or uri != f"wuyi:vc/status/{iss_org}"
-                or not isinstance(vct, str)
-            ):
-                raise refuse(
-                    "unknown_credential",
-                    "the credential names no status entry of its issuer (status, vct)",
-                )
-            rec = get_credential_status(state, iss_org, idx)
-            if rec is None or rec["type"] != vct:
-                raise refuse("unknown_credential", f"no {vct} {iss_org}/{idx} on chain")
-            if rec["commitment"] != suite.hash(v.jwt.encode("ascii")):
-                raise refuse(
-                    "not_registered",
-                    f"credential {iss_org}/{idx} differs from the one registered on chain",
-                )
-            names = sorted(n.removeprefix(_SUBJECT + ".") for n in v.disclosed)
-            for n in names:
-                if n in values:
-                    raise refuse("bad_disclosure", f"claim '{n}' is disclosed twice")
-                values[n] = subj.get(n, v.claims.get(n))
-            creds.append(
-                {
-                    "presentation_hash": suite.hash(line.encode("utf-8")),
-                    "issuer_org": iss_org,
-                    "idx": idx,
-                    "type": vct,
-                    "disclosed": names,
-                    "kb_exp": kb_exp,
-                }
-            )
-        consent_hex = named.pop() if len(named) == 1 else None
-        if not isinstance(consent_hex, str) or not _HEX.match(consent_hex):
-            raise refuse("no_consent", "the presentations do not name one consent id")
-        consent_id = bytes.fromhex(consent_hex)
-        consent = get_consent(state, consent_id)
-        if consent is not None and consent["holder"] != subject:
-            raise refuse("wrong_holder", f"consent {consent_hex} is another holder's")
-        nonce_b = nonce.encode("ascii")
-        reason = chain_verdict(
-            state, self.time, org=verifier, nonce=nonce_b, consent=consent, creds=creds
+        out = check_presentation(
+            state,
+            self.chain.suite,
+            self.time,
+            text=text,
+            verifier=verifier,
+            nonce=nonce,
+            presenter=subject,
         )
-        if reason:
-            raise refuse(reason, REASON_MESSAGES.get(reason, reason))
+        if out.reason:
+            raise refuse(out.reason, out.message)
+        creds = out.creds
+        values = out.claims
         presented = [c["type"] for c in creds]
         for t in presented:
             if t not in types:
@@ -508,7 +418,7 @@ class LedgerHost:
             encode(values)
         except EncodingError as exc:
             raise refuse("malformed", f"a disclosed value is not canonical data: {exc}") from None
-        assert consent is not None  # chain_verdict accepted it
+        assert out.consent is not None  # check_presentation accepted it
         record_check(
             state,
             check_id=tx_hash,
@@ -516,9 +426,10 @@ class LedgerHost:
             time=self.time,
             verifier=verifier,
             verifier_member=self._sender_address,
-            nonce=nonce_b,
-            consent_id=consent_id,
-            consent=consent,
+            nonce=nonce.encode("ascii"),
+            consent_id=out.consent_id,
+            consent=out.consent,
+            holder=out.holder,
             creds=creds,
             reason="",
             extra={"contract": contract},
@@ -530,7 +441,7 @@ class LedgerHost:
                     {
                         "result": "accepted",
                         "reason": "",
-                        "consent": consent_id,
+                        "consent": out.consent_id,
                         "credentials": len(creds),
                         "contract": contract,
                     },
@@ -539,7 +450,7 @@ class LedgerHost:
         return {
             "holder": subject,
             "verifier": verifier,
-            "consent": consent_hex,
+            "consent": out.consent_id.hex(),
             "nonce": nonce,
             "check": tx_hash.hex(),
             "claims": values,
@@ -548,6 +459,17 @@ class LedgerHost:
                 for c in creds
             ],
         }
+
+    def recognition(self, record_id: str, *, contract: str, value: bytes | None) -> dict[str, Any]:
+        """``wuyi.contract.recognition`` (:func:`wuyi.crosschain.contract.read_recognition`)."""
+        from wuyi.crosschain.contract import read_recognition
+
+        return read_recognition(self.kv, record_id, contract=contract, value=value)
+
+    def packet(self, contract: str) -> dict[str, Any] | None:
+        """``wuyi.contract.packet``: the packet being delivered to ``contract``, if any."""
+        p = self._packet
+        return dict(p) if p is not None and p.get("port") == contract else None
 
     def emit(self, contract: str, name: str, attrs: dict[str, Any]) -> None:
         if self._events is not None:
@@ -581,6 +503,8 @@ def _execute_call(
         tx_hash=ctx.tx_hash,
         signers=signers,
         events=ctx.events,
+        sidecars=ctx.sidecars,
+        packet=ctx.packet,
     )
     try:
         res = get_runtime(ctx.chain).execute(
@@ -899,6 +823,15 @@ def _validate_call(payload: dict[str, Any], kind: str, params: ChainParams) -> N
     for k in payload["args"]:
         if not isinstance(k, str):
             raise ValidationError(f"{kind}: argument names must be text", field="args")
+    found = find_presentation_in_clear(payload["args"], "args")
+    if found is not None:
+        raise PersonalData(
+            f"{kind}: {found} holds an SD-JWT presentation in clear (its disclosures are"
+            " personal values): pass its side-car reference 'sidecar:<hash>' and send the"
+            " text beside the transaction (POST /v1/txs {tx, sidecars})",
+            field=found,
+            pattern="sd_jwt",
+        )
     g = payload.get("gas_limit")
     if g is not None and not 0 < g <= params.max_call_gas:
         raise ValidationError(
@@ -923,7 +856,12 @@ class _CallPayloadHandler(Handler):
         super().static_validate(payload, chain, params)
         _validate_call(payload, self.kind, params)
 
-    def reserved_gas(self, payload: dict[str, Any], params: ChainParams) -> int:
+    def reserved_gas(
+        self,
+        payload: dict[str, Any],
+        params: ChainParams,
+        sidecars: Mapping[bytes, bytes] | None = None,
+    ) -> int:
         g: int = payload.get("gas_limit") or params.default_call_gas
         return g
 

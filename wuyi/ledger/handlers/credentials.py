@@ -31,14 +31,9 @@ Kinds
   (:func:`check_assurance`, ``sub`` = the holder) and the consent records
   ``{provider, level, real_name, face}`` — never the token.
 * ``consent.revoke`` {id} — an authentication key of the consent's holder.
-* ``vc.verify`` {nonce, consent, credentials: [{presentation_hash, issuer_org, idx, type,
-  disclosed, kb_exp}] (1-8), offchain: {result, reason}, min_assurance?} — any active member of
-  the verifying org. ``min_assurance`` (0-4, optional): the service requires the consent to
-  have been granted after identity assurance of at least that level (``assurance_too_low``).
-  One presentation of several credentials, all bound to one nonce and one consent, is one
-  check and, accepted, one use. The chain re-checks what only it knows
-  (:data:`VERIFY_REASONS`, in order) and records the verdict; the transaction succeeds either
-  way.
+* ``vc.verify`` — in :mod:`wuyi.ledger.handlers.verification`: the chain verifies the
+  presentation itself and records its verdict with the helpers here (:func:`chain_verdict`,
+  :func:`record_check`).
 
 Records
 =======
@@ -55,7 +50,7 @@ Records
     vc/check/<tx_hash>        {tx_hash, verifier, verifier_member, holder, consent,
                                credentials: [{issuer_org, idx, type, disclosed,
                                presentation_hash}], types, disclosed (union), result, reason,
-                               height, time, purpose}
+                               height, time, purpose, basis: "chain", contract?}
     idp/<org>                 {org, enabled, max_level}
 
 Readers: :func:`get_credential_type`, :func:`list_credential_types`,
@@ -92,6 +87,9 @@ from wuyi.ledger.handlers.identity import validate_org_id
 from wuyi.params import ChainParams
 
 __all__ = [
+    "BASIS_CHAIN",
+    "BASIS_VERIFIER_CLAIM",
+    "CHAIN_REASONS",
     "CREDENTIAL_STATUSES",
     "MAX_CONSENT_MS",
     "REASON_MESSAGES",
@@ -103,7 +101,7 @@ __all__ = [
     "VcIssueHandler",
     "VcSetStatusHandler",
     "VcSetTypeAction",
-    "VcVerifyHandler",
+    "assured_level",
     "chain_verdict",
     "check_assurance",
     "get_check",
@@ -139,10 +137,40 @@ MAX_PRESENTED = 8
 MAX_LEVEL = 4
 MAX_ATTESTATION_CHARS = 4096
 
-#: the chain's reasons for refusing a check, in the order they are tested (``offchain``: the
-#: verifier's own refusal, recorded with the verifier's reason code)
+#: Every reason the chain gives for refusing a presentation (``vc.verify`` and
+#: ``wuyi.contract.presentation``, :func:`~wuyi.ledger.handlers.verification.check_presentation`),
+#: roughly in the order they are tested: the presentation itself, holder binding, the
+#: credentials on chain, the consent, then :func:`chain_verdict` (:data:`CHAIN_REASONS`).
 VERIFY_REASONS = (
-    "offchain",
+    "wrong_verifier",
+    "malformed",
+    "bad_issuer_signature",
+    "bad_disclosure",
+    "expired",
+    "no_key_binding",
+    "bad_holder_signature",
+    "wrong_audience",
+    "wrong_nonce",
+    "stale",
+    "holder_mismatch",
+    "unknown_credential",
+    "not_registered",
+    "no_consent",
+    "replay",
+    "consent_revoked",
+    "consent_not_yet",
+    "consent_expired",
+    "type_not_consented",
+    "claims_not_consented",
+    "assurance_too_low",
+    "credential_revoked",
+    "credential_suspended",
+    "credential_expired",
+    "issuer_not_authorised",
+)
+
+#: The reasons :func:`chain_verdict` gives, in the order it tests them.
+CHAIN_REASONS = (
     "replay",
     "no_consent",
     "consent_revoked",
@@ -160,15 +188,28 @@ VERIFY_REASONS = (
     "expired",
 )
 
-#: What each chain-side refusal means, in words (``vc.verify``, ``wuyi.contract.presentation``
-#: and the verifier's SDK; ``docs/credentials.md``).
+#: What each refusal means, in words (``vc.verify``, ``wuyi.contract.presentation`` and the
+#: verifier's SDK; ``docs/credentials.md``).
 REASON_MESSAGES = {
+    "wrong_verifier": "the consent or the verifier is not this organisation",
+    "malformed": "not a well-formed presentation",
+    "bad_issuer_signature": "the issuer's signature does not verify with an issuer key on chain",
+    "bad_disclosure": "a disclosure does not match the credential's digests",
+    "no_key_binding": "the presentation is not bound to the holder's key",
+    "bad_holder_signature": "the holder's key-binding signature does not verify",
+    "wrong_audience": "the presentation was made for another verifier",
+    "wrong_nonce": "the presentation answers another nonce",
+    "stale": "the presentation is too old",
+    "holder_mismatch": (
+        "the credential's holder, the presentation's key and the consent's holder are not"
+        " the same DID"
+    ),
+    "not_registered": "the credential differs from the one registered on chain",
     "replay": "this presentation or its nonce was already used",
     "no_consent": "no such consent on chain",
     "consent_revoked": "the holder revoked this consent (or deactivated the DID)",
     "consent_not_yet": "the consent is not in force yet",
     "consent_expired": "the consent has expired",
-    "wrong_verifier": "the consent is for another verifier",
     "type_not_consented": "the holder did not consent to this credential type",
     "claims_not_consented": "more claims disclosed than the holder consented to",
     "assurance_too_low": "the consent was not granted after the required identity assurance",
@@ -180,9 +221,14 @@ REASON_MESSAGES = {
     "expired": "the presentation has expired",
 }
 
+#: ``basis`` of a verification record: the chain verified the presentation itself, or (records
+#: written before issue #16 by ``vc.verify``) the chain recorded the verifier's word that it
+#: had verified one — a verifier's claim, never the chain's verdict.
+BASIS_CHAIN = "chain"
+BASIS_VERIFIER_CLAIM = "verifier_claim"
+
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,63}$")
 _CLAIM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 _FieldSpec = dict[str, tuple[type, bool]]
 
@@ -283,8 +329,13 @@ def list_consents(state: KVReader, did: str) -> list[dict[str, Any]]:
 
 
 def get_check(state: KVReader, tx_hash: bytes) -> dict[str, Any] | None:
-    """The verification record a ``vc.verify`` transaction wrote."""
+    """The verification record a ``vc.verify`` (or a contract's ``presentation()``) wrote,
+    with its ``basis``: ``"chain"`` when the chain verified the presentation itself,
+    ``"verifier_claim"`` for a record an older ``vc.verify`` wrote on the verifier's word
+    (before issue #16; such records carry no ``basis`` in state and are labelled here)."""
     rec: dict[str, Any] | None = _get(state, keys.vc_check_key(tx_hash))
+    if rec is not None and "basis" not in rec:
+        rec["basis"] = BASIS_CHAIN if "contract" in rec else BASIS_VERIFIER_CLAIM
     return rec
 
 
@@ -733,23 +784,6 @@ class ConsentRevokeHandler(Handler):
 # -- verification records -----------------------------------------------------------------------
 
 
-def _verdict(ctx: ExecContext, p: dict[str, Any], org: str, consent: Any) -> str:
-    """The first reason to refuse (see :data:`VERIFY_REASONS`), or ``""`` to accept."""
-    off = p["offchain"]
-    if off["result"] == "refused":
-        reason: str = off["reason"]
-        return reason
-    return chain_verdict(
-        ctx.state,
-        ctx.time,
-        org=org,
-        nonce=p["nonce"],
-        consent=consent,
-        creds=p["credentials"],
-        min_assurance=p.get("min_assurance", 0),
-    )
-
-
 def assured_level(consent: dict[str, Any]) -> int:
     """The identity-assurance level a consent was granted under: the attestation's level if it
     confirmed both real name and face, else 0."""
@@ -828,18 +862,24 @@ def record_check(
     nonce: bytes,
     consent_id: bytes,
     consent: dict[str, Any] | None,
+    holder: str,
     creds: list[dict[str, Any]],
     reason: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write the record of one check (``vc/check/<check_id>``) and, accepted (``reason`` is
-    ``""``), spend the presentation hashes and the nonce, count a use of the consent and index
-    it under the holder (``list_uses``); refused, index it under the holder's refused checks
-    if the consent exists. Returns the record. ``state`` has ``set_obj`` (the transaction's
-    journaled view). Shared by ``vc.verify`` and ``wuyi.contract.presentation``; ``extra``
-    adds fields (e.g. the contract that checked)."""
+    """Write the record of one check the chain made (``vc/check/<check_id>``, ``basis``
+    ``"chain"``). ``holder`` is the DID proven to have made the presentation (``""`` if the
+    refusal came before that was proven); ``consent`` the consent record if it is that
+    holder's, else None. Accepted (``reason`` is ``""``): spend the presentation hashes and
+    the nonce, count a use of the consent and index it under the holder (:func:`list_uses`).
+    Refused: index it under the proven holder's refused checks (:func:`list_refused`), never
+    under anyone else — a presentation naming another person's consent stays out of that
+    person's log. Returns the record. ``state`` has ``set_obj`` (the transaction's journaled
+    view). Shared by ``vc.verify`` and ``wuyi.contract.presentation``; ``extra`` adds fields
+    (e.g. the contract that checked)."""
     result = "refused" if reason else "accepted"
-    holder = consent["holder"] if consent is not None else ""
+    if consent is not None and consent["holder"] != holder:
+        consent = None  # never let one holder's act touch another's consent
     listed = [
         {k: c[k] for k in ("issuer_org", "idx", "type", "disclosed", "presentation_hash")}
         for c in creds
@@ -851,148 +891,25 @@ def record_check(
         "holder": holder,
         "consent": consent_id,
         "credentials": listed,
-        "types": [c["type"] for c in listed],
+        "types": [c["type"] for c in listed if c["type"]],
         "disclosed": sorted({d for c in listed for d in c["disclosed"]}),
         "result": result,
         "reason": reason,
         "height": height,
         "time": time,
         "purpose": consent["purpose"] if consent is not None else "",
+        "basis": BASIS_CHAIN,
         **(extra or {}),
     }
     state.set_obj(keys.vc_check_key(check_id), rec)
     if result == "accepted":
-        assert consent is not None
+        assert consent is not None and holder
         for c in listed:
             state.set_obj(keys.vc_used_key(c["presentation_hash"]), check_id)
         state.set_obj(keys.vc_nonce_key(verifier, nonce), check_id)
         consent["uses"] += 1
         state.set_obj(keys.consent_key(consent_id), consent)
         state.set_obj(keys.consent_use_key(holder, height, check_id), check_id)
-    elif consent is not None:
+    elif holder:
         state.set_obj(keys.consent_refused_key(holder, height, check_id), check_id)
     return rec
-
-
-_CRED_FIELDS: _FieldSpec = {
-    "presentation_hash": (bytes, True),
-    "issuer_org": (str, True),
-    "idx": (int, True),
-    "type": (str, True),
-    "disclosed": (list, True),
-    "kb_exp": (int, True),
-}
-
-
-def _validate_presented(c: Any, k: str) -> None:
-    if not isinstance(c, dict):
-        raise ValidationError(f"{k}: each of credentials is a map", field="credentials")
-    validate_fields(c, _CRED_FIELDS, f"{k}: credentials[]")
-    if len(c["presentation_hash"]) != 32:
-        raise ValidationError(f"{k}: presentation_hash must be 32 bytes", field="presentation_hash")
-    _validate_org(c["issuer_org"], k, "issuer_org")
-    if c["idx"] < 0:
-        raise ValidationError(f"{k}: idx must not be negative", field="idx")
-    _validate_type(c["type"], k)
-    _validate_claims(c["disclosed"], k, "disclosed")
-    if c["kb_exp"] < 0:
-        raise ValidationError(f"{k}: kb_exp is seconds since the epoch", field="kb_exp")
-
-
-class VcVerifyHandler(Handler):
-    """One check of one presentation: one or more credentials (one SD-JWT presentation each),
-    all bound to the same verifier, nonce and consent; accepted, it counts as one use."""
-
-    kind = "vc.verify"
-    fields: ClassVar[_FieldSpec] = {
-        "nonce": (bytes, True),
-        "consent": (bytes, True),
-        "credentials": (list, True),
-        "offchain": (dict, True),
-        "min_assurance": (int, False),
-    }
-
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        k = self.kind
-        if not MIN_NONCE <= len(payload["nonce"]) <= MAX_NONCE:
-            raise ValidationError(
-                f"{k}: nonce must be {MIN_NONCE}-{MAX_NONCE} bytes", field="nonce"
-            )
-        if len(payload["consent"]) != 16:
-            raise ValidationError(f"{k}: consent must be a 16-byte consent id", field="consent")
-        creds = payload["credentials"]
-        if not 1 <= len(creds) <= MAX_PRESENTED:
-            raise ValidationError(
-                f"{k}: credentials must list 1-{MAX_PRESENTED} presented credentials",
-                field="credentials",
-            )
-        for c in creds:
-            _validate_presented(c, k)
-        hashes = {c["presentation_hash"] for c in creds}
-        refs = {(c["issuer_org"], c["idx"]) for c in creds}
-        if len(hashes) != len(creds) or len(refs) != len(creds):
-            raise ValidationError(f"{k}: a credential is listed twice", field="credentials")
-        level = payload.get("min_assurance", 0)
-        if type(level) is not int or not 0 <= level <= MAX_LEVEL:
-            raise ValidationError(
-                f"{k}: min_assurance must be an assurance level 0-{MAX_LEVEL}",
-                field="min_assurance",
-            )
-        off = payload["offchain"]
-        unknown = sorted(set(off) - {"result", "reason"})
-        if unknown or "result" not in off:
-            raise ValidationError(
-                f"{k}: offchain must be {{result, reason}}, got fields {sorted(off)}",
-                field="offchain",
-            )
-        reason = off.get("reason", "")
-        if off["result"] == "accepted":
-            if reason != "":
-                raise ValidationError(
-                    f"{k}: an accepted offchain result has no reason", field="offchain"
-                )
-        elif off["result"] == "refused":
-            if not isinstance(reason, str) or not _REASON_CODE.match(reason):
-                raise ValidationError(
-                    f"{k}: a refused offchain result needs its reason code (like"
-                    " 'bad_issuer_signature')",
-                    field="offchain",
-                )
-        else:
-            raise ValidationError(
-                f"{k}: offchain.result must be 'accepted' or 'refused'", field="offchain"
-            )
-
-    def authorize(self, ctx: ExecContext) -> None:
-        ctx.require_member()
-
-    def apply(self, ctx: ExecContext) -> None:
-        p = ctx.tx.payload
-        org = ctx.require_member()["org"]
-        consent = get_consent(ctx.state, p["consent"])
-        reason = _verdict(ctx, p, org, consent)
-        rec = record_check(
-            ctx.state,
-            check_id=ctx.tx_hash,
-            height=ctx.height,
-            time=ctx.time,
-            verifier=org,
-            verifier_member=ctx.sender_address,
-            nonce=p["nonce"],
-            consent_id=p["consent"],
-            consent=consent,
-            creds=p["credentials"],
-            reason=reason,
-        )
-        result = rec["result"]
-        creds = rec["credentials"]
-        ctx.emit(
-            "vc.checked",
-            result=result,
-            reason=reason,
-            consent=p["consent"],
-            credentials=len(creds),
-        )

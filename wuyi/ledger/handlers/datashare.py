@@ -2,9 +2,12 @@
 
 Kinds (``docs/design/identity-spec.md`` §7; user guide ``docs/data-sharing.md``):
 
-* ``data.offer``    {id, title, description, kind, fields, endpoint?} — an ``admin`` or ``data``
-  member; the sender's organisation owns the entry. ``id`` matches ``[a-z0-9][a-z0-9._-]{2,63}``
-  and is never reused.
+* ``data.offer``    {id, title, description, kind, fields, endpoint?, gate?} — an ``admin`` or
+  ``data`` member; the sender's organisation owns the entry. ``id`` matches
+  ``[a-z0-9][a-z0-9._-]{2,63}`` and is never reused. ``gate`` names a deployed contract whose
+  view ``data_consent(request)`` must accept every request, approval, delivery and access of
+  the entry (a consent the data's subject gave, kept by that contract; see "Consent gates"
+  below).
 * ``data.withdraw`` {id} — ``admin``/``data`` of the owner: no new requests, approvals or
   deliveries; grants already approved keep their window (revoke them to stop access).
 * ``data.request``  {dataset, purpose, fields, until, enc_key} — any member of another
@@ -39,6 +42,18 @@ Records (byte strings raw; addresses 20 bytes)::
 Every refusal names its rule ("request is pending, not approved", "approval ended at …",
 "only members of the owner organisation 'rsj' may approve"). The readers at the end
 (``get_*``, ``list_*``, ``audit_*``) need nothing but the state.
+
+Consent gates: the owner of data about someone else (an enterprise's tax record, a household's
+utility bills) may make the catalogue entry depend on that subject's consent, kept by a
+scenario contract: ``data.offer`` with ``gate: <contract>``. Then ``data.request``,
+``data.approve``, ``data.deliver`` and ``data.access`` of the entry run the contract's view
+``data_consent(request)`` inside the block (read-only, at most :data:`GATE_GAS` gas, the block's
+height and time), with ``request`` = {action, request, dataset, owner, requester_org, purpose,
+fields, until} (``until`` the window the step would use, ms; ``request`` the id in hex, ``""``
+for a new request). A view that reverts refuses the step (``unauthorized``, with the view's
+message: the contract names its rule); a gate that cannot run (contract not active, no such
+view, out of gas) fails it (``tx_failed``). So a revoked or expired consent stops deliveries
+and accesses at once, without the owner having to revoke the grant.
 """
 
 from __future__ import annotations
@@ -51,7 +66,14 @@ from typing import Any, ClassVar
 from wuyi.abc import KVReader
 from wuyi.crypto import format_address
 from wuyi.encoding import decode_trusted
-from wuyi.exceptions import CryptoError, NotFound, TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import (
+    ContractRevert,
+    CryptoError,
+    NotFound,
+    TxFailed,
+    Unauthorized,
+    ValidationError,
+)
 from wuyi.ledger import keys
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
 from wuyi.params import ChainParams
@@ -69,6 +91,7 @@ __all__ = [
     "DataWithdrawHandler",
     "audit_dataset",
     "audit_requester",
+    "check_gate",
     "format_ms",
     "get_dataset",
     "get_delivery",
@@ -93,6 +116,9 @@ _DATASET_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _BLOB_LOCATION = re.compile(r"^blob:[0-9a-f]{64}$")
 _URL_LOCATION = re.compile(r"^https?://[^\s]+$")
+#: the view a consent gate runs, and the gas one run may use (the transaction pays none)
+GATE_METHOD = "data_consent"
+GATE_GAS = 2_000_000
 
 
 def format_ms(ms: int) -> str:
@@ -212,6 +238,61 @@ def _log(ctx: ExecContext, req: dict[str, Any], action: str, **extra: Any) -> No
     )
 
 
+def _gate_contract(ctx: ExecContext, name: str) -> None:
+    """``name`` is an active contract with the view :data:`GATE_METHOD`."""
+    from wuyi.ledger.handlers.contracts import get_contract  # contracts.py imports much
+
+    try:
+        meta = get_contract(ctx.state, name)
+    except NotFound:
+        raise TxFailed(f"consent gate: no contract '{name}'") from None
+    if meta["status"] != "active":
+        raise TxFailed(f"consent gate: contract '{name}' is {meta['status']}, not active")
+    m = meta["abi"]["methods"].get(GATE_METHOD)
+    if m is None or m["kind"] != "view":
+        raise TxFailed(f"consent gate: contract '{name}' has no view '{GATE_METHOD}'")
+
+
+def check_gate(
+    ctx: ExecContext, ds: dict[str, Any], action: str, req: dict[str, Any], until: int
+) -> None:
+    """Run the consent gate of dataset ``ds`` (if it has one) for ``action`` on request
+    ``req`` (the record, or the request being made) with the window ``until`` (ms): refuse
+    with the contract's own message when its view reverts (module docstring)."""
+    from wuyi.ledger.handlers.contracts import query_contract
+
+    name = ds.get("gate") or ""
+    if not name:
+        return
+    _gate_contract(ctx, name)
+    rid = req.get("id")
+    view = {
+        "action": action,
+        "request": rid.hex() if isinstance(rid, bytes) else "",
+        "dataset": ds["id"],
+        "owner": ds["owner"],
+        "requester_org": req["requester_org"],
+        "purpose": req["purpose"],
+        "fields": list(req["fields"]),
+        "until": until,
+    }
+    try:
+        query_contract(
+            ctx.chain,
+            ctx.state,
+            name,
+            GATE_METHOD,
+            {"request": view},
+            height=ctx.height,
+            time=ctx.time,
+            gas_limit=GATE_GAS,
+        )
+    except ContractRevert as exc:
+        raise Unauthorized(f"consent gate '{name}': {exc.message}", gate=name) from None
+    except (TxFailed, NotFound, ValidationError) as exc:
+        raise TxFailed(f"consent gate '{name}' could not run: {exc.message}", gate=name) from None
+
+
 # -- handlers ------------------------------------------------------------------------------------
 
 
@@ -224,6 +305,7 @@ class DataOfferHandler(Handler):
         "kind": (str, True),
         "fields": (list, True),
         "endpoint": (str, False),
+        "gate": (str, False),
     }
 
     def static_validate(
@@ -251,6 +333,11 @@ class DataOfferHandler(Handler):
             )
         if payload["kind"] == "interface" and not endpoint:
             raise ValidationError("data.offer: an interface needs an endpoint", field="endpoint")
+        gate = payload.get("gate", "")
+        if gate:
+            from wuyi.ledger.handlers.contracts import validate_contract_name
+
+            validate_contract_name(gate, "gate")
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         did = ctx.tx.payload["id"]
@@ -260,6 +347,9 @@ class DataOfferHandler(Handler):
                 f"dataset id '{did}' is already used (offered by '{rec['owner']}' at height"
                 f" {rec['height']}); ids are never reused"
             )
+        gate = ctx.tx.payload.get("gate", "")
+        if gate:
+            _gate_contract(ctx, gate)
 
     def authorize(self, ctx: ExecContext) -> None:
         ctx.require_member(DATA_ROLES)
@@ -275,6 +365,7 @@ class DataOfferHandler(Handler):
             "kind": p["kind"],
             "fields": list(p["fields"]),
             "endpoint": p.get("endpoint", ""),
+            "gate": p.get("gate", ""),
             "status": "offered",
             "height": ctx.height,
             "time": ctx.time,
@@ -345,13 +436,15 @@ class DataRequestHandler(Handler):
             )
 
     def authorize(self, ctx: ExecContext) -> None:
+        p = ctx.tx.payload
         m = ctx.require_member()
-        ds = _dataset_or_fail(ctx, ctx.tx.payload["dataset"])
+        ds = _dataset_or_fail(ctx, p["dataset"])
         if m["org"] == ds["owner"]:
             raise Unauthorized(
                 f"organisation '{ds['owner']}' owns dataset '{ds['id']}'; only members of"
                 " other organisations may request it"
             )
+        check_gate(ctx, ds, "request", {"requester_org": m["org"], **p}, p["until"])
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
@@ -368,6 +461,7 @@ class DataRequestHandler(Handler):
             "fields": list(p["fields"]),
             "until": p["until"],
             "enc_key": p["enc_key"],
+            "gate": ds.get("gate") or "",
             "status": "pending",
             "decided_by": None,
             "decided_height": None,
@@ -423,6 +517,12 @@ class DataApproveHandler(_DecisionHandler):
                 f"approval until {format_ms(until)} is later than the requested until"
                 f" {format_ms(req['until'])}"
             )
+
+    def authorize(self, ctx: ExecContext) -> None:
+        super().authorize(ctx)
+        req = _request_or_fail(ctx)
+        ds = _dataset_or_fail(ctx, req["dataset"])
+        check_gate(ctx, ds, "approve", req, ctx.tx.payload["until"])
 
     def apply(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
@@ -538,6 +638,8 @@ class DataDeliverHandler(Handler):
     def authorize(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
         _require_owner_member(ctx, req["owner"], "deliver", roles=())
+        ds = _dataset_or_fail(ctx, req["dataset"])
+        check_gate(ctx, ds, "deliver", req, req["approved_until"])
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
@@ -601,6 +703,9 @@ class DataAccessHandler(Handler):
                 f"only members of the requesting organisation '{dlv['requester_org']}'"
                 " may access this delivery"
             )
+        req = ctx.state.get_obj(keys.data_request_key(dlv["request"]))
+        ds = _dataset_or_fail(ctx, dlv["dataset"])
+        check_gate(ctx, ds, "access", req, req["approved_until"])
 
     def apply(self, ctx: ExecContext) -> None:
         dlv = self._delivery(ctx)

@@ -10,11 +10,17 @@ Two shapes of DID:
   its active members — ``issuer`` and ``idp`` members are ``assertionMethod`` keys, ``admin``
   members ``authentication`` keys; method id ``did:wuyi:org:<org_id>#<wy-address>``.
 
-Kinds (signed by DID keys; the sender need not be an organisation member):
+Kinds (``did.create`` is sent by a member of an organisation with the right to register
+citizens; the others are signed by DID keys and need no membership):
 
-* ``did.create``       {services?}                       — anyone: the DID is derived from the
-  sender's key, which becomes ``key-1`` (authentication, assertionMethod,
-  capabilityInvocation)
+* ``did.create``       {public_key, proof, services?}    — a member with role ``idp`` or
+  ``did_registrar`` (:data:`REGISTRAR_ROLES`) of an organisation that governance made a DID
+  registrar (``did.set_registrar``, :func:`get_registrar`): the identity provider, a service
+  centre. The DID is derived from ``public_key`` (the citizen's key, which becomes ``key-1``:
+  authentication, assertionMethod, capabilityInvocation); ``proof`` is that key's signature
+  over :func:`key_proof_message` for the new DID, so the key's holder asked for it. The record
+  names the registering organisation (``registrar``). A new key cannot register itself: it is
+  no member (``wuyi.ledger.admission``).
 * ``did.add_key``      {did, public_key, purposes, proof} — an authentication key of ``did``;
   ``proof`` is the new key's signature over :func:`key_proof_message` (possession)
 * ``did.remove_key``   {did, key_id}                     — never the last authentication key
@@ -23,17 +29,23 @@ Kinds (signed by DID keys; the sender need not be an organisation member):
 * ``did.set_services`` {did, services}                   — at most :data:`MAX_SERVICES`
 * ``did.deactivate``   {did}                             — permanent; the key index is emptied
 
+Governance action (policy ``credentials``, default ``MAJORITY``):
+
+* ``did.set_registrar`` {org, enabled} — give or take an organisation's right to register
+  citizens' DIDs; state ``did/-/registrar/<org>`` ``{org, enabled, updated_height}``.
+
 Record (state ``did/<did>``)::
 
     {id, keys: [{id, public_key, purposes, added_height}], services: [{id, type, endpoint}],
      status: active|deactivated, created_height, created_time, updated_height, updated_time,
-     version, last_tx, next_key}
+     version, last_tx, next_key, registrar}
 
 Key ids are ``key-1``, ``key-2``, … and never reused (``next_key``). ``version`` starts at 1
 and goes up by one with every change.
 
 Readers (pure, over a :class:`~wuyi.abc.KVReader`): :func:`get_did_record`,
-:func:`did_of_key`, :func:`authentication_did`, :func:`render_did_document`.
+:func:`did_of_key`, :func:`authentication_did`, :func:`render_did_document`,
+:func:`get_registrar`, :func:`list_registrars`.
 """
 
 from __future__ import annotations
@@ -47,8 +59,9 @@ from wuyi.crypto import address_of, format_address, get_suite
 from wuyi.encoding import decode_trusted, encode
 from wuyi.exceptions import NotFound, TxFailed, Unauthorized, ValidationError
 from wuyi.ledger import keys
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
-from wuyi.ledger.handlers.identity import validate_member_key
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
+from wuyi.ledger.handlers.governance import GovAction, register_action
+from wuyi.ledger.handlers.identity import validate_member_key, validate_org_id
 from wuyi.params import ChainParams
 
 if TYPE_CHECKING:
@@ -61,20 +74,25 @@ __all__ = [
     "MAX_SERVICES",
     "ORG_DID_PREFIX",
     "PURPOSES",
+    "REGISTRAR_POLICY",
+    "REGISTRAR_ROLES",
     "DidAddKeyHandler",
     "DidCreateHandler",
     "DidDeactivateHandler",
     "DidRemoveKeyHandler",
     "DidRotateKeyHandler",
+    "DidSetRegistrarAction",
     "DidSetServicesHandler",
     "authentication_did",
     "compute_did",
     "did_of_key",
     "get_did_record",
+    "get_registrar",
     "is_org_did",
     "is_subject_did",
     "iso_time",
     "key_proof_message",
+    "list_registrars",
     "org_did",
     "org_id_of_did",
     "org_verification_methods",
@@ -93,6 +111,11 @@ DID_CONTEXT = ("https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1
 MAX_SERVICES = 8
 MAX_KEYS = 16
 MAX_ENDPOINT_CHARS = 512
+_FieldSpec = dict[str, tuple[type, bool]]
+#: member roles that may send ``did.create`` for a registrar organisation
+REGISTRAR_ROLES = ("idp", "did_registrar")
+#: the governance policy of ``did.set_registrar`` (the identity policy, as ``idp.set``)
+REGISTRAR_POLICY = "credentials"
 
 _SUBJECT_DID = re.compile(r"^did:wuyi:[0-9a-f]{32}$")
 _ORG_DID = re.compile(r"^did:wuyi:org:([a-z][a-z0-9_-]{1,31})$")
@@ -253,6 +276,18 @@ def authentication_did(state: KVReader, suite: Suite, address: bytes) -> str | N
 def sender_did(ctx: ExecContext) -> str | None:
     """The DID whose authentication key signed ``ctx``'s transaction, or None."""
     return ctx.sender_did
+
+
+def get_registrar(state: KVReader, org_id: str) -> dict[str, Any] | None:
+    """``{org, enabled, updated_height}`` if governance ever set ``org_id``'s right to register
+    citizens' DIDs, else None."""
+    rec: dict[str, Any] | None = _get(state, keys.did_registrar_key(org_id))
+    return rec
+
+
+def list_registrars(state: KVReader) -> list[dict[str, Any]]:
+    """Every registrar record (enabled or not), in organisation order."""
+    return [decode_trusted(v) for _, v in state.iter_prefix(keys.DID_REGISTRAR_PREFIX)]
 
 
 def _members_of(state: KVReader, org_id: str) -> Iterator[tuple[bytes, dict[str, Any]]]:
@@ -449,28 +484,43 @@ class _DidHandler(Handler):
 
 
 class DidCreateHandler(Handler):
+    """A citizen's first DID, registered by an authorised organisation's member."""
+
     kind = "did.create"
-    fields: ClassVar[dict[str, tuple[type, bool]]] = {"services": (list, False)}
+    fields: ClassVar[dict[str, tuple[type, bool]]] = {
+        "public_key": (bytes, True),
+        "proof": (bytes, True),
+        "services": (list, False),
+    }
 
     def static_validate(
         self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
     ) -> None:
         super().static_validate(payload, chain, params)
+        validate_member_key(chain, payload["public_key"], self.kind, "public_key")
         validate_services(payload.get("services", []), self.kind)
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
-        did = compute_did(ctx.chain.suite, ctx.tx.sender)
+        public_key = ctx.tx.payload["public_key"]
+        did = compute_did(ctx.chain.suite, public_key)
         if ctx.state.get(keys.did_key(did)) is not None:
             raise TxFailed(f"{did} already exists")
-        owner = _key_in_did(ctx, ctx.tx.sender)
-        if owner is not None:
-            raise TxFailed(f"the sender's key is already a key of {owner}")
+        _check_new_key(ctx, did, public_key, ctx.tx.payload["proof"])
 
     def authorize(self, ctx: ExecContext) -> None:
-        """Anyone: the DID is the sender key's own."""
+        """A member with role ``idp`` or ``did_registrar`` of an enabled registrar."""
+        m = ctx.require_member(REGISTRAR_ROLES)
+        rec = get_registrar(ctx.state, m["org"])
+        if rec is None or not rec["enabled"]:
+            raise Unauthorized(
+                f"organisation '{m['org']}' may not register citizens' DIDs: governance gives"
+                " that right with did.set_registrar"
+            )
 
     def apply(self, ctx: ExecContext) -> None:
-        did = compute_did(ctx.chain.suite, ctx.tx.sender)
+        public_key = ctx.tx.payload["public_key"]
+        did = compute_did(ctx.chain.suite, public_key)
+        org = ctx.require_member(REGISTRAR_ROLES)["org"]
         rec: dict[str, Any] = {
             "id": did,
             "keys": [],
@@ -483,11 +533,42 @@ class DidCreateHandler(Handler):
             "version": 1,
             "last_tx": ctx.tx_hash,
             "next_key": 1,
+            "registrar": org,
         }
-        _new_key(rec, ctx.tx.sender, list(CREATE_PURPOSES), ctx.height)
+        _new_key(rec, public_key, list(CREATE_PURPOSES), ctx.height)
         ctx.state.set_obj(keys.did_key(did), rec)
-        ctx.state.set_obj(keys.did_key_index_key(ctx.sender_address), did)
-        ctx.emit("did.created", did=did)
+        ctx.state.set_obj(keys.did_key_index_key(address_of(ctx.chain.suite, public_key)), did)
+        ctx.emit("did.created", did=did, registrar=org)
+
+
+class DidSetRegistrarAction(GovAction):
+    """Give (``enabled``) or take an organisation's right to register citizens' DIDs."""
+
+    type = "did.set_registrar"
+    policy_name = REGISTRAR_POLICY
+    fields: ClassVar[_FieldSpec] = {
+        "org": (str, True),
+        "enabled": (bool, True),
+    }
+
+    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
+        validate_fields(args, self.fields, self.type)
+        try:
+            validate_org_id(args["org"])
+        except ValidationError as exc:
+            raise ValidationError(f"{self.type}: org: {exc.message}", field="org") from None
+
+    def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        if ctx.state.get(keys.org_key(args["org"])) is None:
+            raise TxFailed(f"{self.type}: organisation '{args['org']}' does not exist")
+
+    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        rec = {"org": args["org"], "enabled": args["enabled"], "updated_height": ctx.height}
+        ctx.state.set_obj(keys.did_registrar_key(args["org"]), rec)
+        ctx.emit("did.registrar_set", org=args["org"], enabled=args["enabled"])
+
+
+register_action(DidSetRegistrarAction(), replace_existing=True)
 
 
 class DidAddKeyHandler(_DidHandler):

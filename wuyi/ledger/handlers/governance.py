@@ -82,7 +82,9 @@ type                   policy       args
 
 Helpers for other modules: :func:`get_policy` (the policy in force for a name),
 :func:`approvers_from_addresses` (signers as approvers), :func:`get_active_orgs`,
-:func:`get_proposal`, :func:`get_proposal_status`.
+:func:`get_proposal`, :func:`get_proposal_status`, and :func:`open_chain_proposal`: a proposal
+opened by the chain itself (no proposer, no vote yet, an ``origin`` saying why) — evidence of a
+validator's equivocation opens one to remove it (``consensus.evidence``, ``misbehaviour.py``).
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ __all__ = [
     "get_proposal",
     "get_proposal_status",
     "is_policy_achievable",
+    "open_chain_proposal",
     "register_action",
     "register_policy_name",
 ]
@@ -495,6 +498,54 @@ for _action in (
     PolicySetAction(),
 ):
     register_action(_action)
+
+
+def open_chain_proposal(
+    ctx: ExecContext,
+    action_type: str,
+    args: dict[str, Any],
+    *,
+    title: str,
+    description: str,
+    origin: dict[str, Any],
+) -> int | None:
+    """Open a proposal on the chain's own behalf: ``proposer`` is empty, no organisation has
+    voted, ``origin`` records why (e.g. ``{"kind": "consensus.evidence", "id": ...}``); the
+    organisations vote and execute it as any other. Returns its id, or ``None`` (nothing
+    written) when the action's policy could not be satisfied by the active organisations."""
+    action = ACTIONS[action_type]
+    policy_expr = str(parse_policy(get_policy_expr(ctx.state, action.policy_name)))
+    active = get_active_orgs(ctx.state)
+    if not is_policy_achievable(parse_policy(policy_expr), active, active):
+        return None
+    pid: int = ctx.state.get_obj(keys.GOV_NEXT_ID) or 1
+    ctx.state.set_obj(keys.GOV_NEXT_ID, pid + 1)
+    rec = {
+        "id": pid,
+        "proposer": b"",
+        "proposer_org": "",
+        "action": {"type": action.type, "args": args},
+        "title": title[:MAX_TITLE_CHARS],
+        "description": description[:MAX_DESCRIPTION_CHARS],
+        "created_height": ctx.height,
+        "deadline": ctx.height + DEFAULT_VOTING_PERIOD,
+        "status": "open",
+        "policy": {"name": action.policy_name, "expr": policy_expr},
+        "votes": {},
+        "log": [],
+        "closed_height": None,
+        "origin": origin,
+    }
+    ctx.state.set_obj(keys.proposal_key(pid), rec)
+    ctx.emit(
+        "gov.proposed",
+        id=pid,
+        type=action.type,
+        proposer_org="",
+        deadline=rec["deadline"],
+        policy=policy_expr,
+    )
+    return pid
 
 
 # -- the transaction kinds ----------------------------------------------------------------------

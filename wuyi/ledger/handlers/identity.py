@@ -36,6 +36,7 @@ __all__ = [
     "MemberSetRolesHandler",
     "MemberSetStatusHandler",
     "OrgCreateHandler",
+    "is_org_id",
     "make_member",
     "make_org",
     "validate_member_key",
@@ -48,6 +49,11 @@ _ORG_ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MEMBER_STATUSES = ("active", "suspended", "revoked")
 ORG_STATUSES = ("active", "suspended", "removed")
+
+
+def is_org_id(value: object) -> bool:
+    """Whether ``value`` is a well-formed organisation id (see :func:`validate_org_id`)."""
+    return isinstance(value, str) and _ORG_ID.match(value) is not None
 
 
 def validate_org_id(org_id: str) -> None:

@@ -6,7 +6,8 @@ effect at ``effective_height`` (at least two heights after the block that commit
 at the end of block ``effective_height - 1`` the ledger moves it into ``consensus/validators``,
 so that block's ``next_validator_set_hash`` and the next block's ``validator_set_hash`` name the
 new set, and records it in ``consensus/history/<effective_height>`` so the set that signed any
-past block can be found. One change may be pending at a time.
+past block can be found (genesis records its set at ``consensus/history/0``). One change may be
+pending at a time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = [
     "MIN_DELAY",
     "ValidatorUpdateHandler",
     "compute_pending_update",
+    "get_current_validators",
+    "get_validator_history",
     "get_validators_at",
     "history_key",
     "process_validator_switch",
@@ -72,6 +75,9 @@ class ValidatorUpdateHandler(Handler):
             )
         if ctx.state.get(keys.PENDING_VALIDATORS) is not None:
             raise TxFailed("another validator-set change is already pending")
+        from wuyi.ledger.handlers.nodes import check_validators_listed  # nodes imports this
+
+        check_validators_listed(ctx, ValidatorSet.from_obj(ctx.tx.payload["validators"]))
 
     def authorize(self, ctx: ExecContext) -> None:
         ctx.require_operator_admin()
@@ -110,15 +116,32 @@ def compute_pending_update(state: KVReader) -> tuple[int, ValidatorSet] | None:
     return int(obj["effective_height"]), ValidatorSet.from_obj(obj["validators"])
 
 
+def get_validator_history(state: KVReader) -> list[tuple[int, ValidatorSet]]:
+    """Every set the chain recorded, as (first height it is in force, set), oldest first: the
+    genesis set at 0 (named by the genesis header, signing from block 1), then each change."""
+    n = len(keys.VALIDATOR_HISTORY_PREFIX)
+    return [
+        (_U64.unpack(k[n:])[0], ValidatorSet.from_obj(decode_trusted(v)))
+        for k, v in state.iter_prefix(keys.VALIDATOR_HISTORY_PREFIX)
+    ]
+
+
+def get_current_validators(state: KVReader) -> ValidatorSet:
+    """The set in force now (``consensus/validators``)."""
+    raw = state.get(keys.VALIDATORS)
+    if raw is None:
+        raise TxFailed("state has no validator set")
+    return ValidatorSet.from_obj(decode_trusted(raw))
+
+
 def get_validators_at(state: KVReader, height: int) -> ValidatorSet:
-    """The set that signs block ``height`` (from the history kept in state)."""
+    """The set in force at ``height``: the one block ``height``'s header names (and that signs
+    it, for ``height`` > 0), from the history kept in state."""
     best: bytes | None = None
     for k, v in state.iter_prefix(keys.VALIDATOR_HISTORY_PREFIX):
-        if _U64.unpack(k[len(keys.VALIDATOR_HISTORY_PREFIX) :])[0] <= height:
-            best = v
+        if _U64.unpack(k[len(keys.VALIDATOR_HISTORY_PREFIX) :])[0] > height:
+            break
+        best = v
     if best is None:
-        raw = state.get(keys.VALIDATORS)
-        if raw is None:
-            raise ValidationError("state has no validator set")
-        best = raw
+        raise ValidationError(f"state records no validator set in force at height {height}")
     return ValidatorSet.from_obj(decode_trusted(best))

@@ -11,7 +11,9 @@ import * as pages from "./pages.js";
 import { checkPage, verifyPage } from "./verify.js";
 import { walletPage } from "./wallet.js";
 import { auditPage, credTypesPage, dataPage } from "./data.js";
-import { PUBLIC_SCENARIO_NAV, SCENARIO_NAV, SCENARIO_ROUTES, inNav } from "./scenarios.js";
+import { evidencePage } from "./misbehaviour.js";
+import { PUBLIC_SCENARIO_NAV, SCENARIO_NAV, SCENARIO_ROUTES, inNav, loadScenarios } from "./scenarios.js";
+import * as xchain from "/console/xchain/xchain.js"; // several chains, cross-chain clients
 
 const EXPIRY_WINDOW = 1000; // as wuyi.sdk's DEFAULT_EXPIRY_WINDOW
 
@@ -22,6 +24,7 @@ const ROUTES = {
   nodes: [pages.nodesPage, "operator"],
   contracts: [pages.contractsPage, "member"],
   gov: [pages.govPage, "member"],
+  evidence: [evidencePage, "member"],
   explorer: [pages.explorerPage, "public"],
   verify: [verifyPage, "member"],
   vctypes: [credTypesPage, "member"],
@@ -30,13 +33,15 @@ const ROUTES = {
   check: [checkPage, "public"],
   wallet: [walletPage, "public"],
   login: [loginPage, "public"],
-  ...SCENARIO_ROUTES,
+  ...xchain.ROUTES,
 };
 
-const NAV = [
+// the scenario groups are filled by loadScenarios() at start
+const NAV = () => [
   ["nav.manage", [["overview", "nav.overview", "member"], ["orgs", "nav.orgs", "member"], ["nodes", "nav.nodes", "operator"],
-    ["contracts", "nav.contracts", "member"], ["gov", "nav.gov", "member"], ["explorer", "nav.explorer", "public"],
-    ["verify", "nav.verify", "member"]]],
+    ["contracts", "nav.contracts", "member"], ["gov", "nav.gov", "member"], ["evidence", "nav.evidence", "member"],
+    ["explorer", "nav.explorer", "public"],
+    ["verify", "nav.verify", "member"], ...xchain.NAV]],
   ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"]]],
   SCENARIO_NAV,
   ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...PUBLIC_SCENARIO_NAV,
@@ -77,13 +82,14 @@ function header() {
   return h("header.top",
     h("a.brand", { href: "#/" }, h("span.logo", "五邑"), h("span", h("b", t("app.title")), h("small", t("app.sub")))),
     st ? h("span.chainpill", { title: st.chain_id }, `${st.name} · ${st.chain_id} · ${st.suite}`) : null,
+    xchain.chainSwitcher(),
     h("div.spacer"),
     h("button.ghost.lang", { onclick: toggleLang, "data-testid": "lang" }, t("lang.switch")),
     who);
 }
 
 function nav(current) {
-  return h("nav.side", NAV.map(([group, items]) => {
+  return h("nav.side", NAV().map(([group, items]) => {
     if ((group === "nav.manage" || group === "nav.identity") && !session.signedIn) return null;
     const vis = items.filter(([n, , acc]) => allowed(acc) && inNav(n) && !(group === "nav.public" && session.signedIn && n === "explorer"));
     if (!vis.length) return null;
@@ -107,6 +113,7 @@ async function render() {
     view.append(errorBox(t("nav.nodes") + ": " + t("who.operator")));
     return;
   }
+  xchain.alertInto(view);
   try {
     await route[0](view, args, query);
   } catch (err) {
@@ -213,8 +220,9 @@ export function keyDialog() {
 // -- writes: transactions signed here ---------------------------------------------------------
 
 /** Build, sign and submit a transaction of `kind`; waits for the commit and returns it.
- *  Signed with the signed-in member's loaded key, or with `key` (e.g. a wallet's DID key). */
-export async function sendTx(kind, payload, key = session.key) {
+ *  Signed with the signed-in member's loaded key, or with `key` (e.g. a wallet's DID key).
+ *  `sidecars`: private bytes (a presentation) the payload names as "sidecar:<hex>". */
+export async function sendTx(kind, payload, key = session.key, sidecars = []) {
   if (!key) throw new KeyError(t("gov.needkey"));
   const st = await chainStatus(true);
   if (key.suite !== st.suite) throw new KeyError(`key suite ${key.suite} ≠ chain suite ${st.suite}`);
@@ -227,7 +235,7 @@ export async function sendTx(kind, payload, key = session.key) {
     payload,
   };
   const { wire } = await signTx(key, body);
-  const res = await submitTx(wire);
+  const res = await submitTx(wire, 20, sidecars);
   if (res.receipt && res.receipt.status !== "ok") {
     throw new ApiError(400, { code: res.receipt.status, detail: `${res.receipt.status}: ${res.receipt.error}` });
   }
@@ -256,6 +264,8 @@ window.wuyiConsole = {
 
 async function start() {
   try { await chainStatus(); } catch { /* the page still shows; pages report errors */ }
+  await loadScenarios();
+  for (const [name, route] of Object.entries(SCENARIO_ROUTES)) if (!ROUTES[name]) ROUTES[name] = route;
   await refreshSession();
   window.addEventListener("hashchange", render);
   await render();

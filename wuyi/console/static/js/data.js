@@ -8,7 +8,7 @@ import { get, session } from "./api.js";
 import { t, ts } from "./i18n.js";
 import { fromHex } from "./cbor.js";
 import { go, keyDialog, sendTx } from "./app.js";
-import { badge, card, fmtTime, h, kv, link, short, table } from "./ui.js";
+import { badge, card, fmtTime, h, kv, link, short, table, bi } from "./ui.js";
 
 // -- shared helpers (also used by wallet.js) ---------------------------------------------------
 
@@ -26,7 +26,7 @@ export async function orgNames() {
 /** An organisation as "name (id)" with the id in a muted tag. */
 export function orgLabel(names, id) {
   if (!id) return "—";
-  return h("span.orgname", { title: id }, names[id] || id, h("span.tag.idtag", id));
+  return h("span.orgname.data", { title: id }, bi(names[id] || id), h("span.tag.idtag", id));
 }
 
 /** A claim name in the current language (the raw name if unknown). */
@@ -47,7 +47,7 @@ export async function credTypesPage(view) {
   view.append(card(null, table(
     [t("vctypes.type"), t("vctypes.desc"), t("vctypes.claims"), t("vctypes.issuers"), t("vctypes.updated")],
     (types.types || []).map((x) => [
-      h("b.mono", { "data-testid": `vctype-${x.type}` }, x.type), x.description || "—", tags(x.claims, claimLabel),
+      h("b.mono", { "data-testid": `vctype-${x.type}` }, x.type), x.description ? bi(x.description) : "—", tags(x.claims, claimLabel),
       h("span", (x.issuers || []).map((o) => h("div", orgLabel(names, o)))),
       link(`#/explorer/block/${x.updated_height}`, `#${x.updated_height}`),
     ]), { "data-testid": "vctypes" })),
@@ -114,7 +114,7 @@ export async function dataPage(view, args, query) {
     cat.replaceChildren(table(
       [t("data.dataset"), t("data.owner"), t("data.fields"), t("common.status"), t("data.offered"), ""],
       (ds.datasets || []).map((d) => [
-        h("div", { "data-testid": `dataset-${d.id}` }, h("b", d.title), h("div.mono.small.muted", d.id), d.description ? h("div.small.muted", d.description) : null),
+        h("div", { "data-testid": `dataset-${d.id}` }, h("b", bi(d.title)), h("div.mono.small.muted", d.id), d.description ? h("div.small.muted", bi(d.description)) : null),
         orgLabel(names, d.owner), tags(d.fields), badge(d.status), fmtTime(d.time),
         link(`#/audit/dataset/${encodeURIComponent(d.id)}`, t("data.audit"), "nowrap"),
       ])));
@@ -125,9 +125,9 @@ export async function dataPage(view, args, query) {
       flash ? h(`div.msg.${flash.ok ? "ok" : "err"}.flash`, { "data-testid": "data-flash" }, flash.text) : null,
       table([t("data.dataset"), t("data.requester"), t("wallet.purpose"), t("data.fields"), t("data.until"), t("common.status"), t("data.deliveries"), ""],
         rows.map((r) => [
-          link(`#/audit/dataset/${encodeURIComponent(r.dataset)}`, r.dataset),
+          link(`#/audit/dataset/${encodeURIComponent(r.dataset)}`, r.dataset, "mono"),
           h("div", link(`#/audit/org/${encodeURIComponent(r.requester_org)}`, names[r.requester_org] || r.requester_org), h("div.mono.small.muted", short(r.requester, 6))),
-          r.purpose, tags(r.fields), fmtTime(r.until),
+          h("span.data", bi(r.purpose)), tags(r.fields), fmtTime(r.until),
           h("div", h("span", { "data-testid": `req-status-${r.id}` }, badge(r.status)),
             r.approved_until ? h("div.small.muted", `${t("data.approvedUntil")} ${fmtTime(r.approved_until)}`) : null,
             (r.log || []).filter((x) => x.reason).map((x) => h("div.small.muted", `${ts(x.action)}: ${x.reason}`))),
@@ -146,10 +146,10 @@ const ACTION_ORDER = ["offered", "requested", "approved", "rejected", "revoked",
 function eventDetails(e, names, page) {
   const who = e.by ? h("span", names[e.org] || e.org || "", " ", link(`#/explorer/account/${e.by}`, short(e.by, 6), "mono")) : orgLabel(names, e.org);
   const rows = [[t("audit.by"), who]];
-  if (e.title) rows.push([t("data.dataset"), e.title]);
+  if (e.title) rows.push([t("data.dataset"), bi(e.title)]);
   if (e.dataset && !e.title && e.dataset !== page) rows.push([t("data.dataset"), link(`#/audit/dataset/${encodeURIComponent(e.dataset)}`, e.dataset)]);
   if (e.request && e.action !== "accessed") rows.push([t("audit.request"), h("span.mono", e.request)]);
-  if (e.purpose) rows.push([t("wallet.purpose"), e.purpose]);
+  if (e.purpose) rows.push([t("wallet.purpose"), h("span.data", bi(e.purpose))]);  // the requester's own words
   if (e.fields) rows.push([t("data.fields"), tags(e.fields)]);
   if (e.until) rows.push([e.action === "approved" ? t("data.approvedUntil") : t("data.until"), fmtTime(e.until)]);
   if (e.reason) rows.push([t("data.reason"), e.reason]);
@@ -191,7 +191,7 @@ export async function auditPage(view, args) {
     return h("label.pick", label, s);
   };
   view.append(card(null, h("div.picks",
-    pick("dataset", (ds.datasets || []).map((d) => [d.id, `${d.title} (${d.id})`]), t("audit.bydataset"), what === "dataset" ? ref : null),
+    pick("dataset", (ds.datasets || []).map((d) => [d.id, `${bi(d.title)} (${d.id})`]), t("audit.bydataset"), what === "dataset" ? ref : null),
     pick("org", requesters.map((o) => [o, `${names[o] || o} (${o})`]), t("audit.byorg"), what === "org" ? ref : null))));
   if (!ref || (what !== "dataset" && what !== "org")) {
     view.append(h("p.muted", t("audit.pick")));
@@ -201,7 +201,7 @@ export async function auditPage(view, args) {
     ? await get(`/v1/data/datasets/${encodeURIComponent(ref)}/audit`)
     : await get(`/v1/data/audit/${encodeURIComponent(ref)}`);
   const s = a.summary || {};
-  const title = what === "dataset" ? `${a.dataset.title} · ${a.dataset.id}` : `${names[ref] || ref} · ${ref}`;
+  const title = what === "dataset" ? h("span", bi(a.dataset.title), " · ", h("code", a.dataset.id)) : h("span", bi(names[ref] || ref), " · ", h("code", ref));
   const stat = (n, l) => h("div.stat", h("div.stat-v", String(n ?? 0)), h("div.stat-l", l));
   view.append(card(title,
     what === "dataset" ? kv([[t("data.owner"), orgLabel(names, a.dataset.owner)], [t("data.fields"), tags(a.dataset.fields)],

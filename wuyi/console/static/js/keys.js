@@ -11,6 +11,8 @@ import { concat, encode, fromHex, toHex } from "./cbor.js";
 const ascii = (s) => new TextEncoder().encode(s);
 export const TX_DOMAIN = ascii("wuyi/tx\0");
 export const LOGIN_DOMAIN = ascii("wuyi/console-login\0");
+const SIDECAR_DOMAIN = ascii("wuyi/sidecar\0");
+const REQUEST_DOMAIN = ascii("wuyi/api-request\0");
 const ADDRESS_DOMAIN = ascii("wuyi/address\0");
 const SM2_USER_ID = "1234567812345678";
 
@@ -155,6 +157,28 @@ export async function signTx(key, body) {
   const wire = encode({ body, sig });
   const txHash = toHex(await hash(key.suite, signing));
   return { wire, txHash, sig };
+}
+
+/** A private side-car (wuyi/ledger/sidecar.py): the reference "sidecar:<hex>" a transaction
+ *  carries in place of `bytes` (a presentation); the bytes travel beside it (submitTx). */
+export async function sidecarRef(suite, bytes) {
+  return "sidecar:" + toHex(await hash(suite, concat(SIDECAR_DOMAIN, bytes)));
+}
+
+/** The X-Wuyi-* headers of a signed request (wuyi/api/auth.py): `key` signs
+ *  DOMAIN || encode([chain_id, METHOD, path, sorted [[name, value]], time_ms, nonce, H(body)]). */
+export async function signedHeaders(key, chainId, method, path, query, body = new Uint8Array()) {
+  const time = Date.now();
+  const nonce = crypto.getRandomValues(new Uint8Array(16));
+  const pairs = query.map(([k, v]) => [String(k), String(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const msg = concat(REQUEST_DOMAIN, encode([chainId, method.toUpperCase(), path, pairs, time, nonce, await hash(key.suite, body)]));
+  return {
+    "X-Wuyi-Key": toHex(key.publicKey),
+    "X-Wuyi-Time": String(time),
+    "X-Wuyi-Nonce": toHex(nonce),
+    "X-Wuyi-Signature": toHex(key.sign(msg)),
+  };
 }
 
 /** The bytes signed at sign-in: LOGIN_DOMAIN || encode({address, chain_id, expires, nonce}). */

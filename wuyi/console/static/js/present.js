@@ -4,8 +4,42 @@
 // wallet's DID key (the key bound in the credential's cnf.jwk). Several credentials give one
 // presentation each, one per line, all for the same verifier, nonce and consent: the verifier
 // records them as one use (wuyi.sdk.identity.Verifier.verify).
+//
+// Before anything is built, the consent's terms (the chain's record) are checked as
+// wuyi.sdk.wallet.check_consent_covers checks them: the wallet's own, active now, for that
+// verifier, covering each credential's type and every claim. Otherwise a DisclosureRefused
+// names the reason, and nothing is signed or shown.
 
 import { hash } from "./keys.js";
+import { t } from "./i18n.js";
+
+/** The wallet refuses to disclose: `reason` is a stable code (as DisclosureRefused in Python). */
+export class DisclosureRefused extends Error {
+  constructor(reason, detail) {
+    const label = t(`wallet.refused.${reason}`);
+    super(`${t("wallet.refused")}: ${label === `wallet.refused.${reason}` ? reason : label}${detail ? ` — ${detail}` : ""}`);
+    this.name = "DisclosureRefused";
+    this.reason = reason;
+  }
+}
+
+/**
+ * Throw DisclosureRefused unless `consent` (the chain's consent record, as GET
+ * /v1/dids/{did}/consents lists it) lets `holder` show `verifier` (an organisation id) the
+ * `claims` of credentials of `types` at `now` (ms).
+ */
+export function checkConsent(consent, { holder, verifier, types, claims, now = Date.now() }) {
+  if (!consent || typeof consent !== "object") throw new DisclosureRefused("consent_unknown");
+  if (consent.holder !== undefined && consent.holder !== holder) throw new DisclosureRefused("holder_mismatch");
+  if (consent.status !== "active") throw new DisclosureRefused("consent_revoked");
+  if (now < consent.not_before) throw new DisclosureRefused("consent_not_yet");
+  if (now > consent.not_after) throw new DisclosureRefused("consent_expired");
+  if (consent.verifier !== verifier) throw new DisclosureRefused("wrong_verifier", `${consent.verifier} ≠ ${verifier}`);
+  const otherTypes = types.filter((x) => !(consent.types || []).includes(x));
+  if (otherTypes.length) throw new DisclosureRefused("type_not_consented", otherTypes.join(", "));
+  const beyond = claims.filter((x) => !(consent.claims || []).includes(x));
+  if (beyond.length) throw new DisclosureRefused("claims_not_consented", beyond.join(", "));
+}
 
 const utf8 = (s) => new TextEncoder().encode(s);
 
@@ -59,12 +93,16 @@ export async function presentOne(sdJwt, claims, key, { aud, nonce, iat, exp, con
 }
 
 /**
- * A presentation of several credentials ({sd_jwt, claims: {name: value}}) disclosing `claims`
- * (each from the first credential that has it), for organisation `verifier`.
+ * A presentation of several credentials ({sd_jwt, type, claims: {name: value}}) disclosing
+ * `claims` (each from the first credential that has it), for organisation `verifier`, under
+ * `consent` (the chain's consent record of `holder`, the wallet's DID): refused
+ * (DisclosureRefused) unless that consent covers it (checkConsent).
  */
-export async function present(creds, claims, key, { verifier, nonce, consent, ttl = 120 }) {
+export async function present(creds, claims, key, { verifier, nonce, consent, holder, ttl = 120 }) {
+  const org = verifier.startsWith("did:wuyi:org:") ? verifier.slice("did:wuyi:org:".length) : verifier;
+  checkConsent(consent, { holder, verifier: org, types: creds.map((c) => c.type), claims });
   if (!nonce || nonce.length < 8 || nonce.length > 64) throw new Error("the verifier's nonce is 8-64 characters");
-  if (!/^[0-9a-f]{32}$/.test(consent || "")) throw new Error("choose a consent");
+  if (!/^[0-9a-f]{32}$/.test(consent.id || "")) throw new Error("choose a consent");
   const per = new Map(creds.map((c) => [c, []]));
   for (const name of claims) {
     const c = creds.find((x) => name in (x.claims || {}));
@@ -75,7 +113,7 @@ export async function present(creds, claims, key, { verifier, nonce, consent, tt
   const aud = verifier.startsWith("did:") ? verifier : `did:wuyi:org:${verifier}`;
   const lines = [];
   for (const c of creds) {
-    lines.push(await presentOne(c.sd_jwt, per.get(c), key, { aud, nonce, iat, exp: iat + ttl, consent }));
+    lines.push(await presentOne(c.sd_jwt, per.get(c), key, { aud, nonce, iat, exp: iat + ttl, consent: consent.id }));
   }
   return lines.join("\n");
 }

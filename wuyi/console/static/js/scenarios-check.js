@@ -1,6 +1,6 @@
-// 电子证照核验 (public, no sign-in): check an e-certificate the scenarios issue — a 不动产权证书
-// (BDC…) or a 人才准予迁入 certificate (JMRC-…) — by its id, by pasting its credential (SD-JWT),
-// or by a photo of its QR code (jsQR, in the page). The verdict: 有效 / 已失效 (superseded) /
+// 电子证照核验 (public, no sign-in): check an e-certificate a scenario issues (any kind its page
+// module registered: scenarios-kit.js registerCertificate) by its id, by pasting its credential
+// (SD-JWT), or by a photo of its QR code (jsQR, in the page). The verdict: 有效 / 已失效 (superseded) /
 // 已注销 (revoked) / 已暂停 / 未找到, with each check the node made. A result shows the
 // certificate's QR code with its check link.
 
@@ -8,30 +8,19 @@ import { ApiError, post } from "./api.js";
 import { t } from "./i18n.js";
 import { card, errorBox } from "./ui.js";
 import { claimLabel } from "./data.js";
-import { badge, certQr, certificate, didTag, districtName, flatCertificate, fmtTime, h, kv, orgNames, pct, say } from "./scenarios-data.js";
+import { decodeQr } from "./verify.js";
+import { badge, certQr, certificate, certificateKind, contributed, flatCertificate, fmtTime, h, kv, orgNames, say } from "./scenarios-kit.js";
 
 const enc = encodeURIComponent;
-const CERT_ID = /^(BDC|JMRC)[-\w]{1,40}$/i;
-
-async function decodeQr(file) {
-  const bmp = await createImageBitmap(file);
-  const scale = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
-  const w = Math.round(bmp.width * scale), hgt = Math.round(bmp.height * scale);
-  const canvas = document.createElement("canvas");
-  canvas.width = w; canvas.height = hgt;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(bmp, 0, 0, w, hgt);
-  const img = ctx.getImageData(0, 0, w, hgt);
-  const code = window.jsQR(img.data, w, hgt, { inversionAttempts: "attemptBoth" });
-  return code ? code.data : null;
-}
+/** Whether `s` looks like the id of a registered kind of certificate. */
+const isCertId = (s) => contributed.certificates.some((k) => k.idRe.test(s));
 
 /** What a scanned QR code holds: {id} (a check link or a bare id) or {credential}. */
 export function parseQr(text) {
   const s = String(text || "").trim();
   const m = /[#?&]id=([^&\s#]+)/.exec(s);
   if (m) return { id: decodeURIComponent(m[1]) };
-  if (CERT_ID.test(s)) return { id: s };
+  if (isCertId(s)) return { id: s };
   if (/^ey[\w-]+\.[\w-]+\.[\w-]+~/.test(s)) return { credential: s };
   return null;
 }
@@ -64,7 +53,7 @@ function checkName(name) {
 function checksList(checks) {
   return h("ul.checklist", { "data-testid": "ecert-checks" }, checks.map((c) =>
     h(`li.${c.ok === true ? "ok" : c.ok === false ? "bad" : "na"}`, { "data-check": c.name, "data-ok": String(c.ok) },
-      h("span.ck", c.ok === true ? "✔" : c.ok === false ? "✘" : "–"), h("b", checkName(c.name)), c.detail ? h("span.muted.small", ` ${c.detail}`) : null)));
+      h("span.ck", c.ok === true ? "✔" : c.ok === false ? "✘" : "–"), h("b", checkName(c.name)), c.detail ? h("span.muted.small", " ", c.detail) : null)));
 }
 
 /** The checks of a certificate looked up by number: its record, its status, each linked
@@ -75,23 +64,19 @@ function recordChecks(c) {
     detail: c.status === "superseded" ? `${t("status.superseded")} → ${c.superseded_by}` : t(`status.${c.status}`) });
   const links = c.credentials || [];
   for (const x of links) {
-    out.push({ name: "status", ok: x.status === "valid", detail: `${x.org}/${x.idx} · ${t(`status.${x.status}`)} · ${x.holder || ""}` });
+    out.push({ name: "status", ok: x.status === "valid", detail: h("span", h("code", `${x.org}/${x.idx}`), ` · ${t(`status.${x.status}`)} · `, h("span.mono", x.holder || "")) });
   }
   if (!links.length) out.push({ name: "credential", ok: null, detail: t("ecert.notissued") });
   return out;
 }
 
 function certFacts(c, names) {
-  const re = c.contract === "realestate" || !!c.unit;
+  const kind = certificateKind(c);
   const links = c.credentials || [];
   return kv([
-    [t("ecert.kind"), h("b", re ? t("ecert.kind.realestate") : t("ecert.kind.settlement"))],
+    [t("ecert.kind"), h("b", kind ? t(kind.title) : c.title || c.type || "—")],
     [t("ecert.id"), h("b.mono", { "data-testid": "ecert-id" }, c.id)],
-    re ? [t("sc.unit"), h("span.mono", c.unit)] : null,
-    re && c.unit ? [t("sc.district"), districtName(String(c.unit).slice(0, 6))] : null,
-    re ? [t("sc.w.owners"), h("span", (c.owners || []).map((o, i) => h("div", didTag(o.did || o), c.shares ? ` ${pct(c.shares[i])}` : "")))] : null,
-    !re ? [t("ecert.holder"), didTag(c.holder)] : null,
-    !re && c.route ? [t("st.route"), t(`st.route.${c.route}`)] : null,
+    ...(kind ? kind.facts(c, names) : [[t("ecert.holder"), (c.holders || []).join(", ")]]),
     [t("ecert.issuer"), names[c.office || c.issuer_org] || c.office || c.issuer_org || "—"],
     [t("common.time"), h("span", fmtTime(c.time), c.height !== undefined ? ` · #${c.height}` : "")],
     c.commitment ? [t("ecert.commitment"), h("span.mono.small", c.commitment)] : null,
@@ -147,14 +132,14 @@ async function byCredential(text) {
 
 export async function ecertPage(view, args, query) {
   const id0 = query.get("id") || args[0] || "";
-  view.append(h("div.public-hero", h("h1", t("ecert.title")), h("p", t("ecert.sub"))));
+  view.append(h("div.public-hero", h("h1", t("ecert.title")), h("p", contributed.certificates.map((k) => t(k.title)).join(" · "))));
   const out = h("div.verify-out", { "data-testid": "ecert-out" });
   const msg = h("div.msg", { "aria-live": "polite" });
   const run = async (fn) => {
     say(msg, "", t("common.loading"));
     try { out.replaceChildren(await fn()); say(msg, "", ""); } catch (err) { out.replaceChildren(errorBox(err)); say(msg, "", ""); }
   };
-  const idIn = h("input.search.mono", { type: "text", value: id0, placeholder: "BDC00000001 / JMRC-00001", "data-testid": "ecert-id-input" });
+  const idIn = h("input.search.mono", { type: "text", value: id0, placeholder: contributed.certificates.map((k) => k.example).filter(Boolean).join(" / "), "data-testid": "ecert-id-input" });
   const idForm = h("form.searchform", idIn, h("button.primary", { type: "submit", "data-testid": "ecert-id-go" }, t("ecert.check")));
   idForm.addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -1,6 +1,6 @@
 // Small DOM helpers and formatters.
 
-import { t, ts } from "./i18n.js";
+import { getLang, t, ts } from "./i18n.js";
 
 /** h("div.card#x", {attrs}, ...children): an element. */
 export function h(tag, attrs, ...children) {
@@ -25,9 +25,31 @@ export function h(tag, attrs, ...children) {
   }
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    el.append(c instanceof Node ? c : document.createTextNode(visible(String(c))));
   }
   return el;
+}
+
+// Bidirectional-text controls (U+202A–202E, U+2066–2069, U+200E/200F, U+061C) in chain data
+// could reorder what a reader sees ("txt.exe" shown as "exe.txt"): every text the pages put on
+// screen shows them as a visible mark instead.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with each bidi control shown as ⟦U+202E⟧. */
+export function visible(text) {
+  return text.replace(BIDI, (c) => `⟦U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟧`);
+}
+
+/** Chain data shown as it is (a name, an id, a description written by a member): marked
+ *  ``.data`` so that readers and the language check tell it from the console's own labels. */
+export const data = (text, tag = "span") => h(`${tag}.data`, text);
+
+/** A "中文 / English" text in the reader's language (the whole text if it has no " / "). */
+export function bi(text) {
+  const s = String(text ?? "");
+  const m = /\s\/\s|）\/\s/.exec(s);
+  if (!m) return s;
+  return getLang() === "en" ? s.slice(m.index + m[0].length) : s.slice(0, m.index + (m[0][0] === "）" ? 1 : 0));
 }
 
 export function fmtTime(ms) {
@@ -81,5 +103,5 @@ export function plain(v) {
 }
 
 export function pre(obj) {
-  return h("pre.json", JSON.stringify(plain(obj), null, 2));
+  return h("pre.json", JSON.stringify(plain(obj), null, 2)); // h() makes bidi controls visible
 }

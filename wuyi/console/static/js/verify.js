@@ -28,7 +28,8 @@ export function hashFromQr(text) {
   return m ? m[1].toLowerCase() : null;
 }
 
-async function decodeQr(file) {
+/** The text of the QR code in an image file (jsQR, in the page), or null. */
+export async function decodeQr(file) {
   const bmp = await createImageBitmap(file);
   const scale = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
   const w = Math.round(bmp.width * scale), hgt = Math.round(bmp.height * scale);
@@ -51,6 +52,13 @@ function resultView(r) {
   const out = h(`div.result.${cls}`, { "data-testid": "verify-result", "data-found": String(r.found), "data-valid": String(r.valid), "data-status": r.status || "" },
     h("div.result-head", h("span.result-icon", icon), h("span", msg)),
     h("p.mono.small", `${t("verify.hash")}: ${r.doc_hash}`));
+  // The node checks the bundle pinned to the genesis hash of the chain it serves: say so, and
+  // show the hash, so that a reader can compare it with the one the chain publishes.
+  if (r.found && r.genesis_hash) {
+    out.append(h("p.small", { "data-testid": "verify-pinned", "data-genesis": r.genesis_hash },
+      r.valid && r.pinned ? t("verify.pinned") : t("verify.pinnedfail"),
+      h("br"), h("span.mono", `${t("verify.genesis")}: ${r.genesis_hash}`)));
+  }
   if (r.found && r.record) {
     const qr = h("div.qr", { "data-testid": "verify-qr", html: qrSvg(checkUrl(r.doc_hash)) });
     out.append(h("div.grid2",

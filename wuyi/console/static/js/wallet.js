@@ -6,7 +6,7 @@
 // revoke button — a consent.revoke transaction signed here with the wallet's DID key — and every
 // recorded use of the credentials, accepted or refused.
 
-import { get } from "./api.js";
+import { get, session, signedGet } from "./api.js";
 import { t, ts } from "./i18n.js";
 import { fromHex } from "./cbor.js";
 import { keyForm, sendTx } from "./app.js";
@@ -18,9 +18,9 @@ import { present } from "./present.js";
 let opened = null;  // the open wallet: this page's memory only (gone on reload or "close")
 let flash = null;   // {ok, text}: the outcome of the last revoke, shown after the redraw
 
-/** The wallet open in this page, shared with the housing and settlement page (#/citizen). */
+/** The wallet open in this page, shared with the citizen's services page (#/citizen). */
 export const openedWallet = () => opened;
-export function setOpenedWallet(w) { opened = w; flash = null; }
+export function setOpenedWallet(w) { opened = w; flash = null; session.walletKey = w ? w.key : null; }
 
 function qrSvg(text) {
   const qr = window.qrcode(0, "M");
@@ -50,7 +50,7 @@ export async function walletPage(view) {
   if (!opened) {
     view.append(h("section.card.login",
       h("p.muted", t("wallet.intro")),
-      keyForm(async (w) => { opened = w; flash = null; rerender(view); }, t("wallet.open"),
+      keyForm(async (w) => { setOpenedWallet(w); rerender(view); }, t("wallet.open"),
         { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
     return;
   }
@@ -62,13 +62,17 @@ function rerender(view) {
   walletPage(view).catch((err) => view.append(errorBox(err)));
 }
 
+/** What the wallet states when it reads the citizen's own records (signed reads). */
+export const OWN_PURPOSE = "持有人查看本人记录 / holder reads own records";
+
 async function showWallet(view, w) {
   const did = encodeURIComponent(w.did);
   const creds = w.credentials;
   const [res, cons, uses, types, names, statuses] = await Promise.all([
     tryGet(`/v1/dids/${did}?prove=false`),
-    get(`/v1/dids/${did}/consents?limit=200`),
-    get(`/v1/dids/${did}/uses?limit=200`),
+    // personal records: signed reads with the wallet's DID key, each in the node's access log
+    signedGet(w.key, `/v1/dids/${did}/consents?limit=200`, OWN_PURPOSE),
+    signedGet(w.key, `/v1/dids/${did}/uses?limit=200`, OWN_PURPOSE),
     get("/v1/vc/types?limit=200"),
     orgNames(),
     Promise.all(creds.map((c) => tryGet(`/v1/vc/status/${encodeURIComponent(c.status_org)}/${Number(c.status_idx)}`))),
@@ -78,7 +82,7 @@ async function showWallet(view, w) {
   // -- the DID --------------------------------------------------------------------------------
   const doc = res && res.didDocument;
   const meta = (res && res.didDocumentMetadata) || {};
-  const close = h("button.ghost", { "data-testid": "wallet-close", onclick: () => { opened = null; flash = null; rerender(view); } }, t("wallet.close"));
+  const close = h("button.ghost", { "data-testid": "wallet-close", onclick: () => { setOpenedWallet(null); rerender(view); } }, t("wallet.close"));
   view.append(h("div.grid2",
     card(t("wallet.did"),
       h("p.didline", h("b.mono", { "data-testid": "wallet-did" }, w.did)),
@@ -130,10 +134,12 @@ async function showWallet(view, w) {
     h("tbody", all.length ? all.map((u) => h("tr", { "data-testid": "use", "data-result": u.result },
       h("td", fmtTime(u.time), h("div", link(`#/explorer/tx/${u.tx_hash}`, `#${u.height}`, "small"))),
       h("td", orgLabel(names, u.verifier)),
-      h("td", (u.credentials || []).map((x) => h("div.small", `${typeDesc[x.type] || x.type} · ${x.issuer_org}/${x.idx}`))),
+      h("td", (u.credentials || []).map((x) => h("div.small", x.type ? `${typeDesc[x.type] || x.type} · ${x.issuer_org}/${x.idx}` : "—"))),
       h("td", tags(u.disclosed, claimLabel)),
       h("td", u.purpose || "—"),
-      h("td", badge(u.result), u.reason ? h("div.small.muted", u.reason) : null)))
+      h("td", badge(u.result), u.reason ? h("div.small.muted", u.reason) : null,
+        // recorded on the verifier's word before the chain verified presentations itself
+        u.basis === "verifier_claim" ? h("div.small.basis-claim", { "data-testid": "use-basis", title: t("wallet.verifierclaimhint") }, t("wallet.verifierclaim")) : null)))
       : h("tr", h("td.muted", { colspan: head.length }, t("common.none")))))));
 }
 
@@ -231,8 +237,7 @@ function presentCard(w, consents, names, view) {
       if (token) payload.assurance = token;
       const res = await sendTx("consent.grant", payload, w.key);
       const id = res.tx_hash.slice(0, 32);
-      consents.push({ id, verifier: verifier.value, status: "active", not_after: Date.now() + Number(minutes.value) * 60000,
-        purpose: purpose.value.trim(), claims: [...new Set(picks.map(([, , n]) => n))] });
+      consents.push({ id, ...payload, status: "active" });
       fillConsents();
       consentSel.value = id;
       msg.className = "msg ok";
@@ -249,10 +254,13 @@ function presentCard(w, consents, names, view) {
   make.addEventListener("click", async () => {
     const picks = chosen();
     if (!verifier.value || !picks.length || !consentSel.value) { msg.className = "msg err"; msg.textContent = t("wallet.pnone"); return; }
+    out.replaceChildren();
     try {
       const creds = [...new Set(picks.map(([, c]) => c))];
+      // the consent's terms as the chain holds them: nothing is built that it does not cover
+      const consent = consents.find((c) => c.id === consentSel.value);
       const text = await present(creds, picks.map(([, , n]) => n), w.key, {
-        verifier: verifier.value, nonce: nonce.value.trim(), consent: consentSel.value,
+        verifier: verifier.value, nonce: nonce.value.trim(), consent, holder: w.did,
         ttl: Math.min(600, Math.max(1, Number(ttl.value) || 120)),
       });
       const area = h("textarea.mono.small", { readonly: true, rows: 6, "data-testid": "presentation" });
@@ -264,6 +272,7 @@ function presentCard(w, consents, names, view) {
       msg.textContent = "";
     } catch (err) {
       msg.className = "msg err";
+      msg.dataset.reason = err.reason || "";
       msg.textContent = err.message;
     }
   });

@@ -1,0 +1,349 @@
+"""消费维权 routes (``/v1/consumer/...``). Reads only: writes are signed ``contract.call``
+transactions (:mod:`.sdk`).
+
+Public (what concerns merchants, never a consumer): the merchant credit view (one or all,
+with filters), a merchant's reconciliations (对账) and custody movements, the regulator's
+dashboard (totals), the alerts.
+
+The prepaid contracts and complaints name their consumers (DIDs), what they bought and what
+they complained of: the contract and complaint routes are **signed reads** (``wuyi.api.reads``)
+of the parties themselves (the consumer's or the merchant's DID key), of 市场监管局 (members of
+the regulator organisation with the role ``regulator``), of the custody banks (members of an
+organisation in ``custody_banks`` with the role ``custody``; for one contract or complaint, the
+merchant's own bank) and of auditors, each read in the node's access log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from wuyi.api.paging import CURSOR, limit_query
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
+from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.wire import hexify
+from wuyi.node.node import Node
+
+__all__ = ["router"]
+
+CONTRACT = "consumer"
+MERCHANT = "the merchant's DID"
+
+
+class Dashboard(BaseModel):
+    """The regulator's totals (``consumer.dashboard``)."""
+
+    merchants: int
+    on_alert: int
+    ratings: dict[str, int]
+    statuses: dict[str, int]
+    complaints: dict[str, int]
+    contracts: dict[str, int]
+    custody: int
+    liabilities: int
+    deposit: int
+    accepted_on_time: int
+    accepted_late: int
+    first_pays: int
+    height: int
+    time: int
+
+
+def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
+    check_did(did)
+    return s.record(CONTRACT, "merchant/" + did, f"no merchant '{did}'", "did")
+
+
+def _ids(s: ScenarioReader, prefix: str) -> list[str]:
+    return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
+
+
+def _regulator(s: ScenarioReader) -> Allow:
+    """市场监管局: members of the contract's regulator organisation with the role regulator."""
+    return member_of(str(s.view(CONTRACT, "config")["regulator"]), roles=("regulator",))
+
+
+def _banks(s: ScenarioReader, merchant: str | None = None) -> Allow:
+    """The custody banks (role custody): ``merchant``'s own bank, or every bank in
+    ``custody_banks``."""
+    if merchant is not None:
+        m = s.get(CONTRACT, "merchant/" + merchant)
+        banks = [str(m["bank"])] if m is not None else []
+    else:
+        banks = [str(b) for b in s.view(CONTRACT, "param", name="custody_banks")["value"]]
+    return member_of(*banks, roles=("custody",))
+
+
+def router(node: Node) -> APIRouter:
+    r = APIRouter(prefix="/consumer", tags=["scenarios"])
+
+    def may_read(
+        request: Request, s: ScenarioReader, what: str, record: str, parties: list[str]
+    ) -> None:
+        """The parties (DID keys), the regulator, the custody bank(s), auditors; logged."""
+        dids = [p for p in parties if p]
+        merchant = dids[0] if dids else None
+        reads_of(request).require(
+            request,
+            what=what,
+            record=record,
+            subject=",".join(dids),
+            allow=[any_citizen(dids), _regulator(s), _banks(s, merchant)],
+        )
+
+    @r.get("/merchants", response_model=ItemPage, summary="商户信用 / the merchant credit view")
+    def merchants(
+        industry: str | None = Query(None, max_length=32, description="only this industry"),
+        district: str | None = Query(None, max_length=6, description="only this district code"),
+        rating: Literal["good", "watch", "warning"] | None = Query(
+            None, description="only this rating"
+        ),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Every registered merchant: registered facts, commitments (无理由退货, 先行赔付),
+        custody against unconsumed prepayments, alert state, reconciliation, complaints and
+        their outcomes, a rating (``good``, ``watch``, ``warning``). Nothing about consumers."""
+        with reading(node, CONTRACT) as s:
+            wanted = [
+                c
+                for c in s.view(CONTRACT, "credits")
+                if industry in (None, c["industry"])
+                and district in (None, c["district"])
+                and rating in (None, c["rating"])
+            ]
+            return s.page(wanted, limit=limit, cursor=cursor, key=lambda c: c["did"])
+
+    @r.get("/merchants/{did}", response_model=Record, summary="商户信用 / one merchant's credit")
+    def merchant(did: str = id_path(MERCHANT)) -> Any:
+        with reading(node, CONTRACT) as s:
+            _merchant(s, did)
+            return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
+
+    def lists_of(
+        request: Request,
+        s: ScenarioReader,
+        what: str,
+        record: str,
+        merchant: str | None,
+        consumer: str | None,
+    ) -> None:
+        """A list: the consumer or merchant it is filtered by (their own), the regulator, the
+        custody banks (of ``merchant`` when given), auditors; logged."""
+        allow = [_regulator(s), _banks(s, merchant)]
+        if consumer is not None:
+            allow.append(citizen(consumer))
+        elif merchant is not None:
+            allow.append(citizen(merchant))
+        whose = consumer or merchant or ""
+        reads_of(request).require(
+            request,
+            what=what + (f" of {whose}" if whose else ""),
+            record=f"consumer/{record}/{whose or '*'}",
+            subject=consumer or "",
+            allow=allow,
+        )
+
+    @r.get(
+        "/merchants/{did}/reconciliations",
+        response_model=ItemPage,
+        summary="对账记录 / a merchant's reconciliations, newest first",
+    )
+    def reconciliations(
+        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
+    ) -> Any:
+        """The bank's balances and the merchant's ledgers, each against the chain's custody
+        figure and unconsumed prepayments at that block, with the differences and verdict."""
+        with reading(node, CONTRACT) as s:
+            _merchant(s, did)
+            items = [v for _, v in s.items(CONTRACT, f"recon/{did}/")]
+            items.reverse()
+            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
+
+    @r.get(
+        "/merchants/{did}/ledger",
+        response_model=ItemPage,
+        summary="存管账户变动 / a merchant's custody movements, newest first",
+    )
+    def custody_ledger(
+        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
+    ) -> Any:
+        """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
+        custody bank, with the figures after each."""
+        with reading(node, CONTRACT) as s:
+            _merchant(s, did)
+            items = [
+                {"n": int(k.rsplit("/", 1)[-1]), **v}
+                for k, v in s.items(CONTRACT, f"ledger/{did}/")
+            ]
+            items.reverse()
+            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
+
+    @r.get("/dashboard", response_model=Dashboard, summary="监管总览 / the regulator's totals")
+    def dashboard() -> Any:
+        with reading(node, CONTRACT) as s:
+            time = s.v.get_header(s.height).time
+            return {**s.view(CONTRACT, "dashboard"), "height": s.height, "time": time}
+
+    @r.get("/alerts", response_model=ItemPage, summary="预警 / alerts on merchants, newest first")
+    def alerts(
+        status: Literal["open", "cleared"] | None = Query(None, description="open or cleared"),
+        merchant: str | None = Query(None, max_length=128, description=MERCHANT),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Raised when a merchant's custody falls short of its ratio, a reconciliation finds
+        the bank's or the merchant's figures apart from the chain's, or a refund is owed."""
+        with reading(node, CONTRACT) as s:
+            items = [
+                a
+                for _, a in s.items(CONTRACT, "alert/")
+                if merchant in (None, a["merchant"])
+                and status in (None, "open" if a["cleared"] is None else "cleared")
+            ]
+            items.reverse()
+            return s.page(items, limit=limit, cursor=cursor, key=lambda a: a["id"], descending=True)
+
+    @r.get(
+        "/contracts",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="预付合同 / prepaid contracts",
+    )
+    def contracts(
+        request: Request,
+        merchant: str | None = Query(None, max_length=128, description=MERCHANT),
+        consumer: str | None = Query(None, max_length=128, description="the consumer's DID"),
+        status: Literal["offered", "signed", "active", "completed", "cancelled"] | None = Query(
+            None, description="only this status"
+        ),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """A merchant's or a consumer's contracts (or all), newest first. Signed read: the
+        consumer (``consumer=`` their DID), the merchant (``merchant=`` its DID), the regulator,
+        the custody banks, auditors."""
+        with reading(node, CONTRACT) as s:
+            lists_of(request, s, "the prepaid contracts", "contracts", merchant, consumer)
+            if consumer is not None:
+                ids = _ids(s, f"by_consumer/{check_did(consumer, 'consumer')}/")
+            elif merchant is not None:
+                ids = _ids(s, f"by_merchant/{check_did(merchant, 'merchant')}/")
+            else:
+                ids = [k.removeprefix("pc/") for k, _ in s.items(CONTRACT, "pc/")]
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for cid in reversed(ids):
+                    c = s.get(CONTRACT, "pc/" + cid)
+                    if (
+                        c is not None
+                        and merchant in (None, c["merchant"])
+                        and status
+                        in (
+                            None,
+                            c["status"],
+                        )
+                    ):
+                        yield c
+
+            return s.page(
+                wanted(), limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True
+            )
+
+    @r.get(
+        "/contracts/{contract_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="预付合同 / a prepaid contract with its trace and consumptions",
+    )
+    def contract(request: Request, contract_id: str = id_path("contract id, e.g. YF000001")) -> Any:
+        """Signed read: its consumer and merchant, the regulator, the merchant's custody bank,
+        auditors."""
+        with reading(node, CONTRACT) as s:
+            c = s.record(
+                CONTRACT, "pc/" + contract_id, f"no prepaid contract '{contract_id}'", "contract_id"
+            )
+            may_read(
+                request,
+                s,
+                f"prepaid contract {contract_id}",
+                f"consumer/contract/{contract_id}",
+                [str(c["merchant"]), str(c["consumer"])],
+            )
+            uses = [v for _, v in s.items(CONTRACT, f"use/{contract_id}/")]
+            return hexify({**c, "consumptions": uses, "height": s.height})
+
+    @r.get(
+        "/complaints",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="投诉 / complaints, newest first",
+    )
+    def complaints(
+        request: Request,
+        status: Literal["received", "accepted", "rejected", "agreed", "failed", "terminated"]
+        | None = Query(None, description="only this status"),
+        merchant: str | None = Query(None, max_length=128, description=MERCHANT),
+        consumer: str | None = Query(None, max_length=128, description="the consumer's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Complaints with their deadlines (decision within ``accept_days``, mediation within
+        ``mediation_days`` working days) and every step. Signed read: the consumer
+        (``consumer=``), the merchant (``merchant=``), the regulator, the custody banks,
+        auditors."""
+        with reading(node, CONTRACT) as s:
+            lists_of(request, s, "the complaints", "complaints", merchant, consumer)
+            if consumer is not None:
+                ids = _ids(s, f"cp_by_consumer/{check_did(consumer, 'consumer')}/")
+            elif merchant is not None:
+                ids = _ids(s, f"cp_by_merchant/{check_did(merchant, 'merchant')}/")
+            else:
+                ids = [k.removeprefix("cp/") for k, _ in s.items(CONTRACT, "cp/")]
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for kid in reversed(ids):
+                    k = s.get(CONTRACT, "cp/" + kid)
+                    if (
+                        k is not None
+                        and merchant in (None, k["merchant"])
+                        and status
+                        in (
+                            None,
+                            k["status"],
+                        )
+                    ):
+                        yield k
+
+            return s.page(
+                wanted(), limit=limit, cursor=cursor, key=lambda k: k["id"], descending=True
+            )
+
+    @r.get(
+        "/complaints/{complaint_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="投诉 / one complaint",
+    )
+    def complaint(
+        request: Request, complaint_id: str = id_path("complaint id, e.g. TS000001")
+    ) -> Any:
+        """Signed read: its consumer and merchant, the regulator, the merchant's custody bank
+        (it pays 先行赔付), auditors."""
+        with reading(node, CONTRACT) as s:
+            k = s.record(
+                CONTRACT, "cp/" + complaint_id, f"no complaint '{complaint_id}'", "complaint_id"
+            )
+            may_read(
+                request,
+                s,
+                f"complaint {complaint_id}",
+                f"consumer/complaint/{complaint_id}",
+                [str(k["merchant"]), str(k["consumer"])],
+            )
+            return hexify({**k, "height": s.height})
+
+    return r

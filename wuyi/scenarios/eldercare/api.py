@@ -1,0 +1,196 @@
+"""养老服务 routes (``/v1/eldercare/...``). Reads only: writes are signed ``contract.call``
+transactions (:mod:`.sdk`).
+
+Public (what concerns institutions, never a person): the board (each institution's grade
+computed from the records in force, red-list flag, subsidies, custody totals, how many of its
+caregivers may be scheduled today; the time bank's totals), one institution with its latest
+compliance records, its subsidies.
+
+Records about people are **signed reads** (``wuyi.api.reads``), each in the node's access log:
+a caregiver's qualification and health check (the caregiver's DID key, their institution, 民政局
+officers, the qualifying and health departments, auditors); an institution's caregiver alerts
+(the institution, 民政局, those departments, auditors); its prepayments (the institution, its
+custody bank, 民政局, auditors); a time-bank account with its services (the holder, 民政局,
+auditors); one service (the volunteer, the elder and their guardian, 民政局, auditors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from wuyi.api.paging import CURSOR, limit_query
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
+from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.wire import hexify
+from wuyi.node.node import Node
+
+__all__ = ["router"]
+
+CONTRACT = "eldercare"
+ORG = "the institution's organisation id, e.g. flyy"
+
+
+def _bureau(s: ScenarioReader) -> Allow:
+    """民政局: members of the contract's bureau with the role officer."""
+    return member_of(str(s.view(CONTRACT, "config")["bureau"]), roles=("officer",))
+
+
+def _depts(s: ScenarioReader) -> Allow:
+    """The qualifying and health departments (role inspector)."""
+    orgs = s.view(CONTRACT, "param", name="qualifier")["value"]
+    orgs += s.view(CONTRACT, "param", name="health_depts")["value"]
+    return member_of(*[str(o) for o in orgs], roles=("inspector",))
+
+
+def _inst(s: ScenarioReader, org: str) -> dict[str, Any]:
+    return s.record(CONTRACT, "inst/" + org, f"no care institution '{org}'", "org")
+
+
+def router(node: Node) -> APIRouter:
+    r = APIRouter(prefix="/eldercare", tags=["scenarios"])
+
+    def may_read(
+        request: Request, what: str, record: str, subject: str, allow: list[Allow]
+    ) -> None:
+        reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+
+    @r.get("/board", response_model=Record, summary="养老机构公示 / the public board")
+    def board() -> Any:
+        """Each institution's score and grade (computed today from the records in force),
+        red-list flag, subsidies paid, prepayments held against its limit, caregivers fit to
+        be scheduled; the time bank's totals (minutes). Nothing about a person."""
+        with reading(node, CONTRACT) as s:
+            return hexify({**s.view(CONTRACT, "board"), "height": s.height})
+
+    @r.get(
+        "/institutions/{org}", response_model=Record, summary="养老机构 / one institution (public)"
+    )
+    def institution(org: str = id_path(ORG)) -> Any:
+        """Its filing, the grade in force today and the latest record of each category."""
+        with reading(node, CONTRACT) as s:
+            i = _inst(s, org)
+            out = {
+                "institution": i,
+                "grade": s.view(CONTRACT, "grade", org=org),
+                "records": s.view(CONTRACT, "records", org=org),
+                "height": s.height,
+            }
+            return hexify(out)
+
+    @r.get(
+        "/institutions/{org}/subsidies",
+        response_model=ItemPage,
+        summary="运营补贴 / an institution's subsidies (public)",
+    )
+    def subsidies(
+        org: str = id_path(ORG), limit: int = limit_query(), cursor: str | None = CURSOR
+    ) -> Any:
+        with reading(node, CONTRACT) as s:
+            _inst(s, org)
+            items = [v for _, v in s.items(CONTRACT, "subsidy/" + org + "/")]
+            items.reverse()
+            return s.page(
+                items, limit=limit, cursor=cursor, key=lambda x: x["period"], descending=True
+            )
+
+    @r.get(
+        "/institutions/{org}/alerts",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
+    )
+    def alerts(request: Request, org: str = id_path(ORG)) -> Any:
+        with reading(node, CONTRACT) as s:
+            _inst(s, org)
+            allow = [member_of(org), _bureau(s), _depts(s)]
+            may_read(request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", org, allow)
+            return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
+
+    @r.get(
+        "/institutions/{org}/prepayments",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="预收费 / an institution's prepayments in custody (signed read)",
+    )
+    def prepayments(request: Request, org: str = id_path(ORG)) -> Any:
+        with reading(node, CONTRACT) as s:
+            i = _inst(s, org)
+            allow = [member_of(org), member_of(str(i["bank"]), roles=("custody",)), _bureau(s)]
+            may_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", org, allow)
+            items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
+            return hexify({"prepayments": items, "height": s.height})
+
+    @r.get(
+        "/caregivers/{did}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="护理员资质与体检 / a caregiver's qualification and health check (signed read)",
+    )
+    def caregiver(request: Request, did: str = id_path("the caregiver's DID")) -> Any:
+        check_did(did)
+        with reading(node, CONTRACT) as s:
+            c = s.record(CONTRACT, "cg/" + did, f"no caregiver '{did}'", "did")
+            allow = [citizen(did), _bureau(s), _depts(s)]
+            if c["institution"]:
+                allow.append(member_of(str(c["institution"])))
+            may_read(request, "a caregiver's record", f"eldercare/cg/{did}", did, allow)
+            return hexify({**c, "height": s.height})
+
+    @r.get(
+        "/timebank/{did}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="时间银行账户 / a time-bank account and its services (signed read)",
+    )
+    def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
+        check_did(did)
+        with reading(node, CONTRACT) as s:
+            may_read(
+                request,
+                "a time-bank account",
+                f"eldercare/tb/{did}",
+                did,
+                [citizen(did), _bureau(s)],
+            )
+            services = [
+                v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])
+            ]
+            elder = s.get(CONTRACT, "elder/" + did)
+            guarding = [
+                v
+                for _, v in s.items(CONTRACT, "svc/")
+                if v["status"] == "pending"
+                and (s.get(CONTRACT, "elder/" + v["elder"]) or {}).get("guardian") == did
+            ]
+            out = {
+                "account": s.view(CONTRACT, "time_account", did=did),
+                "enrolled": elder is not None,
+                "services": services,
+                "to_confirm_as_guardian": guarding,
+                "height": s.height,
+            }
+            return hexify(out)
+
+    @r.get(
+        "/services/{service_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="服务记录 / one time-bank service (signed read)",
+    )
+    def service(request: Request, service_id: str = id_path("service id, e.g. SV-000001")) -> Any:
+        with reading(node, CONTRACT) as s:
+            v = s.record(CONTRACT, "svc/" + service_id, f"no service '{service_id}'", "service_id")
+            e = s.get(CONTRACT, "elder/" + v["elder"]) or {}
+            parties = [v["volunteer"], v["elder"], str(e.get("guardian") or "")]
+            may_read(
+                request,
+                f"service {service_id}",
+                f"eldercare/svc/{service_id}",
+                ",".join(p for p in parties if p),
+                [any_citizen(parties), _bureau(s)],
+            )
+            return hexify({**v, "height": s.height})
+
+    return r

@@ -1,0 +1,168 @@
+"""12345 热线 routes (``/v1/hotline/...``). Reads only: writes are signed ``contract.call``
+transactions (:mod:`.sdk`).
+
+Public (counts and departments, never a citizen): the board of department scores in tiers (all
+time or one month) and the statistics of tickets by status, category, channel, district, matter
+and month.
+
+The tickets name their callers (a commitment, a DID when the citizen gave one) and what they
+asked (a hash): the ticket routes are **signed reads** (``wuyi.api.reads``) of the citizen
+themselves (their DID key), of the hotline centre (members of the ``centre`` organisation with
+the role ``operator``), of the unit a ticket was dispatched to (role ``handler``) and of
+auditors, each read in the node's access log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from wuyi.api.paging import CURSOR, limit_query
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.wire import hexify
+from wuyi.node.node import Node
+
+__all__ = ["router"]
+
+CONTRACT = "hotline"
+
+
+class Statistics(BaseModel):
+    """The public statistics (``hotline.statistics``): counts only."""
+
+    total: int
+    status: dict[str, int]
+    category: dict[str, int]
+    channel: dict[str, int]
+    district: dict[str, int]
+    matter: dict[str, int]
+    month: dict[str, int]
+    results: dict[str, int]
+    on_time: int
+    late: int
+    height: int
+    time: int
+
+
+class Scores(BaseModel):
+    """The board of department scores (``hotline.scores``)."""
+
+    period: str
+    items: list[dict[str, Any]]
+    height: int
+
+
+def _centre(s: ScenarioReader) -> Allow:
+    """The hotline centre: members of the contract's centre organisation with the role
+    operator."""
+    return member_of(str(s.view(CONTRACT, "config")["centre"]), roles=("operator",))
+
+
+def router(node: Node) -> APIRouter:
+    r = APIRouter(prefix="/hotline", tags=["scenarios"])
+
+    @r.get("/scores", response_model=Scores, summary="部门评价 / department scores in tiers")
+    def scores(
+        period: str = Query("", pattern=r"^(\d{4}-\d{2})?$", description="a month YYYY-MM"),
+    ) -> Any:
+        """Every unit's sign-off, on-time, satisfaction, return and repeat rates (per mille),
+        its score and tier (A/B/C/D; ``pending`` below the sample size), computed by the
+        contract; in the order of the organisations' ids, not a ranking."""
+        with reading(node, CONTRACT) as s:
+            return {
+                "period": period,
+                "items": s.view(CONTRACT, "scores", period=period),
+                "height": s.height,
+            }
+
+    @r.get("/statistics", response_model=Statistics, summary="公开统计 / public statistics")
+    def statistics() -> Any:
+        """Tickets by status, category, channel, district, matter and month received; answers
+        on time and late; revisit results. Counts only."""
+        with reading(node, CONTRACT) as s:
+            time = s.v.get_header(s.height).time
+            return {**s.view(CONTRACT, "statistics"), "height": s.height, "time": time}
+
+    @r.get(
+        "/tickets",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="工单 / tickets, newest first",
+    )
+    def tickets(
+        request: Request,
+        caller: str | None = Query(None, max_length=128, description="the citizen's DID"),
+        dept: str | None = Query(None, max_length=32, description="the unit's organisation"),
+        status: str | None = Query(None, max_length=20, description="only this status"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Tickets with their deadlines and every transition. Signed read: the citizen
+        (``caller=`` their DID), the unit (``dept=`` its organisation, role handler), the
+        centre's operators, auditors."""
+        with reading(node, CONTRACT) as s:
+            allow = [_centre(s)]
+            if caller is not None:
+                allow.append(citizen(check_did(caller, "caller")))
+            elif dept is not None:
+                allow.append(member_of(dept, roles=("handler",)))
+            whose = caller or dept or ""
+            reads_of(request).require(
+                request,
+                what="the hotline tickets" + (f" of {whose}" if whose else ""),
+                record=f"hotline/tickets/{whose or '*'}",
+                subject=caller or "",
+                allow=allow,
+            )
+            if caller is not None:
+                ids = [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, f"by_caller/{caller}/")]
+            else:
+                ids = [k.removeprefix("tk/") for k, _ in s.items(CONTRACT, "tk/")]
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for tid in reversed(ids):
+                    t = s.get(CONTRACT, "tk/" + tid)
+                    if (
+                        t is not None
+                        and status in (None, t["status"])
+                        and (dept is None or dept in [d["dept"] for d in t["dispatches"]])
+                    ):
+                        yield t
+
+            return s.page(
+                wanted(), limit=limit, cursor=cursor, key=lambda t: t["id"], descending=True
+            )
+
+    @r.get(
+        "/tickets/{ticket_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="工单 / one ticket with its transitions",
+    )
+    def ticket(request: Request, ticket_id: str = id_path("ticket id, e.g. RX000001")) -> Any:
+        """Signed read: its citizen, the units it was dispatched to, the centre, auditors. A
+        merged ticket carries its master's status (``master_status``)."""
+        with reading(node, CONTRACT) as s:
+            t = s.record(CONTRACT, "tk/" + ticket_id, f"no ticket '{ticket_id}'", "ticket_id")
+            units = [str(d["dept"]) for d in t["dispatches"]]
+            allow = [_centre(s), member_of(*units, roles=("handler",))]
+            if t["caller"]:
+                allow.append(citizen(str(t["caller"])))
+            reads_of(request).require(
+                request,
+                what=f"hotline ticket {ticket_id}",
+                record=f"hotline/ticket/{ticket_id}",
+                subject=str(t["caller"] or ""),
+                allow=allow,
+            )
+            out = {**t, "height": s.height}
+            if t["master"]:
+                m = s.get(CONTRACT, "tk/" + str(t["master"]))
+                out["master_status"] = m["status"] if m is not None else None
+            return hexify(out)
+
+    return r

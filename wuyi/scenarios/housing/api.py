@@ -1,0 +1,189 @@
+"""住房网签 routes (``/v1/housing/...``): contracts (by status, by unit), one contract with its
+full trace, what the first buyer's wallet presents for the purchase eligibility, the bureau's
+dashboard. Reads only (writes are signed ``contract.call`` transactions: :mod:`.sdk`).
+
+A contract names its buyers, price and loans: the contract routes are **signed reads**
+(``wuyi.api.reads``) of its buyers and seller (their DID keys), of members of the developer
+organisation, of a member with the role ``filing`` (the bureau) or ``banker``, or an auditor,
+each in the node's access log; the eligibility request is the first buyer's. The dashboard
+(aggregates) stays public."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from wuyi.api.paging import CURSOR, limit_query
+from wuyi.api.reads import (
+    SIGNED_READ_RESPONSES,
+    any_citizen,
+    citizen,
+    member_of,
+    reads_of,
+    role,
+)
+from wuyi.api.scenarios import (
+    ItemPage,
+    PresentationRequest,
+    Record,
+    ScenarioReader,
+    check_did,
+    id_path,
+    reading,
+)
+from wuyi.api.wire import hexify
+from wuyi.exceptions import ValidationError
+from wuyi.node.node import Node
+
+__all__ = ["ELIGIBILITY_PURPOSE", "router"]
+
+HOUSING = "housing"
+ELIGIBILITY_PURPOSE = "购房资格审核 / purchase eligibility (住房网签)"
+CONTRACT_ID = "housing contract id, e.g. WQ00000001"
+
+
+class Dashboard(BaseModel):
+    counts: dict[str, int]
+    total: int
+    active_filings: int
+    height: int
+
+
+def _contract(s: ScenarioReader, contract_id: str) -> dict[str, Any]:
+    missing = f"no housing contract '{contract_id}'"
+    return s.record(HOUSING, "contract/" + contract_id, missing, "contract_id")
+
+
+#: who may read housing contracts besides their parties (and auditors)
+HOUSING_ROLES = ("filing", "banker")
+
+
+def router(node: Node) -> APIRouter:
+    r = APIRouter(prefix="/housing", tags=["scenarios"])
+
+    @r.get(
+        "/contracts",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="网签合同 / housing contracts, newest first",
+    )
+    def housing_contracts(
+        request: Request,
+        status: Literal["draft", "eligible", "signed", "filed", "completed", "cancelled"]
+        | None = Query(None, description="only contracts in this status"),
+        unit: str | None = Query(None, max_length=128, description="only this unit's contracts"),
+        buyer: str | None = Query(
+            None, max_length=128, description="only the contracts this DID buys (the buyer's own)"
+        ),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Signed read: the bureau (``filing``), banks, developers (``developer``), auditors;
+        with ``buyer``, that buyer too (their own contracts)."""
+        if buyer is not None:
+            check_did(buyer, "buyer")
+        with reading(node, HOUSING) as s:
+            reads_of(request).require(
+                request,
+                what=f"the housing contracts{f' of {buyer}' if buyer else ''}",
+                record=f"housing/contracts/{unit or '*'}/{buyer or '*'}",
+                subject=buyer or "",
+                allow=[role("developer", *HOUSING_ROLES)]
+                + ([citizen(buyer)] if buyer is not None else []),
+            )
+            if unit is None:
+                ids = [k.removeprefix("contract/") for k, _ in s.items(HOUSING, "contract/")]
+            else:
+                ids = [k.split("/")[-1] for k, _ in s.items(HOUSING, f"unit_contracts/{unit}/")]
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for cid in reversed(ids):
+                    c = s.get(HOUSING, "contract/" + cid)
+                    if (
+                        c is not None
+                        and status in (None, c["status"])
+                        and (buyer is None or buyer in c["buyers"])
+                    ):
+                        yield c
+
+            return s.page(
+                wanted(), limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True
+            )
+
+    @r.get(
+        "/contracts/{contract_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="网签合同 / a housing contract with its full trace",
+    )
+    def housing_contract(request: Request, contract_id: str = id_path(CONTRACT_ID)) -> Any:
+        """Regression (issue #16 item 6): price, loans and buyers' DIDs were public. Now its
+        parties, the developer's members, the bureau, banks and auditors (signed, logged)."""
+        with reading(node, HOUSING) as s:
+            c = _contract(s, contract_id)
+            parties = [*map(str, c.get("buyers", [])), str(c.get("seller", ""))]
+            reads_of(request).require(
+                request,
+                what=f"housing contract {contract_id}",
+                record=f"housing/contract/{contract_id}",
+                subject=",".join(p for p in parties if p.startswith("did:")),
+                allow=[
+                    any_citizen(parties),
+                    member_of(str(c.get("developer", ""))),
+                    role(*HOUSING_ROLES),
+                ],
+            )
+            return hexify({**c, "height": s.height})
+
+    @r.get(
+        "/contracts/{contract_id}/eligibility-request",
+        response_model=PresentationRequest,
+        responses=SIGNED_READ_RESPONSES,
+        summary="购房资格核验请求 / what the buyer's wallet presents for eligibility",
+    )
+    def eligibility_request(
+        request: Request,
+        contract_id: str = id_path(CONTRACT_ID),
+        did: str = Query(min_length=9, max_length=128, description="the first buyer's DID"),
+        social_security: bool = Query(
+            False, description="a non-local family also presents its social-security months"
+        ),
+    ) -> Any:
+        check_did(did)
+        with reading(node, HOUSING) as s:
+            c = _contract(s, contract_id)
+            reads_of(request).require(  # it tells whose contract this is: the buyer's own read
+                request,
+                what=f"the eligibility request of {contract_id}",
+                record=f"housing/eligibility/{contract_id}",
+                subject=did,
+                allow=[citizen(did), role("filing")],
+            )
+            if did != c["buyers"][0]:
+                raise ValidationError(
+                    f"{did} is not the first buyer of '{contract_id}'; the first buyer presents"
+                    " the family's credentials",
+                    field="did",
+                )
+            req = s.view(HOUSING, "eligibility_request", with_social_security=social_security)
+            nonce = s.view(HOUSING, "eligibility_nonce", contract_id=contract_id, did=did)
+            return s.presentation_request(
+                HOUSING, "check_eligibility", did, req, nonce, ELIGIBILITY_PURPOSE
+            )
+
+    @r.get("/dashboard", response_model=Dashboard, summary="网签备案统计 / the bureau's dashboard")
+    def housing_dashboard() -> Any:
+        with reading(node) as s:
+            counts = s.view(HOUSING, "dashboard")
+            active = sum(1 for _ in s.items(HOUSING, "active/"))
+            return {
+                "counts": counts,
+                "total": sum(counts.values()),
+                "active_filings": active,
+                "height": s.height,
+            }
+
+    return r

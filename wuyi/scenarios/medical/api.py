@@ -1,0 +1,427 @@
+"""健康医疗 routes (``/v1/medical/...``). Reads only: writes are signed ``contract.call``
+transactions (:mod:`.sdk`).
+
+Public (what concerns hospitals and the fund, never a patient): the totals (settlements, the
+fund's payments, alerts by rule and stage, per hospital its records, reads across hospitals,
+settlements and alerts, 商保快赔 claims by status), the supervision rules with their severity,
+the alerts (rule, hospital, bill ids, stage, steps; no patient).
+
+Everything that names a patient is a **signed read** (``wuyi.api.reads``), each read in the
+node's access log: a patient's records, consents, the log of reads of their records,
+settlements and claims (the patient's DID key; 卫健局 for the access log; 医保局's reviewers for
+settlements; auditors); one record (the patient, the hospital keeping it); one bill (the
+patient, its hospital, 医保局); the consents naming a grantee (its members); one claim (the
+patient, the insurer). An insurer is never allowed a bill: it reads its claim, which holds
+only the items the patient consented to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from wuyi.api.paging import CURSOR, limit_query
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.wire import hexify
+from wuyi.node.node import Node
+
+__all__ = ["router"]
+
+CONTRACT = "medical"
+ORG = Query(None, max_length=32, description="an organisation id")
+
+
+class Dashboard(BaseModel):
+    """The public totals (``medical.dashboard``)."""
+
+    settlements: int
+    fund_fen: int
+    self_fen: int
+    recover_fen: int
+    claims_paid_fen: int
+    stages: dict[str, int]
+    rules: list[dict[str, Any]]
+    hospitals: list[dict[str, Any]]
+    claims: dict[str, int]
+    accesses: int
+    consents: int
+    height: int
+    time: int
+
+
+def _cfg(s: ScenarioReader) -> dict[str, Any]:
+    out: dict[str, Any] = s.view(CONTRACT, "config")
+    return out
+
+
+def _bureau(s: ScenarioReader) -> Allow:
+    """医保局: members of the regulator organisation with the role reviewer or chief."""
+    return member_of(str(_cfg(s)["regulator"]), roles=("reviewer", "chief"))
+
+
+def _health(s: ScenarioReader) -> Allow:
+    """卫健局: members of the health organisation."""
+    return member_of(str(_cfg(s)["health"]))
+
+
+def _ids(s: ScenarioReader, prefix: str) -> list[str]:
+    return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
+
+
+def router(node: Node) -> APIRouter:
+    r = APIRouter(prefix="/medical", tags=["scenarios"])
+
+    def allowed(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
+        reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+
+    @r.get("/dashboard", response_model=Dashboard, summary="医保监管总览 / the public totals")
+    def dashboard() -> Any:
+        with reading(node, CONTRACT) as s:
+            time = s.v.get_header(s.height).time
+            return {**s.view(CONTRACT, "dashboard"), "height": s.height, "time": time}
+
+    @r.get("/rules", summary="监管规则 / the supervision rules and their severity")
+    def rules() -> Any:
+        with reading(node, CONTRACT) as s:
+            return s.view(CONTRACT, "rules")
+
+    @r.get("/alerts", response_model=ItemPage, summary="疑点预警 / alerts, newest first")
+    def alerts(
+        stage: Literal[
+            "review",
+            "second_review",
+            "appeal",
+            "investigation",
+            "dismissed",
+            "violation",
+            "cleared",
+            "open",
+        ]
+        | None = Query(None, description="only this stage (open: not yet decided)"),
+        hospital: str | None = ORG,
+        rule: str | None = Query(None, max_length=8, description="only this rule, e.g. R01"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Raised by the supervision rules on settlements; each with its rule, severity,
+        hospital, the settlements concerned, its stage and due date (working days) and every
+        step. No patient."""
+        open_ = ("review", "second_review", "appeal", "investigation")
+        with reading(node, CONTRACT) as s:
+            items = [
+                a
+                for _, a in s.items(CONTRACT, "alert/")
+                if hospital in (None, a["hospital"])
+                and rule in (None, a["rule"])
+                and (
+                    stage is None
+                    or a["stage"] == stage
+                    or (stage == "open" and a["stage"] in open_)
+                )
+            ]
+            items.reverse()
+            return hexify(
+                s.page(items, limit=limit, cursor=cursor, key=lambda a: a["id"], descending=True)
+            )
+
+    @r.get("/alerts/{alert_id}", response_model=Record, summary="疑点预警 / one alert")
+    def alert(alert_id: str = id_path("alert id, e.g. YJ000001")) -> Any:
+        with reading(node, CONTRACT) as s:
+            a = s.record(CONTRACT, "alert/" + alert_id, f"no alert '{alert_id}'", "alert_id")
+            return hexify({**a, "height": s.height})
+
+    # -- a patient's own (signed) ----------------------------------------------------------------
+
+    def mine(
+        request: Request,
+        did: str,
+        what: str,
+        index: str,
+        record: str,
+        extra: list[Callable[[ScenarioReader], Allow]],
+        limit: int,
+        cursor: str | None,
+    ) -> Any:
+        check_did(did)
+        with reading(node, CONTRACT) as s:
+            allowed(
+                request,
+                f"the {what} of a patient",
+                f"medical/{what}/{did}",
+                did,
+                [citizen(did), *[f(s) for f in extra]],
+            )
+            ids = _ids(s, f"{index}/{did}/")
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for i in reversed(ids):
+                    v = s.get(CONTRACT, f"{record}/{i}")
+                    if v is not None:
+                        yield v
+
+            return hexify(
+                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            )
+
+    @r.get(
+        "/patients/{did}/records",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="我的病历索引 / a patient's records (signed read: the patient)",
+    )
+    def patient_records(
+        request: Request,
+        did: str = id_path("the patient's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Where the patient's records are kept: hospital, category, document hash, encrypted
+        locator, how often read."""
+        return mine(request, did, "records", "mr_by_patient", "mr", [], limit, cursor)
+
+    @r.get(
+        "/patients/{did}/consents",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="我的授权 / a patient's consents (signed read: the patient)",
+    )
+    def patient_consents(
+        request: Request,
+        did: str = id_path("the patient's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        return mine(request, did, "consents", "cs_by_patient", "consent", [], limit, cursor)
+
+    @r.get(
+        "/patients/{did}/accesses",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="谁调阅了我的病历 / reads of a patient's records (signed read: the patient,"
+        " 卫健局)",
+    )
+    def patient_accesses(
+        request: Request,
+        did: str = id_path("the patient's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Every read across hospitals of the patient's records: which hospital read which
+        record kept where, under which consent, for what purpose, when."""
+        return mine(request, did, "accesses", "ac_by_patient", "access", [_health], limit, cursor)
+
+    @r.get(
+        "/patients/{did}/settlements",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="我的医保结算 / a patient's settlements (signed read: the patient, 医保局)",
+    )
+    def patient_settlements(
+        request: Request,
+        did: str = id_path("the patient's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        return mine(request, did, "settlements", "st_by_patient", "st", [_bureau], limit, cursor)
+
+    @r.get(
+        "/patients/{did}/claims",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="我的商保理赔 / a patient's claims (signed read: the patient)",
+    )
+    def patient_claims(
+        request: Request,
+        did: str = id_path("the patient's DID"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        return mine(request, did, "claims", "cl_by_patient", "claim", [], limit, cursor)
+
+    # -- one record of each kind (signed) ------------------------------------------------------
+
+    @r.get(
+        "/records/{record_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="病历索引 / one record pointer (signed read: the patient, its hospital)",
+    )
+    def record(request: Request, record_id: str = id_path("record id, e.g. MR000001")) -> Any:
+        with reading(node, CONTRACT) as s:
+            rec = s.record(CONTRACT, "mr/" + record_id, f"no record '{record_id}'", "record_id")
+            allowed(
+                request,
+                f"record {record_id}",
+                f"medical/record/{record_id}",
+                str(rec["patient"]),
+                [citizen(str(rec["patient"])), member_of(str(rec["hospital"]))],
+            )
+            return hexify({**rec, "height": s.height})
+
+    @r.get(
+        "/settlements",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
+    )
+    def settlements(
+        request: Request,
+        hospital: str | None = ORG,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
+        with reading(node, CONTRACT) as s:
+            allow = [_bureau(s)]
+            if hospital is not None:
+                allow.append(member_of(hospital))
+            allowed(request, "the settlements", f"medical/settlements/{hospital or '*'}", "", allow)
+            if hospital is not None:
+                ids = _ids(s, f"st_by_hospital/{hospital}/")
+            else:
+                ids = [k.removeprefix("st/") for k, _ in s.items(CONTRACT, "st/")]
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for i in reversed(ids):
+                    v = s.get(CONTRACT, "st/" + i)
+                    if v is not None:
+                        yield v
+
+            return hexify(
+                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            )
+
+    @r.get(
+        "/settlements/{settlement_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="医保结算 / one bill (signed read: the patient, the hospital, 医保局)",
+    )
+    def bill(request: Request, settlement_id: str = id_path("bill id, e.g. JS000001")) -> Any:
+        with reading(node, CONTRACT) as s:
+            st = s.record(
+                CONTRACT, "st/" + settlement_id, f"no bill '{settlement_id}'", "settlement_id"
+            )
+            allowed(
+                request,
+                f"bill {settlement_id}",
+                f"medical/bill/{settlement_id}",
+                str(st["patient"]),
+                [citizen(str(st["patient"])), member_of(str(st["hospital"])), _bureau(s)],
+            )
+            return hexify({**st, "height": s.height})
+
+    @r.get(
+        "/consents",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="授权 / the consents naming a grantee (signed read: its members)",
+    )
+    def consents(
+        request: Request,
+        grantee: str = Query(max_length=32, description="the hospital or insurer granted"),
+        status: Literal["active", "inactive"] | None = Query(None, description="only this"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        with reading(node, CONTRACT) as s:
+            allowed(
+                request,
+                f"the consents naming {grantee}",
+                f"medical/consents/{grantee}",
+                "",
+                [member_of(grantee)],
+            )
+            ids = _ids(s, f"cs_by_grantee/{grantee}/")
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for i in reversed(ids):
+                    v = s.get(CONTRACT, "consent/" + i)
+                    if v is not None and status in (None, v["status"]):
+                        yield v
+
+            return hexify(
+                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            )
+
+    @r.get(
+        "/accesses",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
+    )
+    def accesses(
+        request: Request,
+        hospital: str | None = ORG,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        """Every read across hospitals (``hospital=``: those it made or whose records it
+        keeps): 卫健局 reads all."""
+        with reading(node, CONTRACT) as s:
+            allow = [_health(s)]
+            if hospital is not None:
+                allow.append(member_of(hospital))
+            allowed(
+                request, "the reads of records", f"medical/accesses/{hospital or '*'}", "", allow
+            )
+            items = [
+                v
+                for _, v in s.items(CONTRACT, "access/")
+                if hospital in (None, v["reader"], v["keeper"])
+            ]
+            items.reverse()
+            return hexify(
+                s.page(items, limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            )
+
+    @r.get(
+        "/claims",
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary="商保快赔 / an insurer's claims (signed read: its members)",
+    )
+    def claims(
+        request: Request,
+        insurer: str = Query(max_length=32, description="the insurer's organisation"),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        with reading(node, CONTRACT) as s:
+            allowed(request, f"the claims of {insurer}", f"medical/claims/{insurer}", "",
+                    [member_of(insurer)])  # fmt: skip
+            ids = _ids(s, f"cl_by_insurer/{insurer}/")
+
+            def wanted() -> Iterator[dict[str, Any]]:
+                for i in reversed(ids):
+                    v = s.get(CONTRACT, "claim/" + i)
+                    if v is not None:
+                        yield v
+
+            return hexify(
+                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            )
+
+    @r.get(
+        "/claims/{claim_id}",
+        response_model=Record,
+        responses=SIGNED_READ_RESPONSES,
+        summary="商保快赔 / one claim (signed read: the patient, the insurer)",
+    )
+    def claim(request: Request, claim_id: str = id_path("claim id, e.g. KP000001")) -> Any:
+        with reading(node, CONTRACT) as s:
+            k = s.record(CONTRACT, "claim/" + claim_id, f"no claim '{claim_id}'", "claim_id")
+            allowed(
+                request,
+                f"claim {claim_id}",
+                f"medical/claim/{claim_id}",
+                str(k["patient"]),
+                [citizen(str(k["patient"])), member_of(str(k["insurer"]))],
+            )
+            return hexify({**k, "height": s.height})
+
+    return r

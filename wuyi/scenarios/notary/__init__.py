@@ -1,0 +1,40 @@
+"""公证 notary services (scenario 7 of the plan): notarial cases with the 15-working-day
+deadline, electronic notarial certificates (issued, corrected with a link, revoked as void from
+the start; only the issuing office changes them; each change filed with 司法局 and 公证协会),
+review requests in their windows, a public check by certificate number and document, and
+electronic evidence preservation with a chain of custody a court checks from one proof bundle.
+See ``README.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wuyi.scenarios.spec import CertificateKind, Scenario
+
+__all__ = ["SCENARIO"]
+
+
+def _claims(rec: dict[str, Any], holder: str) -> dict[str, Any] | str:
+    """The claims of a 公证书 credential: the number, type, office and the document's hash
+    (no party's name, no content)."""
+    if holder not in rec["holders"]:
+        return f"{holder} is not a party holding certificate {rec['id']}"
+    f = rec["fields"]
+    return {
+        "certificate": rec["id"],
+        "type": f["type"],
+        "office": f["office"],
+        "doc_hash": f["doc_hash"],
+    }
+
+
+# fmt: off
+SCENARIO = Scenario(
+    "notary", "公证服务", "Notary services", contract="notary",
+    identifiers=("NotarialCertificate", "Notary"), params_owner="sfj",
+    certificate=CertificateKind(
+        "NotarialCertificate", "公证书", "notarial certificate", _claims, id_prefix="(",
+    ),
+    description="公证服务：公证书、复查、电子存证与保管链 / notary services",
+)
+# fmt: on

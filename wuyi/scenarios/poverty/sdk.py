@@ -1,0 +1,257 @@
+"""精准扶贫 in the SDK: :class:`PovertyRelief` — village committees (households, notices, use
+receipts), the departments (their signed yes/no answers), households (consent, with their
+wallets' DID keys), citizens (objections), 乡村振兴局 (projects, objections, approval, cases)
+and 财政局 (budgets, programmes, payments); reads through ``/v1/poverty/...``::
+
+    s = client.scenario("poverty")                       # or PovertyRelief(client)
+    hid = s.register_household(village_key, head_did, commitment(id_no, name, salt), 4)["id"]
+    s.consent(head_wallet, hid)
+    s.answer(mzj_key, hid, "income_low", True, bound=790000)
+    n = s.post_notice(village_key, [hid], ["张*明"], notice_doc_hash)
+    s.approve_notice(bureau_key, n["id"])                # after notice_days, objections resolved
+    s.flow("JH000001")                                   # the public flow of a programme
+
+Amounts in fen. A refusal raises the platform's error carrying the contract's message, which
+names the rule (``balance rule: …``, ``beneficiary rule: …``, ``mask rule: …``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wuyi.abc import PrivateKey, Suite
+from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.wallet import Wallet
+
+__all__ = ["CLIENT", "PovertyRelief", "commitment", "mask_name"]
+
+
+def commitment(suite: Suite, id_number: str, name: str, salt: bytes) -> bytes:
+    """The household's commitment the chain keeps: the hash of the head's ID number, name and
+    a salt (at least 16 random bytes the village keeps); the values themselves stay off
+    chain."""
+    if len(salt) < 16:
+        raise ValueError("the salt has at least 16 bytes")
+    return suite.hash(b"wuyi/poverty/household\x00" + id_number.encode() + b"\x00" +
+                      name.encode() + b"\x00" + salt)  # fmt: skip
+
+
+def mask_name(name: str) -> str:
+    """The masked form of a name for the public notice (张*明, 李*, 欧**明): the first
+    character and, for three or more, the last; the rest ``*``. Computed off chain by the
+    village; only this form is posted."""
+    if len(name) < 2:
+        raise ValueError("a name has at least two characters")
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * min(len(name) - 2, 2) + name[-1]
+
+
+class PovertyRelief(ScenarioClient):
+    """精准扶贫: one method per step of its flows (see the module docstring)."""
+
+    default_name = "poverty"
+
+    def _do(self, signer: PrivateKey | Wallet, method: str, **args: Any) -> Any:
+        return self.call(signer, method, **args)
+
+    # -- village committees ---------------------------------------------------------------------
+
+    def register_household(
+        self, key: PrivateKey, did: str, commitment: bytes, size: int
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "register_household", did=did, commitment=commitment, size=size
+        )
+        return out
+
+    def post_notice(
+        self, key: PrivateKey, households: list[str], masked: list[str], doc: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "post_notice", households=households, masked=masked, doc=doc
+        )
+        return out
+
+    def record_use(self, key: PrivateKey, payment: str, receipt: bytes) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(key, "record_use", payment=payment, receipt=receipt)
+        return out
+
+    def post_project_notice(
+        self, key: PrivateKey, project: str, phase: str, doc: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "post_project_notice", project=project, phase=phase, doc=doc
+        )
+        return out
+
+    # -- households and citizens ----------------------------------------------------------------
+
+    def consent(self, wallet: Wallet, household: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(wallet, "consent", household=household)
+        return out
+
+    def object_to(
+        self,
+        signer: PrivateKey | Wallet,
+        notice: str,
+        household: str,
+        reason: str,
+        statement: bytes,
+    ) -> dict[str, Any]:
+        """An objection: a citizen's wallet, or the village committee's key for a paper one."""
+        out: dict[str, Any] = self._do(
+            signer, "object_to", notice=notice, household=household, reason=reason,
+            statement=statement,
+        )  # fmt: skip
+        return out
+
+    # -- departments ----------------------------------------------------------------------------
+
+    def answer(
+        self,
+        key: PrivateKey,
+        household: str,
+        predicate: str,
+        ok: bool,
+        *,
+        reason: str = "",
+        bound: int | None = None,
+        record: bytes | None = None,
+    ) -> dict[str, Any]:
+        """A department's signed yes/no to ``predicate`` (``bound``: the parameter in force)."""
+        out: dict[str, Any] = self._do(
+            key, "answer", household=household, predicate=predicate, ok=ok, reason=reason,
+            bound=bound, record=record,
+        )  # fmt: skip
+        return out
+
+    def flag(self, key: PrivateKey, household: str, kind: str, evidence: bytes) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "flag", household=household, kind=kind, evidence=evidence
+        )
+        return out
+
+    # -- 乡村振兴局 ---------------------------------------------------------------------------
+
+    def resolve_objection(
+        self, key: PrivateKey, objection: str, *, upheld: bool, finding: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "resolve_objection", objection=objection, upheld=upheld, finding=finding
+        )
+        return out
+
+    def approve_notice(self, key: PrivateKey, notice: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(key, "approve_notice", notice=notice)
+        return out
+
+    def create_project(self, key: PrivateKey, programme: str, **fields: Any) -> dict[str, Any]:
+        """``name, village, amount, purpose, kind, implementer, responsible, targets,
+        mechanism``."""
+        out: dict[str, Any] = self._do(key, "create_project", programme=programme, **fields)
+        return out
+
+    def close_case(self, key: PrivateKey, case: str, outcome: str, record: bytes) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(key, "close_case", case=case, outcome=outcome, record=record)
+        return out
+
+    # -- 财政局 -------------------------------------------------------------------------------
+
+    def open_budget(
+        self, key: PrivateKey, source: str, year: int, amount: int, doc: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "open_budget", source=source, year=year, amount=amount, doc=doc
+        )
+        return out
+
+    def fund_programme(
+        self, key: PrivateKey, budget: str, name: str, amount: int, purposes: list[str]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "fund_programme", budget=budget, name=name, amount=amount, purposes=purposes
+        )
+        return out
+
+    def disburse(
+        self, key: PrivateKey, project: str, household: str, amount: int, ref: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "disburse", project=project, household=household, amount=amount, ref=ref
+        )
+        return out
+
+    def pay_vendor(
+        self, key: PrivateKey, project: str, vendor: str, amount: int, invoice: bytes
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = self._do(
+            key, "pay_vendor", project=project, vendor=vendor, amount=amount, invoice=invoice
+        )
+        return out
+
+    # -- public reads ---------------------------------------------------------------------------
+
+    def overview(self) -> dict[str, Any]:
+        out: dict[str, Any] = self._get("/v1/poverty/overview")
+        return out
+
+    def notices(
+        self, village: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/notices", village=village, status=status)
+
+    def notice(self, notice_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/poverty/notices/{seg(notice_id)}")
+        return out
+
+    def budgets(self) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/budgets")
+
+    def programmes(self) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/programmes")
+
+    def flow(self, programme_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/poverty/programmes/{seg(programme_id)}/flow")
+        return out
+
+    def projects(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/projects", **filters)
+
+    def payments(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/payments", **filters)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/alerts")
+
+    # Households, objections and cases are signed reads: ``key`` signs one read (a wallet's
+    # DID key reading its own household), else the client reads as ``WuyiClient.read_as`` set.
+
+    def households(
+        self,
+        *,
+        village: str | None = None,
+        status: str | None = None,
+        did: str | None = None,
+        key: PrivateKey | None = None,
+    ) -> list[dict[str, Any]]:
+        return self._pages(
+            "/v1/poverty/households", key=key, village=village, status=status, did=did
+        )
+
+    def household(self, household_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = self._get(f"/v1/poverty/households/{seg(household_id)}", key=key)
+        return out
+
+    def objections(
+        self, notice: str | None = None, *, key: PrivateKey | None = None
+    ) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/objections", key=key, notice=notice)
+
+    def cases(
+        self, status: str | None = None, *, key: PrivateKey | None = None
+    ) -> list[dict[str, Any]]:
+        return self._pages("/v1/poverty/cases", key=key, status=status)
+
+
+CLIENT = PovertyRelief

@@ -1,0 +1,497 @@
+"""农村产权交易's demo step (run by ``wuyi.demo_scenarios``): two village collectives with their
+rolls (梅阁村 in 新会 双水镇, 大西村 in 台山 斗山镇) and, at each step of the exchange:
+
+- ``announced``: a farmer's contract land (authorised, filed with the collective), two bidders
+  qualified with deposits, sealed bids of the same amount, the tie won by the collective's
+  member (her CollectiveMemberCredential presented as a private side-car), the contract with its
+  clauses signed by both, the first year paid, deposits returned, the result announced and the
+  交易鉴证书 issued to both parties' wallets;
+- ``contracted`` (waiting): 大西村's orchard land (the representatives' resolution) awarded,
+  the contract recorded and signed by the transferee, waiting for the collective's signature;
+- ``relisted`` (waiting): 梅阁村's 四荒地 with no valid bid (流拍), relisted in round 2 with a
+  long notice; a bidder registered, waiting for the exchange's qualification;
+- ``authorised`` (waiting): a farmer's authorisation waiting to be filed by the collective.
+
+The auctions run in block time with windows of seconds (the demo chain's parameters): the flow
+waits for each window to open.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios_data import DemoCitizen
+from wuyi.scenarios.rural.sdk import bid_commitment
+
+if TYPE_CHECKING:
+    from wuyi.demo_scenarios import DemoLoader, Flow
+
+__all__ = ["CITIZENS", "MEMBERS", "RULE_CLAIMS", "TYPES", "flows"]
+
+MEMBERS = (
+    ("nyj", "registrar"),
+    ("nyj", "reviewer"),
+    ("nyj", "issuer"),
+    ("ncjy", "reviewer"),
+    ("ncjy", "clearing"),
+    ("ncjy", "issuer"),
+)
+MEMBER_TYPE = "CollectiveMemberCredential"
+TYPES = (
+    (
+        MEMBER_TYPE,
+        ["nyj"],
+        ["collective_code", "name", "id_number", "household_no"],
+        "农村集体经济组织成员 / member of a village collective",
+    ),
+    (
+        "RuralTransferCertificate",
+        ["ncjy"],
+        [
+            "certificate",
+            "kind",
+            "listing",
+            "asset",
+            "asset_kind",
+            "collective",
+            "annual",
+            "start",
+            "end",
+            "use",
+        ],
+        "农村产权交易鉴证书 / rural property-rights transaction certificate",
+    ),
+)
+#: the only claim the contract asks for (the tie rule)
+RULE_CLAIMS = frozenset({"collective_code"})
+MEIGE, DAXI = "N2440705MG001", "N2440781DX001"
+
+
+def member(code: str, name: str, id_number: str, household: str) -> tuple[str, dict[str, Any]]:
+    claims = {
+        "collective_code": code,
+        "name": name,
+        "id_number": id_number,
+        "household_no": household,
+    }
+    return (MEMBER_TYPE, claims)
+
+
+# fmt: off
+CITIZENS = (
+    DemoCitizen("meige-council", "梅阁村股份经济合作社（理事会）/ 梅阁 village collective"),
+    DemoCitizen("daxi-council", "大西村股份经济合作社（理事会）/ 大西 village collective"),
+    DemoCitizen("liang-xiuying", "承包户，土地已成交 / farmer, her land transferred", (
+        member(MEIGE, "梁秀英", "440705197203154426", "MG-03-021"),)),
+    DemoCitizen("chen-dawei", "竞买人（本村成员），已成交 / bidder, member, won the tie", (
+        member(MEIGE, "陈大伟", "440705198806120317", "MG-05-007"),)),
+    DemoCitizen("huang-jun", "竞买人，同价未中；大西村待对方签约 / bidder; awaits a signature", ()),
+    DemoCitizen("li-ming", "竞买人，重新挂牌待资格审核 / bidder, waiting for qualification", ()),
+    DemoCitizen("ou-guoqiang", "承包户，授权待集体备案 / farmer, authorisation to be filed", (
+        member(MEIGE, "区国强", "440705196511083913", "MG-02-014"),)),
+)
+# fmt: on
+
+WINDOW_MS = 4_000  # each sealed-bid window of the demo's auctions
+NOTICE_MS = 14_000  # from publication to the opening of bids (qualification, deposits)
+
+
+def h(loader: DemoLoader, text: str) -> bytes:
+    return bytes(loader.suite.hash(text.encode()))
+
+
+def wait_until(ms: int) -> None:
+    """The next block's time is at least the wall clock: sleep until ``ms`` has passed."""
+    left = ms / 1000 - time.time()
+    if left > 0:
+        time.sleep(min(left + 0.2, 60))
+
+
+def next_year() -> str:
+    return f"{datetime.now(UTC).year + 1}-01-01"
+
+
+def windows(start: int) -> dict[str, int]:
+    return {
+        "bid_open": start,
+        "bid_close": start + WINDOW_MS,
+        "reveal_close": start + 2 * WINDOW_MS,
+    }
+
+
+def setup(loader: DemoLoader) -> Flow:
+    """The collectives, the land, the farmers' authorisations, the resolutions and the three
+    listings; then the auctions (announced, contracted) and 流拍 with relisting."""
+    out = loader.section("rural")
+    if loader.query("rural", "collective", code=MEIGE) is not None:
+        return  # loaded before
+    reg = loader.member("nyj", "registrar")
+    exch = loader.member("ncjy", "reviewer")
+    meige, daxi = loader.wallets["meige-council"], loader.wallets["daxi-council"]
+    farmer, other = loader.wallets["liang-xiuying"], loader.wallets["ou-guoqiang"]
+    yield [
+        loader.call(
+            reg,
+            "rural",
+            "register_collective",
+            code=MEIGE,
+            village="梅阁村",
+            town="双水镇",
+            district="440705",
+            did=meige.did,
+            members=312,
+            households=96,
+            representatives=31,
+            roll_hash=h(loader, "梅阁村成员名册 2025"),
+        ),
+        loader.call(
+            reg,
+            "rural",
+            "register_collective",
+            code=DAXI,
+            village="大西村",
+            town="斗山镇",
+            district="440781",
+            did=daxi.did,
+            members=128,
+            households=41,
+            representatives=15,
+            roll_hash=h(loader, "大西村成员名册 2025"),
+        ),
+    ]
+    land = {
+        "collective": MEIGE,
+        "kind": "contract_land",
+        "use": "crop",
+        "grade": 4,
+        "contract_end": "2057-12-31",
+    }
+    yield [
+        loader.call(
+            reg,
+            "rural",
+            "register_asset",
+            asset_id="440705-MG-0101",
+            **land,
+            name="大坑片 3 号地",
+            location="双水镇梅阁村第三村民小组大坑片",
+            area=1250,
+            contractor=farmer.did,
+            cert_hash=h(loader, "承包经营权证 0101"),
+        ),
+        loader.call(
+            reg,
+            "rural",
+            "register_asset",
+            asset_id="440705-MG-0207",
+            **land,
+            name="塘边片 7 号地",
+            location="双水镇梅阁村第二村民小组塘边片",
+            area=860,
+            contractor=other.did,
+            cert_hash=h(loader, "承包经营权证 0207"),
+        ),
+        loader.call(
+            reg,
+            "rural",
+            "register_asset",
+            asset_id="440705-MG-0900",
+            collective=MEIGE,
+            kind="four_wastes",
+            name="后山荒坡",
+            location="双水镇梅阁村后山",
+            area=8000,
+            use="orchard",
+        ),
+        loader.call(
+            reg,
+            "rural",
+            "register_asset",
+            asset_id="440781-DX-0301",
+            collective=DAXI,
+            kind="four_wastes",
+            name="东坑荒山",
+            location="斗山镇大西村东坑",
+            area=3000,
+            use="orchard",
+        ),
+    ]
+    r1, r2 = yield [
+        loader.call(
+            farmer.key,
+            "rural",
+            "authorise_transfer",
+            asset_id="440705-MG-0101",
+            min_annual=80_000,
+            max_years=10,
+        ),
+        loader.call(
+            other.key,
+            "rural",
+            "authorise_transfer",
+            asset_id="440705-MG-0207",
+            min_annual=60_000,
+            max_years=8,
+        ),
+    ]
+    auth1, auth2 = returned(r1)["id"], returned(r2)["id"]
+    out["authorised"] = {
+        "asset": "440705-MG-0207",
+        "authorisation": auth2,
+        "farmer": "ou-guoqiang",
+        "collective": "meige-council",
+    }
+    today = datetime.now(UTC).date().isoformat()
+    vote = {
+        "meeting_kind": "representatives",
+        "minutes_hash": h(loader, "会议纪要"),
+        "held_on": today,
+        "max_years": 15,
+        "use": "orchard",
+    }
+    _, r3, r4 = yield [
+        loader.call(meige.key, "rural", "file_authorisation", auth_id=auth1),
+        loader.call(
+            meige.key,
+            "rural",
+            "record_resolution",
+            asset_id="440705-MG-0900",
+            eligible=31,
+            attended=27,
+            yes=21,
+            min_annual=300_000,
+            **vote,
+        ),
+        loader.call(
+            daxi.key,
+            "rural",
+            "record_resolution",
+            asset_id="440781-DX-0301",
+            eligible=15,
+            attended=13,
+            yes=11,
+            min_annual=200_000,
+            **vote,
+        ),
+    ]
+    res1, res2 = returned(r3)["id"], returned(r4)["id"]
+    opens = int(time.time() * 1000) + NOTICE_MS
+    terms = {"term_start": next_year(), **windows(opens)}
+    l1, l2, l3 = yield [
+        loader.call(
+            exch,
+            "rural",
+            "publish_listing",
+            asset_id="440705-MG-0101",
+            source_id=auth1,
+            reserve=100_000,
+            deposit=20_000,
+            use="crop",
+            term_years=5,
+            **terms,
+        ),
+        loader.call(
+            exch,
+            "rural",
+            "publish_listing",
+            asset_id="440781-DX-0301",
+            source_id=res2,
+            reserve=200_000,
+            deposit=40_000,
+            use="orchard",
+            term_years=10,
+            **terms,
+        ),
+        loader.call(
+            exch,
+            "rural",
+            "publish_listing",
+            asset_id="440705-MG-0900",
+            source_id=res1,
+            reserve=300_000,
+            deposit=50_000,
+            use="orchard",
+            term_years=15,
+            **terms,
+        ),
+    ]
+    ids = [str(returned(r)["id"]) for r in (l1, l2, l3)]
+    yield from auctions(loader, ids, opens)
+
+
+def auctions(loader: DemoLoader, ids: list[str], opens: int) -> Flow:
+    out = loader.section("rural")
+    exch, settle = loader.member("ncjy", "reviewer"), loader.member("ncjy", "clearing")
+    w = loader.wallets
+    chen, huang, li = w["chen-dawei"], w["huang-jun"], w["li-ming"]
+    farmer = w["liang-xiuying"]
+    won, contracted, failed = ids
+    # registration (the people's own transactions) and the tie rule's consent
+    req = loader.query("rural", "member_request")
+    consent = yield from loader.consent(
+        "chen-dawei",
+        req["verifier"],
+        req["types"],
+        req["claims"],
+        "集体成员优先 / member's priority",
+    )
+    yield [
+        loader.call(chen.key, "rural", "register_bid", listing_id=won),
+        loader.call(huang.key, "rural", "register_bid", listing_id=won),
+        loader.call(huang.key, "rural", "register_bid", listing_id=contracted),
+    ]
+    ok = h(loader, "经营能力材料 / farming capability")
+    people = [(won, chen.did, 20_000), (won, huang.did, 20_000), (contracted, huang.did, 40_000)]
+    yield [
+        loader.call(
+            exch, "rural", "qualify", listing_id=x, bidder=d, approve=True, evidence_hash=ok
+        )
+        for x, d, _ in people
+    ]
+    while not loader.has("chen-dawei", MEMBER_TYPE):
+        yield []
+    nonce = loader.query("rural", "member_nonce", listing_id=won, did=chen.did)
+    text = chen.present(
+        req["types"],
+        req["claims"],
+        verifier=req["verifier"],
+        nonce=nonce,
+        consent=consent,
+        consents=loader.consents,
+    )
+    yield [
+        loader.call(settle, "rural", "record_deposit", listing_id=x, bidder=d, amount=a)
+        for x, d, a in people
+    ] + [
+        loader.call(
+            chen.key,
+            "rural",
+            "claim_membership",
+            listing_id=won,
+            presentation_text=loader.sidecar(text),
+        )
+    ]
+    # sealed bids: the commitments in the bid window, the amounts in the reveal window
+    bids = [
+        (won, chen, 150_000, b"c" * 16),
+        (won, huang, 150_000, b"h" * 16),
+        (contracted, huang, 260_000, b"x" * 16),
+    ]
+    wait_until(opens)
+    yield [
+        loader.call(
+            who.key,
+            "rural",
+            "commit_bid",
+            listing_id=x,
+            commitment=bid_commitment(loader.suite, "rural", x, who.did, amount, salt),
+        )
+        for x, who, amount, salt in bids
+    ]
+    wait_until(opens + WINDOW_MS)
+    yield [
+        loader.call(who.key, "rural", "reveal_bid", listing_id=x, amount=amount, salt=salt)
+        for x, who, amount, salt in bids
+    ]
+    wait_until(opens + 2 * WINDOW_MS)
+    yield [loader.call(exch, "rural", "award", listing_id=x) for x in ids]
+    clauses = {
+        "payment_method": "annual_in_advance",
+        "rights_duties_hash": h(loader, "权利义务"),
+        "expropriation_hash": h(loader, "征收补偿"),
+        "liability_hash": h(loader, "违约责任"),
+    }
+    yield [
+        loader.call(
+            exch,
+            "rural",
+            "record_contract",
+            listing_id=won,
+            **clauses,
+            document_hash=h(loader, f"合同文本 {won}"),
+        ),
+        loader.call(
+            exch,
+            "rural",
+            "record_contract",
+            listing_id=contracted,
+            **clauses,
+            document_hash=h(loader, f"合同文本 {contracted}"),
+        ),
+    ]
+    yield [
+        loader.call(chen.key, "rural", "sign_contract", listing_id=won),
+        loader.call(farmer.key, "rural", "sign_contract", listing_id=won),
+        loader.call(huang.key, "rural", "sign_contract", listing_id=contracted),
+    ]
+    yield [
+        loader.call(settle, "rural", "record_payment", listing_id=won, amount=150_000, year=1),
+        loader.call(settle, "rural", "refund_deposit", listing_id=won, bidder=huang.did),
+    ]
+    (r,) = yield [loader.call(exch, "rural", "announce", listing_id=won)]
+    cert = returned(r)["cert"]
+    yield [loader.call(settle, "rural", "refund_deposit", listing_id=won, bidder=chen.did)]
+    out["announced"] = {
+        "listing": won,
+        "asset": "440705-MG-0101",
+        "certificate": cert,
+        "winner": "chen-dawei",
+        "transferor": "liang-xiuying",
+        "rule": "member_priority",
+    }
+    out["contracted"] = {
+        "listing": contracted,
+        "asset": "440781-DX-0301",
+        "transferee": "huang-jun",
+        "to_sign": "daxi-council",
+    }
+    # 流拍: relisted with a notice of a week (the exchange qualifies li-ming before it opens)
+    start = int(time.time() * 1000) + 7 * 86_400_000
+    (r,) = yield [
+        loader.call(
+            exch,
+            "rural",
+            "relist",
+            listing_id=failed,
+            reserve=300_000,
+            deposit=40_000,
+            term_start=next_year(),
+            bid_open=start,
+            bid_close=start + 86_400_000,
+            reveal_close=start + 2 * 86_400_000,
+        )
+    ]
+    relisted = str(returned(r)["id"])
+    yield [loader.call(li.key, "rural", "register_bid", listing_id=relisted)]
+    out["relisted"] = {
+        "failed": failed,
+        "listing": relisted,
+        "asset": "440705-MG-0900",
+        "bidder": "li-ming",
+        "round": 2,
+    }
+    out["collectives"] = {MEIGE: "meige-council", DAXI: "daxi-council"}
+
+
+def flows(loader: DemoLoader) -> list[Flow]:
+    return [setup(loader)]
+
+
+def after(loader: DemoLoader) -> None:
+    loader.issue_certificates("rural", ["ncjy"])
+
+
+def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
+    r = made.get("rural", {})
+    lines = [f"  {url}/console/#/rural   # 农村产权交易 (挂牌与成交公示, 交易中心, 村集体, 我的)"]
+    if "announced" in r:
+        lines.append(
+            f"    成交 {r['announced']['listing']} · 待签约 {r['contracted']['listing']}"
+            f" (daxi-council.json) · 重新挂牌 {r['relisted']['listing']} (待资格审核 li-ming)"
+            f" · 授权待备案 {r['authorised']['authorisation']} (meige-council.json)"
+        )
+    return lines
