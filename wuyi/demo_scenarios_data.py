@@ -90,7 +90,7 @@ class DemoCitizen:
     #: are filled in when the credential is issued)
     credentials: tuple[tuple[str, dict[str, Any]], ...] = ()
     #: a natural person's wallet (False: an organisation's — an enterprise, a merchant, a
-    #: charity, a village collective): a contract that stores a person's DID declares
+    #: foundation, a village collective): a contract that stores a person's DID declares
     #: ``Scenario.personal_state`` (``tests/unit/test_demo.py`` scans the demo's state)
     person: bool = True
 
