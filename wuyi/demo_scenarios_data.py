@@ -89,6 +89,10 @@ class DemoCitizen:
     #: (type, claims) issued to the wallet; ``family_dids`` names other citizens (their DIDs
     #: are filled in when the credential is issued)
     credentials: tuple[tuple[str, dict[str, Any]], ...] = ()
+    #: a natural person's wallet (False: an organisation's — an enterprise, a merchant, a
+    #: foundation, a village collective): a contract that stores a person's DID declares
+    #: ``Scenario.personal_state`` (``tests/unit/test_demo.py`` scans the demo's state)
+    person: bool = True
 
 
 @dataclass(frozen=True)

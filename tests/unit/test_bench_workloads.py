@@ -59,6 +59,7 @@ def test_registry_workload_commits_a_new_unit_per_transaction(tmp_path: Path) ->
         signed = presign("intl", c.status().chain_id, admin.to_bytes(), "registry", 0, 40, 10**10)
         committed = [c.submit_and_wait(bytes.fromhex(raw)) for raw, _h in signed]
         assert [r.receipt.status for r in committed] == ["ok"] * 40
+        c.read_as(admin, "基准核对 / bench check")  # the registry's state is personal
         for i in (0, 17, 39):
             u = c.query("realestate", "unit", {"unit_id": registry_unit_id(i)})
             assert u["registered_by"] == "sjj" and u["use"] == "residential"
@@ -118,6 +119,7 @@ def test_receivable_workload_registers_a_new_receivable_per_transaction(tmp_path
         signed = presign("intl", c.status().chain_id, admin.to_bytes(), "receivable", 0, 40, 10**10)
         committed = [c.submit_and_wait(bytes.fromhex(raw)) for raw, _h in signed]
         assert [r.receipt.status for r in committed] == ["ok"] * 40
+        c.read_as(admin, "基准核对 / bench check")  # finance's state is personal
         rv = c.query("finance", "receivable", {"receivable_id": "RV00000040"})
         assert rv["creditor"] == "did:wuyi:org:sjj" and rv["due_date"] == receivable_due_date()
         assert c.query("finance", "stats")["receivables"] == 40
@@ -163,6 +165,7 @@ def test_rural_workload_registers_an_asset_per_transaction(tmp_path: Path) -> No
         signed = presign("intl", c.status().chain_id, admin.to_bytes(), "rural", 0, 30, 10**10)
         committed = [c.submit_and_wait(bytes.fromhex(raw)) for raw, _h in signed]
         assert [r.receipt.status for r in committed] == ["ok"] * 30
+        c.read_as(admin, "基准核对 / bench check")  # rural's state is personal
         for i in (0, 29):
             a = c.query("rural", "asset", {"asset_id": f"440705-BB-{i:09d}"})
             assert a["collective"] == RURAL_COLLECTIVE and a["use"] == "orchard"

@@ -51,6 +51,7 @@ def test_consumption_workload_confirms_one_unit_per_transaction(tmp_path: Path) 
         )
         committed = [c.submit_and_wait(bytes.fromhex(raw)) for raw, _h in signed]
         assert [r.receipt.status for r in committed] == ["ok"] * 40
+        c.read_as(admin, "基准核对 / bench check")  # consumer's state is personal
         pc = c.query("consumer", "contract", {"contract_id": CONSUMPTION_CONTRACT})
         assert (pc["used"], pc["released"], pc["status"]) == (40, 40, "active")
         assert len(c.query("consumer", "consumptions", {"contract_id": CONSUMPTION_CONTRACT})) == 40

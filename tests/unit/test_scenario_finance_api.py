@@ -387,7 +387,8 @@ def test_property_is_pledged_through_the_registry(mkt: Market) -> None:
     lid = f.apply(mkt.wallets["sme"], "nsyh", 30_000_000, 24, "equipment", coll)["id"]
     f.decide(k["nsyh-banker"], lid, approve=True, amount=30_000_000, rate_bp=365, term_months=24)
     p = f.pledge_property(k["nsyh-banker"], lid, UNIT, 30_000_000)
-    m = c.query("realestate", "mortgage", {"mortgage_id": p["mortgage"]})
+    with c.reading_as(k["nsyh-banker"], "抵押登记核对"):  # the registry's state is personal
+        m = c.query("realestate", "mortgage", {"mortgage_id": p["mortgage"]})
     assert m["bank"] == "nsyh" and m["unit"] == UNIT and m["status"] == "active"
 
 
@@ -487,8 +488,9 @@ def test_cli_and_console_pages(
 
 def test_contract_refusals_change_nothing(mkt: Market) -> None:
     """A refused call leaves the contract's state as it was (one example through the node)."""
-    c = mkt.env.client
-    before = c._get("/v1/contracts/finance/state", limit=500)["entries"]
+    c, jrj = mkt.env.client, mkt.keys["jrj-supervisor"]
+    state = "/v1/contracts/finance/state"  # personal (Scenario.personal_state): a signed read
+    before = c.signed_get(jrj, state, "监管核查", limit=500)["entries"]
     with pytest.raises(ContractRevert):
         mkt.f.apply(mkt.wallets["sme"], "nsyh", 0, 12, "trade")
-    assert c._get("/v1/contracts/finance/state", limit=500)["entries"] == before
+    assert c.signed_get(jrj, state, "监管核查", limit=500)["entries"] == before

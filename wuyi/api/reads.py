@@ -231,10 +231,10 @@ class Reads:
         if r is None:
             if personal_state is not None:
                 raise SignedReadRequired(
-                    f"{what}: contract {personal_state} keeps personal records (health, care or"
-                    " relief linked to a person): its raw state is read only by an active"
-                    " member's signed request with a purpose, logged (docs/api.md, signed"
-                    " reads); its public pages are its own routes",
+                    f"{what}: contract {personal_state} keeps personal records (people's DIDs"
+                    " linked to records the law keeps from the public): its raw state is read"
+                    " only by an active member's signed request with a purpose, logged"
+                    " (docs/api.md, signed reads); its public pages are its own routes",
                     record=record,
                 )
             if explorer:

@@ -25,6 +25,7 @@ from wuyi.cli.app import (
     app,
     console,
 )
+from wuyi.cli.scenarios import DEFAULT_PURPOSE, PurposeOpt, ReadKeyOpt
 from wuyi.exceptions import ValidationError
 
 __all__ = ["contract_app", "gov_app"]
@@ -410,11 +411,18 @@ def contract_query(
     method: Annotated[str, typer.Argument(help="只读方法 / view method")],
     args: ArgsOpt = "{}",
     node: NodeOpt = DEFAULT_NODE,
+    read_key: ReadKeyOpt = None,
+    purpose: PurposeOpt = DEFAULT_PURPOSE,
+    passphrase_file: PassFileOpt = None,
 ) -> None:
-    """只读查询 / call a read-only method (no key, no transaction)."""
+    """只读查询 / call a read-only method (no transaction). A contract whose state is personal
+    (Scenario.personal_state), or any on a private explorer, answers an active member's signed
+    read: ``--read-key`` (logged, with ``--purpose``)."""
     from wuyi.ledger.jsonform import to_json
 
     with _client(node) as c:
+        if read_key is not None:
+            c.read_as(_load_key(read_key, passphrase_file), purpose)
         value = c.query(name, method, _parse_args(args))
     console.print(json.dumps(to_json(value), ensure_ascii=False, indent=2))
 

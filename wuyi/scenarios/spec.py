@@ -94,11 +94,14 @@ class Scenario:
     package: str = ""
     """The Python package (filled by :func:`load`)."""
     personal_state: bool = False
-    """Its contract's state links people (their DIDs) to records the law treats as sensitive
-    (health, care, relief): the explorer's raw reads of that state (``/v1/contracts/<c>/state``,
-    ``/v1/contracts/<c>/query``, ``/v1/state/<key>`` under the contract's prefix) are then
-    signed, logged reads of an active member even on a public explorer; the scenario's own
-    routes decide who reads what (``wuyi.api.reads``)."""
+    """Its contract's state links people (their DIDs) to records the law keeps from the public
+    (health, care, relief, property ownership, contracts, complaints, credit, ...; a comment
+    beside each declaration says what): the explorer's raw reads of that state
+    (``/v1/contracts/<c>/state``, ``/v1/contracts/<c>/query``, ``/v1/state/<key>`` under the
+    contract's prefix) are then signed, logged reads of an active member even on a public
+    explorer; the scenario's own routes decide who reads what (``wuyi.api.reads``). A contract
+    that stores a natural person's DID declares it (``tests/unit/test_demo.py`` scans the
+    demo's state)."""
     common_name: bool = False
     """Its name is also an everyday word of the code base (e.g. ``trace``, which other
     scenarios use for a record's history): :meth:`naming` then finds the name only where it

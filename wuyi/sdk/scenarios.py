@@ -293,7 +293,9 @@ class ScenarioClient:
 
     def pending_certificates(self, org: str | None = None) -> list[dict[str, Any]]:
         """Active certificates with a holder (a citizen DID) whose credential is not linked
-        yet: ``[{certificate, holder, ...}]``; with ``org``, those its issuers may issue."""
+        yet: ``[{certificate, holder, ...}]``; with ``org``, those its issuers may issue. It
+        reads the contract's raw state: a member's signed read if the contract's state is
+        personal (``WuyiClient.reading_as``)."""
         kind = self.certificate_kind
         out = []
         for _, rec in self._state("cert/"):
@@ -314,7 +316,10 @@ class ScenarioClient:
         org = self._org_of(key)
         by_did = {w.did: w for w in wallets}
         done = []
-        for p in self.pending_certificates(org):
+        # the issuer's signed read: a personal contract's raw state (Scenario.personal_state)
+        with self.client.reading_as(key, "签发证照 / issuing"):
+            pending = self.pending_certificates(org)
+        for p in pending:
             text = self.issue_certificate(
                 key, p["certificate"], holder=p["holder"], org=org, wallet=by_did.get(p["holder"])
             )

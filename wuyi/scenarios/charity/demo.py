@@ -47,9 +47,15 @@ C = "charity"
 
 # the charities' wallets (their enterprise DIDs) and the recipients' (citizens' DIDs)
 CITIZENS = (
-    DemoCitizen("cs-jmcsh", "江门市慈善会的机构钱包 / the wallet of a charity (江门市慈善会)"),
-    DemoCitizen("cs-wyjy", "五邑侨乡教育基金会的机构钱包 / the wallet of a foundation"),
-    DemoCitizen("cs-xhsg", "新会区阳光社工服务中心的机构钱包 / a social-work centre's wallet"),
+    DemoCitizen(
+        "cs-jmcsh", "江门市慈善会的机构钱包 / the wallet of a charity (江门市慈善会)", person=False
+    ),
+    DemoCitizen(
+        "cs-wyjy", "五邑侨乡教育基金会的机构钱包 / the wallet of a foundation", person=False
+    ),
+    DemoCitizen(
+        "cs-xhsg", "新会区阳光社工服务中心的机构钱包 / a social-work centre's wallet", person=False
+    ),
     DemoCitizen("cs-recipient-1", "受助人，已签收 / a recipient who confirmed"),
     DemoCitizen("cs-recipient-2", "受助人，待签收 / a recipient yet to confirm"),
 )

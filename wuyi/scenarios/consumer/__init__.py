@@ -19,6 +19,7 @@ SCENARIO = Scenario(
     # 市场监管局 registers merchants, handles complaints and alerts, sets the parameters
     init_args={"regulator": "scjgj"},
     description="消费维权 / consumer protection: prepaid custody, complaints, merchant credit",
+    personal_state=True,  # consumers' DIDs on prepaid contracts, consumptions and complaints
     # "consumer" is also an everyday word of the code base (who uses a cross-chain fact, who
     # scans a label): the layout test finds it only where it names this scenario
     common_name=True,

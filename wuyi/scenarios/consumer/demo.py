@@ -130,7 +130,7 @@ SALON_DEPOSIT = 1_000_000
 AGREED = 20_000
 
 CITIZENS = (
-    *(DemoCitizen(m.wallet, f"商户 {m.name} / merchant") for m in MERCHANTS),
+    *(DemoCitizen(m.wallet, f"商户 {m.name} / merchant", person=False) for m in MERCHANTS),
     DemoCitizen("he-jiayi", "消费者：钢琴课在上、餐饮卡已用完 / consumer, course in progress"),
     DemoCitizen("liang-zhiqiang", "消费者：培训合同待签 / consumer, an offer to sign"),
     DemoCitizen("xu-meifang", "消费者：美容卡已退款、先行赔付 / consumer, refunded"),

@@ -20,4 +20,7 @@ SCENARIO = Scenario(
     uses=("realestate",),  # its contract registers and releases mortgages in the registry
     params_owner="jrj",
     description="金融服务与监管 / SME finance and supervision",
+    # a sole proprietor's operator (a citizen DID) on the enterprise and its consents; loans
+    # and negative records of an enterprise DID are credit records (征信业管理条例)
+    personal_state=True,
 )

@@ -3,7 +3,9 @@ transactions (:mod:`.sdk`).
 
 Public — what anyone may see: ``/stats``, aggregates by sector and bank (loans with a balance,
 outstanding, overdue and NPL balances and rates, cumulative disbursed, repaid and written off),
-applications by status.
+applications by status; ``/licence-request``, what an enterprise's wallet presents to register
+(the contract's request and its single-use nonce: the contract's raw state and views are
+personal, ``Scenario.personal_state``).
 
 Everything about one enterprise is a **signed read** (``wuyi.api.reads``: the ``X-Wuyi-*``
 headers and a ``purpose``; each read allowed goes to the node's access log, auditors may always
@@ -41,7 +43,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
-from wuyi.api.scenarios import Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    PresentationRequest,
+    Record,
+    ScenarioReader,
+    check_did,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.ledger.handlers.datashare import list_requests
 from wuyi.node.node import Node
@@ -49,6 +58,7 @@ from wuyi.node.node import Node
 __all__ = ["router"]
 
 CONTRACT = "finance"
+LICENCE_PURPOSE = "企业融资登记 / SME finance registration"
 REGULATOR = "jrj"  # the contract's REGULATOR
 ORG_DID = "did:wuyi:org:"
 SUMS = ("loans", "outstanding", "overdue", "npl", "disbursed", "repaid", "written_off")
@@ -215,6 +225,24 @@ def add_public_routes(r: APIRouter, node: Node) -> None:
                 "receivables": st["receivables"],
                 "height": s.height,
             }
+
+    @r.get(
+        "/licence-request",
+        response_model=PresentationRequest,
+        summary="企业登记核验请求 / what an enterprise's wallet presents to register",
+    )
+    def licence_request(
+        did: str = Query(min_length=9, max_length=128, description="the enterprise's DID"),
+    ) -> Any:
+        """The business-licence claims the contract asks for (kind, sector, district, operator
+        DID) and the nonce the presentation binds to: nothing about the enterprise."""
+        check_did(did)
+        with reading(node, CONTRACT) as s:
+            req = s.view(CONTRACT, "licence_request")
+            nonce = s.view(CONTRACT, "licence_nonce", did=did)
+            return s.presentation_request(
+                CONTRACT, "register_enterprise", did, req, nonce, LICENCE_PURPOSE
+            )
 
     @r.get(
         "/alerts",

@@ -138,7 +138,7 @@ ENTERPRISES = (
      "江门市蓬江区长堤风貌街 12 号", "5万元"),
 )  # fmt: skip
 CITIZENS = (
-    *(DemoCitizen(e[0], e[1], (licence(*e[2:]),)) for e in ENTERPRISES),
+    *(DemoCitizen(e[0], e[1], (licence(*e[2:]),), person=False) for e in ENTERPRISES),
     DemoCitizen("chen-meiling", "个体工商户经营者，待本人授权 / operator, to consent in person"),
 )
 DEBTOR = "ent-dacheng"

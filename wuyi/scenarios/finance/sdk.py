@@ -42,16 +42,8 @@ class Finance(ScenarioClient):
     def licence_request(self, did: str) -> dict[str, Any]:
         """What the enterprise's wallet presents to register: ``{audience, verifier, nonce,
         types, claims, purpose}`` (the contract's request and its single-use nonce)."""
-        req = self.client.query(self.name, "licence_request", {})
-        nonce = self.client.query(self.name, "licence_nonce", {"did": did})
-        return {
-            "audience": "did:wuyi:org:" + req["verifier"],
-            "verifier": req["verifier"],
-            "nonce": nonce,
-            "types": req["types"],
-            "claims": req["claims"],
-            "purpose": "企业融资登记 / SME finance registration",
-        }
+        out: dict[str, Any] = self.client._get("/v1/finance/licence-request", did=did)
+        return out
 
     def register_enterprise(self, wallet: Wallet, consent: str | None = None) -> dict[str, Any]:
         """Register the wallet's enterprise by presenting its business licence (kind, sector,
@@ -260,10 +252,13 @@ class Finance(ScenarioClient):
         out: dict[str, Any] = self.call(signer, "revoke_consent", consent_id=consent_id)
         return out
 
-    def purpose(self, consent_id: str, note: str = "授信审查 / credit review") -> str:
+    def purpose(
+        self, consent_id: str, note: str = "授信审查 / credit review", reader: Signer | None = None
+    ) -> str:
         """The purpose a data request under ``consent_id`` states: the consent id, the
-        application id, a note (the consent gate reads the first two)."""
-        c = self.client.query(self.name, "consent", {"consent_id": consent_id})
+        application id, a note (the consent gate reads the first two). The consent is a signed
+        read (``reader``: the bank's key; else as the client reads)."""
+        c = self._read(f"consents/{seg(consent_id)}", reader, REVIEW)
         return f"{consent_id} {c['application']} {note}"
 
     def request_data(
@@ -282,7 +277,9 @@ class Finance(ScenarioClient):
 
         until = int(time.time() * 1000) + days * DAY_MS
         ds = DataShare(self.client)
-        return ds.request(key, dataset, self.purpose(consent_id), fields, until, agreement_key)
+        return ds.request(
+            key, dataset, self.purpose(consent_id, reader=key), fields, until, agreement_key
+        )
 
     # -- the regulator -------------------------------------------------------------------------
 
@@ -350,12 +347,13 @@ class Finance(ScenarioClient):
         return list(self._read("alerts", reader, SUPERVISION, status=status)["items"])
 
     def entries(self, prefix: str) -> list[tuple[str, Any]]:
-        """The contract's own state entries under ``prefix`` (for tools; personal records are
-        read through the signed routes)."""
+        """The contract's own state entries under ``prefix`` (for tools): the raw state is
+        personal (``Scenario.personal_state``), an active member's signed read — sign with
+        ``WuyiClient.read_as``/``reading_as``."""
         return self._state(prefix)
 
     def view(self, method: str, **args: Any) -> Any:
-        """A read-only method of the contract."""
+        """A read-only method of the contract (a member's signed read, as :meth:`entries`)."""
         return self.client.query(self.name, method, args)
 
 

@@ -17,4 +17,5 @@ SCENARIO = Scenario(
     uses=("realestate",),  # its contract reads the registry; the registry completes a sale
     params_owner="zjj",
     description="住房网签备案 / housing contracts and filing",
+    personal_state=True,  # buyers' DIDs on contracts: price, shares, loans, eligibility, tax
 )

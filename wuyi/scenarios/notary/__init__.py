@@ -36,5 +36,6 @@ SCENARIO = Scenario(
         "NotarialCertificate", "公证书", "notarial certificate", _claims, id_prefix="(",
     ),
     description="公证服务：公证书、复查、电子存证与保管链 / notary services",
+    personal_state=True,  # parties' DIDs on cases, certificates, reviews and evidence
 )
 # fmt: on

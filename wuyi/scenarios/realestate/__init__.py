@@ -34,5 +34,8 @@ SCENARIO = Scenario(
         issuers=lambda rec: [rec["office"], "bdc"],  # the recording office; bdc issues any
     ),
     description="不动产登记 / real-estate registration",
+    # owners' DIDs on units, their shares, mortgages and seizures (不动产登记资料查询暂行办法:
+    # who owns what is not public; the owner, the law's offices and courts read it)
+    personal_state=True,
 )
 # fmt: on

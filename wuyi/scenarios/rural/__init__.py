@@ -43,4 +43,5 @@ SCENARIO = Scenario(
         "params": {"notice_working_days": 0, "min_bid_minutes": 0, "min_reveal_minutes": 0}
     },
     description="农村产权交易 / rural property-rights trading",
+    personal_state=True,  # farmers' DIDs on their land rights and authorisations; bidders' bids
 )

@@ -83,8 +83,10 @@ def member(code: str, name: str, id_number: str, household: str) -> tuple[str, d
 
 # fmt: off
 CITIZENS = (
-    DemoCitizen("meige-council", "梅阁村股份经济合作社（理事会）/ 梅阁 village collective"),
-    DemoCitizen("daxi-council", "大西村股份经济合作社（理事会）/ 大西 village collective"),
+    DemoCitizen("meige-council", "梅阁村股份经济合作社（理事会）/ 梅阁 village collective",
+                person=False),
+    DemoCitizen("daxi-council", "大西村股份经济合作社（理事会）/ 大西 village collective",
+                person=False),
     DemoCitizen("liang-xiuying", "承包户，土地已成交 / farmer, her land transferred", (
         member(MEIGE, "梁秀英", "440705197203154426", "MG-03-021"),)),
     DemoCitizen("chen-dawei", "竞买人（本村成员），已成交 / bidder, member, won the tie", (

@@ -34,5 +34,6 @@ SCENARIO = Scenario(
         holders=lambda rec: [rec["holder"]], links=_links, id_prefix="JMRC-",
     ),
     description="人才引进落户 / talent settlement",
+    personal_state=True,  # applicants' DIDs with their points, decisions and certificates
 )
 # fmt: on

@@ -11,7 +11,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, headers = {}) {
+async function request(method, path, body, headers = {}, raw = undefined) {
   const opts = { method, headers: { ...headers } };
   const token = session.token;
   if (token && path.startsWith("/v1/auth/")) opts.headers.Authorization = `Bearer ${token}`;
@@ -19,6 +19,7 @@ async function request(method, path, body, headers = {}) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
+  if (raw !== undefined) opts.body = raw;  // bytes a signature covers (signedPost)
   // another chain of the registry: through this node's portal (wuyi/crosschain/portal.py)
   const r = await fetch(path.startsWith("/v1/") ? session.base + path : path, opts);
   const text = await r.text();
@@ -48,6 +49,24 @@ export async function signedGet(key, path, purpose) {
   // the path as the node reads it (percent-decoded), the query as its decoded pairs
   const headers = await signedHeaders(key, st.chain_id, "GET", decodeURIComponent(url.pathname), [...url.searchParams.entries()]);
   return request("GET", url.pathname + url.search, undefined, headers);
+}
+
+/** A signed read by POST (a contract's view, POST /v1/contracts/{name}/query): the signature
+ *  covers the JSON body's bytes, sent as signed. */
+export async function signedPost(key, path, body, purpose) {
+  const url = new URL(path, location.origin);
+  url.searchParams.set("purpose", purpose);
+  const st = await chainStatus();
+  const text = JSON.stringify(body);
+  const headers = await signedHeaders(key, st.chain_id, "POST", decodeURIComponent(url.pathname),
+    [...url.searchParams.entries()], new TextEncoder().encode(text));
+  return request("POST", url.pathname + url.search, undefined, { ...headers, "Content-Type": "application/json" }, text);
+}
+
+/** readGet's POST: signed with the console's key when it holds one, else plain. */
+export function readPost(path, body, purpose = "控制台浏览 / console explorer") {
+  const key = session.key || session.walletKey;
+  return key ? signedPost(key, path, body, purpose) : post(path, body);
 }
 
 /** An explorer or personal-record read: signed with the signed-in member's key when the

@@ -37,6 +37,8 @@ addLabels({
   "sc.sending": ["正在签名并提交…", "Signing and submitting…"],
   "sc.signin": ["登录后可操作", "Sign in to act"],
   "sc.needrole": ["需要角色", "Needs the role"],
+  "sc.readkey": ["本页读取含个人信息的合约状态，须以成员密钥签名读取（记入访问日志）",
+    "This page reads contract state holding personal records: a signed read with your member key (logged)"],
   "sc.params": ["政策参数（链上）", "Policy parameters (on chain)"],
   "sc.param.note": ["参数由", "Parameters are changed by admins of"],
   "sc.param.note2": ["的管理员以交易修改，自下一个区块起生效；每次修改的作者与理由都记录在链上。",

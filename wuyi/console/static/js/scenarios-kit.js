@@ -7,10 +7,12 @@
 //
 // Reads use the scenario API (/v1/<scenario>/…, /v1/certs/…, /v1/scenarios/…) and the
 // generic read-only contract query (POST /v1/contracts/{name}/query) and state by prefix
-// (GET /v1/contracts/{name}/state). Writes are `contract.call` transactions signed in this
+// (GET /v1/contracts/{name}/state), signed when the console holds a key: a contract whose
+// state is personal (Scenario.personal_state) answers those only to a member's signed read,
+// so a page for the public keeps to the scenario API. Writes are `contract.call` transactions signed in this
 // page with the member's key (or a citizen's wallet DID key) and authorised by the contract.
 
-import { ApiError, chainStatus, get, post, readGet, session } from "./api.js";
+import { ApiError, chainStatus, get, readGet, readPost, session } from "./api.js";
 import { roleText } from "./pages.js";
 import { getLang, t, ts } from "./i18n.js";
 import { fromHex, toHex } from "./cbor.js";
@@ -39,9 +41,12 @@ export function certificateKind(c) {
 
 // -- reads ----------------------------------------------------------------------------------------
 
-/** A contract's read-only method (its value, bytes as hex). */
+/** A contract's read-only method (its value, bytes as hex): a signed read when the console
+ *  holds a key, like stateList and getPlain — a contract whose state is personal
+ *  (Scenario.personal_state) answers only a member's signed, logged read. A page for the
+ *  public reads the scenario's own routes instead (they withhold the personal part). */
 export async function query(contract, method, args = {}) {
-  const r = await post(`/v1/contracts/${encodeURIComponent(contract)}/query`, { method, args });
+  const r = await readPost(`/v1/contracts/${encodeURIComponent(contract)}/query`, { method, args }, "控制台办理 / console");
   return plain(r.value);
 }
 
@@ -153,6 +158,15 @@ export function gate(role, org) {
   }
   if (!session.key) return h("button.link", { onclick: () => keyDialog() }, t("gov.needkey"));
   return null;
+}
+
+/** null when the console holds the signed-in member's key; otherwise a card asking for it: a
+ *  page that reads a personal contract's raw state (Scenario.personal_state) needs a member's
+ *  signed read, which the node logs. */
+export function keyFirst() {
+  if (session.key) return null;
+  return h("section.card", { "data-testid": "needs-key" }, h("p.muted.small", t("sc.readkey")),
+    h("button.link", { onclick: () => keyDialog(), "data-testid": "read-load-key" }, t("gov.needkey")));
 }
 
 // -- formatting -----------------------------------------------------------------------------------

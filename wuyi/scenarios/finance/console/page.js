@@ -21,7 +21,7 @@ import { openWallet } from "/console/static/js/keys.js";
 import { card, plain } from "/console/static/js/ui.js";
 import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
 import { presentFor } from "/console/static/js/scenarios-citizen.js";
-import { DID_RE, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, query, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { DID_RE, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const FIN = "finance";
@@ -157,9 +157,9 @@ function registerCard(me, redraw) {
   }
   return card(t("fin.register"), h("p.muted.small", t("fin.registernote")),
     txButton("sme-register", t("fin.registerlicence"), async () => {
-      const req = await query(FIN, "licence_request", {});
-      const nonce = await query(FIN, "licence_nonce", { did: me.did });
-      const p = await presentFor(me.wallet, { ...req, nonce, purpose: "企业融资登记 / SME finance registration" }, t("fin.registerpurpose"));
+      // the scenario's public route (the contract's raw state and views are personal)
+      const req = await getPlain(`/v1/finance/licence-request?did=${encodeURIComponent(me.did)}`);
+      const p = await presentFor(me.wallet, req, t("fin.registerpurpose"));
       const { res } = await callContract(FIN, "register_enterprise", { presentation_text: p.ref }, me.key, [p.bytes]);
       return committed(res, t("fin.registered"));
     }, redraw));

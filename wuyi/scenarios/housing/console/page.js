@@ -20,7 +20,7 @@ import { chart } from "/console/static/js/charts.js";
 import { go } from "/console/static/js/app.js";
 import { card, errorBox } from "/console/static/js/ui.js";
 import { credOf, presentFor } from "/console/static/js/scenarios-citizen.js";
-import { DID_RE, apiList, blockLink, callContract, certQr, checkUnitId, committed, didTag, districtName, fmtTime, flashBox, gate, getPlain, h, hasRole, hashInput, inOrg, input, kv, link, orgLabel, notFound, orgNames, paramValue, paramsCard, pct, query, registerCitizenCard, registerParams, sbadge, select, short, stateList, table, toFen, txButton, txForm, txLink, yuan } from "/console/static/js/scenarios-kit.js";
+import { DID_RE, apiList, blockLink, callContract, certQr, checkUnitId, committed, didTag, districtName, fmtTime, flashBox, gate, getPlain, h, hasRole, hashInput, inOrg, input, keyFirst, kv, link, orgLabel, notFound, orgNames, paramValue, paramsCard, pct, query, registerCitizenCard, registerParams, sbadge, select, short, stateList, table, toFen, txButton, txForm, txLink, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 import "/console/scenarios/realestate/i18n.js";
 
@@ -224,6 +224,8 @@ export async function developerPage(view) {
   const org = session.member ? session.member.org : "";
   const why = gate("developer");
   const redraw = () => { view.replaceChildren(); return developerPage(view); };
+  const noKey = keyFirst();  // the listings are housing's raw state: a member's signed read
+  if (noKey) return view.append(noKey);
   const [all, contracts] = await Promise.all([listings(), housingContracts()]);
   const mine = all.filter((l) => l.developer === org);
   const myContracts = contracts.filter((c) => c.developer === org);

@@ -15,7 +15,7 @@ import { t } from "/console/static/js/i18n.js";
 import { go } from "/console/static/js/app.js";
 import { bi, card } from "/console/static/js/ui.js";
 import { chart } from "/console/static/js/charts.js";
-import { DID_RE, DISTRICTS, flashBox, apiList, area, callContract, certQr, checkUnitId, committed, didTag, districtName, fmtTime, gate, getPlain, h, hashInput, hashOf, input, kv, link, notFound, orgNames, paramsCard, pct, query, registerCertificate, registerParams, sbadge, select, stateList, table, toFen, txButton, txForm, txLink, blockLink, yuan, fromHex } from "/console/static/js/scenarios-kit.js";
+import { DID_RE, DISTRICTS, flashBox, apiList, area, callContract, certQr, checkUnitId, committed, didTag, districtName, fmtTime, gate, getPlain, h, hashInput, hashOf, input, kv, link, keyFirst, notFound, orgNames, params, paramsCard, pct, registerCertificate, registerParams, sbadge, select, stateList, table, toFen, txButton, txForm, txLink, blockLink, yuan, fromHex } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 import "/console/scenarios/housing/i18n.js";
 
@@ -282,10 +282,12 @@ export async function bankPage(view) {
   view.append(h("h1", t("nav.bank")), h("p.muted", t("bk.intro")), flashBox());
   const why = gate("banker");
   const redraw = () => { view.replaceChildren(); return bankPage(view); };
-  const [ms, consents, names, ltvp] = await Promise.all([
-    mortgages(), stateList(HOUSING, "consent/"), orgNames(), query(HOUSING, "param", { name: "max_ltv_pct" }),
+  const noKey = keyFirst();  // the registry's and housing's raw state: a member's signed read
+  if (noKey) return view.append(noKey);
+  const [ms, consents, names, ps] = await Promise.all([
+    mortgages(), stateList(HOUSING, "consent/"), orgNames(), params(HOUSING),
   ]);
-  const ltv = Number(ltvp.value);
+  const ltv = Number(ps.find((p) => p.name === "max_ltv_pct").value);
   const consented = new Set(consents.map((e) => e.key));
   const mine = ms.filter((m) => m.bank === org).sort((a, b) => b.height - a.height);
 
@@ -361,6 +363,8 @@ export async function courtPage(view) {
   view.append(h("h1", t("nav.court")), h("p.muted", t("ct.intro")), flashBox());
   const why = gate("judge");
   const redraw = () => { view.replaceChildren(); return courtPage(view); };
+  const noKey = keyFirst();  // the registry's seizures: its raw state, a member's signed read
+  if (noKey) return view.append(noKey);
   const [list, names] = await Promise.all([seizures(), orgNames()]);
   const unit = input("seize-unit", { placeholder: "440703-001-0101" });
   const ref = input("seize-case", { placeholder: t("ct.caseph") });
