@@ -336,6 +336,14 @@ class Archived(NotFound):
     code = "archived"
 
 
+class StatePruned(NotFound):
+    """The state asked for is at a height whose state-tree version this node pruned (``[sync]
+    retention``, ``docs/state-sync.md``) or that precedes its state sync; the header and state
+    root are kept, and an archive node (no retention) proves it."""
+
+    code = "state_pruned"
+
+
 class StoreError(WuyiError):
     code = "store_error"
     http_status = 500

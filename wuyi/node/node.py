@@ -264,15 +264,18 @@ class Node:
     def prove_state(self, key: bytes, height: int | None = None) -> dict[str, Any]:
         """Value and proof of ``key`` under block ``height``'s state root, with the header, QC
         and validator set a light client needs (canonical values)."""
-        # One read transaction gives a consistent (height, root) pair without the commit lock
-        # (a commit holds it while it executes a block; readers must not queue behind it).
-        # Tree nodes are never deleted, so the proof reads below find them at any later time.
+        # One read transaction gives a consistent (height, root, nodes) view without the
+        # commit lock (a commit holds it while it executes a block; readers must not queue
+        # behind it). With state pruning a later commit may delete this version's nodes, so
+        # the proof is read in the same transaction; a pruned height raises StatePruned.
         with self.store.snapshot() as view:
             h = view.height if height is None else height
             header = view.get_header(h)
-        proof: StateProof = self.tree.prove(header.state_root, key)
-        value = self.tree.get(header.state_root, key)
-        qc = self.store.get_qc_bytes(h)  # from the body, or kept when it was pruned
+            root = view.state_root_at(h)
+            tree = StateTree(self.suite.hash, view)
+            proof: StateProof = tree.prove(root, key)
+            value = tree.get(root, key)
+            qc = view.get_qc_bytes(h)  # from the body, or kept when it was pruned
         return {
             "key": key,
             "value": value,

@@ -56,6 +56,7 @@ from wuyi.ledger.handlers.validators import get_validator_history
 from wuyi.ledger.lightclient import TrustedSets, ValidatorChange
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
+from wuyi.node.state_prune import StatePruning
 from wuyi.params import ChainParams
 from wuyi.state.chunks import build_subtree, compute_frontier, fold_frontier, iter_leaves
 
@@ -100,7 +101,8 @@ class SyncSettings:
     min_gap = 256              # ... when the snapshot is at least this many heights ahead
     snapshot_interval = 1000   # make a snapshot at every multiple of this height (0: none)
     snapshot_keep = 2          # snapshots kept (the oldest are deleted)
-    retention = 0              # keep the bodies of the newest N heights (0: every body)
+    retention = 0              # keep the bodies and state versions of the newest N heights
+                               # (0: all); the snapshot heights' state is kept too
     archive_dir = "archive"    # where pruned bodies go (relative to the node home)
     """
 
@@ -121,6 +123,13 @@ class SyncSettings:
             raise ValidationError(
                 "[sync] retention must be 0 (keep every body) or at least 64 heights"
             )
+
+    def state_pruning(self) -> StatePruning | None:
+        """The state-tree versions the store keeps: those of the newest ``retention`` heights
+        and of the snapshot heights kept (None: every version, ``retention = 0``)."""
+        if not self.retention:
+            return None
+        return StatePruning(self.retention, self.snapshot_interval, self.snapshot_keep)
 
 
 def load_sync_settings(home: Path) -> SyncSettings:
@@ -269,10 +278,11 @@ class SnapshotDir:
 
 
 def make_snapshot(store: Store, chain_id: str, height: int, snapdir: SnapshotDir) -> Manifest:
-    """Write the snapshot of the state at ``height`` (its tree nodes are immutable, so this
-    may run while later blocks commit)."""
-    root = store.get_state_root(height)
+    """Write the snapshot of the state at ``height`` (read in one store snapshot, so this may
+    run while later blocks commit, and prune old state versions; :class:`StatePruned` if the
+    state at ``height`` is no longer held)."""
     with store.snapshot() as view:
+        root = view.state_root_at(height)
         block_hash = view.get_block_hash(height)
         approx = _state_entries(view)  # keys now: an estimate of the keys at ``height``
         cut = max(0, math.ceil(math.log2(approx / CHUNK_LEAVES))) if approx > CHUNK_LEAVES else 0
@@ -313,6 +323,7 @@ class SyncMaintenance:
         self._busy = threading.Lock()
         self._pending: set[str] = set()
         self.snapdir.prune(settings.snapshot_keep)
+        node.store.configure_state_pruning(settings.state_pruning())
 
     def __call__(self, block: Block, receipts: list[Receipt]) -> None:
         h = block.height

@@ -31,11 +31,13 @@ from wuyi.exceptions import (
     EncodingError,
     InvariantBroken,
     NotFound,
+    StatePruned,
     StoreCorrupted,
     StoreError,
     ValidationError,
 )
 from wuyi.ledger.types import Block, BlockHeader, Receipt
+from wuyi.node.state_prune import HEIGHTS_PER_COMMIT, NODE_BUDGET_MIN, RefCounts, StatePruning
 
 __all__ = [
     "DEFAULT_MAP_SIZE",
@@ -43,6 +45,7 @@ __all__ = [
     "QUICK_BODY_DEPTH",
     "CheckMode",
     "CommitBatch",
+    "StatePruning",
     "Store",
     "StoreView",
     "compute_state_node_hash",
@@ -95,7 +98,24 @@ kept for the replay check until height ``until`` (the transaction's expiry, or a
 DB_SYNC_STATE: Final = b"sync_state"
 """Staging of a state snapshot being fetched (key -> value); moved into ``state`` when the
 snapshot is installed, dropped when a new sync starts."""
-_EXTRA_DB_NAMES: Final = (DB_QCS, DB_REPLAY, DB_SYNC_STATE, DB_SIDECARS, DB_SIDECAR_INDEX)
+# Added by state pruning (wuyi.node.state_prune, docs/state-sync.md "State pruning").
+DB_NODE_REFS: Final = b"node_refs"
+"""node hash -> u32: stored parents naming the node plus held heights whose root it is (kept
+only while meta ``state_refs`` is set; absent: 0)."""
+DB_NODE_ZERO: Final = b"node_zero"
+"""node hash -> b"": stored nodes nothing held references, deleted a bounded number per commit."""
+DB_STATE_PINS: Final = b"state_pins"
+"""u64 height -> b"": heights below ``state_base`` whose state is still held (snapshot heights)."""
+_EXTRA_DB_NAMES: Final = (
+    DB_QCS,
+    DB_REPLAY,
+    DB_SYNC_STATE,
+    DB_SIDECARS,
+    DB_SIDECAR_INDEX,
+    DB_NODE_REFS,
+    DB_NODE_ZERO,
+    DB_STATE_PINS,
+)
 _DB_NAMES: Final = (
     DB_META,
     DB_BLOCKS,
@@ -120,6 +140,11 @@ META_BODY_BASE: Final = "body_base"
 body). Headers, state roots and QCs are held for every height."""
 META_SIDECARS_PRUNED: Final = "sidecars_pruned_below"
 """u64: side-cars of blocks below this height were pruned (absent: none were)."""
+META_STATE_BASE: Final = "state_base"
+"""u64: the state (tree nodes) of every height from this one to the top is held, below it only
+at the heights in ``state_pins`` (absent: 0, every height; a state-synced store: its S)."""
+META_STATE_REFS: Final = "state_refs"
+"""u64 retention: present while the store keeps ``node_refs`` (state pruning is on)."""
 _RESERVED_META: Final = frozenset(
     {
         META_FORMAT,
@@ -129,6 +154,8 @@ _RESERVED_META: Final = frozenset(
         META_STATE_ROOT,
         META_BODY_BASE,
         META_SIDECARS_PRUNED,
+        META_STATE_BASE,
+        META_STATE_REFS,
     }
 )
 _HASHER_PROBE: Final = b"wuyi/store\x00"
@@ -317,8 +344,50 @@ class StoreView:
         return int(height), int(index)
 
     def get_state_root(self, height: int) -> bytes:
-        """The state-tree root after block ``height`` (for proofs at past heights)."""
+        """The state-tree root after block ``height`` (kept for every height, like headers;
+        its nodes only while the state at ``height`` is held: :meth:`state_root_at`)."""
         return self._require(DB_ROOTS, height, "state root")
+
+    @property
+    def state_base(self) -> int:
+        """The state of every height from this one to the top is held (0: every height)."""
+        raw = self._get(DB_META, META_STATE_BASE.encode())
+        return 0 if raw is None else _unhkey(raw)
+
+    def state_held(self, height: int) -> bool:
+        """True if the state-tree nodes of ``height`` are held (proofs at it can be made)."""
+        if not 0 <= height <= self.height:
+            return False
+        return height >= self.state_base or self._get(DB_STATE_PINS, _hkey(height)) is not None
+
+    def state_root_at(self, height: int) -> bytes:
+        """The state root of ``height`` for reads and proofs: :class:`StatePruned` if this
+        node no longer holds that version of the state tree, :class:`NotFound` past the top."""
+        root = self.get_state_root(height)
+        if not self.state_held(height):
+            base = self.state_base
+            pins = self.state_pins()
+            raw = self._get(DB_META, META_STATE_REFS.encode())
+            why = (
+                "is not held by this node (pruned, or before the snapshot it started from)"
+                if raw is None
+                else f"was pruned on this node (retention {_unhkey(raw)})"
+            )
+            raise StatePruned(
+                f"state at height {height} {why}: it holds the state from height {base} on"
+                + (f" and at heights {pins}" if pins else "")
+                + "; ask an archive node",
+                height=height,
+                state_base=base,
+                pins=pins,
+            )
+        return root
+
+    def state_pins(self) -> list[int]:
+        """Heights below :attr:`state_base` whose state is still held (snapshot heights)."""
+        if DB_STATE_PINS not in self._s._dbs:
+            return []
+        return [_unhkey(k) for k, _ in self._iter(DB_STATE_PINS, b"", reverse=False, limit=None)]
 
     # -- private side-cars (never served by the API) --------------------------------------------
 
@@ -438,6 +507,8 @@ class Store:
         # (LMDB transaction id, key -> value or None): world-state values at that snapshot.
         # Replaced, never edited for another snapshot: commit derives the next one from it.
         self._hot: tuple[int, dict[bytes, bytes | None]] = (-1, {})
+        self.pruning: StatePruning | None = None
+        """The state-tree versions this process keeps (:meth:`configure_state_pruning`)."""
 
     def _hot_for(self, txn_id: int) -> dict[bytes, bytes | None] | None:
         """The in-memory state values of snapshot ``txn_id`` if it is the newest one seen,
@@ -651,6 +722,15 @@ class Store:
             return v.get_state_root(height)
 
     @property
+    def state_base(self) -> int:
+        with self.snapshot() as v:
+            return v.state_base
+
+    def state_held(self, height: int) -> bool:
+        with self.snapshot() as v:
+            return v.state_held(height)
+
+    @property
     def body_base(self) -> int:
         with self.snapshot() as v:
             return v.body_base
@@ -790,8 +870,13 @@ class Store:
                     else:
                         put(key, value, db=state)
                 nodes = d[DB_NODES]
-                for node_hash, raw in batch.new_nodes.items():
-                    put(node_hash, raw, db=nodes, overwrite=False)
+                inserted = [
+                    node_hash
+                    for node_hash, raw in batch.new_nodes.items()
+                    if put(node_hash, raw, db=nodes, overwrite=False)
+                ]
+                if txn.get(META_STATE_REFS.encode(), db=d[DB_META]) is not None:
+                    self._prune_state(txn, height, batch, inserted)
                 index = d[DB_INDEX]
                 for key, value in batch.index_entries.items():
                     put(key, value, db=index)
@@ -830,6 +915,109 @@ class Store:
             if key in nxt:
                 nxt[key] = value
         self._hot = (write_id, nxt)
+
+    def _refs(self, txn: lmdb.Transaction) -> RefCounts:
+        d = self._dbs
+        return RefCounts(txn, d[DB_NODES], d[DB_NODE_REFS], d[DB_NODE_ZERO])
+
+    def _prune_state(
+        self, txn: lmdb.Transaction, height: int, batch: CommitBatch, inserted: list[bytes]
+    ) -> None:
+        """Inside commit ``height``: count the references the block adds, let the heights that
+        leave the window (``self.pruning``) go, delete a bounded number of unreferenced nodes.
+        Without a window (state pruning on in the store but not configured by this process)
+        nothing leaves, but the counts stay exact."""
+        d = self._dbs
+        refs = self._refs(txn)
+        refs.added_nodes(inserted, batch.new_nodes)
+        delta: dict[bytes, int] = {batch.state_root: 1}
+        cfg = self.pruning
+        if cfg is not None:
+            roots, pins, meta = d[DB_ROOTS], d[DB_STATE_PINS], d[DB_META]
+
+            def release(h: int) -> None:
+                root = txn.get(_hkey(h), db=roots)
+                if root is not None:
+                    delta[bytes(root)] = delta.get(bytes(root), 0) - 1
+
+            for key in [bytes(k) for k in txn.cursor(db=pins).iternext(values=False)]:
+                if not cfg.keeps(_unhkey(key), height):
+                    txn.delete(key, db=pins)
+                    release(_unhkey(key))
+            raw = txn.get(META_STATE_BASE.encode(), db=meta)
+            base = 0 if raw is None else _unhkey(bytes(raw))
+            stop = min(height - cfg.retention + 1, base + HEIGHTS_PER_COMMIT)
+            if stop > base:
+                for h in range(base, stop):
+                    if cfg.keeps(h, height):
+                        txn.put(_hkey(h), b"", db=pins)
+                    else:
+                        release(h)
+                txn.put(META_STATE_BASE.encode(), _hkey(stop), db=meta)
+        refs.add(delta)
+        refs.collect(max(NODE_BUDGET_MIN, 2 * len(batch.new_nodes)))
+
+    def configure_state_pruning(self, pruning: StatePruning | None) -> None:
+        """Keep only the state-tree versions ``pruning`` names (``None``: stop pruning).
+
+        The first time, the reference counts are built from every stored node in one write
+        transaction (a pass over ``nodes``; seconds per million nodes); from then on each
+        :meth:`commit` maintains them and deletes what falls out of the window, a bounded
+        number of nodes per block. Stopping drops the counts; what was pruned stays pruned."""
+        if pruning is not None and not self._walk_state_tree:
+            raise ValidationError("state pruning needs the node layout of wuyi.state")
+        with self.snapshot() as v:
+            on = v.get_meta(META_STATE_REFS)
+        retention = 0 if pruning is None else pruning.retention
+        if pruning is None and on is not None:
+
+            def off(txn: lmdb.Transaction) -> None:
+                d = self._dbs
+                txn.drop(d[DB_NODE_REFS], delete=False)
+                txn.drop(d[DB_NODE_ZERO], delete=False)
+                txn.delete(META_STATE_REFS.encode(), db=d[DB_META])
+
+            self._write("state pruning off", off)
+        elif pruning is not None and (on is None or _unhkey(on) != retention):
+
+            def setup(txn: lmdb.Transaction) -> None:
+                if on is None:
+                    self._rebuild_refs(txn)
+                txn.put(META_STATE_REFS.encode(), _hkey(retention), db=self._dbs[DB_META])
+
+            self._write("state pruning setup", setup)
+        self.pruning = pruning
+
+    def _rebuild_refs(self, txn: lmdb.Transaction) -> None:
+        """Count every reference from scratch; ``state_base`` moves up to the lowest height
+        from which every root is stored (a store state-synced before ``state_base`` existed
+        holds the nodes of S and later only)."""
+        d = self._dbs
+        top = self._txn_height(txn)
+        raw = txn.get(META_STATE_BASE.encode(), db=d[DB_META])
+        base = 0 if raw is None else _unhkey(bytes(raw))
+        held: list[bytes] = []
+        empty = bytes(self._hash_len)
+        h = top
+        while h >= base:
+            root = txn.get(_hkey(h), db=d[DB_ROOTS])
+            if root is None or (bytes(root) != empty and txn.get(root, db=d[DB_NODES]) is None):
+                break
+            held.append(bytes(root))
+            h -= 1
+        if top >= 0 and h + 1 > base:
+            txn.put(META_STATE_BASE.encode(), _hkey(h + 1), db=d[DB_META])
+        for key in [bytes(k) for k in txn.cursor(db=d[DB_STATE_PINS]).iternext(values=False)]:
+            root = txn.get(key, db=d[DB_ROOTS])
+            if (
+                _unhkey(key) <= h
+                and root is not None
+                and (bytes(root) == empty or txn.get(root, db=d[DB_NODES]) is not None)
+            ):
+                held.append(bytes(root))
+            else:
+                txn.delete(key, db=d[DB_STATE_PINS])
+        self._refs(txn).rebuild(held)
 
     def _prune_sidecars(self, txn: lmdb.Transaction, height: int, before_ms: int) -> None:
         """Delete the side-cars of blocks below ``height`` whose time is before
@@ -993,6 +1181,10 @@ class Store:
             txn.put(META_BLOCK_HASH.encode(), prev, db=meta)
             txn.put(META_STATE_ROOT.encode(), block.header.state_root, db=meta)
             txn.put(META_BODY_BASE.encode(), hkey, db=meta)
+            txn.put(META_STATE_BASE.encode(), hkey, db=meta)  # the tree is S's, and later
+            txn.drop(d[DB_STATE_PINS], delete=False)
+            if txn.get(META_STATE_REFS.encode(), db=meta) is not None:
+                self._rebuild_refs(txn)  # the staged nodes came without counts
 
         self._write(f"snapshot at height {top}", put)
 

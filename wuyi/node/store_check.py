@@ -22,16 +22,21 @@ from wuyi.node.store import (
     DB_BLOCKS,
     DB_HEADERS,
     DB_META,
+    DB_NODE_REFS,
+    DB_NODE_ZERO,
     DB_NODES,
     DB_QCS,
     DB_RECEIPTS,
     DB_REPLAY,
     DB_ROOTS,
     DB_STATE,
+    DB_STATE_PINS,
     DB_TX_INDEX,
     META_BLOCK_HASH,
     META_BODY_BASE,
     META_HEIGHT,
+    META_STATE_BASE,
+    META_STATE_REFS,
     META_STATE_ROOT,
     QUICK_BODY_DEPTH,
 )
@@ -388,6 +393,67 @@ class _Checker:
             if got != k:
                 raise _fail(f"nodes: node {k.hex()} hashes to {got.hex()}", db="nodes", key=k.hex())
 
+    def check_state_refs(self, height: int) -> None:
+        """With state pruning on: every held height's root is stored, every stored node's
+        children are stored, and ``node_refs`` / ``node_zero`` are exactly the counts of the
+        stored nodes' references and held roots (``wuyi.node.state_prune``)."""
+        from wuyi.node.state_prune import _U32, children
+
+        empty = bytes(self.hl)
+        counts: dict[bytes, int] = {}
+        stored: set[bytes] = set()
+        for key, value in self.txn.cursor(db=self.dbs[DB_NODES]):
+            stored.add(bytes(key))
+            for c in children(bytes(value)):
+                counts[c] = counts.get(c, 0) + 1
+        raw = self.get(DB_META, META_STATE_BASE.encode())
+        held = list(range(0 if raw is None else int(_U64.unpack(raw)[0]), height + 1))
+        held += [int(_U64.unpack(k)[0]) for k in self.txn.cursor(db=self.dbs[DB_STATE_PINS])
+                 .iternext(values=False)]  # fmt: skip
+        for n in held:
+            root = self.get(DB_ROOTS, _U64.pack(n))
+            if root is None:
+                raise _fail(f"state_pins: no state root for held height {n}", db="state_pins")
+            if root != empty:
+                if root not in stored:
+                    raise _fail(
+                        f"nodes: the state root of held height {n} ({root.hex()}) is missing",
+                        db="nodes",
+                        height=n,
+                    )
+                counts[root] = counts.get(root, 0) + 1
+        for node in counts:
+            if node not in stored:
+                raise _fail(
+                    f"nodes: node {node.hex()} is referenced but missing",
+                    db="nodes",
+                    key=node.hex(),
+                )
+        refs: dict[bytes, int] = {
+            bytes(k): int(_U32.unpack(bytes(v))[0])
+            for k, v in self.txn.cursor(db=self.dbs[DB_NODE_REFS])
+        }
+        if refs != counts:
+            bad = sorted(set(refs.items()) ^ set(counts.items()))[0][0]
+            raise _fail(
+                f"node_refs: node {bad.hex()} counts {refs.get(bad, 0)} references,"
+                f" the tree {counts.get(bad, 0)}",
+                db="node_refs",
+                key=bad.hex(),
+            )
+        zero = {bytes(k) for k in self.txn.cursor(db=self.dbs[DB_NODE_ZERO]).iternext(values=False)}
+        if zero != stored - counts.keys():
+            bad = sorted(zero ^ (stored - counts.keys()))[0]
+            raise _fail(
+                f"node_zero: node {bad.hex()} is {'' if bad in zero else 'not '}listed for"
+                " deletion but "
+                + (
+                    "referenced" if bad in counts else "unreferenced" if bad in stored else "absent"
+                ),
+                db="node_zero",
+                key=bad.hex(),
+            )
+
     def check_flat_state(self, root: bytes) -> None:
         """The flat state holds exactly the leaves of the tree under ``root``."""
         from wuyi.state import _nodes
@@ -459,3 +525,5 @@ def run_check(store: Store, txn: lmdb.Transaction, *, full: bool) -> None:
         c.check_nodes()
         if store._walk_state_tree:
             c.check_flat_state(root)
+            if c.get(DB_META, META_STATE_REFS.encode()) is not None:
+                c.check_state_refs(height)

@@ -9,7 +9,8 @@ Merkle tree; the root is a pure function of the key -> value map (independent of
 
 Nodes are immutable and content-addressed by their hash. :meth:`StateTree.apply` never writes:
 it returns the new root and the new nodes for the caller to persist with the block, so every old
-root stays readable and provable.
+root stays readable and provable while the store keeps its nodes (a pruning store keeps
+the newest versions only: ``docs/state-sync.md``, "State pruning").
 """
 
 from __future__ import annotations
