@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wuyi.contract.lib import LIBRARY_HASH, calendar, library_hash, money, sources
+from wuyi.contract.lib import LIBRARY_HASH, calendar, checks, library_hash, money, sources
 from wuyi.exceptions import (
     ContractFault,
     ContractRejected,
@@ -206,6 +206,158 @@ def test_split_shares_every_fen(amount: int, weights: list[int]) -> None:
         amount * w // total <= p <= amount * w // total + 1
         for p, w in zip(parts, weights, strict=True)
     )
+
+
+def test_calendar_months_and_days() -> None:
+    assert calendar.add_months("2026-01-31", 1) == "2026-02-28"
+    assert calendar.add_months("2028-01-31", 1) == "2028-02-29"  # leap year
+    assert calendar.add_months("2026-03-31", -1) == "2026-02-28"
+    assert calendar.add_months("2026-11-15", 14) == "2028-01-15"
+    assert calendar.add_months("2026-05-20", 0) == "2026-05-20"
+    assert calendar.add_months("2026-01-15", -13) == "2024-12-15"
+    assert [calendar.days_in_month(2026, m) for m in (1, 2, 4, 12)] == [31, 28, 30, 31]
+    assert calendar.days_in_month(2000, 2) == 29 and calendar.days_in_month(1900, 2) == 28
+    assert calendar.days_between("2026-02-13", "2026-02-24") == 11
+    assert calendar.days_between("2026-02-24", "2026-02-13") == -11
+    with pytest.raises(ContractRevert, match="calendar rule"):
+        calendar.add_months("2026-02-30", 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(dt.date(1970, 1, 1), dt.date(2150, 12, 31)), st.integers(-240, 240))
+def test_add_months_keeps_the_day_or_takes_the_last(d: dt.date, n: int) -> None:
+    total = d.year * 12 + d.month - 1 + n
+    y, m = total // 12, total % 12 + 1
+    last = (dt.date(y + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)).day
+    assert calendar.add_months(d.isoformat(), n) == dt.date(y, m, min(d.day, last)).isoformat()
+
+
+def test_input_checks() -> None:
+    did = "did:wuyi:abcdefghijklmnop"
+    assert checks.is_did(did) and not checks.is_did("did:web:abcdefghijkl")
+    assert not checks.is_did("did:wuyi:a") and not checks.is_did(None)
+    long_did = "did:wuyi:" + "x" * 100
+    assert not checks.is_did(long_did) and checks.is_did(long_did, 128)
+    assert checks.check_did(did, "owner rule: owner") == did
+    with pytest.raises(ContractRevert, match="owner rule: owner must be a did:wuyi DID"):
+        checks.check_did("nobody", "owner rule: owner")
+    assert checks.org_did("scjgj") == "did:wuyi:org:scjgj"
+    h = bytes(32)
+    assert checks.is_hash(h) and not checks.is_hash(bytes(31)) and not checks.is_hash("a" * 32)
+    assert checks.check_hash(h, "x") == h and checks.check_hash(None, "x", optional=True) is None
+    with pytest.raises(ContractRevert, match="notice rule: doc_hash must be a 32-byte hash"):
+        checks.check_hash(None, "notice rule: doc_hash")
+    with pytest.raises(ContractRevert, match="input rule: doc is a 32-byte hash"):
+        checks.check_hash(b"x", "input rule: doc", says="is")
+    with pytest.raises(ContractRevert, match="input rule: name is a text of 1-2 characters"):
+        checks.check_text("", "input rule: name", 2, says="is")
+    assert checks.check_text("慈善", "input rule: name", 2) == "慈善"
+    assert checks.check_text("  ", "name", 2) == "  "
+    for bad, blank in (("", True), ("abc", True), ("  ", False), (3, True)):
+        with pytest.raises(ContractRevert, match="name must be a text of 1-2 characters"):
+            checks.check_text(bad, "name", 2, blank=blank)
+    assert checks.is_code("GD-2026_a", 2, 12) and not checks.is_code("GD 2026", 2, 12)
+    assert not checks.is_code("G", 2, 12) and not checks.is_code("广东", 1, 12)
+    # GB 32100-2015: the check character over the first 17
+    assert checks.uscc_ok("91350100M000100Y43") and checks.uscc_ok("91440703MA4W99990M")
+    assert not checks.uscc_ok("91440703MA4W99990N") and not checks.uscc_ok("9135010")
+    assert not checks.uscc_ok("91350100M000I00Y43")  # I is not a code character
+
+
+# -- in the sandbox --------------------------------------------------------------------------------
+
+
+RECORDS_SOURCE = """
+from typing import Any
+
+from wuyi.contract import call, state, view
+from wuyi.contract.lib import calendar, checks, params, records
+
+PARAMS = {"days": {"kind": "int", "min": 1, "max": 60, "default": 15, "basis": "x"}}
+
+
+@call
+def init() -> None:
+    params.init(PARAMS)
+
+
+@call(roles=["admin"])
+def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
+    return params.change_by(PARAMS, "bdc", "(登记中心) change case rules", name, value, reason,
+                            basis)
+
+
+@call
+def open_case(owner: str, doc: bytes, name: str) -> dict:
+    checks.check_did(owner, "case rule: owner")
+    checks.check_hash(doc, "case rule: doc")
+    checks.check_text(name, "case rule: name", 20, blank=False)
+    cid = records.seq("case", "CS")
+    rec = {"id": cid, "owner": owner, "org": checks.org_did("bdc"), "at": records.stamp(),
+           "short": records.stamp(did=False, time=False),
+           "n": records.add("count/open", 1), "tally": records.zeros(["a", "b"]),
+           "filing": records.pad(records.next_number("filing"), 4),
+           "due": calendar.add_months(calendar.today(), 1)}
+    state.set("case/" + cid, rec)
+    return rec
+
+
+@view
+def load(cid: str) -> dict:
+    return records.load("case/" + cid, f"case rule: no case '{cid}'")
+
+
+@call
+def regulate() -> str:
+    checks.as_member("bdc", "issuer", "registrar", "登记中心")
+    return "ok"
+
+
+@view
+def wide(n: int) -> str:
+    return records.pad(n, 3) + "/" + str(checks.uscc_ok("91350100M000100Y43"))
+"""
+
+
+def test_a_contract_uses_checks_and_records_in_the_sandbox() -> None:
+    t = make_tester(time=int(dt.datetime(2026, 1, 31, 2, 0, tzinfo=dt.UTC).timestamp() * 1000))
+    c = t.deploy("cases", RECORDS_SOURCE, sender="bdc")
+    did = "did:wuyi:abcdefghijklmnop"
+    rec = c.call("open_case", owner=did, doc=bytes(32), name="登记", sender="bdc")
+    assert rec["id"] == "CS000001" and rec["org"] == "did:wuyi:org:bdc"
+    assert rec["n"] == 1 and rec["tally"] == {"a": 0, "b": 0}
+    assert rec["filing"] == "0001" and rec["due"] == "2026-02-28"
+    at = rec["at"]
+    assert sorted(at) == ["by", "date", "did", "height", "org", "time"]
+    assert at["org"] == "bdc" and at["date"] == "2026-01-31" and at["height"] == t.height
+    assert sorted(rec["short"]) == ["by", "date", "height", "org"]
+    again = c.call("open_case", owner=did, doc=bytes(32), name="x", sender="bdc")
+    assert again["id"] == "CS000002" and again["n"] == 2 and again["filing"] == "0002"
+    assert c.query("load", cid="CS000001") == rec
+    with pytest.raises(ContractRevert, match="case rule: no case 'CS9'"):
+        c.query("load", cid="CS9")
+    for owner, doc, name, reason in (
+        ("nobody", bytes(32), "x", "case rule: owner must be a did:wuyi DID"),
+        (did, bytes(3), "x", "case rule: doc must be a 32-byte hash"),
+        (did, bytes(32), "   ", "case rule: name must be a text of 1-20 characters"),
+    ):
+        with pytest.raises(ContractRevert, match=reason):
+            c.call("open_case", owner=owner, doc=doc, name=name, sender="bdc")
+    assert c.query("wide", n=12345) == "12345/True"  # padded, never cut
+    assert c.query("wide", n=7) == "007/True"
+    assert c.call("regulate", sender="bdc") == "ok"
+    with pytest.raises(
+        ContractRevert,
+        match=r"registrar rule: only members of 'bdc' \(登记中心\) with the role issuer do this",
+    ):
+        c.call("regulate", sender="zjj")
+    # a parameter changed by the admins of one organisation only
+    rec = c.call("set_param", name="days", value=20, reason="提速", sender="bdc")
+    assert rec["value"] == 20 and rec["org"] == "bdc" and rec["previous"] == 15
+    with pytest.raises(ContractRevert, match=r"only admins of 'bdc' \(登记中心\) change case"):
+        c.call("set_param", name="days", value=30, reason="x", sender="zjj")
+    with pytest.raises(ContractRevert, match="'days' must be an integer from 1 to 60"):
+        c.call("set_param", name="days", value=0, reason="x", sender="bdc")
 
 
 # -- in the sandbox --------------------------------------------------------------------------------

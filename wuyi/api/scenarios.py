@@ -169,6 +169,27 @@ class ScenarioReader:
         page, nxt = paginate(items, limit=limit, cursor=cursor, key=key, descending=descending)
         return {"items": hexify(page), "next": nxt, "height": self.height}
 
+    def newest_page(
+        self, items: Iterable[Any], *, limit: int, cursor: str | None, key: str = "id"
+    ) -> dict[str, Any]:
+        """One page of records ``items`` given newest first, their ``key`` (``id``) the
+        cursor: ``{items, next, height}``."""
+        return self.page(items, limit=limit, cursor=cursor, key=lambda v: v[key], descending=True)
+
+    def indexed(
+        self,
+        name: str,
+        prefix: str,
+        ids: Sequence[str],
+        keep: Callable[[Any], bool] | None = None,
+    ) -> Iterator[Any]:
+        """The records ``<prefix><id>`` of contract ``name`` for ``ids`` (an index, oldest
+        first), the newest first; missing ones, and those ``keep`` refuses, are left out."""
+        for i in reversed(ids):
+            v = self.get(name, prefix + i)
+            if v is not None and (keep is None or keep(v)):
+                yield v
+
     def presentation_request(
         self, contract: str, method: str, did: str, req: dict[str, Any], nonce: str, purpose: str
     ) -> dict[str, Any]:
@@ -242,6 +263,15 @@ def add_record_route(
     )
     extra: dict[str, Any] = {} if guard is None else {"responses": SIGNED_READ_RESPONSES}
     r.get(path, response_model=Record, summary=summary, **extra)(read_record)
+
+
+def group_router(prefix: str, node: Node, *groups: Callable[[APIRouter, Node], None]) -> APIRouter:
+    """A router at ``prefix`` (tag ``scenarios``) holding the routes each of ``groups`` adds,
+    in order: a scenario's ``router`` made of small route-group functions."""
+    r = APIRouter(prefix=prefix, tags=["scenarios"])
+    for add in groups:
+        add(r, node)
+    return r
 
 
 def check_did(did: str, field: str = "did") -> str:

@@ -1,13 +1,17 @@
 """The contract standard library: modules a contract may import besides ``wuyi.contract``.
 
-    from wuyi.contract.lib import calendar, certs, money, params
+    from wuyi.contract.lib import calendar, certs, checks, money, params, records
 
 * :mod:`~wuyi.contract.lib.params` — governed parameters (value, effective height, author,
   reason, legal basis, history);
 * :mod:`~wuyi.contract.lib.certs` — e-certificates (record, commitment, credential link);
 * :mod:`~wuyi.contract.lib.calendar` — the working-day calendar (weekends, a governed holiday
-  table with make-up working days);
-* :mod:`~wuyi.contract.lib.money` — amounts in fen.
+  table with make-up working days; calendar months and days);
+* :mod:`~wuyi.contract.lib.money` — amounts in fen;
+* :mod:`~wuyi.contract.lib.checks` — input checks (DIDs, 32-byte hashes, texts, codes, unified
+  social credit codes);
+* :mod:`~wuyi.contract.lib.records` — numbered ids, who-and-when stamps, counters, loading a
+  record that must exist.
 
 The modules are written in the contract language itself and run inside the sandbox with the
 contract that imports them (same checks at deploy, same guards, same gas: determinism as for
@@ -32,7 +36,7 @@ from pathlib import Path
 __all__ = ["LIBRARY_HASH", "MODULES", "library_hash", "sources"]
 
 #: the library's modules, in the order they are hashed
-MODULES = ("money", "calendar", "params", "certs")
+MODULES = ("money", "calendar", "params", "certs", "checks", "records")
 
 
 @cache

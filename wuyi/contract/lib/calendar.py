@@ -7,6 +7,8 @@ Festival and National Day.
     table = params.value("holidays")               # a governed parameter (kind "holidays")
     due = calendar.add_working_days("2026-02-13", 1, table)      # '2026-02-14' (调休上班)
     calendar.working_days_between("2026-02-13", "2026-02-24", table)   # 2
+    calendar.add_months("2026-01-31", 1)                         # '2026-02-28'
+    calendar.days_between("2026-02-13", "2026-02-24")            # 11
 
 Dates are ``YYYY-MM-DD`` texts (China Standard Time, UTC+8); :func:`today` is the date of the
 block time (``ctx.time``), never the wall clock. A holiday table is a dict by year::
@@ -153,6 +155,28 @@ def today():
 def add_days(date, n):
     """The date ``n`` calendar days after ``date`` (before it if ``n`` is negative)."""
     return format_day(parse(date) + n)
+
+
+def days_between(start, end):
+    """Calendar days from ``start`` to ``end`` (negative if ``end`` is earlier)."""
+    return parse(end) - parse(start)
+
+
+def days_in_month(y, m):
+    """The number of days of month ``m`` (1-12) of year ``y``."""
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    return days_from_civil(ny, nm, 1) - days_from_civil(y, m, 1)
+
+
+def add_months(date, n):
+    """The date ``n`` calendar months after ``date`` (before it if ``n`` is negative): the same
+    day of the month, or the last day of a shorter month (``2026-01-31`` + 1 is
+    ``2026-02-28``)."""
+    y, m, d = civil_from_days(parse(date))
+    m0 = m - 1 + n
+    y = y + m0 // 12
+    m = m0 % 12 + 1
+    return format_day(days_from_civil(y, m, min(d, days_in_month(y, m))))
 
 
 # -- the holiday table -------------------------------------------------------------------------

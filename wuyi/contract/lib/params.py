@@ -22,6 +22,7 @@ A contract declares its parameters as one constant and keeps its own authorisati
     def set_param(name: str, value: Any, reason: str) -> dict:
         require(ctx.sender_org == "zjj", "param rule: only admins of 'zjj' ...")
         return params.change(PARAMS, name, value, reason)
+        # or, the same: params.change_by(PARAMS, "zjj", "(住建局) ...", name, value, reason)
 
     ... params.value("max_homes")   # the value in force at this height
 
@@ -220,3 +221,11 @@ def change(spec, name, new, reason, basis=None):
         "param rule: a legal basis is a text of 1-600 characters",
     )
     return write(spec, name, new, reason, basis, ctx.height + 1)
+
+
+def change_by(spec, org, what, name, new, reason, basis=None):
+    """:func:`change`, refused unless the sender is of organisation ``org`` (the method's roles
+    say which of its members, e.g. ``admin``): ``param rule: only admins of '<org>' <what>``
+    (``what``, e.g. ``(医保局) change these rules``). Returns the record."""
+    require(ctx.sender_org == org, f"param rule: only admins of '{org}' {what}")
+    return change(spec, name, new, reason, basis)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, id_path, reading
+from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, group_router, id_path, reading
 from wuyi.api.wire import hexify
 from wuyi.exceptions import NotFound
 from wuyi.node.node import Node
@@ -90,7 +90,11 @@ def _summary(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/charity", tags=["scenarios"])
+    return group_router("/charity", node, _project_routes, _desk_routes)
+
+
+def _project_routes(r: APIRouter, node: Node) -> None:
+    """Charities, projects, their flows and follow requests."""
 
     @r.get("/charities", response_model=ItemPage, summary="慈善组织 / charities and qualification")
     def charities(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
@@ -182,6 +186,10 @@ def router(node: Node) -> APIRouter:
             )
             return hexify({**got, "height": s.height})
 
+
+def _desk_routes(r: APIRouter, node: Node) -> None:
+    """Alerts and the overview for 民政局."""
+
     @r.get("/alerts", response_model=ItemPage, summary="预警 / alerts to 民政局, newest first")
     def alerts(
         kind: Literal["disclosure_overdue", "idle_money", "ratio_breach"] | None = Query(None),
@@ -191,7 +199,7 @@ def router(node: Node) -> APIRouter:
         with reading(node, CHARITY) as s:
             items = [a for _, a in s.items(CHARITY, "alert/") if kind in (None, a["kind"])]
             items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda a: a["id"], descending=True)
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get("/dashboard", response_model=Dashboard, summary="慈善监管概览 / the overview")
     def dashboard() -> Any:
@@ -223,5 +231,3 @@ def router(node: Node) -> APIRouter:
                 "alerts": int(s.get(CHARITY, "seq/alert") or 0),
                 "height": s.height,
             }
-
-    return r

@@ -28,15 +28,13 @@ the block. Rules and their legal basis: ``README.md``.
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, require, state, view
-from wuyi.contract.lib import calendar, money
+from wuyi.contract.lib import calendar, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["supervisor", "fundraiser"]
 PARAM_DEFAULT_ORG = "mzj"
 KINDS = ["foundation", "association", "service"]  # 基金会, 社会团体, 社会服务机构
 USCC_PREFIX = {"foundation": "53", "association": "51", "service": "52"}
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 RECEIPT_KINDS = ["issued", "anonymous", "declined"]
 DISCLOSURE_KINDS = ["periodic", "final"]
 MAX_ALLOCATIONS = 400  # donations one disbursement may draw on (split a larger one)
@@ -241,79 +239,21 @@ def param_history(name: str) -> list:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def pad(n, width):
-    s = str(n)
-    return "0" * (width - len(s)) + s if len(s) < width else s
-
-
-def is_code(text, lo, hi):
-    if not isinstance(text, str) or not lo <= len(text) <= hi:
-        return False
-    return all([ch.isdigit() or "a" <= ch <= "z" or "A" <= ch <= "Z" or ch in "-_" for ch in text])
-
-
 def check_text(text, what, hi):
-    require(
-        isinstance(text, str) and 0 < len(text) <= hi,
-        f"input rule: {what} is a text of 1-{hi} characters",
-    )
-    return text
+    """:func:`checks.check_text` with this contract's refusal (``input rule: <what> is ...``)."""
+    return checks.check_text(text, "input rule: " + what, hi, says="is")
 
 
 def check_hash(value, what, optional=False):
-    if optional and value is None:
-        return None
-    require(
-        isinstance(value, bytes) and len(value) == 32,
-        f"input rule: {what} is a 32-byte hash",
-    )
-    return value
-
-
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def days(a, b):
-    """Calendar days from date ``a`` to date ``b``."""
-    return calendar.parse(b) - calendar.parse(a)
-
-
-def month_days(y, m):
-    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
-    return calendar.days_from_civil(ny, nm, 1) - calendar.days_from_civil(y, m, 1)
-
-
-def add_months(date, n):
-    """The date ``n`` calendar months after ``date`` (the last day of a shorter month)."""
-    y, m, d = calendar.civil_from_days(calendar.parse(date))
-    m0 = m - 1 + n
-    y = y + m0 // 12
-    m = m0 % 12 + 1
-    d = min(d, month_days(y, m))
-    return calendar.format_day(calendar.days_from_civil(y, m, d))
-
-
-def uscc_ok(code):
-    """Whether ``code`` is a unified social credit code with a right check digit (GB 32100)."""
-    if not isinstance(code, str) or len(code) != 18:
-        return False
-    total = 0
-    for i in range(17):
-        v = USCC_CHARS.find(code[i])
-        if v < 0:
-            return False
-        total += v * USCC_WEIGHTS[i]
-    check = (31 - total % 31) % 31
-    return code[17] == USCC_CHARS[check]
+    """:func:`checks.check_hash` with this contract's refusal (``input rule: <what> is ...``)."""
+    return checks.check_hash(value, "input rule: " + what, optional, says="is")
 
 
 def alert(kind, charity_id, project_id, detail):
     """A record for 民政局's desk (and the public): ``alert/<seq>``."""
-    n = state.get("seq/alert", 0) + 1
-    state.set("seq/alert", n)
+    n = records.next_number("alert")
     rec = {
-        "id": "A" + pad(n, 6),
+        "id": "A" + records.pad(n, 6),
         "kind": kind,
         "charity": charity_id,
         "project": project_id,
@@ -322,7 +262,7 @@ def alert(kind, charity_id, project_id, detail):
         "height": ctx.height,
         "time": ctx.time,
     }
-    state.set("alert/" + pad(n, 8), rec)
+    state.set("alert/" + records.pad(n, 8), rec)
     emit("Alert", id=rec["id"], kind=kind, charity=charity_id, project=project_id)
     return rec
 
@@ -340,9 +280,9 @@ def as_bureau():
 
 
 def load_charity(charity_id):
-    c = state.get("org/" + charity_id)
-    require(c is not None, f"charity rule: no charity '{charity_id}' is registered")
-    return c
+    return records.load(
+        "org/" + charity_id, f"charity rule: no charity '{charity_id}' is registered"
+    )
 
 
 def acts_for(c):
@@ -379,11 +319,13 @@ def register_charity(
     (check digit verified; 53/51/52 by kind); ``registered_on`` the registration date; the
     charity acts by its enterprise ``did`` or as the consortium organisation ``org``."""
     as_bureau()
-    require(is_code(charity_id, 2, 32), "charity rule: an id of 2-32 letters, digits, - or _")
+    require(
+        checks.is_code(charity_id, 2, 32), "charity rule: an id of 2-32 letters, digits, - or _"
+    )
     require(not state.has("org/" + charity_id), f"charity rule: '{charity_id}' exists already")
     check_text(name, "name", 80)
     require(kind in KINDS, f"charity rule: kind is one of {', '.join(KINDS)}")
-    require(uscc_ok(uscc), f"charity rule: '{uscc}' is not a unified social credit code")
+    require(checks.uscc_ok(uscc), f"charity rule: '{uscc}' is not a unified social credit code")
     require(
         uscc[:2] == USCC_PREFIX[kind],
         f"charity rule: a {kind}'s credit code starts with {USCC_PREFIX[kind]}",
@@ -396,8 +338,8 @@ def register_charity(
         (did is None) != (org is None),
         "charity rule: a charity acts by its enterprise DID or as an organisation (one of them)",
     )
-    require(did is None or is_did(did), "charity rule: did is a did:wuyi DID")
-    require(org is None or is_code(org, 2, 32), "charity rule: org is an organisation id")
+    require(did is None or checks.is_did(did), "charity rule: did is a did:wuyi DID")
+    require(org is None or checks.is_code(org, 2, 32), "charity rule: org is an organisation id")
     c = {
         "id": charity_id,
         "name": name,
@@ -463,14 +405,16 @@ def decide_qualification(charity_id: str, grant: bool, cert_no: str = "", reason
     late = calendar.working_days_between(app["due"], today, governed.value("holidays"))
     if grant:
         years = governed.value("min_registered_years")
-        since = add_months(c["registered_on"], 12 * years)
+        since = calendar.add_months(c["registered_on"], 12 * years)
         require(
             calendar.parse(today) >= calendar.parse(since),
             f"charity.public_fundraising_qualification: '{charity_id}' was registered on"
             f" {c['registered_on']}; it may hold the qualification from {since}"
             f" (registered at least {years} year(s), param min_registered_years)",
         )
-        require(is_code(cert_no, 4, 40), "qualification rule: a certificate number is required")
+        require(
+            checks.is_code(cert_no, 4, 40), "qualification rule: a certificate number is required"
+        )
         c["qualification"] = {
             "status": "valid",
             "cert_no": cert_no,
@@ -509,13 +453,15 @@ def set_qualification(charity_id: str, status: str, reason: str, cert_no: str = 
     if q is None:
         require(status == "valid", f"qualification rule: '{charity_id}' holds no qualification")
         years = governed.value("min_registered_years")
-        since = add_months(c["registered_on"], 12 * years)
+        since = calendar.add_months(c["registered_on"], 12 * years)
         require(
             calendar.parse(today) >= calendar.parse(since),
             f"charity.public_fundraising_qualification: '{charity_id}' was registered on"
             f" {c['registered_on']}; it may hold the qualification from {since}",
         )
-        require(is_code(cert_no, 4, 40), "qualification rule: a certificate number is required")
+        require(
+            checks.is_code(cert_no, 4, 40), "qualification rule: a certificate number is required"
+        )
         q = {
             "status": "valid",
             "cert_no": cert_no,
@@ -554,7 +500,7 @@ def check_purposes(purposes):
             isinstance(p, dict) and sorted(p.keys()) == ["code", "label"],
             "plan rule: a purpose is {code, label}",
         )
-        require(is_code(p["code"], 2, 32), f"plan rule: '{p['code']}' is not a purpose code")
+        require(checks.is_code(p["code"], 2, 32), f"plan rule: '{p['code']}' is not a purpose code")
         require(p["code"] not in seen, f"plan rule: purpose '{p['code']}' is listed twice")
         check_text(p["label"], "a purpose label", 80)
         seen.append(p["code"])
@@ -608,7 +554,7 @@ def new_plan(
         "plan rule: 1-32 regions (district codes)",
     )
     for r in regions:
-        require(is_code(r, 2, 12), f"plan rule: '{r}' is not a region code")
+        require(checks.is_code(r, 2, 12), f"plan rule: '{r}' is not a region code")
     check_hash(account, "bank_account_hash")
     check_text(beneficiary, "the beneficiaries' description", 120)
     money.check(target, "target")
@@ -626,9 +572,7 @@ def new_plan(
         f"charity.plan_filing_lead_days: a plan filed on {filed_on} may start on {first} at the"
         f" earliest ({lead} days after filing), not on {start}",
     )
-    n = state.get("seq/plan", 0) + 1
-    state.set("seq/plan", n)
-    pid = "P" + pad(n, 6)
+    pid = records.seq("plan", "P")
     plan = {
         "id": pid,
         "charity": c["id"],
@@ -747,7 +691,9 @@ def record_plan(
     ``filed_on`` — 民政局's record, shown as its word); the same rules apply from that date."""
     as_bureau()
     c = load_charity(charity_id)
-    require(is_code(filing_no, 4, 40), "plan rule: the filing number of 慈善中国 is required")
+    require(
+        checks.is_code(filing_no, 4, 40), "plan rule: the filing number of 慈善中国 is required"
+    )
     today = calendar.today()
     require(
         calendar.parse(filed_on) <= calendar.parse(today),
@@ -774,9 +720,7 @@ def record_plan(
 
 
 def load_plan(pid):
-    p = state.get("plan/" + pid)
-    require(p is not None, f"project rule: no project '{pid}'")
-    return p
+    return records.load("plan/" + pid, f"project rule: no project '{pid}'")
 
 
 def plan_end(p):
@@ -850,7 +794,7 @@ def receipt_of(c, kind, receipt_no, doc):
     require(kind in RECEIPT_KINDS, f"receipt rule: kind is one of {', '.join(RECEIPT_KINDS)}")
     if kind == "issued":
         require(
-            is_code(receipt_no, 4, 40),
+            checks.is_code(receipt_no, 4, 40),
             "charity.receipt: an issued receipt has its number (捐赠票据号码, 4-40 letters,"
             " digits or -)",
         )
@@ -895,7 +839,7 @@ def accept(p, c, channel, received_on, region):
     )
     lag = governed.value("record_lag_days")
     require(
-        days(received_on, today) <= lag,
+        calendar.days_between(received_on, today) <= lag,
         f"charity.record_lag_days: a donation received on {received_on} is recorded within"
         f" {lag} days; today is {today}",
     )
@@ -922,7 +866,7 @@ def accept(p, c, channel, received_on, region):
 def new_donation(p, c, t, fields):
     seq = t["seq_d"] + 1
     t["seq_d"] = seq
-    did = p["id"] + "-D" + pad(seq, 8)
+    did = p["id"] + "-D" + records.pad(seq, 8)
     rec = {
         "id": did,
         "project": p["id"],
@@ -1012,7 +956,7 @@ def donate(
         t["avail"] += amount
     else:
         t["avail_r"][restricted] = t["avail_r"].get(restricted, 0) + amount
-    state.set("don/" + project_id + "/" + pad(rec["seq"], 8), rec)
+    state.set("don/" + project_id + "/" + records.pad(rec["seq"], 8), rec)
     state.set("tot/" + project_id, t)
     year_add(c["id"], "in", amount)
     emit("Donated", project=project_id, donation=rec["id"], amount=amount, receipt=receipt_kind)
@@ -1028,7 +972,7 @@ def load_donation(donation_id):
 
 
 def save_donation(rec):
-    state.set("don/" + rec["project"] + "/" + pad(rec["seq"], 8), rec)
+    state.set("don/" + rec["project"] + "/" + records.pad(rec["seq"], 8), rec)
 
 
 @call(public=True)
@@ -1118,7 +1062,7 @@ def disburse(
         f" disbursed); {money.yuan(amount)} yuan cannot go out",
     )
     seq = t["seq_x"] + 1
-    xid = project_id + "-X" + pad(seq, 8)
+    xid = project_id + "-X" + records.pad(seq, 8)
     need = amount
     allocations: list = []
     i = t["head"]
@@ -1131,7 +1075,7 @@ def disburse(
             f"charity.fifo: this disbursement draws on too many donations; split it (at most"
             f" {MAX_ALLOCATIONS})",
         )
-        d = state.get("don/" + project_id + "/" + pad(i, 8))
+        d = state.get("don/" + project_id + "/" + records.pad(i, 8))
         if d["kind"] == "money" and d["remaining"] > 0 and d["restricted"] in [None, purpose]:
             take = min(need, d["remaining"])
             d["remaining"] -= take
@@ -1146,7 +1090,7 @@ def disburse(
         i += 1
     head = t["head"]
     while head <= t["seq_d"]:
-        d = state.get("don/" + project_id + "/" + pad(head, 8))
+        d = state.get("don/" + project_id + "/" + records.pad(head, 8))
         if d["kind"] == "money" and d["remaining"] > 0:
             break
         head += 1
@@ -1169,7 +1113,7 @@ def disburse(
         "time": ctx.time,
         "by": ctx.sender_did or ctx.sender,
     }
-    state.set("dis/" + project_id + "/" + pad(seq, 8), rec)
+    state.set("dis/" + project_id + "/" + records.pad(seq, 8), rec)
     state.set("tot/" + project_id, t)
     year_add(c["id"], "out", amount)
     emit(
@@ -1254,7 +1198,7 @@ def donate_goods(
     )
     t["goods"] += 1
     t["goods_value"] += value
-    state.set("don/" + project_id + "/" + pad(rec["seq"], 8), rec)
+    state.set("don/" + project_id + "/" + records.pad(rec["seq"], 8), rec)
     state.set("tot/" + project_id, t)
     year_add(c["id"], "in", value)
     emit("GoodsDonated", project=project_id, donation=rec["id"], quantity=quantity)
@@ -1288,7 +1232,9 @@ def warehouse_in(batch_id: str, warehouse: str, quantity: int) -> dict:
     yet."""
     b, _ = load_batch(batch_id)
     check_qty(quantity)
-    require(is_code(warehouse, 2, 32), "goods rule: a warehouse code of 2-32 letters or digits")
+    require(
+        checks.is_code(warehouse, 2, 32), "goods rule: a warehouse code of 2-32 letters or digits"
+    )
     require(
         quantity <= b["pending"],
         f"charity.goods_conservation: batch {batch_id} has {b['pending']} {b['unit']} not yet"
@@ -1330,7 +1276,7 @@ def distribute(
     seq = t["seq_s"] + 1
     t["seq_s"] = seq
     t["distributions"] += 1
-    sid = p["id"] + "-S" + pad(seq, 8)
+    sid = p["id"] + "-S" + records.pad(seq, 8)
     b["stock"][warehouse] = have - quantity
     b["distributed"] += quantity
     b["allocations"].append({"to": sid, "quantity": quantity})
@@ -1352,7 +1298,7 @@ def distribute(
         "time": ctx.time,
     }
     save_donation(b)
-    state.set("dist/" + p["id"] + "/" + pad(seq, 8), rec)
+    state.set("dist/" + p["id"] + "/" + records.pad(seq, 8), rec)
     state.set("tot/" + p["id"], t)
     emit("Distributed", batch=batch_id, distribution=sid, quantity=quantity)
     return rec
@@ -1406,10 +1352,10 @@ def schedule(p):
     end = plan_end(p)
     long_months = governed.value("long_campaign_months")
     step = governed.value("disclosure_interval_months")
-    if calendar.parse(p["end"]) > calendar.parse(add_months(p["start"], long_months)):
+    if calendar.parse(p["end"]) > calendar.parse(calendar.add_months(p["start"], long_months)):
         k = 1
         while k <= 200:
-            due = add_months(p["start"], step * k)
+            due = calendar.add_months(p["start"], step * k)
             if calendar.parse(due) > calendar.parse(end):
                 break
             out.append(
@@ -1417,11 +1363,11 @@ def schedule(p):
                     "kind": "periodic",
                     "n": k,
                     "due": due,
-                    "from": add_months(p["start"], step * (k - 1)),
+                    "from": calendar.add_months(p["start"], step * (k - 1)),
                 }
             )
             k += 1
-    final = add_months(end, governed.value("final_disclosure_months"))
+    final = calendar.add_months(end, governed.value("final_disclosure_months"))
     out.append({"kind": "final", "n": 1, "due": final, "from": end})
     return out
 
@@ -1479,7 +1425,7 @@ def disclose(project_id: str, kind: str, doc: bytes) -> dict:
             ended(p, today),
             f"charity.disclosure: the fundraising of {project_id} runs until {p['end']}",
         )
-    late = max(0, days(s["due"], today))
+    late = max(0, calendar.days_between(s["due"], today))
     rec = {
         "kind": kind,
         "n": s["n"],
@@ -1503,9 +1449,9 @@ def idle(p, t, today):
         return None
     head = t["head"]
     while head <= t["seq_d"]:
-        d = state.get("don/" + p["id"] + "/" + pad(head, 8))
+        d = state.get("don/" + p["id"] + "/" + records.pad(head, 8))
         if d["kind"] == "money" and d["remaining"] > 0:
-            waited = days(d["received_on"], today)
+            waited = calendar.days_between(d["received_on"], today)
             limit = governed.value("idle_alert_days")
             if waited > limit:
                 return {

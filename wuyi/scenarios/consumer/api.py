@@ -15,7 +15,6 @@ merchant's own bank) and of auditors, each read in the node's access log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -23,7 +22,15 @@ from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -77,22 +84,52 @@ def _banks(s: ScenarioReader, merchant: str | None = None) -> Allow:
     return member_of(*banks, roles=("custody",))
 
 
-def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/consumer", tags=["scenarios"])
+def may_read(
+    request: Request, s: ScenarioReader, what: str, record: str, parties: list[str]
+) -> None:
+    """The parties (DID keys), the regulator, the custody bank(s), auditors; logged."""
+    dids = [p for p in parties if p]
+    merchant = dids[0] if dids else None
+    reads_of(request).require(
+        request,
+        what=what,
+        record=record,
+        subject=",".join(dids),
+        allow=[any_citizen(dids), _regulator(s), _banks(s, merchant)],
+    )
 
-    def may_read(
-        request: Request, s: ScenarioReader, what: str, record: str, parties: list[str]
-    ) -> None:
-        """The parties (DID keys), the regulator, the custody bank(s), auditors; logged."""
-        dids = [p for p in parties if p]
-        merchant = dids[0] if dids else None
-        reads_of(request).require(
-            request,
-            what=what,
-            record=record,
-            subject=",".join(dids),
-            allow=[any_citizen(dids), _regulator(s), _banks(s, merchant)],
-        )
+
+def lists_of(
+    request: Request,
+    s: ScenarioReader,
+    what: str,
+    record: str,
+    merchant: str | None,
+    consumer: str | None,
+) -> None:
+    """A list: the consumer or merchant it is filtered by (their own), the regulator, the
+    custody banks (of ``merchant`` when given), auditors; logged."""
+    allow = [_regulator(s), _banks(s, merchant)]
+    if consumer is not None:
+        allow.append(citizen(consumer))
+    elif merchant is not None:
+        allow.append(citizen(merchant))
+    whose = consumer or merchant or ""
+    reads_of(request).require(
+        request,
+        what=what + (f" of {whose}" if whose else ""),
+        record=f"consumer/{record}/{whose or '*'}",
+        subject=consumer or "",
+        allow=allow,
+    )
+
+
+def router(node: Node) -> APIRouter:
+    return group_router("/consumer", node, _merchant_routes, _desk_routes, _complaint_routes)
+
+
+def _merchant_routes(r: APIRouter, node: Node) -> None:
+    """The merchant credit view, its reconciliations and custody ledger."""
 
     @r.get("/merchants", response_model=ItemPage, summary="商户信用 / the merchant credit view")
     def merchants(
@@ -122,30 +159,6 @@ def router(node: Node) -> APIRouter:
         with reading(node, CONTRACT) as s:
             _merchant(s, did)
             return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
-
-    def lists_of(
-        request: Request,
-        s: ScenarioReader,
-        what: str,
-        record: str,
-        merchant: str | None,
-        consumer: str | None,
-    ) -> None:
-        """A list: the consumer or merchant it is filtered by (their own), the regulator, the
-        custody banks (of ``merchant`` when given), auditors; logged."""
-        allow = [_regulator(s), _banks(s, merchant)]
-        if consumer is not None:
-            allow.append(citizen(consumer))
-        elif merchant is not None:
-            allow.append(citizen(merchant))
-        whose = consumer or merchant or ""
-        reads_of(request).require(
-            request,
-            what=what + (f" of {whose}" if whose else ""),
-            record=f"consumer/{record}/{whose or '*'}",
-            subject=consumer or "",
-            allow=allow,
-        )
 
     @r.get(
         "/merchants/{did}/reconciliations",
@@ -182,6 +195,10 @@ def router(node: Node) -> APIRouter:
             items.reverse()
             return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
 
+
+def _desk_routes(r: APIRouter, node: Node) -> None:
+    """The regulator's totals and alerts; the prepaid contracts (signed reads)."""
+
     @r.get("/dashboard", response_model=Dashboard, summary="监管总览 / the regulator's totals")
     def dashboard() -> Any:
         with reading(node, CONTRACT) as s:
@@ -205,7 +222,7 @@ def router(node: Node) -> APIRouter:
                 and status in (None, "open" if a["cleared"] is None else "cleared")
             ]
             items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda a: a["id"], descending=True)
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/contracts",
@@ -235,22 +252,15 @@ def router(node: Node) -> APIRouter:
             else:
                 ids = [k.removeprefix("pc/") for k, _ in s.items(CONTRACT, "pc/")]
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for cid in reversed(ids):
-                    c = s.get(CONTRACT, "pc/" + cid)
-                    if (
-                        c is not None
-                        and merchant in (None, c["merchant"])
-                        and status
-                        in (
-                            None,
-                            c["status"],
-                        )
-                    ):
-                        yield c
-
-            return s.page(
-                wanted(), limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True
+            return s.newest_page(
+                s.indexed(
+                    CONTRACT,
+                    "pc/",
+                    ids,
+                    lambda c: merchant in (None, c["merchant"]) and status in (None, c["status"]),
+                ),
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(
@@ -275,6 +285,10 @@ def router(node: Node) -> APIRouter:
             )
             uses = [v for _, v in s.items(CONTRACT, f"use/{contract_id}/")]
             return hexify({**c, "consumptions": uses, "height": s.height})
+
+
+def _complaint_routes(r: APIRouter, node: Node) -> None:
+    """Complaints (signed reads)."""
 
     @r.get(
         "/complaints",
@@ -304,22 +318,15 @@ def router(node: Node) -> APIRouter:
             else:
                 ids = [k.removeprefix("cp/") for k, _ in s.items(CONTRACT, "cp/")]
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for kid in reversed(ids):
-                    k = s.get(CONTRACT, "cp/" + kid)
-                    if (
-                        k is not None
-                        and merchant in (None, k["merchant"])
-                        and status
-                        in (
-                            None,
-                            k["status"],
-                        )
-                    ):
-                        yield k
-
-            return s.page(
-                wanted(), limit=limit, cursor=cursor, key=lambda k: k["id"], descending=True
+            return s.newest_page(
+                s.indexed(
+                    CONTRACT,
+                    "cp/",
+                    ids,
+                    lambda k: merchant in (None, k["merchant"]) and status in (None, k["status"]),
+                ),
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(
@@ -345,5 +352,3 @@ def router(node: Node) -> APIRouter:
                 [str(k["merchant"]), str(k["consumer"])],
             )
             return hexify({**k, "height": s.height})
-
-    return r

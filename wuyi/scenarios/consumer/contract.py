@@ -26,7 +26,7 @@ documentation: ``docs/scenarios/consumer.md``.
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, require, revert, state, view
-from wuyi.contract.lib import calendar, money
+from wuyi.contract.lib import calendar, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["regulator", "custody"]
@@ -185,8 +185,6 @@ CLOSURE_KINDS = ["close", "relocate"]
 REJECT_REASONS = ["not_consumer", "no_jurisdiction", "duplicate", "court_or_arbitration", "other"]
 COMPLAINT_STATUSES = ["received", "accepted", "rejected", "agreed", "failed", "terminated"]
 OPEN_COMPLAINT = ["received", "accepted"]
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 MAX_MONTHS = 120
 #: what the dashboard sums over the merchants
 DASH_SUMS = ["custody", "liabilities", "deposit", "accepted_on_time", "accepted_late", "first_pays"]
@@ -216,12 +214,15 @@ def regulator_org():
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of the regulator change a parameter, in force from the next block, on record
     with author, reason and legal basis."""
-    org = regulator_org()
-    require(
-        ctx.sender_org == org,
-        f"param rule: only admins of '{org}' (市场监管局) change consumer-protection rules",
+    return governed.change_by(
+        PARAMS,
+        regulator_org(),
+        "(市场监管局) change consumer-protection rules",
+        name,
+        value,
+        reason,
+        basis,
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -243,59 +244,8 @@ def config() -> dict:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def zeros(names):
-    out = {}
-    for n in names:
-        out[n] = 0
-    return out
-
-
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def is_hash(b):
-    return isinstance(b, bytes) and len(b) == 32
-
-
-def seq(name, prefix):
-    n = state.get("seq/" + name, 0) + 1
-    state.set("seq/" + name, n)
-    return prefix + ("00000" + str(n))[-6:]
-
-
-def stamp():
-    """Who and when, for a record's trace."""
-    return {
-        "height": ctx.height,
-        "time": ctx.time,
-        "date": calendar.today(),
-        "by": ctx.sender,
-        "org": ctx.sender_org,
-        "did": ctx.sender_did,
-    }
-
-
 def as_regulator():
-    org = regulator_org()
-    require(
-        ctx.sender_org == org and "regulator" in ctx.sender_roles,
-        f"regulator rule: only members of '{org}' (市场监管局) with the role regulator do this",
-    )
-
-
-def uscc_ok(code):
-    """GB 32100-2015: 18 characters, the last a check character over the first 17."""
-    if not (isinstance(code, str) and len(code) == 18):
-        return False
-    total = 0
-    for i in range(17):
-        v = USCC_CHARS.find(code[i])
-        if v < 0:
-            return False
-        total += v * USCC_WEIGHTS[i]
-    check = 31 - total % 31
-    return USCC_CHARS.find(code[17]) == (0 if check == 31 else check)
+    checks.as_member(regulator_org(), "regulator", "regulator", "市场监管局")
 
 
 def ratio_pct(m):
@@ -308,9 +258,7 @@ def required(m, liabilities):
 
 
 def load_merchant(did):
-    m = state.get("merchant/" + did)
-    require(m is not None, f"merchant rule: '{did}' is not a registered merchant")
-    return m
+    return records.load("merchant/" + did, f"merchant rule: '{did}' is not a registered merchant")
 
 
 def save_merchant(m):
@@ -333,9 +281,7 @@ def as_bank(m):
 
 
 def load_contract(cid):
-    c = state.get("pc/" + cid)
-    require(c is not None, f"contract rule: no prepaid contract '{cid}'")
-    return c
+    return records.load("pc/" + cid, f"contract rule: no prepaid contract '{cid}'")
 
 
 def save_contract(c):
@@ -343,27 +289,12 @@ def save_contract(c):
 
 
 def step(rec, name, extra=None):
-    entry = stamp()
+    entry = records.stamp()
     entry["step"] = name
     if extra is not None:
         for k in extra:
             entry[k] = extra[k]
     rec["trace"].append(entry)
-
-
-def add_months(date, n):
-    """The date ``n`` months after ``date`` (the last day of a shorter month)."""
-    day = calendar.parse(date)
-    y, mo, d = calendar.civil_from_days(day)
-    total = y * 12 + mo - 1 + n
-    y2, m2 = total // 12, total % 12 + 1
-    nxt = calendar.days_from_civil(y2 + (1 if m2 == 12 else 0), 1 if m2 == 12 else m2 + 1, 1)
-    last = calendar.civil_from_days(nxt - 1)[2]
-    return calendar.format_day(calendar.days_from_civil(y2, m2, min(d, last)))
-
-
-def days_between(a, b):
-    return calendar.parse(b) - calendar.parse(a)
 
 
 def yuan(fen):
@@ -395,7 +326,7 @@ def assess(m):
     reasons = reasons_of(m)
     was = m["alert"]
     if reasons and was is None:
-        aid = seq("alert", "AL")
+        aid = records.seq("alert", "AL")
         state.set(
             "alert/" + aid,
             {
@@ -406,7 +337,7 @@ def assess(m):
                 "custody": m["custody"],
                 "liabilities": m["liabilities"],
                 "required": required(m, m["liabilities"]),
-                "raised": stamp(),
+                "raised": records.stamp(),
                 "cleared": None,
                 "ack": None,
             },
@@ -421,7 +352,7 @@ def assess(m):
             state.set("alert/" + was, a)
     elif not reasons and was is not None:
         a = state.get("alert/" + was)
-        a["cleared"] = stamp()
+        a["cleared"] = records.stamp()
         state.set("alert/" + was, a)
         m["alert"] = None
         emit("AlertCleared", alert=was, merchant=m["did"])
@@ -439,7 +370,7 @@ def stale_since(m):
     ref = since if last is None or (since is not None and since > last) else last
     if ref is None:
         return None
-    if days_between(ref, calendar.today()) > governed.value("recon_max_days"):
+    if calendar.days_between(ref, calendar.today()) > governed.value("recon_max_days"):
         return ref
     return None
 
@@ -480,13 +411,15 @@ def register_merchant(
     registered name and 统一社会信用代码 (public business facts), industry, district, custody
     tier (the ratio of ``ratio_<tier>_pct``) and custody bank."""
     as_regulator()
-    require(is_did(did), f"merchant rule: '{did}' is not a DID")
+    require(checks.is_did(did), f"merchant rule: '{did}' is not a DID")
     require(not state.has("merchant/" + did), f"merchant rule: {did} is already registered")
     require(
         isinstance(name, str) and 0 < len(name) <= MAX_NAME,
         f"merchant rule: the registered name has 1-{MAX_NAME} characters",
     )
-    require(uscc_ok(uscc), f"merchant rule: '{uscc}' is not a valid 统一社会信用代码 (GB 32100)")
+    require(
+        checks.uscc_ok(uscc), f"merchant rule: '{uscc}' is not a valid 统一社会信用代码 (GB 32100)"
+    )
     require(not state.has("uscc/" + uscc), f"merchant rule: {uscc} is already registered")
     industries = governed.value("industries")
     require(
@@ -518,7 +451,7 @@ def register_merchant(
         "tier": tier,
         "bank": bank,
         "status": "active",
-        "registered": stamp(),
+        "registered": records.stamp(),
         "commitments": {"no_reason_days": 0, "first_pay": False, "height": None},
         "custody": 0,
         "liabilities": 0,
@@ -538,7 +471,7 @@ def register_merchant(
         "alerts": 0,
         "closure": None,
         "contracts": {"offered": 0, "signed": 0, "active": 0, "completed": 0, "cancelled": 0},
-        "complaints": zeros(COMPLAINT_STATUSES),
+        "complaints": records.zeros(COMPLAINT_STATUSES),
         "accepted_on_time": 0,
         "accepted_late": 0,
         "first_pays": 0,
@@ -580,7 +513,9 @@ def announce_closure(kind: str, effective: str, notice: bytes) -> dict:
     m = as_merchant()
     require(m["status"] == "active", f"closure rule (停业告知): {m['name']} is {m['status']}")
     require(kind in CLOSURE_KINDS, "closure rule (停业告知): kind is close or relocate")
-    require(is_hash(notice), "closure rule (停业告知): notice is the 32-byte hash of the notice")
+    require(
+        checks.is_hash(notice), "closure rule (停业告知): notice is the 32-byte hash of the notice"
+    )
     today = calendar.today()
     days = governed.value("notice_days")
     earliest = calendar.add_days(today, days)
@@ -593,7 +528,7 @@ def announce_closure(kind: str, effective: str, notice: bytes) -> dict:
         "kind": kind,
         "effective": effective,
         "notice": notice,
-        "announced": stamp(),
+        "announced": records.stamp(),
         "notice_days": days,
     }
     if kind == "close":
@@ -624,7 +559,7 @@ def close() -> dict:
         f" {yuan(m['owed'])} of refunds owed; perform or refund them first",
     )
     m["status"] = "closed"
-    c["closed"] = stamp()
+    c["closed"] = records.stamp()
     save_merchant(m)
     emit("Closed", merchant=m["did"])
     return m
@@ -675,7 +610,9 @@ def offer(
         m["status"] == "active",
         f"closure rule (停业告知): {m['name']} is {m['status']}; no new contracts",
     )
-    require(is_did(consumer), f"contract rule (书面合同): consumer '{consumer}' is not a DID")
+    require(
+        checks.is_did(consumer), f"contract rule (书面合同): consumer '{consumer}' is not a DID"
+    )
     require(consumer != m["did"], "contract rule (书面合同): the merchant is not its own consumer")
     require(
         isinstance(item, str) and 0 < len(item) <= MAX_ITEM,
@@ -694,10 +631,12 @@ def offer(
         isinstance(months, int) and 0 < months <= MAX_MONTHS,
         f"contract rule (书面合同): the term is 1-{MAX_MONTHS} months",
     )
-    require(is_hash(terms), "contract rule (书面合同): terms is the 32-byte hash of the contract")
+    require(
+        checks.is_hash(terms), "contract rule (书面合同): terms is the 32-byte hash of the contract"
+    )
     total = money.positive(units * unit_price, "the total")
     check_caps(m["industry"], unit, units, total, months)
-    cid = seq("pc", "YF")
+    cid = records.seq("pc", "YF")
     c = {
         "id": cid,
         "merchant": m["did"],
@@ -781,7 +720,7 @@ def prepay(contract_id: str, amount: int) -> dict:
     c["status"] = "active"
     c["paid"] = amount
     c["start"] = today
-    c["end"] = add_months(today, c["months"])
+    c["end"] = calendar.add_months(today, c["months"])
     step(c, "prepaid", {"amount": amount})
     save_contract(c)
     if m["liabilities"] == 0:
@@ -857,7 +796,13 @@ def request_consumption(contract_id: str, units: int) -> dict:
     c["uses"] += 1
     n = c["uses"]
     c["pending_units"] += units
-    use = {"n": n, "units": units, "status": "requested", "requested": stamp(), "confirmed": None}
+    use = {
+        "n": n,
+        "units": units,
+        "status": "requested",
+        "requested": records.stamp(),
+        "confirmed": None,
+    }
     state.set(use_key(contract_id, n), use)
     save_contract(c)
     emit("ConsumptionRequested", contract=contract_id, n=n, units=units)
@@ -884,7 +829,7 @@ def confirm(contract_id: str, n: int, accept: bool = True) -> dict:
         use["fen"], use["released"], use["status"] = got[0], got[1], "confirmed"
     else:
         use["status"] = "declined"
-    use["confirmed"] = stamp()
+    use["confirmed"] = records.stamp()
     state.set(key, use)
     save_contract(c)
     assess(m)
@@ -913,7 +858,7 @@ def check_in(contract_id: str, units: int) -> dict:
         "units": units,
         "status": "confirmed",
         "requested": None,
-        "confirmed": stamp(),
+        "confirmed": records.stamp(),
         "fen": got[0],
         "released": got[1],
     }
@@ -1011,9 +956,8 @@ def bank_merchant(merchant):
 
 
 def ledger_entry(m, kind, amount, note=None):
-    n = state.get("seq/ledger/" + m["did"], 0) + 1
-    state.set("seq/ledger/" + m["did"], n)
-    e = stamp()
+    n = records.next_number("ledger/" + m["did"])
+    e = records.stamp()
     e["kind"], e["amount"], e["note"] = kind, amount, note
     e["custody"], e["liabilities"], e["deposit"] = m["custody"], m["liabilities"], m["deposit"]
     state.set("ledger/" + m["did"] + "/" + ("00000" + str(n))[-6:], e)
@@ -1100,8 +1044,7 @@ def recon_record(m, kind, figure):
         diff = figure - m["liabilities"]
         if diff != 0:
             reasons.append("ledger_mismatch")
-    n = state.get("seq/recon/" + m["did"], 0) + 1
-    state.set("seq/recon/" + m["did"], n)
+    n = records.next_number("recon/" + m["did"])
     r = {
         "n": n,
         "kind": kind,
@@ -1113,7 +1056,7 @@ def recon_record(m, kind, figure):
         "diff": diff,
         "status": "red" if reasons else "green",
         "reasons": reasons,
-        "at": stamp(),
+        "at": records.stamp(),
     }
     state.set("recon/" + m["did"] + "/" + ("00000" + str(n))[-6:], r)
     return r
@@ -1159,7 +1102,7 @@ def acknowledge(alert_id: str, note: str) -> dict:
         isinstance(note, str) and 0 < len(note) <= 200,
         "alert rule: a note of 1-200 characters",
     )
-    a["ack"] = stamp()
+    a["ack"] = records.stamp()
     a["ack"]["note"] = note
     state.set("alert/" + alert_id, a)
     emit("AlertAcknowledged", alert=alert_id)
@@ -1170,9 +1113,7 @@ def acknowledge(alert_id: str, note: str) -> dict:
 
 
 def load_complaint(cid):
-    k = state.get("cp/" + cid)
-    require(k is not None, f"complaint rule: no complaint '{cid}'")
-    return k
+    return records.load("cp/" + cid, f"complaint rule: no complaint '{cid}'")
 
 
 def save_complaint(k):
@@ -1181,7 +1122,7 @@ def save_complaint(k):
 
 def complaint_step(k, name, doc=None, extra=None):
     require(len(k["steps"]) < MAX_STEPS, f"complaint rule: {k['id']} has {MAX_STEPS} steps")
-    entry = stamp()
+    entry = records.stamp()
     entry["step"] = name
     entry["doc"] = doc
     if extra is not None:
@@ -1208,12 +1149,14 @@ def lodge(contract_id: str, category: str, statement: bytes) -> dict:
     )
     cats = governed.value("complaint_categories")
     require(category in cats, f"complaint rule: category is one of {', '.join(cats)}")
-    require(is_hash(statement), "complaint rule: statement is the 32-byte hash of the complaint")
+    require(
+        checks.is_hash(statement), "complaint rule: statement is the 32-byte hash of the complaint"
+    )
     require(len(c["complaints"]) < 20, f"complaint rule: {contract_id} has 20 complaints")
     m = load_merchant(c["merchant"])
     today = calendar.today()
     table = governed.value("holidays")
-    kid = seq("cp", "TS")
+    kid = records.seq("cp", "TS")
     k = {
         "id": kid,
         "contract": contract_id,
@@ -1294,7 +1237,7 @@ def respond(complaint_id: str, response: bytes) -> dict:
     m = as_merchant()
     require(k["merchant"] == m["did"], f"complaint rule: {complaint_id} is not about you")
     require(k["status"] in OPEN_COMPLAINT, f"complaint rule: {complaint_id} is {k['status']}")
-    require(is_hash(response), "complaint rule: response is the 32-byte hash of the answer")
+    require(checks.is_hash(response), "complaint rule: response is the 32-byte hash of the answer")
     complaint_step(k, "merchant_response", response)
     save_complaint(k)
     emit("ComplaintStep", complaint=complaint_id, step="merchant_response")
@@ -1321,7 +1264,7 @@ def mediate(complaint_id: str, record: bytes) -> dict:
         f"mediation rule (调解时限): the {governed.value('mediation_days')} working days of"
         f" {complaint_id} ended on {k['mediation_due']}; mediation ends",
     )
-    require(is_hash(record), "mediation rule: record is the 32-byte hash of the minutes")
+    require(checks.is_hash(record), "mediation rule: record is the 32-byte hash of the minutes")
     complaint_step(k, "mediation", record)
     save_complaint(k)
     emit("ComplaintStep", complaint=complaint_id, step="mediation")
@@ -1336,7 +1279,7 @@ def conclude(complaint_id: str, agreed: bool, amount: int, record: bytes) -> dic
     k = load_complaint(complaint_id)
     check_mediating(k)
     money.check(amount, "amount")
-    require(is_hash(record), "mediation rule: record is the 32-byte hash of the outcome")
+    require(checks.is_hash(record), "mediation rule: record is the 32-byte hash of the outcome")
     today = calendar.today()
     if agreed:
         require(
@@ -1403,7 +1346,7 @@ def order_first_pay(complaint_id: str, amount: int) -> dict:
     hours = governed.value("first_pay_hours")
     k["first_pay"] = {
         "amount": amount,
-        "ordered": stamp(),
+        "ordered": records.stamp(),
         "due_ms": ctx.time + hours * HOUR_MS,
         "hours": hours,
         "paid": None,
@@ -1442,7 +1385,7 @@ def pay_first(complaint_id: str) -> dict:
         m["owed"] -= cover
         step(c, "owed_paid", {"amount": cover, "complaint": complaint_id})
         save_contract(c)
-    fp["paid"] = stamp()
+    fp["paid"] = records.stamp()
     fp["late"] = ctx.time > fp["due_ms"]
     complaint_step(k, "first_pay_paid", None, {"amount": amount, "late": fp["late"]})
     ledger_entry(m, "first_pay", amount, complaint_id)
@@ -1552,11 +1495,11 @@ def credits() -> list:
 def dashboard() -> dict:
     """The regulator's totals: merchants by rating and status, custody against unconsumed
     prepayments, open alerts, complaints by status, first payments."""
-    sums = zeros(DASH_SUMS)
+    sums = records.zeros(DASH_SUMS)
     counts = {"offered": 0, "signed": 0, "active": 0, "completed": 0, "cancelled": 0}
     ratings = {"good": 0, "watch": 0, "warning": 0}
     statuses = {"active": 0, "closing": 0, "closed": 0}
-    complaints = zeros(COMPLAINT_STATUSES)
+    complaints = records.zeros(COMPLAINT_STATUSES)
     merchants = 0
     on_alert = 0
     for entry in state.range("merchant/", limit=1000):

@@ -22,7 +22,15 @@ from fastapi import APIRouter, Request
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -48,13 +56,16 @@ def _inst(s: ScenarioReader, org: str) -> dict[str, Any]:
     return s.record(CONTRACT, "inst/" + org, f"no care institution '{org}'", "org")
 
 
-def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/eldercare", tags=["scenarios"])
+def may_read(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
+    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
 
-    def may_read(
-        request: Request, what: str, record: str, subject: str, allow: list[Allow]
-    ) -> None:
-        reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+
+def router(node: Node) -> APIRouter:
+    return group_router("/eldercare", node, _institution_routes, _person_routes)
+
+
+def _institution_routes(r: APIRouter, node: Node) -> None:
+    """The public board and an institution's records."""
 
     @r.get("/board", response_model=Record, summary="养老机构公示 / the public board")
     def board() -> Any:
@@ -121,6 +132,10 @@ def router(node: Node) -> APIRouter:
             may_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", org, allow)
             items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
             return hexify({"prepayments": items, "height": s.height})
+
+
+def _person_routes(r: APIRouter, node: Node) -> None:
+    """Caregivers, time-bank accounts and services (signed reads)."""
 
     @r.get(
         "/caregivers/{did}",
@@ -192,5 +207,3 @@ def router(node: Node) -> APIRouter:
                 [any_citizen(parties), _bureau(s)],
             )
             return hexify({**v, "height": s.height})
-
-    return r

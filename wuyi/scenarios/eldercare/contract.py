@@ -26,8 +26,9 @@ durations in minutes. User documentation: ``wuyi/scenarios/eldercare/README.md``
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, require, state, view
-from wuyi.contract.lib import calendar, certs, money
+from wuyi.contract.lib import calendar, certs, checks, money
 from wuyi.contract.lib import params as governed
+from wuyi.contract.lib import records as recs
 
 ROLES = ["officer", "issuer", "inspector", "institution", "custody"]
 KIND = "时间银行存折证明"
@@ -212,11 +213,9 @@ def bureau_org():
 @call(roles=["admin"])
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of 民政局 change a parameter, in force from the next block, on record."""
-    org = bureau_org()
-    require(
-        ctx.sender_org == org, f"param rule: only admins of '{org}' (民政局) change eldercare rules"
+    return governed.change_by(
+        PARAMS, bureau_org(), "(民政局) change eldercare rules", name, value, reason, basis
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -237,24 +236,6 @@ def config() -> dict:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def is_hash(b):
-    return isinstance(b, bytes) and len(b) == 32
-
-
-def seq(name, prefix):
-    n = state.get("seq/" + name, 0) + 1
-    state.set("seq/" + name, n)
-    return prefix + ("00000" + str(n))[-6:]
-
-
-def stamp():
-    return {"height": ctx.height, "date": calendar.today(), "by": ctx.sender, "org": ctx.sender_org}
-
-
 def as_officer():
     org = bureau_org()
     require(
@@ -270,20 +251,10 @@ def check_date(date, what):
     )
 
 
-def add_months(date, n):
-    y, m, d = int(date[0:4]), int(date[5:7]), int(date[8:10])
-    total = y * 12 + m - 1 + n
-    y2, m2 = total // 12, total % 12 + 1
-    days = [31, 29 if (y2 % 4 == 0 and (y2 % 100 != 0 or y2 % 400 == 0)) else 28, 31, 30, 31]
-    days += [30, 31, 31, 30, 31, 30, 31]
-    d2 = d if d <= days[m2 - 1] else days[m2 - 1]
-    return str(y2) + "-" + ("0" + str(m2))[-2:] + "-" + ("0" + str(d2))[-2:]
-
-
 def load_inst(org):
-    i = state.get("inst/" + org)
-    require(i is not None, f"institution rule: '{org}' is not a registered care institution")
-    return i
+    return recs.load(
+        "inst/" + org, f"institution rule: '{org}' is not a registered care institution"
+    )
 
 
 def save_inst(i):
@@ -326,7 +297,7 @@ def register_institution(
         "ownership": ownership,
         "limit": net_assets,
         "bank": bank,
-        "filed": stamp(),
+        "filed": recs.stamp(did=False, time=False),
         "status": "active",
         "closure": None,
         "held": 0,
@@ -349,7 +320,7 @@ def announce_closure(effective: str, notice: bytes) -> dict:
     i = as_institution()
     check_date(effective, "effective")
     require(i["status"] == "active", f"closure rule: {i['name']} is {i['status']}")
-    require(is_hash(notice), "closure rule: the notice's hash (32 bytes)")
+    require(checks.is_hash(notice), "closure rule: the notice's hash (32 bytes)")
     days = governed.value("closure_notice_days")
     earliest = calendar.add_days(calendar.today(), days)
     require(
@@ -357,7 +328,11 @@ def announce_closure(effective: str, notice: bytes) -> dict:
         f"closure notice rule: service ends no earlier than {earliest} ({days} days' notice)",
     )
     i["status"] = "closing"
-    i["closure"] = {"effective": effective, "notice": notice, "announced": stamp()}
+    i["closure"] = {
+        "effective": effective,
+        "notice": notice,
+        "announced": recs.stamp(did=False, time=False),
+    }
     save_inst(i)
     emit("ClosureAnnounced", institution=i["org"], effective=effective)
     return i
@@ -411,8 +386,8 @@ def record_compliance(
     check_date(valid_until, "valid_until")
     today = calendar.today()
     require(valid_until > today, "compliance rule: valid_until is after today")
-    require(is_hash(doc), "compliance rule: the report's hash (32 bytes)")
-    rid = seq("rec", "REC-")
+    require(checks.is_hash(doc), "compliance rule: the report's hash (32 bytes)")
+    rid = recs.seq("rec", "REC-")
     rec = {
         "id": rid,
         "institution": institution,
@@ -423,7 +398,7 @@ def record_compliance(
         "doc": doc,
         "rectify_by": None,
         "replaces": state.get("latest/" + institution + "/" + category),
-        "recorded": stamp(),
+        "recorded": recs.stamp(did=False, time=False),
     }
     if result == "fail":
         days = governed.value("rectify_days")
@@ -509,7 +484,7 @@ def pay_subsidy(institution: str, period: str, occupied: int) -> dict:
         "fen": occupied * rate,
         "grade": s["grade"],
         "score": s["score"],
-        "paid": stamp(),
+        "paid": recs.stamp(did=False, time=False),
     }
     state.set(key, rec)
     i["subsidies"] += rec["fen"]
@@ -523,9 +498,7 @@ def pay_subsidy(institution: str, period: str, occupied: int) -> dict:
 
 
 def load_caregiver(did):
-    c = state.get("cg/" + did)
-    require(c is not None, f"caregiver rule: '{did}' is not a caregiver on record")
-    return c
+    return recs.load("cg/" + did, f"caregiver rule: '{did}' is not a caregiver on record")
 
 
 def new_caregiver(did):
@@ -536,14 +509,19 @@ def new_caregiver(did):
 def record_qualification(caregiver: str, level: str, cert: bytes, valid_until: str) -> dict:
     """The qualifying department records a caregiver's 养老护理员 level (``cert``: the
     certificate's hash) valid until a date."""
-    require(is_did(caregiver), "qualification rule: the caregiver is a DID")
+    require(checks.is_did(caregiver), "qualification rule: the caregiver is a DID")
     orgs = governed.value("qualifier")
     require(ctx.sender_org in orgs, f"qualification rule: only {', '.join(orgs)} record it")
     require(level in governed.value("levels"), f"qualification rule: no level '{level}'")
-    require(is_hash(cert), "qualification rule: the certificate's hash (32 bytes)")
+    require(checks.is_hash(cert), "qualification rule: the certificate's hash (32 bytes)")
     check_date(valid_until, "valid_until")
     c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["qualification"] = {"level": level, "cert": cert, "valid_until": valid_until, "at": stamp()}
+    c["qualification"] = {
+        "level": level,
+        "cert": cert,
+        "valid_until": valid_until,
+        "at": recs.stamp(did=False, time=False),
+    }
     state.set("cg/" + caregiver, c)
     emit("QualificationRecorded", caregiver=caregiver)
     return c
@@ -553,15 +531,20 @@ def record_qualification(caregiver: str, level: str, cert: bytes, valid_until: s
 def record_health_check(caregiver: str, checked_on: str, fit: bool, report: bytes) -> dict:
     """A health department records a caregiver's health check (infectious diseases included):
     fit or not, the date, the report's hash. Fit, it is valid for the governed months."""
-    require(is_did(caregiver), "health check rule: the caregiver is a DID")
+    require(checks.is_did(caregiver), "health check rule: the caregiver is a DID")
     orgs = governed.value("health_depts")
     require(ctx.sender_org in orgs, f"health check rule: only {', '.join(orgs)} record it")
     check_date(checked_on, "checked_on")
     require(checked_on <= calendar.today(), "health check rule: checked_on is not in the future")
-    require(is_hash(report), "health check rule: the report's hash (32 bytes)")
-    until = add_months(checked_on, governed.value("health_check_months")) if fit else None
+    require(checks.is_hash(report), "health check rule: the report's hash (32 bytes)")
+    until = calendar.add_months(checked_on, governed.value("health_check_months")) if fit else None
     c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["health"] = {"checked_on": checked_on, "valid_until": until, "report": report, "at": stamp()}
+    c["health"] = {
+        "checked_on": checked_on,
+        "valid_until": until,
+        "report": report,
+        "at": recs.stamp(did=False, time=False),
+    }
     state.set("cg/" + caregiver, c)
     emit("HealthCheckRecorded", caregiver=caregiver)
     return c
@@ -624,12 +607,12 @@ def schedule(caregiver: str, date: str, shift: str, elder: bytes) -> dict:
     today = calendar.today()
     require(date >= today, "scheduling rule: the shift is not in the past")
     require(shift in SHIFTS, "scheduling rule: shift is day, evening or night")
-    require(is_hash(elder), "scheduling rule: the resident's commitment (32 bytes)")
+    require(checks.is_hash(elder), "scheduling rule: the resident's commitment (32 bytes)")
     stop = fitness(c, date)
     require(len(stop) == 0, "scheduling rule: " + "; ".join(stop))
-    sid = seq("shift", "SH-")
+    sid = recs.seq("shift", "SH-")
     rec = {"id": sid, "institution": i["org"], "caregiver": caregiver, "date": date}
-    rec["shift"], rec["elder"], rec["scheduled"] = shift, elder, stamp()
+    rec["shift"], rec["elder"], rec["scheduled"] = shift, elder, recs.stamp(did=False, time=False)
     state.set("shift/" + sid, rec)
     emit("Scheduled", institution=i["org"], shift=sid)
     return rec
@@ -658,16 +641,21 @@ def prepay(institution: str, elder: bytes, kind: str, amount: int) -> dict:
         not (i["ownership"] == "public" and kind in governed.value("public_forbidden_kinds")),
         f"prepayment rule: a public institution may not take {kind} fees",
     )
-    require(is_hash(elder), "prepayment rule: the payer's commitment (32 bytes)")
+    require(checks.is_hash(elder), "prepayment rule: the payer's commitment (32 bytes)")
     money.positive(amount, "amount")
     require(
         i["held"] + amount <= i["limit"],
         f"prepayment cap rule: {money.yuan(i['held'])} yuan held + {money.yuan(amount)} exceeds"
         f" the limit of {money.yuan(i['limit'])} yuan (net fixed assets)",
     )
-    pid = seq("pp", "PP-")
+    pid = recs.seq("pp", "PP-")
     rec = {"id": pid, "institution": institution, "elder": elder, "kind": kind, "amount": amount}
-    rec["held"], rec["released"], rec["refunded"], rec["received"] = amount, 0, 0, stamp()
+    rec["held"], rec["released"], rec["refunded"], rec["received"] = (
+        amount,
+        0,
+        0,
+        recs.stamp(did=False, time=False),
+    )
     state.set("pp/" + pid, rec)
     i["held"] += amount
     save_inst(i)
@@ -676,9 +664,7 @@ def prepay(institution: str, elder: bytes, kind: str, amount: int) -> dict:
 
 
 def load_pp(pid):
-    p = state.get("pp/" + pid)
-    require(p is not None, f"prepayment rule: no prepayment '{pid}'")
-    return p
+    return recs.load("pp/" + pid, f"prepayment rule: no prepayment '{pid}'")
 
 
 @call(roles=["custody"])
@@ -738,10 +724,15 @@ def enrol_elder(elder: str, basis: bytes, guardian: str | None = None) -> dict:
     ``basis`` the hash of the eligibility record it checked (age, living alone, ...: kept off
     chain), ``guardian`` a DID who may confirm for the elder."""
     as_officer()
-    require(is_did(elder), "enrolment rule: the elder is a DID")
-    require(guardian is None or is_did(guardian), "enrolment rule: the guardian is a DID")
-    require(is_hash(basis), "enrolment rule: the eligibility record's hash (32 bytes)")
-    rec = {"did": elder, "basis": basis, "guardian": guardian, "enrolled": stamp()}
+    require(checks.is_did(elder), "enrolment rule: the elder is a DID")
+    require(guardian is None or checks.is_did(guardian), "enrolment rule: the guardian is a DID")
+    require(checks.is_hash(basis), "enrolment rule: the eligibility record's hash (32 bytes)")
+    rec = {
+        "did": elder,
+        "basis": basis,
+        "guardian": guardian,
+        "enrolled": recs.stamp(did=False, time=False),
+    }
     state.set("elder/" + elder, rec)
     emit("ElderEnrolled")
     return rec
@@ -771,7 +762,7 @@ def log_service(elder: str, kind: str, date: str, minutes: int) -> dict:
         f"time bank cap rule: {a['balance'] + a['pending']} minutes stored or pending + {minutes}"
         f" exceeds the cap of {governed.value('tb_cap_hours')} hours",
     )
-    sid = seq("svc", "SV-")
+    sid = recs.seq("svc", "SV-")
     due = calendar.add_working_days(
         today, governed.value("tb_confirm_days"), governed.value("holidays")
     )
@@ -840,7 +831,9 @@ def redeem(minutes: int, provider: str, kind: str) -> dict:
     did = ctx.sender_did or ""
     require(did != "", "redemption rule: sign with your DID key")
     require(state.has("elder/" + did), "redemption rule: only enrolled elders redeem")
-    require(is_did(provider) and provider != did, "redemption rule: the provider is another DID")
+    require(
+        checks.is_did(provider) and provider != did, "redemption rule: the provider is another DID"
+    )
     require(kind in governed.value("tb_kinds"), f"redemption rule: no service kind '{kind}'")
     a = account(did)
     require(
@@ -850,7 +843,7 @@ def redeem(minutes: int, provider: str, kind: str) -> dict:
     a["balance"] -= minutes
     a["spent"] += minutes
     state.set("tb/" + did, a)
-    rid = seq("rdm", "RD-")
+    rid = recs.seq("rdm", "RD-")
     rec = {"id": rid, "holder": did, "provider": provider, "kind": kind, "minutes": minutes}
     rec["redeemed"] = ctx.height
     state.set("rdm/" + rid, rec)
@@ -908,7 +901,7 @@ def certify_balance() -> dict:
     require(did != "", "certificate rule: sign with your DID key")
     a = account(did)
     require(a["balance"] > 0, "certificate rule: nothing stored")
-    cid = seq("cert", "CTB-")
+    cid = recs.seq("cert", "CTB-")
     fields = {"minutes": a["balance"], "as_of": calendar.today()}
     return certs.record(cid, KIND, [did], fields)
 

@@ -264,6 +264,13 @@ def add_public_routes(r: APIRouter, node: Node) -> None:
 
 
 def add_enterprise_routes(r: APIRouter, node: Node) -> None:
+    _enterprise_file_routes(r, node)
+    _consent_routes(r, node)
+
+
+def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
+    """An enterprise's file and credit (signed reads)."""
+
     @r.get(
         "/enterprises/{did}",
         response_model=Record,
@@ -329,6 +336,10 @@ def add_enterprise_routes(r: APIRouter, node: Node) -> None:
             x = s.view(CONTRACT, "exposure", did=did)
             neg = s.view(CONTRACT, "negative_records", did=did)
             return hexify(x | {"negative_records": neg, "height": s.height})
+
+
+def _consent_routes(r: APIRouter, node: Node) -> None:
+    """Consents and receivables (signed reads)."""
 
     @r.get(
         "/persons/{did}/consents",

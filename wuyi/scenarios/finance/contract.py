@@ -24,7 +24,7 @@ approval, delivery and access. No personal data: DIDs, codes, amounts, dates and
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, invoke, presentation, require, revert, state, view
-from wuyi.contract.lib import calendar, money
+from wuyi.contract.lib import calendar, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["banker", "treasurer", "supervisor"]
@@ -177,17 +177,13 @@ def param_history(name: str) -> list:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
 def party():
     """The enterprise or person signing: the sender's DID, or the organisation DID of a member
     with the role treasurer (None otherwise)."""
     if ctx.sender_did is not None:
         return ctx.sender_did
     if ctx.sender_org is not None and "treasurer" in ctx.sender_roles:
-        return f"did:wuyi:org:{ctx.sender_org}"
+        return checks.org_did(ctx.sender_org)
     return None
 
 
@@ -211,53 +207,24 @@ def as_bank():
     return ctx.sender_org
 
 
-def next_id(counter, prefix):
-    n = state.get("seq/" + counter, 0) + 1
-    state.set("seq/" + counter, n)
-    return prefix + ("0000000" + str(n))[-8:]
-
-
-def check_hash(value, what):
-    require(isinstance(value, bytes) and len(value) == 32, f"{what} must be a 32-byte hash")
-
-
 def count(status, delta):
     state.set("count/" + status, state.get("count/" + status, 0) + delta)
 
 
-def add_months(date, n):
-    """The date ``n`` months after ``date``, on the same day or the month's last day."""
-    y, m, d = calendar.civil_from_days(calendar.parse(date))
-    total = y * 12 + m - 1 + n
-    y2 = total // 12
-    m2 = total % 12 + 1
-    first = calendar.days_from_civil(y2, m2, 1)
-    following = calendar.days_from_civil(y2 + (1 if m2 == 12 else 0), 1 if m2 == 12 else m2 + 1, 1)
-    return calendar.format_day(first + min(d, following - first) - 1)
-
-
 def load_ent(did):
-    e = state.get("ent/" + did)
-    require(e is not None, f"enterprise rule: {did} is not a registered enterprise")
-    return e
+    return records.load("ent/" + did, f"enterprise rule: {did} is not a registered enterprise")
 
 
 def load_app(app_id):
-    a = state.get("app/" + app_id)
-    require(a is not None, f"loan rule: no application '{app_id}'")
-    return a
+    return records.load("app/" + app_id, f"loan rule: no application '{app_id}'")
 
 
 def load_consent(consent_id):
-    c = state.get("consent/" + consent_id)
-    require(c is not None, f"consent rule: no consent '{consent_id}'")
-    return c
+    return records.load("consent/" + consent_id, f"consent rule: no consent '{consent_id}'")
 
 
 def load_rcv(rcv_id):
-    r = state.get("rcv/" + rcv_id)
-    require(r is not None, f"receivable rule: no receivable '{rcv_id}'")
-    return r
+    return records.load("rcv/" + rcv_id, f"receivable rule: no receivable '{rcv_id}'")
 
 
 def own_loan(loan_id, statuses, what):
@@ -329,7 +296,7 @@ def register_enterprise(presentation_text: str) -> dict:
     operator = facts["operator_did"] if kind == "sole_proprietor" else None
     if kind == "sole_proprietor":
         require(
-            is_did(operator) and operator != did,
+            checks.is_did(operator) and operator != did,
             "enterprise rule: a sole proprietorship's licence names its operator's DID",
         )
     return save_enterprise(
@@ -440,7 +407,7 @@ def apply(
     require(1 <= term_months <= MAX_TERM, f"loan rule: term_months must be 1-{MAX_TERM}")
     require(purpose in PURPOSES, f"loan rule: purpose must be one of {', '.join(PURPOSES)}")
     offered = check_collateral(did, collateral or [])
-    app_id = next_id("app", "LA")
+    app_id = records.seq("app", "LA", 8)
     a = {
         "id": app_id,
         "enterprise": did,
@@ -588,7 +555,7 @@ def alert(kind, did, facts):
     key = f"alerted/{kind}/{did}"
     if state.has(key):
         return
-    aid = next_id("alert", "AL")
+    aid = records.seq("alert", "AL", 8)
     rec = {"id": aid, "kind": kind, "enterprise": did, "status": "open", "action": None}
     rec.update(facts)
     rec.update({"height": ctx.height, "time": ctx.time, "on": calendar.today()})
@@ -650,7 +617,7 @@ def disburse(loan_id: str, amount: int) -> dict:
     a["outstanding"] = a["outstanding"] + amount
     if a["start"] is None:
         a["start"] = calendar.today()
-        a["due"] = add_months(a["start"], a["decision"]["term_months"])
+        a["due"] = calendar.add_months(a["start"], a["decision"]["term_months"])
         set_status(a, "active")
     watch(a["enterprise"], account(a, 1, {"disbursed": amount}))
     save_app(a)
@@ -697,7 +664,7 @@ def notify_overdue(loan_id: str, notice_hash: bytes) -> dict:
     """The bank records that it told the borrower, before reporting, that a negative record
     will be reported (征信业管理条例第十五条: 事先告知), with the hash of the notice."""
     a = own_loan(loan_id, ["active"], "notice rule")
-    check_hash(notice_hash, "notice rule: notice_hash")
+    checks.check_hash(notice_hash, "notice rule: notice_hash")
     a["notice"] = {"hash": notice_hash, "height": ctx.height, "on": calendar.today()}
     save_app(a)
     emit("OverdueNotified", loan=loan_id)
@@ -726,7 +693,7 @@ def report_overdue(loan_id: str, dpd: int, amount: int) -> dict:
     account(a, -1)
     o = a["overdue"]
     if o is None:
-        rid = next_id("neg", "NG")
+        rid = records.seq("neg", "NG", 8)
         key = f"neg/{a['enterprise']}/{rid}"
         state.set(
             key,
@@ -821,7 +788,7 @@ def record_legacy_negative(
         s <= e <= calendar.parse(calendar.today()),
         "overdue rule: a past event started before it ended, and ended by today",
     )
-    rid = next_id("neg", "NG")
+    rid = records.seq("neg", "NG", 8)
     rec = {
         "id": rid,
         "enterprise": enterprise,
@@ -966,15 +933,17 @@ def register_receivable(
     the debtor confirms it."""
     creditor = as_party("registering a receivable")
     load_ent(creditor)
-    require(is_did(debtor) and debtor != creditor, "receivable rule: the debtor is another DID")
+    require(
+        checks.is_did(debtor) and debtor != creditor, "receivable rule: the debtor is another DID"
+    )
     money.positive(amount, "amount")
-    check_hash(contract_hash, "receivable rule: contract_hash")
-    check_hash(invoice_hash, "receivable rule: invoice_hash")
+    checks.check_hash(contract_hash, "receivable rule: contract_hash")
+    checks.check_hash(invoice_hash, "receivable rule: invoice_hash")
     today = calendar.today()
     due = calendar.parse(due_date)
     cap = governed.value("hard_term_months")
     require(
-        calendar.parse(today) < due <= calendar.parse(add_months(today, cap)),
+        calendar.parse(today) < due <= calendar.parse(calendar.add_months(today, cap)),
         f"receivable rule: the due date must be after today and within {cap} months",
     )
     seen = state.get("rcv_invoice/" + invoice_hash.hex())
@@ -985,7 +954,7 @@ def register_receivable(
         not state.has("rcv_fp/" + fp),
         f"one-receivable rule: the same receivable is already {state.get('rcv_fp/' + fp)}",
     )
-    rid = next_id("rcv", "RV")
+    rid = records.seq("rcv", "RV", 8)
     r = {
         "id": rid,
         "creditor": creditor,
@@ -1029,9 +998,9 @@ def confirm_receivable(receivable_id: str, long_term_reason: str = "") -> dict:
     require(due > calendar.parse(today), f"confirmation rule: it fell due on {r['due_date']}")
     months = governed.value("max_term_months")
     cap = governed.value("hard_term_months")
-    if due > calendar.parse(add_months(today, months)):
+    if due > calendar.parse(calendar.add_months(today, months)):
         require(
-            due <= calendar.parse(add_months(today, cap)),
+            due <= calendar.parse(calendar.add_months(today, cap)),
             f"e-voucher term rule (银发〔2025〕77号): the term may not exceed {cap} months",
         )
         require(
@@ -1088,7 +1057,7 @@ def grant_consent(application_id: str, items: list[str], days: int) -> dict:
     most = governed.value("max_consent_days")
     require(1 <= days <= most, f"consent rule: a consent lasts 1-{most} days")
     e = load_ent(did)
-    cid = next_id("consent", "CA")
+    cid = records.seq("consent", "CA", 8)
     c = {
         "id": cid,
         "enterprise": did,
@@ -1124,7 +1093,7 @@ def consent_personal(consent_id: str, notice_hash: bytes) -> dict:
         " own DID key",
     )
     require(c["status"] == "awaiting_person", f"personal-consent rule: it is {c['status']}")
-    check_hash(notice_hash, "personal-consent rule: notice_hash")
+    checks.check_hash(notice_hash, "personal-consent rule: notice_hash")
     c["person_consent"] = {"notice_hash": notice_hash, "height": ctx.height, "time": ctx.time}
     c["status"] = "active"
     state.set("consent/" + consent_id, c)
@@ -1244,7 +1213,9 @@ def exposure(did: str) -> dict:
 
 
 def visible(rec, today, years):
-    return rec["ended"] is None or today < calendar.parse(add_months(rec["ended"], 12 * years))
+    return rec["ended"] is None or today < calendar.parse(
+        calendar.add_months(rec["ended"], 12 * years)
+    )
 
 
 @view

@@ -14,7 +14,6 @@ auditors, each read in the node's access log.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -123,18 +122,18 @@ def router(node: Node) -> APIRouter:
             else:
                 ids = [k.removeprefix("tk/") for k, _ in s.items(CONTRACT, "tk/")]
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for tid in reversed(ids):
-                    t = s.get(CONTRACT, "tk/" + tid)
-                    if (
-                        t is not None
-                        and status in (None, t["status"])
+            return s.newest_page(
+                s.indexed(
+                    CONTRACT,
+                    "tk/",
+                    ids,
+                    lambda t: (
+                        status in (None, t["status"])
                         and (dept is None or dept in [d["dept"] for d in t["dispatches"]])
-                    ):
-                        yield t
-
-            return s.page(
-                wanted(), limit=limit, cursor=cursor, key=lambda t: t["id"], descending=True
+                    ),
+                ),
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(

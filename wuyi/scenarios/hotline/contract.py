@@ -28,7 +28,7 @@ lodges online or is linked is a DID. User documentation: ``README.md``.
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, require, state, view
-from wuyi.contract.lib import calendar
+from wuyi.contract.lib import calendar, checks, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["operator", "handler"]
@@ -261,12 +261,15 @@ def centre_org():
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of the hotline centre change a parameter (a deadline, the catalogue, a weight),
     in force from the next block, on record with author, reason and legal basis."""
-    org = centre_org()
-    require(
-        ctx.sender_org == org,
-        f"param rule: only admins of '{org}' (12345热线中心) change the hotline's rules",
+    return governed.change_by(
+        PARAMS,
+        centre_org(),
+        "(12345热线中心) change the hotline's rules",
+        name,
+        value,
+        reason,
+        basis,
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -288,38 +291,8 @@ def config() -> dict:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def is_hash(b):
-    return isinstance(b, bytes) and len(b) == 32
-
-
-def zeros(names):
-    out = {}
-    for n in names:
-        out[n] = 0
-    return out
-
-
-def stamp():
-    return {
-        "height": ctx.height,
-        "time": ctx.time,
-        "date": calendar.today(),
-        "by": ctx.sender,
-        "org": ctx.sender_org,
-        "did": ctx.sender_did,
-    }
-
-
 def as_operator():
-    org = centre_org()
-    require(
-        ctx.sender_org == org and "operator" in ctx.sender_roles,
-        f"centre rule: only members of '{org}' (12345热线中心) with the role operator do this",
-    )
+    checks.as_member(centre_org(), "operator", "centre", "12345热线中心")
 
 
 def as_handler(t):
@@ -331,9 +304,7 @@ def as_handler(t):
 
 
 def load(tid):
-    t = state.get("tk/" + tid)
-    require(t is not None, f"ticket rule: no ticket '{tid}'")
-    return t
+    return records.load("tk/" + tid, f"ticket rule: no ticket '{tid}'")
 
 
 def save(t):
@@ -357,13 +328,13 @@ def stats():
     if s is None:
         s = {
             "total": 0,
-            "status": zeros(STATUSES),
+            "status": records.zeros(STATUSES),
             "category": {},
             "channel": {},
             "district": {},
             "matter": {},
             "month": {},
-            "results": zeros(RESULTS),
+            "results": records.zeros(RESULTS),
             "on_time": 0,
             "late": 0,
         }
@@ -374,7 +345,7 @@ def move(t, to, step, reason=None, extra=None):
     """The transition of ``t`` to ``to`` (its ``Transition`` record, signed by the sender's
     organisation), with the public counts by status kept alongside."""
     require(len(t["trace"]) < MAX_STEPS, f"ticket rule: {t['id']} has {MAX_STEPS} steps")
-    entry = stamp()
+    entry = records.stamp()
     entry["step"], entry["from"], entry["to"], entry["reason"] = step, t["status"], to, reason
     if extra is not None:
         for k in extra:
@@ -393,7 +364,7 @@ def tally(org, field, n=1):
     for key in ["sc/" + org, "scp/" + calendar.today()[:7] + "/" + org]:
         m = state.get(key)
         if m is None:
-            m = zeros(TALLIES)
+            m = records.zeros(TALLIES)
         m[field] += n
         state.set(key, m)
 
@@ -483,14 +454,14 @@ def new_ticket(channel, category, matter, district, content_hash, caller_commitm
         f"ticket rule: district '{district}' is not a 6-digit district code",
     )
     require(
-        is_hash(content_hash),
+        checks.is_hash(content_hash),
         "privacy rule (个人信息保护): the content is on chain as its 32-byte hash only",
     )
     require(
-        is_hash(caller_commitment),
+        checks.is_hash(caller_commitment),
         "privacy rule (个人信息保护): the caller is on chain as a 32-byte commitment only",
     )
-    require(caller is None or is_did(caller), f"ticket rule: caller '{caller}' is not a DID")
+    require(caller is None or checks.is_did(caller), f"ticket rule: caller '{caller}' is not a DID")
     n = state.get("seq", 0) + 1
     state.set("seq", n)
     tid = "RX" + ("00000" + str(n))[-6:]
@@ -704,7 +675,7 @@ def handle(ticket_id: str, note_hash: bytes) -> dict:
     t = load(ticket_id)
     as_handler(t)
     expect(t, ["signed", "handling"], "handling")
-    require(is_hash(note_hash), "ticket rule: note_hash is the 32-byte hash of the note")
+    require(checks.is_hash(note_hash), "ticket rule: note_hash is the 32-byte hash of the note")
     move(t, "handling", "handle", None, {"note": note_hash})
     save(t)
     emit("TicketHandled", ticket=ticket_id, dept=t["dept"])
@@ -718,7 +689,7 @@ def reply(ticket_id: str, reply_hash: bytes) -> dict:
     t = load(ticket_id)
     as_handler(t)
     expect(t, ["signed", "handling"], "reply")
-    require(is_hash(reply_hash), "ticket rule: reply_hash is the 32-byte hash of the answer")
+    require(checks.is_hash(reply_hash), "ticket rule: reply_hash is the 32-byte hash of the answer")
     today = calendar.today()
     late = calendar.working_days_between(t["due"], today, governed.value("holidays"))
     t["reply"] = {"hash": reply_hash, "dept": t["dept"], "date": today, "late_days": late}
@@ -750,7 +721,7 @@ def request_return(ticket_id: str, reason: str) -> dict:
         ctx.time <= working_hours_after(d["at"], hours),
         f"return rule (退单时限): a return is asked within {hours} hours of the dispatch",
     )
-    t["return_request"] = {"reason": reason, "from": t["status"], "at": stamp()}
+    t["return_request"] = {"reason": reason, "from": t["status"], "at": records.stamp()}
     tally(t["dept"], "return_requests")
     move(t, "return_requested", "request_return", reason)
     save(t)
@@ -802,13 +773,13 @@ def request_extension(ticket_id: str, days: int, reason_hash: bytes) -> dict:
         len(t["extensions"]) < limit,
         f"extension rule (延期): {ticket_id} has had {len(t['extensions'])} of {limit}",
     )
-    require(is_hash(reason_hash), "extension rule (延期): reason_hash is a 32-byte hash")
+    require(checks.is_hash(reason_hash), "extension rule (延期): reason_hash is a 32-byte hash")
     today = calendar.today()
     require(
         today <= t["due"],
         f"extension rule (延期): asked before the deadline; {ticket_id} was due {t['due']}",
     )
-    t["extension"] = {"days": days, "reason": reason_hash, "requested": stamp()}
+    t["extension"] = {"days": days, "reason": reason_hash, "requested": records.stamp()}
     move(t, t["status"], "request_extension", None, {"days": days})
     save(t)
     emit("ExtensionRequested", ticket=ticket_id, dept=t["dept"], days=days)
@@ -935,7 +906,7 @@ def close(ticket_id: str, reason: str = "") -> dict:
             f"close rule (办结): a ticket rated 不满意 is redone or closed with a reason"
             f" ({', '.join(CLOSE_REASONS)})",
         )
-    t["closed"] = stamp()
+    t["closed"] = records.stamp()
     move(t, "closed", "close", reason or None)
     save(t)
     emit("TicketClosed", ticket=ticket_id, result=t["result"])

@@ -10,7 +10,6 @@ each in the node's access log; the eligibility request is the first buyer's. The
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -31,6 +30,7 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     check_did,
+    group_router,
     id_path,
     reading,
 )
@@ -62,7 +62,11 @@ HOUSING_ROLES = ("filing", "banker")
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/housing", tags=["scenarios"])
+    return group_router("/housing", node, _contract_routes, _eligibility_routes)
+
+
+def _contract_routes(r: APIRouter, node: Node) -> None:
+    """Housing contracts (signed reads)."""
 
     @r.get(
         "/contracts",
@@ -99,18 +103,17 @@ def router(node: Node) -> APIRouter:
             else:
                 ids = [k.split("/")[-1] for k, _ in s.items(HOUSING, f"unit_contracts/{unit}/")]
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for cid in reversed(ids):
-                    c = s.get(HOUSING, "contract/" + cid)
-                    if (
-                        c is not None
-                        and status in (None, c["status"])
-                        and (buyer is None or buyer in c["buyers"])
-                    ):
-                        yield c
-
-            return s.page(
-                wanted(), limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True
+            return s.newest_page(
+                s.indexed(
+                    HOUSING,
+                    "contract/",
+                    ids,
+                    lambda c: (
+                        status in (None, c["status"]) and (buyer is None or buyer in c["buyers"])
+                    ),
+                ),
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(
@@ -137,6 +140,10 @@ def router(node: Node) -> APIRouter:
                 ],
             )
             return hexify({**c, "height": s.height})
+
+
+def _eligibility_routes(r: APIRouter, node: Node) -> None:
+    """The eligibility request and the dashboard."""
 
     @r.get(
         "/contracts/{contract_id}/eligibility-request",
@@ -185,5 +192,3 @@ def router(node: Node) -> APIRouter:
                 "active_filings": active,
                 "height": s.height,
             }
-
-    return r

@@ -28,6 +28,7 @@ from wuyi.contract import (
     state,
     view,
 )
+from wuyi.contract.lib import checks, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["developer", "filing", "banker"]
@@ -105,11 +106,9 @@ def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> d
     """Change a housing policy number or list: admins of ``zjj`` only; in force from the next
     block; the change, its author, reason and legal basis (``basis``, if it changed) are kept
     (``param_history``)."""
-    require(
-        ctx.sender_org == PARAM_ORG,
-        f"param rule: only admins of '{PARAM_ORG}' (住建局) may set housing parameters",
+    return governed.change_by(
+        PARAMS, PARAM_ORG, "(住建局) may set housing parameters", name, value, reason, basis
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -127,14 +126,6 @@ def param_history(name: str) -> list:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def org_did(org):
-    return "did:wuyi:org:" + org
 
 
 def count(status, delta):
@@ -157,9 +148,9 @@ def set_status(c, status):
 
 
 def load(contract_id):
-    c = state.get("contract/" + contract_id)
-    require(c is not None, f"contract rule: no housing contract '{contract_id}'")
-    return c
+    return records.load(
+        "contract/" + contract_id, f"contract rule: no housing contract '{contract_id}'"
+    )
 
 
 def save(c):
@@ -240,7 +231,7 @@ def list_unit(unit_id: str) -> dict:
             f"listing rule: unit '{unit_id}' is mortgaged to bank {m['bank']} ({m['id']})"
             " which has not consented to the sale",
         )
-    seller = org_did(ctx.sender_org)
+    seller = checks.org_did(ctx.sender_org)
     if u["owners"]:
         require(
             [o["did"] for o in u["owners"]] == [seller],
@@ -283,7 +274,7 @@ def draft(unit_id: str, buyers: list[str], price: int, shares: list[int] | None 
     require(0 < len(buyers) <= MAX_BUYERS, f"contract rule: 1-{MAX_BUYERS} buyers (DIDs)")
     seen = []
     for b in buyers:
-        require(is_did(b), f"contract rule: buyer '{b}' is not a DID")
+        require(checks.is_did(b), f"contract rule: buyer '{b}' is not a DID")
         require(b not in seen, f"contract rule: buyer '{b}' is listed twice")
         require(b != listing["seller"], "contract rule: the seller cannot buy")
         seen.append(b)
@@ -298,9 +289,7 @@ def draft(unit_id: str, buyers: list[str], price: int, shares: list[int] | None 
         sum(shares) == FULL_SHARE,
         "share rule: the buyers' shares must sum to 100% (10000 basis points)",
     )
-    n = state.get("seq/contract", 0) + 1
-    state.set("seq/contract", n)
-    cid = f"WQ{n:08d}"
+    cid = records.seq("contract", "WQ", 8)
     c = {
         "id": cid,
         "unit": unit_id,
@@ -409,7 +398,7 @@ def check_eligibility(
     )
     family = [did]
     for d in others:
-        require(is_did(d), "eligibility rule: family members are DIDs")
+        require(checks.is_did(d), "eligibility rule: family members are DIDs")
         if d not in family:
             family.append(d)
     for b in c["buyers"]:

@@ -17,7 +17,7 @@ only the items the patient consented to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -25,7 +25,15 @@ from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -72,11 +80,18 @@ def _ids(s: ScenarioReader, prefix: str) -> list[str]:
     return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
 
 
-def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/medical", tags=["scenarios"])
+def allowed(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
+    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
 
-    def allowed(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
-        reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+
+def router(node: Node) -> APIRouter:
+    return group_router(
+        "/medical", node, _public_routes, _patient_routes, _bill_routes, _grant_routes
+    )
+
+
+def _public_routes(r: APIRouter, node: Node) -> None:
+    """The public reads: the totals, the rules, the alerts."""
 
     @r.get("/dashboard", response_model=Dashboard, summary="医保监管总览 / the public totals")
     def dashboard() -> Any:
@@ -124,9 +139,7 @@ def router(node: Node) -> APIRouter:
                 )
             ]
             items.reverse()
-            return hexify(
-                s.page(items, limit=limit, cursor=cursor, key=lambda a: a["id"], descending=True)
-            )
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get("/alerts/{alert_id}", response_model=Record, summary="疑点预警 / one alert")
     def alert(alert_id: str = id_path("alert id, e.g. YJ000001")) -> Any:
@@ -134,7 +147,9 @@ def router(node: Node) -> APIRouter:
             a = s.record(CONTRACT, "alert/" + alert_id, f"no alert '{alert_id}'", "alert_id")
             return hexify({**a, "height": s.height})
 
-    # -- a patient's own (signed) ----------------------------------------------------------------
+
+def _patient_routes(r: APIRouter, node: Node) -> None:
+    """A patient's own lists (signed reads)."""
 
     def mine(
         request: Request,
@@ -157,15 +172,7 @@ def router(node: Node) -> APIRouter:
             )
             ids = _ids(s, f"{index}/{did}/")
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for i in reversed(ids):
-                    v = s.get(CONTRACT, f"{record}/{i}")
-                    if v is not None:
-                        yield v
-
-            return hexify(
-                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
-            )
+            return s.newest_page(s.indexed(CONTRACT, f"{record}/", ids), limit=limit, cursor=cursor)
 
     @r.get(
         "/patients/{did}/records",
@@ -242,7 +249,9 @@ def router(node: Node) -> APIRouter:
     ) -> Any:
         return mine(request, did, "claims", "cl_by_patient", "claim", [], limit, cursor)
 
-    # -- one record of each kind (signed) ------------------------------------------------------
+
+def _bill_routes(r: APIRouter, node: Node) -> None:
+    """One record, the settlements, one bill (signed reads)."""
 
     @r.get(
         "/records/{record_id}",
@@ -285,15 +294,7 @@ def router(node: Node) -> APIRouter:
             else:
                 ids = [k.removeprefix("st/") for k, _ in s.items(CONTRACT, "st/")]
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for i in reversed(ids):
-                    v = s.get(CONTRACT, "st/" + i)
-                    if v is not None:
-                        yield v
-
-            return hexify(
-                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
-            )
+            return s.newest_page(s.indexed(CONTRACT, "st/", ids), limit=limit, cursor=cursor)
 
     @r.get(
         "/settlements/{settlement_id}",
@@ -314,6 +315,10 @@ def router(node: Node) -> APIRouter:
                 [citizen(str(st["patient"])), member_of(str(st["hospital"])), _bureau(s)],
             )
             return hexify({**st, "height": s.height})
+
+
+def _grant_routes(r: APIRouter, node: Node) -> None:
+    """Consents, reads across hospitals, claims (signed reads)."""
 
     @r.get(
         "/consents",
@@ -338,14 +343,10 @@ def router(node: Node) -> APIRouter:
             )
             ids = _ids(s, f"cs_by_grantee/{grantee}/")
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for i in reversed(ids):
-                    v = s.get(CONTRACT, "consent/" + i)
-                    if v is not None and status in (None, v["status"]):
-                        yield v
-
-            return hexify(
-                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
+            return s.newest_page(
+                s.indexed(CONTRACT, "consent/", ids, lambda v: status in (None, v["status"])),
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(
@@ -375,9 +376,7 @@ def router(node: Node) -> APIRouter:
                 if hospital in (None, v["reader"], v["keeper"])
             ]
             items.reverse()
-            return hexify(
-                s.page(items, limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
-            )
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/claims",
@@ -396,15 +395,7 @@ def router(node: Node) -> APIRouter:
                     [member_of(insurer)])  # fmt: skip
             ids = _ids(s, f"cl_by_insurer/{insurer}/")
 
-            def wanted() -> Iterator[dict[str, Any]]:
-                for i in reversed(ids):
-                    v = s.get(CONTRACT, "claim/" + i)
-                    if v is not None:
-                        yield v
-
-            return hexify(
-                s.page(wanted(), limit=limit, cursor=cursor, key=lambda v: v["id"], descending=True)
-            )
+            return s.newest_page(s.indexed(CONTRACT, "claim/", ids), limit=limit, cursor=cursor)
 
     @r.get(
         "/claims/{claim_id}",
@@ -423,5 +414,3 @@ def router(node: Node) -> APIRouter:
                 [citizen(str(k["patient"])), member_of(str(k["insurer"]))],
             )
             return hexify({**k, "height": s.height})
-
-    return r

@@ -24,7 +24,7 @@ quantities and amounts in fen. User documentation: ``wuyi/scenarios/medical/READ
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, require, revert, state, view
-from wuyi.contract.lib import calendar, money
+from wuyi.contract.lib import calendar, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["hospital", "reviewer", "chief", "insurer", "civil"]
@@ -183,11 +183,9 @@ def cfg():
 @call(roles=["admin"])
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of 医保局 change a parameter, in force from the next block, on record."""
-    org = cfg()["regulator"]
-    require(
-        ctx.sender_org == org, f"param rule: only admins of '{org}' (医保局) change these rules"
+    return governed.change_by(
+        PARAMS, cfg()["regulator"], "(医保局) change these rules", name, value, reason, basis
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -216,6 +214,11 @@ def rules() -> list:
 # -- helpers -----------------------------------------------------------------------------------
 
 
+def check_hash(value, what):
+    """:func:`checks.check_hash` with this contract's refusal (``<what> is a 32-byte hash``)."""
+    return checks.check_hash(value, what, says="is")
+
+
 def severity_of(rule, sev=None):
     table = sev if sev is not None else governed.value("severity")
     for level in table:
@@ -224,35 +227,11 @@ def severity_of(rule, sev=None):
     return "low"
 
 
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def check_hash(b, what):
-    require(isinstance(b, bytes) and len(b) == 32, f"{what} is a 32-byte hash")
-
-
 def check_date(d, what):
     require(
         isinstance(d, str) and len(d) == 10 and calendar.parse(d) >= 0,
         f"{what} is a date YYYY-MM-DD",
     )
-
-
-def seq(name, prefix):
-    n = state.get("seq/" + name, 0) + 1
-    state.set("seq/" + name, n)
-    return prefix + ("00000" + str(n))[-6:]
-
-
-def stamp():
-    return {
-        "height": ctx.height,
-        "time": ctx.time,
-        "date": calendar.today(),
-        "by": ctx.sender,
-        "org": ctx.sender_org,
-    }
 
 
 def as_hospital():
@@ -299,7 +278,7 @@ def register_record(patient: str, category: str, doc: bytes, locator: bytes) -> 
     """A hospital registers a record it keeps about ``patient`` (a DID): its category, the hash
     of the document, and its locator encrypted for the hospitals' exchange (opaque bytes)."""
     hospital = as_hospital()
-    require(is_did(patient), f"record rule: patient '{patient}' is not a DID")
+    require(checks.is_did(patient), f"record rule: patient '{patient}' is not a DID")
     cats = governed.value("record_categories")
     require(category in cats, f"record rule: category is one of {', '.join(cats)}")
     check_hash(doc, "record rule: doc")
@@ -308,7 +287,7 @@ def register_record(patient: str, category: str, doc: bytes, locator: bytes) -> 
         f"record rule: locator is the encrypted locator (1-{MAX_LOCATOR} bytes)",
     )
     require(not state.has("doc/" + doc.hex()), "record rule: this document is registered")
-    rid = seq("mr", "MR")
+    rid = records.seq("mr", "MR")
     rec = {
         "id": rid,
         "hospital": hospital,
@@ -316,7 +295,7 @@ def register_record(patient: str, category: str, doc: bytes, locator: bytes) -> 
         "category": category,
         "doc": doc,
         "locator": locator,
-        "registered": stamp(),
+        "registered": records.stamp(did=False),
         "reads": 0,
     }
     state.set("mr/" + rid, rec)
@@ -328,15 +307,11 @@ def register_record(patient: str, category: str, doc: bytes, locator: bytes) -> 
 
 
 def load_record(rid):
-    rec = state.get("mr/" + rid)
-    require(rec is not None, f"record rule: no record '{rid}'")
-    return rec
+    return records.load("mr/" + rid, f"record rule: no record '{rid}'")
 
 
 def load_consent(cid):
-    c = state.get("consent/" + cid)
-    require(c is not None, f"consent rule: no consent '{cid}'")
-    return c
+    return records.load("consent/" + cid, f"consent rule: no consent '{cid}'")
 
 
 def is_live(c, today):
@@ -429,7 +404,7 @@ def grant(
         if custodians is not None:
             codes_in(custodians, hospitals, "custodian")
             keepers = custodians
-    cid = seq("consent", "CS")
+    cid = records.seq("consent", "CS")
     c = {
         "id": cid,
         "resourceType": "Consent",
@@ -449,7 +424,7 @@ def grant(
         },
         "separate": True,
         "date": today,
-        "granted": stamp(),
+        "granted": records.stamp(did=False),
         "revoked": None,
         "reads": 0,
     }
@@ -470,7 +445,7 @@ def revoke(consent_id: str) -> dict:
     )
     require(c["status"] == "active", f"consent rule: {consent_id} is {c['status']}")
     c["status"] = "inactive"
-    c["revoked"] = stamp()
+    c["revoked"] = records.stamp(did=False)
     state.set("consent/" + consent_id, c)
     emit("ConsentRevoked", consent=consent_id)
     return c
@@ -524,7 +499,7 @@ def access(record_id: str, consent_id: str, purpose: str) -> dict:
         f"consent rule (范围): consent {consent_id} does not cover records kept by"
         f" {rec['hospital']}",
     )
-    aid = seq("access", "AC")
+    aid = records.seq("access", "AC")
     log = {
         "id": aid,
         "record": record_id,
@@ -534,7 +509,7 @@ def access(record_id: str, consent_id: str, purpose: str) -> dict:
         "patient": rec["patient"],
         "consent": consent_id,
         "purpose": purpose,
-        "at": stamp(),
+        "at": records.stamp(did=False),
     }
     state.set("access/" + aid, log)
     state.set("ac_by_patient/" + rec["patient"] + "/" + aid, 1)
@@ -561,12 +536,14 @@ def record_death(patient: str, date: str, source: bytes) -> dict:
         ctx.sender_org in orgs and "civil" in ctx.sender_roles,
         f"death rule: only members of {', '.join(orgs)} with the role civil record deaths",
     )
-    require(is_did(patient), f"death rule: '{patient}' is not a DID")
+    require(checks.is_did(patient), f"death rule: '{patient}' is not a DID")
     check_date(date, "death rule: date")
     check_hash(source, "death rule: source")
     require(date <= calendar.today(), "death rule: the date of death is not in the future")
     require(not state.has("death/" + patient), "death rule: this death is recorded")
-    state.set("death/" + patient, {"date": date, "source": source, "recorded": stamp()})
+    state.set(
+        "death/" + patient, {"date": date, "source": source, "recorded": records.stamp(did=False)}
+    )
     raised = []
     for s in settlements_of(patient):
         if s["last"] > date:
@@ -584,9 +561,7 @@ def settlements_of(patient):
 
 
 def load_settlement(sid):
-    s = state.get("st/" + sid)
-    require(s is not None, f"bill rule: no bill '{sid}'")
-    return s
+    return records.load("st/" + sid, f"bill rule: no bill '{sid}'")
 
 
 def check_items(items):
@@ -689,7 +664,7 @@ def settle(
     fen, the hashes of the invoice and the diagnosis. A trace code settled before is refused;
     the supervision rules then run and raise alerts to 医保局."""
     hospital = as_hospital()
-    require(is_did(patient), f"bill rule: patient '{patient}' is not a DID")
+    require(checks.is_did(patient), f"bill rule: patient '{patient}' is not a DID")
     require(kind in KINDS, f"bill rule: kind is one of {', '.join(KINDS)}")
     check_date(admit, "bill rule: admit")
     check_date(discharge, "bill rule: discharge")
@@ -707,7 +682,7 @@ def settle(
         fund_fen <= total,
         f"bill rule: the fund pays at most the total {money.yuan(total)} yuan",
     )
-    sid = seq("st", "JS")
+    sid = records.seq("st", "JS")
     alerts = []
     # R01 the same claim twice: the same invoice, or same patient, hospital, dates and items
     same = state.get("inv/" + invoice.hex())
@@ -769,7 +744,7 @@ def settle(
         "diagnosis": diagnosis,
         "alerts": alerts,
         "claims": [],
-        "settled": stamp(),
+        "settled": records.stamp(did=False),
     }
     state.set("st/" + sid, s)
     state.set("inv/" + invoice.hex(), sid)
@@ -792,7 +767,7 @@ def settle(
 
 
 def raise_alert(rule, hospital, refs, facts):
-    aid = seq("alert", "YJ")
+    aid = records.seq("alert", "YJ")
     today = calendar.today()
     due = calendar.add_working_days(
         today, governed.value("review_days"), governed.value("holidays")
@@ -807,7 +782,7 @@ def raise_alert(rule, hospital, refs, facts):
         "facts": facts,
         "stage": "review",
         "due": due,
-        "raised": stamp(),
+        "raised": records.stamp(did=False),
         "steps": [],
         "appealed": False,
         "recover_fen": 0,
@@ -821,9 +796,7 @@ def raise_alert(rule, hospital, refs, facts):
 
 
 def load_alert(aid):
-    a = state.get("alert/" + aid)
-    require(a is not None, f"alert rule: no alert '{aid}'")
-    return a
+    return records.load("alert/" + aid, f"alert rule: no alert '{aid}'")
 
 
 def alert_step(a, name, note, stage, days):
@@ -832,7 +805,7 @@ def alert_step(a, name, note, stage, days):
     require(len(a["steps"]) < MAX_STEPS, f"alert rule: {a['id']} has {MAX_STEPS} steps")
     today = calendar.today()
     table = governed.value("holidays")
-    entry = stamp()
+    entry = records.stamp(did=False)
     entry["step"] = name
     entry["note"] = note
     entry["due"] = a["due"]
@@ -998,7 +971,7 @@ def file_claim(settlement_id: str, consent_id: str) -> dict:
         f"claim rule: {org} has a claim on {settlement_id}",
     )
     today = calendar.today()
-    kid = seq("claim", "KP")
+    kid = records.seq("claim", "KP")
     k = {
         "id": kid,
         "insurer": org,
@@ -1006,7 +979,7 @@ def file_claim(settlement_id: str, consent_id: str) -> dict:
         "consent": consent_id,
         "summary": summary_of(s, refs),
         "status": "filed",
-        "filed": stamp(),
+        "filed": records.stamp(did=False),
         "decide_due": calendar.add_days(today, governed.value("claim_decide_days")),
         "decided": None,
         "amount": 0,
@@ -1056,7 +1029,7 @@ def decide_claim(claim_id: str, approve: bool, amount: int) -> dict:
     k["status"] = "approved" if approve else "declined"
     bump("claim_stats", "filed", -1)
     bump("claim_stats", k["status"])
-    k["decided"] = stamp()
+    k["decided"] = records.stamp(did=False)
     k["amount"] = amount
     if approve:
         k["pay_due"] = calendar.add_days(today, governed.value("claim_pay_days"))
@@ -1077,7 +1050,7 @@ def pay_claim(claim_id: str) -> dict:
     k["status"] = "paid"
     bump("claim_stats", "approved", -1)
     bump("claim_stats", "paid")
-    k["paid"] = stamp()
+    k["paid"] = records.stamp(did=False)
     state.set("claim/" + claim_id, k)
     bump("totals", "claims_paid_fen", k["amount"])
     emit("ClaimPaid", claim=claim_id, late="pay" in k["late"])

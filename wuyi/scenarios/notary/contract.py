@@ -37,7 +37,7 @@ No personal data: commitments, DIDs, codes, hashes and dates.
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, require, state, view
-from wuyi.contract.lib import calendar, certs
+from wuyi.contract.lib import calendar, certs, checks, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["notary", "issuer", "custodian", "judge"]
@@ -196,11 +196,9 @@ def init(params: dict | None = None) -> None:
 @call(roles=["admin"])
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of 司法局 change a parameter, in force from the next block, on record."""
-    require(
-        ctx.sender_org == OWNER,
-        f"param rule: only admins of '{OWNER}' (司法局) change notary parameters",
+    return governed.change_by(
+        PARAMS, OWNER, "(司法局) change notary parameters", name, value, reason, basis
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -222,15 +220,6 @@ def p(name):
     return governed.value(name)
 
 
-def is_did(x):
-    return isinstance(x, str) and x.startswith("did:wuyi:") and 12 <= len(x) <= 128
-
-
-def check_hash(x, what):
-    require(isinstance(x, bytes) and len(x) == 32, f"{what} must be a 32-byte hash")
-    return x
-
-
 def as_notary(office=None):
     """The sender is a notary (role ``notary``) of a notary office (of ``office`` if named)."""
     offices = p("offices")
@@ -246,20 +235,9 @@ def as_notary(office=None):
         )
 
 
-def next_number(counter):
-    n = state.get("seq/" + counter, 0) + 1
-    state.set("seq/" + counter, n)
-    return n
-
-
-def pad(n, width):
-    s = str(n)
-    return "0" * (width - len(s)) + s if len(s) < width else s
-
-
 def file(change, cert_no, office, detail):
     """File a change with 司法局 and 公证协会 (param supervisors) in this transaction."""
-    n = next_number("filing")
+    n = records.next_number("filing")
     to = p("supervisors")
     rec = {
         "seq": n,
@@ -273,7 +251,7 @@ def file(change, cert_no, office, detail):
         "height": ctx.height,
         "tx_hash": ctx.tx_hash,
     }
-    state.set("filing/" + pad(n, 8), rec)
+    state.set("filing/" + records.pad(n, 8), rec)
     emit("Filed", filing=n, change=change, cert=cert_no, office=office, to=to)
     return rec
 
@@ -282,9 +260,7 @@ def file(change, cert_no, office, detail):
 
 
 def load_case(case_id):
-    c = state.get("case/" + case_id)
-    require(c is not None, f"case rule: no case '{case_id}'")
-    return c
+    return records.load("case/" + case_id, f"case rule: no case '{case_id}'")
 
 
 def check_parties(applicants, holders):
@@ -293,13 +269,13 @@ def check_parties(applicants, holders):
         f"party rule: 1-{MAX_PARTIES} applicants, each a salted commitment (32 bytes)",
     )
     for a in applicants:
-        check_hash(a, "party rule: an applicant's commitment")
+        checks.check_hash(a, "party rule: an applicant's commitment")
     require(
         isinstance(holders, list) and len(holders) <= len(applicants),
         "party rule: at most one holder DID per applicant",
     )
     for i in range(len(holders)):
-        require(is_did(holders[i]), f"party rule: holder '{holders[i]}' is not a DID")
+        require(checks.is_did(holders[i], 128), f"party rule: holder '{holders[i]}' is not a DID")
         require(holders[i] not in holders[i + 1 :], "party rule: a holder DID is named twice")
 
 
@@ -330,8 +306,8 @@ def accept(case_type: str, applicants: list, holders: list, evidence: str | None
     office = ctx.sender_org or ""
     today = calendar.today()
     year = today[:4]
-    n = next_number("case/" + office + "/" + year)
-    case_id = office.upper() + "-" + year + "-" + pad(n, 5)
+    n = records.next_number("case/" + office + "/" + year)
+    case_id = office.upper() + "-" + year + "-" + records.pad(n, 5)
     days = p("issue_days")
     c = {
         "id": case_id,
@@ -428,7 +404,7 @@ def close(c, status):
 
 def new_certificate(c, doc_hash, corrects):
     """Record a certificate of case ``c`` (its number unique per office and year)."""
-    check_hash(doc_hash, "certificate rule: doc_hash (the certificate document's hash)")
+    checks.check_hash(doc_hash, "certificate rule: doc_hash (the certificate document's hash)")
     hex_ = doc_hash.hex()
     have = state.get("doc/" + hex_)
     require(
@@ -437,7 +413,7 @@ def new_certificate(c, doc_hash, corrects):
     )
     office = c["office"]
     year = calendar.today()[:4]
-    n = next_number("cert/" + office + "/" + year)
+    n = records.next_number("cert/" + office + "/" + year)
     cert_no = "(" + year + ")" + office.upper() + "证字第" + str(n) + "号"
     holders = c["holders"] or ["did:wuyi:org:" + office]
     fields = {
@@ -544,7 +520,7 @@ def do_revoke(rec, reason, notice_hash):
         f"revocation rule: '{reason}' is not one of {', '.join(REVOCATION_REASONS)}"
         " (公证法第三十九条: content illegal or untrue)",
     )
-    check_hash(notice_hash, "revocation rule: notice_hash (the public notice's hash)")
+    checks.check_hash(notice_hash, "revocation rule: notice_hash (the public notice's hash)")
     require(
         rec["status"] == "active",
         f"revocation rule: certificate '{rec['id']}' is {rec['status']}",
@@ -560,7 +536,7 @@ def do_revoke(rec, reason, notice_hash):
         "void_from": rec["issued_on"],
     }
     state.set("cert/" + rec["id"], rec)
-    state.set("notice/" + pad(next_number("notice"), 6), rec["id"])
+    state.set("notice/" + records.pad(records.next_number("notice"), 6), rec["id"])
     file("revoked", rec["id"], rec["fields"]["office"], {"reason": reason})
     emit("CertificateRevoked", cert=rec["id"], reason=reason)
     return rec
@@ -592,14 +568,6 @@ def link_credential(cert_id: str, idx: int, holder: str | None = None) -> dict:
 
 
 # -- reviews (复查) --------------------------------------------------------------------------------
-
-
-def years_later(date, years):
-    y = str(int(date[:4]) + years)
-    rest = date[4:]
-    if rest == "-02-29":
-        rest = "-02-28"
-    return y + rest
 
 
 @call(public=True)
@@ -636,7 +604,7 @@ def request_review(cert_no: str, known_on: str | None = None) -> dict:
             "review rule: known_on is a date from the issue date to today",
         )
         until = calendar.add_days(known_on, days)
-        cap = years_later(issued, p("review_max_years"))
+        cap = calendar.add_months(issued, 12 * p("review_max_years"))
         require(
             today <= until,
             f"review rule: an interested party asks within {days} days of learning of it"
@@ -650,8 +618,8 @@ def request_review(cert_no: str, known_on: str | None = None) -> dict:
         until = until if until < cap else cap
     key = "review_open/" + cert_no + "/" + did
     require(not state.has(key), f"review rule: your request on '{cert_no}' is still pending")
-    n = next_number("review")
-    rid = "FC-" + today[:4] + "-" + pad(n, 5)
+    n = records.next_number("review")
+    rid = "FC-" + today[:4] + "-" + records.pad(n, 5)
     review = {
         "id": rid,
         "cert": cert_no,
@@ -721,9 +689,7 @@ def decide_review(
 
 
 def load_evidence(eid):
-    ev = state.get("ev/" + eid)
-    require(ev is not None, f"evidence rule: no preserved evidence '{eid}'")
-    return ev
+    return records.load("ev/" + eid, f"evidence rule: no preserved evidence '{eid}'")
 
 
 def keeper_orgs():
@@ -746,7 +712,7 @@ def custody_step(ev, step, detail):
     """Append step ``step`` to evidence ``ev``'s chain of custody (a record naming this
     transaction, the document's hash and the previous step's transaction) and save ``ev``."""
     n = ev["steps"] + 1
-    prev = state.get("custody/" + ev["id"] + "/" + pad(ev["steps"], 4)) if n > 1 else None
+    prev = state.get("custody/" + ev["id"] + "/" + records.pad(ev["steps"], 4)) if n > 1 else None
     rec = {
         "evidence": ev["id"],
         "seq": n,
@@ -760,7 +726,7 @@ def custody_step(ev, step, detail):
         "height": ctx.height,
         "tx_hash": ctx.tx_hash,
     }
-    state.set("custody/" + ev["id"] + "/" + pad(n, 4), rec)
+    state.set("custody/" + ev["id"] + "/" + records.pad(n, 4), rec)
     ev["steps"] = n
     ev["last_step"] = step
     ev["height"] = ctx.height
@@ -781,7 +747,7 @@ def register_statement(statement_hash: bytes, standards: list[str]) -> dict:
         ctx.sender_org in orgs,
         f"platform rule: '{ctx.sender_org}' is not an evidence platform or notary office",
     )
-    check_hash(statement_hash, "platform rule: statement_hash")
+    checks.check_hash(statement_hash, "platform rule: statement_hash")
     require(
         isinstance(standards, list) and 0 < len(standards) <= 16,
         "platform rule: name 1-16 standards (codes)",
@@ -801,7 +767,7 @@ def register_statement(statement_hash: bytes, standards: list[str]) -> dict:
         "tx_hash": ctx.tx_hash,
     }
     state.set("platform/" + org, rec)
-    state.set("platform_hist/" + org + "/" + pad(rec["version"], 4), rec)
+    state.set("platform_hist/" + org + "/" + records.pad(rec["version"], 4), rec)
     emit("StatementRegistered", org=ctx.sender_org, version=rec["version"])
     return rec
 
@@ -832,7 +798,7 @@ def preserve(
         "custodian" in ctx.sender_roles or "notary" in ctx.sender_roles,
         "platform rule: preserving needs the role custodian or notary",
     )
-    check_hash(doc_hash, "evidence rule: doc_hash")
+    checks.check_hash(doc_hash, "evidence rule: doc_hash")
     have = state.get("ev_doc/" + doc_hash.hex())
     require(have is None, f"evidence rule: this document is already preserved as {have}")
     methods = p("capture_methods")
@@ -847,7 +813,7 @@ def preserve(
             f"capture rule: '{method}' needs the capture device's attestation (its hash)",
         )
     if device_attestation is not None:
-        check_hash(device_attestation, "capture rule: device_attestation")
+        checks.check_hash(device_attestation, "capture rule: device_attestation")
     lag = p("max_capture_lag_hours")
     if captured_at is None:
         captured_at = ctx.time
@@ -860,14 +826,14 @@ def preserve(
         ctx.time - captured_at <= lag * HOUR_MS,
         f"time rule: captured more than {lag} hours before preservation",
     )
-    require(applicant is None or is_did(applicant), "evidence rule: applicant is a DID")
+    require(applicant is None or checks.is_did(applicant, 128), "evidence rule: applicant is a DID")
     statement = state.get("platform/" + (ctx.sender_org or ""))
     require(
         statement is not None,
         f"platform rule: '{ctx.sender_org}' has registered no compliance statement",
     )
-    n = next_number("evidence")
-    eid = "CZ-" + calendar.today()[:4] + "-" + pad(n, 6)
+    n = records.next_number("evidence")
+    eid = "CZ-" + calendar.today()[:4] + "-" + records.pad(n, 6)
     ev = {
         "id": eid,
         "doc_hash": doc_hash,
@@ -968,7 +934,7 @@ def check(cert_no: str, doc_hash: bytes) -> dict:
     """The public check: ``authentic``, ``corrected`` (``see``: the current certificate),
     ``revoked`` (reason, notice, void from) or ``unknown`` (no such number, or the document is
     not the one registered under it). No parties."""
-    check_hash(doc_hash, "check rule: doc_hash")
+    checks.check_hash(doc_hash, "check rule: doc_hash")
     rec = certs.get(cert_no)
     if rec is None or rec["fields"]["doc_hash"] != doc_hash.hex():
         why = "no certificate with this number" if rec is None else "the document differs"

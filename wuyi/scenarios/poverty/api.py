@@ -23,7 +23,15 @@ from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -70,9 +78,11 @@ def _villages(s: ScenarioReader) -> list[str]:
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/poverty", tags=["scenarios"])
+    return group_router("/poverty", node, _public_routes, _household_routes, _case_routes)
 
-    # -- public ---------------------------------------------------------------------------------
+
+def _public_routes(r: APIRouter, node: Node) -> None:
+    """The public reads: totals, notices, budgets, programmes, projects, payments, alerts."""
 
     @r.get("/overview", response_model=Overview, summary="总览 / public totals")
     def overview() -> Any:
@@ -99,7 +109,7 @@ def router(node: Node) -> APIRouter:
                 for n in items
                 if village in (None, n["village"]) and status in (None, n["status"])
             ]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda n: n["id"], descending=True)
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get("/notices/{notice_id}", response_model=Record, summary="公示 / one notice")
     def notice(notice_id: str = id_path("notice id, e.g. GS000001")) -> Any:
@@ -174,7 +184,7 @@ def router(node: Node) -> APIRouter:
                 if project in (None, p["project"]) and household in (None, p["household"])
             ]
             items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda p: p["id"], descending=True)
+            return s.newest_page(items, limit=limit, cursor=cursor)
 
     @r.get("/alerts", response_model=ItemPage, summary="预警 / idle funds, missing receipts, late")
     def alerts(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
@@ -182,7 +192,9 @@ def router(node: Node) -> APIRouter:
             items = s.view(CONTRACT, "alerts")
             return s.page(items, limit=limit, cursor=cursor, key=lambda a: a["kind"] + a["id"])
 
-    # -- signed reads ---------------------------------------------------------------------------
+
+def _household_routes(r: APIRouter, node: Node) -> None:
+    """Households (signed reads)."""
 
     @r.get(
         "/households",
@@ -251,6 +263,10 @@ def router(node: Node) -> APIRouter:
             pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
             return hexify({**h, "payment_list": pays, "height": s.height})
 
+
+def _case_routes(r: APIRouter, node: Node) -> None:
+    """Objections and cases (signed reads)."""
+
     @r.get(
         "/objections",
         response_model=ItemPage,
@@ -303,6 +319,4 @@ def router(node: Node) -> APIRouter:
             )
             items = [c for _, c in s.items(CONTRACT, "case/") if status in (None, c["status"])]
             items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda c: c["id"], descending=True)
-
-    return r
+            return s.newest_page(items, limit=limit, cursor=cursor)

@@ -25,7 +25,7 @@ Amounts in fen; dates are China Standard Time dates of block time.
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, require, revert, state, view
-from wuyi.contract.lib import calendar, money
+from wuyi.contract.lib import calendar, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["bureau", "fiscal", "village", "checker"]
@@ -189,12 +189,15 @@ def init(bureau: str = "xczxj", fiscal: str = "czj", params: dict | None = None)
 @call(roles=["admin"])
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of 乡村振兴局 change a parameter, in force from the next block, on record."""
-    org = state.get("cfg")["bureau"]
-    require(
-        ctx.sender_org == org,
-        f"param rule: only admins of '{org}' (乡村振兴局) change the poverty-relief rules",
+    return governed.change_by(
+        PARAMS,
+        state.get("cfg")["bureau"],
+        "(乡村振兴局) change the poverty-relief rules",
+        name,
+        value,
+        reason,
+        basis,
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 @view
@@ -216,58 +219,26 @@ def config() -> dict:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
+def check_text(text, what, hi):
+    """:func:`checks.check_text` with this contract's refusal (``input rule: <what> is ...``)."""
+    return checks.check_text(text, "input rule: " + what, hi, says="is")
 
 
 def check_hash(value, what, optional=False):
-    if optional and value is None:
-        return None
-    require(isinstance(value, bytes) and len(value) == 32, f"input rule: {what} is a 32-byte hash")
-    return value
-
-
-def check_text(text, what, hi=60):
-    require(
-        isinstance(text, str) and 0 < len(text) <= hi,
-        f"input rule: {what} is a text of 1-{hi} characters",
-    )
-    return text
-
-
-def seq(name, prefix):
-    n = state.get("seq/" + name, 0) + 1
-    state.set("seq/" + name, n)
-    return prefix + ("00000" + str(n))[-6:]
-
-
-def stamp():
-    return {
-        "height": ctx.height,
-        "time": ctx.time,
-        "date": calendar.today(),
-        "by": ctx.sender,
-        "org": ctx.sender_org,
-    }
+    """:func:`checks.check_hash` with this contract's refusal (``input rule: <what> is ...``)."""
+    return checks.check_hash(value, "input rule: " + what, optional, says="is")
 
 
 def yuan(fen):
     return money.yuan(fen) + " 元"
 
 
-def as_role(org, role, noun):
-    require(
-        ctx.sender_org == org and role in ctx.sender_roles,
-        f"{role} rule: only members of '{org}' ({noun}) with the role {role} do this",
-    )
-
-
 def as_bureau():
-    as_role(state.get("cfg")["bureau"], "bureau", "乡村振兴局")
+    checks.as_member(state.get("cfg")["bureau"], "bureau", "bureau", "乡村振兴局")
 
 
 def as_finance():
-    as_role(state.get("cfg")["fiscal"], "fiscal", "财政局")
+    checks.as_member(state.get("cfg")["fiscal"], "fiscal", "fiscal", "财政局")
 
 
 def as_village(village=None):
@@ -302,9 +273,7 @@ def move(h, status):
 
 
 def load(prefix, rid, noun):
-    rec = state.get(prefix + rid)
-    require(rec is not None, f"{noun} rule: no {noun} '{rid}'")
-    return rec
+    return records.load(prefix + rid, f"{noun} rule: no {noun} '{rid}'")
 
 
 def ids_under(prefix):
@@ -323,7 +292,7 @@ def register_household(did: str, commitment: bytes, size: int) -> dict:
     (hash of the head's ID number, name and a salt the village keeps) and the number of
     members. The departments answer after the household consents."""
     village = as_village()
-    require(is_did(did), f"household rule: '{did}' is not a DID")
+    require(checks.is_did(did), f"household rule: '{did}' is not a DID")
     check_hash(commitment, "commitment")
     require(
         isinstance(size, int) and 1 <= size <= MAX_SIZE,
@@ -335,7 +304,7 @@ def register_household(did: str, commitment: bytes, size: int) -> dict:
         not state.has(key),
         f"household rule: this household is already registered as {state.get(key)}",
     )
-    hid = seq("hh", "HH")
+    hid = records.seq("hh", "HH")
     h = {
         "id": hid,
         "did": did,
@@ -351,7 +320,7 @@ def register_household(did: str, commitment: bytes, size: int) -> dict:
         "approved": None,
         "received": 0,
         "payments": 0,
-        "registered": stamp(),
+        "registered": records.stamp(did=False),
     }
     move(h, "registered")
     state.set("hh/" + hid, h)
@@ -439,7 +408,7 @@ def answer(
             reason in reasons,
             f"exclusion rule: a no names its reason, one of {', '.join(reasons)}",
         )
-    entry = stamp()
+    entry = records.stamp(did=False)
     entry["ok"] = ok
     entry["reason"] = reason
     entry["bound"] = bound
@@ -525,7 +494,7 @@ def post_notice(households: list, masked: list, doc: bytes) -> dict:
         check_masked(masked[i])
         entries.append({"household": hid, "masked": masked[i], "size": h["size"]})
         lines.append(hid + ":" + masked[i] + ":" + str(h["size"]))
-    nid = seq("notice", "GS")
+    nid = records.seq("notice", "GS")
     start = calendar.today()
     days = governed.value("notice_days")
     ends = calendar.add_days(start, days)
@@ -543,7 +512,7 @@ def post_notice(households: list, masked: list, doc: bytes) -> dict:
         "approve_by": due,
         "status": "open",
         "objections": [],
-        "posted": stamp(),
+        "posted": records.stamp(did=False),
         "approved": None,
     }
     state.set("notice/" + nid, n)
@@ -584,7 +553,7 @@ def object_to(notice: str, household: str, reason: str, statement: bytes) -> dic
     reasons = governed.value("objection_reasons")
     require(reason in reasons, f"objection rule: the reason is one of {', '.join(reasons)}")
     check_hash(statement, "statement (the written objection)")
-    oid = seq("objection", "YY")
+    oid = records.seq("objection", "YY")
     o = {
         "id": oid,
         "notice": notice,
@@ -592,7 +561,7 @@ def object_to(notice: str, household: str, reason: str, statement: bytes) -> dic
         "reason": reason,
         "statement": statement,
         "objector": did,
-        "filed": stamp(),
+        "filed": records.stamp(did=False),
         "status": "open",
         "finding": None,
         "resolved": None,
@@ -615,7 +584,7 @@ def resolve_objection(objection: str, upheld: bool, finding: bytes) -> dict:
     check_hash(finding, "finding (the inquiry report)")
     o["status"] = "upheld" if upheld else "dismissed"
     o["finding"] = finding
-    o["resolved"] = stamp()
+    o["resolved"] = records.stamp(did=False)
     state.set("objection/" + objection, o)
     if upheld:
         h = state.get("hh/" + o["household"])
@@ -658,12 +627,12 @@ def approve_notice(notice: str) -> dict:
         h = state.get("hh/" + e["household"])
         if h["status"] == "noticed":
             move(h, "approved")
-            h["approved"] = stamp()
+            h["approved"] = records.stamp(did=False)
             state.set("hh/" + e["household"], h)
             approved += 1
     late = calendar.working_days_between(n["approve_by"], today, governed.value("holidays"))
     n["status"] = "approved"
-    n["approved"] = stamp()
+    n["approved"] = records.stamp(did=False)
     n["approved"]["count"] = approved
     n["approved"]["late_days"] = late if late > 0 else 0
     state.set("notice/" + notice, n)
@@ -713,7 +682,7 @@ def open_budget(source: str, year: int, amount: int, doc: bytes) -> dict:
     require(isinstance(year, int) and 2000 <= year <= 2100, "input rule: year 2000-2100")
     money.positive(amount, "amount")
     check_hash(doc, "doc (the allocation document)")
-    bid = seq("budget", "YS")
+    bid = records.seq("budget", "YS")
     b = {
         "id": bid,
         "source": source,
@@ -721,7 +690,7 @@ def open_budget(source: str, year: int, amount: int, doc: bytes) -> dict:
         "amount": amount,
         "allocated": 0,
         "doc": doc,
-        "opened": stamp(),
+        "opened": records.stamp(did=False),
     }
     state.set("budget/" + bid, b)
     tally("budget", amount)
@@ -744,7 +713,7 @@ def fund_programme(budget: str, name: str, amount: int, purposes: list) -> dict:
     some of the governed purposes."""
     as_finance()
     b = load("budget/", budget, "budget")
-    check_text(name, "name")
+    check_text(name, "name", 60)
     money.positive(amount, "amount")
     known = governed.value("purposes")
     require(
@@ -754,7 +723,7 @@ def fund_programme(budget: str, name: str, amount: int, purposes: list) -> dict:
     for p in purposes:
         require(p in known, f"purpose rule: '{p}' is not one of {', '.join(known)}")
     check_balance(b, "budget", amount)
-    pid = seq("programme", "JH")
+    pid = records.seq("programme", "JH")
     g = {
         "id": pid,
         "budget": budget,
@@ -766,7 +735,7 @@ def fund_programme(budget: str, name: str, amount: int, purposes: list) -> dict:
         "paid": 0,
         "purposes": purposes,
         "projects": [],
-        "funded": stamp(),
+        "funded": records.stamp(did=False),
     }
     b["allocated"] += amount
     tally("programmes", amount)
@@ -796,7 +765,7 @@ def create_project(
     and 带贫减贫机制 — the content of its public notice."""
     as_bureau()
     g = load("programme/", programme, "programme")
-    check_text(name, "name")
+    check_text(name, "name", 60)
     villages = governed.value("villages")
     require(village in villages, f"village rule: '{village}' is not in 'villages'")
     money.positive(amount, "amount")
@@ -805,12 +774,12 @@ def create_project(
         f"purpose rule: programme {programme} funds {', '.join(g['purposes'])}, not '{purpose}'",
     )
     require(kind in PROJECT_KINDS, f"project rule: kind is one of {', '.join(PROJECT_KINDS)}")
-    check_text(implementer, "implementer")
-    check_text(responsible, "responsible (a post)")
+    check_text(implementer, "implementer", 60)
+    check_text(responsible, "responsible (a post)", 60)
     check_text(targets, "targets", MAX_TEXT)
     check_text(mechanism, "mechanism (带贫减贫机制)", MAX_TEXT)
     check_balance(g, "programme", amount)
-    xid = seq("project", "XM")
+    xid = records.seq("project", "XM")
     p = {
         "id": xid,
         "programme": programme,
@@ -828,7 +797,7 @@ def create_project(
         "mechanism": mechanism,
         "status": "planned",
         "notices": {},
-        "created": stamp(),
+        "created": records.stamp(did=False),
     }
     g["allocated"] += amount
     tally("projects", amount)
@@ -862,7 +831,7 @@ def post_project_notice(project: str, phase: str, doc: bytes) -> dict:
             " the completion notice follows its payments",
         )
         p["status"] = "completed"
-    entry = stamp()
+    entry = records.stamp(did=False)
     entry["doc"] = doc
     p["notices"][phase] = entry
     state.set("project/" + project, p)
@@ -881,7 +850,7 @@ def payable(p, amount):
 
 
 def record_payment(p, payee, amount, ref, household):
-    yid = seq("payment", "ZF")
+    yid = records.seq("payment", "ZF")
     pay = {
         "id": yid,
         "project": p["id"],
@@ -892,7 +861,7 @@ def record_payment(p, payee, amount, ref, household):
         "payee": payee,
         "amount": amount,
         "ref": ref,
-        "paid": stamp(),
+        "paid": records.stamp(did=False),
         "receipt": None,
     }
     p["allocated"] += amount
@@ -941,7 +910,7 @@ def pay_vendor(project: str, vendor: str, amount: int, invoice: bytes) -> dict:
     as_finance()
     p = load("project/", project, "project")
     require(p["kind"] == "vendor", f"payment rule: {project} pays households, not vendors")
-    check_text(vendor, "vendor")
+    check_text(vendor, "vendor", 60)
     payable(p, amount)
     check_hash(invoice, "invoice")
     return record_payment(p, vendor, amount, invoice, None)
@@ -955,7 +924,7 @@ def record_use(payment: str, receipt: bytes) -> dict:
     as_village(pay["village"])
     require(pay["receipt"] is None, f"evidence rule: {payment} already has its receipt")
     check_hash(receipt, "receipt")
-    entry = stamp()
+    entry = records.stamp(did=False)
     entry["hash"] = receipt
     pay["receipt"] = entry
     state.set("payment/" + payment, pay)
@@ -1087,7 +1056,7 @@ def flag(household: str, kind: str, evidence: bytes) -> dict:
     kinds = governed.value("monitor_flags")
     require(kind in kinds, f"monitoring rule: the flag is one of {', '.join(kinds)}")
     check_hash(evidence, "evidence")
-    cid = seq("case", "JC")
+    cid = records.seq("case", "JC")
     c = {
         "id": cid,
         "household": household,
@@ -1095,7 +1064,7 @@ def flag(household: str, kind: str, evidence: bytes) -> dict:
         "kind": kind,
         "evidence": evidence,
         "status": "open",
-        "opened": stamp(),
+        "opened": records.stamp(did=False),
         "closed": None,
         "outcome": None,
     }
@@ -1118,7 +1087,7 @@ def close_case(case: str, outcome: str, record: bytes) -> dict:
     c["status"] = "closed"
     tally("open_cases", -1)
     c["outcome"] = outcome
-    c["closed"] = stamp()
+    c["closed"] = records.stamp(did=False)
     c["closed"]["record"] = record
     state.set("case/" + case, c)
     emit("CaseClosed", case=case, outcome=outcome)

@@ -20,7 +20,7 @@ contract about filed contracts with ``invoke``. An office's issuer system issues
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, invoke, require, revert, state, view
-from wuyi.contract.lib import certs
+from wuyi.contract.lib import certs, checks, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["registrar", "judge", "banker"]
@@ -99,11 +99,15 @@ def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> d
     admins of ``bdc`` only; in force from
     the next block; the change, its author, reason and legal basis are kept
     (``param_history``)."""
-    require(
-        ctx.sender_org == PARAM_ORG,
-        f"param rule: only admins of '{PARAM_ORG}' (不动产登记中心) may set registry parameters",
+    return governed.change_by(
+        PARAMS,
+        PARAM_ORG,
+        "(不动产登记中心) may set registry parameters",
+        name,
+        value,
+        reason,
+        basis,
     )
-    return governed.change(PARAMS, name, value, reason, basis)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -161,17 +165,7 @@ def valid_unit_id(unit_id):
 
 
 def load_unit(unit_id):
-    u = state.get("unit/" + unit_id)
-    require(u is not None, f"unit rule: no unit '{unit_id}' in the registry")
-    return u
-
-
-def is_did(did):
-    return isinstance(did, str) and did.startswith("did:wuyi:") and 12 <= len(did) <= 80
-
-
-def check_hash(value, what):
-    require(len(value) == 32, f"{what} must be a 32-byte hash")
+    return records.load("unit/" + unit_id, f"unit rule: no unit '{unit_id}' in the registry")
 
 
 def check_owners(owners):
@@ -186,7 +180,7 @@ def check_owners(owners):
             isinstance(o, dict) and sorted(o.keys()) == ["did", "share"],
             "share rule: each owner is {did, share}",
         )
-        require(is_did(o["did"]), f"share rule: owner '{o['did']}' is not a DID")
+        require(checks.is_did(o["did"]), f"share rule: owner '{o['did']}' is not a DID")
         require(o["did"] not in dids, f"share rule: owner '{o['did']}' is listed twice")
         require(
             isinstance(o["share"], int)
@@ -234,12 +228,6 @@ def save_encumbrance(u):
         state.delete("enc/" + u["id"])
 
 
-def next_id(counter, prefix):
-    n = state.get("seq/" + counter, 0) + 1
-    state.set("seq/" + counter, n)
-    return f"{prefix}{n:08d}"
-
-
 def set_owners(u, owners):
     for o in u["owners"]:
         state.delete("own/" + o["did"] + "/" + u["id"])
@@ -252,7 +240,7 @@ def issue_cert(u, kind):
     """Write the certificate record ``cert/<id>`` (the office's system issues the SD-JWT
     credential off chain, carrying the id and the commitment); the previous one is
     superseded."""
-    cert_id = next_id("cert", "BDC")
+    cert_id = records.seq("cert", "BDC", 8)
     if u["cert"] is not None:
         old = state.get("cert/" + u["cert"])
         old["status"] = "superseded"
@@ -340,7 +328,7 @@ def transfer(unit_id: str, contract_id: str, buyers: list[str], tax_proof: bytes
     and the registered owner as seller, and the hash of the tax-paid proof (完税证明) that the
     contract's tax declaration references. Writes the new certificate record."""
     as_registrar(unit_id)
-    check_hash(tax_proof, "tax rule (完税): tax_proof")
+    checks.check_hash(tax_proof, "tax rule (完税): tax_proof")
     u = load_unit(unit_id)
     require(u["owners"], f"ownership rule: unit '{unit_id}' has no registered owner")
     not_seized(u, "transfer")
@@ -444,7 +432,7 @@ def register_mortgage(unit_id: str, amount: int, contract_id: str | None = None)
             f"loan rule: the mortgage ({amount} fen) exceeds the loan of {loan['amount']} fen"
             f" registered on contract '{contract_id}'",
         )
-    mid = next_id("mortgage", "M")
+    mid = records.seq("mortgage", "M", 8)
     m = {
         "id": mid,
         "unit": unit_id,
@@ -498,9 +486,9 @@ def seize(unit_id: str, case_hash: bytes) -> str:
     """查封 by a court, with the hash of the case reference (the ruling stays with the court):
     blocks transfers and new mortgages until a court lifts it."""
     as_court()
-    check_hash(case_hash, "seizure rule (查封): case_hash")
+    checks.check_hash(case_hash, "seizure rule (查封): case_hash")
     u = load_unit(unit_id)
-    sid = next_id("seizure", "S")
+    sid = records.seq("seizure", "S", 8)
     s = {
         "id": sid,
         "unit": unit_id,
@@ -523,7 +511,7 @@ def seize(unit_id: str, case_hash: bytes) -> str:
 def lift_seizure(seizure_id: str, order_hash: bytes) -> None:
     """解除查封: only a court (``param/courts``), with the hash of the lifting order."""
     as_court()
-    check_hash(order_hash, "seizure rule (查封): order_hash")
+    checks.check_hash(order_hash, "seizure rule (查封): order_hash")
     s = state.get("seizure/" + seizure_id)
     require(s is not None, f"seizure rule (查封): no seizure '{seizure_id}'")
     require(s["status"] == "active", f"seizure rule (查封): '{seizure_id}' is already lifted")

@@ -27,6 +27,7 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     check_did,
+    group_router,
     id_path,
     reading,
 )
@@ -70,7 +71,11 @@ def _listings(s: ScenarioReader) -> list[dict[str, Any]]:
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/rural", tags=["scenarios"])
+    return group_router("/rural", node, _listing_routes, _collective_routes)
+
+
+def _listing_routes(r: APIRouter, node: Node) -> None:
+    """The public board, listings, bidders and the member request."""
 
     @r.get("/board", response_model=Board, summary="挂牌与成交公示 / the public board")
     def rural_board(
@@ -181,6 +186,10 @@ def router(node: Node) -> APIRouter:
                 RURAL, "claim_membership", did, req, nonce, MEMBER_PURPOSE
             )
 
+
+def _collective_routes(r: APIRouter, node: Node) -> None:
+    """Collectives and wallets."""
+
     @r.get("/collectives", response_model=ItemPage, summary="农村集体经济组织 / collectives")
     def rural_collectives(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
         with reading(node, RURAL) as s:
@@ -241,8 +250,6 @@ def router(node: Node) -> APIRouter:
                 allow=[citizen(did), role(*DESK_ROLES)],
             )
             return hexify(_wallet(s, did) | {"height": s.height})
-
-    return r
 
 
 def _collective_did(s: ScenarioReader, code: str) -> str:

@@ -10,7 +10,7 @@ import string
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, hash, presentation, require, revert, state, view
-from wuyi.contract.lib import calendar, certs, money
+from wuyi.contract.lib import calendar, certs, checks, money, records
 from wuyi.contract.lib import params as governed
 
 ROLES = ["registrar", "reviewer", "clearing", "issuer", "bidder", "collective"]
@@ -193,27 +193,6 @@ def check_code(value, what, lo, hi, chars):
     return value
 
 
-def check_text(value, what, hi):
-    require(
-        isinstance(value, str) and len(value.strip()) > 0 and len(value) <= hi,
-        f"{what} must be a text of 1-{hi} characters",
-    )
-    return value
-
-
-def check_hash(value, what):
-    require(isinstance(value, bytes) and len(value) == 32, f"{what} must be a 32-byte hash")
-    return value
-
-
-def check_did(value, what):
-    require(
-        isinstance(value, str) and value.startswith("did:wuyi:") and 12 <= len(value) <= 80,
-        f"{what} must be a did:wuyi DID",
-    )
-    return value
-
-
 def whole(value, lo, hi, what):
     require(
         isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi,
@@ -231,18 +210,6 @@ def day_of(ms):
     return calendar.format_day((ms + CST_MS) // DAY_MS)
 
 
-def add_years(date, years):
-    y = int(date[:4]) + years
-    md = date[5:]
-    if md == "02-29":
-        md = "02-28"
-    return str(y) + "-" + md
-
-
-def org_did(org):
-    return "did:wuyi:org:" + org
-
-
 def acts_for(did, roles):
     """Whether the sender acts for ``did``: its DID key, or, for an organisation DID, a member of
     that organisation holding one of ``roles`` (or an admin)."""
@@ -250,7 +217,7 @@ def acts_for(did, roles):
         return False
     if ctx.sender_did is not None and ctx.sender_did == did:
         return True
-    if ctx.sender_org is not None and did == org_did(ctx.sender_org):
+    if ctx.sender_org is not None and did == checks.org_did(ctx.sender_org):
         return any([r in ctx.sender_roles for r in [*roles, "admin"]])
     return False
 
@@ -270,19 +237,11 @@ def as_exchange(role, what):
     as_org(cfg()["exchange"], role, what)
 
 
-def next_id(kind, prefix):
-    n = state.get("seq/" + kind, 0) + 1
-    state.set("seq/" + kind, n)
-    return prefix + ("00000" + str(n))[-6:]
-
-
 # -- collectives and assets (农业农村局) --
 
 
 def load_collective(code):
-    c = state.get("collective/" + code)
-    require(c is not None, f"collective rule: no collective '{code}'")
-    return c
+    return records.load("collective/" + code, f"collective rule: no collective '{code}'")
 
 
 def check_roll(members, households, representatives):
@@ -312,19 +271,19 @@ def register_collective(
     as_bureau("registrar", "register collectives")
     check_code(code, "collective rule: code", 6, 32, CODE_CHARS)
     require(not state.has("collective/" + code), f"collective rule: '{code}' is registered")
-    check_text(village, "collective rule: village", 32)
-    check_text(town, "collective rule: town", 32)
+    checks.check_text(village, "collective rule: village", 32, blank=False)
+    checks.check_text(town, "collective rule: town", 32, blank=False)
     require(
         isinstance(district, str) and len(district) == 6 and district.isdigit(),
         "collective rule: district is a 6-digit code",
     )
-    check_did(did, "collective rule: did")
+    checks.check_did(did, "collective rule: did")
     require(
         not state.has("collective_of/" + did),
         f"collective rule: {did} already acts for collective {state.get('collective_of/' + did)}",
     )
     check_roll(members, households, representatives)
-    check_hash(roll_hash, "collective rule: roll_hash")
+    checks.check_hash(roll_hash, "collective rule: roll_hash")
     roll = {
         "members": members,
         "households": households,
@@ -358,7 +317,7 @@ def update_roll(
     as_bureau("registrar", "record member rolls")
     c = load_collective(code)
     check_roll(members, households, representatives)
-    check_hash(roll_hash, "roll rule: roll_hash")
+    checks.check_hash(roll_hash, "roll rule: roll_hash")
     roll = {
         "members": members,
         "households": households,
@@ -374,9 +333,7 @@ def update_roll(
 
 
 def load_asset(asset_id):
-    a = state.get("asset/" + asset_id)
-    require(a is not None, f"asset rule: no asset '{asset_id}'")
-    return a
+    return records.load("asset/" + asset_id, f"asset rule: no asset '{asset_id}'")
 
 
 def check_use(kind, use, rule):
@@ -424,19 +381,19 @@ def register_asset(
     require(not state.has("asset/" + asset_id), f"asset rule: '{asset_id}' is registered")
     load_collective(collective)
     require(kind in ASSET_KINDS, f"asset rule: kind is one of {', '.join(ASSET_KINDS)}")
-    check_text(name, "asset rule: name", 40)
-    check_text(location, "asset rule: location", 120)
+    checks.check_text(name, "asset rule: name", 40, blank=False)
+    checks.check_text(location, "asset rule: location", 120, blank=False)
     whole(area, 1, 10**9, "asset rule: area (0.01 亩)")
     whole(grade, 0, 10, "asset rule: grade (0: none)")
     check_use(kind, use, "asset rule")
     if kind == "contract_land":
-        check_did(contractor, "asset rule: contracted land names the contractor's DID")
+        checks.check_did(contractor, "asset rule: contracted land names the contractor's DID")
         require(
             contract_end is not None,
             "asset rule: contracted land names the end of its contract term (contract_end)",
         )
         calendar.parse(contract_end)
-        check_hash(cert_hash, "asset rule: cert_hash (土地承包经营权证)")
+        checks.check_hash(cert_hash, "asset rule: cert_hash (土地承包经营权证)")
     else:
         require(
             contractor is None and contract_end is None and cert_hash is None,
@@ -485,7 +442,7 @@ def authorise_transfer(asset_id: str, min_annual: int, max_years: int) -> dict:
     )
     money.positive(min_annual, "authorisation rule: min_annual")
     whole(max_years, 1, MAX_YEARS, "authorisation rule: max_years")
-    auth_id = next_id("auth", "AU-")
+    auth_id = records.seq("auth", "AU-")
     auth = {
         "id": auth_id,
         "asset": asset_id,
@@ -504,9 +461,7 @@ def authorise_transfer(asset_id: str, min_annual: int, max_years: int) -> dict:
 
 
 def load_auth(auth_id):
-    x = state.get("auth/" + auth_id)
-    require(x is not None, f"authorisation rule: no authorisation '{auth_id}'")
-    return x
+    return records.load("auth/" + auth_id, f"authorisation rule: no authorisation '{auth_id}'")
 
 
 @call(public=True)
@@ -576,7 +531,7 @@ def record_resolution(
         yes <= attended <= eligible,
         "resolution rule: votes in favour ≤ attendance ≤ those entitled",
     )
-    check_hash(minutes_hash, "resolution rule: minutes_hash")
+    checks.check_hash(minutes_hash, "resolution rule: minutes_hash")
     today = calendar.today()
     require(
         calendar.parse(held_on) <= calendar.parse(today),
@@ -607,7 +562,7 @@ def record_resolution(
             f" {attended} present agreed; the decision needs {ratio_text(r)} of those present",
         )
         rule = "pass_attendees"
-    res_id = next_id("resolution", "RS-")
+    res_id = records.seq("resolution", "RS-")
     res = {
         "id": res_id,
         "asset": asset_id,
@@ -640,18 +595,14 @@ def record_resolution(
 
 
 def load_resolution(res_id):
-    x = state.get("resolution/" + res_id)
-    require(x is not None, f"resolution rule: no resolution '{res_id}'")
-    return x
+    return records.load("resolution/" + res_id, f"resolution rule: no resolution '{res_id}'")
 
 
 # -- listings (the exchange) --
 
 
 def load_listing(listing_id):
-    x = state.get("listing/" + listing_id)
-    require(x is not None, f"listing rule: no listing '{listing_id}'")
-    return x
+    return records.load("listing/" + listing_id, f"listing rule: no listing '{listing_id}'")
 
 
 def save_listing(x):
@@ -764,7 +715,7 @@ def check_term(a, src, term_start, term_years, reveal_close):
         term_years <= src["max_years"],
         f"term rule: the {src['kind']} {src['id']} allows at most {src['max_years']} years",
     )
-    end = calendar.add_days(add_years(term_start, term_years), -1)
+    end = calendar.add_days(calendar.add_months(term_start, 12 * term_years), -1)
     if a["kind"] == "contract_land":
         require(
             calendar.parse(end) <= calendar.parse(a["contract_end"]),
@@ -805,7 +756,7 @@ def new_listing(a, src, reserve, deposit, use, term_start, term_years, windows, 
     check_windows(bid_open, bid_close, reveal_close)
     term_end = check_term(a, src, term_start, term_years, reveal_close)
     c = load_collective(a["collective"])
-    listing_id = next_id("listing", "NC-")
+    listing_id = records.seq("listing", "NC-")
     x = {
         "id": listing_id,
         "asset": a["id"],
@@ -936,7 +887,7 @@ def withdraw(listing_id: str, reason: str) -> dict:
         x["status"] == "published",
         f"withdrawal rule: listing {listing_id} is {x['status']}",
     )
-    check_text(reason, "withdrawal rule: reason", 200)
+    checks.check_text(reason, "withdrawal rule: reason", 200, blank=False)
     x["status"] = "withdrawn"
     x["withdrawal"] = {"reason": reason, "by": ctx.sender, "height": ctx.height, "time": ctx.time}
     save_listing(x)
@@ -959,7 +910,7 @@ def bidder_self():
     """The sender as a bidder: ``[id, kind]`` — a member organisation with the role ``bidder``
     bids as ``did:wuyi:org:<org>``; otherwise the sender's DID."""
     if ctx.sender_org is not None and "bidder" in ctx.sender_roles:
-        return [org_did(ctx.sender_org), "org"]
+        return [checks.org_did(ctx.sender_org), "org"]
     require(
         ctx.sender_did is not None,
         "bidder rule: bid with your DID key, or as a member organisation with the role bidder",
@@ -972,9 +923,10 @@ def bid_key(listing_id, bidder):
 
 
 def load_bid(listing_id, bidder):
-    b = state.get(bid_key(listing_id, bidder))
-    require(b is not None, f"bidder rule: {bidder} has not registered for listing {listing_id}")
-    return b
+    return records.load(
+        bid_key(listing_id, bidder),
+        f"bidder rule: {bidder} has not registered for listing {listing_id}",
+    )
 
 
 def save_bid(listing_id, b):
@@ -1035,7 +987,7 @@ def review_social_capital(listing_id: str, org: str, approve: bool, review_hash:
     as_bureau("reviewer", "review social-capital bidders")
     x = load_listing(listing_id)
     check_code(org, "social-capital rule: org", 2, 32, ID_CHARS)
-    check_hash(review_hash, "social-capital rule: review_hash")
+    checks.check_hash(review_hash, "social-capital rule: review_hash")
     rec = {
         "listing": listing_id,
         "org": org,
@@ -1061,7 +1013,7 @@ def qualify(listing_id: str, bidder: str, approve: bool, evidence_hash: bytes) -
         f"qualification rule: bidders are qualified before bidding opens; {listing_id} is"
         f" {phase_of(x, ctx.time)}",
     )
-    check_hash(evidence_hash, "qualification rule: evidence_hash")
+    checks.check_hash(evidence_hash, "qualification rule: evidence_hash")
     if approve and needs_review(x, b):
         rev = state.get("review/" + listing_id + "/" + bidder[len("did:wuyi:org:") :])
         require(
@@ -1145,11 +1097,10 @@ def commit_bid(listing_id: str, commitment: bytes) -> dict:
         b["deposit"] is not None and b["deposit"]["status"] == "paid",
         f"bid rule: {me[0]} has not paid the deposit of {listing_id}",
     )
-    check_hash(commitment, "bid rule: commitment")
+    checks.check_hash(commitment, "bid rule: commitment")
     if b["commitment"] is None:
         x["counts"]["committed"] += 1
-    seq = state.get("seq/commit", 0) + 1
-    state.set("seq/commit", seq)
+    seq = records.next_number("commit")
     b["commitment"] = commitment
     b["commit_seq"] = seq
     b["commit_height"] = ctx.height
@@ -1379,10 +1330,12 @@ def record_contract(
         payment_method in PAYMENT_METHODS,
         f"contract rule: payment_method is one of {', '.join(PAYMENT_METHODS)}",
     )
-    check_hash(rights_duties_hash, "contract rule: rights_duties_hash (双方的权利和义务)")
-    check_hash(expropriation_hash, "contract rule: expropriation_hash (土地被依法征收时的补偿)")
-    check_hash(liability_hash, "contract rule: liability_hash (违约责任)")
-    check_hash(document_hash, "contract rule: document_hash")
+    checks.check_hash(rights_duties_hash, "contract rule: rights_duties_hash (双方的权利和义务)")
+    checks.check_hash(
+        expropriation_hash, "contract rule: expropriation_hash (土地被依法征收时的补偿)"
+    )
+    checks.check_hash(liability_hash, "contract rule: liability_hash (违约责任)")
+    checks.check_hash(document_hash, "contract rule: document_hash")
     aw = x["award"]
     clauses = {
         "parties": {

@@ -25,7 +25,15 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, add_record_route, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    add_record_route,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ContractRevert, NotFound
 from wuyi.node.node import Node
@@ -167,8 +175,11 @@ def _dashboard(s: ScenarioReader) -> dict[str, Any]:
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/trace", tags=["scenarios"])
-    counter = ScanCounter()
+    return group_router("/trace", node, _catalogue_routes, _scan_routes)
+
+
+def _catalogue_routes(r: APIRouter, node: Node) -> None:
+    """Products, plots, sites, areas and batches."""
 
     def listing(prefix: str) -> Any:
         with reading(node, CONTRACT) as s:
@@ -236,6 +247,12 @@ def router(node: Node) -> APIRouter:
             created = s.v.get_header(s.height).time
             return hexify(epcis.document(events, node.chain.chain_id, created))
 
+
+def _scan_routes(r: APIRouter, node: Node) -> None:
+    """Events, label scans, counterfeit signals, recalls and the dashboard."""
+
+    counter = ScanCounter()
+
     add_record_route(
         r,
         node,
@@ -297,5 +314,3 @@ def router(node: Node) -> APIRouter:
     def trace_dashboard() -> Any:
         with reading(node, CONTRACT) as s:
             return _dashboard(s)
-
-    return r

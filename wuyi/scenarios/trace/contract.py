@@ -27,7 +27,7 @@ from string import ascii_letters, digits
 from typing import Any
 
 from wuyi.contract import call, ctx, emit, require, state, view
-from wuyi.contract.lib import calendar, certs
+from wuyi.contract.lib import calendar, certs, records
 from wuyi.contract.lib import params as governed
 
 ROLES = [
@@ -265,9 +265,7 @@ def p(name):
 @call(roles=["admin"])
 def set_param(name: str, value: Any, reason: str, basis: str | None = None) -> dict:
     """Admins of the regulator change a parameter, in force from the next block, on record."""
-    owner = regulator()
-    require(ctx.sender_org == owner, f"param rule: only admins of '{owner}' change trace rules")
-    return governed.change(PARAMS, name, value, reason, basis)
+    return governed.change_by(PARAMS, regulator(), "change trace rules", name, value, reason, basis)
 
 
 @view
@@ -353,16 +351,6 @@ def date_of(ms):
     return calendar.format_day((ms // 60000 + calendar.UTC8_MINUTES) // 1440)
 
 
-def pad(n, width):
-    return str(n).zfill(width)
-
-
-def next_seq(name):
-    n = state.get("seq/" + name, 0) + 1
-    state.set("seq/" + name, n)
-    return n
-
-
 def stamp():
     return {"by": ctx.sender, "by_org": ctx.sender_org, "height": ctx.height, "time": ctx.time}
 
@@ -394,9 +382,7 @@ def register_product(
 
 
 def product(code):
-    rec = state.get("product/" + code)
-    require(rec is not None, f"product rule: no product '{code}'")
-    return rec
+    return records.load("product/" + code, f"product rule: no product '{code}'")
 
 
 @call
@@ -458,9 +444,7 @@ def verify_location(loc_id: str) -> dict:
 
 
 def location(loc_id):
-    rec = state.get("loc/" + loc_id)
-    require(rec is not None, f"location rule: location '{loc_id}' is not registered")
-    return rec
+    return records.load("loc/" + loc_id, f"location rule: location '{loc_id}' is not registered")
 
 
 def own_location(loc_id):
@@ -474,9 +458,7 @@ def own_location(loc_id):
 
 
 def batch(batch_id):
-    b = state.get("batch/" + batch_id)
-    require(b is not None, f"batch rule: no batch '{batch_id}'")
-    return b
+    return records.load("batch/" + batch_id, f"batch rule: no batch '{batch_id}'")
 
 
 def save(b):
@@ -492,7 +474,7 @@ def ages(prod):
 
 
 def new_batch(prod, qty, origin, where, ageing, parents):
-    bid = prod["code"] + "-" + pad(next_seq("batch"), 6)
+    bid = records.seq("batch", prod["code"] + "-", 6)
     b = {"id": bid, "product": prod["code"], "qty_g": qty, "initial_g": qty}
     b = {**b, "org": ctx.sender_org, "producer": ctx.sender_org, "status": "active"}
     b = {**b, "location": where, "stored": False, "parents": parents, "origin": origin}
@@ -540,7 +522,7 @@ def event(step, event_time, where, what, batch_ids):
     ``batch_ids``. Returns the event."""
     role = role_for(step)
     kind, action, biz_step, disposition = step_of(step)[:4]
-    eid = "EV" + pad(next_seq("event"), 7)
+    eid = records.seq("event", "EV", 7)
     ev = {"id": eid, "type": kind, "action": action, "step": step, "biz_step": biz_step}
     ev = {**ev, "disposition": disposition, "event_time": check_time(event_time), "tz": "+08:00"}
     ev = {**ev, "record_time": ctx.time, "height": ctx.height, "tx": ctx.tx_hash}
@@ -826,7 +808,7 @@ def inspect(
     b["hold"] = None if conformant else ev["id"]
     cert = None
     if certify_g > 0:
-        cert = "JMSC-" + pad(next_seq("cert"), 6)
+        cert = records.seq("cert", "JMSC-", 6)
         fields = {"batch": batch_id, "product": b["product"], "qty_g": certify_g}
         fields = {**fields, "report": report_hash.hex(), "event": ev["id"]}
         certs.record(cert, KIND, ["did:wuyi:org:" + b["org"]], fields)
@@ -1058,22 +1040,13 @@ def gi_check(b, prod, label_year):
     return [failed, age]
 
 
-def add_months(date, months):
-    y, m, d = int(date[:4]), int(date[5:7]), int(date[8:])
-    m0 = m - 1 + months
-    y, m = y + m0 // 12, m0 % 12 + 1
-    while d > 28 and calendar.civil_from_days(calendar.days_from_civil(y, m, d))[1] != m:
-        d -= 1
-    return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
-
-
 def retain_until(prod, today):
     """Kept until the shelf life (from today) plus the governed months, or the governed years
     when no shelf life is stated (《食品安全法》第五十条)."""
     if prod["shelf_life_days"] > 0:
         expiry = calendar.add_days(today, prod["shelf_life_days"])
-        return add_months(expiry, p("retention_after_shelf_months"))
-    return add_months(today, 12 * p("retention_default_years"))
+        return calendar.add_months(expiry, p("retention_after_shelf_months"))
+    return calendar.add_months(today, 12 * p("retention_default_years"))
 
 
 @call
@@ -1109,14 +1082,18 @@ def issue_labels(
     age, today, first = got[1], calendar.today(), lab["count"] + 1
     last = first + count - 1
     rng = {"from": first, "to": last, "package_g": package_g, "label_year": label_year}
-    rng = {**rng, "first": batch_id + "-" + pad(first, 5), "last": batch_id + "-" + pad(last, 5)}
+    rng = {
+        **rng,
+        "first": batch_id + "-" + records.pad(first, 5),
+        "last": batch_id + "-" + records.pad(last, 5),
+    }
     rng = {**rng, "age_days": None if age is None else age["days"], "gi": prod["gi"]}
     rng = {**rng, "on": today, "retain_until": retain_until(prod, today), **stamp()}
     what: dict = {"quantities": [{"batch": batch_id, "qty_g": count * package_g}], "count": count}
     what["codes"] = [rng["first"], rng["last"]]
     rng["event"] = event("labelling", event_time, b["location"], what, [batch_id])["id"]
     b = batch(batch_id)
-    state.set("label/" + batch_id + "/" + pad(lab["issues"], 3), rng)
+    state.set("label/" + batch_id + "/" + records.pad(lab["issues"], 3), rng)
     b["labels"] = {"issues": lab["issues"] + 1, "count": last, "grams": grams}
     b["retain_until"] = rng["retain_until"]
     save(b)
@@ -1240,9 +1217,7 @@ def descendants(root):
 
 
 def recall_rec(recall_id):
-    r = state.get("recall/" + recall_id)
-    require(r is not None, f"recall rule: no recall '{recall_id}'")
-    return r
+    return records.load("recall/" + recall_id, f"recall rule: no recall '{recall_id}'")
 
 
 def producer_admin(r, what):
@@ -1267,7 +1242,7 @@ def order_recall(batch_id: str, level: int, reason: str) -> dict:
     check_ref(reason, "reason")
     require(b["recall"] is None, f"recall rule: {batch_id} is under recall {b['recall']}")
     reach = descendants(batch_id)
-    rid = "RC" + pad(next_seq("recall"), 5)
+    rid = records.seq("recall", "RC", 5)
     hours = p("recall_start_hours")[str(level)]
     rec = {"id": rid, "batch": batch_id, "producer": b["producer"], "level": level}
     rec = {**rec, "kind": kind, "reason": reason, "ordered": stamp(), "start_hours": hours}
