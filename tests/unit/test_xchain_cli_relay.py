@@ -174,3 +174,32 @@ def test_relay_both_ways_delivers_and_acknowledges_a_packet(two: Two, tmp_path: 
     assert not events, events
     assert (two.a.node.height, two.b.node.height) == heights
     assert [c["chain_id"] for c in XChain(two.a.client).clients()] == ["finance"]
+
+
+def test_cli_prove_of_a_fact_under_a_personal_contract_signs_the_source_reads(
+    two: Two, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fact kept under a personal contract's state (不动产登记's ``enc/<unit>``) is read from
+    the source chain only by a signed, logged read: ``--source-key`` and ``--source-purpose``
+    sign it; without them the source node's refusal is shown and nothing is written."""
+    runner = _cli(two, monkeypatch)
+    c = two.a.client
+    anchor = c.builder(two.a.admin("bdc")).anchor(c.suite.hash(b"x"), {})
+    assert c.submit_and_wait(anchor).receipt.status == "ok"
+    key_hex = b"contract/realestate/s/enc/JM-0001".hex()
+    out = tmp_path / "fact.json"
+    base = ["xchain", "prove", "--source", "http://chain-a", "--key-hex", key_hex]
+    res = runner.invoke(app, [*base, "--out", str(out)])
+    assert res.exit_code != 0 and "realestate" in res.output, res.output
+    assert not out.exists()
+    a_key = str(two.a.keys_dir / "bdc-admin.key")
+    res = runner.invoke(app, [*base, "--out", str(out), "--source-key", a_key])
+    assert res.exit_code != 0 and "--source-purpose" in res.output, res.output
+    assert not out.exists()
+    res = runner.invoke(
+        app, [*base, "--out", str(out), "--source-key", a_key, "--source-purpose", "跨链核验 check"]
+    )
+    assert res.exit_code == 0, res.output
+    genesis = SourceChain(two.a.client).genesis_hash.hex()
+    res = runner.invoke(app, ["verify", str(out), "--genesis-hash", genesis])
+    assert res.exit_code == 0 and "fact verified" in res.output and "absent" in res.output

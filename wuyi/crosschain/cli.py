@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +29,9 @@ from wuyi.cli.app import (
 )
 from wuyi.exceptions import ValidationError
 
+if TYPE_CHECKING:
+    from wuyi.sdk.client import WuyiClient
+
 __all__ = ["print_fact_report", "xchain_app"]
 
 xchain_app = typer.Typer(
@@ -38,6 +43,36 @@ app.add_typer(xchain_app, name="xchain")
 SourceOpt = Annotated[
     str, typer.Option("--source", help="另一条链的节点 / the other chain's node API URL")
 ]
+SourceKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-key",
+        help="来源链成员密钥，签名读取个人合约的状态 / a member key of the source chain: signs"
+        " the reads (a fact under a personal contract's state is refused unsigned)",
+    ),
+]
+SourcePurposeOpt = Annotated[
+    str,
+    typer.Option("--source-purpose", help="签名读取的用途 / the purpose the signed reads state"),
+]
+
+
+@contextmanager
+def _source(
+    url: str, key: Path | None, purpose: str, passphrase_file: Path | None
+) -> Iterator[WuyiClient]:
+    """A client of the source chain; its reads signed by ``key`` with ``purpose`` when given
+    (the source node logs them), public reads otherwise."""
+    signer = None if key is None else _load_key(key, passphrase_file)
+    if signer is not None and len(purpose.strip()) < 2:
+        raise ValidationError(
+            "--source-key signs the reads: give --source-purpose (why you read, 2-200 characters)",
+            field="source_purpose",
+        )
+    with _client(url) as s:
+        if signer is not None:
+            s.read_as(signer, purpose)
+        yield s
 
 
 def _key_bytes(text: str | None, hex_: str | None) -> bytes:
@@ -254,6 +289,8 @@ def recognise(
     key_text: Annotated[str | None, typer.Option("--key-text", help="state key (text)")] = None,
     key_hex: Annotated[str | None, typer.Option("--key-hex", help="state key (hex)")] = None,
     consumer: Annotated[str, typer.Option("--consumer", help="使用的合约 / contract")] = "",
+    source_key: SourceKeyOpt = None,
+    source_purpose: SourcePurposeOpt = "",
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
@@ -262,7 +299,10 @@ def recognise(
 
     state_key = _key_bytes(key_text, key_hex)
     signer = _load_key(key, passphrase_file)
-    with _client(source) as s, _client(node) as c:
+    with (
+        _source(source, source_key, source_purpose or purpose, passphrase_file) as s,
+        _client(node) as c,
+    ):
         rid = Relayer(s, c, signer).recognise(fact, state_key, consumer=consumer, purpose=purpose)
         rec = XChain(c).record(rid)
     _kv(
@@ -285,13 +325,16 @@ def prove(
     key_text: Annotated[str | None, typer.Option("--key-text")] = None,
     key_hex: Annotated[str | None, typer.Option("--key-hex")] = None,
     height: Annotated[int | None, typer.Option("--height")] = None,
+    source_key: SourceKeyOpt = None,
+    source_purpose: SourcePurposeOpt = "",
+    passphrase_file: PassFileOpt = None,
 ) -> None:
     """导出事实证明包 / export a fact bundle (wuyi-xchain-fact/1); check it with wuyi verify."""
     from wuyi.crosschain.sdk import SourceChain
     from wuyi.ledger.jsonform import to_json
 
     state_key = _key_bytes(key_text, key_hex)
-    with _client(source) as s:
+    with _source(source, source_key, source_purpose, passphrase_file) as s:
         src = SourceChain(s)
         bundle = src.fact_bundle(state_key, height)
     out.write_text(json.dumps(to_json(bundle), ensure_ascii=False, indent=1), encoding="utf-8")
