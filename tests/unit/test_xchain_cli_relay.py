@@ -203,3 +203,17 @@ def test_cli_prove_of_a_fact_under_a_personal_contract_signs_the_source_reads(
     genesis = SourceChain(two.a.client).genesis_hash.hex()
     res = runner.invoke(app, ["verify", str(out), "--genesis-hash", genesis])
     assert res.exit_code == 0 and "fact verified" in res.output and "absent" in res.output
+
+
+def test_cli_prove_at_the_uncertified_genesis_names_the_problem(
+    two: Two, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = _cli(two, monkeypatch)
+    out = tmp_path / "fact.json"
+    res = runner.invoke(
+        app,
+        ["xchain", "prove", "--source", "http://chain-a", "--key-text", "evidence/x",
+         "--height", "0", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code != 0 and "commit certificate" in res.output, res.output
+    assert not out.exists()

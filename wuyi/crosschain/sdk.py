@@ -45,7 +45,7 @@ from wuyi.crosschain.proofs import (
     verify_membership,
     verify_non_membership,
 )
-from wuyi.exceptions import CrossChainRefused, ProofInvalid
+from wuyi.exceptions import CrossChainRefused, NotFound, ProofInvalid
 from wuyi.ledger.lightclient import ValidatorChange
 from wuyi.ledger.types import BlockHeader
 from wuyi.sdk.client import WuyiClient, event_attr, raise_receipt
@@ -218,7 +218,13 @@ class SourceChain:
         value, proof = self.prove(key, h)
         genesis, gvs = self.genesis()
         header, qc, _ = self.block(h)
-        assert qc is not None
+        if qc is None:
+            raise NotFound(
+                f"block {h} of {self.chain_id} has no commit certificate yet"
+                + (" (the genesis block is never certified)" if h == 0 else "")
+                + ": prove a fact at a committed height with a QC (--height, or wait a block)",
+                height=h,
+            )
         return make_fact_bundle(
             chain_id=self.chain_id,
             suite=self.suite_name,
