@@ -531,7 +531,8 @@ def render_method(res: Mapping[str, Any]) -> list[str]:
         "make bench-quick    # a ~4 minute smoke of every code path -> /tmp/wuyi-bench.md",
         "make soak           # 30 minutes, four validators, restarts, exactly-once check",
         "make soak ARGS='--minutes 2 --restart-every 30'   # a short soak",
-        "wuyi bench --workloads kv-a,kv-b --suites intl --nodes 4 --repeats 5 --no-peer",
+        "wuyi bench --workloads kv-a,kv-b --suites intl --nodes 4 --repeats 5 --no-peer"
+        "   # a partial run: benchmarks/results/partial.json, /tmp/wuyi-bench-partial.md",
         "python -m benchmarks.run --render-only   # re-render from benchmarks/results/latest.json",
         "python -m benchmarks.bench_node --suite intl --duration 60   # in-process pipeline",
         "python -m benchmarks.bench_apply --workload vc-verify   # block transition: vc.verify "

@@ -533,6 +533,21 @@ def load_extras(res: dict[str, Any]) -> None:
                 res[name.replace("-", "_")] = json.loads(p.read_text())
 
 
+#: The line after which ``docs/benchmarks.md`` holds sections written by hand (figures of
+#: benchmarks that ``benchmarks.run`` does not run, e.g. ``make bench-join``): a re-render keeps
+#: everything from this line on, as it is in the file.
+HAND_WRITTEN_MARK = (
+    "<!-- Sections below are written by hand (benchmarks that benchmarks.run does not run):"
+    " a re-render keeps them as they are. -->"
+)
+
+
+def kept_by_hand(old: str) -> str:
+    """The hand-written tail of a report (from :data:`HAND_WRITTEN_MARK` on), or ``""``."""
+    at = old.find(HAND_WRITTEN_MARK)
+    return "" if at < 0 else old[at:]
+
+
 def write_report(res: dict[str, Any], out: Path, img_dir: Path) -> None:
     from benchmarks.report import plot_all, render
 
@@ -540,8 +555,41 @@ def write_report(res: dict[str, Any], out: Path, img_dir: Path) -> None:
     images = plot_all(res, img_dir)
     rel = os.path.relpath(img_dir, out.parent)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(res, images={k: f"{rel}/{v}" for k, v in images.items()}))
-    log(f"wrote {out} and {len(images)} plots in {img_dir}")
+    text = render(res, images={k: f"{rel}/{v}" for k, v in images.items()})
+    tail = kept_by_hand(out.read_text(encoding="utf-8")) if out.exists() else ""
+    if tail:
+        text = text.rstrip("\n") + "\n\n" + tail
+    out.write_text(text, encoding="utf-8")
+    log(
+        f"wrote {out} and {len(images)} plots in {img_dir}"
+        + (" (hand-written part kept)" if tail else "")
+    )
+
+
+#: Options that narrow or shorten the plan: a run with any of them is partial, and does not
+#: replace the full run's results (``latest.json``) or its report unless ``--out`` says so.
+PARTIAL_OPTIONS = (
+    "workloads", "suites", "nodes", "modes", "duration", "rate_duration", "repeats", "rates",
+    "backlog", "kv_keys",
+)  # fmt: skip
+
+
+def is_partial(a: argparse.Namespace) -> bool:
+    return not a.quick and any(getattr(a, name) is not None for name in PARTIAL_OPTIONS)
+
+
+def destinations(a: argparse.Namespace) -> tuple[str, Path, Path]:
+    """(results file name, report path, plot folder) of a run: a full run writes
+    ``latest.json`` and ``docs/benchmarks.md``; ``--quick`` and a partial run write their own
+    results file and a report in /tmp, unless ``--out``/``--img-dir`` are given."""
+    if a.quick:
+        name, out, img = "quick.json", Path("/tmp/wuyi-bench.md"), Path("/tmp/wuyi-bench-img")
+    elif is_partial(a):
+        name = "partial.json"
+        out, img = Path("/tmp/wuyi-bench-partial.md"), Path("/tmp/wuyi-bench-partial-img")
+    else:
+        name, out, img = "latest.json", ROOT / "docs" / "benchmarks.md", IMG
+    return name, Path(a.out) if a.out else out, Path(a.img_dir) if a.img_dir else img
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -549,7 +597,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--out",
         default=None,
-        help="the Markdown report (default docs/benchmarks.md; --quick: /tmp/wuyi-bench.md)",
+        help="the Markdown report (default docs/benchmarks.md; --quick: /tmp/wuyi-bench.md;"
+        " a partial run, narrowed by --workloads, --duration, ...: /tmp/wuyi-bench-partial.md)",
     )
     p.add_argument(
         "--img-dir",
@@ -621,9 +670,7 @@ def plan_from(a: argparse.Namespace) -> Plan:
 
 def main(argv: list[str] | None = None) -> None:
     a = parse_args(argv)
-    out = Path(a.out or ("/tmp/wuyi-bench.md" if a.quick else ROOT / "docs" / "benchmarks.md"))
-    img = Path(a.img_dir or ("/tmp/wuyi-bench-img" if a.quick else IMG))
-    name = "quick.json" if a.quick else "latest.json"
+    name, out, img = destinations(a)
     if a.render_only:
         saved = json.loads((RESULTS / name).read_text())
         if "networks" not in saved:

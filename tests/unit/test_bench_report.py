@@ -254,3 +254,38 @@ def test_bench_apply_vc_verify_workload_checks_presentations_on_chain() -> None:
     out = run(txs=5, repeats=1, workload="vc-verify")
     assert out["workload"] == "vc-verify" and out["txs"] == 5
     assert out["apply_us_per_tx_best"] > 0
+
+
+def test_a_re_render_keeps_the_hand_written_sections(tmp_path: Any, monkeypatch: Any) -> None:
+    """docs/benchmarks.md ends with sections written by hand (make bench-join, ...): a re-render
+    of the generated part (make bench, make soak) keeps them word for word."""
+    import benchmarks.report as report
+    from benchmarks import run
+
+    monkeypatch.setattr(report, "plot_all", lambda res, img_dir: {})
+    monkeypatch.setattr(run, "load_extras", lambda res: None)
+    out = tmp_path / "benchmarks.md"
+    hand = f"{run.HAND_WRITTEN_MARK}\n\n## Joining a long chain\n\n| 116.8 s | by hand |\n"
+    out.write_text("# Benchmarks\n\nold generated part\n\n" + hand, encoding="utf-8")
+    run.write_report(_results({"available": False, "reason": "-"}), out, tmp_path / "img")
+    text = out.read_text(encoding="utf-8")
+    assert "old generated part" not in text and "## Method" in text
+    assert text.endswith(hand) and text.count(run.HAND_WRITTEN_MARK) == 1
+    run.write_report(
+        _results({"available": False, "reason": "-"}), out, tmp_path / "img"
+    )  # again: still once
+    assert out.read_text(encoding="utf-8").count("## Joining a long chain") == 1
+    assert run.HAND_WRITTEN_MARK in (run.ROOT / "docs" / "benchmarks.md").read_text()
+
+
+def test_a_narrowed_run_does_not_replace_the_full_runs_results_or_report() -> None:
+    from benchmarks import run
+
+    full = run.destinations(run.parse_args([]))
+    assert full[0] == "latest.json" and full[1] == run.ROOT / "docs" / "benchmarks.md"
+    for argv in (["--workloads", "transfer"], ["--duration", "10"], ["--nodes", "1"]):
+        name, out, _ = run.destinations(run.parse_args(argv))
+        assert name == "partial.json" and str(out).startswith("/tmp/"), argv
+    assert run.destinations(run.parse_args(["--quick"]))[0] == "quick.json"
+    name, out, _ = run.destinations(run.parse_args(["--duration", "10", "--out", "x.md"]))
+    assert name == "partial.json" and str(out) == "x.md"
