@@ -405,8 +405,24 @@ class Net:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise AssertionError(
-                f"{type(exc).__name__}: {exc}\n\n===== node logs =====\n" + self.procs.log_tails(40)
+                f"{type(exc).__name__}: {exc}\n\n===== consensus =====\n{self._consensus_views()}"
+                "\n===== node logs =====\n" + self.procs.log_tails(40)
             ) from exc
+
+    def _consensus_views(self) -> str:
+        """Each node's ``/v1/consensus`` minus the peer lists: the consensus height (which can
+        differ from the stored height), timeouts, syncing, mempool and the network counters."""
+        lines = []
+        for nd in self.spec.nodes:
+            try:
+                view = self.http.get(nd.url + "/v1/consensus", timeout=2).json()
+            except (httpx.HTTPError, ValueError) as exc:
+                lines.append(f"{nd.name}: {type(exc).__name__}")
+                continue
+            view.pop("validators", None)
+            view.pop("peers", None)
+            lines.append(f"{nd.name}: {json.dumps(view, separators=(',', ':'))[:1500]}")
+        return "\n".join(lines)
 
     def report(self, name: str, load: Load) -> None:
         self.timings["load_errors"] = sum(load.errors.values())

@@ -46,7 +46,7 @@ class NodeProc:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [*WUYI, "node", "start", "--home", str(self.home), "--port", str(self.port)],
