@@ -425,3 +425,24 @@ def test_follower_decides_without_voting() -> None:
     for i in (1, 2, 3):
         t.deliver(t.vote(i, COMMIT, bh))
     assert t.replica.height == 2 and t.persisted == []
+
+
+def test_round_summary_says_what_the_round_before_saw() -> None:
+    """The adapter logs this when a height needs another round (``round_started``)."""
+    t = ReplicaHarness()
+    x = t.block(1, b"x", by=1)
+    xh = t.block_hash(x)
+    t.deliver(t.proposal(x))
+    t.deliver(t.vote(1, PREVOTE, xh))
+    t.deliver(t.vote(2, PREVOTE, NIL))
+    t.deliver(t.vote(3, PREVOTE, xh))  # own prevote for x + two: locked on x at round 0
+    t.deliver(t.vote(1, COMMIT, NIL))
+    t.deliver(t.vote(2, COMMIT, NIL))
+    t.step(TimerFired(TIMER_PRECOMMIT, 1, 0))
+    s = t.replica.round_summary(0)
+    short = xh[:4].hex()
+    assert s["proposal"] == {"proposer": 1, "block": short, "pol_round": -1, "valid": True}
+    assert s["prevotes"] == {short: [0, 1, 3], "nil": [2]}
+    assert s["precommits"] == {short: [0], "nil": [1, 2]}
+    assert s["locked"] == [0, short] and s["valid"] == [0, short]
+    assert t.replica.round_summary(1)["proposal"] is None

@@ -871,6 +871,43 @@ class Replica:
 
     # --- introspection for tests and the simulator ----------------------------------------
 
+    def round_summary(self, round_: int) -> dict[str, object]:
+        """What this replica saw in ``round_`` of the running height, for logs: the proposal
+        (proposer index, block hash prefix, proof-of-lock round, valid here), the prevotes and
+        precommits as ``{hash prefix or "nil": [validator index, ...]}``, and the lock and valid
+        value held now. Read-only; hashes are cut to 8 hex digits."""
+        hs = self._hs
+
+        def short(h: bytes) -> str:
+            return "nil" if h == NIL else h[:4].hex()
+
+        def votes(vote_type: str) -> dict[str, list[int]]:
+            buckets = hs.by_hash.get((vote_type, round_), {})
+            return {
+                short(h): sorted(hs.index[v] for v in bucket if v in hs.index)
+                for h, bucket in buckets.items()
+            }
+
+        p = hs.proposals.get(round_)
+        proposal: dict[str, object] | None = None
+        if p is not None:
+            bh = self._hash_block(p.block)
+            proposal = {
+                "proposer": hs.index.get(p.proposer, -1),
+                "block": short(bh),
+                "pol_round": p.pol_round,
+                "valid": hs.validity.get(bh),
+            }
+        return {
+            "round": round_,
+            "proposer": hs.index.get(self._proposer(round_), -1),
+            "proposal": proposal,
+            "prevotes": votes(PREVOTE),
+            "precommits": votes(COMMIT),
+            "locked": None if hs.locked is None else [hs.locked[0], short(hs.locked[1])],
+            "valid": None if hs.valid is None else [hs.valid[0], short(hs.valid[1])],
+        }
+
     def own_votes(self) -> Iterable[Vote]:
         for table in self._hs.votes.values():
             v = table.get(self._me)

@@ -718,6 +718,15 @@ class ValidatorRunner:
             elif isinstance(a, Send):
                 self.network.send(a.to, "cons", encode_message(a.message))
             elif isinstance(a, SetTimer):
+                if a.kind == "propose" and a.round > 0 and self.replica is not None:
+                    # a height that needs more rounds is what an operator (and a failing test)
+                    # must be able to explain: what the round before saw, and the lock
+                    self.emit(
+                        "round_started",
+                        height=a.height,
+                        round=a.round,
+                        previous=self.replica.round_summary(a.round - 1),
+                    )
                 self._set_timer(a)
             elif isinstance(a, RequestPayload):
                 self._build_payload(a)
