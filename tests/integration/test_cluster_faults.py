@@ -60,13 +60,13 @@ N = 4
 ISOLATED = 3  # the node behind proxies
 SEED = int(os.environ.get("WUYI_TEST_SEED", "20241127"))
 CONSENSUS = {
-    "timeout_propose_ms": 400,
-    "timeout_propose_delta_ms": 100,
-    "timeout_prevote_ms": 200,
-    "timeout_prevote_delta_ms": 100,
-    "timeout_precommit_ms": 200,
-    "timeout_precommit_delta_ms": 100,
-    "max_timeout_ms": 3000,
+    "timeout_propose_ms": 600,
+    "timeout_propose_delta_ms": 150,
+    "timeout_prevote_ms": 300,
+    "timeout_prevote_delta_ms": 150,
+    "timeout_precommit_ms": 300,
+    "timeout_precommit_delta_ms": 150,
+    "max_timeout_ms": 5000,
     "rebroadcast_ms": 500,
     "create_empty_blocks_interval_ms": -1,
 }

@@ -446,3 +446,21 @@ def test_round_summary_says_what_the_round_before_saw() -> None:
     assert s["precommits"] == {short: [0], "nil": [1, 2]}
     assert s["locked"] == [0, short] and s["valid"] == [0, short]
     assert t.replica.round_summary(1)["proposal"] is None
+
+
+def test_a_height_that_needed_rounds_paces_the_next_then_steps_back() -> None:
+    """Timeouts that needed round r at one height are where the next height starts (a slow or
+    starved validator would otherwise make every height climb from round 0 again); each height
+    decided in its first round steps back by one round."""
+    t = ReplicaHarness()
+    p = t.params
+    b1 = t.block(1, b"a", by=1)
+    acts = t.deliver(t.decided(b1, [1, 2, 3], round_=3))  # the network needed round 3
+    assert t.replica.height == 2
+    (timer,) = [s for s in t.timers(acts) if s.kind == TIMER_PROPOSE]
+    assert (timer.round, timer.delay_ms) == (0, p.timeout_propose(3))
+    t.step(BlockExecuted(1))
+    b2 = t.block(2, b"b", parent=t.block_hash(b1), by=2)
+    acts = t.deliver(t.decided(b2, [1, 2, 3], round_=0))
+    (timer,) = [s for s in t.timers(acts) if s.kind == TIMER_PROPOSE]
+    assert (timer.round, timer.delay_ms) == (0, p.timeout_propose(2))

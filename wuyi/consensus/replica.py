@@ -101,6 +101,7 @@ __all__ = [
 ROUND_WINDOW = 64  # votes/proposals more than this many rounds ahead are not stored
 MAX_FUTURE_BUFFER = 4096  # messages buffered for the next height
 MAX_PROPOSALS_PER_ROUND = 4  # blocks kept per round when a proposer equivocates
+MAX_PACE = 64  # at most this many rounds' worth of timeout carried into the next height
 
 
 class Step:
@@ -200,6 +201,8 @@ class Replica:
         # catch double signs that arrive late (gossip is slower than a fast height)
         self._last_votes: tuple[int, dict[tuple[bytes, str, int], Vote]] = (0, {})
         self._last_evidence: set[tuple[bytes, str, int]] = set()
+        # extra rounds of timeout each height starts with (see _decide); in memory only
+        self._pace = 0
         self._hs = self._new_height_state()
 
     # --- public API ---------------------------------------------------------------------
@@ -386,7 +389,9 @@ class Replica:
     def _enter_propose(self) -> None:
         hs = self._hs
         r = hs.round
-        self._out.append(SetTimer(TIMER_PROPOSE, self.height, r, self.params.timeout_propose(r)))
+        self._out.append(
+            SetTimer(TIMER_PROPOSE, self.height, r, self.params.timeout_propose(r + self._pace))
+        )
         if self._proposer(r) != self._me:
             return
         if hs.valid is not None:
@@ -656,7 +661,7 @@ class Replica:
         if hs.step == Step.PREVOTE and r not in hs.prevote_timer and self._quorum_any(PREVOTE, r):
             hs.prevote_timer.add(r)  # R3
             self._out.append(
-                SetTimer(TIMER_PREVOTE, self.height, r, self.params.timeout_prevote(r))
+                SetTimer(TIMER_PREVOTE, self.height, r, self.params.timeout_prevote(r + self._pace))
             )
             return True
         if hs.step >= Step.PREVOTE and r not in hs.locked_rounds:  # R4
@@ -679,7 +684,9 @@ class Replica:
         if r not in hs.precommit_timer and self._quorum_any(COMMIT, r):  # R6
             hs.precommit_timer.add(r)
             self._out.append(
-                SetTimer(TIMER_PRECOMMIT, self.height, r, self.params.timeout_precommit(r))
+                SetTimer(
+                    TIMER_PRECOMMIT, self.height, r, self.params.timeout_precommit(r + self._pace)
+                )
             )
             return True
         return False
@@ -699,6 +706,14 @@ class Replica:
 
     def _decide(self, block: Block, block_hash: bytes, qc: QuorumCertificate) -> None:
         self._out.append(Commit(block, block_hash, qc))
+        # Pacing: timeouts that needed round r to fit the network's delays are where the next
+        # height starts (instead of round 0's again, which a slow link or a starved validator
+        # would make every height pay); each height decided in its first round steps back by
+        # one. Timeouts never bear on safety, only on how soon a round gives up.
+        if qc.round > 0:
+            self._pace = min(MAX_PACE, self._pace + qc.round)
+        elif self._pace > 0:
+            self._pace -= 1
         self._last_votes = (
             self.height,
             {(k, t, r): v for (t, r), table in self._hs.votes.items() for k, v in table.items()},
