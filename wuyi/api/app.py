@@ -48,6 +48,7 @@ from wuyi.api.wire import (
 from wuyi.console import mount_console
 from wuyi.crosschain.api import add_xchain_routes
 from wuyi.crosschain.portal import add_portal_routes
+from wuyi.oid4vp.api import add_oid4vp_routes
 from wuyi.crypto import address_of, format_address
 from wuyi.encoding import decode
 from wuyi.exceptions import (
@@ -392,6 +393,7 @@ def create_app(
     metrics.registry.register(WaitersCollector(waiters))
     mount_console(app, node, scenarios)  # the web console at /console/ (wuyi/console)
     add_portal_routes(app, node)  # one console for several chains (wuyi/crosschain/portal.py)
+    add_oid4vp_routes(app, node)  # OpenID4VP presentation by QR (wuyi/oid4vp, issue #19)
     return app
 
 
