@@ -48,7 +48,6 @@ from wuyi.api.wire import (
 from wuyi.console import mount_console
 from wuyi.crosschain.api import add_xchain_routes
 from wuyi.crosschain.portal import add_portal_routes
-from wuyi.oid4vp.api import add_oid4vp_routes
 from wuyi.crypto import address_of, format_address
 from wuyi.encoding import decode
 from wuyi.exceptions import (
@@ -72,6 +71,7 @@ from wuyi.node.access_log import ACCESS_LOG_FILE, AccessLog
 from wuyi.node.blobs import BlobSettings
 from wuyi.node.mempool import Duplicate
 from wuyi.node.node import Node, TxInfo
+from wuyi.oid4vp.api import add_oid4vp_routes
 from wuyi.scenarios import Scenario
 
 __all__ = ["PROBLEM_JSON", "create_app", "problem", "problem_of"]

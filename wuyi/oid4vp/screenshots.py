@@ -119,12 +119,12 @@ def main(argv: list[str] | None = None) -> None:
     with (
         tempfile.TemporaryDirectory() as d,
         live_demo_node(Path(d) / "chain", load=load_identity_only) as live,
+        sync_playwright() as p,
     ):
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            out = run_flow(b, live, Path(d), shots=args.out)
-            assert not out["errors"], out["errors"]
-            b.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        out = run_flow(b, live, Path(d), shots=args.out)
+        assert not out["errors"], out["errors"]
+        b.close()
     for f in sorted(args.out.glob("wallet-vp-*.png")):
         print(f)
 
