@@ -64,6 +64,25 @@ def test_desk_qr_phone_consents_presents_and_the_chain_records(
             assert not any(n in blob for n in needles), f"personal data in block {h}"
             for rc in store.get_receipts(h):
                 assert not any(n in rc.to_bytes() for n in needles)
+        # a request asking more (the name too) than the consent just granted covers: the
+        # wallet refuses it, and nothing is posted to the desk's response endpoint
+        posted: list[str] = []
+        phone.on(
+            "request", lambda r: posted.append(r.url) if "/oid4vp/responses/" in r.url else None
+        )
+        desk.check("[data-testid=dvp-claims] input[data-claim=name]")
+        desk.click("[data-testid=dvp-make]")
+        desk.wait_for_selector("[data-testid=dvp-status][data-status=pending]")
+        desk.locator("[data-testid=dvp-qr]").screenshot(path=str(tmp_path / "qr2.png"))
+        phone.set_input_files("[data-testid=wvp-photo]", str(tmp_path / "qr2.png"))
+        phone.wait_for_selector("[data-testid=wvp-what] [data-claim=name]")
+        phone.select_option("[data-testid=wvp-consent]", index=0)  # the age_over_18 consent
+        phone.click("[data-testid=wvp-present]")
+        phone.wait_for_selector("[data-testid=wvp-result][data-reason=over_asking]")
+        assert "超出了您的授权范围" in phone.inner_text("[data-testid=wvp-result]")
+        assert posted == []
+        assert desk.get_attribute("[data-testid=dvp-status]", "data-status") == "pending"
+        assert not out["errors"], out["errors"]
     finally:
         for ctx in out["contexts"]:
             ctx.close()

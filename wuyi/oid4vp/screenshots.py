@@ -95,7 +95,7 @@ def run_flow(browser: Any, live: Any, tmp: Path, shots: Path | None = None) -> d
 
     # the desk records the check on chain and shows the chain's verdict
     desk.wait_for_selector("[data-testid=dvp-verdict]", timeout=30_000)
-    shot(desk, "verdict")
+    shot(desk, "verdict", full_page=True)
     tx = desk.locator("[data-testid=dvp-verdict] a").first.get_attribute("href") or ""
     return {
         "tx": tx.rsplit("/", 1)[-1],
