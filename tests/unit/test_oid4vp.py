@@ -377,3 +377,53 @@ def test_no_personal_value_on_chain_or_in_answers(town: Town) -> None:
     with store.snapshot() as v:
         for _k, value in v.iter_prefix(b""):
             assert not any(n in value for n in needles)
+
+
+# -- the response's field rules -------------------------------------------------------------
+
+ASKED = [rq.Asked("q0_IdentityCredential", ID, ("age_over_18",))]
+
+
+@pytest.mark.parametrize(
+    ("vp_token", "reason"),
+    [
+        ("not json", "malformed"),
+        ('["a~b~"]', "malformed"),  # an array: 1.0 wants an object keyed by query id
+        ({"q0_IdentityCredential": "a~b~"}, "malformed"),  # not an array
+        ({"q0_IdentityCredential": ["a~", "b~"]}, "malformed"),  # two presentations
+        ({"q0_IdentityCredential": ["not an sd-jwt"]}, "malformed"),
+        ({}, "incomplete"),
+        ({"q0_IdentityCredential": ["x~"], "other": ["y~"]}, "over_asking"),
+    ],
+)
+def test_vp_token_shape(vp_token: Any, reason: str) -> None:
+    from wuyi.exceptions import PresentationRefused
+    from wuyi.oid4vp.verifier import check_vp_token
+
+    with pytest.raises(PresentationRefused) as e:
+        check_vp_token(vp_token, ASKED, client_id=rq.client_id_of("bank"), nonce="n" * 24)
+    assert e.value.detail["reason"] == reason
+
+
+def test_response_state_and_response_uri_rules(town: Town) -> None:
+    req = town.open()
+    form = town.answer(req)
+    got = town.post(req, {**form, "state": "another-state-" + "x" * 12})
+    assert (got["status"], got["reason"]) == (400, "unknown")
+    got = town.post(req, {"state": req.state})  # no vp_token
+    assert (got["status"], got["reason"]) == (400, "malformed")
+    assert town.post(req, form)["status"] == 200  # still answerable: nothing changed
+    # the node keeps only requests whose response_uri is its own endpoint for that state
+    claims = rq.build_request(
+        org="bank",
+        nonce="n" * 24,
+        state="s" * 24,
+        response_uri="https://elsewhere.example/collect",
+        dcql=rq.dcql_query({ID: ["age_over_18"]}),
+        purpose=PURPOSE,
+        iat=int(time.time()),
+    )
+    with pytest.raises(ValidationError, match="response_uri"):
+        town.client._request(
+            "POST", "/v1/oid4vp/requests", json={"request": town.desk.sign(claims)}
+        )
