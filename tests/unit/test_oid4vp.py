@@ -299,13 +299,28 @@ def test_response_refusals_change_nothing(town: Town, over: dict[str, Any], reas
 
 
 def test_expired_request_is_refused(town: Town) -> None:
-    req = town.open(ttl=1)
+    """The node's book of requests with the clock past ``exp`` (the route passes the wall
+    clock): the answer is refused ``expired`` and the request stays as it was; the node will
+    not open, nor the wallet answer, an expired request."""
+    from wuyi.exceptions import PresentationRefused
+    from wuyi.oid4vp.verifier import RequestBook
+
+    req = town.open()
     form = town.answer(req)
-    time.sleep(max(0.0, req.expires - time.time()) + 0.05)
-    got = town.post(req, form)
-    assert (got["status"], got["reason"]) == (400, "expired")
-    with pytest.raises(ValidationError):  # and the wallet will not answer it
-        fetch_request(town.client, req.link)
+    jwt = town.client._http.get(f"/v1/oid4vp/requests/{req.state}").text
+    book = RequestBook(town.env.node.suite)
+    with town.env.node.store.snapshot() as view:
+        book.open(jwt, view, desk_token="t", now_s=req.expires - 10)
+        with pytest.raises(PresentationRefused) as e:
+            book.respond(req.state, form, view, now_ms=req.expires * 1000)
+        assert e.value.detail["reason"] == "expired"
+        assert book.get(req.state).status == "pending"
+        with pytest.raises(ValidationError) as e2:
+            RequestBook(town.env.node.suite).open(jwt, view, desk_token="t", now_s=req.expires)
+        assert e2.value.detail["reason"] == "expired"
+    with pytest.raises(ValidationError) as e3:
+        fetch_request(town.client, req.link, now=req.expires)
+    assert e3.value.detail["reason"] == "expired"
 
 
 def test_wallet_refuses_a_request_beyond_its_consent_before_anything_leaves(town: Town) -> None:

@@ -1,5 +1,5 @@
 """The desk-and-phone flow of OpenID4VP in a real browser, shared by the browser test
-(``tests/browser/test_oid4vp.py``) and the screenshots of ``docs/wallet.md``:
+(``tests/browser/test_console_oid4vp.py``) and the screenshots of ``docs/wallet.md``:
 ``python -m wuyi.oid4vp.screenshots [--out docs/img]`` writes ``wallet-vp-*.png``.
 
 Two browser contexts against one live demo node: the bank's desk (a member signed in with its
