@@ -82,6 +82,10 @@ def test_desk_qr_phone_consents_presents_and_the_chain_records(
         assert "超出了您的授权范围" in phone.inner_text("[data-testid=wvp-result]")
         assert posted == []
         assert desk.get_attribute("[data-testid=dvp-status]", "data-status") == "pending"
+        # and in English
+        phone.click("[data-testid=lang]")
+        phone.wait_for_selector("h1:text('Scan to present a credential')")
+        assert phone.locator("[data-testid=wvp-camera]").inner_text() == "Scan with the camera"
         assert not out["errors"], out["errors"]
     finally:
         for ctx in out["contexts"]:

@@ -183,7 +183,7 @@ function showRequest(out, doc, claims, key) {
     kv([
       [t("dvp.client"), h("span.mono.small", claims.client_id)],
       [t("dvp.claims"), tags(claims.dcql_query.credentials[0].claims.map((c) => c.path[1]), claimLabel)],
-      [t("dvp.purpose"), claims.purpose],
+      [t("dvp.purpose"), h("span.data", claims.purpose)],
       [t("dvp.expires"), fmtTime(claims.exp * 1000)],
     ]),
     h("p.small", h("a", { href: same, "data-testid": "dvp-same", target: "_blank" }, t("dvp.same")),

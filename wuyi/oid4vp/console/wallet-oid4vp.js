@@ -268,11 +268,11 @@ async function showRequest(out, req, w) {
     kv([
       [t("wvp.who"), h("div", { "data-testid": "wvp-who" }, h("b", names[req.org] || req.org), h("div.small.muted.mono", req.clientId.slice(PREFIX.length)), h("div.small.ok", "✔ ", t("wvp.whoverified")))],
       [t("wvp.what"), h("div", { "data-testid": "wvp-what" }, req.asked.map((a, i) => h("div",
-        h("div.small.muted", a.type),
+        h("div.small.muted.data", a.type),
         a.claims.map((n) => h("div.wvp-claim", { "data-claim": n }, "• ", claimLabel(n),
           creds[i] && n in (creds[i].claims || {}) ? h("span.muted", `：${valueOf(creds[i].claims[n])}`) : null)))),
         h("div.small.muted", t("wvp.only")))],
-      [t("wvp.why"), h("b", { "data-testid": "wvp-why" }, p.purpose || "—")],
+      [t("wvp.why"), h("b.data", { "data-testid": "wvp-why" }, p.purpose || "—")],
       [t("wvp.until"), fmtTime(p.exp * 1000)],
     ]),
     h("div.wvp-consent", h("div.small.muted", t("wvp.consent")), consentRow),
