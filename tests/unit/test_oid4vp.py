@@ -442,3 +442,45 @@ def test_response_state_and_response_uri_rules(town: Town) -> None:
         town.client._request(
             "POST", "/v1/oid4vp/requests", json={"request": town.desk.sign(claims)}
         )
+
+
+def test_cli_request_and_present(
+    town: Town, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``wuyi oid4vp request --no-wait`` prints the link; ``wuyi oid4vp present`` shows who asks
+    what and why, and posts; a request beyond the consent is refused (exit 1)."""
+    from typer.testing import CliRunner
+
+    import wuyi.oid4vp.cli as oid4vp_cli
+    from wuyi.cli import app
+
+    monkeypatch.setattr(oid4vp_cli, "_client", lambda node: town.client)
+    (tmp_path / "desk.pass").write_text(PW)
+    (tmp_path / "wallet.pass").write_text("pw")
+    runner = CliRunner()
+
+    def request(claims: str) -> str:
+        r = runner.invoke(
+            app,
+            ["oid4vp", "request", "--key", str(town.env.keys_dir / "bank-admin.key"),
+             "--org", "bank", "--type", ID, "--claims", claims, "--purpose", PURPOSE,
+             "--no-wait", "--passphrase-file", str(tmp_path / "desk.pass")],
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        link = r.output.strip().splitlines()[-1]
+        assert link.startswith("openid4vp://?client_id=decentralized_identifier")
+        return link
+
+    def present(link: str) -> Any:
+        return runner.invoke(
+            app,
+            ["oid4vp", "present", link, "--consent", town.consent,
+             "--wallet", str(town.wallet.path), "--passphrase-file", str(tmp_path / "wallet.pass")],
+        )  # fmt: skip
+
+    r = present(request("age_over_18"))
+    assert r.exit_code == 0, r.output
+    assert "decentralized_identifier:did:wuyi:org:bank" in r.output and PURPOSE in r.output
+    assert "已出示 / presented" in r.output
+    r = present(request("age_over_18,name"))
+    assert r.exit_code == 1 and "over_asking" in r.output
