@@ -448,7 +448,7 @@ def test_cli_request_and_present(
     town: Town, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``wuyi oid4vp request --no-wait`` prints the link; ``wuyi oid4vp present`` shows who asks
-    what and why, and posts; a request beyond the consent is refused (exit 1)."""
+    what and why, and posts (the refusals are the SDK's, tested above)."""
     from typer.testing import CliRunner
 
     import wuyi.oid4vp.cli as oid4vp_cli
@@ -482,5 +482,3 @@ def test_cli_request_and_present(
     assert r.exit_code == 0, r.output
     assert "decentralized_identifier:did:wuyi:org:bank" in r.output and PURPOSE in r.output
     assert "已出示 / presented" in r.output
-    r = present(request("age_over_18,name"))
-    assert r.exit_code == 1 and "over_asking" in r.output
