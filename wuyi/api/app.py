@@ -71,6 +71,7 @@ from wuyi.node.access_log import ACCESS_LOG_FILE, AccessLog
 from wuyi.node.blobs import BlobSettings
 from wuyi.node.mempool import Duplicate
 from wuyi.node.node import Node, TxInfo
+from wuyi.oid4vp.api import add_oid4vp_routes
 from wuyi.scenarios import Scenario
 
 __all__ = ["PROBLEM_JSON", "create_app", "problem", "problem_of"]
@@ -392,6 +393,7 @@ def create_app(
     metrics.registry.register(WaitersCollector(waiters))
     mount_console(app, node, scenarios)  # the web console at /console/ (wuyi/console)
     add_portal_routes(app, node)  # one console for several chains (wuyi/crosschain/portal.py)
+    add_oid4vp_routes(app, node)  # OpenID4VP presentation by QR (wuyi/oid4vp, issue #19)
     return app
 
 

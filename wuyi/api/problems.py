@@ -119,6 +119,13 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "bad_policy": (400, "A policy expression is malformed."),
     "bad_proof": (400, "A Merkle proof, state proof or bundle does not check."),
     "bad_credential": (400, "A credential, JWS or JWK is malformed or forged."),
+    # OpenID4VP (wuyi/oid4vp)
+    "presentation_refused": (
+        400,
+        "POST /v1/oid4vp/responses/{state}: the wallet's answer is refused and nothing"
+        " changed; `reason` names why (nonce_mismatch, replayed, wrong_audience, over_asking,"
+        " expired, ... docs/credentials.md).",
+    ),
     "unsupported_media_type": (415, "A body that is neither JSON nor CBOR (nor multipart)."),
     "not_found": (404, "No such block, transaction, record, organisation, member or endpoint."),
     "method_not_allowed": (405, "Wrong HTTP method for this path."),

@@ -11,6 +11,7 @@ from wuyi.cli import ops as _ops  # registers `wuyi backup` and `wuyi restore`
 from wuyi.cli import scenarios as _scenarios  # registers `wuyi cert|scenario`
 from wuyi.cli.app import app, main
 from wuyi.crosschain import cli as _xchain  # registers `wuyi relay` and `wuyi xchain`
+from wuyi.oid4vp import cli as _oid4vp  # noqa: F401  registers `wuyi oid4vp` (issue #19)
 
 __all__ = ["app", "main"]
 

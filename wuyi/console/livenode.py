@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +50,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_demo_node(home: Path, *, port: int | None = None) -> Iterator[LiveNode]:
+def live_demo_node(
+    home: Path,
+    *,
+    port: int | None = None,
+    load: Callable[[WuyiClient, Path, Path], dict[str, Any]] | None = None,
+) -> Iterator[LiveNode]:
     """Create a demo chain in ``home`` (which must be empty), serve it on 127.0.0.1 and load the
-    demo data; stop everything on exit."""
+    demo data (or only what ``load(client, keys_dir, docs_dir)`` loads, e.g. one part of it
+    for a quicker test); stop everything on exit."""
     res = init_home(
         home,
         chain_id=DEMO_CHAIN_ID,
@@ -87,7 +93,7 @@ def live_demo_node(home: Path, *, port: int | None = None) -> Iterator[LiveNode]
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError(f"the API server did not start on {url}")
             time.sleep(0.05)
-        made = load_demo_data(client, res.home.keys_dir, home / "docs")
+        made = (load or load_demo_data)(client, res.home.keys_dir, home / "docs")
         yield LiveNode(url, node, client, res.home.keys_dir, home / "docs", made)
     finally:
         client.close()

@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 ORG_DID_PREFIX = "did:wuyi:org:"
+#: OpenID4VP 1.0's client identifier prefix for DIDs (``wuyi.oid4vp``)
+OID4VP_PREFIX = "decentralized_identifier:"
 CHALLENGE_TTL_S = 600
 #: how far this verifier's clock may be from the block time when it checks a consent's window
 CLOCK_SKEW_S = 60
@@ -691,11 +693,13 @@ class Verifier:
                 raise PresentationRefused(
                     "the presentations do not name one consent", reason="no_consent"
                 )
-            for text in parts:
+            for text, pr in zip(parts, parsed, strict=True):
+                # the DID, or the OpenID4VP client identifier an OpenID4VP wallet puts in aud
+                aud = _kb_payload(pr.kb_jwt).get("aud")
                 checked = sdjwt.verify(
                     text,
                     issuer_jwk=self.identity.issuer_jwk,
-                    audience=self.did,
+                    audience=aud if aud in (self.did, OID4VP_PREFIX + self.did) else self.did,
                     nonce=nonce,
                     now_s=now_s,
                 )

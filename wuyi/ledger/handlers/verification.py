@@ -83,6 +83,8 @@ __all__ = [
 MAX_KB_AGE_S = 300
 _SUBJECT = "credentialSubject"
 _ORG_DID = "did:wuyi:org:"
+#: OpenID4VP 1.0's client identifier prefix for DIDs (``wuyi.oid4vp.request``)
+CLIENT_ID_PREFIX = "decentralized_identifier:"
 _HEX = re.compile(r"^[0-9a-f]{32}$")
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,63}$")
 _SCHEDULE = GasSchedule()
@@ -176,8 +178,9 @@ def check_presentation(
     (1-8 distinct lines), then per line ``wuyi.vc.sdjwt.verify`` (``bad_issuer_signature``
     against the issuer organisation's active ``issuer`` members, ``bad_disclosure``,
     ``expired``, ``no_key_binding``, ``bad_holder_signature``, ``wrong_audience`` =
-    ``did:wuyi:org:<verifier>``, ``wrong_nonce``, ``stale``) and holder binding
-    (``holder_mismatch``); then the credentials' status entries and commitments
+    ``did:wuyi:org:<verifier>`` or, from an OpenID4VP wallet,
+    ``decentralized_identifier:did:wuyi:org:<verifier>``, ``wrong_nonce``, ``stale``) and
+    holder binding (``holder_mismatch``); then the credentials' status entries and commitments
     (``unknown_credential``, ``not_registered``), the consent named (``no_consent``,
     ``holder_mismatch``) and :func:`~wuyi.ledger.handlers.credentials.chain_verdict` (replay,
     consent, assurance, status, issuer authority, expiry)."""
@@ -197,18 +200,21 @@ def check_presentation(
     def issuer_jwk(iss: str, kid: str | None) -> dict[str, Any]:
         return lookup_org_jwk(state, suite.name, iss, kid or "", roles=("issuer",))
 
-    aud = _ORG_DID + verifier
+    # the verifier's DID, or its OpenID4VP client identifier (``decentralized_identifier:``
+    # + the DID, OpenID4VP 1.0 §5.9.3), which wallets put in ``aud``: either, nothing else
+    auds = (_ORG_DID + verifier, CLIENT_ID_PREFIX + _ORG_DID + verifier)
     verified: list[Any] = []
     holders: dict[str, None] = {}  # ordered and deterministic, unlike a set
     named: dict[Any, None] = {}
     auth_keys: dict[str, list[bytes]] = {}
     # 1. each line's signatures, disclosures and key binding, and whose it is
     for line, cred in zip(lines, out.creds, strict=True):
+        claimed = _kb_aud(line)
         try:
             v = sdjwt.verify(
                 line,
                 issuer_jwk=issuer_jwk,
-                audience=aud,
+                audience=claimed if claimed in auds else auds[0],
                 nonce=nonce,
                 now_s=now_ms // 1000,
                 max_kb_age_s=MAX_KB_AGE_S,
@@ -304,6 +310,18 @@ def check_presentation(
         return out.refuse(reason, REASON_MESSAGES.get(reason, reason))
     out.claims = values
     return out
+
+
+def _kb_aud(line: str) -> Any:
+    """The ``aud`` a presentation's key-binding JWT claims, unverified (the signature check
+    that follows covers it); None if it cannot be read."""
+    from wuyi.vc.jose import unverified_payload
+
+    kb = line.rsplit("~", 1)[-1]
+    try:
+        return unverified_payload(kb).get("aud") if kb else None
+    except WuyiError:
+        return None
 
 
 def _describe(cred: dict[str, Any], payload: dict[str, Any], disclosed: Any) -> None:

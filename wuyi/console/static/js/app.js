@@ -14,6 +14,9 @@ import { auditPage, credTypesPage, dataPage } from "./data.js";
 import { evidencePage } from "./misbehaviour.js";
 import { PUBLIC_SCENARIO_NAV, SCENARIO_NAV, SCENARIO_ROUTES, inNav, loadScenarios } from "./scenarios.js";
 import * as xchain from "/console/xchain/xchain.js"; // several chains, cross-chain clients
+// OpenID4VP (wuyi/oid4vp/console, issue #19): the desk's QR request and the phone wallet's answer
+import * as deskVp from "/console/oid4vp/desk-oid4vp.js";
+import * as walletVp from "/console/oid4vp/wallet-oid4vp.js";
 
 const EXPIRY_WINDOW = 1000; // as wuyi.sdk's DEFAULT_EXPIRY_WINDOW
 
@@ -34,6 +37,7 @@ const ROUTES = {
   wallet: [walletPage, "public"],
   login: [loginPage, "public"],
   ...xchain.ROUTES,
+  ...deskVp.ROUTES, ...walletVp.ROUTES, // OpenID4VP
 };
 
 // the scenario groups are filled by loadScenarios() at start
@@ -42,9 +46,10 @@ const NAV = () => [
     ["contracts", "nav.contracts", "member"], ["gov", "nav.gov", "member"], ["evidence", "nav.evidence", "member"],
     ["explorer", "nav.explorer", "public"],
     ["verify", "nav.verify", "member"], ...xchain.NAV]],
-  ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"]]],
+  ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"],
+    ...deskVp.NAV]], // OpenID4VP
   SCENARIO_NAV,
-  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...PUBLIC_SCENARIO_NAV,
+  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...walletVp.NAV /* OpenID4VP */, ...PUBLIC_SCENARIO_NAV,
     ["explorer", "nav.explorer", "public"]]],
 ];
 
