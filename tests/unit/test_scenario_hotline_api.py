@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.unit.scenario_refusal import refused as refused_api
 from wuyi.crypto import load_key, save_key
-from wuyi.exceptions import ContractRevert, ReadForbidden, SignedReadRequired, Unauthorized
+from wuyi.exceptions import (
+    ContractRevert,
+    ReadForbidden,
+    SignedReadRequired,
+    Unauthorized,
+    WuyiError,
+)
 from wuyi.node.home import OrgSpec
 from wuyi.scenarios import get
 from wuyi.scenarios.hotline.sdk import Hotline, new_salt, seal
@@ -37,10 +45,22 @@ PHONE = "13800138000"
 TEXT = "某超市缺斤短两，要求核查处理"
 
 
+class ShiftedClock:
+    """The node's clock, moved on for the windows and deadlines (the next block's time)."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self.offset
+
+
 class World:
     def __init__(self, env: InProcessNode, tmp: Path) -> None:
         self.env, self.tmp, self.c = env, tmp, env.client
         c = self.c
+        self.clock = ShiftedClock()
+        env.node.clock = self.clock
         self.admin = {o.id: load_key(env.keys_dir / f"{o.id}-admin.key", PW) for o in ORGS}
         voters = [self.admin[o.id] for o in ORGS if o.id != "sjj"]
         scenario = get("hotline")
@@ -56,6 +76,7 @@ class World:
             "street": ("bsjd", ["handler"]),
             "clerk": ("scjgj", ["viewer"]),
             "registrar": ("sjj", ["did_registrar"]),
+            "fake": ("scjgj", ["operator"]),  # the centre's role in another organisation
         }
         self.key = {n: c.suite.generate_private_key() for n in members}
         for n, (org, roles) in members.items():
@@ -207,3 +228,167 @@ def test_the_cli_and_the_console_page(world: World, monkeypatch: pytest.MonkeyPa
     assert "hotline" in [x["name"] for x in index]
     for part in ("page.js", "i18n.js"):
         assert world.c._request("GET", f"/console/scenarios/hotline/{part}").status_code == 200
+
+
+# -- every rule's refusal through the node: its code, the rule named, nothing changed ----------
+
+WEEK = 7 * 86_400_000
+NOTE = b"\x4e" * 32
+
+
+def no(world: World, match: str, fn: Any, code: str = "contract_revert") -> None:
+    refused_api(world.s, world.key["op"], match, fn, code=code)
+
+
+def new(world: World, matter: str = "market", category: str = "complaint", **kw: Any) -> str:
+    salt = new_salt()
+    t = world.s.receive(world.key["op"], category, matter, "440703", seal(TEXT, salt),
+                        seal(PHONE, salt), **kw)  # fmt: skip
+    return str(t["id"])
+
+
+def at_dept(world: World, dept: str, handler: str, **kw: Any) -> str:
+    tid = new(world, **kw)
+    world.s.dispatch(world.key["op"], tid, dept)
+    world.s.sign(world.key[handler], tid)
+    return tid
+
+
+def test_a_ticket_is_received_only_by_the_centre_with_hashes(world: World) -> None:
+    w, s, key = world, world.s, world.key
+    salt = new_salt()
+    h, caller = seal(TEXT, salt), seal(PHONE, salt)
+    no(w, "centre rule: only members of 'rx12345'",
+       lambda: s.receive(key["fake"], "help", "road", "440703", h, caller))  # fmt: skip
+    no(w, r"hotline.receive needs one of the roles \['operator'\]",
+       lambda: s.receive(key["market"], "help", "road", "440703", h, caller),
+       "unauthorized")  # fmt: skip
+    no(w, r"privacy rule \(个人信息保护\): the caller is on chain as a 32-byte commitment",
+       lambda: s.receive(key["op"], "help", "road", "440703", h, PHONE.encode()))  # fmt: skip
+    no(w, r"privacy rule \(个人信息保护\): the content is on chain as its 32-byte hash",
+       lambda: s.receive(key["op"], "help", "road", "440703", "路灯坏了".encode(),
+                         caller))  # fmt: skip
+    no(w, "ticket rule: category is one of",
+       lambda: s.receive(key["op"], "gossip", "road", "440703", h, caller))  # fmt: skip
+    no(w, r"dispatch rule \(派单目录\): 'casino' is not a matter",
+       lambda: s.receive(key["op"], "help", "casino", "440703", h, caller))  # fmt: skip
+    no(w, "ticket rule: district '4407' is not a 6-digit",
+       lambda: s.receive(key["op"], "help", "road", "4407", h, caller))  # fmt: skip
+    no(w, "ticket rule: channel is one of",
+       lambda: s.receive(key["op"], "help", "road", "440703", h, caller,
+                         channel="fax"))  # fmt: skip
+    no(w, "ticket rule: a citizen lodges online with their DID key",
+       lambda: s.call(key["market"], "lodge", category="help", matter="road",
+                      district="440703", content_hash=h, caller_commitment=caller))  # fmt: skip
+    web = s.lodge(w.ann, "help", "road", "440703", h, caller)["id"]
+    no(w, rf"transition rule \(工单状态\): {web} is received; dispatch needs it accepted",
+       lambda: s.dispatch(key["op"], web, "zjj"))  # fmt: skip
+    s.accept(key["op"], web)
+    no(w, f"transition rule .*{web} is accepted; accept needs it received",
+       lambda: s.accept(key["op"], web))  # fmt: skip
+    no(w, "centre rule", lambda: s.dispatch(key["fake"], web, "zjj"))
+    s.dispatch(key["op"], web, "zjj")
+    # the unit signs, handles and replies in order
+    no(w, r"hotline.sign needs one of the roles \['handler'\]",
+       lambda: s.sign(key["op"], web), "unauthorized")  # fmt: skip
+    no(w, "transition rule .* reply needs it signed or handling",
+       lambda: s.reply(key["roads"], web, NOTE))  # fmt: skip
+    s.sign(key["roads"], web)
+    no(w, "ticket rule: note_hash is the 32-byte hash",
+       lambda: s.handle(key["roads"], web, b"short"))  # fmt: skip
+
+
+def test_returns_reassignments_and_merges_refuse_what_the_rules_forbid(world: World) -> None:
+    w, s, key = world, world.s, world.key
+    tid = new(w, "noise")
+    s.dispatch(key["op"], tid, "bsjd")
+    no(w, r"return rule \(退单\): the reason is one of",
+       lambda: s.request_return(key["street"], tid, "busy"))  # fmt: skip
+    s.request_return(key["street"], tid, "not_our_duty")
+    no(w, r"hotline.review_return needs one of the roles \['operator'\]",
+       lambda: s.review_return(key["street"], tid, approve=True), "unauthorized")  # fmt: skip
+    no(w, "centre rule", lambda: s.review_return(key["fake"], tid, approve=True))
+    s.review_return(key["op"], tid, approve=False)  # 不当退单: back to the street
+    # reassignment along the catalogue, with a reason
+    no(w, r"reassign rule \(改派\): state the reason",
+       lambda: s.reassign(key["op"], tid, "bsjd", ""))  # fmt: skip
+    no(w, rf"reassign rule \(改派\): {tid} is already with bsjd",
+       lambda: s.reassign(key["op"], tid, "bsjd", "属地"))  # fmt: skip
+    no(w, r"dispatch rule \(派单目录\): 'zjj' does not handle 'noise'",
+       lambda: s.reassign(key["op"], tid, "zjj", "属地"))  # fmt: skip
+    no(w, "centre rule", lambda: s.reassign(key["fake"], tid, "bsjd", "属地"))
+    # merging repeat requests into their master
+    master = at_dept(w, "scjgj", "market")
+    again, other = new(w, "market"), new(w, "road")
+    no(w, r"merge rule \(并单\): a ticket is not its own master",
+       lambda: s.merge(key["op"], again, again))  # fmt: skip
+    no(w, rf"merge rule \(并单\): {other} is about 'road'",
+       lambda: s.merge(key["op"], other, master))  # fmt: skip
+    no(w, "ticket rule: no ticket 'RX999999'", lambda: s.merge(key["op"], again, "RX999999"))
+    assert s.merge(key["op"], again, master)["status"] == "merged"
+    no(w, "transition rule .* merge needs it received or accepted",
+       lambda: s.merge(key["op"], master, other))  # fmt: skip
+    # the return window: 24 working hours from the dispatch
+    late = new(w, "noise")
+    s.dispatch(key["op"], late, "bsjd")
+    w.clock.offset += WEEK
+    no(w, r"return rule \(退单时限\): a return is asked within 24 hours",
+       lambda: s.request_return(key["street"], late, "not_our_duty"))  # fmt: skip
+
+
+def test_extensions_are_asked_and_approved_before_the_deadline(world: World) -> None:
+    w, s, key = world, world.s, world.key
+    tid = at_dept(w, "scjgj", "market", category="consult")  # due in 2 working days
+    no(w, r"extension rule \(延期\): 1-10 working days",
+       lambda: s.request_extension(key["market"], tid, 11, NOTE))  # fmt: skip
+    no(w, "handler rule: only handlers of 'scjgj'",
+       lambda: s.request_extension(key["roads"], tid, 3, NOTE))  # fmt: skip
+    s.request_extension(key["market"], tid, 3, NOTE)
+    no(w, rf"extension rule \(延期\): {tid} has one pending",
+       lambda: s.request_extension(key["market"], tid, 3, NOTE))  # fmt: skip
+    no(w, "centre rule", lambda: s.review_extension(key["fake"], tid, approve=True))
+    ok = at_dept(w, "scjgj", "market", category="consult")
+    s.request_extension(key["market"], ok, 3, NOTE)
+    s.review_extension(key["op"], ok, approve=True)
+    no(w, rf"extension rule \(延期\): {ok} has had 1 of 1",
+       lambda: s.request_extension(key["market"], ok, 1, NOTE))  # fmt: skip
+    w.clock.offset += WEEK  # past the first ticket's deadline, its extension not yet approved
+    no(w, rf"extension rule \(延期\): approved before the deadline; {tid} was due",
+       lambda: s.review_extension(key["op"], tid, approve=True))  # fmt: skip
+    s.review_extension(key["op"], tid, approve=False)
+    no(w, r"extension rule \(延期\): asked before the deadline",
+       lambda: s.request_extension(key["market"], tid, 3, NOTE))  # fmt: skip
+
+
+def test_revisits_redo_and_closing_refuse_steps_out_of_order(world: World) -> None:
+    w, s, key, ann = world, world.s, world.key, world.ann
+    tid = at_dept(w, "scjgj", "market", caller=ann.did)
+    no(w, "transition rule .* a revisit needs it replied",
+       lambda: s.revisit(key["op"], tid, "satisfied"))  # fmt: skip
+    s.reply(key["market"], tid, NOTE)
+    no(w, rf"revisit rule \(回访\): only the citizen of {tid} rates it",
+       lambda: s.rate(w.eve, tid, "satisfied"))  # fmt: skip
+    no(w, r"revisit rule \(回访\): the result is one of", lambda: s.rate(ann, tid, "meh"))
+    no(w, "transition rule .* closing needs it revisited", lambda: s.close(key["op"], tid))
+    s.rate(ann, tid, "unsatisfied")
+    no(w, r"close rule \(办结\): a ticket rated 不满意 is redone or closed with a reason",
+       lambda: s.close(key["op"], tid))  # fmt: skip
+    assert s.redo(key["op"], tid)["redo"] == 1
+    s.sign(key["market"], tid)
+    s.reply(key["market"], tid, NOTE)
+    s.revisit(key["op"], tid, "basic")
+    no(w, rf"redo rule \(重办\): {tid} was not rated 不满意", lambda: s.redo(key["op"], tid))
+    assert s.close(key["op"], tid)["status"] == "closed"
+    # redo at most max_redo times (a parameter of the centre's admins), then closed with a reason
+    no(w, "param rule: only admins of 'rx12345'",
+       lambda: s.set_param(w.admin["scjgj"], "max_redo", 0, "x"))  # fmt: skip
+    s.set_param(w.admin["rx12345"], "max_redo", 0, "演示")
+    t2 = at_dept(w, "scjgj", "market")
+    s.reply(key["market"], t2, NOTE)
+    s.revisit(key["op"], t2, "unsatisfied")
+    no(w, rf"redo rule \(重办\): {t2} was redone 0 times", lambda: s.redo(key["op"], t2))
+    assert s.close(key["op"], t2, reason="redo_exhausted")["status"] == "closed"
+    # a score asked for a period that is not a month: the public route refuses the query
+    with pytest.raises(WuyiError, match=r"query\.period") as e:
+        s.scores("2026")
+    assert (e.value.code, e.value.detail.get("status")) == ("invalid", 422)

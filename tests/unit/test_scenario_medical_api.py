@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.unit.scenario_refusal import refused as refused_api
 from wuyi.crypto import load_key
 from wuyi.exceptions import ContractRevert, ReadForbidden, SignedReadRequired
 from wuyi.node.home import OrgSpec
@@ -61,6 +62,8 @@ class World:
             "ins": ("rsbx", ["insurer"]),
             "police": ("gaj", ["civil"]),
             "registrar": ("sjj", ["did_registrar"]),
+            # every role, in an organisation the parameters do not name for it
+            "fake": ("wjj", ["hospital", "reviewer", "insurer", "civil"]),
         }
         self.key = {n: c.suite.generate_private_key() for n in members}
         for n, (org, roles) in members.items():
@@ -199,3 +202,195 @@ def test_deaths_and_overlapping_stays(world: World) -> None:
         s.record_death(key["zx"], cy.did, "2026-02-05", world.h())
     got = s.record_death(key["police"], cy.did, "2026-02-05", world.h())
     assert [s.alert(a)["rule"] for a in got["alerts"]] == ["R02", "R02"]
+
+
+# -- every rule's refusal through the node: its code, the rule named, nothing changed ----------
+
+
+def no(world: World, match: str, fn: Any, code: str = "contract_revert") -> None:
+    refused_api(world.s, world.key["rev"], match, fn, code=code)
+
+
+def test_records_and_consents_refuse_what_the_rules_forbid(world: World) -> None:
+    s, key = world.s, world.key
+    di = world.wallet("di")
+    rec = s.register_record(key["zx"], di.did, "discharge", world.h(), b"enc:1")
+    img = s.register_record(key["zx"], di.did, "imaging", world.h(), b"enc:2")
+    by_rm = s.register_record(key["rm"], di.did, "discharge", world.h(), b"enc:3")
+    doc = world.h()
+    s.register_record(key["zx"], di.did, "lab", doc, b"enc:4")
+    no(world, "record rule: this document is registered",
+       lambda: s.register_record(key["zx"], di.did, "lab", doc, b"enc:5"))  # fmt: skip
+    no(world, r"hospital rule: only members of a designated hospital \(zxyy, rmyy\)",
+       lambda: s.register_record(key["fake"], di.did, "lab", world.h(), b"enc:6"))  # fmt: skip
+    # a member without the role is refused before the contract runs: the platform's role gate
+    no(world, r"medical.register_record needs one of the roles \['hospital'\]",
+       lambda: s.register_record(key["ins"], di.did, "lab", world.h(), b"enc:6"),
+       "unauthorized")  # fmt: skip
+    base: dict[str, Any] = {"grantee": "rmyy", "purpose": "referral", "start": day(-1),
+                            "end": day(30), "categories": ["discharge"]}  # fmt: skip
+    no(world, r"separate consent rule \(单独同意\)",
+       lambda: s.call(di, "grant", separate=False, **base))  # fmt: skip
+    no(world, "consent rule: grantee 'xxyy' is not a designated hospital or an insurer",
+       lambda: s.grant(di, **(base | {"grantee": "xxyy"})))  # fmt: skip
+    no(world, r"consent rule \(期限\): a consent lasts at most 365 days",
+       lambda: s.grant(di, **(base | {"end": day(400)})))  # fmt: skip
+    no(world, "consent rule: a hospital is not permitted for a claim",
+       lambda: s.grant(di, **(base | {"purpose": "claim"})))  # fmt: skip
+    c = s.grant(di, **base)
+    no(world, f"consent rule: consent {c['id']} does not name zxyy",
+       lambda: s.access(key["zx"], by_rm["id"], c["id"], "referral"))  # fmt: skip
+    no(
+        world,
+        r"consent rule \(目的\)",
+        lambda: s.access(key["rm"], rec["id"], c["id"], "treatment"),
+    )
+    no(world, r"consent rule \(范围\)", lambda: s.access(key["rm"], img["id"], c["id"], "referral"))
+    no(world, "access rule: .* is kept by zxyy itself",
+       lambda: s.access(key["zx"], rec["id"], c["id"], "referral"))  # fmt: skip
+    no(world, "hospital rule", lambda: s.access(key["fake"], rec["id"], c["id"], "referral"))
+    other = world.wallet("ed")
+    theirs = s.grant(other, **base)
+    no(world, f"consent rule: consent {theirs['id']} is not the patient's",
+       lambda: s.access(key["rm"], rec["id"], theirs["id"], "referral"))  # fmt: skip
+    no(world, f"consent rule: only the patient of {c['id']} withdraws it",
+       lambda: s.revoke(other, c["id"]))  # fmt: skip
+    assert s.access(key["rm"], rec["id"], c["id"], "referral")["access"].startswith("AC")
+    s.revoke(di, c["id"])
+    no(world, f"consent rule: {c['id']} is inactive", lambda: s.revoke(di, c["id"]))
+
+
+def test_bills_refuse_a_drug_without_its_codes_and_a_code_settled_twice(world: World) -> None:
+    s, key, c = world.s, world.key, world.c
+    ed = world.wallet("ed")
+    codes = [f"8680002{n:09d}0001" for n in range(1, 3)]
+    d = drug(c, "XB02", codes, 1_000)
+
+    def bill(k: Any, items: list[dict[str, Any]], fund: int = 0) -> Any:
+        return lambda: s.settle(k, ed.did, "outpatient", day(0), day(0), items, fund, world.h(),
+                                world.h())  # fmt: skip
+
+    no(world, r"trace code rule \(无码不结算\): drug XB02 is settled box by box",
+       bill(key["zx"], [{**d, "trace": d["trace"][:1]}]))  # fmt: skip
+    no(world, r"trace code rule \(无码不结算\): a drug names its 药品标识码",
+       bill(key["zx"], [{**d, "product": "86A"}]))  # fmt: skip
+    no(world, r"trace code rule \(一码一盒\)",
+       bill(key["zx"], [{**d, "trace": [d["trace"][0]] * 2}]))  # fmt: skip
+    no(world, "bill rule: the fund pays at most the total", bill(key["zx"], [d], 99_999))
+    no(world, "bill rule: a bill follows the service",
+       lambda: s.settle(key["zx"], ed.did, "outpatient", day(3), day(3), [d], 0, world.h(),
+                        world.h()))  # fmt: skip
+    no(world, "hospital rule", bill(key["fake"], [d]))
+    first = s.settle(key["zx"], ed.did, "outpatient", day(0), day(0), [d], 0, world.h(), world.h())
+    no(world, rf"trace code rule \(追溯码重复结算\): a trace code of drug XB02 was settled in"
+              rf" {first['id']}",
+       bill(key["rm"], [drug(c, "XB02", codes[1:], 1_000)]))  # fmt: skip
+    # R05: a quantity over the governed limit of its 药品标识码 (8680003: 10) raises an alert
+    many = drug(c, "XC03", [f"8680003{n:09d}0002" for n in range(12)], 100)
+    over = s.settle(key["zx"], ed.did, "outpatient", day(-1), day(-1), [many], 0, world.h(),
+                    world.h())  # fmt: skip
+    (aid,) = over["alerts"]
+    assert s.alert(aid)["rule"] == "R05" and s.alert(aid)["facts"]["max"] == 10
+    # deaths: only 公安/民政, once
+    no(world, "death rule: only members of gaj, mzj with the role civil",
+       lambda: s.record_death(key["fake"], ed.did, day(-1), world.h()))  # fmt: skip
+    no(world, "death rule: the date of death is not in the future",
+       lambda: s.record_death(key["police"], ed.did, day(2), world.h()))  # fmt: skip
+    s.record_death(key["police"], ed.did, day(-400), world.h())
+    no(world, "death rule: this death is recorded",
+       lambda: s.record_death(key["police"], ed.did, day(-400), world.h()))  # fmt: skip
+
+
+def test_the_alert_workflow_refuses_steps_out_of_order(world: World) -> None:
+    s, key = world.s, world.key
+    fy = world.wallet("fy")
+    items = [{"kind": "service", "code": "S007", "qty": 1, "fen": 2_000}]
+    for _ in range(2):
+        got = s.settle(key["zx"], fy.did, "outpatient", day(-2), day(-2), items, 1_500, world.h(),
+                       world.h())  # fmt: skip
+    (aid,) = got["alerts"]
+    no(world, "reviewer rule: only members of 'ybj'",
+       lambda: s.review(key["fake"], aid, confirm=True, note=NOTE))  # fmt: skip
+    no(world, r"medical.review needs one of the roles \['reviewer'\]",
+       lambda: s.review(key["zx"], aid, confirm=True, note=NOTE), "unauthorized")  # fmt: skip
+    no(world, rf"second review rule \(复审\): alert {aid} is at stage review",
+       lambda: s.second_review(key["chief"], aid, confirm=True, note=NOTE))  # fmt: skip
+    no(world, rf"decision rule \(违规处理\): alert {aid} is at stage review",
+       lambda: s.decide(key["chief"], aid, violation=True, recover_fen=1, note=NOTE))  # fmt: skip
+    s.review(key["rev"], aid, confirm=True, note=NOTE)
+    no(world, r"second review rule \(复审\): the second review is by another reviewer",
+       lambda: s.second_review(key["rev"], aid, confirm=True, note=NOTE))  # fmt: skip
+    s.second_review(key["chief"], aid, confirm=True, note=NOTE)
+    no(world, rf"decision rule \(违规处理\): zxyy may appeal {aid} until",
+       lambda: s.decide(key["chief"], aid, violation=True, recover_fen=1, note=NOTE))  # fmt: skip
+    no(world, r"appeal rule \(申诉\): only zxyy appeals its alert",
+       lambda: s.appeal(key["rm"], aid, NOTE))  # fmt: skip
+    s.appeal(key["zx"], aid, NOTE)
+    no(world, rf"appeal rule \(申诉\): alert {aid} is at stage investigation",
+       lambda: s.appeal(key["zx"], aid, NOTE))  # fmt: skip
+    no(world, r"decision rule \(违规处理\): recover 1 fen",
+       lambda: s.decide(key["chief"], aid, violation=True, recover_fen=99_999,
+                        note=NOTE))  # fmt: skip
+    assert s.decide(key["chief"], aid, violation=False, recover_fen=0, note=NOTE)["stage"] == (
+        "cleared"
+    )
+    # a dismissed alert is not reviewed again
+    for _ in range(2):
+        got = s.settle(key["rm"], fy.did, "outpatient", day(-3), day(-3), items, 0, world.h(),
+                       world.h())  # fmt: skip
+    (b,) = got["alerts"]
+    assert s.review(key["rev"], b, confirm=False, note=NOTE)["stage"] == "dismissed"
+    no(world, rf"review rule \(初审\): alert {b} is at stage dismissed",
+       lambda: s.review(key["rev"], b, confirm=True, note=NOTE))  # fmt: skip
+
+
+def test_claims_refuse_more_than_the_consented_items(world: World) -> None:
+    s, key, c = world.s, world.key, world.c
+    gu, hu = world.wallet("gu"), world.wallet("hu")
+    items = [{"kind": "service", "code": "S001", "qty": 1, "fen": 2_000},
+             drug(c, "XA01", ["8680001000000777000" + "1"], 1_500)]  # fmt: skip
+    st = s.settle(key["rm"], gu.did, "outpatient", day(-4), day(-4), items, 0, world.h(),
+                  world.h())  # fmt: skip
+    other = s.settle(key["rm"], hu.did, "outpatient", day(-4), day(-4), items[:1], 0, world.h(),
+                     world.h())  # fmt: skip
+    base: dict[str, Any] = {"grantee": "rsbx", "purpose": "claim", "start": day(-1), "end": day(30)}
+    no(world, f"consent rule: bill {other['id']} is not yours",
+       lambda: s.grant(gu, settlements=[{"id": other["id"], "items": [1]}], **base))  # fmt: skip
+    no(world, r"minimum necessary rule \(最小必要\): name the items the claim needs",
+       lambda: s.grant(gu, settlements=[{"id": st["id"], "items": []}], **base))  # fmt: skip
+    no(world, f"consent rule: bill {st['id']} has no item 9",
+       lambda: s.grant(gu, settlements=[{"id": st["id"], "items": [9]}], **base))  # fmt: skip
+    no(world, r"consent rule: an insurer is permitted for a claim \(purpose claim\)",
+       lambda: s.grant(gu, settlements=[{"id": st["id"], "items": [2]}],
+                       **(base | {"purpose": "treatment"})))  # fmt: skip
+    con = s.grant(gu, settlements=[{"id": st["id"], "items": [2]}], **base)
+    no(world, "insurer rule: only members of an insurer",
+       lambda: s.file_claim(key["fake"], st["id"], con["id"]))  # fmt: skip
+    st2 = s.settle(key["rm"], gu.did, "outpatient", day(-5), day(-5), items[:1], 0, world.h(),
+                   world.h())  # fmt: skip
+    no(world, rf"consent rule \(最小必要\): consent {con['id']} does not name bill",
+       lambda: s.file_claim(key["ins"], st2["id"], con["id"]))  # fmt: skip
+    k = s.file_claim(key["ins"], st["id"], con["id"])
+    assert [i["code"] for i in k["summary"]["items"]] == ["XA01"]
+    no(world, "claim rule: rsbx has a claim",
+       lambda: s.file_claim(key["ins"], st["id"], con["id"]))  # fmt: skip
+    no(world, "claim rule: the amount",
+       lambda: s.decide_claim(key["ins"], k["id"], approve=True, amount=1_501))  # fmt: skip
+    # a withdrawn consent files no claim
+    con2 = s.grant(gu, settlements=[{"id": st2["id"], "items": [1]}], **base)
+    s.revoke(gu, con2["id"])
+    no(world, rf"consent rule \(单独同意\): consent {con2['id']} was withdrawn",
+       lambda: s.file_claim(key["ins"], st2["id"], con2["id"]))  # fmt: skip
+
+
+def test_parameters_are_the_bureaus_and_r04_follows_them(world: World) -> None:
+    s, key = world.s, world.key
+    no(world, "param rule: only admins of 'ybj'",
+       lambda: s.set_param(world.admin["zxyy"], "review_days", 3, "x"))  # fmt: skip
+    assert s.set_param(world.admin["ybj"], "same_day_hospitals", 2, "演示")["previous"] == 3
+    iv = world.wallet("iv")
+    visit = [{"kind": "service", "code": "S002", "qty": 1, "fen": 500}]
+    s.settle(key["zx"], iv.did, "outpatient", day(-6), day(-6), visit, 0, world.h(), world.h())
+    got = s.settle(key["rm"], iv.did, "outpatient", day(-6), day(-6), visit, 0, world.h(),
+                   world.h())  # fmt: skip
+    assert [s.alert(a)["rule"] for a in got["alerts"]] == ["R04"]

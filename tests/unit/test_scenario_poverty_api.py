@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.unit.scenario_refusal import refused as refused_api
 from wuyi.crypto import load_key
 from wuyi.exceptions import ContractRevert, ReadForbidden, SignedReadRequired
 from wuyi.node.home import OrgSpec
@@ -33,6 +35,7 @@ ORGS = (
     OrgSpec("xczxj", "江门市乡村振兴局"),
     OrgSpec("czj", "江门市财政局"),
     OrgSpec("tscwh", "台山市某村民委员会（演示）"),
+    OrgSpec("dxcwh", "开平市某村民委员会（演示）"),
     *(OrgSpec(k, v) for k, v in DEPTS.items()),
 )
 PREDICATES = {"income_low": ("mzj", 790000), "no_vehicle": ("gaj", 5000000),
@@ -72,6 +75,9 @@ class World:
             "fiscal": ("czj", ["fiscal"]),
             "village": ("tscwh", ["village"]),
             "registrar": ("sjj", ["did_registrar"]),
+            "village2": ("dxcwh", ["village"]),
+            # every role, in an organisation the contract does not name for any of them
+            "stranger": ("sjj", ["bureau", "fiscal", "village", "checker"]),
             **{d: (d, ["checker"]) for d in DEPTS},
         }
         self.key = {n: c.suite.generate_private_key() for n in members}
@@ -79,6 +85,8 @@ class World:
             tx = c.builder(self.admin[org]).member_add(org, self.key[n].public_key, roles, n)
             assert c.submit_and_wait(tx).receipt.status == "ok"
         self.s = PovertyRelief(c)
+        #: a household the notice test approved, paid by the funds test
+        self.approved = ""
 
     def wallet(self, name: str) -> Wallet:
         w = Wallet.create(self.tmp / f"{name}-{next(SERIAL)}.json", "pw", self.c.suite.name)
@@ -205,3 +213,189 @@ def test_params_are_governed(world: World) -> None:
     assert "notice_days" in names and "checks" in names
     rec = world.s.param("notice_days")
     assert rec == 10 or (isinstance(rec, dict) and rec.get("value") == 10)
+
+
+# -- every rule's refusal through the node: its code, the rule named, nothing changed ----------
+
+
+def no(w: World, match: str, fn: Any, code: str = "contract_revert") -> None:
+    refused_api(w.s, w.key["bureau"], match, fn, code=code)
+
+
+def test_identification_refuses_what_its_rules_forbid(world: World) -> None:
+    w, s, k = world, world.s, world.key
+    # 2 villages from now on (a parameter of 乡村振兴局's admins; members may not change it)
+    no(w, r"poverty.set_param needs one of the roles \['admin'\]",
+       lambda: s.set_param(k["bureau"], "villages", ["tscwh", "dxcwh"], "x"),
+       "unauthorized")  # fmt: skip
+    no(w, "param rule: only admins of 'xczxj'",
+       lambda: s.set_param(w.admin["czj"], "villages", ["tscwh", "dxcwh"], "x"))  # fmt: skip
+    s.set_param(w.admin["xczxj"], "villages", ["tscwh", "dxcwh"], "两村试点")
+    head, other = w.wallet("head"), w.wallet("other")
+    com = commitment(w.c.suite, "440781199001010000", "周一", b"salt-of-the-test-one")
+    hid = s.register_household(k["village"], head.did, com, 3)["id"]
+    no(w, "household rule: this household is already registered",
+       lambda: s.register_household(k["village"], other.did, com, 2))  # fmt: skip
+    no(w, f"household rule: {head.did} already heads a household",
+       lambda: s.register_household(k["village"], head.did, b"\x01" * 32, 2))  # fmt: skip
+    no(w, "village rule: only a village committee in 'villages'",
+       lambda: s.register_household(k["stranger"], other.did, b"\x02" * 32, 2))  # fmt: skip
+    no(w, r"poverty.register_household needs one of the roles \['village'\]",
+       lambda: s.register_household(k["fiscal"], other.did, b"\x02" * 32, 2),
+       "unauthorized")  # fmt: skip
+    no(w, f"consent rule: {hid} has not consented",
+       lambda: s.answer(k["mzj"], hid, "income_low", True, bound=790000))  # fmt: skip
+    no(w, f"consent rule: only the head of {hid}", lambda: s.consent(other, hid))
+    s.consent(head, hid)
+    no(w, f"consent rule: {hid} has already consented", lambda: s.consent(head, hid))
+    no(w, "department rule: 'income_low' is answered by mzj, not gaj",
+       lambda: s.answer(k["gaj"], hid, "income_low", True, bound=790000))  # fmt: skip
+    no(w, "predicate rule: 'income_low' is asked against 790000",
+       lambda: s.answer(k["mzj"], hid, "income_low", True, bound=1))  # fmt: skip
+    no(w, "predicate rule: no predicate 'savings'",
+       lambda: s.answer(k["mzj"], hid, "savings", True))  # fmt: skip
+    no(w, "exclusion rule: a yes carries no exclusion reason",
+       lambda: s.answer(k["mzj"], hid, "income_low", True, reason="vehicle",
+                        bound=790000))  # fmt: skip
+    no(w, "input rule: record",
+       lambda: s.call(k["mzj"], "answer", household=hid, predicate="income_low", ok=True,
+                      bound=790000, record=b"x"))  # fmt: skip
+    s.answer(k["mzj"], hid, "income_low", True, bound=790000, record=DOC)
+    no(w, "predicate rule: 'income_low' of .* is already answered",
+       lambda: s.answer(k["mzj"], hid, "income_low", False, reason="income_over_line",
+                        bound=790000))  # fmt: skip
+    no(w, "exclusion rule: a no names its reason",
+       lambda: s.answer(k["gaj"], hid, "no_vehicle", False, bound=5000000))  # fmt: skip
+    got = s.answer(k["gaj"], hid, "no_vehicle", False, reason="vehicle", bound=5000000)
+    assert got["status"] == "excluded" and got["exclusions"][0]["reason"] == "vehicle"
+    no(w, f"identification rule: {hid} is excluded",
+       lambda: s.post_notice(k["village"], [hid], ["周*"], DOC))  # fmt: skip
+
+
+def test_the_notice_refuses_full_names_early_approval_and_late_objections(world: World) -> None:
+    w, s, k = world, world.s, world.key
+    a, _ = w.eligible(PEOPLE[0], 3)
+    b, _ = w.eligible(PEOPLE[1], 2)
+    for bad in ["黄志明", "*志明", "黄志"]:
+        no(w, "mask rule", lambda bad=bad: s.post_notice(k["village"], [a], [bad], DOC))
+    no(w, "notice rule: one masked name for each household",
+       lambda: s.post_notice(k["village"], [a, b], ["黄*明"], DOC))  # fmt: skip
+    no(w, f"notice rule: {a} is a household of tscwh",
+       lambda: s.post_notice(k["village2"], [a], ["黄*明"], DOC))  # fmt: skip
+    n = s.post_notice(k["village"], [a, b], ["黄*明", "李*"], DOC)
+    citizen = w.wallet("citizen")
+    no(w, "objection rule: the reason is one of",
+       lambda: s.object_to(citizen, n["id"], b, "dislike", DOC))  # fmt: skip
+    no(w, "objection rule: sign with your DID key",
+       lambda: s.object_to(k["village2"], n["id"], b, "other", DOC))  # fmt: skip
+    o = s.object_to(citizen, n["id"], b, "income_hidden", DOC)
+    no(w, f"notice rule: notice {n['id']} runs 10 days",
+       lambda: s.approve_notice(k["bureau"], n["id"]))  # fmt: skip
+    w.days(10)
+    no(w, f"objection rule: notice {n['id']} ran",
+       lambda: s.object_to(citizen, n["id"], a, "other", DOC))  # fmt: skip
+    no(w, rf"objection rule: 1 objection\(s\) to notice {n['id']} are unresolved",
+       lambda: s.approve_notice(k["bureau"], n["id"]))  # fmt: skip
+    no(w, "bureau rule",
+       lambda: s.resolve_objection(k["stranger"], o["id"], upheld=True, finding=DOC))  # fmt: skip
+    s.resolve_objection(k["bureau"], o["id"], upheld=True, finding=DOC)
+    no(w, f"objection rule: {o['id']} is already upheld",
+       lambda: s.resolve_objection(k["bureau"], o["id"], upheld=False, finding=DOC))  # fmt: skip
+    assert s.approve_notice(k["bureau"], n["id"])["approved"]["count"] == 1
+    no(w, f"notice rule: {n['id']} is approved", lambda: s.approve_notice(k["bureau"], n["id"]))
+    w.approved = a
+
+
+def test_funds_refuse_overdrafts_purposes_and_payees(world: World) -> None:
+    w, s, k = world, world.s, world.key
+    a = w.approved
+    no(w, "source rule: the fund source is one of",
+       lambda: s.open_budget(k["fiscal"], "lottery", 2026, 100, DOC))  # fmt: skip
+    no(w, "fiscal rule", lambda: s.open_budget(k["stranger"], "city", 2026, 100, DOC))
+    bg = s.open_budget(k["fiscal"], "city", 2026, 1_000_000, DOC)
+    no(w, f"balance rule: budget {bg['id']} has 10,000.00 元 left",
+       lambda: s.fund_programme(k["fiscal"], bg["id"], "x", 1_000_001, ["industry"]))  # fmt: skip
+    no(w, "purpose rule: 'roads' is not one of",
+       lambda: s.fund_programme(k["fiscal"], bg["id"], "x", 1, ["roads"]))  # fmt: skip
+    g = s.fund_programme(k["fiscal"], bg["id"], "就业帮扶", 500_000, ["industry"])
+    fields = {"name": "x", "village": "tscwh", "amount": 1, "purpose": "industry",
+              "kind": "household", "implementer": "x", "responsible": "x", "targets": "x",
+              "mechanism": "x"}  # fmt: skip
+
+    def project(**kw: Any) -> Any:
+        return lambda: s.create_project(k["bureau"], g["id"], **(fields | kw))
+
+    no(
+        w,
+        f"purpose rule: programme {g['id']} funds industry, not 'housing'",
+        project(**{"purpose": "housing"}),
+    )
+    no(w, f"balance rule: programme {g['id']} has 5,000.00 元 left", project(**{"amount": 500_001}))
+    no(w, "village rule: 'nowhere' is not in 'villages'", project(**{"village": "nowhere"}))
+    x1 = s.create_project(k["bureau"], g["id"], **(fields | {"amount": 300_000}))["id"]
+    x2 = s.create_project(k["bureau"], g["id"], **(fields | {"amount": 200_000,
+                                                            "kind": "vendor"}))["id"]  # fmt: skip
+    no(w, f"balance rule: programme {g['id']} has 0.00 元 left",
+       lambda: s.create_project(k["bureau"], g["id"], **fields))  # fmt: skip
+    no(w, f"project notice rule: {x1} is planned",
+       lambda: s.disburse(k["fiscal"], x1, a, 100, DOC))  # fmt: skip
+    no(w, "project notice rule: the committee of tscwh or 乡村振兴局 posts it",
+       lambda: s.post_project_notice(k["village2"], x1, "start", DOC))  # fmt: skip
+    no(w, f"project notice rule: {x1} is planned with",
+       lambda: s.post_project_notice(k["village"], x1, "done", DOC))  # fmt: skip
+    s.post_project_notice(k["village"], x1, "start", DOC)
+    s.post_project_notice(k["bureau"], x2, "start", DOC)
+    no(w, f"payment rule: {x2} pays vendors, not households",
+       lambda: s.disburse(k["fiscal"], x2, a, 100, DOC))  # fmt: skip
+    no(w, f"payment rule: {x1} pays households, not vendors",
+       lambda: s.pay_vendor(k["fiscal"], x1, "某苗木公司", 100, DOC))  # fmt: skip
+    no(w, f"balance rule: project {x1} has 3,000.00 元 left",
+       lambda: s.disburse(k["fiscal"], x1, a, 300_001, DOC))  # fmt: skip
+    # only approved households of the project's village are paid
+    noticed, _ = w.eligible(PEOPLE[1], 2)
+    s.post_notice(k["village"], [noticed], ["李*"], DOC)
+    no(w, f"beneficiary rule: {noticed} is noticed; only approved beneficiaries are paid",
+       lambda: s.disburse(k["fiscal"], x1, noticed, 100, DOC))  # fmt: skip
+    head = w.wallet("far")
+    far = s.register_household(k["village2"], head.did, b"\x03" * 32, 2)["id"]
+    s.consent(head, far)
+    for p, (dept, bound) in PREDICATES.items():
+        s.answer(w.key[dept], far, p, True, bound=bound, record=DOC)
+    n2 = s.post_notice(k["village2"], [far], ["陈*"], DOC)
+    w.days(10)
+    s.approve_notice(k["bureau"], n2["id"])
+    no(w, f"beneficiary rule: {far} is a household of dxcwh",
+       lambda: s.disburse(k["fiscal"], x1, far, 100, DOC))  # fmt: skip
+    pay = s.disburse(k["fiscal"], x1, a, 300_000, DOC)
+    no(w, f"balance rule: project {x1} has 0.00 元 left",
+       lambda: s.disburse(k["fiscal"], x1, a, 1, DOC))  # fmt: skip
+    no(w, "village rule: only the committee of 'tscwh' does this",
+       lambda: s.record_use(k["village2"], pay["id"], DOC))  # fmt: skip
+    s.record_use(k["village"], pay["id"], DOC)
+    no(w, f"evidence rule: {pay['id']} already has its receipt",
+       lambda: s.record_use(k["village"], pay["id"], DOC))  # fmt: skip
+    # idle money and a late notice raise public alerts once their periods passed (block time)
+    w.days(120)
+    # monitoring: a department or the household's committee flags, the bureau closes
+    no(w, "monitoring rule: the flag is one of", lambda: s.flag(k["village"], a, "gossip", DOC))
+    no(w, "monitoring rule: a checking department or the committee of tscwh flags",
+       lambda: s.flag(k["village2"], a, "disaster", DOC))  # fmt: skip
+    case = s.flag(k["mzj"], a, "disaster", DOC)
+    no(w, "monitoring rule: the outcome is one of",
+       lambda: s.close_case(k["bureau"], case["id"], "forgotten", DOC))  # fmt: skip
+    s.close_case(k["bureau"], case["id"], "assisted", DOC)
+    no(w, f"monitoring rule: case {case['id']} is closed",
+       lambda: s.close_case(k["bureau"], case["id"], "assisted", DOC))  # fmt: skip
+    kinds = {x["kind"] for x in s.alerts()}
+    assert {"idle_project", "notice_overdue"} <= kinds, kinds
+
+
+def test_a_changed_bound_is_the_one_answers_are_checked_against(world: World) -> None:
+    w, s, k = world, world.s, world.key
+    s.set_param(w.admin["xczxj"], "income_line_fen", 800000, "新监测标准")
+    head = w.wallet("late")
+    hid = s.register_household(k["village"], head.did, b"\x04" * 32, 1)["id"]
+    s.consent(head, hid)
+    no(w, "predicate rule: 'income_low' is asked against 800000",
+       lambda: s.answer(k["mzj"], hid, "income_low", True, bound=790000))  # fmt: skip
+    assert s.answer(k["mzj"], hid, "income_low", True, bound=800000)["status"] == "checking"

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.unit.scenario_refusal import refused as refused_api
 from wuyi.crypto import load_key, save_key
 from wuyi.exceptions import (
     ContractRevert,
@@ -100,13 +101,9 @@ class Env:
         return self.wallets[name].did
 
     def refused(self, match: str, fn: Callable[[], Any], exc: type = ContractRevert) -> None:
-        """``fn`` is refused naming ``match``, and the contract's state is unchanged."""
-        with self.env.client.reading_as(self.keys["nyj-registrar"], "审核"):  # personal state
-            before = self.r._state("")
-        with pytest.raises(exc, match=match):
-            fn()
-        with self.env.client.reading_as(self.keys["nyj-registrar"], "审核"):
-            assert self.r._state("") == before
+        """``fn`` is refused naming ``match`` (its problem code and HTTP status those of
+        ``exc``, its receipt the failure), and the contract's state is unchanged."""
+        refused_api(self.r, self.keys["nyj-registrar"], match, fn, code=exc.code)
 
     def credential(self, holder: str, collective: str) -> None:
         claims = {"collective_code": collective, "name": PERSONAL[0], "id_number": PERSONAL[1],
@@ -145,9 +142,20 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
                                             district="440705", did=council.did, members=300,
                                             households=90, representatives=30,
                                             roll_hash=h(c, "roll")), Unauthorized)  # fmt: skip
-    r.register_collective(reg, "N2440705MG001", village="梅阁村", town="双水镇",
-                          district="440705", did=council.did, members=300, households=90,
-                          representatives=30, roll_hash=h(c, "roll"))  # fmt: skip
+    roll = {"village": "梅阁村", "town": "双水镇", "district": "440705", "did": council.did,
+            "members": 300, "households": 90, "representatives": 30,
+            "roll_hash": h(c, "roll")}  # fmt: skip
+    w.refused("roll rule: a roll has members, and at most as many households",
+              lambda: r.register_collective(reg, "N2440705MG001",
+                                            **(roll | {"households": 301})))  # fmt: skip
+    w.refused("collective rule: roll_hash must be a 32-byte hash",
+              lambda: r.register_collective(reg, "N2440705MG001",
+                                            **(roll | {"roll_hash": b"roll"})))  # fmt: skip
+    r.register_collective(reg, "N2440705MG001", **roll)
+    w.refused("roll rule: roll_hash",
+              lambda: r.update_roll(reg, "N2440705MG001", 300, 90, 30, b"roll"))  # fmt: skip
+    w.refused("roll rule: representatives",
+              lambda: r.update_roll(reg, "N2440705MG001", 300, 90, -1, h(c, "roll")))  # fmt: skip
     r.register_collective(reg, "N2440781DX001", village="大西村", town="斗山镇",
                           district="440781", did="did:wuyi:org:wyny", members=120, households=40,
                           representatives=15, roll_hash=h(c, "roll2"))  # fmt: skip
@@ -169,6 +177,38 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
         "only the contractor of '440705-MG-0101'",
         lambda: r.authorise_transfer(alice, "440705-MG-0101", 80_000, 10),
     )
+    w.refused(
+        "authorisation rule: '440705-MG-0900' is four_wastes; the collective's resolution",
+        lambda: r.authorise_transfer(farmer, "440705-MG-0900", 80_000, 10),
+    )
+    w.refused(
+        "authorisation rule: max_years",
+        lambda: r.authorise_transfer(farmer, "440705-MG-0101", 80_000, 0),
+    )
+    w.refused("authorisation rule: no authorisation 'SQ-999999'",
+              lambda: r.file_authorisation(council, "SQ-999999"))  # fmt: skip
+    # the lease stays within the remaining contract term (《农村土地承包法》第三十八条第三项)
+    short_end = f"{TODAY.year + 3}-12-31"
+    r.register_asset(reg, "440705-MG-0102", **(land | {"name": "大坑片 4 号地",
+                     "contract_end": short_end, "cert_hash": h(c, "cert2")}))  # fmt: skip
+    short = r.authorise_transfer(farmer, "440705-MG-0102", 10_000, 10)
+    r.file_authorisation(council, short["id"])
+    w.refused(rf"authorisation rule: '{short['id']}' is filed",
+              lambda: r.file_authorisation(council, short["id"]))  # fmt: skip
+    now = int(time.time() * 1000)
+    later = {"reserve": 10_000, "deposit": 1_000, "use": "crop", "term_start": START,
+             "term_years": 5, "bid_open": now + 60_000, "bid_close": now + 120_000,
+             "reveal_close": now + 180_000}  # fmt: skip
+    w.refused(
+        rf"term rule \(《农村土地承包法》第三十八条第三项\): the lease to .* runs past the"
+        rf" remaining contract term, which ends {short_end}",
+        lambda: r.publish_listing(exch, "440705-MG-0102", short["id"], **later),
+    )
+    w.refused(
+        "term rule: the term starts after the auction ends",
+        lambda: r.publish_listing(exch, "440705-MG-0102", short["id"],
+                                  **(later | {"term_start": TODAY.isoformat()})),
+    )  # fmt: skip
     auth = r.authorise_transfer(farmer, "440705-MG-0101", 80_000, 10)
     now = int(time.time() * 1000)
     opens = now + 15_000
@@ -186,7 +226,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
         ({"reserve": 79_999}, "below the 800.00 yuan a year the authorisation"),
         ({"deposit": 20_001}, r"deposit rule \(max_deposit_pct\)"),
         ({"use": "industrial"}, r"use rule \(农业用途"),
-        ({"term_years": 11}, "allows at most 10 years"),
+        ({"term_years": 11}, "term rule: the authorisation .* allows at most 10 years"),
         ({"bid_open": now - 60_000}, "window rule: now ≤ bid_open"),
     ]:
         w.refused(match, lambda bad=bad: r.publish_listing(exch, "440705-MG-0101", auth["id"],
@@ -249,11 +289,14 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     assert BidSecret.load(secret_file).bidder == "did:wuyi:org:wyny"
     listing = r.listing(l1)
     assert listing["phase"] == "bidding" and listing["counts"]["committed"] == 4
+    w.refused(f"reveal rule: listing {l1} is bidding, not in its reveal window",
+              lambda: r.reveal_bid(alice, sa))  # fmt: skip
     assert "bids" in listing and listing["bids"] == []  # nothing is seen before the reveal
     wait_until(terms["bid_close"])
     w.refused("bid rule: listing .* is revealing", lambda: r.commit_bid(bob, l1, 1))
     w.refused("do not match the sealed commitment", lambda: r.reveal_bid(alice, first))
     r.reveal_bid(alice, sa)
+    w.refused(f"reveal rule: {alice.did} has revealed its bid", lambda: r.reveal_bid(alice, sa))
     r.reveal_bid(bob, sb)
     out = run(cli_app, ["rural", "reveal", "--secret", str(secret_file), "--key", str(key_file)])
     assert out.exit_code == 0 and "below_reserve" in out.output, out.output
@@ -262,6 +305,14 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     aw = r.award(exch, l1)
     assert aw["winner"] == bob.did and aw["rule"] == "member_priority"
     assert aw["forfeited"] == [carol.did] and aw["valid"] == 2
+    w.refused("refund rule: the winner's deposit is returned once the contract is signed",
+              lambda: r.refund_deposit(settle, l1, bob.did))  # fmt: skip
+    w.refused(f"bidder rule: {farmer.did} has not registered for listing {l1}",
+              lambda: r.refund_deposit(settle, l1, farmer.did))  # fmt: skip
+    w.refused(f"relist rule: listing {l1} is awarded",
+              lambda: r.relist(exch, l1, reserve=100_000, deposit=20_000, term_start=START,
+                               bid_open=opens + 600_000, bid_close=opens + 660_000,
+                               reveal_close=opens + 720_000))  # fmt: skip
 
     # -- the contract, signatures, payments, refunds, the announcement ---------------------
     clauses = {"payment_method": "annual_in_advance", "rights_duties_hash": h(c, "rights"),
@@ -287,8 +338,13 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     w.refused(r"announcement rule: 0.00 yuan paid", lambda: r.announce(exch, l1))
     r.record_payment(settle, l1, 150_000, 1)
     w.refused("the deposits of 2 losing bidders are not returned yet", lambda: r.announce(exch, l1))
-    w.refused("is forfeited", lambda: r.refund_deposit(settle, l1, carol.did))
+    w.refused(
+        rf"refund rule: {carol.did}'s deposit is forfeited \(a sealed bid not revealed",
+        lambda: r.refund_deposit(settle, l1, carol.did),
+    )
     r.refund_deposit(settle, l1, alice.did)
+    w.refused(f"refund rule: {alice.did}'s deposit is refunded",
+              lambda: r.refund_deposit(settle, l1, alice.did))  # fmt: skip
     r.refund_deposit(settle, l1, "did:wuyi:org:wyny")
     done = r.announce(exch, l1)
     cert_id = done["cert"]
@@ -340,6 +396,8 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     )
     l3 = r.relist(exch, l2, reserve=300_000, **again)
     assert r.listing(l3)["round"] == 2 and r.listing(l3)["relist_of"] == l2
+    w.refused(f"relist rule: listing {l2} is relisted as {l3}",
+              lambda: r.relist(exch, l2, reserve=300_000, **again))  # fmt: skip
     w.refused("withdrawal rule: reason", lambda: r.withdraw(exch, l3, ""))
     assert r.withdraw(exch, l3, "集体申请暂缓 / postponed")["status"] == "withdrawn"
 
@@ -373,7 +431,10 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     mine = r.wallet_items(bob.did, key=bob.key)
     assert [x["listing"]["id"] for x in mine["bids"]] == [l1]
     assert r.wallet_items(council.did, key=council.key)["collective"]["code"] == "N2440705MG001"
-    assert [a["id"] for a in r.wallet_items(farmer.did, key=reg)["land"]] == ["440705-MG-0101"]
+    assert [a["id"] for a in r.wallet_items(farmer.did, key=reg)["land"]] == [
+        "440705-MG-0101",
+        "440705-MG-0102",
+    ]
     assert r.collective("N2440705MG001", key=council.key)["assets"]
     # the desks' records are signed reads, refused to others, each read in the access log
     for read, exc in [
