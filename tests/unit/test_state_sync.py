@@ -231,6 +231,69 @@ def _receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
     return resp
 
 
+def _old_peer(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    """A peer that predates ``receipt_lists`` (answers it as an unknown request)."""
+    if req["q"] == "receipt_lists":
+        return {"error": "unknown snap request 'receipt_lists'"}
+    return resp
+
+
+def _old_receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    return _receipt_liar(req, _old_peer(req, resp))
+
+
+def _edit_receipt_lists(
+    req: dict[str, Any], resp: dict[str, Any], edit: Callable[[list[Any]], list[Any]]
+) -> dict[str, Any]:
+    """Apply ``edit`` to the decoded receipts of the last non-empty block of a
+    ``receipt_lists`` answer (re-encoded canonically: only the content lies)."""
+    if req["q"] == "receipt_lists":
+        lists = resp["receipt_lists"]
+        i = max(i for i, raw in enumerate(lists) if decode(raw))
+        lists[i] = encode(edit(decode(lists[i])))
+    return resp
+
+
+def _receipt_lists_dropper(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    return _edit_receipt_lists(req, resp, lambda rs: rs[:-1])  # hides a transaction
+
+
+def _receipt_lists_forger(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    def forge(rs: list[Any]) -> list[Any]:
+        rs[0]["tx_hash"] = bytes(32)  # names another transaction than the committed one
+        return rs
+
+    return _edit_receipt_lists(req, resp, forge)
+
+
+def _receipt_lists_garbler(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "receipt_lists":
+        resp["receipt_lists"][0] = resp["receipt_lists"][0] + b"\x00"  # trailing bytes
+    return resp
+
+
+def _receipt_lists_withholder(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "receipt_lists":
+        resp["receipt_lists"] = []
+    return resp
+
+
+def _late_chunk_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "chunk" and req["index"] == 3:  # in the second write group (of 2)
+        pairs = decode(resp["chunk"])
+        pairs[-1][1] = pairs[-1][1] + b"!"
+        resp["chunk"] = encode(pairs)
+    return resp
+
+
+def _chunk_key_swapper(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "chunk" and req["index"] == 1:
+        pairs = decode(resp["chunk"])
+        pairs[0], pairs[1] = pairs[1], pairs[0]
+        resp["chunk"] = encode(pairs)
+    return resp
+
+
 @pytest.mark.parametrize(
     "tamper,reason",
     [
@@ -239,7 +302,13 @@ def _receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
         (_header_liar, "does not link"),
         (_qc_liar, "quorum certificate"),
         (_change_hider, "validator set"),
-        (_receipt_liar, "receipts of block"),
+        (_old_receipt_liar, "receipts of block"),
+        (_receipt_lists_dropper, "do not match its receipts_root"),
+        (_receipt_lists_forger, "do not match its receipts_root"),
+        (_receipt_lists_garbler, "are malformed"),
+        (_receipt_lists_withholder, "no receipt lists"),
+        (_late_chunk_liar, "does not hash to the manifest's subtree"),
+        (_chunk_key_swapper, "strict key-hash order"),
     ],
 )
 def test_a_lying_peer_is_penalised_and_an_honest_one_used(
@@ -247,8 +316,11 @@ def test_a_lying_peer_is_penalised_and_an_honest_one_used(
     tmp_path: Path,
     tamper: Tamper,
     reason: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     c, snapdir, _ = source
+    monkeypatch.setattr(snapshots, "CHUNKS_PER_WRITE", 2)  # several write groups
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 4)  # several answers
     node = fresh(tmp_path, c)
     penalized: list[tuple[bytes, str]] = []
     result = run_sync(
@@ -260,6 +332,51 @@ def test_a_lying_peer_is_penalised_and_an_honest_one_used(
     assert node.store.state_root == c.node.store.get_state_root(30)
     node.store.check_integrity("full")
     node.close()
+
+
+def test_a_peer_without_receipt_lists_is_asked_block_by_block(
+    source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
+) -> None:
+    c, snapdir, txs = source
+    node = fresh(tmp_path, c)
+    penalized: list[tuple[bytes, str]] = []
+    result = run_sync(node, {b"old": peer(c, snapdir, _old_peer)}, penalized)
+    assert penalized == [] and result.height == 30
+    before = sum(c.node.store.get_header(h).tx_count for h in range(1, 30))
+    assert result.window_txs == before  # every transaction before block 30 (all unexpired)
+    with pytest.raises(Replay):
+        node.submit(c.node.get_tx(txs[0]).tx.to_bytes())
+    node.store.check_integrity("full")
+    node.close()
+
+
+def test_receipt_lists_serve_the_stored_arrays_within_their_limits(
+    source: tuple[Committee, SnapshotDir, list[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wuyi.encoding import encode_array_of_encoded, split_array
+
+    c, snapdir, _ = source
+
+    def ask(start: int, n: int) -> list[bytes]:
+        q = {"q": "receipt_lists", "from": start, "max": n}
+        got: list[bytes] = decode(serve_snap_request(c.node, snapdir, encode(q)))["receipt_lists"]
+        return got
+
+    lists = ask(1, 1000)
+    assert len(lists) == c.node.height  # no more than the chain holds
+    for h, raw in enumerate(lists, 1):
+        receipts = c.node.store.get_receipts(h)
+        assert raw == encode_array_of_encoded([r.to_bytes() for r in receipts])
+        assert split_array(raw)[1] == [r.to_bytes() for r in receipts]
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 5)
+    assert ask(3, 1000) == lists[2:7]
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BYTES", len(lists[9]) + len(lists[10]))
+    assert ask(10, 1000) == lists[9:11]  # the bytes limit
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BYTES", 1)
+    assert ask(10, 1000) == lists[9:10]  # one block always goes
+    bad = decode(serve_snap_request(c.node, snapdir, encode({"q": "receipt_lists", "from": 0,
+                                                              "max": 3})))  # fmt: skip
+    assert "error" in bad and bad["code"] == "invalid"
 
 
 def test_only_liars_leave_the_store_at_genesis(
