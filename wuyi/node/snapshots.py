@@ -35,9 +35,10 @@ import math
 import os
 import shutil
 import threading
+import time
 import tomllib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -499,6 +500,9 @@ class SyncResult:
     headers: int
     window_txs: int
     peer: bytes
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each step (``headers`` with the validator changes and block S,
+    ``chunks`` with the manifest, ``window``, ``install``): where a join spends its time."""
 
 
 class StateSync:
@@ -575,16 +579,28 @@ class StateSync:
         loop = asyncio.get_running_loop()
         store = self.node.store
         self.emit("state_sync_start", height=height, peer=peer.hex())
+        seconds: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal t0
+            t1 = time.perf_counter()
+            seconds[step] = round(t1 - t0, 3)
+            t0 = t1
+
         await loop.run_in_executor(None, store.clear_staging)
         headers = await self._headers(peer, height)
         trusted = await self._trusted_sets(peer, height, headers)
         block, receipts = await self._top_block(peer, height, headers, trusted)
+        lap("headers")
         manifest, prefixes = await self._manifest(peer, height, headers)
         keys_n, params_raw = await self._chunks(peer, manifest, prefixes)
+        lap("chunks")
         if params_raw is None:
             raise _Liar(peer, "the snapshot holds no chain parameters")
         window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
         window = await self._window(peer, height, window_size, headers)
+        lap("window")
         from wuyi.node.node import _index_entries
 
         txs = [Transaction.from_bytes(t) for t in block.txs]
@@ -602,8 +618,9 @@ class StateSync:
             ),
         )
         self.node.reload_after_sync()
+        lap("install")
         self.emit("state_synced", height=height, chunks=len(manifest.chunks), keys=keys_n)
-        return SyncResult(height, len(manifest.chunks), keys_n, height, len(window), peer)
+        return SyncResult(height, len(manifest.chunks), keys_n, height, len(window), peer, seconds)
 
     async def _headers(self, peer: bytes, height: int) -> list[tuple[bytes, BlockHeader]]:
         genesis = self.node.store.get_header(0)
