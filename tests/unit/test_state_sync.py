@@ -379,6 +379,60 @@ def test_receipt_lists_serve_the_stored_arrays_within_their_limits(
     assert "error" in bad and bad["code"] == "invalid"
 
 
+def test_a_window_with_empty_blocks_is_fetched_in_bulk_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prebuilt chain (transactions every third block) synced with small answers: empty
+    blocks come as empty arrays under the empty receipts root, the window is whole, and every
+    unexpired transaction of it is a replay on the synced node."""
+    import shutil
+    import time
+
+    from wuyi.crypto import load_key
+    from wuyi.node.cluster import create_network
+    from wuyi.node.home import NodeHome, OrgSpec
+    from wuyi.params import ChainParams
+    from wuyi.testing.prebuilt import ChainShape, extend_chain
+
+    spec = create_network(
+        tmp_path / "net", 3, chain_id="bulk-window", suite="intl",
+        orgs=[OrgSpec("sjj", "政数局", True)], passphrase="pw", params=ChainParams(),
+        time_ms=int(time.time() * 1000) - 3_600_000,
+    )  # fmt: skip
+    home = spec.nodes[0].home
+    keys = [NodeHome(nd.home).load_validator_key("pw") for nd in spec.nodes]
+    admin = load_key(spec.admin_keys["sjj"], "pw")
+    assert extend_chain(home, keys, admin, 60, ChainShape(3, 4)) == 80
+    server = Node.open(home, check="none")
+    snapdir = SnapshotDir(home / "data" / "snapshots")
+    make_snapshot(server.store, server.chain.chain_id, 60, snapdir)
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 7)
+    asked: list[int] = []
+
+    async def request(_peer: bytes, payload: bytes, _timeout: float) -> bytes:
+        req = decode(payload)
+        if req["q"] in ("receipt_lists", "receipts"):
+            asked.append(req["from"] if req["q"] == "receipt_lists" else -1)
+        return serve_snap_request(server, snapdir, payload)
+
+    dest = tmp_path / "joiner"
+    dest.mkdir()
+    shutil.copy(home / "genesis.json", dest / "genesis.json")
+    node = Node.open(dest)
+    penalized: list[tuple[bytes, str]] = []
+    result = run_sync(node, {b"p": request}, penalized)
+    assert penalized == [] and result.height == 60
+    assert asked == list(range(1, 60, 7))  # bulk answers only, none per block
+    assert result.window_txs == 76  # blocks 3, 6, ..., 57: 4 each
+    assert set(result.seconds) == {"headers", "chunks", "window", "install"}
+    tx = server.store.get_block(57).txs[0]
+    with pytest.raises(Replay):
+        node.submit(tx)
+    node.store.check_integrity("full")
+    node.close()
+    server.close()
+
+
 def test_only_liars_leave_the_store_at_genesis(
     source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
 ) -> None:
