@@ -433,6 +433,32 @@ def test_a_window_with_empty_blocks_is_fetched_in_bulk_answers(
     server.close()
 
 
+def test_a_snapshot_install_not_finished_leaves_the_store_as_it_was(
+    source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
+) -> None:
+    from wuyi.exceptions import InvariantBroken
+
+    c, _, _ = source
+    node = fresh(tmp_path, c)
+    store = node.store
+    before = (store.state_root, list(store.iter_prefix(b"")))
+    writer = store.begin_snapshot_install()
+    writer.put_state([(b"k", b"v")], [(bytes(32), b"not a node")])  # the state is emptied too
+    assert list(store.iter_prefix(b"")) == before[1]  # readers see nothing of it
+    writer.abort()
+    writer.abort()  # idempotent
+    with pytest.raises(InvariantBroken, match="already ended"):
+        writer.put_state([], [])
+    assert (store.state_root, list(store.iter_prefix(b""))) == before
+    assert store.get_node(bytes(32)) is None
+    store.check_integrity("full")
+    node.close()
+    # only into a store at genesis
+    with pytest.raises(InvariantBroken, match="only into a store at genesis"):
+        c.node.store.begin_snapshot_install().put_state([], [])
+    c.node.store.check_integrity("quick")
+
+
 def test_only_liars_leave_the_store_at_genesis(
     source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
 ) -> None:

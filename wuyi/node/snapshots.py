@@ -20,7 +20,8 @@ which it holds itself (pinned by hash):
    their transaction hashes keep the replay check complete (a transaction of a block before S
    may still be unexpired).
 
-Then the store is made a store at height S in one transaction (``Store.install_snapshot``) and
+Then the store is made a store at height S in one transaction (``Store.begin_snapshot_install``:
+the chunks are written into it as they verify, the rest at the end, one commit) and
 block sync follows from S + 1. A peer that sends anything false is penalised and the next one
 is asked.
 """
@@ -64,7 +65,7 @@ from wuyi.state.chunks import build_subtree, compute_frontier, fold_frontier, it
 
 if TYPE_CHECKING:
     from wuyi.node.node import Node
-    from wuyi.node.store import Store
+    from wuyi.node.store import SnapshotInstall, Store
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -593,30 +594,36 @@ class StateSync:
         trusted = await self._trusted_sets(peer, height, headers)
         block, receipts = await self._top_block(peer, height, headers, trusted)
         lap("headers")
-        manifest, prefixes = await self._manifest(peer, height, headers)
-        keys_n, params_raw = await self._chunks(peer, manifest, prefixes)
-        lap("chunks")
-        if params_raw is None:
-            raise _Liar(peer, "the snapshot holds no chain parameters")
-        window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
-        window = await self._window(peer, height, window_size, headers)
-        lap("window")
-        from wuyi.node.node import _index_entries
+        writer = store.begin_snapshot_install()
+        try:
+            manifest, prefixes = await self._manifest(peer, height, headers, writer)
+            keys_n, params_raw = await self._chunks(peer, manifest, prefixes, writer)
+            lap("chunks")
+            if params_raw is None:
+                raise _Liar(peer, "the snapshot holds no chain parameters")
+            window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
+            window = await self._window(peer, height, window_size, headers)
+            lap("window")
+            from wuyi.node.node import _index_entries
 
-        txs = [Transaction.from_bytes(t) for t in block.txs]
-        qcs = {ch.header.height: encode(ch.qc.to_obj()) for ch in trusted[1]}
-        await loop.run_in_executor(
-            None,
-            lambda: store.install_snapshot(
-                headers=headers[1:],
-                qcs=qcs,
-                block=block,
-                receipts=receipts,
-                window=window,
-                replay_until=height + window_size,
-                index_entries=_index_entries(self.suite, block, txs, [r.tx_hash for r in receipts]),
-            ),
-        )
+            txs = [Transaction.from_bytes(t) for t in block.txs]
+            qcs = {ch.header.height: encode(ch.qc.to_obj()) for ch in trusted[1]}
+            await loop.run_in_executor(
+                None,
+                lambda: writer.install(
+                    headers=headers[1:],
+                    qcs=qcs,
+                    block=block,
+                    receipts=receipts,
+                    window=window,
+                    replay_until=height + window_size,
+                    index_entries=_index_entries(
+                        self.suite, block, txs, [r.tx_hash for r in receipts]
+                    ),
+                ),
+            )
+        finally:
+            await loop.run_in_executor(None, writer.abort)  # nothing to drop once installed
         self.node.reload_after_sync()
         lap("install")
         self.emit("state_synced", height=height, chunks=len(manifest.chunks), keys=keys_n)
@@ -714,7 +721,11 @@ class StateSync:
             raise _Liar(peer, f"receipts of block {header.height} do not match its receipts_root")
 
     async def _manifest(
-        self, peer: bytes, height: int, headers: list[tuple[bytes, BlockHeader]]
+        self,
+        peer: bytes,
+        height: int,
+        headers: list[tuple[bytes, BlockHeader]],
+        writer: SnapshotInstall,
     ) -> tuple[Manifest, list[int]]:
         resp = await self._ask(peer, {"q": "manifest", "height": height})
         manifest = Manifest.from_bytes(resp.get("manifest", b""))
@@ -735,19 +746,16 @@ class StateSync:
         if root != header.state_root:
             raise _Liar(peer, f"the manifest's chunks do not fold to block {height}'s state root")
         # the tree's nodes above the chunks (verified by the fold)
-        await asyncio.get_running_loop().run_in_executor(
-            None, self.node.store.stage_state, [], upper.items()
-        )
+        await asyncio.get_running_loop().run_in_executor(None, writer.put_state, [], upper.items())
         return manifest, prefixes
 
     async def _chunks(
-        self, peer: bytes, manifest: Manifest, prefixes: list[int]
+        self, peer: bytes, manifest: Manifest, prefixes: list[int], writer: SnapshotInstall
     ) -> tuple[int, bytes | None]:
         """Fetch and verify every chunk (:data:`CHUNKS_IN_FLIGHT` requests at a time) and
         stage them :data:`CHUNKS_PER_WRITE` to a write transaction; the next group is fetched
         and verified while one is written, so at most two groups are held in memory."""
         loop = asyncio.get_running_loop()
-        store = self.node.store
         params: list[bytes] = []
         sem = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
         Verified = tuple[list[tuple[bytes, bytes]], dict[bytes, bytes]]
@@ -769,7 +777,7 @@ class StateSync:
 
         def stage(group: list[Verified]) -> int:
             pairs = [kv for p, _ in group for kv in p]
-            store.stage_state(pairs, itertools.chain.from_iterable(n.items() for _, n in group))
+            writer.put_state(pairs, itertools.chain.from_iterable(n.items() for _, n in group))
             params.extend(v for k, v in pairs if k == keys.PARAMS)
             return len(pairs)
 
