@@ -14,14 +14,24 @@ three keys), makes a snapshot at the head, then brings two fresh nodes to the he
 
 Both read the serving node's store in-process through the same request handler the network
 carries (no sockets, no TLS): the figures are the verification, execution and store costs, not
-the transfer. The output is JSON; ``docs/benchmarks.md`` ("Joining a long chain") records a run.
+the transfer. The output is JSON (with the state sync's CPU seconds and the wall time of each
+of its steps, the date, the machine and its load); ``docs/benchmarks.md`` ("Joining a long
+chain") records a run. To compare before and after a change on the same chain, build it once
+and keep it (``--chain``; a second run with the same ``--txs``/``--per-block`` reuses it), and
+time state sync alone (``--skip-replay``)::
+
+    python -m benchmarks.bench_join --txs 1000000 --per-block 1000 --dir /dev/shm \
+        --chain /dev/shm/jw1m --skip-replay
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
+import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -103,6 +113,18 @@ def _replay(server: Node, dest: Path, limit_s: float) -> dict[str, Any]:
             "txs_per_s": round(txs / took, 1)}  # fmt: skip
 
 
+def _run_info(argv: list[str] | None) -> dict[str, Any]:
+    """Where and when: the figures depend on the machine and on what else runs on it."""
+    args = sys.argv[1:] if argv is None else argv
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} vCPUs, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
+        "command": "python -m benchmarks.bench_join " + " ".join(args),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def _chain(where: Path, txs: int, per_block: int) -> tuple[Path, dict[str, Any]]:
     """The home of the serving node of a chain of ``txs`` anchors in ``where``: built there
     (and described in ``where/chain.json``) unless ``where`` already holds that chain."""
@@ -151,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         make_snapshot(server.store, server.chain.chain_id, server.height, snapdir)
         snap_s = time.perf_counter() - t0
         out: dict[str, Any] = {
+            "run": _run_info(argv),
             "chain": {**chain, "heights": server.height, "store_bytes": server.store.size_bytes()},
             "snapshot": {"seconds": round(snap_s, 2)},
         }
