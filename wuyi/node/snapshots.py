@@ -94,8 +94,8 @@ RECEIPT_LISTS_BYTES: Final = 8 * 1024 * 1024
 receipt bytes than this once it holds one block (a single block larger than it goes alone)."""
 CHUNKS_IN_FLIGHT: Final = 4
 CHUNKS_PER_WRITE: Final = 16
-"""Verified chunks staged per store write transaction (one commit per chunk cost more than
-checking it)."""
+"""Verified chunks written per call into the sync's write transaction (``putmulti``); the
+next group is fetched and verified meanwhile, so about two groups are held in memory."""
 REQUEST_TIMEOUT_S: Final = 30.0
 CHANNEL: Final = "snap"
 
@@ -752,9 +752,9 @@ class StateSync:
     async def _chunks(
         self, peer: bytes, manifest: Manifest, prefixes: list[int], writer: SnapshotInstall
     ) -> tuple[int, bytes | None]:
-        """Fetch and verify every chunk (:data:`CHUNKS_IN_FLIGHT` requests at a time) and
-        stage them :data:`CHUNKS_PER_WRITE` to a write transaction; the next group is fetched
-        and verified while one is written, so at most two groups are held in memory."""
+        """Fetch and verify every chunk (:data:`CHUNKS_IN_FLIGHT` requests at a time) and write
+        them :data:`CHUNKS_PER_WRITE` at a time into ``writer``'s transaction; the next group
+        is fetched and verified while one is written, so at most two groups are in memory."""
         loop = asyncio.get_running_loop()
         params: list[bytes] = []
         sem = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
