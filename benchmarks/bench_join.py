@@ -14,14 +14,24 @@ three keys), makes a snapshot at the head, then brings two fresh nodes to the he
 
 Both read the serving node's store in-process through the same request handler the network
 carries (no sockets, no TLS): the figures are the verification, execution and store costs, not
-the transfer. The output is JSON; ``docs/benchmarks.md`` ("Joining a long chain") records a run.
+the transfer. The output is JSON (with the state sync's CPU seconds and the wall time of each
+of its steps, the date, the machine and its load); ``docs/benchmarks.md`` ("Joining a long
+chain") records a run. To compare before and after a change on the same chain, build it once
+and keep it (``--chain``; a second run with the same ``--txs``/``--per-block`` reuses it), and
+time state sync alone (``--skip-replay``)::
+
+    python -m benchmarks.bench_join --txs 1000000 --per-block 1000 --dir /dev/shm \
+        --chain /dev/shm/jw1m --skip-replay
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
+import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -51,16 +61,23 @@ def _fresh(spec_home: Path, dest: Path) -> Node:
 
 def _state_sync(server: Node, snapdir: SnapshotDir, dest: Path) -> dict[str, Any]:
     node = _fresh(server.store.path.parent.parent, dest)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
 
     async def request(_peer: bytes, payload: bytes, _timeout: float) -> bytes:
         return serve_snap_request(server, snapdir, payload)
 
     result = asyncio.run(StateSync(node, request, lambda p, r: None).run([b"server"], 1))
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert result is not None and node.store.state_root == server.store.state_root
-    out = {"seconds": round(took, 2), "keys": result.keys, "chunks": result.chunks,
-           "window_txs": result.window_txs, "height": result.height}  # fmt: skip
+    out = {
+        "seconds": round(took, 2),
+        "cpu_s": round(cpu, 2),
+        "steps_s": getattr(result, "seconds", {}),  # (absent before the steps were timed)
+        "keys": result.keys,
+        "chunks": result.chunks,
+        "window_txs": result.window_txs,
+        "height": result.height,
+    }
     node.close()
     return out
 
@@ -96,50 +113,77 @@ def _replay(server: Node, dest: Path, limit_s: float) -> dict[str, Any]:
             "txs_per_s": round(txs / took, 1)}  # fmt: skip
 
 
+def _run_info(argv: list[str] | None) -> dict[str, Any]:
+    """Where and when: the figures depend on the machine and on what else runs on it."""
+    args = sys.argv[1:] if argv is None else argv
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} vCPUs, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
+        "command": "python -m benchmarks.bench_join " + " ".join(args),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _chain(where: Path, txs: int, per_block: int) -> tuple[Path, dict[str, Any]]:
+    """The home of the serving node of a chain of ``txs`` anchors in ``where``: built there
+    (and described in ``where/chain.json``) unless ``where`` already holds that chain."""
+    info = where / "chain.json"
+    if info.exists():
+        chain = json.loads(info.read_text())
+        if chain.get("txs") != txs or chain.get("per_block") != per_block:
+            raise SystemExit(f"{where} holds a chain of {chain}, not --txs {txs} --per-block "
+                             f"{per_block}")  # fmt: skip
+        return Path(chain.pop("home")), chain
+    params = ChainParams(max_block_txs=max(per_block, 1000))
+    spec = create_network(
+        where / "net", 3, chain_id="bench-join", suite="intl",
+        orgs=[OrgSpec("sjj", "政数局", True), OrgSpec("zjj", "住建局")],
+        passphrase=PW, params=params, time_ms=int(time.time() * 1000) - 86_400_000,
+    )  # fmt: skip
+    home = spec.nodes[0].home
+    keys = [NodeHome(nd.home).load_validator_key(PW) for nd in spec.nodes]
+    admin = load_key(spec.admin_keys["sjj"], PW)
+    t0 = time.perf_counter()
+    count = extend_chain(home, keys, admin, -(-txs // per_block), ChainShape(1, per_block))
+    chain = {"txs": count, "per_block": per_block, "build_s": round(time.perf_counter() - t0, 1)}
+    info.write_text(json.dumps({**chain, "home": str(home)}))
+    return home, chain
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--txs", type=int, default=1_000_000)
     ap.add_argument("--per-block", type=int, default=1000)
     ap.add_argument("--replay-limit-s", type=float, default=7200.0,
                     help="stop the replay after this long and extrapolate")  # fmt: skip
-    ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--dir", type=Path, default=None, help="where the joining nodes go")
+    ap.add_argument("--chain", type=Path, default=None,
+                    help="keep the built chain here and reuse it when it already holds one "
+                         "(the same --txs and --per-block): measure before and after a change "
+                         "on the same chain")  # fmt: skip
+    ap.add_argument("--skip-replay", action="store_true", help="measure state sync only")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="wuyi-join-", dir=args.dir))
     try:
-        params = ChainParams(max_block_txs=max(args.per_block, 1000))
-        spec = create_network(
-            work / "net", 3, chain_id="bench-join", suite="intl",
-            orgs=[OrgSpec("sjj", "政数局", True), OrgSpec("zjj", "住建局")],
-            passphrase=PW, params=params, time_ms=int(time.time() * 1000) - 86_400_000,
-        )  # fmt: skip
-        home = spec.nodes[0].home
-        keys = [NodeHome(nd.home).load_validator_key(PW) for nd in spec.nodes]
-        admin = load_key(spec.admin_keys["sjj"], PW)
-        t0 = time.perf_counter()
-        heights = -(-args.txs // args.per_block)
-        count = extend_chain(home, keys, admin, heights, ChainShape(1, args.per_block))
-        build_s = time.perf_counter() - t0
+        home, chain = _chain(args.chain or work / "chain", args.txs, args.per_block)
         server = Node.open(home, check="none")
         snapdir = SnapshotDir(home / "data" / "snapshots")
         t0 = time.perf_counter()
         make_snapshot(server.store, server.chain.chain_id, server.height, snapdir)
         snap_s = time.perf_counter() - t0
         out: dict[str, Any] = {
-            "chain": {
-                "txs": count,
-                "heights": server.height,
-                "build_s": round(build_s, 1),
-                "store_bytes": server.store.size_bytes(),
-            },
+            "run": _run_info(argv),
+            "chain": {**chain, "heights": server.height, "store_bytes": server.store.size_bytes()},
             "snapshot": {"seconds": round(snap_s, 2)},
         }
         print(json.dumps(out), file=sys.stderr, flush=True)
         out["state_sync"] = _state_sync(server, snapdir, work / "synced")
         print(json.dumps(out), file=sys.stderr, flush=True)
-        out["replay"] = _replay(server, work / "replayed", args.replay_limit_s)
-        r = out["replay"]
-        if not r["complete"]:
-            r["extrapolated_s"] = round(count / r["txs_per_s"], 1)
+        if not args.skip_replay:
+            out["replay"] = r = _replay(server, work / "replayed", args.replay_limit_s)
+            if not r["complete"]:
+                r["extrapolated_s"] = round(chain["txs"] / r["txs_per_s"], 1)
         server.close()
         print(json.dumps(out, indent=2))
     finally:

@@ -168,3 +168,66 @@ def test_the_key_order_cache_is_bounded() -> None:
     _cold()
     encode(big)
     assert tuple(big) not in enc._ORDER  # large data maps are sorted, not remembered
+
+
+# -- split_array and decode_committed (bulk data checked against a committed hash) ------------
+
+
+@given(st.lists(canonical, max_size=30))
+def test_split_array_gives_each_item_and_its_exact_bytes(items: list[object]) -> None:
+    from wuyi.encoding import encode_array_of_encoded, split_array
+
+    data = encode(items)
+    values, parts = split_array(data)
+    assert parts == [encode(x) for x in items]
+    assert values == [decode(p) for p in parts]
+    assert encode_array_of_encoded(parts) == data
+
+
+@pytest.mark.parametrize("n", [0, 1, 23, 24, 255, 256, 65536])
+def test_split_array_reads_every_head_width(n: int) -> None:
+    from wuyi.encoding import split_array
+
+    items = [b"r" * (i % 3) for i in range(n)]
+    assert split_array(encode(items)) == (items, [encode(x) for x in items])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        encode({"a": 1}),  # not an array
+        encode([1, 2]) + b"\x00",  # trailing bytes
+        encode([1, 2])[:-1],  # truncated
+        b"\x98\x02\x01\x02",  # array head not in shortest form
+        b"\x82\x18\x01\x02",  # an item not in shortest form
+        b"\x9f\x01\x02\xff",  # indefinite length
+        b"\x82\xc1\x01\x02",  # a tag
+        b"\x81\xa2\x61b\x01\x61a\x02",  # map keys out of canonical order
+        b"\x82\x5f\x41a\xff\x01",  # indefinite-length byte string
+    ],
+)
+def test_split_array_refuses_what_does_not_re_encode_exactly(data: bytes) -> None:
+    from wuyi.encoding import split_array
+
+    if data == b"\x81\xa2\x61b\x01\x61a\x02":
+        # the boundaries are exact (cbor2 writes keys in the order read), so split_array gives
+        # the item as it is: its model is the business of decode or of a committed hash
+        assert split_array(data)[1] == [data[1:]]
+        with pytest.raises(EncodingError):
+            decode(data[1:])
+        return
+    with pytest.raises(EncodingError):
+        split_array(data)
+
+
+def test_decode_committed_reads_without_the_canonical_check_but_refuses_malformed_input() -> None:
+    from wuyi.encoding import decode_committed
+
+    assert decode_committed(encode([[b"k", b"v"]])) == [[b"k", b"v"]]
+    assert decode_committed(b"\x98\x01\x01") == [1]  # not canonical, still read
+    for bad in (b"", b"\x82\x01", b"\xd9\x99\x99\x01", b"\xff", b"\x01\x02"):
+        with pytest.raises(EncodingError):
+            decode_committed(bad)
+    with pytest.raises(EncodingError):
+        decode_committed("text")  # type: ignore[arg-type]

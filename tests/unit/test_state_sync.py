@@ -231,6 +231,69 @@ def _receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
     return resp
 
 
+def _old_peer(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    """A peer that predates ``receipt_lists`` (answers it as an unknown request)."""
+    if req["q"] == "receipt_lists":
+        return {"error": "unknown snap request 'receipt_lists'"}
+    return resp
+
+
+def _old_receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    return _receipt_liar(req, _old_peer(req, resp))
+
+
+def _edit_receipt_lists(
+    req: dict[str, Any], resp: dict[str, Any], edit: Callable[[list[Any]], list[Any]]
+) -> dict[str, Any]:
+    """Apply ``edit`` to the decoded receipts of the last non-empty block of a
+    ``receipt_lists`` answer (re-encoded canonically: only the content lies)."""
+    if req["q"] == "receipt_lists":
+        lists = resp["receipt_lists"]
+        i = max(i for i, raw in enumerate(lists) if decode(raw))
+        lists[i] = encode(edit(decode(lists[i])))
+    return resp
+
+
+def _receipt_lists_dropper(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    return _edit_receipt_lists(req, resp, lambda rs: rs[:-1])  # hides a transaction
+
+
+def _receipt_lists_forger(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    def forge(rs: list[Any]) -> list[Any]:
+        rs[0]["tx_hash"] = bytes(32)  # names another transaction than the committed one
+        return rs
+
+    return _edit_receipt_lists(req, resp, forge)
+
+
+def _receipt_lists_garbler(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "receipt_lists":
+        resp["receipt_lists"][0] = resp["receipt_lists"][0] + b"\x00"  # trailing bytes
+    return resp
+
+
+def _receipt_lists_withholder(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "receipt_lists":
+        resp["receipt_lists"] = []
+    return resp
+
+
+def _late_chunk_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "chunk" and req["index"] == 3:  # in the second write group (of 2)
+        pairs = decode(resp["chunk"])
+        pairs[-1][1] = pairs[-1][1] + b"!"
+        resp["chunk"] = encode(pairs)
+    return resp
+
+
+def _chunk_key_swapper(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
+    if req["q"] == "chunk" and req["index"] == 1:
+        pairs = decode(resp["chunk"])
+        pairs[0], pairs[1] = pairs[1], pairs[0]
+        resp["chunk"] = encode(pairs)
+    return resp
+
+
 @pytest.mark.parametrize(
     "tamper,reason",
     [
@@ -239,7 +302,13 @@ def _receipt_liar(req: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]:
         (_header_liar, "does not link"),
         (_qc_liar, "quorum certificate"),
         (_change_hider, "validator set"),
-        (_receipt_liar, "receipts of block"),
+        (_old_receipt_liar, "receipts of block"),
+        (_receipt_lists_dropper, "do not match its receipts_root"),
+        (_receipt_lists_forger, "do not match its receipts_root"),
+        (_receipt_lists_garbler, "are malformed"),
+        (_receipt_lists_withholder, "no receipt lists"),
+        (_late_chunk_liar, "does not hash to the manifest's subtree"),
+        (_chunk_key_swapper, "strict key-hash order"),
     ],
 )
 def test_a_lying_peer_is_penalised_and_an_honest_one_used(
@@ -247,8 +316,11 @@ def test_a_lying_peer_is_penalised_and_an_honest_one_used(
     tmp_path: Path,
     tamper: Tamper,
     reason: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     c, snapdir, _ = source
+    monkeypatch.setattr(snapshots, "CHUNKS_PER_WRITE", 2)  # several write groups
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 4)  # several answers
     node = fresh(tmp_path, c)
     penalized: list[tuple[bytes, str]] = []
     result = run_sync(
@@ -260,6 +332,131 @@ def test_a_lying_peer_is_penalised_and_an_honest_one_used(
     assert node.store.state_root == c.node.store.get_state_root(30)
     node.store.check_integrity("full")
     node.close()
+
+
+def test_a_peer_without_receipt_lists_is_asked_block_by_block(
+    source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
+) -> None:
+    c, snapdir, txs = source
+    node = fresh(tmp_path, c)
+    penalized: list[tuple[bytes, str]] = []
+    result = run_sync(node, {b"old": peer(c, snapdir, _old_peer)}, penalized)
+    assert penalized == [] and result.height == 30
+    before = sum(c.node.store.get_header(h).tx_count for h in range(1, 30))
+    assert result.window_txs == before  # every transaction before block 30 (all unexpired)
+    with pytest.raises(Replay):
+        node.submit(c.node.get_tx(txs[0]).tx.to_bytes())
+    node.store.check_integrity("full")
+    node.close()
+
+
+def test_receipt_lists_serve_the_stored_arrays_within_their_limits(
+    source: tuple[Committee, SnapshotDir, list[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wuyi.encoding import encode_array_of_encoded, split_array
+
+    c, snapdir, _ = source
+
+    def ask(start: int, n: int) -> list[bytes]:
+        q = {"q": "receipt_lists", "from": start, "max": n}
+        got: list[bytes] = decode(serve_snap_request(c.node, snapdir, encode(q)))["receipt_lists"]
+        return got
+
+    lists = ask(1, 1000)
+    assert len(lists) == c.node.height  # no more than the chain holds
+    for h, raw in enumerate(lists, 1):
+        receipts = c.node.store.get_receipts(h)
+        assert raw == encode_array_of_encoded([r.to_bytes() for r in receipts])
+        assert split_array(raw)[1] == [r.to_bytes() for r in receipts]
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 5)
+    assert ask(3, 1000) == lists[2:7]
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BYTES", len(lists[9]) + len(lists[10]))
+    assert ask(10, 1000) == lists[9:11]  # the bytes limit
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BYTES", 1)
+    assert ask(10, 1000) == lists[9:10]  # one block always goes
+    bad = decode(serve_snap_request(c.node, snapdir, encode({"q": "receipt_lists", "from": 0,
+                                                              "max": 3})))  # fmt: skip
+    assert "error" in bad and bad["code"] == "invalid"
+
+
+def test_a_window_with_empty_blocks_is_fetched_in_bulk_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prebuilt chain (transactions every third block) synced with small answers: empty
+    blocks come as empty arrays under the empty receipts root, the window is whole, and every
+    unexpired transaction of it is a replay on the synced node."""
+    import shutil
+    import time
+
+    from wuyi.crypto import load_key
+    from wuyi.node.cluster import create_network
+    from wuyi.node.home import NodeHome, OrgSpec
+    from wuyi.params import ChainParams
+    from wuyi.testing.prebuilt import ChainShape, extend_chain
+
+    spec = create_network(
+        tmp_path / "net", 3, chain_id="bulk-window", suite="intl",
+        orgs=[OrgSpec("sjj", "政数局", True)], passphrase="pw", params=ChainParams(),
+        time_ms=int(time.time() * 1000) - 3_600_000,
+    )  # fmt: skip
+    home = spec.nodes[0].home
+    keys = [NodeHome(nd.home).load_validator_key("pw") for nd in spec.nodes]
+    admin = load_key(spec.admin_keys["sjj"], "pw")
+    assert extend_chain(home, keys, admin, 60, ChainShape(3, 4)) == 80
+    server = Node.open(home, check="none")
+    snapdir = SnapshotDir(home / "data" / "snapshots")
+    make_snapshot(server.store, server.chain.chain_id, 60, snapdir)
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 7)
+    asked: list[int] = []
+
+    async def request(_peer: bytes, payload: bytes, _timeout: float) -> bytes:
+        req = decode(payload)
+        if req["q"] in ("receipt_lists", "receipts"):
+            asked.append(req["from"] if req["q"] == "receipt_lists" else -1)
+        return serve_snap_request(server, snapdir, payload)
+
+    dest = tmp_path / "joiner"
+    dest.mkdir()
+    shutil.copy(home / "genesis.json", dest / "genesis.json")
+    node = Node.open(dest)
+    penalized: list[tuple[bytes, str]] = []
+    result = run_sync(node, {b"p": request}, penalized)
+    assert penalized == [] and result.height == 60
+    assert asked == list(range(1, 60, 7))  # bulk answers only, none per block
+    assert result.window_txs == 76  # blocks 3, 6, ..., 57: 4 each
+    assert set(result.seconds) == {"headers", "chunks", "window", "install"}
+    tx = server.store.get_block(57).txs[0]
+    with pytest.raises(Replay):
+        node.submit(tx)
+    node.store.check_integrity("full")
+    node.close()
+    server.close()
+
+
+def test_a_snapshot_install_not_finished_leaves_the_store_as_it_was(
+    source: tuple[Committee, SnapshotDir, list[bytes]], tmp_path: Path
+) -> None:
+    from wuyi.exceptions import InvariantBroken
+
+    c, _, _ = source
+    node = fresh(tmp_path, c)
+    store = node.store
+    before = (store.state_root, list(store.iter_prefix(b"")))
+    writer = store.begin_snapshot_install()
+    writer.put_state([(b"k", b"v")], [(bytes(32), b"not a node")])  # the state is emptied too
+    assert list(store.iter_prefix(b"")) == before[1]  # readers see nothing of it
+    writer.abort()
+    writer.abort()  # idempotent
+    with pytest.raises(InvariantBroken, match="already ended"):
+        writer.put_state([], [])
+    assert (store.state_root, list(store.iter_prefix(b""))) == before
+    assert store.get_node(bytes(32)) is None
+    store.check_integrity("full")
+    node.close()
+    # only into a store at genesis
+    with pytest.raises(InvariantBroken, match="only into a store at genesis"):
+        c.node.store.begin_snapshot_install().put_state([], [])
+    c.node.store.check_integrity("quick")
 
 
 def test_only_liars_leave_the_store_at_genesis(

@@ -16,6 +16,7 @@ re-encodes to exactly the same bytes, so every value has one and only one encodi
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import cbor2
@@ -25,10 +26,12 @@ from wuyi.exceptions import EncodingError
 __all__ = [
     "MAX_DEPTH",
     "decode",
+    "decode_committed",
     "decode_trusted",
     "encode",
     "encode_array_of_encoded",
     "encode_trusted",
+    "split_array",
     "validate_value",
 ]
 
@@ -159,11 +162,7 @@ def encode_trusted(value: Any) -> bytes:
     return cbor2.dumps(_prepared(value))
 
 
-def encode_array_of_encoded(items: list[bytes]) -> bytes:
-    """The canonical encoding of an array whose items are already canonically encoded: the
-    array head (major type 4, shortest form) followed by the items, so
-    ``encode_array_of_encoded([encode(a), encode(b)]) == encode([a, b])``."""
-    n = len(items)
+def _array_head(n: int) -> bytes:
     if n < 24:
         head = bytes((0x80 + n,))
     elif n < 0x100:
@@ -174,7 +173,38 @@ def encode_array_of_encoded(items: list[bytes]) -> bytes:
         head = b"\x9a" + n.to_bytes(4, "big")
     else:
         head = b"\x9b" + n.to_bytes(8, "big")
-    return head + b"".join(items)
+    return head
+
+
+def encode_array_of_encoded(items: list[bytes]) -> bytes:
+    """The canonical encoding of an array whose items are already canonically encoded: the
+    array head (major type 4, shortest form) followed by the items, so
+    ``encode_array_of_encoded([encode(a), encode(b)]) == encode([a, b])``."""
+    return _array_head(len(items)) + b"".join(items)
+
+
+def split_array(data: bytes) -> tuple[list[Any], list[bytes]]:
+    """The items of the array ``data``, decoded (as :func:`decode_committed` does) and each as
+    exactly the bytes it has in ``data``: the inverse of :func:`encode_array_of_encoded`
+    (``split_array(encode(xs)) == (xs, [encode(x) for x in xs])``), for an array whose items
+    are hashed one by one (the receipts of a block under its receipts root) without decoding
+    and re-encoding each of them in Python.
+
+    Raises :class:`EncodingError` unless ``data`` is one array, with a shortest-form head,
+    whose items re-encode (by cbor2, in C) to exactly the rest of ``data``. That fixes the
+    boundaries, not the model: the items are checked by :func:`decode`, or by the hash they
+    are verified against (the contract of :func:`decode_committed`)."""
+    items = decode_committed(data)
+    if type(items) is not list:
+        raise EncodingError("expected an array")
+    try:
+        parts = [cbor2.dumps(v) for v in items]
+    except Exception as exc:  # a value cbor2 decodes but cannot write back
+        raise EncodingError(f"array item cannot be re-encoded: {exc}") from None
+    head = _array_head(len(parts))
+    if len(data) != len(head) + sum(map(len, parts)) or data != head + b"".join(parts):
+        raise EncodingError("array items are not in canonical form (RFC 8949 §4.2.1)")
+    return items, parts
 
 
 def _no_tags(decoder: Any, tag: Any) -> Any:
@@ -198,6 +228,32 @@ def decode(data: bytes) -> Any:
         raise EncodingError(f"value outside the canonical model: {exc.message}") from None
     if again != data:
         raise EncodingError("bytes are not in canonical form (RFC 8949 §4.2.1)")
+    return value
+
+
+def decode_committed(data: bytes) -> Any:
+    """Decode bytes the caller verifies against a hash the chain committed to before it uses
+    what they say (receipts under a QC-verified header's receipts root, a snapshot chunk's
+    pairs rebuilt into the subtree hash its manifest folds to the state root).
+
+    The canonical re-encoding check of :func:`decode` (a second encoding in Python, the cost of
+    bulk data) is skipped: whichever bytes carried them, values that verify are the committed
+    ones. Malformed CBOR, trailing bytes and unknown tags are refused with
+    :class:`EncodingError`; a tag cbor2 knows (a date, a bignum) is read as its value, which
+    no committed hash matches and no caller takes for bytes. Never use it for bytes that are
+    not then verified that way; for the node's own bytes: :func:`decode_trusted`.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise EncodingError("expected bytes to decode")
+    fp = io.BytesIO(data)
+    try:
+        value = cbor2.CBORDecoder(fp, tag_hook=_no_tags).decode()
+    except EncodingError:
+        raise
+    except Exception as exc:  # cbor2 raises several types for malformed input
+        raise EncodingError(f"malformed CBOR: {exc}") from None
+    if fp.tell() != len(data):
+        raise EncodingError(f"{len(data) - fp.tell()} bytes after the encoded value")
     return value
 
 

@@ -20,7 +20,8 @@ which it holds itself (pinned by hash):
    their transaction hashes keep the replay check complete (a transaction of a block before S
    may still be unexpired).
 
-Then the store is made a store at height S in one transaction (``Store.install_snapshot``) and
+Then the store is made a store at height S in one transaction (``Store.begin_snapshot_install``:
+the chunks are written into it as they verify, the rest at the end, one commit) and
 block sync follows from S + 1. A peer that sends anything false is penalised and the next one
 is asked.
 """
@@ -29,19 +30,21 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import math
 import os
 import shutil
 import threading
+import time
 import tomllib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
-from wuyi.encoding import decode, encode
+from wuyi.encoding import decode, decode_committed, encode, split_array
 from wuyi.exceptions import (
     EncodingError,
     NetworkError,
@@ -62,7 +65,7 @@ from wuyi.state.chunks import build_subtree, compute_frontier, fold_frontier, it
 
 if TYPE_CHECKING:
     from wuyi.node.node import Node
-    from wuyi.node.store import Store
+    from wuyi.node.store import SnapshotInstall, Store
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -84,7 +87,15 @@ CHUNK_LEAVES: Final = 4096
 """Target leaves per chunk (the cut depth is chosen so that chunks hold about this many)."""
 HEADER_BATCH: Final = 2000
 RECEIPT_BATCH: Final = 256
+"""Blocks per ``receipts`` answer (one decoded list of receipts per block; older peers)."""
+RECEIPT_LISTS_BLOCKS: Final = 1024
+RECEIPT_LISTS_BYTES: Final = 8 * 1024 * 1024
+"""Limits of one ``receipt_lists`` answer: at most this many blocks, and no more stored
+receipt bytes than this once it holds one block (a single block larger than it goes alone)."""
 CHUNKS_IN_FLIGHT: Final = 4
+CHUNKS_PER_WRITE: Final = 16
+"""Verified chunks written per call into the sync's write transaction (``putmulti``); the
+next group is fetched and verified meanwhile, so about two groups are held in memory."""
 REQUEST_TIMEOUT_S: Final = 30.0
 CHANNEL: Final = "snap"
 
@@ -218,7 +229,9 @@ class Manifest:
 
 def decode_chunk(raw: bytes) -> list[tuple[bytes, bytes]]:
     try:
-        pairs = decode(raw)
+        # The pairs are believed only once they rebuild the manifest's subtree (validate_chunk),
+        # so the container's canonical form is not checked (decode_committed).
+        pairs = decode_committed(raw)
         if not isinstance(pairs, list):
             raise ValidationError("a chunk is a list of [key, value]")
         return [(p[0], p[1]) for p in pairs if isinstance(p, list) and len(p) == 2]
@@ -413,6 +426,9 @@ def serve_snap_request(node: Node, snapdir: SnapshotDir, payload: bytes) -> byte
                 top = min(view.height, start + n - 1)
                 rs = [_receipt_bytes(view, h) for h in range(max(1, start), top + 1)]
             return encode({"receipts": rs})
+        if q == "receipt_lists":
+            lists = _receipt_lists(store, int(req["from"]), int(req["max"]))
+            return encode({"receipt_lists": lists})
         return encode({"error": f"unknown snap request {q!r}"})
     except WuyiError as exc:
         return encode({"error": exc.message, "code": exc.code})
@@ -422,6 +438,25 @@ def serve_snap_request(node: Node, snapdir: SnapshotDir, payload: bytes) -> byte
 
 def _receipt_bytes(view: Any, height: int) -> list[bytes]:
     return [r.to_bytes() for r in view.get_receipts(height)]
+
+
+def _receipt_lists(store: Store, start: int, n: int) -> list[bytes]:
+    """Blocks ``start``, ``start + 1``, ... (``start`` >= 1): each one's receipts as stored
+    (the canonical array of their encodings), within :data:`RECEIPT_LISTS_BLOCKS` and
+    :data:`RECEIPT_LISTS_BYTES`."""
+    if start < 1:
+        raise ValidationError("receipt_lists start at block 1")
+    out: list[bytes] = []
+    size = 0
+    with store.snapshot() as view:
+        top = min(view.height, start + max(0, min(RECEIPT_LISTS_BLOCKS, n)) - 1)
+        for h in range(start, top + 1):
+            raw = view.get_receipts_bytes(h)
+            if out and size + len(raw) > RECEIPT_LISTS_BYTES:
+                break
+            out.append(raw)
+            size += len(raw)
+    return out
 
 
 def validator_changes(store: Store, upto: int) -> list[dict[str, Any]]:
@@ -466,6 +501,9 @@ class SyncResult:
     headers: int
     window_txs: int
     peer: bytes
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each step (``headers`` with the validator changes and block S,
+    ``chunks`` with the manifest, ``window``, ``install``): where a join spends its time."""
 
 
 class StateSync:
@@ -542,35 +580,54 @@ class StateSync:
         loop = asyncio.get_running_loop()
         store = self.node.store
         self.emit("state_sync_start", height=height, peer=peer.hex())
+        seconds: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        def lap(step: str) -> None:
+            nonlocal t0
+            t1 = time.perf_counter()
+            seconds[step] = round(t1 - t0, 3)
+            t0 = t1
+
         await loop.run_in_executor(None, store.clear_staging)
         headers = await self._headers(peer, height)
         trusted = await self._trusted_sets(peer, height, headers)
         block, receipts = await self._top_block(peer, height, headers, trusted)
-        manifest, prefixes = await self._manifest(peer, height, headers)
-        keys_n, params_raw = await self._chunks(peer, manifest, prefixes)
-        if params_raw is None:
-            raise _Liar(peer, "the snapshot holds no chain parameters")
-        window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
-        window = await self._window(peer, height, window_size, headers)
-        from wuyi.node.node import _index_entries
+        lap("headers")
+        writer = store.begin_snapshot_install()
+        try:
+            manifest, prefixes = await self._manifest(peer, height, headers, writer)
+            keys_n, params_raw = await self._chunks(peer, manifest, prefixes, writer)
+            lap("chunks")
+            if params_raw is None:
+                raise _Liar(peer, "the snapshot holds no chain parameters")
+            window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
+            window = await self._window(peer, height, window_size, headers)
+            lap("window")
+            from wuyi.node.node import _index_entries
 
-        txs = [Transaction.from_bytes(t) for t in block.txs]
-        qcs = {ch.header.height: encode(ch.qc.to_obj()) for ch in trusted[1]}
-        await loop.run_in_executor(
-            None,
-            lambda: store.install_snapshot(
-                headers=headers[1:],
-                qcs=qcs,
-                block=block,
-                receipts=receipts,
-                window=window,
-                replay_until=height + window_size,
-                index_entries=_index_entries(self.suite, block, txs, [r.tx_hash for r in receipts]),
-            ),
-        )
+            txs = [Transaction.from_bytes(t) for t in block.txs]
+            qcs = {ch.header.height: encode(ch.qc.to_obj()) for ch in trusted[1]}
+            await loop.run_in_executor(
+                None,
+                lambda: writer.install(
+                    headers=headers[1:],
+                    qcs=qcs,
+                    block=block,
+                    receipts=receipts,
+                    window=window,
+                    replay_until=height + window_size,
+                    index_entries=_index_entries(
+                        self.suite, block, txs, [r.tx_hash for r in receipts]
+                    ),
+                ),
+            )
+        finally:
+            await loop.run_in_executor(None, writer.abort)  # nothing to drop once installed
         self.node.reload_after_sync()
+        lap("install")
         self.emit("state_synced", height=height, chunks=len(manifest.chunks), keys=keys_n)
-        return SyncResult(height, len(manifest.chunks), keys_n, height, len(window), peer)
+        return SyncResult(height, len(manifest.chunks), keys_n, height, len(window), peer, seconds)
 
     async def _headers(self, peer: bytes, height: int) -> list[tuple[bytes, BlockHeader]]:
         genesis = self.node.store.get_header(0)
@@ -664,7 +721,11 @@ class StateSync:
             raise _Liar(peer, f"receipts of block {header.height} do not match its receipts_root")
 
     async def _manifest(
-        self, peer: bytes, height: int, headers: list[tuple[bytes, BlockHeader]]
+        self,
+        peer: bytes,
+        height: int,
+        headers: list[tuple[bytes, BlockHeader]],
+        writer: SnapshotInstall,
     ) -> tuple[Manifest, list[int]]:
         resp = await self._ask(peer, {"q": "manifest", "height": height})
         manifest = Manifest.from_bytes(resp.get("manifest", b""))
@@ -685,51 +746,88 @@ class StateSync:
         if root != header.state_root:
             raise _Liar(peer, f"the manifest's chunks do not fold to block {height}'s state root")
         # the tree's nodes above the chunks (verified by the fold)
-        await asyncio.get_running_loop().run_in_executor(
-            None, self.node.store.stage_state, [], upper
-        )
+        await asyncio.get_running_loop().run_in_executor(None, writer.put_state, [], upper.items())
         return manifest, prefixes
 
     async def _chunks(
-        self, peer: bytes, manifest: Manifest, prefixes: list[int]
+        self, peer: bytes, manifest: Manifest, prefixes: list[int], writer: SnapshotInstall
     ) -> tuple[int, bytes | None]:
+        """Fetch and verify every chunk (:data:`CHUNKS_IN_FLIGHT` requests at a time) and write
+        them :data:`CHUNKS_PER_WRITE` at a time into ``writer``'s transaction; the next group
+        is fetched and verified while one is written, so at most two groups are in memory."""
         loop = asyncio.get_running_loop()
-        store = self.node.store
         params: list[bytes] = []
-        total = 0
         sem = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
+        Verified = tuple[list[tuple[bytes, bytes]], dict[bytes, bytes]]
 
-        async def one(i: int) -> int:
+        async def one(i: int) -> Verified:
             if manifest.chunks[i][2] == 0:
                 if manifest.chunks[i][1] != bytes(32):
                     raise _Liar(peer, f"snapshot chunk {i}: no leaves but a non-empty subtree")
-                return 0
+                return [], {}
             async with sem:
                 resp = await self._ask(peer, {"q": "chunk", "height": manifest.height, "index": i})
-
-            def check_and_stage() -> int:
-                pairs, nodes = validate_chunk(
-                    self.h, manifest, i, prefixes[i], resp.get("chunk", b"")
-                )
-                for k, v in pairs:
-                    if k == keys.PARAMS:
-                        params.append(v)
-                store.stage_state(pairs, nodes)
-                return len(pairs)
-
+            raw = resp.get("chunk", b"")
             try:
-                return await loop.run_in_executor(None, check_and_stage)
+                return await loop.run_in_executor(
+                    None, validate_chunk, self.h, manifest, i, prefixes[i], raw
+                )
             except ProofInvalid as exc:
                 raise _Liar(peer, exc.message) from None
 
-        tasks = [asyncio.ensure_future(one(i)) for i in range(len(manifest.chunks))]
+        def stage(group: list[Verified]) -> int:
+            pairs = [kv for p, _ in group for kv in p]
+            writer.put_state(pairs, itertools.chain.from_iterable(n.items() for _, n in group))
+            params.extend(v for k, v in pairs if k == keys.PARAMS)
+            return len(pairs)
+
+        n = len(manifest.chunks)
+
+        def start(first: int) -> list[asyncio.Future[Verified]]:
+            return [asyncio.ensure_future(one(i)) for i in range(first, min(n, first + per))]
+
+        per = CHUNKS_PER_WRITE
+        total = 0
+        tasks = start(0)
         try:
-            for t in tasks:
-                total += await t
+            for first in range(0, n, per):
+                group = [await t for t in tasks]
+                tasks = start(first + per)  # fetched and verified while this group is written
+                total += await loop.run_in_executor(None, stage, group)
         finally:
             for t in tasks:
                 t.cancel()
         return total, params[0] if params else None
+
+    def _check_receipt_lists(
+        self,
+        peer: bytes,
+        first: int,
+        lists: list[Any],
+        headers: list[tuple[bytes, BlockHeader]],
+    ) -> list[tuple[int, int, bytes]]:
+        """``(height, index, tx hash)`` of blocks ``first, first + 1, ...`` from their stored
+        receipt arrays ``lists``, each array's items checked against the block's receipts
+        root (the hashes are read only from receipts that are the committed ones)."""
+        out: list[tuple[int, int, bytes]] = []
+        hash_len = len(headers[0][0])
+        for k, raw in enumerate(lists):
+            h = first + k
+            header = headers[h][1]
+            try:
+                if not isinstance(raw, bytes):
+                    raise EncodingError("not a byte string")
+                values, items = split_array(raw)
+            except EncodingError as exc:
+                raise _Liar(peer, f"receipts of block {h} are malformed: {exc.message}") from None
+            if len(items) != header.tx_count or compute_root(self.h, items) != header.receipts_root:
+                raise _Liar(peer, f"receipts of block {h} do not match its receipts_root")
+            for i, v in enumerate(values):
+                tx_hash = v.get("tx_hash") if isinstance(v, dict) else None
+                if not isinstance(tx_hash, bytes) or len(tx_hash) != hash_len:
+                    raise _Liar(peer, f"receipt {i} of block {h} names no transaction hash")
+                out.append((h, i, tx_hash))
+        return out
 
     async def _window(
         self,
@@ -739,9 +837,33 @@ class StateSync:
         headers: list[tuple[bytes, BlockHeader]],
     ) -> list[tuple[int, int, bytes]]:
         """Transaction hashes of blocks ``height - window_size .. height - 1`` (those whose
-        transactions may not have expired), each block's checked against its receipts root."""
+        transactions may not have expired), each block's checked against its receipts root.
+
+        Asked in bulk (``receipt_lists``: up to :data:`RECEIPT_LISTS_BLOCKS` blocks' stored
+        receipt arrays per answer, checked off the event loop); from a peer that does not
+        serve that, per block (``receipts``)."""
+        loop = asyncio.get_running_loop()
         out: list[tuple[int, int, bytes]] = []
         h = max(1, height - window_size)
+        while h < height:
+            n = min(RECEIPT_LISTS_BLOCKS, height - h)
+            req = {"q": "receipt_lists", "from": h, "max": n}
+            answer = await self.request(peer, encode(req), REQUEST_TIMEOUT_S)
+            try:
+                resp = decode(answer)
+            except EncodingError as exc:
+                raise _Liar(peer, f"malformed answer to receipt_lists: {exc.message}") from None
+            if isinstance(resp, dict) and "error" in resp:
+                if "code" not in resp:
+                    break  # an unknown request: a peer that predates receipt_lists
+                raise NetworkError(f"peer could not answer receipt_lists: {resp['error']}")
+            got = resp.get("receipt_lists") if isinstance(resp, dict) else None
+            if not isinstance(got, list) or not got:
+                raise _Liar(peer, f"no receipt lists from block {h}")
+            lists = got[:n]
+            check = self._check_receipt_lists
+            out.extend(await loop.run_in_executor(None, check, peer, h, lists, headers))
+            h += len(lists)
         while h < height:
             if headers[h][1].tx_count == 0:
                 h += 1

@@ -16,7 +16,7 @@ Invariant (checked by ``wuyi node check --full``): every stored node's children 
 node is in ``node_zero`` iff it is stored with count 0, and every held height's root is stored.
 
 All of it runs inside the store's write transactions (``Store.commit``; the one-off rebuild in
-``Store.configure_state_pruning`` and ``Store.install_snapshot``), so a crash at any point
+``Store.configure_state_pruning`` and ``SnapshotInstall.install``), so a crash at any point
 leaves the counts of the last commit that returned. ``docs/state-sync.md``, "State pruning".
 """
 

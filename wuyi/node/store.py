@@ -14,10 +14,11 @@ where) a store whose content does not hash and link up.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import struct
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -335,6 +336,11 @@ class StoreView:
             raise StoreCorrupted(
                 f"block {height}: stored receipts do not decode: {exc}", height=height
             ) from None
+
+    def get_receipts_bytes(self, height: int) -> bytes:
+        """Block ``height``'s receipts as stored: the canonical array of their encodings, the
+        leaves of its receipts root (for state sync: served with no decode/re-encode)."""
+        return self._require(DB_RECEIPTS, height, "receipts")
 
     def get_tx_location(self, tx_hash: bytes) -> tuple[int, int] | None:
         raw = self._get(DB_TX_INDEX, tx_hash)
@@ -1103,26 +1109,18 @@ class Store:
         self._hot = (-1, {})  # another kind of write: the next snapshot starts a fresh copy
 
     def clear_staging(self) -> None:
-        """Drop a snapshot's staged state (a sync that was interrupted, or a new one)."""
+        """Drop the staged state (``sync_state``) an interrupted state sync of an earlier
+        version left; state sync now writes in one transaction (:class:`SnapshotInstall`)."""
         self._write("staging reset", lambda txn: txn.drop(self._dbs[DB_SYNC_STATE], delete=False))
 
-    def stage_state(
-        self, items: Sequence[tuple[bytes, bytes]], nodes: Mapping[bytes, bytes]
-    ) -> None:
-        """Stage one verified snapshot chunk: its (key, value) pairs in ``sync_state`` and its
-        state-tree nodes in ``nodes`` (content-addressed: extra nodes are harmless)."""
+    def begin_snapshot_install(self) -> SnapshotInstall:
+        """The write transaction that makes this store (holding genesis only) a store at a
+        snapshot's height: see :class:`SnapshotInstall`."""
+        return SnapshotInstall(self)
 
-        def put(txn: lmdb.Transaction) -> None:
-            staged, nodes_db = self._dbs[DB_SYNC_STATE], self._dbs[DB_NODES]
-            for key, value in items:
-                txn.put(key, value, db=staged)
-            for node_hash, raw in nodes.items():
-                txn.put(node_hash, raw, db=nodes_db, overwrite=False)
-
-        self._write("snapshot chunk", put)
-
-    def install_snapshot(
+    def _install(
         self,
+        txn: lmdb.Transaction,
         *,
         headers: Sequence[tuple[bytes, BlockHeader]],
         qcs: Mapping[int, bytes],
@@ -1132,61 +1130,42 @@ class Store:
         replay_until: int,
         index_entries: Mapping[bytes, bytes],
     ) -> None:
-        """Make this store (holding genesis only) a store at the snapshot's height ``S``: the
-        verified ``headers`` ``(hash, header)`` of heights 1..S, their state roots, the
-        ``qcs`` kept for bodies not held, block ``S`` with its receipts, the staged state as the
-        world state, and ``window`` ``(height, index, tx hash)`` of earlier transactions that
-        may not be replayed (kept in ``tx_index`` until ``replay_until``). One transaction;
-        bodies are held from ``S`` on. The caller verified everything (``wuyi.node.snapshots``).
-        """
         top = block.header.height
         if not headers or headers[-1][1] != block.header or len(headers) != top:
             raise InvariantBroken(f"snapshot install at {top}: headers 1..{top} do not line up")
-        receipts_value = encode_array_of_encoded([r.to_bytes() for r in receipts])
-
-        def put(txn: lmdb.Transaction) -> None:
-            d = self._dbs
-            meta = d[DB_META]
-            if self._txn_height(txn) != 0:
-                raise InvariantBroken("a snapshot is installed only into a store at genesis")
-            prev = bytes(txn.get(META_BLOCK_HASH.encode(), db=meta) or b"")
-            for block_hash, header in headers:
-                if header.prev_hash != prev:
-                    raise InvariantBroken(f"snapshot install: header {header.height} does not link")
-                hkey = _hkey(header.height)
-                txn.put(hkey, block_hash + encode(header.to_obj()), db=d[DB_HEADERS])
-                txn.put(block_hash, hkey, db=d[DB_BLOCK_INDEX])
-                txn.put(hkey, header.state_root, db=d[DB_ROOTS])
-                prev = block_hash
-            for h, qc in qcs.items():
-                if 0 < h < top:
-                    txn.put(_hkey(h), qc, db=d[DB_QCS])
-            hkey = _hkey(top)
-            txn.put(hkey, block.to_bytes(), db=d[DB_BLOCKS])
-            txn.put(hkey, receipts_value, db=d[DB_RECEIPTS])
-            for i, r in enumerate(receipts):
-                txn.put(r.tx_hash, _TXLOC.pack(top, i), db=d[DB_TX_INDEX])
-            until = _hkey(replay_until)
-            for h, i, tx_hash in window:
-                txn.put(tx_hash, _TXLOC.pack(h, i), db=d[DB_TX_INDEX])
-                txn.put(until + tx_hash, b"", db=d[DB_REPLAY])
-            for key, value in index_entries.items():
-                txn.put(key, value, db=d[DB_INDEX])
-            state, staged = d[DB_STATE], d[DB_SYNC_STATE]
-            txn.drop(state, delete=False)
-            cur = txn.cursor(db=staged)
-            txn.cursor(db=state).putmulti(cur.iternext(), append=True)
-            txn.drop(staged, delete=False)
-            txn.put(META_HEIGHT.encode(), hkey, db=meta)
-            txn.put(META_BLOCK_HASH.encode(), prev, db=meta)
-            txn.put(META_STATE_ROOT.encode(), block.header.state_root, db=meta)
-            txn.put(META_BODY_BASE.encode(), hkey, db=meta)
-            txn.put(META_STATE_BASE.encode(), hkey, db=meta)  # the tree is S's, and later
-            txn.drop(d[DB_STATE_PINS], delete=False)
-            if txn.get(META_STATE_REFS.encode(), db=meta) is not None:
-                self._rebuild_refs(txn)  # the staged nodes came without counts
-
-        self._write(f"snapshot at height {top}", put)
+        d = self._dbs
+        meta = d[DB_META]
+        prev = bytes(txn.get(META_BLOCK_HASH.encode(), db=meta) or b"")
+        for block_hash, header in headers:
+            if header.prev_hash != prev:
+                raise InvariantBroken(f"snapshot install: header {header.height} does not link")
+            hkey = _hkey(header.height)
+            txn.put(hkey, block_hash + encode(header.to_obj()), db=d[DB_HEADERS])
+            txn.put(block_hash, hkey, db=d[DB_BLOCK_INDEX])
+            txn.put(hkey, header.state_root, db=d[DB_ROOTS])
+            prev = block_hash
+        for h, qc in qcs.items():
+            if 0 < h < top:
+                txn.put(_hkey(h), qc, db=d[DB_QCS])
+        hkey = _hkey(top)
+        txn.put(hkey, block.to_bytes(), db=d[DB_BLOCKS])
+        txn.put(hkey, encode_array_of_encoded([r.to_bytes() for r in receipts]), db=d[DB_RECEIPTS])
+        for i, r in enumerate(receipts):
+            txn.put(r.tx_hash, _TXLOC.pack(top, i), db=d[DB_TX_INDEX])
+        until = _hkey(replay_until)
+        index = [(tx_hash, _TXLOC.pack(h, i)) for h, i, tx_hash in window]
+        txn.cursor(db=d[DB_TX_INDEX]).putmulti(index)
+        txn.cursor(db=d[DB_REPLAY]).putmulti([(until + th, b"") for th, _ in index])
+        for key, value in index_entries.items():
+            txn.put(key, value, db=d[DB_INDEX])
+        txn.put(META_HEIGHT.encode(), hkey, db=meta)
+        txn.put(META_BLOCK_HASH.encode(), prev, db=meta)
+        txn.put(META_STATE_ROOT.encode(), block.header.state_root, db=meta)
+        txn.put(META_BODY_BASE.encode(), hkey, db=meta)
+        txn.put(META_STATE_BASE.encode(), hkey, db=meta)  # the tree is S's, and later
+        txn.drop(d[DB_STATE_PINS], delete=False)
+        if txn.get(META_STATE_REFS.encode(), db=meta) is not None:
+            self._rebuild_refs(txn)  # the snapshot's nodes came without counts
 
     def _txn_height(self, txn: lmdb.Transaction) -> int:
         raw = txn.get(META_HEIGHT.encode(), db=self._dbs[DB_META])
@@ -1317,6 +1296,121 @@ class Store:
             raise StoreCorrupted(
                 f"{self.path}: LMDB error during integrity check: {exc}", path=str(self.path)
             ) from None
+
+
+class SnapshotInstall:
+    """One write transaction that makes a store holding genesis only a store at a snapshot's
+    height ``S`` (``wuyi.node.snapshots.StateSync``, which verified everything first).
+
+    :meth:`put_state` writes verified chunks straight into the world state (emptied when the
+    transaction begins) and the tree's nodes, as they arrive; :meth:`install` adds the verified
+    headers 1..S, the ``qcs`` kept for bodies not held, block ``S`` with its receipts,
+    ``window`` ``(height, index, tx hash)`` of earlier transactions that may not be replayed
+    (kept in ``tx_index`` until ``replay_until``), meta height S, and commits. Until then
+    nothing is visible to readers, and :meth:`abort` (or a crash) leaves the store at genesis.
+    Each table is written once, in bulk (``putmulti``), and committed once: no staging copy,
+    no commit per chunk (each of which would write back most of the tree's pages).
+
+    LMDB binds a write transaction to the thread that began it: every call runs on this
+    object's own thread (any thread may call; each call blocks until done). While it is open,
+    other writers of the store wait."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wuyi-install")
+        self._txn: lmdb.Transaction | None = None
+        self._closed = False
+
+    def _run(self, what: str, fn: Callable[[lmdb.Transaction], None]) -> None:
+        if self._closed:
+            raise InvariantBroken(f"snapshot install already ended; {what} not written")
+        self._pool.submit(self._on_thread, what, fn).result()
+
+    def _on_thread(self, what: str, fn: Callable[[lmdb.Transaction], None]) -> None:
+        s = self._store
+        try:
+            if self._txn is None:
+                txn = s._env.begin(write=True)
+                self._txn = txn
+                if s._txn_height(txn) != 0:
+                    raise InvariantBroken("a snapshot is installed only into a store at genesis")
+                txn.drop(s._dbs[DB_STATE], delete=False)  # the snapshot's state replaces it
+            fn(self._txn)
+        except BaseException as exc:
+            self._abort_here()
+            if isinstance(exc, lmdb.MapFullError):
+                raise StoreError(
+                    f"{s.path}: store is full (map_size); {what} not written"
+                ) from None
+            if isinstance(exc, _LMDB_CORRUPTION):
+                raise StoreCorrupted(
+                    f"{s.path}: LMDB error while writing {what}: {exc}", path=str(s.path)
+                ) from None
+            if isinstance(exc, lmdb.Error):
+                raise StoreError(f"{s.path}: {what} not written: {exc}") from None
+            raise
+
+    def _abort_here(self) -> None:
+        if self._txn is not None:
+            self._txn.abort()
+            self._txn = None
+        self._closed = True
+
+    def put_state(
+        self, items: Iterable[tuple[bytes, bytes]], nodes: Iterable[tuple[bytes, bytes]]
+    ) -> None:
+        """Write verified (key, value) pairs into the world state and state-tree nodes
+        ``(hash, stored bytes)`` into ``nodes`` (content-addressed: extra nodes are harmless)."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._store._dbs
+            txn.cursor(db=d[DB_STATE]).putmulti(items)
+            txn.cursor(db=d[DB_NODES]).putmulti(nodes, overwrite=False)
+
+        self._run("snapshot chunks", put)
+
+    def install(
+        self,
+        *,
+        headers: Sequence[tuple[bytes, BlockHeader]],
+        qcs: Mapping[int, bytes],
+        block: Block,
+        receipts: Sequence[Receipt],
+        window: Sequence[tuple[int, int, bytes]],
+        replay_until: int,
+        index_entries: Mapping[bytes, bytes],
+    ) -> None:
+        """Write the rest (see the class docstring) and commit: the store is at height S,
+        holding bodies from S on."""
+        top = block.header.height
+
+        def put(txn: lmdb.Transaction) -> None:
+            self._store._install(
+                txn,
+                headers=headers,
+                qcs=qcs,
+                block=block,
+                receipts=receipts,
+                window=window,
+                replay_until=replay_until,
+                index_entries=index_entries,
+            )
+            self._txn = None  # a failed commit aborts it
+            self._closed = True
+            txn.commit()
+
+        try:
+            self._run(f"snapshot at height {top}", put)
+        finally:
+            self._store._hot = (-1, {})  # another kind of write: the next snapshot starts fresh
+            self._pool.shutdown(wait=False)
+
+    def abort(self) -> None:
+        """Drop everything written (idempotent; after :meth:`install`, nothing to drop)."""
+        if not self._closed:
+            self._pool.submit(self._abort_here).result()
+        self._closed = True
+        self._pool.shutdown(wait=False)
 
 
 def _verify_lmdb_structure(env_path: Path) -> None:

@@ -11,6 +11,7 @@ rebuilding that subtree (:func:`build_subtree`). The hashing rules are those of
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
 from wuyi.abc import NodeReader
@@ -25,7 +26,6 @@ from wuyi.state._nodes import (
     decode_leaf,
     encode_internal,
     encode_leaf,
-    get_bit,
     is_internal_encoding,
 )
 
@@ -118,32 +118,42 @@ def build_subtree(
 ) -> tuple[bytes, dict[bytes, bytes]]:
     """Rebuild the subtree at path ``prefix`` (``depth`` bits) from its ``(key, value)`` pairs
     given in key-hash order; return its hash and its nodes (hash -> stored bytes). Raises
-    :class:`ProofInvalid` if a key lies outside the subtree or the order is not strict."""
+    :class:`ProofInvalid` if a key lies outside the subtree or the order is not strict.
+
+    Each internal node splits its (sorted) leaves by bisection on the path: the first leaf
+    whose path is at or past the right child's lowest one."""
     leaves: list[tuple[bytes, bytes, bytes]] = []
-    last = b""
+    paths: list[int] = []
+    last = -1
     shift = KEY_BITS - depth
     for key, value in pairs:
         if not isinstance(key, bytes) or not isinstance(value, bytes):
             raise ProofInvalid("snapshot chunk: keys and values must be byte strings")
         kh = h(key)
-        if depth and int.from_bytes(kh, "big") >> shift != prefix:
+        path = int.from_bytes(kh, "big")
+        if depth and path >> shift != prefix:
             raise ProofInvalid(f"snapshot chunk: key {key.hex()} lies outside its subtree")
-        if kh <= last:
+        if path <= last:
             raise ProofInvalid("snapshot chunk: keys are not in strict key-hash order")
-        last = kh
+        last = path
         leaves.append((kh, key, value))
+        paths.append(path)
     nodes: dict[bytes, bytes] = {}
-    return _build(h, leaves, 0, len(leaves), depth, nodes), nodes
+    base = prefix << shift if depth else 0
+    return _build(h, leaves, paths, 0, len(leaves), depth, base, nodes), nodes
 
 
 def _build(
     h: Hasher,
     leaves: list[tuple[bytes, bytes, bytes]],
+    paths: list[int],
     lo: int,
     hi: int,
     depth: int,
+    base: int,
     nodes: dict[bytes, bytes],
 ) -> bytes:
+    """The subtree at ``depth`` whose lowest path is ``base``, over ``leaves[lo:hi]``."""
     if lo == hi:
         return EMPTY_ROOT
     if hi - lo == 1:
@@ -151,11 +161,10 @@ def _build(
         node = compute_leaf_hash(h, kh, h(value))
         nodes[node] = encode_leaf(key, value)
         return node
-    mid = lo
-    while mid < hi and not get_bit(leaves[mid][0], depth):
-        mid += 1
-    left = _build(h, leaves, lo, mid, depth + 1, nodes)
-    right = _build(h, leaves, mid, hi, depth + 1, nodes)
+    right_base = base | (1 << (KEY_BITS - 1 - depth))
+    mid = bisect_left(paths, right_base, lo, hi)
+    left = _build(h, leaves, paths, lo, mid, depth + 1, base, nodes)
+    right = _build(h, leaves, paths, mid, hi, depth + 1, right_base, nodes)
     node = compute_internal_hash(h, left, right)
     nodes[node] = encode_internal(left, right)
     return node
