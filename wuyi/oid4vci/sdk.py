@@ -94,7 +94,9 @@ def read_offer(text: str, http: httpx.Client | None = None) -> OfferInfo:
 
 def make_proof(key: PrivateKey, kid: str, *, aud: str, nonce: str, iat: int) -> str:
     """A proof of possession (OpenID4VCI 1.0 Appendix F.1) signed by the DID key ``kid``."""
-    return sign_compact(key, {"typ": PROOF_TYP, "kid": kid}, {"aud": aud, "iat": iat, "nonce": nonce})
+    return sign_compact(
+        key, {"typ": PROOF_TYP, "kid": kid}, {"aud": aud, "iat": iat, "nonce": nonce}
+    )
 
 
 def receive(

@@ -14,6 +14,10 @@ import { auditPage, credTypesPage, dataPage } from "./data.js";
 import { evidencePage } from "./misbehaviour.js";
 import { PUBLIC_SCENARIO_NAV, SCENARIO_NAV, SCENARIO_ROUTES, inNav, loadScenarios } from "./scenarios.js";
 import * as xchain from "/console/xchain/xchain.js"; // several chains, cross-chain clients
+// OpenID4VCI (wuyi/oid4vci, issue #19): the issuing desk and the phone wallet's receive page
+import { deskPage } from "./desk-oid4vci.js";
+import { receivePage } from "./wallet-oid4vci.js";
+// end OpenID4VCI
 
 const EXPIRY_WINDOW = 1000; // as wuyi.sdk's DEFAULT_EXPIRY_WINDOW
 
@@ -34,6 +38,8 @@ const ROUTES = {
   wallet: [walletPage, "public"],
   login: [loginPage, "public"],
   ...xchain.ROUTES,
+  desk: [deskPage, "member"], // OpenID4VCI
+  receive: [receivePage, "public"], // OpenID4VCI
 };
 
 // the scenario groups are filled by loadScenarios() at start
@@ -42,9 +48,12 @@ const NAV = () => [
     ["contracts", "nav.contracts", "member"], ["gov", "nav.gov", "member"], ["evidence", "nav.evidence", "member"],
     ["explorer", "nav.explorer", "public"],
     ["verify", "nav.verify", "member"], ...xchain.NAV]],
-  ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"]]],
+  ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"],
+    ["desk", "nav.desk", "member"]]], // OpenID4VCI: desk
   SCENARIO_NAV,
-  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...PUBLIC_SCENARIO_NAV,
+  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"],
+    ["receive", "nav.receive", "public"], // OpenID4VCI
+    ...PUBLIC_SCENARIO_NAV,
     ["explorer", "nav.explorer", "public"]]],
 ];
 
