@@ -392,11 +392,16 @@ def create_app(
     add_event_routes(app, node, reads)  # GET /v1/events (wuyi/api/events.py)
     metrics = add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics
     metrics.registry.register(WaitersCollector(waiters))
-    add_oid4vci_routes(app, node)  # OpenID4VCI issuance (wuyi/oid4vci/api.py, issue #19)
-    add_idp_routes(app)  # the identity provider, OpenID Connect (wuyi/idp/api.py, issue #19)
+    _add_wallet_protocols(app, node)  # OpenID4VCI, OpenID Connect provider (issue #19)
     mount_console(app, node, scenarios)  # the web console at /console/ (wuyi/console)
     add_portal_routes(app, node)  # one console for several chains (wuyi/crosschain/portal.py)
     return app
+
+
+def _add_wallet_protocols(app: FastAPI, node: Node) -> None:
+    """The standard protocols wallets speak (issue #19), one line each."""
+    add_oid4vci_routes(app, node)  # OpenID4VCI issuance (wuyi/oid4vci/api.py)
+    add_idp_routes(app)  # the identity provider, OpenID Connect (wuyi/idp/api.py)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -11,10 +11,11 @@ from wuyi.cli import ops as _ops  # registers `wuyi backup` and `wuyi restore`
 from wuyi.cli import scenarios as _scenarios  # registers `wuyi cert|scenario`
 from wuyi.cli.app import app, main
 from wuyi.crosschain import cli as _xchain  # registers `wuyi relay` and `wuyi xchain`
+from wuyi.oid4vci import cli as _oid4vci  # registers `wuyi oid4vci` and `wuyi idp consent`
 
 __all__ = ["app", "main"]
 
 # `wuyi <scenario> ...`: each registered scenario's cli.py (which defines its `app` before it
 # imports this package, so that this works whichever is imported first)
 _scenarios.mount_scenarios()
-del _console, _contracts, _identity, _data, _deploy, _ops, _scenarios, _xchain
+del _console, _contracts, _identity, _data, _deploy, _ops, _scenarios, _xchain, _oid4vci
