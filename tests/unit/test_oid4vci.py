@@ -11,6 +11,7 @@ import pytest
 
 from wuyi.crypto import get_suite
 from wuyi.exceptions import CredentialInvalid, IssuanceRefused, TxFailed, ValidationError
+from wuyi.oid4vci.sdk import make_proof
 from wuyi.oid4vci.service import (
     MAX_TX_CODE_TRIES,
     OFFER_TTL_S,
@@ -19,7 +20,6 @@ from wuyi.oid4vci.service import (
     IssuanceService,
     parse_offer_uri,
 )
-from wuyi.oid4vci.sdk import make_proof
 from wuyi.vc.jose import jwk_from_public_key, sign_compact, unverified_payload
 
 ISSUER = "https://desk.example.test"
@@ -296,3 +296,36 @@ def test_parse_offer_uri_refuses_junk() -> None:
     ]:
         with pytest.raises(ValidationError):
             parse_offer_uri(text)
+
+
+def test_make_run_config_is_a_valid_node_toml_and_loads(tmp_path: Any) -> None:
+    """``make run`` writes node0's ``[oid4vci]`` and ``[idp]``; the node accepts the file, the
+    desk loads its keys and the provider its signing key (made on first start)."""
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from wuyi.idp.api import configure_from_home as configure_idp
+    from wuyi.node.home import NodeSettings
+    from wuyi.oid4vci.api import configure_from_home
+    from wuyi.oid4vci.demo import write_node_config
+
+    home, keys_dir = tmp_path / "node0", tmp_path / "keys"
+    home.mkdir()
+    keys_dir.mkdir()
+    (home / "node.toml").write_text(NodeSettings().to_toml())
+    write_node_config(home, keys_dir, "http://127.0.0.1:8600", "intl", "pw-123456")
+    write_node_config(home, keys_dir, "http://127.0.0.1:8600", "intl", "pw-123456")  # once
+    text = (home / "node.toml").read_text()
+    assert text.count("[oid4vci]") == 1
+    NodeSettings.from_toml(text)  # the node's own settings still parse
+    app = FastAPI()
+    svc = IssuanceService(SimpleNamespace(keys={}, suite_name="intl"), [])  # type: ignore[arg-type]
+    app.state.oid4vci = svc
+    configure_from_home(app, home, "pw-123456")
+    assert svc.orgs == ["gaj", "mzj"] and app.state.oid4vci_url == "http://127.0.0.1:8600"
+    provider = configure_idp(app, home, "http://x")
+    assert provider is not None and provider.issuer == "http://127.0.0.1:8600/idp"
+    assert provider.clients["wuyi-wallet"].redirect_uris == ("http://127.0.0.1:8600/console/",)
+    again = configure_idp(app, home, "http://x")  # the same key on the next start
+    assert again is not None and again.jwks() == provider.jwks()

@@ -60,6 +60,12 @@ PROBLEMS.setdefault(
     ),
 )
 _NO_STORE = {"Cache-Control": "no-store"}
+#: the refusals a route may answer besides the common ones (problem documents)
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "issuance_refused: invalid_token, or an unsigned desk request"},
+    403: {"description": "the desk's signer is no active issuer member"},
+    502: {"description": "issuance_refused: issuance_failed (the chain refused vc.issue)"},
+}
 
 
 class ChainIssuer:
@@ -209,7 +215,7 @@ def add_oid4vci_routes(app: FastAPI, node: Node) -> IssuanceService:
         """The credential issuer's authorization server metadata (RFC 8414)."""
         return svc.authorization_server_metadata(issuer_of(request))
 
-    @app.post("/v1/oid4vci/token", tags=["oid4vci"])
+    @app.post("/v1/oid4vci/token", tags=["oid4vci"], responses=_REFUSALS)
     async def token(request: Request) -> Any:
         """Token endpoint (§6): pre-authorized code and transaction code -> access token."""
         form = {k: str(v) for k, v in (await request.form()).items()}
@@ -223,7 +229,7 @@ def add_oid4vci_routes(app: FastAPI, node: Node) -> IssuanceService:
         """Nonce endpoint (§7): a fresh ``c_nonce`` for the proof."""
         return JSONResponse(svc.nonce(), headers=_NO_STORE)
 
-    @app.post("/v1/oid4vci/credential", tags=["oid4vci"])
+    @app.post("/v1/oid4vci/credential", tags=["oid4vci"], responses=_REFUSALS)
     def credential(request: Request, body: dict[str, Any]) -> Any:
         """Credential endpoint (§8): a ``dc+sd-jwt`` bound to the proof's DID key."""
         issuer = issuer_of(request)
@@ -243,7 +249,7 @@ def add_oid4vci_routes(app: FastAPI, node: Node) -> IssuanceService:
             "credential_configurations": meta["credential_configurations_supported"],
         }
 
-    @app.post("/v1/oid4vci/offers", tags=["oid4vci"])
+    @app.post("/v1/oid4vci/offers", tags=["oid4vci"], responses=_REFUSALS)
     async def create_offer(request: Request) -> Any:
         """A credential offer, asked by an issuer member (a signed request)."""
         raw = await request.body()

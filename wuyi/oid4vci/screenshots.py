@@ -78,7 +78,8 @@ def phone_receive(
     assert "江门市公安局" in page.inner_text("[data-testid=vci-issuer]")
     page.fill("[data-testid=vci-txcode]", tx_code)
     if shots:
-        page.screenshot(path=str(shots / "wallet-vci-phone-offer.png"), full_page=True)
+        page.locator("[data-testid=vci-who]").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "wallet-vci-phone-offer.png"))
     page.click("[data-testid=vci-accept]")
     page.wait_for_selector("[data-testid=vci-done]", timeout=60_000)
     if shots:

@@ -8,7 +8,7 @@
 import { get, session, signedPost } from "./api.js";
 import { addLabels, t } from "./i18n.js";
 import { every } from "./app.js";
-import { badge, card, errorBox, fmtTime, h, kv } from "./ui.js";
+import { card, errorBox, fmtTime, h, kv } from "./ui.js";
 
 // OpenID4VCI
 addLabels({
@@ -106,7 +106,7 @@ export async function deskPage(view) {
 }
 
 function showOffer(out, offer) {
-  const status = h("span", { "data-testid": "desk-status", "data-status": "open" }, badge("open"), " ", t("desk.open"));
+  const status = h("span", { "data-testid": "desk-status", "data-status": "open" }, t("desk.open"));
   const entry = h("span.mono", { "data-testid": "desk-entry" }, "—");
   out.append(card(t("desk.scan"),
     h("div.qrbox", h("div.qr.offerqr", { "data-testid": "desk-qr", html: qrSvg(offer.offer_uri) })),
@@ -119,7 +119,7 @@ function showOffer(out, offer) {
     if (!st || st.status === "open") return;
     done = true;
     status.dataset.status = st.status;
-    status.replaceChildren(badge(st.status === "issued" ? "valid" : "expired"), " ", t(`desk.${st.status}`));
+    status.replaceChildren(h(st.status === "issued" ? "b.ok" : "b", t(`desk.${st.status}`)));
     if (st.status === "issued") entry.textContent = `${st.org}/${st.idx}`;
   });
 }
