@@ -71,9 +71,9 @@ class FakeChain:
 
 
 class Env:
-    def __init__(self) -> None:
+    def __init__(self, suite: str = "sm") -> None:
         self.now = T0
-        self.chain = FakeChain()
+        self.chain = FakeChain(suite)
         n = iter(range(10_000))
         self.svc = IssuanceService(
             self.chain,
@@ -122,9 +122,9 @@ def reason(fn: Any, *args: Any, **kw: Any) -> str:
     return str(exc.detail["reason"])
 
 
-@pytest.fixture
-def env() -> Env:
-    return Env()
+@pytest.fixture(params=["sm", "intl"])
+def env(request: pytest.FixtureRequest) -> Env:
+    return Env(request.param)
 
 
 def test_metadata_lists_what_this_desk_issues(env: Env) -> None:
@@ -136,7 +136,8 @@ def test_metadata_lists_what_this_desk_issues(env: Env) -> None:
     assert sorted(configs) == ["IdentityCredential", "LibraryCard"]  # not mzj's
     idc = configs["IdentityCredential"]
     assert idc["format"] == "dc+sd-jwt" and idc["vct"] == "IdentityCredential"
-    assert idc["proof_types_supported"] == {"jwt": {"proof_signing_alg_values_supported": ["SM2"]}}
+    alg = {"sm": "SM2", "intl": "EdDSA"}[env.chain.suite_name]
+    assert idc["proof_types_supported"] == {"jwt": {"proof_signing_alg_values_supported": [alg]}}
     assert idc["wuyi_issuers"] == [{"org": "gaj", "name": "江门市公安局"}]
     as_meta = env.svc.authorization_server_metadata(ISSUER)
     assert as_meta["token_endpoint"] == ISSUER + "/v1/oid4vci/token"
@@ -298,9 +299,12 @@ def test_parse_offer_uri_refuses_junk() -> None:
             parse_offer_uri(text)
 
 
-def test_make_run_config_is_a_valid_node_toml_and_loads(tmp_path: Any) -> None:
+def test_make_run_config_is_a_valid_node_toml_and_loads(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``make run`` writes node0's ``[oid4vci]`` and ``[idp]``; the node accepts the file, the
     desk loads its keys and the provider its signing key (made on first start)."""
+    monkeypatch.setattr("wuyi.crypto.keystore.SCRYPT_N", 2**4)  # key files made fast
     from types import SimpleNamespace
 
     from fastapi import FastAPI
