@@ -158,6 +158,9 @@ def test_the_nodes_identity_provider_is_accepted_on_chain(
               "nonce": consent_nonce(c.suite.hash, terms), "login_hint": wallet.did,
               "code_challenge": challenge.rstrip(b"=").decode(),
               "code_challenge_method": "S256"}  # fmt: skip
+    stranger = {**params, "login_hint": "did:wuyi:" + "00" * 16}  # no such DID on chain
+    r = http.get("http://node/idp/authorize?" + urlencode(stranger))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
     page = http.get("http://node/idp/authorize?" + urlencode(params))
     assert page.status_code == 200, page.text
     assert "模拟" in page.text and "simulated" in page.text

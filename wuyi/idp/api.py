@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,26 @@ def _oauth_error(exc: OAuth2Error) -> JSONResponse:
 
 
 def configure(app: FastAPI, provider: IdentityProvider) -> None:
-    """Serve ``provider`` from ``app``."""
+    """Serve ``provider`` from ``app``; when the app serves a node, only citizens whose DID is
+    active on its chain may sign in (``login_hint``)."""
+    svc = getattr(app.state, "oid4vci", None)
+    node = getattr(getattr(svc, "backend", None), "node", None)
+    if node is not None:
+        provider.is_subject = _active_did(node)
     app.state.idp = provider
+
+
+def _active_did(node: Any) -> Callable[[str], bool]:
+    from wuyi.ledger.handlers.did import get_did_record
+
+    def is_active(did: str) -> bool:
+        if not did.startswith("did:wuyi:"):
+            return False
+        with node.store.snapshot() as v:
+            rec = get_did_record(v, did)
+        return rec is not None and rec["status"] == "active"
+
+    return is_active
 
 
 def configure_from_home(app: FastAPI, home: Path, public_url: str) -> IdentityProvider | None:
