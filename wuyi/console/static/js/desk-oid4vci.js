@@ -9,6 +9,7 @@ import { get, session, signedPost } from "./api.js";
 import { addLabels, t } from "./i18n.js";
 import { every } from "./app.js";
 import { card, errorBox, fmtTime, h, kv } from "./ui.js";
+import { claimLabel } from "./data.js";
 
 // OpenID4VCI
 addLabels({
@@ -69,7 +70,7 @@ export async function deskPage(view) {
     const c = Object.fromEntries(configs)[typeSel.value];
     claimsBox.replaceChildren(...c.credential_metadata.claims.map((cl) => {
       const name = cl.path[cl.path.length - 1];
-      return h("label", h("span.mono", name), h("input", { "data-claim": name, "data-testid": `desk-claim-${name}` }));
+      return h("label", h("span", { title: name }, claimLabel(name)), h("input", { "data-claim": name, "data-testid": `desk-claim-${name}` }));
     }));
   };
   typeSel.addEventListener("change", drawClaims);

@@ -14,6 +14,7 @@ import { signCompact } from "./present.js";
 import { decodeQr } from "./verify.js";
 import { setOpenedWallet } from "./wallet.js";
 import { card, errorBox, h, kv, link } from "./ui.js";
+import { claimLabel } from "./data.js";
 
 // OpenID4VCI
 addLabels({
@@ -182,7 +183,7 @@ function walletCard(step2) {
 function offerCard(step2) {
   const who = h("div", { "data-testid": "vci-who" });
   const msg = h("div.msg", { "aria-live": "polite" });
-  const photo = h("input", { type: "file", accept: "image/*", capture: "environment", "data-testid": "vci-photo" });
+  const photo = h("input", { type: "file", accept: "image/*", "data-testid": "vci-photo" });
   const paste = h("textarea.mono", { rows: 3, "data-testid": "vci-paste", placeholder: "openid-credential-offer://?credential_offer=…" });
   const read = h("button", { type: "button", "data-testid": "vci-read" }, t("vci.read"));
   const video = h("video.vci-camera", { playsinline: true, muted: true, hidden: true });
@@ -198,9 +199,9 @@ function offerCard(step2) {
   scan.addEventListener("click", () => scanCamera(video, (text) => { paste.value = text; use(text); }).catch((err) => {
     msg.className = "msg err"; msg.textContent = err.message || String(err);
   }));
-  step2.replaceChildren(card(t("vci.offer"),
+  step2.replaceChildren(card(t("vci.offer"), h("div.keyform",
     h("div.actions", scan), video, h("label", t("vci.photo"), photo),
-    h("label", t("vci.paste"), paste), h("div.actions", read), msg), who);
+    h("label", t("vci.paste"), paste), h("div.actions", read), msg)), who);
 }
 
 async function scanCamera(video, onText) {
@@ -253,7 +254,7 @@ async function showOffer(who, text) {
       result.append(card(t("vci.done"),
         h("div", { "data-testid": "vci-done", "data-type": entry.type, "data-entry": entry.id },
           kv([[t("vci.cred"), display], [t("vci.status"), h("span.mono", entry.id)],
-            ...Object.entries(entry.claims).map(([k, v]) => [k, h("span", { "data-claim": k }, String(v))])])),
+            ...Object.entries(entry.claims).map(([k, v]) => [claimLabel(k), h("span", { "data-claim": k }, String(v))])])),
         h("div.actions",
           h("a.button", { href: URL.createObjectURL(file), download: "wuyi-wallet.json", "data-testid": "vci-download" }, t("vci.download")),
           link("#/wallet", t("vci.towallet")))));
@@ -267,7 +268,7 @@ async function showOffer(who, text) {
   who.replaceChildren(card(t("vci.who"),
     kv([[t("vci.issuer"), h("b", { "data-testid": "vci-issuer" }, (config.wuyi_issuers || []).map((i) => i.name).join("、") || issuer)],
       [t("vci.cred"), h("b", { "data-testid": "vci-cred" }, display)],
-      [t("vci.claims"), h("span", { "data-testid": "vci-claims" }, claims.join("、"))],
+      [t("vci.claims"), h("span", { "data-testid": "vci-claims" }, claims.map(claimLabel).join("、"))],
       [t("vci.site"), h("span.mono.small", issuer)]]),
     form), result);
 }
