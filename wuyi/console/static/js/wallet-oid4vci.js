@@ -249,12 +249,13 @@ async function showOffer(who, text) {
       const entry = await receive(offer, meta, asMeta, configId, tx ? tx.value.trim() : "");
       msg.className = "msg ok";
       msg.textContent = t("vci.done");
-      form.hidden = true;
+      btn.remove();
+      if (tx) tx.closest("label").remove();
       const file = new Blob([JSON.stringify(current.doc, null, 2) + "\n"], { type: "application/json" });
       result.append(card(t("vci.done"),
         h("div", { "data-testid": "vci-done", "data-type": entry.type, "data-entry": entry.id },
           kv([[t("vci.cred"), display], [t("vci.status"), h("span.mono", entry.id)],
-            ...Object.entries(entry.claims).map(([k, v]) => [claimLabel(k), h("span", { "data-claim": k }, String(v))])])),
+            ...Object.entries(entry.claims).map(([k, v]) => [claimLabel(k), h("span", { "data-claim": k }, v === true ? t("common.yes") : v === false ? t("common.no") : String(v))])])),
         h("div.actions",
           h("a.button", { href: URL.createObjectURL(file), download: "wuyi-wallet.json", "data-testid": "vci-download" }, t("vci.download")),
           link("#/wallet", t("vci.towallet")))));
