@@ -288,6 +288,17 @@ def test_desk_offers_by_qr_and_the_phone_receives(browser: Any, live: Any, tmp_p
                 assert not [n for n in needles if n in value], key
         leaked = [s for s in sent for v in VALUES.values() if isinstance(v, str) and v in s]
         assert not leaked, leaked
+        # the page computes a consent's ID-token nonce as the chain does (wuyi.vc.idtoken)
+        from wuyi.vc.idtoken import consent_nonce
+
+        terms = {"holder": "did:wuyi:" + "ab" * 16, "verifier": "nsyh", "purpose": "房贷 / loan",
+                 "types": ["IdentityCredential"], "claims": ["age_over_18"],
+                 "not_before": 1_796_515_200_000, "not_after": 1_796_518_800_000}  # fmt: skip
+        js = phone.evaluate(
+            "async (t) => (await import('/console/static/js/wallet-oid4vci.js')).consentNonce('sm', t)",
+            terms,
+        )
+        assert js == consent_nonce(live.client.suite.hash, terms)
         # the wallet file the page sealed again opens with the SDK and holds the credential
         from wuyi.sdk.wallet import Wallet
 

@@ -9,8 +9,9 @@
 
 import { get } from "./api.js";
 import { addLabels, t } from "./i18n.js";
-import { openWallet, sealWallet } from "./keys.js";
-import { signCompact } from "./present.js";
+import { hash, openWallet, sealWallet } from "./keys.js";
+import { b64url, signCompact } from "./present.js";
+import { encode } from "./cbor.js";
 import { decodeQr } from "./verify.js";
 import { setOpenedWallet } from "./wallet.js";
 import { card, errorBox, h, kv, link } from "./ui.js";
@@ -61,6 +62,15 @@ function b64urlJson(part) {
   const s = part.replace(/-/g, "+").replace(/_/g, "/");
   const bin = atob(s + "===".slice((s.length + 3) % 4));
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+}
+
+/** The `nonce` an identity provider's ID token must carry to attest a consent with these terms
+ *  ({holder, verifier, types, claims, purpose, not_before, not_after}): base64url of the suite
+ *  hash of the canonical encoding, as wuyi.vc.idtoken.consent_nonce (the chain checks it). For
+ *  a wallet that asks the OpenID Connect provider (/idp) before it grants a consent. */
+export async function consentNonce(suite, terms) {
+  const names = ["holder", "verifier", "types", "claims", "purpose", "not_before", "not_after"];
+  return b64url(await hash(suite, encode(["wuyi/consent-assurance", names.map((n) => terms[n])])));
 }
 
 /** The offer of an openid-credential-offer:// URI (by value). */
