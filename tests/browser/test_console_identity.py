@@ -294,10 +294,8 @@ def test_desk_offers_by_qr_and_the_phone_receives(browser: Any, live: Any, tmp_p
         terms = {"holder": "did:wuyi:" + "ab" * 16, "verifier": "nsyh", "purpose": "房贷 / loan",
                  "types": ["IdentityCredential"], "claims": ["age_over_18"],
                  "not_before": 1_796_515_200_000, "not_after": 1_796_518_800_000}  # fmt: skip
-        js = phone.evaluate(
-            "async (t) => (await import('/console/static/js/wallet-oid4vci.js')).consentNonce('sm', t)",
-            terms,
-        )
+        module = "/console/static/js/wallet-oid4vci.js"
+        js = phone.evaluate(f"async (t) => (await import('{module}')).consentNonce('sm', t)", terms)
         assert js == consent_nonce(live.client.suite.hash, terms)
         # the wallet file the page sealed again opens with the SDK and holds the credential
         from wuyi.sdk.wallet import Wallet
