@@ -1,4 +1,6 @@
-"""OpenID4VCI issuance over the REST API of a node (in process), both suites: the desk's signed
+"""OpenID4VCI issuance over the REST API of a node (in process, suite sm; the protocol's proof
+rules run on both suites in ``test_oid4vci.py``, the ID token on chain in ``test_idp_oidc.py``):
+the desk's signed
 offer, the wallet's token / nonce / credential requests through the SDK, the credential in the
 wallet bound to its DID key, the status-list entry and the commitment on chain — and no
 personal value in any block, receipt or state value; an ID token of the OpenID Connect provider
