@@ -294,6 +294,7 @@ def run_demo(
     ``port``.. (API) and ``p2p_port``.. (peers); the second chain on each plus 100."""
     from wuyi.cli.app import run_cluster
     from wuyi.node.cluster import SPEC_FILE, ClusterProcesses, load_cluster
+    from wuyi.oid4vci.demo import register_demo_idp, write_node_config
 
     console = console or Console()
     data = data.resolve()
@@ -312,6 +313,10 @@ def run_demo(
         spec = _make_network(data, port, p2p_port, host, console)
     else:
         spec = load_cluster(data)
+    # node0 serves the OpenID4VCI desk and the demo identity provider (wuyi/oid4vci/demo.py)
+    write_node_config(
+        spec.nodes[0].home, spec.keys_dir, spec.nodes[0].url, spec.suite, DEMO_PASSPHRASE
+    )
     procs = ClusterProcesses(spec, DEMO_PASSPHRASE)
     second: list[Any] = []  # the second chain and the relay (wuyi/crosschain/demo.py)
 
@@ -321,6 +326,9 @@ def run_demo(
         url = spec.nodes[0].url
         with WuyiClient(url, timeout=60) as client:  # a loaded machine answers slowly
             made = _load_once(client, spec.keys_dir, data, console)
+            admins = {o.id: load_key(spec.keys_dir / f"{o.id}-admin.key", DEMO_PASSPHRASE)
+                      for o in DEMO_ORGS}  # fmt: skip
+            register_demo_idp(client, admins)  # what node0's /idp publishes, on chain
             st = client.status()
             second.append(
                 start_second_chain(

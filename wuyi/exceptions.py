@@ -42,7 +42,8 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   │   └── PacketRefused         a packet replayed, timed out, not due; reason (packet_refused)
     │   ├── CredentialInvalid         a credential, JWS or JWK malformed / forged (bad_credential)
     │   ├── PresentationRefused       a verifier refuses; detail ``reason``  (presentation_refused)
-    │   └── DisclosureRefused         a wallet refuses to disclose; ``reason``  (disclosure_refused)
+    │   ├── DisclosureRefused         a wallet refuses to disclose; ``reason``  (disclosure_refused)
+    │   └── IssuanceRefused           an OpenID4VCI request refused; ``reason`` (issuance_refused)
     ├── NotFound                      asked-for object does not exist            (not_found)
     │   └── Archived                  a block body moved to the archive (pruned)  (archived)
     ├── StoreError                                                               (store_error)
@@ -307,6 +308,19 @@ class DisclosureRefused(ValidationError):
     ``consent_unknown``, ... see ``docs/credentials.md``)."""
 
     code = "disclosure_refused"
+
+
+# -- OpenID4VCI (wuyi/oid4vci, issue #19) --------------------------------------------------------
+class IssuanceRefused(ValidationError):
+    """An OpenID4VCI request is refused (an expired offer, a wrong transaction code, a code
+    used twice, a bad proof, a wrong nonce ...); ``detail["reason"]`` is a stable reason code
+    and ``detail["error"]`` the OAuth / OpenID4VCI error code (``invalid_grant``,
+    ``invalid_proof``, ``invalid_nonce`` ...). Nothing was changed (``wuyi/oid4vci``)."""
+
+    code = "issuance_refused"
+
+
+# -- end OpenID4VCI ------------------------------------------------------------------------------
 
 
 class PersonalData(ValidationError):

@@ -235,3 +235,80 @@ def test_wallet_refuses_to_present_a_claim_no_consent_covers(page: Any, live: An
     page.uncheck('[data-testid=p-claims] input[data-claim="name"]')
     page.click("[data-testid=p-make]")
     page.wait_for_selector("[data-testid=presentation]")
+
+
+# -- OpenID4VCI (issue #19): issuance by QR code, a desk and a phone -------------------------------
+# In this module to share its live demo node (its start is most of a browser module's time).
+# 公安局's clerk (gaj, role issuer) makes an offer at #/desk; the phone (390 × 844) opens the
+# citizen's wallet on #/receive, reads the desk's QR code from a screenshot of the desk's page
+# (uploaded as a photo, decoded in the page by jsQR), sees who offers what, enters the
+# transaction code and receives the credential into the wallet (sealed again, kept in the
+# browser). The desk sees it issued; the chain has the status-list entry and the commitment and
+# no personal value; no request the phone sent carries one.
+from wuyi.oid4vci.screenshots import PHONE, VALUES, desk_offer, phone_receive  # noqa: E402
+
+
+def test_desk_offers_by_qr_and_the_phone_receives(browser: Any, live: Any, tmp_path: Path) -> None:
+    from wuyi.sdk.identity import Identity
+
+    start = live.node.height
+    desk_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    phone_ctx = browser.new_context(**PHONE)
+    errors: list[str] = []
+    try:
+        desk = desk_ctx.new_page()
+        phone = phone_ctx.new_page()
+        for pg in (desk, phone):
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.set_default_timeout(30_000)
+        sent: list[str] = []
+        phone.on("request", lambda r: sent.append(r.url + " " + (r.post_data or "")))
+        qr = desk_offer(desk, live, tmp_path / "qr.png")
+        tx_code = desk.inner_text("[data-testid=desk-txcode]").strip()
+        assert len(tx_code) == 6 and tx_code.isdigit()
+        entry = phone_receive(phone, live, qr, tx_code)
+        org, idx = entry.split("/")
+        assert org == "gaj"
+        desk.wait_for_selector("[data-testid=desk-status][data-status=issued]")
+        assert desk.inner_text("[data-testid=desk-entry]") == entry
+        assert phone.inner_text("[data-claim=name]") == VALUES["name"]
+        # the chain: the status-list entry and the commitment of the issuer-signed JWT
+        rec = Identity(live.client).credential_status("gaj", int(idx))
+        assert rec["status"] == "valid" and rec["type"] == "IdentityCredential"
+        assert len(rec["commitment"]) == 32
+        # ... and no personal value in what was written since the desk's offer
+        needles = {str(v).encode() for k, v in VALUES.items() if k != "age_over_18"}
+        store = live.node.store
+        for h in range(start + 1, live.node.height + 1):
+            blob = store.get_block(h).to_bytes()
+            assert not [n for n in needles if n in blob], f"block {h}"
+            assert not any(n in rc.to_bytes() for rc in store.get_receipts(h) for n in needles)
+        with store.snapshot() as v:
+            for key, value in v.iter_prefix(b"vc/"):
+                assert not [n for n in needles if n in value], key
+        leaked = [s for s in sent for v in VALUES.values() if isinstance(v, str) and v in s]
+        assert not leaked, leaked
+        # the page computes a consent's ID-token nonce as the chain does (wuyi.vc.idtoken)
+        from wuyi.vc.idtoken import consent_nonce
+
+        terms = {"holder": "did:wuyi:" + "ab" * 16, "verifier": "nsyh", "purpose": "房贷 / loan",
+                 "types": ["IdentityCredential"], "claims": ["age_over_18"],
+                 "not_before": 1_796_515_200_000, "not_after": 1_796_518_800_000}  # fmt: skip
+        module = "/console/static/js/wallet-oid4vci.js"
+        js = phone.evaluate(f"async (t) => (await import('{module}')).consentNonce('sm', t)", terms)
+        assert js == consent_nonce(live.client.suite.hash, terms)
+        # the wallet file the page sealed again opens with the SDK and holds the credential
+        from wuyi.sdk.wallet import Wallet
+
+        doc = phone.evaluate("localStorage.getItem('wuyi-wallet-doc')")
+        path = tmp_path / "phone-wallet.json"
+        path.write_text(doc)
+        w = Wallet.open(path, DEMO_PASSPHRASE)
+        assert w.get(entry).claims["name"] == VALUES["name"]
+    finally:
+        desk_ctx.close()
+        phone_ctx.close()
+    assert not errors, errors
+
+
+# -- end OpenID4VCI -------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from wuyi.exceptions import (
     ValidationError,
     WuyiError,
 )
+from wuyi.idp.api import add_idp_routes
 from wuyi.ledger import keys
 from wuyi.ledger.bundle import validate_bundle
 from wuyi.ledger.handlers.validators import get_validator_history
@@ -71,6 +72,7 @@ from wuyi.node.access_log import ACCESS_LOG_FILE, AccessLog
 from wuyi.node.blobs import BlobSettings
 from wuyi.node.mempool import Duplicate
 from wuyi.node.node import Node, TxInfo
+from wuyi.oid4vci.api import add_oid4vci_routes
 from wuyi.oid4vp.api import add_oid4vp_routes
 from wuyi.scenarios import Scenario
 
@@ -391,10 +393,17 @@ def create_app(
     add_event_routes(app, node, reads)  # GET /v1/events (wuyi/api/events.py)
     metrics = add_metrics_route(app, node, consensus_info=consensus_info)  # GET /metrics
     metrics.registry.register(WaitersCollector(waiters))
+    _add_wallet_protocols(app, node)  # OpenID4VCI and 4VP, OpenID Connect provider (issue #19)
     mount_console(app, node, scenarios)  # the web console at /console/ (wuyi/console)
     add_portal_routes(app, node)  # one console for several chains (wuyi/crosschain/portal.py)
-    add_oid4vp_routes(app, node)  # OpenID4VP presentation by QR (wuyi/oid4vp, issue #19)
     return app
+
+
+def _add_wallet_protocols(app: FastAPI, node: Node) -> None:
+    """The standard protocols wallets speak (issue #19), one line each."""
+    add_oid4vci_routes(app, node)  # OpenID4VCI issuance (wuyi/oid4vci/api.py)
+    add_idp_routes(app)  # the identity provider, OpenID Connect (wuyi/idp/api.py)
+    add_oid4vp_routes(app, node)  # OpenID4VP presentation by QR (wuyi/oid4vp/api.py)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from wuyi.cli import ops as _ops  # registers `wuyi backup` and `wuyi restore`
 from wuyi.cli import scenarios as _scenarios  # registers `wuyi cert|scenario`
 from wuyi.cli.app import app, main
 from wuyi.crosschain import cli as _xchain  # registers `wuyi relay` and `wuyi xchain`
+from wuyi.oid4vci import cli as _oid4vci  # registers `wuyi oid4vci` and `wuyi idp consent`
 from wuyi.oid4vp import cli as _oid4vp  # noqa: F401  registers `wuyi oid4vp` (issue #19)
 
 __all__ = ["app", "main"]
@@ -18,4 +19,4 @@ __all__ = ["app", "main"]
 # `wuyi <scenario> ...`: each registered scenario's cli.py (which defines its `app` before it
 # imports this package, so that this works whichever is imported first)
 _scenarios.mount_scenarios()
-del _console, _contracts, _identity, _data, _deploy, _ops, _scenarios, _xchain
+del _console, _contracts, _identity, _data, _deploy, _ops, _scenarios, _xchain, _oid4vci

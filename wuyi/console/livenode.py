@@ -25,6 +25,7 @@ from wuyi.demo import DEMO_CHAIN_ID, DEMO_NAME, DEMO_ORGS, DEMO_PASSPHRASE, load
 from wuyi.node.home import NodeSettings, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import BlockProducer, JsonLog
+from wuyi.oid4vci.demo import configure_live
 from wuyi.sdk import WuyiClient
 
 __all__ = ["LiveNode", "free_port", "live_demo_node"]
@@ -74,9 +75,10 @@ def live_demo_node(
     producer = BlockProducer(node, interval_ms=0, log=JsonLog(quiet))
     producer.start()
     port = port or free_port()
+    app = create_app(node, is_ready=lambda: producer.running)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(node, is_ready=lambda: producer.running),
+            app,
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -94,6 +96,8 @@ def live_demo_node(
                 raise RuntimeError(f"the API server did not start on {url}")
             time.sleep(0.05)
         made = (load or load_demo_data)(client, res.home.keys_dir, home / "docs")
+        # the OpenID4VCI desk (gaj, mzj) and the identity provider (issue #19)
+        configure_live(app, res.home.keys_dir, url, DEMO_PASSPHRASE)
         yield LiveNode(url, node, client, res.home.keys_dir, home / "docs", made)
     finally:
         client.close()

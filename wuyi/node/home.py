@@ -195,8 +195,9 @@ class NodeSettings:
             ("privacy", "sidecar_retention_days"): "sidecar_retention_days",
         }
         for section, table in doc.items():
-            if section in ("p2p", "consensus", "hsm", "sync"):
-                continue  # wuyi.node.p2p_config; [hsm]: below; [sync]: wuyi.node.snapshots
+            if section in ("p2p", "consensus", "hsm", "sync", "oid4vci", "idp"):
+                continue  # wuyi.node.p2p_config; [hsm]: below; [sync]: wuyi.node.snapshots;
+                # [oid4vci], [idp]: wuyi.oid4vci.api, wuyi.idp.api (issue #19)
             if not isinstance(table, dict):
                 raise ValidationError(f"{where}: '{section}' must be a table", field=section)
             for k, v in table.items():

@@ -439,8 +439,22 @@ def serve_home(
             home=home.root,
             next_key=lambda pk: home.take_next_validator_key(passphrase, pk),
         )  # fmt: skip
+        _configure_issuance_services(service, home.root, passphrase, settings)
         service.run()
     return 0 if service.producer.error is None else 2
+
+
+def _configure_issuance_services(
+    service: NodeService, home: Path, passphrase: str, settings: NodeSettings
+) -> None:
+    """OpenID4VCI desk keys and the identity provider of ``node.toml`` ``[oid4vci]`` /
+    ``[idp]`` (issue #19; ``wuyi/oid4vci``, ``wuyi/idp``); nothing without those sections."""
+    from wuyi.idp.api import configure_from_home as configure_idp
+    from wuyi.oid4vci.api import configure_from_home as configure_oid4vci
+
+    configure_oid4vci(service.app, home, passphrase)
+    scheme = "https" if settings.api_tls_cert else "http"
+    configure_idp(service.app, home, f"{scheme}://{service.host}:{service.port}")
 
 
 def _rotated_while_down(home: NodeHome, node: Node, key: PrivateKey, passphrase: str) -> PrivateKey:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -30,6 +31,7 @@ class InProcessNode:
     transport: httpx.MockTransport
     orgs: Sequence[OrgSpec] = ()
     passphrase: str = "test-passphrase"
+    app: Any = None  # the FastAPI app (e.g. to configure the OpenID4VCI desk, issue #19)
     _registrar: PrivateKey | None = field(default=None, repr=False)
 
     def new_client(self) -> WuyiClient:
@@ -107,9 +109,8 @@ def inprocess_node(
     producer = BlockProducer(node, interval_ms=0)
     producer.start()
     try:
-        with TestClient(
-            create_app(node, public_explorer=public_explorer, scenarios=scenarios)
-        ) as tc:
+        app = create_app(node, public_explorer=public_explorer, scenarios=scenarios)
+        with TestClient(app) as tc:
 
             def handle(request: httpx.Request) -> httpx.Response:
                 r = tc.request(
@@ -129,6 +130,7 @@ def inprocess_node(
                 transport,
                 tuple(orgs),
                 passphrase,
+                app,
             )
     finally:
         producer.stop()

@@ -59,6 +59,7 @@ __all__ = [
     "sign_compact",
     "unverified_header",
     "unverified_payload",
+    "verification_alg",
     "verify_compact",
 ]
 
@@ -363,6 +364,12 @@ def _verification_key(key: Mapping[str, Any] | bytes, suite_name: str | None) ->
     if suite_name is not None and suite_name != name:
         raise CredentialInvalid(f"JWK is a {name} key, expected a {suite_name} key")
     return _suite_key(_Material(name, pub)), JWS_ALGORITHMS[name]
+
+
+def verification_alg(jwk: Mapping[str, Any]) -> str:
+    """The JWS ``alg`` a public ``jwk`` verifies (``ES256``, ``EdDSA`` or ``SM2``);
+    :class:`CredentialInvalid` if it is not a key :func:`verify_compact` takes."""
+    return _verification_key(jwk, None)[1]
 
 
 # ---------------------------------------------------------------- compact JWS

@@ -11,8 +11,12 @@ Governance actions (policy ``credentials``, default ``MAJORITY``)
 
 =================  ============================================================
 ``vc.set_type``    {type, issuers: [org ids], claims: [claim names], description?}
-``idp.set``        {org, enabled: bool, max_level: 1..4}
+``idp.set``        {org, enabled: bool, max_level: 1..4, oidc?: {issuer, audience,
+                   jwks: [public JWKs], acr_levels: {acr: level}}}
 =================  ============================================================
+
+``oidc`` registers an OpenID Connect provider (``wuyi/idp``, or CTID, 粤省事 …): its ID tokens
+(``wuyi.vc.idtoken``) are then accepted as attestations, checked against these keys.
 
 Kinds
 =====
@@ -27,7 +31,9 @@ Kinds
   assurance?} — an authentication key of the holder DID (no membership needed); window at most
   :data:`MAX_CONSENT_MS`; the consent id is the first 16 bytes of the transaction hash.
   ``assurance`` (optional) is an identity provider's attestation that the holder passed
-  real-name and face verification (``wuyi.vc.assurance``); it is checked at block time
+  real-name and face verification (``wuyi.vc.assurance``), or an OpenID Connect ID token of
+  a provider registered with ``oidc`` whose ``nonce`` is the consent's terms
+  (``wuyi.vc.idtoken.consent_nonce``); it is checked at block time
   (:func:`check_assurance`, ``sub`` = the holder) and the consent records
   ``{provider, level, real_name, face}`` — never the token.
 * ``consent.revoke`` {id} — an authentication key of the consent's holder.
@@ -51,7 +57,7 @@ Records
                                credentials: [{issuer_org, idx, type, disclosed,
                                presentation_hash}], types, disclosed (union), result, reason,
                                height, time, purpose, basis: "chain", contract?}
-    idp/<org>                 {org, enabled, max_level}
+    idp/<org>                 {org, enabled, max_level, oidc?}
 
 Readers: :func:`get_credential_type`, :func:`list_credential_types`,
 :func:`get_credential_status`, :func:`next_credential_index`, :func:`status_list`,
@@ -109,6 +115,7 @@ __all__ = [
     "get_credential_status",
     "get_credential_type",
     "get_idp",
+    "get_oidc_provider",
     "list_consents",
     "list_credential_types",
     "list_idps",
@@ -136,6 +143,8 @@ MIN_NONCE, MAX_NONCE = 8, 64
 MAX_PRESENTED = 8
 MAX_LEVEL = 4
 MAX_ATTESTATION_CHARS = 4096
+MAX_PROVIDER_KEYS = 8
+MAX_ACR_VALUES = 8
 
 #: Every reason the chain gives for refusing a presentation (``vc.verify`` and
 #: ``wuyi.contract.presentation``, :func:`~wuyi.ledger.handlers.verification.check_presentation`),
@@ -400,20 +409,62 @@ def lookup_org_jwk(
     return jwk
 
 
-def check_assurance(
-    state: KVReader, suite_name: str, token: str, *, subject: str | None, now_ms: int
+def get_oidc_provider(state: KVReader, issuer: str) -> dict[str, Any] | None:
+    """The identity provider registered (``idp.set`` with ``oidc``) with issuer URL
+    ``issuer``, enabled or not, or None."""
+    for rec in list_idps(state):
+        if (rec.get("oidc") or {}).get("issuer") == issuer:
+            return rec
+    return None
+
+
+def _check_id_token(
+    state: KVReader, token: str, *, subject: str, now_ms: int, nonce: str | None
 ) -> dict[str, Any]:
-    """Verify an identity-assurance attestation (``wuyi.vc.assurance``) against the state:
-    signed by an active ``idp`` member of an enabled provider, ``level`` at most the
-    provider's ``max_level``, ``sub`` = ``subject``, ``now_ms`` within ``[iat, exp]``.
-    Returns ``{provider, level, real_name, face, iat}``; raises :class:`CredentialInvalid`
-    naming the failed rule."""
-    from wuyi.vc import assurance, jose
+    from wuyi.vc import idtoken, jose
+
+    iss = jose.unverified_payload(token).get("iss")
+    idp = get_oidc_provider(state, iss) if isinstance(iss, str) else None
+    if idp is None or not idp["enabled"]:
+        raise CredentialInvalid(
+            f"{iss!r} is not the issuer of an enabled identity provider (idp.set oidc)",
+            rule="provider",
+        )
+    res = idtoken.check_id_token(token, provider=idp, subject=subject, now_ms=now_ms, nonce=nonce)
+    return {
+        "provider": idp["org"],
+        "level": res["level"],
+        "real_name": res["real_name"],
+        "face": res["face"],
+        "iat": res["iat"],
+    }
+
+
+def check_assurance(
+    state: KVReader,
+    suite_name: str,
+    token: str,
+    *,
+    subject: str | None,
+    now_ms: int,
+    nonce: str | None = None,
+) -> dict[str, Any]:
+    """Verify an identity-assurance attestation against the state: either a Wuyi attestation
+    (``wuyi.vc.assurance``) signed by an active ``idp`` member of an enabled provider, or an
+    OpenID Connect ID token (``wuyi.vc.idtoken``) of an enabled provider registered with
+    ``oidc``, checked against its keys on chain, its ``aud``, and ``nonce`` (when given; a
+    consent passes its terms' :func:`~wuyi.vc.idtoken.consent_nonce`). Either way ``level``
+    at most the provider's ``max_level``, ``sub`` = ``subject``, ``now_ms`` within ``[iat,
+    exp]``. Returns ``{provider, level, real_name, face, iat}``; raises
+    :class:`CredentialInvalid` naming the failed rule."""
+    from wuyi.vc import assurance, idtoken, jose
 
     if subject is None:
         raise CredentialInvalid(
             "the sender has no active DID to match the attestation's sub", rule="sub"
         )
+    if idtoken.is_id_token(token):
+        return _check_id_token(state, token, subject=subject, now_ms=now_ms, nonce=nonce)
     payload = jose.unverified_payload(token)
     iss = payload.get("iss")
     org_id = org_id_of_did(iss) if isinstance(iss, str) else None
@@ -506,6 +557,7 @@ class IdpSetAction(GovAction):
         "org": (str, True),
         "enabled": (bool, True),
         "max_level": (int, True),
+        "oidc": (dict, False),
     }
 
     def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
@@ -515,14 +567,60 @@ class IdpSetAction(GovAction):
             raise ValidationError(
                 f"{self.type}: max_level must be 1 to {MAX_LEVEL}", field="max_level"
             )
+        if "oidc" in args:
+            _validate_oidc(args["oidc"], self.type)
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         _require_org(ctx, args["org"], self.type)
+        if "oidc" in args:
+            other = get_oidc_provider(ctx.state, args["oidc"]["issuer"])
+            if other is not None and other["org"] != args["org"]:
+                raise TxFailed(
+                    f"{self.type}: issuer {args['oidc']['issuer']} is already '{other['org']}'"
+                )
 
     def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         rec = {"org": args["org"], "enabled": args["enabled"], "max_level": args["max_level"]}
-        ctx.state.set_obj(keys.idp_key(args["org"]), rec)
         ctx.emit("idp.set", **rec)
+        if "oidc" in args:
+            rec["oidc"] = args["oidc"]
+        ctx.state.set_obj(keys.idp_key(args["org"]), rec)
+
+
+def _validate_oidc(oidc: Any, where: str) -> None:
+    """``idp.set`` ``oidc``: {issuer: URL, audience: str, jwks: [1-8 public JWKs with kid],
+    acr_levels: {acr: 1..4}} — the keys must be ones the chain verifies (``ES256``, ``EdDSA``,
+    ``SM2``) and hold no private part."""
+    from wuyi.vc.jose import verification_alg
+
+    def bad(message: str) -> ValidationError:
+        return ValidationError(f"{where}: oidc: {message}", field="oidc")
+
+    if set(oidc) != {"issuer", "audience", "jwks", "acr_levels"}:
+        raise bad("needs exactly issuer, audience, jwks and acr_levels")
+    issuer, audience = oidc["issuer"], oidc["audience"]
+    if not isinstance(issuer, str) or not issuer.startswith(("https://", "http://")):
+        raise bad(f"issuer must be an https:// URL, got {issuer!r}")
+    if len(issuer) > 200 or not isinstance(audience, str) or not 1 <= len(audience) <= 200:
+        raise bad("issuer and audience must be 1-200 characters")
+    jwks = oidc["jwks"]
+    if not isinstance(jwks, list) or not 1 <= len(jwks) <= MAX_PROVIDER_KEYS:
+        raise bad(f"jwks must hold 1-{MAX_PROVIDER_KEYS} keys")
+    for jwk in jwks:
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or "d" in jwk:
+            raise bad("each key must be a public JWK with a kid")
+        try:
+            verification_alg(jwk)
+        except CredentialInvalid as exc:
+            raise bad(f"key {jwk['kid']}: {exc.message}") from None
+    levels = oidc["acr_levels"]
+    if not isinstance(levels, dict) or not 1 <= len(levels) <= MAX_ACR_VALUES:
+        raise bad(f"acr_levels must map 1-{MAX_ACR_VALUES} acr values to levels")
+    for acr, level in levels.items():
+        if not isinstance(acr, str) or not 1 <= len(acr) <= 200:
+            raise bad("acr values must be strings of 1-200 characters")
+        if type(level) is not int or not 1 <= level <= MAX_LEVEL:
+            raise bad(f"acr {acr!r}: level must be 1 to {MAX_LEVEL}")
 
 
 for _action in (VcSetTypeAction(), IdpSetAction()):
@@ -705,8 +803,15 @@ class ConsentGrantHandler(Handler):
         if token is None:
             return None
         try:
+            from wuyi.vc.idtoken import consent_nonce
+
             res = check_assurance(
-                ctx.state, ctx.chain.suite.name, token, subject=p["holder"], now_ms=ctx.time
+                ctx.state,
+                ctx.chain.suite.name,
+                token,
+                subject=p["holder"],
+                now_ms=ctx.time,
+                nonce=consent_nonce(ctx.chain.suite.hash, p),
             )
         except CredentialInvalid as exc:
             raise TxFailed(

@@ -17,6 +17,10 @@ import * as xchain from "/console/xchain/xchain.js"; // several chains, cross-ch
 // OpenID4VP (wuyi/oid4vp/console, issue #19): the desk's QR request and the phone wallet's answer
 import * as deskVp from "/console/oid4vp/desk-oid4vp.js";
 import * as walletVp from "/console/oid4vp/wallet-oid4vp.js";
+// OpenID4VCI (wuyi/oid4vci, issue #19): the issuing desk and the phone wallet's receive page
+import { deskPage } from "./desk-oid4vci.js";
+import { receivePage } from "./wallet-oid4vci.js";
+// end OpenID4VCI
 
 const EXPIRY_WINDOW = 1000; // as wuyi.sdk's DEFAULT_EXPIRY_WINDOW
 
@@ -38,6 +42,8 @@ const ROUTES = {
   login: [loginPage, "public"],
   ...xchain.ROUTES,
   ...deskVp.ROUTES, ...walletVp.ROUTES, // OpenID4VP
+  desk: [deskPage, "member"], // OpenID4VCI
+  receive: [receivePage, "public"], // OpenID4VCI
 };
 
 // the scenario groups are filled by loadScenarios() at start
@@ -47,9 +53,12 @@ const NAV = () => [
     ["explorer", "nav.explorer", "public"],
     ["verify", "nav.verify", "member"], ...xchain.NAV]],
   ["nav.identity", [["vctypes", "nav.vctypes", "member"], ["data", "nav.data", "member"], ["audit", "nav.audit", "member"],
-    ...deskVp.NAV]], // OpenID4VP
+    ...deskVp.NAV, // OpenID4VP
+    ["desk", "nav.desk", "member"]]], // OpenID4VCI: desk
   SCENARIO_NAV,
-  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...walletVp.NAV /* OpenID4VP */, ...PUBLIC_SCENARIO_NAV,
+  ["nav.public", [["check", "nav.check", "public"], ["wallet", "nav.wallet", "public"], ...walletVp.NAV /* OpenID4VP */,
+    ["receive", "nav.receive", "public"], // OpenID4VCI
+    ...PUBLIC_SCENARIO_NAV,
     ["explorer", "nav.explorer", "public"]]],
 ];
 

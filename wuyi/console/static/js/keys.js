@@ -190,3 +190,29 @@ export function loginSignBytes(challenge) {
     nonce: fromHex(challenge.nonce),
   }));
 }
+
+// -- OpenID4VCI (wuyi/oid4vci, issue #19): keep a received credential in the wallet file --------
+/** `doc` (a wuyi-wallet/1 file) with `credentials` added, sealed again under `passphrase` with a
+ *  fresh salt and nonce (as wuyi.crypto.keystore.seal_document): the DID key is decrypted and
+ *  re-encrypted inside this function only. */
+export async function sealWallet(doc, passphrase, credentials, onProgress) {
+  if (!doc || doc.format !== WALLET_FORMAT) throw new KeyError(`not a ${WALLET_FORMAT} file`);
+  const header = {};
+  for (const k of Object.keys(doc)) if (k !== "cipher") header[k] = doc[k];
+  const body = JSON.parse(new TextDecoder().decode(await openSealed(doc, header, passphrase, onProgress, "wallet")));
+  body.credentials = [...(body.credentials || []), ...credentials];
+  const fresh = {};
+  for (const k of Object.keys(doc)) if (k !== "cipher" && k !== "kdf") fresh[k] = doc[k];
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const nonce = crypto.getRandomValues(new Uint8Array(12));
+  const kdf = { name: "scrypt", n: 2 ** 14, r: 8, p: 1, dklen: 32, salt: toHex(salt) };
+  const full = { ...fresh, kdf };
+  const pw = ascii(String(passphrase).normalize("NFC"));
+  const dk = await window.scrypt.scrypt(pw, salt, kdf.n, kdf.r, kdf.p, 32, () => {});
+  const aesKey = await crypto.subtle.importKey("raw", dk, "AES-GCM", false, ["encrypt"]);
+  const plain = ascii(JSON.stringify(body));
+  const ct = new Uint8Array(await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv: nonce, additionalData: ascii(canonicalJson(full)), tagLength: 128 }, aesKey, plain));
+  return { ...full, cipher: { name: "aes-256-gcm", nonce: toHex(nonce), ciphertext: toHex(ct) } };
+}
+// -- end OpenID4VCI ------------------------------------------------------------------------------
