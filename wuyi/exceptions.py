@@ -43,7 +43,8 @@ Every error the platform raises on purpose is a ``WuyiError``; each carries a st
     │   ├── CredentialInvalid         a credential, JWS or JWK malformed / forged (bad_credential)
     │   ├── PresentationRefused       a verifier refuses; detail ``reason``  (presentation_refused)
     │   ├── DisclosureRefused         a wallet refuses to disclose; ``reason``  (disclosure_refused)
-    │   └── IssuanceRefused           an OpenID4VCI request refused; ``reason`` (issuance_refused)
+    │   ├── IssuanceRefused           an OpenID4VCI request refused; ``reason`` (issuance_refused)
+    │   └── CeremonyRefused           genesis contribution or approval refused (ceremony_refused)
     ├── NotFound                      asked-for object does not exist            (not_found)
     │   └── Archived                  a block body moved to the archive (pruned)  (archived)
     ├── StoreError                                                               (store_error)
@@ -321,6 +322,15 @@ class IssuanceRefused(ValidationError):
 
 
 # -- end OpenID4VCI ------------------------------------------------------------------------------
+
+
+class CeremonyRefused(ValidationError):
+    """The genesis ceremony refuses a contribution, a draft or an approval (a bad signature, a
+    duplicate organisation or key, a contribution altered in the draft, an approval of another
+    hash, an organisation that did not approve ...); ``detail["reason"]`` is a stable reason
+    code and the message names the organisation and what differs (``wuyi/node/ceremony.py``)."""
+
+    code = "ceremony_refused"
 
 
 class PersonalData(ValidationError):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from wuyi.ledger.handlers import ChainSpec
 from wuyi.ledger.handlers.identity import make_member, make_org, validate_org_id
 from wuyi.ledger.handlers.nodes import (
     NODE_ROLES,
+    cert_fingerprint,
     make_node,
     node_key,
     node_key_index,
@@ -52,7 +54,14 @@ from wuyi.ledger.types import ZERO_HASH, Block, BlockHeader
 from wuyi.params import ChainParams
 from wuyi.state import EMPTY_ROOT, StateTree
 
-__all__ = ["GenesisDoc", "GenesisNode", "GenesisOrg", "build_genesis"]
+__all__ = [
+    "FoundingNode",
+    "GenesisDoc",
+    "GenesisNode",
+    "GenesisOrg",
+    "build_genesis",
+    "compose_genesis",
+]
 
 _CHAIN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 
@@ -310,6 +319,65 @@ def _tls_pair(obj: dict[str, str]) -> tuple[str, bytes]:
         raise ValueError("a node's tls must be {ca: <hex>} or {pin: <hex>}")
     kind, value = next(iter(obj.items()))
     return str(kind), bytes.fromhex(value)
+
+
+@dataclass(frozen=True)
+class FoundingNode:
+    """A founding node as its organisation states it; :func:`compose_genesis` makes it a node
+    record (TLS: its organisation's CA) and, for role ``validator``, a validator of power 1
+    named by its id."""
+
+    id: str
+    org: str
+    public_key: bytes
+    role: str = "validator"
+    address: str = ""
+    name: str = ""
+
+
+def compose_genesis(
+    *,
+    chain_id: str,
+    suite: str,
+    time: int,
+    orgs: Sequence[GenesisOrg],
+    nodes: Sequence[FoundingNode],
+    params: ChainParams | None = None,
+    name: str = "",
+) -> GenesisDoc:
+    """The genesis of a chain founded by ``orgs`` (each with its admins and its TLS CA) and
+    their ``nodes``: the one builder ``wuyi net create`` / ``wuyi up`` (one machine) and the
+    genesis ceremony (``wuyi genesis``, across hosts) share.
+
+    The first organisation is made the operator if none is marked. Each node's record names the
+    first CA of its organisation (``tls: {ca: fingerprint}``); the validators are the nodes of
+    role ``validator``, in order. Validates everything (:class:`GenesisDoc`)."""
+    if orgs and not any(o.operator for o in orgs):
+        orgs = [replace(orgs[0], operator=True), *orgs[1:]]
+    cas = {o.id: o.tls_cas for o in orgs}
+    records = []
+    for n in nodes:
+        if not cas.get(n.org):
+            raise ValidationError(
+                f"genesis: node '{n.id}': organisation '{n.org}' has no TLS CA"
+                if n.org in cas
+                else f"genesis: node '{n.id}': no organisation '{n.org}'"
+            )
+        tls = ("ca", cert_fingerprint(cas[n.org][0]))
+        records.append(GenesisNode(n.id, n.org, n.role, n.public_key, tls, n.address, n.name))
+    validators = tuple(Validator(n.public_key, 1, n.id) for n in nodes if n.role == "validator")
+    if not validators:
+        raise ValidationError("genesis needs at least one validator node")
+    return GenesisDoc(
+        chain_id=chain_id,
+        suite=suite,
+        time=time,
+        orgs=tuple(orgs),
+        validators=ValidatorSet(validators),
+        params=params or ChainParams(),
+        name=name,
+        nodes=tuple(records),
+    )
 
 
 def build_genesis(

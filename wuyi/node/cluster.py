@@ -45,10 +45,9 @@ from typing import Any
 import httpx
 
 from wuyi.abc import PrivateKey
-from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of, format_address, get_suite, save_key
 from wuyi.exceptions import ClusterError, ValidationError
-from wuyi.ledger.genesis import GenesisDoc, GenesisNode
+from wuyi.ledger.genesis import FoundingNode, compose_genesis
 from wuyi.node.home import (
     PASSPHRASE_ENV,
     NodeHome,
@@ -220,7 +219,6 @@ def create_network(
     overrides where node i dials node j (a proxy in the fault tests). ``validator_keys`` and
     ``admin_keys`` (by organisation) are used instead of new keys (a chain template approved by
     governance names them). Refuses a ``root`` that already holds a network or a chain."""
-    from wuyi.ledger.handlers.nodes import cert_fingerprint
     from wuyi.network.tls import create_org_ca, issue_node_certificate, load_certificate_der
 
     if n < 1:
@@ -250,30 +248,18 @@ def create_network(
     org_cas = {o: create_org_ca(root / "orgs" / o / "ca", o) for o in org_ids}
     ca_der = {o: load_certificate_der(cert) for o, (cert, _key) in org_cas.items()}
     node_org = [org_ids[i % len(org_ids)] for i in range(n)]
-    genesis_orgs = tuple(
-        dataclasses.replace(o, tls_cas=(ca_der[o.id],)) for o in founding.genesis_orgs
-    )
-    genesis_nodes = tuple(
-        GenesisNode(
-            id=f"node{i}",
-            org=node_org[i],
-            role="validator",
-            public_key=k.public_key,
-            tls=("ca", cert_fingerprint(ca_der[node_org[i]])),
-            address=f"{host_of[i]}:{base_p2p_port + i}",
-        )
-        for i, k in enumerate(vkeys)
-    )
-    doc = GenesisDoc(
+    doc = compose_genesis(
         chain_id=chain_id,
         suite=suite,
         time=int(time.time() * 1000) if time_ms is None else time_ms,
-        orgs=genesis_orgs,
-        nodes=genesis_nodes,
-        validators=ValidatorSet(
-            tuple(Validator(k.public_key, 1, f"node{i}") for i, k in enumerate(vkeys))
-        ),
-        params=params or ChainParams(),
+        orgs=[dataclasses.replace(o, tls_cas=(ca_der[o.id],)) for o in founding.genesis_orgs],
+        nodes=[
+            FoundingNode(
+                f"node{i}", node_org[i], k.public_key, address=f"{host_of[i]}:{base_p2p_port + i}"
+            )
+            for i, k in enumerate(vkeys)
+        ],
+        params=params,
         name=name,
     )  # validates everything before anything is written
     genesis_hash = compute_genesis_hash(doc)
