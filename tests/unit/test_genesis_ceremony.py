@@ -311,6 +311,14 @@ def test_an_org_whose_contribution_was_altered_in_the_draft_refuses_to_approve(
     assemble_cli(tmp_path, orgs)
     draft = tmp_path / "genesis.draft.json"
     obj = json.loads(draft.read_text())
+    # a validator nobody contributed (say, the coordinator's own), hash fixed: every org refuses
+    sneaky = json.loads(json.dumps(obj))
+    extra = SUITE.generate_private_key().public_key.hex()
+    sneaky["genesis"]["validators"].append({"name": "x", "public_key": extra, "power": 1})
+    sneaky["genesis_hash"] = compute_genesis_hash(GenesisDoc.from_json(sneaky["genesis"])).hex()
+    (tmp_path / "sneaky.json").write_text(json.dumps(sneaky))
+    with pytest.raises(CeremonyRefused, match="validators no organisation contributed: x"):
+        approve_draft(tmp_path / "sneaky.json", load_key(orgs[0].admin, PW), "gaj")
     node = next(n for n in obj["genesis"]["nodes"] if n["id"] == "zjj-node1")
     node["address"] = "10.6.6.6:26600"  # the coordinator moves zjj's node, and fixes the hash
     obj["genesis_hash"] = compute_genesis_hash(GenesisDoc.from_json(obj["genesis"])).hex()

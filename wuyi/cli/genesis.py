@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -165,19 +165,7 @@ def genesis_assemble(
     )
     draft.save(out)
     g = draft.genesis
-    t = Table(title="创始组织与节点 / founding organisations and nodes")
-    for col in ("组织 / org", "名称 / name", "节点 / nodes", "验证者 / validators"):
-        t.add_column(col)
-    vkeys = {v.public_key for v in g.validators.validators}
-    for o in g.orgs:
-        mine = [n for n in g.nodes if n.org == o.id]
-        t.add_row(
-            o.id + (" (operator)" if o.operator else ""),
-            escape(o.name),
-            ", ".join(n.id for n in mine),
-            str(sum(1 for n in mine if n.public_key in vkeys)),
-        )
-    console.print(t)
+    console.print(_genesis_table(g))
     _kv(
         [
             ("链 / chain", f"{g.chain_id} {escape(g.name)} ({g.suite})"),
@@ -213,6 +201,7 @@ def genesis_approve(
     own = load_contribution(contribution) if contribution is not None else None
     approval, d = approve_draft(draft, load_key(key, _passphrase(passphrase_file)), org, own)
     approval.save(out)
+    console.print(_genesis_table(d.genesis))
     _kv(
         [
             ("组织 / org", org),
@@ -222,6 +211,21 @@ def genesis_approve(
         ],
         title="[green]✓ 已批准 / approved[/green] (your contribution is in it unchanged)",
     )
+
+
+def _genesis_table(g: Any) -> Table:
+    """The founding organisations, their nodes and validators, and the chain's parameters."""
+    t = Table(title=f"{g.chain_id} {escape(g.name)} ({g.suite}): 创始组织与节点 / founders")
+    for col in ("组织 / org", "名称 / name", "节点 / nodes (role, address)"):
+        t.add_column(col)
+    for o in g.orgs:
+        t.add_row(
+            o.id + (" (operator)" if o.operator else ""),
+            escape(o.name),
+            "\n".join(f"{n.id} ({n.role}, {n.address or '-'})" for n in g.nodes if n.org == o.id),
+        )
+    t.caption = "参数 / params: " + ", ".join(f"{k}={v}" for k, v in g.params.to_obj().items())
+    return t
 
 
 _STATUS = {

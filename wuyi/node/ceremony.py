@@ -551,11 +551,19 @@ def approve_draft(
                 "contribution_altered",
                 f"{draft_path}: the genesis does not hold {who} unchanged: " + "; ".join(diffs),
             )
+    _validate_distinct([(str(draft_path), c) for c in draft.contributions])
     unsigned = [o.id for o in draft.genesis.orgs if o.id not in seen]
     if unsigned:
         raise _refuse(
             "contribution_altered",
             f"{draft_path}: organisations without a signed contribution: {', '.join(unsigned)}",
+        )
+    contributed = {n.public_key for c in draft.contributions for n in c.nodes}
+    extra = [v.name for v in draft.genesis.validators.validators if v.public_key not in contributed]
+    if extra:
+        raise _refuse(
+            "contribution_altered",
+            f"{draft_path}: validators no organisation contributed: {', '.join(extra)}",
         )
     a = Approval(draft.genesis.chain_id, org, draft.genesis_hash, key.public_key)
     return replace(a, signature=key.sign(a.signing_bytes())), draft
