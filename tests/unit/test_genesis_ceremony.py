@@ -88,7 +88,7 @@ class Org:
         return self.dir / f"{self.id}.approval.json"
 
 
-def run(*args: str | Path) -> str:
+def run(*args: str | Path | int) -> str:
     res = CliRunner().invoke(app, [str(a) for a in args])
     assert res.exit_code == 0, res.output
     return res.output
@@ -103,9 +103,13 @@ def make_org(tmp: Path, org_id: str, name: str, port: int) -> Org:
     create_org_ca(o.ca, org_id)  # as `wuyi tls ca-init` does
     (o.home / "keys").mkdir(parents=True)
     save_key(o.home / "keys" / "validator.key", SUITE.generate_private_key(), PW)
+    # one organisation hands over its node's public key as a hex file, the others name the home
+    pub = o.dir / "node1.pub"
+    pub.write_text(load_key(o.home / "keys" / "validator.key", PW).public_key.hex() + "\n")
+    node: list[str | Path] = ["--node-key", pub] if org_id == "gaj" else ["--node-home", o.home]
     run(
         "genesis", "contribute", "--org", org_id, "--name", name, "--admin-key", o.admin,
-        "--ca", o.ca / "ca.crt", "--node-home", o.home, "--node-id", f"{org_id}-node1",
+        "--ca", o.ca / "ca.crt", *node, "--node-id", f"{org_id}-node1",
         "--validator", "--address", f"127.0.0.1:{port}", "--chain-id", "jiangmen-found",
         "--out", o.contribution,
     )  # fmt: skip
