@@ -262,6 +262,11 @@ def test_the_ceremony_builds_what_net_create_builds_from_the_same_public_inputs(
 
 
 def test_a_tampered_contribution_is_refused_naming_it(tmp_path: Path, orgs: list[Org]) -> None:
+    loaded = [(o.contribution.name, load_contribution(o.contribution)) for o in orgs]
+    with pytest.raises(CeremonyRefused) as e:  # contributions bound to another chain id
+        assemble(loaded, chain_id="other-chain", suite="intl", time_ms=T0, operator="sjj")
+    assert e.value.detail["reason"] == "wrong_chain"
+    assert "('gaj') is for chain 'jiangmen-found', not 'other-chain'" in e.value.message
     obj = json.loads(orgs[1].contribution.read_text())
     obj["nodes"][0]["address"] = "10.9.9.9:26600"  # after signing
     orgs[1].contribution.write_text(json.dumps(obj))

@@ -352,6 +352,16 @@ def _validate_distinct(items: Sequence[tuple[str, Contribution]]) -> None:
             seen[(kind, value)] = what
 
 
+def _validate_for_chain(c: Contribution, source: str, chain_id: str, suite: str) -> None:
+    validate_contribution(c, source)
+    if c.suite != suite:
+        raise _refuse("wrong_suite", f"{source} ('{c.org}') uses suite '{c.suite}', not '{suite}'")
+    if c.chain_id and c.chain_id != chain_id:
+        raise _refuse(
+            "wrong_chain", f"{source} ('{c.org}') is for chain '{c.chain_id}', not '{chain_id}'"
+        )
+
+
 def assemble(
     contributions: Sequence[tuple[str, Contribution]],
     *,
@@ -367,15 +377,7 @@ def assemble(
     if not contributions:
         raise _refuse("invalid", "no contribution to assemble")
     for source, c in contributions:
-        validate_contribution(c, source)
-        if c.suite != suite:
-            raise _refuse(
-                "wrong_suite", f"{source} ('{c.org}') uses suite '{c.suite}', not '{suite}'"
-            )
-        if c.chain_id and c.chain_id != chain_id:
-            raise _refuse(
-                "wrong_chain", f"{source} ('{c.org}') is for chain '{c.chain_id}', not '{chain_id}'"
-            )
+        _validate_for_chain(c, source, chain_id, suite)
     _validate_distinct(contributions)
     ordered = sorted((c for _s, c in contributions), key=lambda c: c.org)
     if operator not in {c.org for c in ordered}:
@@ -542,7 +544,8 @@ def approve_draft(
         )
     seen: set[str] = set()
     for c in draft.contributions:
-        validate_contribution(c, f"{draft_path}: contribution of '{c.org}'")
+        g = draft.genesis
+        _validate_for_chain(c, f"{draft_path}: contribution of '{c.org}'", g.chain_id, g.suite)
         seen.add(c.org)
         diffs = compute_differences(draft.genesis, c)
         if diffs:
