@@ -175,6 +175,13 @@ def test_three_orgs_found_a_chain_and_their_nodes_start_it(tmp_path: Path, orgs:
         )  # fmt: skip
         assert (o.home / "keys" / "validator.key").read_bytes() == key_before
         assert not list((o.home / "keys").glob(".*"))
+    # a later node joins the same genesis the existing way (admitted by governance later)
+    run(
+        "node", "init", "--join", "--home", tmp_path / "later", "--genesis",
+        tmp_path / "genesis.json", "--genesis-hash", h, "--peer",
+        f"gaj-node1=127.0.0.1:{orgs[0].port}", "--id", "gaj-node2", "--org", "gaj",
+        "--ca-dir", orgs[0].ca,
+    )  # fmt: skip
     start_and_commit(orgs, genesis)
 
 

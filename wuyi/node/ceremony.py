@@ -690,6 +690,8 @@ def init_founding_node(
         peers = [f"{n.id}={n.address}" for n in genesis.nodes if n.id != rec.id and n.address]
     if not listen:
         listen = f"0.0.0.0:{rec.address.rsplit(':', 1)[1]}" if rec.address else "0.0.0.0:26600"
+    if rec.address:
+        hosts = (*hosts, rec.address.rsplit(":", 1)[0].strip("[]"))
     aside = key_path.with_name(".validator.founding.key")
     os.replace(key_path, aside)
     try:
