@@ -436,8 +436,8 @@ def compute_differences(genesis: GenesisDoc, c: Contribution) -> list[str]:
 
 
 def _check_draft(draft_obj: Any, source: str) -> Draft:
-    """A draft file, with its stated hash checked against its genesis and every organisation of
-    the genesis matched by a signed contribution it holds unchanged."""
+    """A draft file, its stated hash checked against its genesis (the contributions are checked
+    by :func:`approve_draft`)."""
     try:
         if draft_obj["format"] != DRAFT_FORMAT:
             raise ValueError(f"format is {draft_obj['format']!r}, not {DRAFT_FORMAT!r}")
