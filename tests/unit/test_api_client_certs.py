@@ -205,3 +205,5 @@ def test_cli_command_with_its_own_ca_option_keeps_it() -> None:
     ]  # fmt: skip
     args = ["--ca", "x", "status", "--ca=y", "--node", "u"]
     assert _hoist_tls_options(group, args) == ["--ca", "x", "--ca=y", "status", "--node", "u"]
+    args = ["status", "--node", "u", "--ca"]  # no value: left for the command to refuse
+    assert _hoist_tls_options(group, args) == args

@@ -65,8 +65,8 @@ def _hoist_tls_options(group: Any, args: list[str]) -> list[str]:
             kept += args[j:]
             break
         flag = a.split("=", 1)[0]
-        if flag in TLS_FLAGS and flag not in own:
-            n = 1 if "=" in a else 2
+        n = 1 if "=" in a else 2
+        if flag in TLS_FLAGS and flag not in own and j + n <= len(args):
             moved += args[j : j + n]
             j += n
         else:
