@@ -18,12 +18,18 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from typer.testing import CliRunner
 
 from wuyi.cli import app
+from wuyi.crypto import load_key
 from wuyi.exceptions import ValidationError
-from wuyi.network.tls import create_org_ca, issue_client_certificate, issue_node_certificate
+from wuyi.network.tls import (
+    create_org_ca,
+    issue_client_certificate,
+    issue_node_certificate,
+    load_certificate_der,
+)
 from wuyi.node.home import NodeHome, OrgSpec, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import NodeService
-from wuyi.sdk import ApiError, WuyiClient
+from wuyi.sdk import ApiError, TxBuilder, WuyiClient
 
 CHAIN = "client-cert-chain"
 
@@ -207,3 +213,57 @@ def test_cli_command_with_its_own_ca_option_keeps_it() -> None:
     assert _hoist_tls_options(group, args) == ["--ca", "x", "--ca=y", "status", "--node", "u"]
     args = ["status", "--node", "u", "--ca"]  # no value: left for the command to refuse
     assert _hoist_tls_options(group, args) == args
+
+
+def test_client_ca_chain_trusts_the_cas_registered_on_chain_as_they_change(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "node"
+    init_home(root, chain_id="chain-cas", suite="intl", orgs=[OrgSpec("zjj", "住建局", True)],
+              passphrase="pw", time_ms=1)  # fmt: skip
+    server_ca = create_org_ca(tmp_path / "server-ca", "zjj")
+    issue_node_certificate(*server_ca, root / "tls", "api", days=90, copy_ca=False)
+    first = create_org_ca(tmp_path / "first-ca", "zjj")
+    second = create_org_ca(tmp_path / "second-ca", "zjj")
+    alice = issue_client_certificate(*first, tmp_path / "alice", "alice")
+    bob = issue_client_certificate(*second, tmp_path / "bob", "bob")
+    admin = load_key(root / "keys" / "zjj-admin.key", "pw")
+
+    def set_cas(*cas: tuple[Path, Path]) -> Any:
+        return {"org": "zjj", "certs": [load_certificate_der(ca[0]) for ca in cas]}
+
+    node = Node.open(root, validator_key=NodeHome(root).load_validator_key("pw"))
+    node.submit(TxBuilder("chain-cas", admin).build("tls.set_cas", set_cas(first)).to_bytes())
+    node.produce_block()
+    toml = root / "node.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[api]\n",
+            '[api]\ntls_cert = "tls/node.crt"\ntls_key = "tls/node.key"\n'
+            'client_ca = "chain"\nclient_auth = "required"\n',
+        )
+    )
+    port = free_port()
+    service = NodeService(node, NodeHome(root).load_settings(), port=port, home=root)
+    url = f"https://127.0.0.1:{port}"
+
+    def status_as(who: tuple[Path, Path]) -> str:
+        try:
+            with WuyiClient(url, client_cert=who, ca=server_ca[0]) as c:
+                return c.status().chain_id
+        except ApiError as exc:
+            return exc.code
+
+    with service.running():
+        assert status_as(alice) == "chain-cas"
+        assert status_as(bob) == "tls_refused"
+        # zjj's admin rotates to the second CA: both while the rotation lasts, then the new one
+        with WuyiClient(url, client_cert=alice, ca=server_ca[0]) as c:
+            c.submit_and_wait(c.builder(admin).build("tls.set_cas", set_cas(first, second)))
+        assert service.reload_client_cas()
+        assert not service.reload_client_cas()  # nothing changed since
+        assert status_as(bob) == "chain-cas" and status_as(alice) == "chain-cas"
+        with WuyiClient(url, client_cert=bob, ca=server_ca[0]) as c:
+            c.submit_and_wait(c.builder(admin).build("tls.set_cas", set_cas(second)))
+        assert service.reload_client_cas()
+        assert status_as(alice) == "tls_refused" and status_as(bob) == "chain-cas"
