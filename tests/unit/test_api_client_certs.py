@@ -113,6 +113,16 @@ def test_sdk_with_a_client_certificate_of_the_ca(api: Api) -> None:
         assert c.get_block(0).header.height == 0  # a verified read over the same connection
 
 
+def test_sdk_with_one_file_holding_the_certificate_and_its_key(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both = tmp_path / "both.pem"
+    both.write_bytes(api.key.read_bytes() + api.cert.read_bytes())
+    monkeypatch.setenv("WUYI_CLIENT_KEY", str(api.other_key))  # not paired with a given file
+    with WuyiClient(api.url, client_cert=both, ca=api.server_ca) as c:
+        assert c.status().chain_id == CHAIN
+
+
 def test_sdk_takes_the_files_from_the_environment_and_keeps_them_on_failover(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

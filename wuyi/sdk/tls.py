@@ -75,11 +75,14 @@ def client_context(
     ``ca`` is a PEM bundle of the CAs that may have issued the node's API certificate (only
     those are trusted; host names are checked). ``client_cert`` (PEM, may contain its key) and
     ``client_key`` are presented to a node that asks for a client certificate. Unset values
-    come from ``$WUYI_CA``, ``$WUYI_CLIENT_CERT`` and ``$WUYI_CLIENT_KEY``."""
+    come from ``$WUYI_CA``, ``$WUYI_CLIENT_CERT`` and ``$WUYI_CLIENT_KEY`` (the key's variable
+    only when the certificate is not given either)."""
     from wuyi.exceptions import ValidationError
 
     cert, cert_origin = _from_env(client_cert, CLIENT_CERT_ENV)
     key, key_origin = _from_env(client_key, CLIENT_KEY_ENV)
+    if client_key is None and client_cert is not None and str(client_cert) != "":
+        key, key_origin = None, ""  # a certificate given alone holds its key: not the env's
     bundle, ca_origin = _from_env(ca, CA_ENV)
     if cert is None and key is None and bundle is None:
         return None
