@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from os import PathLike
 from typing import Any
 from urllib.parse import unquote
 
@@ -366,13 +365,12 @@ class WuyiClient:
         genesis_hash: bytes | None = None,
         trusted_validators: Sequence[bytes] | None = None,
         wait_slice: float = WAIT_SLICE_S,
-        client_cert: str
-        | PathLike[str]
-        | tuple[str | PathLike[str], str | PathLike[str]]
-        | None = None,
-        ca: str | PathLike[str] | None = None,
+        client_cert: str | os.PathLike[str] | tuple[str | os.PathLike[str], ...] | None = None,
+        ca: str | os.PathLike[str] | None = None,
     ) -> None:
         self.urls = parse_node_urls(base_url)
+        if isinstance(client_cert, tuple) and len(client_cert) != 2:
+            raise ValidationError("client_cert is a (certificate, key) pair", field="client_cert")
         cert, key = client_cert if isinstance(client_cert, tuple) else (client_cert, None)
         ssl_context = client_context(cert, key, ca)
         self._ssl_context = ssl_context
