@@ -18,8 +18,10 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from wuyi.exceptions import EncodingError, ProofInvalid, ValidationError, WuyiError
+from wuyi.sdk.tls import CA_ENV, CLIENT_CERT_ENV, CLIENT_KEY_ENV
 
 __all__ = ["app", "main"]
 
@@ -29,7 +31,59 @@ NODE_ENV = "WUYI_NODE"
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+TLS_FLAGS = ("--client-cert", "--client-key", "--ca")
+"""Global options for a node API over HTTPS, accepted before the command or after it."""
+
+
+def _hoist_tls_options(group: Any, args: list[str]) -> list[str]:
+    """Move ``--client-cert``, ``--client-key`` and ``--ca`` (and their values) given after
+    the command to just before it, where the ``wuyi`` group reads them; a command with an
+    option of the same name (``tls register-ca --ca``) keeps its own."""
+    cmd, i, first = group, 0, None
+    while i < len(args) and hasattr(cmd, "commands"):
+        a = args[i]
+        if a == "--":
+            return args
+        if a in TLS_FLAGS:
+            i += 2
+        elif a.startswith("-"):
+            i += 1
+        elif a in cmd.commands:
+            first = i if first is None else first
+            cmd, i = cmd.commands[a], i + 1
+        else:
+            return args
+    if first is None or hasattr(cmd, "commands"):
+        return args
+    own = {o for p in cmd.params for o in getattr(p, "opts", [])}
+    moved: list[str] = []
+    kept: list[str] = []
+    j = i
+    while j < len(args):
+        a = args[j]
+        if a == "--":
+            kept += args[j:]
+            break
+        flag = a.split("=", 1)[0]
+        n = 1 if "=" in a else 2
+        if flag in TLS_FLAGS and flag not in own and j + n <= len(args):
+            moved += args[j : j + n]
+            j += n
+        else:
+            kept.append(a)
+            j += 1
+    return args[:first] + moved + args[first:i] + kept
+
+
+class _WuyiGroup(TyperGroup):
+    """The ``wuyi`` group; see :func:`_hoist_tls_options`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(super().parse_args(ctx, _hoist_tls_options(self, list(args))))
+
+
 app = typer.Typer(
+    cls=_WuyiGroup,
     name="wuyi",
     help="五邑链 Wuyi Chain — 江门数字政府联盟链 / a consortium blockchain for digital government.",
     no_args_is_help=True,
@@ -87,12 +141,64 @@ def _load_key(path: Path, passphrase_file: Path | None) -> Any:
     return load_key(path, _passphrase(passphrase_file))
 
 
+_client_tls_files: dict[str, str | None] = {}
+"""``--client-cert``, ``--client-key`` and ``--ca`` of the running command (set by
+:func:`_global_options` at every invocation)."""
+
+
+@app.callback()
+def _global_options(
+    client_cert: Annotated[
+        str | None,
+        typer.Option(
+            "--client-cert",
+            envvar=CLIENT_CERT_ENV,
+            metavar="FILE",
+            help="客户端证书 PEM 文件（节点 API 要求客户端证书时；可放在命令前或后）/ client"
+            " certificate (PEM) for a node API with client_auth = required (before or after"
+            " the command)",
+        ),
+    ] = None,
+    client_key: Annotated[
+        str | None,
+        typer.Option(
+            "--client-key",
+            envvar=CLIENT_KEY_ENV,
+            metavar="FILE",
+            help="客户端证书私钥 PEM 文件 / its key (PEM)",
+        ),
+    ] = None,
+    ca: Annotated[
+        str | None,
+        typer.Option(
+            "--ca",
+            envvar=CA_ENV,
+            metavar="FILE",
+            help="信任的 CA 证书 PEM 文件（HTTPS 节点 API）/ CA bundle (PEM) trusted for the"
+            " node API's HTTPS certificate",
+        ),
+    ] = None,
+) -> None:
+    """五邑链 Wuyi Chain — 江门数字政府联盟链 / a consortium blockchain for digital government."""
+    _client_tls_files.clear()
+    _client_tls_files.update(client_cert=client_cert, client_key=client_key, ca=ca)
+
+
+def _client_tls() -> tuple[str | None, str | None, str | None]:
+    """``--client-cert``, ``--client-key`` and ``--ca`` of this command (None: not given; the
+    SDK then reads ``$WUYI_CLIENT_CERT``, ``$WUYI_CLIENT_KEY``, ``$WUYI_CA``)."""
+    got = _client_tls_files
+    return got.get("client_cert"), got.get("client_key"), got.get("ca")
+
+
 def _client(node: str | list[str]) -> Any:
     """An SDK client of ``node``: one URL or several (comma-separated or a list), used in turn
-    when one does not answer (``WuyiClient`` failover; submitting is idempotent)."""
+    when one does not answer (``WuyiClient`` failover; submitting is idempotent), presenting
+    the client certificate and trusting the CA given (``--client-cert``, ``--ca``)."""
     from wuyi.sdk import WuyiClient
 
-    return WuyiClient(node)
+    cert, key, ca = _client_tls()
+    return WuyiClient(node, client_cert=cert if key is None else (cert or "", key), ca=ca)
 
 
 def _fmt_time(ms: int) -> str:
@@ -300,7 +406,7 @@ def status(
         return
     with _client(node[0] if node else DEFAULT_NODE) as c:
         st = c.status()
-        url = c.node_url
+        consensus = _consensus_rows(c._http)
     rows = [
         ("链 / chain", f"{st.chain_id} {st.name}"),
         ("套件 / suite", st.suite),
@@ -310,7 +416,7 @@ def status(
         ("交易池 / mempool", str(st.mempool_size)),
     ]
     rows += [("验证者 / validator", f"{v.name} {v.address}") for v in st.validators]
-    rows += _consensus_rows(url)
+    rows += consensus
     _kv(rows)
 
 
@@ -713,12 +819,13 @@ def _print_misbehaviour(report: Any) -> None:
 # -- cluster: a local network of validators ---------------------------------------------------
 
 
-def _consensus_rows(url: str) -> list[tuple[str, str]]:
-    """Round, step and peers of a validator node (nothing for a single node)."""
+def _consensus_rows(http: Any) -> list[tuple[str, str]]:
+    """Round, step and peers of a validator node (nothing for a single node); ``http`` is the
+    ``httpx.Client`` of the node (with its TLS settings)."""
     import httpx
 
     try:
-        r = httpx.get(url.rstrip("/") + "/v1/consensus", timeout=3)
+        r = http.get("/v1/consensus", timeout=3)
         info = r.json() if r.status_code == 200 else {}
     except (httpx.HTTPError, ValueError):
         return []
@@ -804,14 +911,20 @@ def status_table(statuses: list[Any], title: str | None = None) -> Table:
 
 
 def _cluster_status(urls: list[str], cluster_dir: Path | None) -> None:
+    import httpx
+
     from wuyi.node.cluster import fetch_node_status, load_cluster
+    from wuyi.sdk.tls import client_context
 
     targets: list[tuple[str, str]] = []
     if cluster_dir is not None:
         spec = load_cluster(cluster_dir)
         targets += [(nd.name, nd.url) for nd in spec.nodes]
     targets += [(u, u) for u in urls if u not in {t[1] for t in targets}]
-    statuses = [fetch_node_status(url, name) for name, url in targets]
+    cert, key, ca = _client_tls()
+    ctx = client_context(cert, key, ca)
+    with httpx.Client(timeout=2.0, verify=True if ctx is None else ctx) as http:
+        statuses = [fetch_node_status(url, name, client=http) for name, url in targets]
     up = [s for s in statuses if s.up]
     heights = {s.height or 0 for s in up}
     hashes = {(s.height, s.last_block_hash) for s in up}

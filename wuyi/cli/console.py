@@ -19,9 +19,10 @@ __all__ = ["login", "one_time_login"]
 _cli = importlib.import_module("wuyi.cli.app")
 
 
-def one_time_login(node_url: str, key: Any) -> dict[str, Any]:
+def one_time_login(node_url: str, key: Any, *, verify: Any = True) -> dict[str, Any]:
     """Sign in at ``node_url`` with ``key``: the node's answer with ``ticket``, ``path``,
-    ``member`` and ``url`` (the one-time console link)."""
+    ``member`` and ``url`` (the one-time console link). ``verify``: httpx's (an
+    ``ssl.SSLContext`` with a client certificate for an API that requires one)."""
     import httpx
 
     from wuyi.console.auth import challenge_sign_bytes
@@ -31,7 +32,7 @@ def one_time_login(node_url: str, key: Any) -> dict[str, Any]:
     base = node_url.rstrip("/")
     suite = get_suite(key.suite_name)
     address = format_address(address_of(suite, key.public_key))
-    with httpx.Client(base_url=base, timeout=15) as http:
+    with httpx.Client(base_url=base, timeout=15, verify=verify) as http:
         status = http.get("/v1/status")
         if status.is_error:
             raise_problem(status)
@@ -84,8 +85,10 @@ def login(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """登录控制台 / sign in to the web console with a member key; prints a one-time link."""
+    from wuyi.sdk.tls import client_context
+
     k = _cli._load_key(key, passphrase_file)
-    res = one_time_login(node, k)
+    res = one_time_login(node, k, verify=client_context(*_cli._client_tls()) or True)
     m = res["member"]
     _kv(
         [

@@ -101,26 +101,58 @@ def tls_ca_init(
 @_cli_errors
 def tls_issue(
     ca_dir: Annotated[Path, typer.Option("--ca-dir", help="本组织 CA 目录 / your org's CA dir")],
-    out: Annotated[Path, typer.Option("--out", help="输出目录 / where node.crt, node.key go")],
-    name: Annotated[str, typer.Option("--name", help="节点标识 / node id (certificate CN)")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="输出目录 / where node.crt, node.key go (client.crt, client.key with --client)",
+        ),
+    ],
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name", help="节点标识或使用者 / node id, or the person or system (certificate CN)"
+        ),
+    ],
     host: Annotated[
         list[str] | None, typer.Option("--host", help="地址或域名 / IP or DNS name (repeat)")
     ] = None,
     days: DaysOpt = 90,
+    client: Annotated[
+        bool,
+        typer.Option(
+            "--client",
+            help="客户端证书（仅 clientAuth，供 client_auth = required 的 API 使用）/ a client"
+            " certificate (clientAuth only) for an API with client_auth = required",
+        ),
+    ] = False,
 ) -> None:
-    """签发节点证书 / issue (or renew) a node's TLS certificate from your organisation's CA."""
-    from wuyi.network.tls import issue_node_certificate
+    """签发节点或客户端证书 / issue (or renew) a node's TLS certificate, or with --client a
+    client certificate for your staff and systems, from your organisation's CA."""
+    from wuyi.network.tls import issue_client_certificate, issue_node_certificate
 
-    cert, _key = issue_node_certificate(
-        ca_dir / "ca.crt",
-        ca_dir / "ca.key",
-        out,
-        name,
-        hosts=tuple(host or ("127.0.0.1", "localhost")),
-        days=days,
-        copy_ca=False,
-    )
+    for f in (ca_dir / "ca.crt", ca_dir / "ca.key"):
+        if not f.is_file():
+            raise ValidationError(f"{f} does not exist (--ca-dir is made by wuyi tls ca-init)")
+    if client:
+        if host:
+            raise ValidationError("a client certificate names no host: drop --host")
+        cert, _key = issue_client_certificate(
+            ca_dir / "ca.crt", ca_dir / "ca.key", out, name, days=days
+        )
+    else:
+        cert, _key = issue_node_certificate(
+            ca_dir / "ca.crt",
+            ca_dir / "ca.key",
+            out,
+            name,
+            hosts=tuple(host or ("127.0.0.1", "localhost")),
+            days=days,
+            copy_ca=False,
+        )
     _show(cert)
+    if client:
+        console.print(f"客户端证书 / client certificate: --client-cert {cert} --client-key {_key}")
 
 
 @tls_app.command("renew")

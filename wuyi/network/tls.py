@@ -3,7 +3,9 @@
 Each organisation runs its own CA (``create_org_ca``; ``create_network_ca`` is the same for a
 network that still has one CA for everyone) that issues its nodes' TLS certificates
 (``issue_node_certificate``): ECDSA P-256 keys, ECDSA-SHA256 signatures, ``serverAuth`` and
-``clientAuth`` (each node is both), valid for ``days``. Which CA each organisation's nodes
+``clientAuth`` (each node is both), valid for ``days``. The same CA issues client certificates
+(``issue_client_certificate``: ``clientAuth`` only) to the staff and systems that call an API
+with ``[api] client_auth = "required"``. Which CA each organisation's nodes
 present is recorded on chain (``tls.set_cas``, ``wuyi/ledger/handlers/nodes.py``); TLS proves
 "a certificate of one of the consortium's CAs", the node's checks at the handshake
 (:mod:`wuyi.network.identity`) that it comes from the CA of the organisation the chain says
@@ -37,11 +39,14 @@ from wuyi.node.p2p_config import P2PSettings
 __all__ = [
     "CA_CERT_NAME",
     "CA_KEY_NAME",
+    "CLIENT_CERT_NAME",
+    "CLIENT_KEY_NAME",
     "NODE_CERT_NAME",
     "NODE_KEY_NAME",
     "client_context",
     "create_network_ca",
     "create_org_ca",
+    "issue_client_certificate",
     "issue_node_certificate",
     "load_certificate_der",
     "load_pem_certificates_der",
@@ -52,9 +57,12 @@ CA_CERT_NAME = "ca.crt"
 CA_KEY_NAME = "ca.key"
 NODE_CERT_NAME = "node.crt"
 NODE_KEY_NAME = "node.key"
+CLIENT_CERT_NAME = "client.crt"
+CLIENT_KEY_NAME = "client.key"
 VALIDITY = datetime.timedelta(days=3650)
 CA_DAYS = 3650
 NODE_DAYS = 365
+CLIENT_DAYS = 365
 _BACKDATE = datetime.timedelta(days=1)  # tolerate clocks that are a little behind
 
 
@@ -186,8 +194,56 @@ def issue_node_certificate(
     as DNS names). ``days`` is the validity (a negative value makes an expired certificate, for
     tests).
     """
-    ca_cert, ca_key, out_dir = Path(ca_cert), Path(ca_key), Path(out_dir)
+    ca_cert, out_dir = Path(ca_cert), Path(out_dir)
+    usages = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    key, cert = _issue(ca_cert, Path(ca_key), node_name, usages, hosts, days, now)
     out_dir.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = out_dir / NODE_CERT_NAME, out_dir / NODE_KEY_NAME
+    _write_private_key(key_path, key)
+    _write_cert(cert_path, cert)
+    ca_copy = out_dir / CA_CERT_NAME
+    if copy_ca and not (ca_copy.exists() and ca_copy.resolve() == ca_cert.resolve()):
+        shutil.copyfile(ca_cert, ca_copy)
+    return cert_path, key_path
+
+
+def issue_client_certificate(
+    ca_cert: Path,
+    ca_key: Path,
+    out_dir: Path,
+    name: str,
+    *,
+    days: float = CLIENT_DAYS,
+    now: datetime.datetime | None = None,
+) -> tuple[Path, Path]:
+    """Issue a client certificate (``extendedKeyUsage`` ``clientAuth`` only, no host names)
+    named ``name`` — a member of staff or one of the organisation's systems — from the CA
+    (``ca_cert``, ``ca_key``), for an API with ``[api] client_auth = "required"``.
+
+    Writes ``out_dir/client.crt`` and ``out_dir/client.key`` (mode 0600, unencrypted: protect
+    the file) atomically. It cannot serve as a node's or an API's certificate."""
+    out_dir = Path(out_dir)
+    key, cert = _issue(
+        Path(ca_cert), Path(ca_key), name, [ExtendedKeyUsageOID.CLIENT_AUTH], (), days, now
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = out_dir / CLIENT_CERT_NAME, out_dir / CLIENT_KEY_NAME
+    _write_private_key(key_path, key)
+    _write_cert(cert_path, cert)
+    return cert_path, key_path
+
+
+def _issue(
+    ca_cert: Path,
+    ca_key: Path,
+    name: str,
+    usages: Sequence[x509.ObjectIdentifier],
+    hosts: Sequence[str],
+    days: float,
+    now: datetime.datetime | None,
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A new P-256 key and its certificate for ``name`` (CN; O from the CA) signed by the CA,
+    with the extended key ``usages`` and ``hosts`` as subjectAltName (none if empty)."""
     issuer_cert = x509.load_pem_x509_certificate(ca_cert.read_bytes())
     issuer_key = serialization.load_pem_private_key(ca_key.read_bytes(), password=None)
     if not isinstance(issuer_key, ec.EllipticCurvePrivateKey):
@@ -196,13 +252,13 @@ def issue_node_certificate(
     not_before, not_after = _validity(days, now)
     org_attrs = issuer_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     org_name = str(org_attrs[0].value) if org_attrs else "Wuyi Chain"
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(
             x509.Name(
                 [
                     x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
-                    x509.NameAttribute(NameOID.COMMON_NAME, node_name),
+                    x509.NameAttribute(NameOID.COMMON_NAME, name),
                 ]
             )
         )
@@ -226,27 +282,21 @@ def issue_node_certificate(
             ),
             critical=True,
         )
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
+        .add_extension(x509.ExtendedKeyUsage(list(usages)), critical=False)
+    )
+    if hosts:
+        builder = builder.add_extension(_san(hosts), critical=False)
+    cert = (
+        builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
         )
-        .add_extension(_san(hosts), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
         .sign(issuer_key, hashes.SHA256())
     )
-    cert_path, key_path = out_dir / NODE_CERT_NAME, out_dir / NODE_KEY_NAME
-    _write_private_key(key_path, key)
-    _write_cert(cert_path, cert)
-    ca_copy = out_dir / CA_CERT_NAME
-    if copy_ca and not (ca_copy.exists() and ca_copy.resolve() == ca_cert.resolve()):
-        shutil.copyfile(ca_cert, ca_copy)
-    return cert_path, key_path
+    return key, cert
 
 
 def load_certificate_der(path: Path) -> bytes:

@@ -83,7 +83,9 @@ class NodeSettings:
     api_tls_key: str = ""
     """``[api] tls_key``: its private key."""
     api_client_ca: str = ""
-    """``[api] client_ca``: CA certificates whose client certificates the API accepts."""
+    """``[api] client_ca``: CA certificates whose client certificates the API accepts (a PEM
+    file), or ``"chain"``: every CA the member organisations registered on chain
+    (``tls/ca/<org>/…``), followed as it changes (``NodeService.reload_client_cas``)."""
     api_client_auth: str = "none"
     """``[api] client_auth``: ``none``, ``optional`` or ``required`` (with ``client_ca``)."""
     max_commit_waiters: int = 512

@@ -309,6 +309,13 @@ class NodeService:
                 else []
             )
         self._api_cert_sig = self._cert_sig()
+        self._chain_cas: tuple[bytes, ...] | None = None
+        self._client_ssl: ssl.SSLContext | None = None
+        if self.api_tls and settings.api_client_ca == CHAIN_CLIENT_CA:
+            config.load()  # its SSL context now, to hand each connection the chain's CAs
+            assert config.ssl is not None  # uvicorn made it from ssl_certfile
+            config.ssl.sni_callback = self._use_client_context
+            self.reload_client_cas()
         self._thread: threading.Thread | None = None
         self._stop_watch = threading.Event()
         self.trimmer = HeapTrimmer()
@@ -344,6 +351,44 @@ class NodeService:
             return False
         self._api_cert_sig = sig
         self.log("tls_reloaded", what="api", cert=str(self.api_tls["cert"]))
+        if self._chain_cas is not None:
+            self.reload_client_cas(force=True)
+        return True
+
+    def _use_client_context(self, conn: Any, server_name: str | None, ctx: Any) -> None:
+        """uvicorn's SSL context hands each new connection (``client_ca = "chain"``) the
+        context that trusts the CAs the chain lists now (called with the ClientHello)."""
+        if self._client_ssl is not None:
+            conn.context = self._client_ssl
+
+    def reload_client_cas(self, *, force: bool = False) -> bool:
+        """With ``[api] client_ca = "chain"``: trust client certificates of every CA a member
+        organisation registered on chain (``tls/ca/<org>/…``, ``tls.set_cas``), as the chain
+        says now. New connections use a new context when the list changed (a CA added, rotated
+        or dropped); live ones keep theirs. Returns whether it changed anything."""
+        from wuyi.encoding import decode_trusted
+        from wuyi.ledger.handlers.nodes import TLS_CA_PREFIX
+
+        if self.settings.api_client_ca != CHAIN_CLIENT_CA or not self.api_tls:
+            return False
+        cas = tuple(
+            sorted(
+                decode_trusted(raw)["cert"] for _, raw in self.node.store.iter_prefix(TLS_CA_PREFIX)
+            )
+        )
+        if cas == self._chain_cas and not force:
+            return False
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            ctx.load_cert_chain(str(self.api_tls["cert"]), str(self.api_tls["key"]))
+            if cas:
+                ctx.load_verify_locations(cadata=b"".join(cas))
+        except (OSError, ssl.SSLError) as exc:  # half-way through a renewal: next time
+            self.log("tls_reload_failed", level="warning", what="api_client_cas", error=str(exc))
+            return False
+        ctx.verify_mode = _CERT_REQS[self.settings.api_client_auth]
+        self._client_ssl, self._chain_cas = ctx, cas
+        self.log("tls_reloaded", what="api_client_cas", cas=len(cas))
         return True
 
     def _started(self) -> None:
@@ -358,6 +403,11 @@ class NodeService:
     def _watch_api_certificate(self) -> None:
         while not self._stop_watch.wait(API_CERT_CHECK_S):
             self.reload_api_certificate()
+            if self._chain_cas is not None:
+                try:
+                    self.reload_client_cas()
+                except WuyiError as exc:  # the store closing at shutdown: the next look
+                    self.log("tls_reload_failed", level="warning", what="api", error=str(exc))
 
     def _start_watch(self) -> None:
         if self.api_tls:
@@ -473,7 +523,10 @@ def _rotated_while_down(home: NodeHome, node: Node, key: PrivateKey, passphrase:
 
 
 API_CERT_CHECK_S = 10.0
-"""How often the API's certificate files are checked for a renewal."""
+"""How often the API's certificate files are checked for a renewal (and, with
+``client_ca = "chain"``, the chain's CAs for a change)."""
+CHAIN_CLIENT_CA = "chain"
+"""``[api] client_ca = "chain"``: client certificates of any CA the chain lists are accepted."""
 
 
 def api_tls_files(settings: NodeSettings, home: Path | None) -> dict[str, Path]:
@@ -483,7 +536,7 @@ def api_tls_files(settings: NodeSettings, home: Path | None) -> dict[str, Path]:
         return {}
     base = home or Path.cwd()
     out = {"cert": base / settings.api_tls_cert, "key": base / settings.api_tls_key}
-    if settings.api_client_ca:
+    if settings.api_client_ca and settings.api_client_ca != CHAIN_CLIENT_CA:
         out["client_ca"] = base / settings.api_client_ca
     for name, path in out.items():
         if not path.exists():
@@ -499,12 +552,12 @@ def uvicorn_tls(settings: NodeSettings, files: dict[str, Path]) -> dict[str, Any
     opts: dict[str, Any] = {"ssl_certfile": str(files["cert"]), "ssl_keyfile": str(files["key"])}
     if "client_ca" in files:
         opts["ssl_ca_certs"] = str(files["client_ca"])
-        opts["ssl_cert_reqs"] = {
-            "none": ssl.CERT_NONE,
-            "optional": ssl.CERT_OPTIONAL,
-            "required": ssl.CERT_REQUIRED,
-        }[settings.api_client_auth]
+    if "client_ca" in files or settings.api_client_ca == CHAIN_CLIENT_CA:
+        opts["ssl_cert_reqs"] = _CERT_REQS[settings.api_client_auth]
     return opts
+
+
+_CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
 
 def node_name(node: Node, public_key: bytes, default: str) -> str:

@@ -22,6 +22,7 @@ keys) so that a node cannot present a whole invented chain either.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -58,6 +59,15 @@ from wuyi.ledger.jsonform import from_json, to_json
 from wuyi.ledger.lightclient import TrustedSets, ValidatorChange
 from wuyi.ledger.merkle import compute_root, validate_inclusion_proof
 from wuyi.ledger.types import BlockHeader, Receipt, Transaction
+from wuyi.sdk.tls import (
+    CLIENT_CERT_ENV,
+    client_context,
+    describe_client_certificate,
+    describe_tls_failure,
+    is_refused_after_handshake,
+    may_be_refused_after_handshake,
+    refusal_message,
+)
 
 __all__ = [
     "ApiError",
@@ -335,7 +345,15 @@ class WuyiClient:
     ``/v1/status`` is believed on first use); ``trusted_validators`` lists the public keys the
     client accepts in a validator set it did not derive itself (the genesis set and any set an
     answer presents). ``transport`` lets tests plug in a fake (``httpx.MockTransport``) or an
-    ASGI app."""
+    ASGI app.
+
+    Over HTTPS, ``ca`` is the PEM bundle of the CAs trusted to have issued the nodes' API
+    certificates (default: ``$WUYI_CA``, else the system's CAs or ``$SSL_CERT_FILE``), and
+    ``client_cert`` — ``(certificate, key)`` PEM files, or one file holding both — is presented
+    to a node whose API requires client certificates (``[api] client_auth = "required"``;
+    default ``$WUYI_CLIENT_CERT`` and ``$WUYI_CLIENT_KEY``). Every node URL of the failover
+    list uses them. A file missing or unreadable raises ``ValidationError`` naming it; a
+    handshake the node refuses raises ``ApiError`` (code ``tls_refused``) saying why."""
 
     def __init__(
         self,
@@ -347,15 +365,35 @@ class WuyiClient:
         genesis_hash: bytes | None = None,
         trusted_validators: Sequence[bytes] | None = None,
         wait_slice: float = WAIT_SLICE_S,
+        client_cert: str | os.PathLike[str] | tuple[str | os.PathLike[str], ...] | None = None,
+        ca: str | os.PathLike[str] | None = None,
     ) -> None:
         self.urls = parse_node_urls(base_url)
+        if isinstance(client_cert, tuple) and len(client_cert) != 2:
+            raise ValidationError("client_cert is a (certificate, key) pair", field="client_cert")
+        cert, key = client_cert if isinstance(client_cert, tuple) else (client_cert, None)
+        ssl_context = client_context(cert, key, ca)
+        self._ssl_context = ssl_context
+        presented = (cert or None) or os.environ.get(CLIENT_CERT_ENV) or None
+        self._presented = (
+            None
+            if ssl_context is None or presented is None
+            else describe_client_certificate(presented)
+        )
+        self._probe_tls = transport is None
         if timeout is None:
             timeout = DEFAULT_TIMEOUT_S if len(self.urls) == 1 else FAILOVER_TIMEOUT_S
         self.timeout = timeout
         self.wait_slice = wait_slice
         limits = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))
         self._clients = [
-            httpx.Client(base_url=u, timeout=limits, transport=transport) for u in self.urls
+            httpx.Client(
+                base_url=u,
+                timeout=limits,
+                transport=transport,
+                verify=True if ssl_context is None else ssl_context,
+            )
+            for u in self.urls
         ]
         self._current = 0
         self.failovers = 0
@@ -399,20 +437,27 @@ class WuyiClient:
         n = len(self._clients)
         start = self._current
         failures: list[str] = []
+        tls_refusals = 0
         for k in range(n):
             i = (start + k) % n
             last = k == n - 1
             try:
                 resp = self._clients[i].request(method, path, **kw)
             except httpx.TransportError as exc:
-                failures.append(f"{self.urls[i]}: {_describe(exc)}")
-                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                refused = self._tls_refusal(i, exc)
+                tls_refusals += refused is not None
+                failures.append(f"{self.urls[i]}: {refused or _describe(exc)}")
+                unsent = refused is not None or isinstance(
+                    exc, httpx.ConnectError | httpx.ConnectTimeout
+                )
                 if last or not (idempotent or unsent):
                     note = (
                         ""
                         if idempotent or unsent
                         else "; it may have reached that node, so it was not sent to another"
                     )
+                    if tls_refusals == len(failures):
+                        raise ApiError("tls_refused", 0, "; ".join(failures)) from None
                     raise ApiError(
                         "unreachable", 0, f"no node answered ({'; '.join(failures)}){note}"
                     ) from None
@@ -428,6 +473,19 @@ class WuyiClient:
                 raise_problem(resp)
             return resp
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _tls_refusal(self, i: int, exc: httpx.TransportError) -> str | None:
+        """Why node ``i`` refused the TLS connection (our client certificate, or its server
+        certificate), or None when ``exc`` is not that."""
+        said = describe_tls_failure(exc, self._presented)
+        if said is not None or not self.urls[i].startswith("https://") or not self._probe_tls:
+            return said
+        if not may_be_refused_after_handshake(exc):
+            return None
+        ctx = self._ssl_context or httpx.create_ssl_context()
+        if is_refused_after_handshake(self.urls[i], ctx, min(self.timeout, CONNECT_TIMEOUT_S)):
+            return refusal_message(self._presented)
+        return None
 
     def _switch(self, to: int) -> None:
         """Use node ``to`` (modulo the number of nodes) from now on."""
