@@ -64,3 +64,83 @@ def test_iteration_is_lazy() -> None:
     first = [next(it) for _ in range(10)]
     assert first[4] == (b"p/00000003x", b"w")
     assert base.read < 20
+
+
+# A block's steps: a transaction writes or deletes keys, reads a range, and is kept or dropped.
+STEPS = st.lists(
+    st.tuples(
+        st.lists(st.tuples(KEYS, VALUES), max_size=4),  # the transaction's writes
+        st.sampled_from([b"p/", b"p/\x00", b"p/\x01", b"q/"]),  # a range it reads
+        st.booleans(),  # merged (succeeded) or dropped
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, st.binary(min_size=1, max_size=2), max_size=12), STEPS)
+def test_range_reads_between_writes_and_merges_see_every_write(
+    base: dict[bytes, bytes], steps: list[tuple[list[tuple[bytes, bytes | None]], bytes, bool]]
+) -> None:
+    """The ordered index of written keys (made at the first range read, then kept up to date)
+    never misses a key written after it was made: by the block, by a transaction, or merged."""
+    kv = MemoryKV({**base, b"q/other": b"x"})
+    block = BlockState(kv)
+    model: dict[bytes, bytes | None] = {}  # the block's writes, as the obvious dict
+    for writes, prefix, keep in steps:
+        tx = block.begin_tx()
+        tx_model = dict(model)
+        for k, v in writes:
+            if v is None:
+                tx.delete(k)
+            else:
+                tx.set(k, v)
+            tx_model[k] = v
+            expect = [
+                kv_
+                for kv_ in eager({**base, b"q/other": b"x"}, [tx_model])
+                if kv_[0].startswith(prefix)
+            ]
+            want = (
+                expect
+                if prefix != b"q/"
+                else ([(b"q/other", b"x")] if tx_model.get(b"q/other", b"x") is not None else [])
+            )
+            assert list(tx.iter_prefix(prefix)) == want
+            assert list(block.iter_prefix(b"p/")) == eager(base, [model])
+        if keep:
+            block.merge(tx)
+            model = tx_model
+        assert list(block.iter_prefix(b"p/")) == eager(base, [model])
+    block.set(b"p/\xff", b"z")  # a write by the block itself after its index exists
+    model[b"p/\xff"] = b"z"
+    assert list(block.iter_prefix(b"p/")) == eager(base, [model])
+
+
+class CountingKey(bytes):
+    """A key that counts how often it is compared by prefix."""
+
+    tests = 0
+
+    def startswith(self, prefix: object, *args: object) -> bool:  # type: ignore[override]
+        CountingKey.tests += 1
+        return super().startswith(prefix)  # type: ignore[arg-type]
+
+
+def test_a_range_read_does_not_scan_every_write_of_the_block() -> None:
+    """A block of n transactions each reading its own small range costs O(n log n), not
+    O(n^2): each read looks at the keys of its range (found by bisection), not at every key
+    the block wrote before it (the scan made a block of range-reading settlements quadratic)."""
+    block = BlockState(MemoryKV())
+    n = 2_000
+    CountingKey.tests = 0
+    for i in range(n):
+        tx = block.begin_tx()
+        own = b"patient/%06d/" % i
+        assert list(tx.iter_prefix(own)) == []
+        tx.set(CountingKey(own + b"s1"), b"v")
+        tx.set(CountingKey(b"totals/%06d" % i), b"v")
+        block.merge(tx)
+    assert len(block.writes) == 2 * n
+    assert CountingKey.tests < 10 * n, CountingKey.tests  # the scan: about n * n = 4,000,000

@@ -7,6 +7,7 @@ a failing transaction reverts all its writes.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +46,13 @@ class Layer:
     def __init__(self, base: Any) -> None:
         self.base = base
         self.writes: dict[bytes, bytes | None] = {}
+        # The written keys in order, made at the first range read and kept up to date from
+        # then on (``set``, ``delete``, ``BlockState.merge``), so that a range read costs
+        # O(log n + hits) instead of a scan of every write: a block of range-reading
+        # transactions would otherwise cost O(n^2). Keys are never removed from ``writes``
+        # (a delete writes None), so an index as long as ``writes`` holds exactly its keys;
+        # one that is not (``writes`` filled directly) is rebuilt.
+        self._index: list[bytes] | None = None
 
     def get(self, key: bytes) -> bytes | None:
         if key in self.writes:
@@ -52,11 +60,27 @@ class Layer:
         v: bytes | None = self.base.get(key)
         return v
 
+    def _sorted_keys(self) -> list[bytes]:
+        index = self._index
+        if index is None or len(index) != len(self.writes):
+            index = self._index = sorted(self.writes)
+        return index
+
+    def _note_key(self, key: bytes) -> None:
+        if self._index is not None and key not in self.writes:
+            insort(self._index, key)
+
     def iter_prefix(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
         """Entries under ``prefix`` in key order: this layer's writes merged lazily into the
         base's (already ordered) entries, so a caller that stops after ``n`` items (a contract's
         ``state.range(limit=n)``) reads about ``n`` base entries, not all of them."""
-        own = sorted((k, v) for k, v in self.writes.items() if k.startswith(prefix))
+        keys = self._sorted_keys()
+        own: list[tuple[bytes, bytes | None]] = []
+        for j in range(bisect_left(keys, prefix), len(keys)):
+            k = keys[j]
+            if not k.startswith(prefix):
+                break
+            own.append((k, self.writes[k]))
         base = iter(self.base.iter_prefix(prefix))
         nb = next(base, None)
         i, n = 0, len(own)
@@ -74,9 +98,11 @@ class Layer:
                 nb = next(base, None)
 
     def set(self, key: bytes, value: bytes) -> None:
+        self._note_key(key)
         self.writes[key] = value
 
     def delete(self, key: bytes) -> None:
+        self._note_key(key)
         self.writes[key] = _DELETED
 
     def get_obj(self, key: bytes) -> Any:
@@ -101,6 +127,9 @@ class BlockState(Layer):
         return TxState(self)
 
     def merge(self, tx: TxState) -> None:
+        if self._index is not None:
+            for k in tx.writes:
+                self._note_key(k)
         self.writes.update(tx.writes)
 
 
