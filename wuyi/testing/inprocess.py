@@ -3,6 +3,8 @@ flows that go through the API (identity, data sharing, the demo data) without so
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from wuyi.abc import PrivateKey
+from wuyi.abc import Clock, PrivateKey
 from wuyi.api.app import create_app
 from wuyi.node.home import NodeSettings, OrgSpec, init_home
 from wuyi.node.node import Node
@@ -20,7 +22,28 @@ from wuyi.node.service import BlockProducer
 from wuyi.scenarios import Scenario
 from wuyi.sdk import WuyiClient
 
-__all__ = ["InProcessNode", "inprocess_node"]
+__all__ = ["InProcessNode", "MovableClock", "inprocess_node"]
+
+
+class MovableClock:
+    """The wall clock plus an offset a test moves forward (never back), so that a node's next
+    block time passes a window's end without the test sleeping until then. Block times stay
+    non-decreasing: the offset only grows."""
+
+    def __init__(self) -> None:
+        self._offset_ms = 0
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        with self._lock:
+            return int(time.time() * 1000) + self._offset_ms
+
+    def advance_to(self, ms: int) -> None:
+        """From now on :meth:`now_ms` is past ``ms`` (the next block's time is at least that)."""
+        with self._lock:
+            left = ms - (int(time.time() * 1000) + self._offset_ms)
+            if left >= 0:
+                self._offset_ms += left + 1
 
 
 @dataclass
@@ -84,11 +107,13 @@ def inprocess_node(
     name: str = "test chain",
     public_explorer: bool = True,
     scenarios: Sequence[Scenario] | None = None,
+    clock: Clock | None = None,
 ) -> Iterator[InProcessNode]:
     """Create a chain in ``home`` with ``orgs`` (admin keys in ``keys_dir/<org>-admin.key``
     under ``passphrase``), produce blocks as soon as transactions arrive, and serve the API to
     the returned client through an in-memory transport (with the routes and pages of
-    ``scenarios``; default: the registry's)."""
+    ``scenarios``; default: the registry's). Block times come from ``clock`` (default: the
+    wall clock; a :class:`MovableClock` lets a test pass a window without sleeping)."""
     from starlette.exceptions import StarletteDeprecationWarning
 
     with warnings.catch_warnings():  # starlette prefers httpx2; the project uses httpx
@@ -105,7 +130,7 @@ def inprocess_node(
         name=name,
         settings=NodeSettings(block_interval_ms=0),
     )
-    node = Node.open(home, validator_key=res.home.load_validator_key(passphrase))
+    node = Node.open(home, validator_key=res.home.load_validator_key(passphrase), clock=clock)
     producer = BlockProducer(node, interval_ms=0)
     producer.start()
     try:
