@@ -16,7 +16,7 @@ import httpx
 
 from wuyi.abc import Clock, PrivateKey
 from wuyi.api.app import create_app
-from wuyi.node.home import NodeSettings, OrgSpec, init_home
+from wuyi.node.home import NodeHome, NodeSettings, OrgSpec, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import BlockProducer
 from wuyi.scenarios import Scenario
@@ -108,29 +108,36 @@ def inprocess_node(
     public_explorer: bool = True,
     scenarios: Sequence[Scenario] | None = None,
     clock: Clock | None = None,
+    existing: bool = False,
 ) -> Iterator[InProcessNode]:
     """Create a chain in ``home`` with ``orgs`` (admin keys in ``keys_dir/<org>-admin.key``
     under ``passphrase``), produce blocks as soon as transactions arrive, and serve the API to
     the returned client through an in-memory transport (with the routes and pages of
     ``scenarios``; default: the registry's). Block times come from ``clock`` (default: the
-    wall clock; a :class:`MovableClock` lets a test pass a window without sleeping)."""
+    wall clock; a :class:`MovableClock` lets a test pass a window without sleeping). With
+    ``existing``, ``home`` already holds a chain made here (e.g. a copy of one that took a
+    minute to load, so that modules share the loading and not the state): it is opened as it
+    is, and the arguments that make a chain are not used."""
     from starlette.exceptions import StarletteDeprecationWarning
 
     with warnings.catch_warnings():  # starlette prefers httpx2; the project uses httpx
         warnings.simplefilter("ignore", StarletteDeprecationWarning)
         from starlette.testclient import TestClient
 
-    res = init_home(
-        home,
-        chain_id=chain_id,
-        suite=suite,
-        orgs=list(orgs),
-        passphrase=passphrase,
-        time_ms=time_ms,
-        name=name,
-        settings=NodeSettings(block_interval_ms=0),
-    )
-    node = Node.open(home, validator_key=res.home.load_validator_key(passphrase), clock=clock)
+    if existing:
+        home_ = NodeHome(home)
+    else:
+        home_ = init_home(
+            home,
+            chain_id=chain_id,
+            suite=suite,
+            orgs=list(orgs),
+            passphrase=passphrase,
+            time_ms=time_ms,
+            name=name,
+            settings=NodeSettings(block_interval_ms=0),
+        ).home
+    node = Node.open(home, validator_key=home_.load_validator_key(passphrase), clock=clock)
     producer = BlockProducer(node, interval_ms=0)
     producer.start()
     try:
@@ -151,7 +158,7 @@ def inprocess_node(
             yield InProcessNode(
                 WuyiClient("http://node", transport=transport),
                 node,
-                res.home.keys_dir,
+                home_.keys_dir,
                 transport,
                 tuple(orgs),
                 passphrase,
