@@ -48,7 +48,7 @@ run: $(STAMP)
 test: $(STAMP) browser hsm netns
 	$(BIN)/ruff check wuyi tests benchmarks
 	$(BIN)/mypy wuyi benchmarks
-	$(BIN)/pytest -n 2 -q tests
+	$(BIN)/pytest -n 2 -q --durations=30 tests
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 -q -m "not slow" tests

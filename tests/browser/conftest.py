@@ -3,11 +3,18 @@ node on 127.0.0.1 (``make browser`` installs both; ``make test`` runs them)."""
 
 from __future__ import annotations
 
+import copy
 import os
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.shared_build import build_once
+from wuyi.testing.inprocess import MovableClock
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,27 +36,79 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A one-validator demo chain (organisations, documents, the open token deploy) served over
-    HTTP, plus a contract deploy proposed by zjj that sjj has not approved yet."""
+def _rehome(made: Any, old: Path, new: Path) -> Any:
+    """``made`` with every path under ``old`` (a string or a Path) moved under ``new``."""
+    if isinstance(made, dict):
+        return {k: _rehome(v, old, new) for k, v in made.items()}
+    if isinstance(made, list | tuple):
+        return type(made)(_rehome(v, old, new) for v in made)
+    if isinstance(made, str) and made.startswith(str(old)):
+        return str(new) + made[len(str(old)) :]
+    if isinstance(made, Path) and made.is_relative_to(old):
+        return new / made.relative_to(old)
+    return made
+
+
+@pytest.fixture(scope="session")
+def demo_chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A one-validator demo chain (organisations, documents, the open token deploy, every
+    scenario's demo data) plus a contract deploy proposed by zjj that sjj has not approved yet,
+    made once per test run (loading it takes a minute or more; see ``tests/shared_build.py``)
+    and stopped: its home and
+    what the demo made. Each module serves a copy of its own (:func:`demo_copy`), so no module
+    sees another's writes."""
     from wuyi.console.livenode import live_demo_node
     from wuyi.contracts.examples import source
     from wuyi.crypto import load_key
     from wuyi.demo import DEMO_PASSPHRASE
     from wuyi.sdk.client import event_attr
 
-    with live_demo_node(tmp_path_factory.mktemp("chain")) as ln:
-        zjj = load_key(ln.key_file("zjj"), DEMO_PASSPHRASE)
-        pkg = {
-            "name": "permits",
-            "version": "1.0.0",
-            "source": source("counter"),
-            "manifest": {"description": "许可证计数 / permit counter"},
-        }
-        res = ln.client.submit_and_wait(ln.client.builder(zjj).contract_propose(pkg), timeout=30)
-        assert res.receipt.status == "ok", res.receipt
-        ln.made["zjj_proposal"] = event_attr(res.receipt, "gov.proposed", "id")
+    def build(folder: Path) -> dict[str, Any]:
+        with live_demo_node(folder / "chain") as ln:
+            zjj = load_key(ln.key_file("zjj"), DEMO_PASSPHRASE)
+            pkg = {
+                "name": "permits",
+                "version": "1.0.0",
+                "source": source("counter"),
+                "manifest": {"description": "许可证计数 / permit counter"},
+            }
+            builder = ln.client.builder(zjj)
+            res = ln.client.submit_and_wait(builder.contract_propose(pkg), timeout=30)
+            assert res.receipt.status == "ok", res.receipt
+            ln.made["zjj_proposal"] = event_attr(res.receipt, "gov.proposed", "id")
+            return copy.deepcopy(ln.made)
+
+    folder, made = build_once(tmp_path_factory, "browser-demo-chain", build)
+    return folder / "chain", made
+
+
+@contextmanager
+def demo_copy(demo_chain: tuple[Path, dict[str, Any]], where: Path) -> Iterator[Any]:
+    """A fresh copy of the session's demo chain (:func:`demo_chain`) in ``where``, served on
+    127.0.0.1 like ``live_demo_node`` serves the chain it makes, its block times from a
+    :class:`MovableClock`."""
+    from wuyi.console.livenode import live_demo_node
+
+    template, made = demo_chain
+    home = where / "chain"
+    # the store's LMDB file is sparse (its map is tens of GB, a few MB used): a plain copy
+    # (shutil.copytree) would write every hole out; cp keeps them
+    subprocess.run(["cp", "-a", "--sparse=always", str(template), str(home)], check=True)
+    made = _rehome(copy.deepcopy(made), template, home)
+    # the wall clock until a test moves it on (``live.node.clock.advance_to``)
+    with live_demo_node(home, existing=made, clock=MovableClock()) as ln:
+        yield ln
+
+
+@pytest.fixture(scope="module")
+def live(
+    demo_chain: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The demo chain of :func:`demo_chain` (a copy for this module) served over HTTP."""
+    from wuyi.crypto import load_key
+    from wuyi.demo import DEMO_PASSPHRASE
+
+    with demo_copy(demo_chain, tmp_path_factory.mktemp("chain")) as ln:
         # the tests' own checks read personal records as the demo's auditor (signed, logged)
         auditor = load_key(ln.keys_dir / "sjj-auditor.key", DEMO_PASSPHRASE)
         ln.client.read_as(auditor, "控制台测试核对 / console test checks")

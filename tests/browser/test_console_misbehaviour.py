@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.conftest import demo_copy
 from wuyi.consensus.certificate import compute_vote_bytes
 from wuyi.consensus.evidence import SignedMessage, equivocation_from_messages
 from wuyi.crypto import load_key
@@ -30,12 +31,12 @@ def sign_in(page: Any, url: str, key_file: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A demo chain whose one validator double-signed a prevote at height 1, reported by
-    zjj's admin through the SDK."""
-    from wuyi.console.livenode import live_demo_node
-
-    with live_demo_node(tmp_path_factory.mktemp("chain")) as ln:
+def live(
+    demo_chain: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """A demo chain (a copy of the session's) whose one validator double-signed a prevote at
+    height 1, reported by zjj's admin through the SDK."""
+    with demo_copy(demo_chain, tmp_path_factory.mktemp("chain")) as ln:
         val = ln.node.key
         msgs = []
         for bh in (b"\x0a" * 32, b""):

@@ -19,7 +19,6 @@ authorisation on its desk. Every step is checked on chain through the API."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from tests.browser.test_console_consumer import (
 from tests.browser.test_console_zh import VISIBLE_WORDS, english_words
 from wuyi.crypto import load_key
 from wuyi.demo import DEMO_PASSPHRASE
-from wuyi.scenarios.rural.demo import DAXI, MEIGE, wait_until
+from wuyi.scenarios.rural.demo import DAXI, MEIGE
 from wuyi.scenarios.rural.sdk import Rural
 from wuyi.sdk.wallet import Wallet
 
@@ -237,23 +236,29 @@ def terms(opens: int, window: int) -> dict[str, Any]:
             "reveal_close": opens + 2 * window}  # fmt: skip
 
 
+def wait_until(live: Any, ms: int) -> None:
+    """The node's clock moved past ``ms`` (the next block's time is at least that), as a wait
+    would (the live node's block times come from a movable clock: see conftest.py)."""
+    live.node.clock.advance_to(ms)
+
+
 def auction_closed(live: Any, r: Rural, lang: str) -> str:
     """A listing past its reveal window, li-ming's bid of 2,500 元 a year revealed: waiting for
     the award."""
     exch, clearing = member_key(live, "ncjy-reviewer"), member_key(live, "ncjy-clearing")
     li = open_wallet_of(live, "li-ming")
     res = four_wastes(live, r, f"440781-DX-W{lang.upper()}", f"西坑荒山（{lang}）")
-    opens = int(time.time() * 1000) + 15_000
+    opens = live.node.clock.now_ms() + 15_000
     window = 5_000
     listing = r.publish_listing(exch, f"440781-DX-W{lang.upper()}", res, **terms(opens, window))
     r.register_bid(li, listing)
     r.qualify(exch, listing, li.did, approve=True, evidence_hash=live.client.suite.hash(b"ok"))
     r.record_deposit(clearing, listing, li.did, 40_000)
-    wait_until(opens)
+    wait_until(live, opens)
     secret = r.commit_bid(li, listing, 250_000)
-    wait_until(opens + window)
+    wait_until(live, opens + window)
     r.reveal_bid(li, secret)
-    wait_until(opens + 2 * window)
+    wait_until(live, opens + 2 * window)
     return listing
 
 
@@ -261,7 +266,7 @@ def in_notice(live: Any, r: Rural, lang: str) -> str:
     """A listing in its notice (bids open in a week), li-ming and huang-jun registered."""
     exch = member_key(live, "ncjy-reviewer")
     res = four_wastes(live, r, f"440781-DX-N{lang.upper()}", f"北坑荒山（{lang}）")
-    opens = int(time.time() * 1000) + 7 * DAY
+    opens = live.node.clock.now_ms() + 7 * DAY
     listing = r.publish_listing(exch, f"440781-DX-N{lang.upper()}", res, **terms(opens, DAY))
     for name in ("li-ming", "huang-jun"):
         r.register_bid(open_wallet_of(live, name), listing)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.demo_chain import DemoChain, demo_copy
 from wuyi.crypto import address_of, load_key
 from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
 from wuyi.demo_datashare import EXTRACT
@@ -28,24 +29,19 @@ from wuyi.sdk.data import DataShare
 from wuyi.sdk.identity import Identity
 from wuyi.sdk.scenarios import check_certificate
 from wuyi.sdk.wallet import Wallet
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.testing.inprocess import InProcessNode
 from wuyi.vc.sdjwt import decode_disclosure
 
 UNITS = (*HOUSING_UNITS, SEIZED)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessNode, dict, Path]]:
+def demo(
+    demo_chain: DemoChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcessNode, dict, Path]]:
+    """The demo chain (a fresh copy of the session's for this module)."""
     tmp = tmp_path_factory.mktemp("demo")
-    with inprocess_node(
-        tmp / "node",
-        DEMO_ORGS,
-        chain_id="jiangmen-gov",
-        suite="sm",
-        passphrase=DEMO_PASSPHRASE,
-        name="江门市政务链",
-    ) as env:
-        made = load_demo_data(env.client, env.keys_dir, tmp / "docs")
+    with demo_copy(demo_chain, tmp) as (env, made):
         yield env, made, tmp
 
 

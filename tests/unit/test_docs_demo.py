@@ -23,24 +23,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from tests.unit.demo_chain import DemoChain, demo_copy
+from wuyi.demo import DEMO_PASSPHRASE
+from wuyi.testing.inprocess import InProcessNode
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessNode, Path]]:
+def demo(
+    demo_chain: DemoChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcessNode, Path]]:
     tmp = tmp_path_factory.mktemp("docs-demo")
-    with inprocess_node(
-        tmp / "node",
-        DEMO_ORGS,
-        chain_id="jiangmen-gov",
-        suite="sm",
-        passphrase=DEMO_PASSPHRASE,
-        name="江门市政务链",
-    ) as env:
-        load_demo_data(env.client, env.keys_dir, tmp / "docs")
+    with demo_copy(demo_chain, tmp) as (env, _made):  # a fresh copy of the session's
         # the layout `make run` gives: .wuyi-demo/{keys,wallets,docs}
         work = tmp / "work"
         (work / ".wuyi-demo").mkdir(parents=True)

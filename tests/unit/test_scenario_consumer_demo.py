@@ -11,21 +11,22 @@ from typing import Any
 
 import pytest
 
+from tests.unit.demo_chain import DemoChain, demo_copy
 from wuyi.crypto import load_key
-from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
+from wuyi.demo import DEMO_PASSPHRASE, load_demo_data
 from wuyi.exceptions import SignedReadRequired
 from wuyi.scenarios.consumer.demo import COMPLAINTS, CONTRACTS, PERSONAL
 from wuyi.scenarios.consumer.sdk import ConsumerProtection
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.testing.inprocess import InProcessNode
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessNode, dict, Path]]:
+def demo(
+    demo_chain: DemoChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcessNode, dict, Path]]:
+    """The demo chain (a fresh copy of the session's for this module)."""
     tmp = tmp_path_factory.mktemp("consumer-demo")
-    with inprocess_node(
-        tmp / "node", DEMO_ORGS, chain_id="jiangmen-gov", suite="sm", passphrase=DEMO_PASSPHRASE
-    ) as env:
-        made = load_demo_data(env.client, env.keys_dir, tmp / "docs")
+    with demo_copy(demo_chain, tmp) as (env, made):
         yield env, made, tmp
 
 

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
+from tests.unit.demo_chain import DemoChain, demo_copy
 from wuyi.crypto import load_key
-from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
+from wuyi.demo import DEMO_PASSPHRASE
 from wuyi.exceptions import ReadForbidden, SignedReadRequired
 from wuyi.scenarios.finance import demo
 from wuyi.scenarios.finance.sdk import Finance
 from wuyi.sdk.wallet import Wallet
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.testing.inprocess import InProcessNode
 
 #: the licence claims the contract never sees (the four rule claims are kind, sector,
 #: district and the operator's DID)
@@ -28,12 +29,12 @@ PRIVATE_CLAIMS = ("name", "uscc", "legal_rep", "address", "registered_capital")
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessNode, dict]]:
+def loaded(
+    demo_chain: DemoChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcessNode, dict]]:
+    """The demo chain (a fresh copy of the session's for this module)."""
     tmp = tmp_path_factory.mktemp("finance-demo")
-    with inprocess_node(
-        tmp / "node", DEMO_ORGS, chain_id="jiangmen-gov", suite="sm", passphrase=DEMO_PASSPHRASE
-    ) as env:
-        made = load_demo_data(env.client, env.keys_dir, tmp / "docs")
+    with demo_copy(demo_chain, tmp) as (env, made):
         yield env, made
 
 

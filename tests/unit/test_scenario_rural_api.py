@@ -1,6 +1,7 @@
-"""农村产权交易 end to end through a node (in-process, real blocks, block times from the clock):
-deployed by governance, every step through the SDK and the API, every rule's refusal named and
-changing nothing, windows judged by block time (the test waits for them), the sealed bids
+"""农村产权交易 end to end through a node (in-process, real blocks, block times from the node's
+clock): deployed by governance, every step through the SDK and the API, every rule's refusal
+named and changing nothing, windows judged by block time (the test moves the node's clock past
+them instead of sleeping), the sealed bids
 committed in the client and revealed against their commitment, the tie won by the collective's
 member (her credential presented), an unrevealed deposit forfeited, 流拍 and relisting, the
 contract's eight clauses and signatures, payments, refunds, the announcement and its 交易鉴证书
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from wuyi.scenarios.rural.sdk import BidSecret, Rural, bid_commitment
 from wuyi.sdk.identity import Identity
 from wuyi.sdk.scenarios import check_certificate
 from wuyi.sdk.wallet import Wallet
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.testing.inprocess import InProcessNode, MovableClock, inprocess_node
 
 SCENARIO = load("wuyi.scenarios.rural")
 PW = "test-passphrase"
@@ -60,8 +60,8 @@ def h(c: Any, text: str) -> bytes:
 class Env:
     """The node, the departments' member keys, the people's wallets."""
 
-    def __init__(self, env: InProcessNode, tmp: Path) -> None:
-        self.env, self.c = env, env.client
+    def __init__(self, env: InProcessNode, tmp: Path, clock: MovableClock) -> None:
+        self.env, self.c, self.clock = env, env.client, clock
         c = self.c
         self.admins = {o.id: load_key(env.keys_dir / f"{o.id}-admin.key", PW) for o in ORGS}
         voters = [self.admins[o] for o in ("nyj", "ncjy", "wyny")]
@@ -113,20 +113,20 @@ class Env:
         self.wallets[holder].add(text)
 
 
-def wait_until(ms: int) -> None:
-    """Sleep until the wall clock passes ``ms`` (the next block's time is at least that)."""
-    left = ms / 1000 - time.time()
-    assert left < 120, "a window of the test is too far away"
-    if left > 0:
-        time.sleep(left + 0.05)
+def wait_until(w: Env, ms: int) -> None:
+    """Move the node's clock past ``ms`` (the next block's time is at least that), as a
+    wait of at most two minutes would."""
+    assert ms - w.clock.now_ms() < 120_000, "a window of the test is too far away"
+    w.clock.advance_to(ms)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     tmp = tmp_path_factory.mktemp("rural")
-    with inprocess_node(tmp / "node", ORGS, passphrase=PW,
+    clock = MovableClock()
+    with inprocess_node(tmp / "node", ORGS, passphrase=PW, clock=clock,
                         scenarios=registry_with(SCENARIO)) as env:  # fmt: skip
-        yield Env(env, tmp)
+        yield Env(env, tmp, clock)
 
 
 def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypatch: Any) -> None:
@@ -195,7 +195,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     r.file_authorisation(council, short["id"])
     w.refused(rf"authorisation rule: '{short['id']}' is filed",
               lambda: r.file_authorisation(council, short["id"]))  # fmt: skip
-    now = int(time.time() * 1000)
+    now = w.clock.now_ms()
     later = {"reserve": 10_000, "deposit": 1_000, "use": "crop", "term_start": START,
              "term_years": 5, "bid_open": now + 60_000, "bid_close": now + 120_000,
              "reveal_close": now + 180_000}  # fmt: skip
@@ -210,7 +210,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
                                   **(later | {"term_start": TODAY.isoformat()})),
     )  # fmt: skip
     auth = r.authorise_transfer(farmer, "440705-MG-0101", 80_000, 10)
-    now = int(time.time() * 1000)
+    now = w.clock.now_ms()
     opens = now + 15_000
     terms = {"reserve": 100_000, "deposit": 20_000, "use": "crop", "term_start": START,
              "term_years": 5, "bid_open": opens, "bid_close": opens + 8_000,
@@ -260,7 +260,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     w.refused("not in its bid window",
               lambda: r.call(alice, "commit_bid", listing_id=l1,
                              commitment=bytes.fromhex(early.commitment)))  # fmt: skip
-    wait_until(opens)
+    wait_until(w, opens)
     w.refused(
         "registration rule: registration for .* closes when bidding opens",
         lambda: r.register_bid(w.wallets["council"], l1),
@@ -292,7 +292,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     w.refused(f"reveal rule: listing {l1} is bidding, not in its reveal window",
               lambda: r.reveal_bid(alice, sa))  # fmt: skip
     assert "bids" in listing and listing["bids"] == []  # nothing is seen before the reveal
-    wait_until(terms["bid_close"])
+    wait_until(w, terms["bid_close"])
     w.refused("bid rule: listing .* is revealing", lambda: r.commit_bid(bob, l1, 1))
     w.refused("do not match the sealed commitment", lambda: r.reveal_bid(alice, first))
     r.reveal_bid(alice, sa)
@@ -301,7 +301,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     out = run(cli_app, ["rural", "reveal", "--secret", str(secret_file), "--key", str(key_file)])
     assert out.exit_code == 0 and "below_reserve" in out.output, out.output
     w.refused("award rule: listing .* is revealing", lambda: r.award(exch, l1))
-    wait_until(terms["reveal_close"])
+    wait_until(w, terms["reveal_close"])
     aw = r.award(exch, l1)
     assert aw["winner"] == bob.did and aw["rule"] == "member_priority"
     assert aw["forfeited"] == [carol.did] and aw["valid"] == 2
@@ -372,7 +372,7 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
         lambda: r.record_resolution(council, "440705-MG-0900", **(vote | {"eligible": 29})),
     )
     res = r.record_resolution(council, "440705-MG-0900", **vote)
-    now = int(time.time() * 1000)
+    now = w.clock.now_ms()
     t2 = {"reserve": 300_000, "deposit": 50_000, "use": "orchard", "term_start": START,
           "term_years": 15, "bid_open": now + 6_000, "bid_close": now + 9_000,
           "reveal_close": now + 12_000}  # fmt: skip
@@ -384,10 +384,10 @@ def test_the_whole_exchange_through_the_api(world: Env, tmp_path: Path, monkeypa
     r.review_social_capital(w.key("nyj-reviewer"), l2, "wyny", approve=True,
                             review_hash=h(c, "review"))  # fmt: skip
     r.qualify(exch, l2, "did:wuyi:org:wyny", approve=True, evidence_hash=h(c, "e"))
-    wait_until(t2["reveal_close"])
+    wait_until(w, t2["reveal_close"])
     failed = r.award(exch, l2)
     assert failed["rule"] == "no_valid_bid" and r.listing(l2)["phase"] == "failed"
-    now = int(time.time() * 1000)
+    now = w.clock.now_ms()
     again = {"deposit": 40_000, "term_start": START, "bid_open": now + 60_000,
              "bid_close": now + 120_000, "reveal_close": now + 180_000}  # fmt: skip
     w.refused(

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from tests.unit.demo_chain import DemoChain, demo_copy
 from wuyi.crypto import load_key
-from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
+from wuyi.demo import DEMO_PASSPHRASE
 from wuyi.scenarios.rural.sdk import Rural
 from wuyi.sdk.scenarios import check_certificate
 from wuyi.sdk.wallet import Wallet
-from wuyi.testing.inprocess import InProcessNode, inprocess_node
+from wuyi.testing.inprocess import InProcessNode
 from wuyi.vc.jose import b64url_encode
 
 
@@ -54,17 +55,12 @@ def b64_forms(value: str) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessNode, dict, Path]]:
+def demo(
+    demo_chain: DemoChain, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[InProcessNode, dict, Path]]:
+    """The demo chain (a fresh copy of the session's for this module)."""
     tmp = tmp_path_factory.mktemp("rural-demo")
-    with inprocess_node(
-        tmp / "node",
-        DEMO_ORGS,
-        chain_id="jiangmen-gov",
-        suite="sm",
-        passphrase=DEMO_PASSPHRASE,
-        name="江门市政务链",
-    ) as env:
-        made = load_demo_data(env.client, env.keys_dir, tmp / "docs")
+    with demo_copy(demo_chain, tmp) as (env, made):
         yield env, made, tmp
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
-from wuyi.testing.inprocess import inprocess_node
+from tests.unit.demo_chain import DemoChain, demo_copy
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios" / "api.md"
 
@@ -21,15 +20,16 @@ def snippets() -> list[str]:
 
 
 def test_every_snippet_of_the_scenario_api_page_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo_chain: DemoChain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     blocks = snippets()
     assert len(blocks) >= 8
     monkeypatch.chdir(tmp_path)  # the walk-through writes its wallets to the working directory
-    with inprocess_node(
-        tmp_path / "node", DEMO_ORGS, suite="sm", passphrase=DEMO_PASSPHRASE
-    ) as env:
-        load_demo_data(env.client, env.keys_dir, tmp_path / "docs")
+    (tmp_path / "chain").mkdir()
+    with demo_copy(demo_chain, tmp_path / "chain") as (env, _made):  # a copy of the session's
         ns: dict[str, object] = {"_TRANSPORT": env.transport}
         for i, code in enumerate(blocks):
             code = code.replace(

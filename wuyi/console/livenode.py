@@ -20,9 +20,10 @@ from typing import Any
 
 import uvicorn
 
+from wuyi.abc import Clock
 from wuyi.api.app import create_app
 from wuyi.demo import DEMO_CHAIN_ID, DEMO_NAME, DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
-from wuyi.node.home import NodeSettings, init_home
+from wuyi.node.home import NodeHome, NodeSettings, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import BlockProducer, JsonLog
 from wuyi.oid4vci.demo import configure_live
@@ -56,21 +57,29 @@ def live_demo_node(
     *,
     port: int | None = None,
     load: Callable[[WuyiClient, Path, Path], dict[str, Any]] | None = None,
+    existing: dict[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> Iterator[LiveNode]:
     """Create a demo chain in ``home`` (which must be empty), serve it on 127.0.0.1 and load the
     demo data (or only what ``load(client, keys_dir, docs_dir)`` loads, e.g. one part of it
-    for a quicker test); stop everything on exit."""
-    res = init_home(
-        home,
-        chain_id=DEMO_CHAIN_ID,
-        suite="sm",
-        orgs=list(DEMO_ORGS),
-        passphrase=DEMO_PASSPHRASE,
-        time_ms=int(time.time() * 1000),
-        name=DEMO_NAME,
-        settings=NodeSettings(block_interval_ms=0),
-    )
-    node = Node.open(home, validator_key=res.home.load_validator_key(DEMO_PASSPHRASE))
+    for a quicker test); stop everything on exit. With ``existing`` (the ``made`` of an earlier
+    run), ``home`` already holds such a chain (e.g. a copy of one, so that tests share the
+    minute of loading and not the state) and it is served as it is. Block times come from
+    ``clock`` (default: the wall clock)."""
+    if existing is None:
+        home_ = init_home(
+            home,
+            chain_id=DEMO_CHAIN_ID,
+            suite="sm",
+            orgs=list(DEMO_ORGS),
+            passphrase=DEMO_PASSPHRASE,
+            time_ms=int(time.time() * 1000),
+            name=DEMO_NAME,
+            settings=NodeSettings(block_interval_ms=0),
+        ).home
+    else:
+        home_ = NodeHome(home)
+    node = Node.open(home, validator_key=home_.load_validator_key(DEMO_PASSPHRASE), clock=clock)
     quiet = open(os.devnull, "w")  # noqa: SIM115 - closed below
     producer = BlockProducer(node, interval_ms=0, log=JsonLog(quiet))
     producer.start()
@@ -95,10 +104,13 @@ def live_demo_node(
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError(f"the API server did not start on {url}")
             time.sleep(0.05)
-        made = (load or load_demo_data)(client, res.home.keys_dir, home / "docs")
+        if existing is None:
+            made = (load or load_demo_data)(client, home_.keys_dir, home / "docs")
+        else:
+            made = existing
         # the OpenID4VCI desk (gaj, mzj) and the identity provider (issue #19)
-        configure_live(app, res.home.keys_dir, url, DEMO_PASSPHRASE)
-        yield LiveNode(url, node, client, res.home.keys_dir, home / "docs", made)
+        configure_live(app, home_.keys_dir, url, DEMO_PASSPHRASE)
+        yield LiveNode(url, node, client, home_.keys_dir, home / "docs", made)
     finally:
         client.close()
         server.should_exit = True

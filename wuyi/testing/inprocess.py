@@ -3,6 +3,8 @@ flows that go through the API (identity, data sharing, the demo data) without so
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,15 +14,36 @@ from typing import Any
 
 import httpx
 
-from wuyi.abc import PrivateKey
+from wuyi.abc import Clock, PrivateKey
 from wuyi.api.app import create_app
-from wuyi.node.home import NodeSettings, OrgSpec, init_home
+from wuyi.node.home import NodeHome, NodeSettings, OrgSpec, init_home
 from wuyi.node.node import Node
 from wuyi.node.service import BlockProducer
 from wuyi.scenarios import Scenario
 from wuyi.sdk import WuyiClient
 
-__all__ = ["InProcessNode", "inprocess_node"]
+__all__ = ["InProcessNode", "MovableClock", "inprocess_node"]
+
+
+class MovableClock:
+    """The wall clock plus an offset a test moves forward (never back), so that a node's next
+    block time passes a window's end without the test sleeping until then. Block times stay
+    non-decreasing: the offset only grows."""
+
+    def __init__(self) -> None:
+        self._offset_ms = 0
+        self._lock = threading.Lock()
+
+    def now_ms(self) -> int:
+        with self._lock:
+            return int(time.time() * 1000) + self._offset_ms
+
+    def advance_to(self, ms: int) -> None:
+        """From now on :meth:`now_ms` is past ``ms`` (the next block's time is at least that)."""
+        with self._lock:
+            left = ms - (int(time.time() * 1000) + self._offset_ms)
+            if left >= 0:
+                self._offset_ms += left + 1
 
 
 @dataclass
@@ -84,28 +107,37 @@ def inprocess_node(
     name: str = "test chain",
     public_explorer: bool = True,
     scenarios: Sequence[Scenario] | None = None,
+    clock: Clock | None = None,
+    existing: bool = False,
 ) -> Iterator[InProcessNode]:
     """Create a chain in ``home`` with ``orgs`` (admin keys in ``keys_dir/<org>-admin.key``
     under ``passphrase``), produce blocks as soon as transactions arrive, and serve the API to
     the returned client through an in-memory transport (with the routes and pages of
-    ``scenarios``; default: the registry's)."""
+    ``scenarios``; default: the registry's). Block times come from ``clock`` (default: the
+    wall clock; a :class:`MovableClock` lets a test pass a window without sleeping). With
+    ``existing``, ``home`` already holds a chain made here (e.g. a copy of one that took a
+    minute to load, so that modules share the loading and not the state): it is opened as it
+    is, and the arguments that make a chain are not used."""
     from starlette.exceptions import StarletteDeprecationWarning
 
     with warnings.catch_warnings():  # starlette prefers httpx2; the project uses httpx
         warnings.simplefilter("ignore", StarletteDeprecationWarning)
         from starlette.testclient import TestClient
 
-    res = init_home(
-        home,
-        chain_id=chain_id,
-        suite=suite,
-        orgs=list(orgs),
-        passphrase=passphrase,
-        time_ms=time_ms,
-        name=name,
-        settings=NodeSettings(block_interval_ms=0),
-    )
-    node = Node.open(home, validator_key=res.home.load_validator_key(passphrase))
+    if existing:
+        home_ = NodeHome(home)
+    else:
+        home_ = init_home(
+            home,
+            chain_id=chain_id,
+            suite=suite,
+            orgs=list(orgs),
+            passphrase=passphrase,
+            time_ms=time_ms,
+            name=name,
+            settings=NodeSettings(block_interval_ms=0),
+        ).home
+    node = Node.open(home, validator_key=home_.load_validator_key(passphrase), clock=clock)
     producer = BlockProducer(node, interval_ms=0)
     producer.start()
     try:
@@ -126,7 +158,7 @@ def inprocess_node(
             yield InProcessNode(
                 WuyiClient("http://node", transport=transport),
                 node,
-                res.home.keys_dir,
+                home_.keys_dir,
                 transport,
                 tuple(orgs),
                 passphrase,
