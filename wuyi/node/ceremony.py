@@ -31,7 +31,6 @@ the same contributions and parameters and compare the hash.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -692,24 +691,19 @@ def init_founding_node(
         listen = f"0.0.0.0:{rec.address.rsplit(':', 1)[1]}" if rec.address else "0.0.0.0:26600"
     if rec.address:
         hosts = (*hosts, rec.address.rsplit(":", 1)[0].strip("[]"))
-    aside = key_path.with_name(".validator.founding.key")
-    os.replace(key_path, aside)
-    try:
-        res = join_home(
-            root,
-            genesis_path=genesis_path,
-            peers=list(peers),
-            node_id=rec.id,
-            org=rec.org,
-            passphrase=passphrase,
-            listen=listen,
-            address=rec.address,
-            api_host=api_host,
-            api_port=api_port,
-            genesis_hash=genesis_hash,
-            ca_dir=ca_dir,
-            hosts=hosts,
-        )
-    finally:
-        os.replace(aside, key_path)  # the contributed key, not the one join_home made
-    return replace(res, public_key=key.public_key)
+    return join_home(
+        root,
+        genesis_path=genesis_path,
+        peers=list(peers),
+        node_id=rec.id,
+        org=rec.org,
+        passphrase=passphrase,
+        listen=listen,
+        address=rec.address,
+        api_host=api_host,
+        api_port=api_port,
+        genesis_hash=genesis_hash,
+        ca_dir=ca_dir,
+        hosts=hosts,
+        key=key,
+    )

@@ -28,6 +28,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from wuyi.abc import PrivateKey
 from wuyi.crypto import get_suite, save_key
 from wuyi.exceptions import ValidationError
 from wuyi.ledger.genesis import GenesisDoc
@@ -102,8 +103,11 @@ def join_home(
     ca_bundle: Path | None = None,
     hosts: tuple[str, ...] = (),
     cert_days: int = 90,
+    key: PrivateKey | None = None,
 ) -> JoinResult:
-    """Create a node home that joins an existing chain (see the module docstring)."""
+    """Create a node home that joins an existing chain (see the module docstring). ``key`` is
+    the node's chain key when it already has one (a founding node of the genesis ceremony,
+    whose public key genesis lists); otherwise a new one is made."""
     from wuyi.network.tls import issue_node_certificate
 
     home = NodeHome(root)
@@ -147,7 +151,13 @@ def join_home(
         )
 
     suite = get_suite(genesis.suite)
-    key = suite.generate_private_key()
+    if key is None:
+        key = suite.generate_private_key()
+    elif key.suite_name != genesis.suite:
+        raise ValidationError(
+            f"the node's key is a {key.suite_name} key; this chain's suite is {genesis.suite}",
+            field="key",
+        )
     home.keys_dir.mkdir(parents=True, exist_ok=True)
     save_key(home.validator_key_path, key, passphrase)
     genesis.save(home.genesis_path)
