@@ -29,7 +29,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wuyi.abc import PrivateKey
-from wuyi.crypto import get_suite, save_key
+from wuyi.crypto import get_suite, load_key, save_key
 from wuyi.exceptions import ValidationError
 from wuyi.ledger.genesis import GenesisDoc
 from wuyi.ledger.handlers.identity import validate_org_id
@@ -151,6 +151,7 @@ def join_home(
         )
 
     suite = get_suite(genesis.suite)
+    given = key
     if key is None:
         key = suite.generate_private_key()
     elif key.suite_name != genesis.suite:
@@ -159,7 +160,12 @@ def join_home(
             field="key",
         )
     home.keys_dir.mkdir(parents=True, exist_ok=True)
-    save_key(home.validator_key_path, key, passphrase)
+    kp = home.validator_key_path
+    if given is not None and kp.exists():  # a given key may already be in its place
+        if load_key(kp, passphrase).public_key != key.public_key:
+            raise ValidationError(f"{kp} holds another key than the one given", field="key")
+    else:
+        save_key(kp, key, passphrase)
     genesis.save(home.genesis_path)
     tls_dir = root / "tls"
     tls_dir.mkdir(parents=True, exist_ok=True)
