@@ -1152,10 +1152,7 @@ class Store:
         txn.put(hkey, encode_array_of_encoded([r.to_bytes() for r in receipts]), db=d[DB_RECEIPTS])
         for i, r in enumerate(receipts):
             txn.put(r.tx_hash, _TXLOC.pack(top, i), db=d[DB_TX_INDEX])
-        until = _hkey(replay_until)
-        index = [(tx_hash, _TXLOC.pack(h, i)) for h, i, tx_hash in window]
-        txn.cursor(db=d[DB_TX_INDEX]).putmulti(index)
-        txn.cursor(db=d[DB_REPLAY]).putmulti([(until + th, b"") for th, _ in index])
+        self._put_window(txn, window, replay_until)
         for key, value in index_entries.items():
             txn.put(key, value, db=d[DB_INDEX])
         txn.put(META_HEIGHT.encode(), hkey, db=meta)
@@ -1166,6 +1163,17 @@ class Store:
         txn.drop(d[DB_STATE_PINS], delete=False)
         if txn.get(META_STATE_REFS.encode(), db=meta) is not None:
             self._rebuild_refs(txn)  # the snapshot's nodes came without counts
+
+    def _put_window(
+        self, txn: lmdb.Transaction, window: Iterable[tuple[int, int, bytes]], replay_until: int
+    ) -> None:
+        """``tx_index`` entries of transactions whose bodies are not held, listed in ``replay``
+        until ``replay_until``."""
+        d = self._dbs
+        until = _hkey(replay_until)
+        index = [(tx_hash, _TXLOC.pack(h, i)) for h, i, tx_hash in window]
+        txn.cursor(db=d[DB_TX_INDEX]).putmulti(index)
+        txn.cursor(db=d[DB_REPLAY]).putmulti([(until + th, b"") for th, _ in index])
 
     def _txn_height(self, txn: lmdb.Transaction) -> int:
         raw = txn.get(META_HEIGHT.encode(), db=self._dbs[DB_META])
@@ -1303,7 +1311,8 @@ class SnapshotInstall:
     height ``S`` (``wuyi.node.snapshots.StateSync``, which verified everything first).
 
     :meth:`put_state` writes verified chunks straight into the world state (emptied when the
-    transaction begins) and the tree's nodes, as they arrive; :meth:`install` adds the verified
+    transaction begins) and the tree's nodes, as they arrive (:meth:`put_window`: the replay
+    window's transaction hashes, likewise); :meth:`install` adds the verified
     headers 1..S, the ``qcs`` kept for bodies not held, block ``S`` with its receipts,
     ``window`` ``(height, index, tx hash)`` of earlier transactions that may not be replayed
     (kept in ``tx_index`` until ``replay_until``), meta height S, and commits. Until then
@@ -1368,6 +1377,14 @@ class SnapshotInstall:
             txn.cursor(db=d[DB_NODES]).putmulti(nodes, overwrite=False)
 
         self._run("snapshot chunks", put)
+
+    def put_window(self, window: Iterable[tuple[int, int, bytes]], replay_until: int) -> None:
+        """Write verified ``(height, index, tx hash)`` of earlier transactions that may not be
+        replayed into ``tx_index`` (listed in ``replay`` until ``replay_until``), as they
+        arrive; :meth:`install` may be given the rest."""
+        self._run(
+            "the replay window", lambda txn: self._store._put_window(txn, window, replay_until)
+        )
 
     def install(
         self,

@@ -1,0 +1,156 @@
+"""State sync's checks, runnable in worker processes while the node's own process writes.
+
+A joining node checks two kinds of bulk data against roots it already verified
+(``docs/state-sync.md``): each snapshot **chunk** must rebuild the subtree hash the manifest
+folds to the QC-verified state root, and each block's stored **receipt array** must fold to
+the header's ``receipts_root``. Neither check needs the store, so :class:`SyncVerifier` runs
+them in a pool of worker processes (``spawn``, as :mod:`wuyi.node.verifier`, whose
+parent watch it reuses: the workers exit with their node) while the node's process fetches and
+writes into its one LMDB write transaction. With ``workers = 0`` the same functions run in a
+thread of the node's process.
+
+The functions here are pure and return a refusal reason instead of raising, so nothing but
+plain bytes, ints and strings crosses the process boundary. Nothing a worker says is trusted
+beyond what it computes: it sees only the peer's bytes and the roots the node verified, and
+returns either the reason the bytes fail or exactly the pairs, tree nodes or transaction
+hashes that passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from wuyi.crypto import get_suite
+from wuyi.encoding import decode_committed, split_array
+from wuyi.exceptions import EncodingError, ProofInvalid, ValidationError
+from wuyi.ledger.merkle import compute_root
+from wuyi.node.verifier import _watch_parent
+from wuyi.state.chunks import build_subtree
+
+__all__ = [
+    "SyncVerifier",
+    "check_chunk",
+    "check_receipt_lists",
+    "decode_chunk",
+    "validate_chunk",
+]
+
+Pairs = list[tuple[bytes, bytes]]
+ChunkResult = tuple[str, Pairs, list[tuple[bytes, bytes]]]
+"""``(refusal reason or "", (key, value) pairs, tree nodes (hash, stored bytes))``."""
+ReceiptsResult = tuple[str, list[bytes]]
+"""``(refusal reason or "", each block's transaction hashes concatenated)``."""
+
+T = TypeVar("T")
+
+
+def decode_chunk(raw: bytes) -> Pairs:
+    try:
+        # The pairs are believed only once they rebuild the manifest's subtree (validate_chunk),
+        # so the container's canonical form is not checked (decode_committed).
+        pairs = decode_committed(raw)
+        if not isinstance(pairs, list):
+            raise ValidationError("a chunk is a list of [key, value]")
+        return [(p[0], p[1]) for p in pairs if isinstance(p, list) and len(p) == 2]
+    except (EncodingError, ValidationError, TypeError, IndexError) as exc:
+        raise ProofInvalid(f"snapshot chunk is malformed: {exc}") from None
+
+
+def validate_chunk(
+    hasher: Callable[[bytes], bytes],
+    item: tuple[int, bytes, int],
+    index: int,
+    prefix: int,
+    raw: bytes,
+) -> tuple[Pairs, dict[bytes, bytes]]:
+    """The pairs and tree nodes of chunk ``index`` if it rebuilds the subtree its manifest
+    item ``(depth, subtree hash, leaves)`` names; :class:`ProofInvalid` otherwise."""
+    depth, want, leaves = item
+    pairs = decode_chunk(raw)
+    if len(pairs) != leaves:
+        raise ProofInvalid(
+            f"snapshot chunk {index}: {len(pairs)} leaves, the manifest says {leaves}"
+        )
+    got, nodes = build_subtree(hasher, pairs, depth, prefix)
+    if got != want:
+        raise ProofInvalid(f"snapshot chunk {index} does not hash to the manifest's subtree")
+    return pairs, nodes
+
+
+def check_chunk(
+    suite_name: str, item: tuple[int, bytes, int], index: int, prefix: int, raw: bytes
+) -> ChunkResult:
+    """:func:`validate_chunk` with the suite's hash, its refusal returned (runs in a worker)."""
+    try:
+        pairs, nodes = validate_chunk(get_suite(suite_name).hash, item, index, prefix, raw)
+    except ProofInvalid as exc:
+        return exc.message, [], []
+    return "", pairs, list(nodes.items())
+
+
+def check_receipt_lists(
+    suite_name: str, first: int, lists: Sequence[Any], roots: Sequence[tuple[int, bytes]]
+) -> ReceiptsResult:
+    """The transaction hashes of blocks ``first, first + 1, ...`` from their stored receipt
+    arrays ``lists``, each array cut into its items' exact bytes and checked against the
+    block's ``(tx_count, receipts_root)`` in ``roots`` before any hash is read from it."""
+    h_fn = get_suite(suite_name).hash
+    hash_len = len(h_fn(b""))
+    out: list[bytes] = []
+    for k, raw in enumerate(lists):
+        h = first + k
+        tx_count, receipts_root = roots[k]
+        try:
+            if not isinstance(raw, bytes):
+                raise EncodingError("not a byte string")
+            values, items = split_array(raw)
+        except EncodingError as exc:
+            return f"receipts of block {h} are malformed: {exc.message}", []
+        if len(items) != tx_count or compute_root(h_fn, items) != receipts_root:
+            return f"receipts of block {h} do not match its receipts_root", []
+        hashes: list[bytes] = []
+        for i, v in enumerate(values):
+            tx_hash = v.get("tx_hash") if isinstance(v, dict) else None
+            if not isinstance(tx_hash, bytes) or len(tx_hash) != hash_len:
+                return f"receipt {i} of block {h} names no transaction hash", []
+            hashes.append(tx_hash)
+        out.append(b"".join(hashes))
+    return "", out
+
+
+def _warm() -> None:
+    """Worker start: import what the checks need before the first chunk arrives."""
+
+
+class SyncVerifier:
+    """Where a state sync runs its checks: ``workers`` processes (``None``: the number of
+    cores, at most 4; ``0``: a thread of this process). :meth:`close` ends the workers."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        n = min(4, os.cpu_count() or 1) if workers is None else workers
+        self.workers = n
+        self._pool: concurrent.futures.Executor | None = None
+        if n > 0:
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=n,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
+            self._pool = pool
+            for _ in range(n):  # start them now: they import while the headers are checked
+                pool.submit(_warm)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker (or a thread of this process)."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
