@@ -84,7 +84,7 @@ def _state_sync(
         "cpu_s": round(cpu + workers_cpu, 2),
         "cpu_main_s": round(cpu, 2),
         "cpu_workers_s": round(workers_cpu, 2),
-        "workers": sync.workers,
+        "workers": getattr(result, "workers", 0),
         "steps_s": getattr(result, "seconds", {}),  # (absent before the steps were timed)
         "keys": result.keys,
         "chunks": result.chunks,

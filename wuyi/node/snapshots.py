@@ -60,7 +60,14 @@ from wuyi.ledger.lightclient import TrustedSets, ValidatorChange
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
 from wuyi.node.state_prune import StatePruning
-from wuyi.node.sync_verify import SyncVerifier, check_chunk, check_receipt_lists
+from wuyi.node.sync_verify import (
+    SyncVerifier,
+    check_chunk,
+    check_receipt_lists,
+    find_value,
+    pairs_of,
+    unpack_chunk,
+)
 from wuyi.params import ChainParams
 from wuyi.state.chunks import compute_frontier, fold_frontier, iter_leaves
 
@@ -483,6 +490,8 @@ class SyncResult:
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of each step (``headers`` with the validator changes and block S,
     ``chunks`` with the manifest, ``window``, ``install``): where a join spends its time."""
+    workers: int = 0
+    """Processes that checked the chunks and receipt arrays (0: a thread of this one)."""
 
 
 class StateSync:
@@ -623,7 +632,16 @@ class StateSync:
         self.node.reload_after_sync()
         lap("install")
         self.emit("state_synced", height=height, chunks=len(manifest.chunks), keys=keys_n)
-        return SyncResult(height, len(manifest.chunks), keys_n, height, window_n, peer, seconds)
+        return SyncResult(
+            height,
+            len(manifest.chunks),
+            keys_n,
+            height,
+            window_n,
+            peer,
+            seconds,
+            self.verifier.workers,
+        )
 
     async def _headers(self, peer: bytes, height: int) -> list[tuple[bytes, BlockHeader]]:
         genesis = self.node.store.get_header(0)
@@ -754,32 +772,37 @@ class StateSync:
         loop = asyncio.get_running_loop()
         params: list[bytes] = []
         sem = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
-        Verified = tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]
+        # a chunk verified: check_chunk's flat pairs and nodes (marshal bytes from a worker)
 
-        async def one(i: int) -> Verified:
+        async def one(i: int) -> Any:
             if manifest.chunks[i][2] == 0:
                 if manifest.chunks[i][1] != bytes(32):
                     raise _Liar(peer, f"snapshot chunk {i}: no leaves but a non-empty subtree")
-                return [], []
+                return [], []  # flat pairs and nodes
             async with sem:
                 resp = await self._ask(peer, {"q": "chunk", "height": manifest.height, "index": i})
             raw = resp.get("chunk", b"")
-            reason, pairs, nodes = await self.verifier.run(
-                check_chunk, self.suite.name, manifest.chunks[i], i, prefixes[i], raw
+            packed = self.verifier.workers > 0
+            reason, flat = await self.verifier.run(
+                check_chunk, self.suite.name, manifest.chunks[i], i, prefixes[i], raw, packed
             )
             if reason:
                 raise _Liar(peer, reason)
-            return pairs, nodes
+            return flat
 
-        def stage(group: list[Verified]) -> int:
-            pairs = [kv for p, _ in group for kv in p]
-            writer.put_state(pairs, itertools.chain.from_iterable(n for _, n in group))
-            params.extend(v for k, v in pairs if k == keys.PARAMS)
-            return len(pairs)
+        def stage(group: list[Any]) -> int:
+            flats = [unpack_chunk(f) for f in group]
+            pairs = itertools.chain.from_iterable(pairs_of(p) for p, _ in flats)
+            writer.put_state(pairs, itertools.chain.from_iterable(pairs_of(n) for _, n in flats))
+            for p, _ in flats:
+                value = find_value(p, keys.PARAMS)
+                if value is not None:
+                    params.append(value)
+            return sum(len(p) for p, _ in flats) // 2
 
         n = len(manifest.chunks)
 
-        def start(first: int) -> list[asyncio.Future[Verified]]:
+        def start(first: int) -> list[asyncio.Future[Any]]:
             return [asyncio.ensure_future(one(i)) for i in range(first, min(n, first + per))]
 
         per = CHUNKS_PER_WRITE

@@ -10,7 +10,9 @@ writes into its one LMDB write transaction. With ``workers = 0`` the same functi
 thread of the node's process.
 
 The functions here are pure and return a refusal reason instead of raising, so nothing but
-plain bytes, ints and strings crosses the process boundary. Nothing a worker says is trusted
+plain bytes, ints and strings crosses the process boundary; a verified chunk crosses it as one
+``marshal`` string of flat lists (unpickling 12,000 tuples per chunk cost the node's process
+more than checking the chunk itself). Nothing a worker says is trusted
 beyond what it computes: it sees only the peer's bytes and the roots the node verified, and
 returns either the reason the bytes fail or exactly the pairs, tree nodes or transaction
 hashes that passed.
@@ -20,9 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
+import marshal
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import Any, TypeVar
 
 from wuyi.crypto import get_suite
@@ -37,16 +42,18 @@ __all__ = [
     "check_chunk",
     "check_receipt_lists",
     "decode_chunk",
+    "find_value",
+    "pairs_of",
+    "unpack_chunk",
     "validate_chunk",
 ]
 
 Pairs = list[tuple[bytes, bytes]]
-ChunkResult = tuple[str, Pairs, list[tuple[bytes, bytes]]]
-"""``(refusal reason or "", (key, value) pairs, tree nodes (hash, stored bytes))``."""
 ReceiptsResult = tuple[str, list[bytes]]
 """``(refusal reason or "", each block's transaction hashes concatenated)``."""
 
 T = TypeVar("T")
+log = logging.getLogger("wuyi.statesync")
 
 
 def decode_chunk(raw: bytes) -> Pairs:
@@ -83,14 +90,49 @@ def validate_chunk(
 
 
 def check_chunk(
-    suite_name: str, item: tuple[int, bytes, int], index: int, prefix: int, raw: bytes
-) -> ChunkResult:
-    """:func:`validate_chunk` with the suite's hash, its refusal returned (runs in a worker)."""
+    suite_name: str,
+    item: tuple[int, bytes, int],
+    index: int,
+    prefix: int,
+    raw: bytes,
+    packed: bool = True,
+) -> tuple[str, Any]:
+    """:func:`validate_chunk` with the suite's hash (runs in a worker): ``(refusal reason, None)``
+    or ``("", flat)`` with ``flat = (pairs, nodes)``, each a flat list ``[key, value, key,
+    value, ...]`` (``[hash, stored bytes, ...]``); ``packed``: as :func:`marshal.dumps` bytes,
+    which cross the process boundary in one piece (pickling the pairs one by one costs more
+    than checking them). Read it with :func:`unpack_chunk`."""
     try:
         pairs, nodes = validate_chunk(get_suite(suite_name).hash, item, index, prefix, raw)
     except ProofInvalid as exc:
-        return exc.message, [], []
-    return "", pairs, list(nodes.items())
+        return exc.message, None
+    flat = (list(chain.from_iterable(pairs)), list(chain.from_iterable(nodes.items())))
+    return "", marshal.dumps(flat) if packed else flat
+
+
+def unpack_chunk(flat: Any) -> tuple[list[bytes], list[bytes]]:
+    """The flat pairs and nodes of a :func:`check_chunk` result (packed or not). The bytes
+    come from this node's own worker, never from a peer."""
+    out: tuple[list[bytes], list[bytes]] = marshal.loads(flat) if isinstance(flat, bytes) else flat
+    return out
+
+
+def find_value(flat: list[bytes], key: bytes) -> bytes | None:
+    """The value of ``key`` in a flat ``[key, value, ...]`` list, or None."""
+    i = -1
+    while True:
+        try:
+            i = flat.index(key, i + 1)
+        except ValueError:
+            return None
+        if i % 2 == 0:
+            return flat[i + 1]
+
+
+def pairs_of(flat: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """``(key, value)`` of a flat list, made in C as they are read (``putmulti``)."""
+    it = iter(flat)
+    return zip(it, it, strict=True)
 
 
 def check_receipt_lists(
@@ -142,9 +184,15 @@ class SyncVerifier:
                 initializer=_watch_parent,
                 initargs=(os.getpid(),),
             )
-            self._pool = pool
-            for _ in range(n):  # start them now: they import while the headers are checked
-                pool.submit(_warm)
+            try:
+                for _ in range(n):  # start them now: they import while the headers are checked
+                    pool.submit(_warm)
+            except (OSError, RuntimeError) as exc:  # no processes here: check in a thread
+                log.warning("state sync checks in a thread: no worker processes (%s)", exc)
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.workers = 0
+            else:
+                self._pool = pool
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker (or a thread of this process)."""
