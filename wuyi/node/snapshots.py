@@ -67,6 +67,7 @@ from wuyi.node.sync_verify import (
     find_value,
     pairs_of,
     unpack_chunk,
+    unpack_window,
 )
 from wuyi.params import ChainParams
 from wuyi.state.chunks import compute_frontier, fold_frontier, iter_leaves
@@ -466,6 +467,10 @@ def validator_changes(store: Store, upto: int) -> list[dict[str, Any]]:
 
 Request = Callable[[bytes, bytes, float], Awaitable[bytes]]
 """``request(peer, payload, timeout) -> response`` on the ``snap`` channel."""
+
+
+def _put_window_entries(writer: SnapshotInstall, entries: Any) -> None:
+    writer.put_window_entries(*unpack_window(entries))
 
 
 class _OldPeer(Exception):
@@ -871,7 +876,6 @@ class StateSync:
         """Blocks ``a .. b - 1``: each one's transaction hashes written once its stored receipt
         array folds to its receipts root (:func:`check_receipt_lists`); how many."""
         loop = asyncio.get_running_loop()
-        hash_len = len(headers[0][0])
         n = 0
         while a < b:
             async with sem:  # bounds the answers held: one per worker, one more being fetched
@@ -893,18 +897,19 @@ class StateSync:
                     (headers[a + k][1].tx_count, headers[a + k][1].receipts_root)
                     for k in range(len(lists))
                 ]
-                reason, hashes = await self.verifier.run(
-                    check_receipt_lists, self.suite.name, a, lists, roots
+                reason, entries, count = await self.verifier.run(
+                    check_receipt_lists,
+                    self.suite.name,
+                    a,
+                    lists,
+                    roots,
+                    until,
+                    self.verifier.workers > 0,
                 )
             if reason:
                 raise _Liar(peer, reason)
-            entries = (
-                (a + k, i, blob[j : j + hash_len])
-                for k, blob in enumerate(hashes)
-                for i, j in enumerate(range(0, len(blob), hash_len))
-            )  # expanded on the writer's thread
-            await loop.run_in_executor(None, writer.put_window, entries, until)
-            n += sum(len(blob) for blob in hashes) // hash_len
+            await loop.run_in_executor(None, _put_window_entries, writer, entries)
+            n += count
             a += len(lists)
         return n
 

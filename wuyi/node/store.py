@@ -50,6 +50,7 @@ __all__ = [
     "Store",
     "StoreView",
     "compute_state_node_hash",
+    "compute_window_entries",
 ]
 
 Hasher = Callable[[bytes], bytes]
@@ -178,6 +179,24 @@ _LMDB_CORRUPTION: Final = (
 
 def _hkey(height: int) -> bytes:
     return _U64.pack(height)
+
+
+def compute_window_entries(
+    blocks: Iterable[tuple[int, bytes]], hash_len: int, replay_until: int
+) -> tuple[list[bytes], list[bytes]]:
+    """The ``tx_index`` and ``replay`` entries of a state sync's replay window, as flat
+    ``[key, value, key, value, ...]`` lists (:meth:`SnapshotInstall.put_window_entries`):
+    ``blocks`` is ``(height, the transaction hashes of its receipts, concatenated)``. Pure."""
+    until = _hkey(replay_until)
+    index: list[bytes] = []
+    replay: list[bytes] = []
+    pack = _TXLOC.pack
+    for h, blob in blocks:
+        for i, j in enumerate(range(0, len(blob), hash_len)):
+            tx_hash = blob[j : j + hash_len]
+            index += (tx_hash, pack(h, i))
+            replay += (until + tx_hash, b"")
+    return index, replay
 
 
 def _unhkey(key: bytes) -> int:
@@ -1385,6 +1404,19 @@ class SnapshotInstall:
         self._run(
             "the replay window", lambda txn: self._store._put_window(txn, window, replay_until)
         )
+
+    def put_window_entries(self, index: list[bytes], replay: list[bytes]) -> None:
+        """:meth:`put_window` with the entries made already (:func:`compute_window_entries`,
+        in a worker process): flat ``[key, value, ...]`` lists for ``tx_index`` and ``replay``."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._store._dbs
+            it = iter(index)
+            txn.cursor(db=d[DB_TX_INDEX]).putmulti(zip(it, it, strict=True))
+            it = iter(replay)
+            txn.cursor(db=d[DB_REPLAY]).putmulti(zip(it, it, strict=True))
+
+        self._run("the replay window", put)
 
     def install(
         self,

@@ -34,6 +34,7 @@ from wuyi.crypto import get_suite
 from wuyi.encoding import decode_committed, split_array
 from wuyi.exceptions import EncodingError, ProofInvalid, ValidationError
 from wuyi.ledger.merkle import compute_root
+from wuyi.node.store import compute_window_entries
 from wuyi.node.verifier import _watch_parent
 from wuyi.state.chunks import build_subtree
 
@@ -45,12 +46,11 @@ __all__ = [
     "find_value",
     "pairs_of",
     "unpack_chunk",
+    "unpack_window",
     "validate_chunk",
 ]
 
 Pairs = list[tuple[bytes, bytes]]
-ReceiptsResult = tuple[str, list[bytes]]
-"""``(refusal reason or "", each block's transaction hashes concatenated)``."""
 
 T = TypeVar("T")
 log = logging.getLogger("wuyi.statesync")
@@ -136,14 +136,23 @@ def pairs_of(flat: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
 
 
 def check_receipt_lists(
-    suite_name: str, first: int, lists: Sequence[Any], roots: Sequence[tuple[int, bytes]]
-) -> ReceiptsResult:
-    """The transaction hashes of blocks ``first, first + 1, ...`` from their stored receipt
-    arrays ``lists``, each array cut into its items' exact bytes and checked against the
-    block's ``(tx_count, receipts_root)`` in ``roots`` before any hash is read from it."""
+    suite_name: str,
+    first: int,
+    lists: Sequence[Any],
+    roots: Sequence[tuple[int, bytes]],
+    replay_until: int,
+    packed: bool = True,
+) -> tuple[str, Any, int]:
+    """Blocks ``first, first + 1, ...`` from their stored receipt arrays ``lists``: each array
+    cut into its items' exact bytes and checked against the block's ``(tx_count,
+    receipts_root)`` in ``roots`` before any transaction hash is read from it. Returns
+    ``(refusal reason, None, 0)`` or ``("", entries, count)``: the ``tx_index`` and ``replay``
+    entries of the ``count`` transactions (:func:`wuyi.node.store.compute_window_entries`),
+    as :func:`marshal.dumps` bytes if ``packed``. Read them with :func:`unpack_window`."""
     h_fn = get_suite(suite_name).hash
     hash_len = len(h_fn(b""))
-    out: list[bytes] = []
+    blocks: list[tuple[int, bytes]] = []
+    count = 0
     for k, raw in enumerate(lists):
         h = first + k
         tx_count, receipts_root = roots[k]
@@ -152,17 +161,28 @@ def check_receipt_lists(
                 raise EncodingError("not a byte string")
             values, items = split_array(raw)
         except EncodingError as exc:
-            return f"receipts of block {h} are malformed: {exc.message}", []
+            return f"receipts of block {h} are malformed: {exc.message}", None, 0
         if len(items) != tx_count or compute_root(h_fn, items) != receipts_root:
-            return f"receipts of block {h} do not match its receipts_root", []
+            return f"receipts of block {h} do not match its receipts_root", None, 0
         hashes: list[bytes] = []
         for i, v in enumerate(values):
             tx_hash = v.get("tx_hash") if isinstance(v, dict) else None
             if not isinstance(tx_hash, bytes) or len(tx_hash) != hash_len:
-                return f"receipt {i} of block {h} names no transaction hash", []
+                return f"receipt {i} of block {h} names no transaction hash", None, 0
             hashes.append(tx_hash)
-        out.append(b"".join(hashes))
-    return "", out
+        blocks.append((h, b"".join(hashes)))
+        count += len(hashes)
+    entries = compute_window_entries(blocks, hash_len, replay_until)
+    return "", marshal.dumps(entries) if packed else entries, count
+
+
+def unpack_window(entries: Any) -> tuple[list[bytes], list[bytes]]:
+    """The flat ``tx_index`` and ``replay`` entries of a :func:`check_receipt_lists` result
+    (packed or not); from this node's own worker, never from a peer."""
+    out: tuple[list[bytes], list[bytes]] = (
+        marshal.loads(entries) if isinstance(entries, bytes) else entries
+    )
+    return out
 
 
 def _warm() -> None:
