@@ -20,7 +20,9 @@ which it holds itself (pinned by hash):
    their transaction hashes keep the replay check complete (a transaction of a block before S
    may still be unexpired).
 
-Then the store is made a store at height S in one transaction (``Store.begin_snapshot_install``:
+The chunks and receipt arrays are checked in worker processes (:mod:`wuyi.node.sync_verify`)
+while this process fetches and writes. Then the store is made a store at height S in one
+transaction (``Store.begin_snapshot_install``:
 the chunks are written into it as they verify, the rest at the end, one commit) and
 block sync follows from S + 1. A peer that sends anything false is penalised and the next one
 is asked.
@@ -512,7 +514,8 @@ class StateSync:
         workers: int | None = None,
     ) -> None:
         """``workers``: processes that check chunks and receipt arrays while this one fetches
-        and writes (``None``: one per core, at most 4; ``0``: a thread of this process)."""
+        and writes (``None``: one per core, at most 4, none on a single core; ``0``: a thread
+        of this process)."""
         self.node = node
         self.workers = workers
         self.verifier = SyncVerifier(0)

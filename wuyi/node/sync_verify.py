@@ -191,10 +191,12 @@ def _warm() -> None:
 
 class SyncVerifier:
     """Where a state sync runs its checks: ``workers`` processes (``None``: the number of
-    cores, at most 4; ``0``: a thread of this process). :meth:`close` ends the workers."""
+    cores, at most 4, none on a single core; ``0``: a thread of this process). :meth:`close`
+    ends the workers."""
 
     def __init__(self, workers: int | None = None) -> None:
-        n = min(4, os.cpu_count() or 1) if workers is None else workers
+        cores = os.cpu_count() or 1
+        n = (min(4, cores) if cores > 1 else 0) if workers is None else workers
         self.workers = n
         self._pool: concurrent.futures.Executor | None = None
         if n > 0:
