@@ -22,10 +22,9 @@ which it holds itself (pinned by hash):
 
 The chunks and receipt arrays are checked in worker processes (:mod:`wuyi.node.sync_verify`)
 while this process fetches and writes. Then the store is made a store at height S in one
-transaction (``Store.begin_snapshot_install``:
-the chunks are written into it as they verify, the rest at the end, one commit) and
-block sync follows from S + 1. A peer that sends anything false is penalised and the next one
-is asked.
+transaction (``Store.begin_snapshot_install``: the chunks and the window are written into it as
+they verify, the rest at the end, one commit) and block sync follows from S + 1. A peer that
+sends anything false is penalised and the next one is asked.
 """
 
 from __future__ import annotations
