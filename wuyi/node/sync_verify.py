@@ -11,11 +11,10 @@ thread of the node's process.
 
 The functions here are pure and return a refusal reason instead of raising, so nothing but
 plain bytes, ints and strings crosses the process boundary; a verified chunk crosses it as one
-``marshal`` string of flat lists (unpickling 12,000 tuples per chunk cost the node's process
-more than checking the chunk itself). Nothing a worker says is trusted
-beyond what it computes: it sees only the peer's bytes and the roots the node verified, and
-returns either the reason the bytes fail or exactly the pairs, tree nodes or transaction
-hashes that passed.
+``marshal`` string of flat lists (pickled as ~11,000 tuples, it cost more to pass, 22 ms out
+and 18 ms in, than the 31 ms check). Nothing a worker says is trusted beyond what it
+computes: it sees only the peer's bytes and the roots the node verified, and returns either
+the reason the bytes fail or exactly the pairs, tree nodes or transaction hashes that passed.
 """
 
 from __future__ import annotations
