@@ -20,6 +20,7 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
@@ -186,16 +187,19 @@ def compute_window_entries(
 ) -> tuple[list[bytes], list[bytes]]:
     """The ``tx_index`` and ``replay`` entries of a state sync's replay window, as flat
     ``[key, value, key, value, ...]`` lists (:meth:`SnapshotInstall.put_window_entries`):
-    ``blocks`` is ``(height, the transaction hashes of its receipts, concatenated)``. Pure."""
+    ``blocks`` is ``(height, the transaction hashes of its receipts, concatenated)``. In key
+    order: consecutive inserts then land on neighbouring B-tree pages. Pure."""
     until = _hkey(replay_until)
-    index: list[bytes] = []
-    replay: list[bytes] = []
     pack = _TXLOC.pack
-    for h, blob in blocks:
-        for i, j in enumerate(range(0, len(blob), hash_len)):
-            tx_hash = blob[j : j + hash_len]
-            index += (tx_hash, pack(h, i))
-            replay += (until + tx_hash, b"")
+    pairs = sorted(
+        (blob[j : j + hash_len], pack(h, i))
+        for h, blob in blocks
+        for i, j in enumerate(range(0, len(blob), hash_len))
+    )
+    index = list(chain.from_iterable(pairs))
+    replay: list[bytes] = []
+    for tx_hash, _ in pairs:
+        replay += (until + tx_hash, b"")
     return index, replay
 
 
