@@ -94,13 +94,19 @@ def peer(c: Committee, snapdir: SnapshotDir, tamper: Tamper | None = None) -> An
 
 
 def run_sync(
-    node: Node, requests: dict[bytes, Any], penalized: list[tuple[bytes, str]], min_height: int = 1
+    node: Node,
+    requests: dict[bytes, Any],
+    penalized: list[tuple[bytes, str]],
+    min_height: int = 1,
+    workers: int = 0,
 ) -> Any:
+    """Checks in a thread (``workers = 0``) unless worker processes are asked for."""
+
     async def request(p: bytes, payload: bytes, timeout: float) -> bytes:
         out: bytes = await requests[p](p, payload, timeout)
         return out
 
-    sync = StateSync(node, request, lambda p, why: penalized.append((p, why)))
+    sync = StateSync(node, request, lambda p, why: penalized.append((p, why)), workers=workers)
     return asyncio.run(sync.run(list(requests), min_height))
 
 
@@ -326,6 +332,40 @@ def test_a_lying_peer_is_penalised_and_an_honest_one_used(
     result = run_sync(
         node, {b"liar": peer(c, snapdir, tamper), b"honest": peer(c, snapdir)}, penalized
     )
+    assert [p for p, _ in penalized] == [b"liar"]
+    assert reason in penalized[0][1]
+    assert result.peer == b"honest" and node.height == 30
+    assert node.store.state_root == c.node.store.get_state_root(30)
+    node.store.check_integrity("full")
+    node.close()
+
+
+@pytest.mark.parametrize(
+    "tamper,reason",
+    [
+        (_chunk_liar, "does not hash to the manifest's subtree"),
+        (_late_chunk_liar, "does not hash to the manifest's subtree"),
+        (_chunk_key_swapper, "strict key-hash order"),
+        (_receipt_lists_forger, "do not match its receipts_root"),
+        (_receipt_lists_garbler, "are malformed"),
+    ],
+)
+def test_worker_processes_refuse_a_lying_peer_and_install_an_honest_one(
+    source: tuple[Committee, SnapshotDir, list[bytes]],
+    tmp_path: Path,
+    tamper: Tamper,
+    reason: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The chunks and receipt arrays checked in worker processes (the default on a node):
+    a bad one is refused with the same reason as in a thread, the honest peer's installed."""
+    c, snapdir, _ = source
+    monkeypatch.setattr(snapshots, "CHUNKS_PER_WRITE", 2)
+    monkeypatch.setattr(snapshots, "RECEIPT_LISTS_BLOCKS", 4)
+    node = fresh(tmp_path, c)
+    penalized: list[tuple[bytes, str]] = []
+    requests = {b"liar": peer(c, snapdir, tamper), b"honest": peer(c, snapdir)}
+    result = run_sync(node, requests, penalized, workers=2)
     assert [p for p, _ in penalized] == [b"liar"]
     assert reason in penalized[0][1]
     assert result.peer == b"honest" and node.height == 30

@@ -20,10 +20,11 @@ which it holds itself (pinned by hash):
    their transaction hashes keep the replay check complete (a transaction of a block before S
    may still be unexpired).
 
-Then the store is made a store at height S in one transaction (``Store.begin_snapshot_install``:
-the chunks are written into it as they verify, the rest at the end, one commit) and
-block sync follows from S + 1. A peer that sends anything false is penalised and the next one
-is asked.
+The chunks and receipt arrays are checked in worker processes (:mod:`wuyi.node.sync_verify`)
+while this process fetches and writes. Then the store is made a store at height S in one
+transaction (``Store.begin_snapshot_install``: the chunks and the window are written into it as
+they verify, the rest at the end, one commit) and block sync follows from S + 1. A peer that
+sends anything false is penalised and the next one is asked.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
-from wuyi.encoding import decode, decode_committed, encode, split_array
+from wuyi.encoding import decode, encode
 from wuyi.exceptions import (
     EncodingError,
     NetworkError,
@@ -60,8 +61,17 @@ from wuyi.ledger.lightclient import TrustedSets, ValidatorChange
 from wuyi.ledger.merkle import compute_root
 from wuyi.ledger.types import Block, BlockHeader, Receipt, Transaction
 from wuyi.node.state_prune import StatePruning
+from wuyi.node.sync_verify import (
+    SyncVerifier,
+    check_chunk,
+    check_receipt_lists,
+    find_value,
+    pairs_of,
+    unpack_chunk,
+    unpack_window,
+)
 from wuyi.params import ChainParams
-from wuyi.state.chunks import build_subtree, compute_frontier, fold_frontier, iter_leaves
+from wuyi.state.chunks import compute_frontier, fold_frontier, iter_leaves
 
 if TYPE_CHECKING:
     from wuyi.node.node import Node
@@ -93,6 +103,9 @@ RECEIPT_LISTS_BYTES: Final = 8 * 1024 * 1024
 """Limits of one ``receipt_lists`` answer: at most this many blocks, and no more stored
 receipt bytes than this once it holds one block (a single block larger than it goes alone)."""
 CHUNKS_IN_FLIGHT: Final = 4
+WINDOW_SPANS: Final = 8
+"""The replay window is fetched as this many spans (of at most :data:`RECEIPT_LISTS_BLOCKS`
+blocks each), several at a time, so that the workers check one answer while the next comes."""
 CHUNKS_PER_WRITE: Final = 16
 """Verified chunks written per call into the sync's write transaction (``putmulti``); the
 next group is fetched and verified meanwhile, so about two groups are held in memory."""
@@ -225,35 +238,6 @@ class Manifest:
     @staticmethod
     def _fields() -> tuple[str, ...]:
         return ("format", "chain_id", "height", "block_hash", "state_root", "chunks")
-
-
-def decode_chunk(raw: bytes) -> list[tuple[bytes, bytes]]:
-    try:
-        # The pairs are believed only once they rebuild the manifest's subtree (validate_chunk),
-        # so the container's canonical form is not checked (decode_committed).
-        pairs = decode_committed(raw)
-        if not isinstance(pairs, list):
-            raise ValidationError("a chunk is a list of [key, value]")
-        return [(p[0], p[1]) for p in pairs if isinstance(p, list) and len(p) == 2]
-    except (EncodingError, ValidationError, TypeError, IndexError) as exc:
-        raise ProofInvalid(f"snapshot chunk is malformed: {exc}") from None
-
-
-def validate_chunk(
-    hasher: Callable[[bytes], bytes], manifest: Manifest, index: int, prefix: int, raw: bytes
-) -> tuple[list[tuple[bytes, bytes]], dict[bytes, bytes]]:
-    """The pairs and tree nodes of chunk ``index`` if it rebuilds the subtree the manifest
-    names; :class:`ProofInvalid` otherwise."""
-    depth, want, leaves = manifest.chunks[index]
-    pairs = decode_chunk(raw)
-    if len(pairs) != leaves:
-        raise ProofInvalid(
-            f"snapshot chunk {index}: {len(pairs)} leaves, the manifest says {leaves}"
-        )
-    got, nodes = build_subtree(hasher, pairs, depth, prefix)
-    if got != want:
-        raise ProofInvalid(f"snapshot chunk {index} does not hash to the manifest's subtree")
-    return pairs, nodes
 
 
 # -- making and keeping snapshots -----------------------------------------------------------
@@ -486,6 +470,14 @@ Request = Callable[[bytes, bytes, float], Awaitable[bytes]]
 """``request(peer, payload, timeout) -> response`` on the ``snap`` channel."""
 
 
+def _put_window_entries(writer: SnapshotInstall, entries: Any) -> None:
+    writer.put_window_entries(*unpack_window(entries))
+
+
+class _OldPeer(Exception):
+    """The peer answered ``receipt_lists`` as an unknown request."""
+
+
 class _Liar(Exception):
     def __init__(self, peer: bytes, reason: str) -> None:
         super().__init__(reason)
@@ -504,6 +496,8 @@ class SyncResult:
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of each step (``headers`` with the validator changes and block S,
     ``chunks`` with the manifest, ``window``, ``install``): where a join spends its time."""
+    workers: int = 0
+    """Processes that checked the chunks and receipt arrays (0: a thread of this one)."""
 
 
 class StateSync:
@@ -516,8 +510,14 @@ class StateSync:
         request: Request,
         penalize: Callable[[bytes, str], None],
         emit: Callable[..., None] | None = None,
+        workers: int | None = None,
     ) -> None:
+        """``workers``: processes that check chunks and receipt arrays while this one fetches
+        and writes (``None``: one per core, at most 4, none on a single core; ``0``: a thread
+        of this process)."""
         self.node = node
+        self.workers = workers
+        self.verifier = SyncVerifier(0)
         self.request = request
         self.penalize = penalize
         self.emit = emit or (lambda event, **kw: None)
@@ -590,6 +590,18 @@ class StateSync:
             t0 = t1
 
         await loop.run_in_executor(None, store.clear_staging)
+        self.verifier = SyncVerifier(self.workers)  # the workers start while headers are checked
+        try:
+            return await self._sync_with(peer, height, seconds, lap)
+        finally:
+            await loop.run_in_executor(None, self.verifier.close)
+            self.verifier = SyncVerifier(0)
+
+    async def _sync_with(
+        self, peer: bytes, height: int, seconds: dict[str, float], lap: Callable[[str], None]
+    ) -> SyncResult:
+        loop = asyncio.get_running_loop()
+        store = self.node.store
         headers = await self._headers(peer, height)
         trusted = await self._trusted_sets(peer, height, headers)
         block, receipts = await self._top_block(peer, height, headers, trusted)
@@ -602,7 +614,7 @@ class StateSync:
             if params_raw is None:
                 raise _Liar(peer, "the snapshot holds no chain parameters")
             window_size = ChainParams.from_obj(decode(params_raw)).max_expiry_window
-            window = await self._window(peer, height, window_size, headers)
+            window_n = await self._window(peer, height, window_size, headers, writer)
             lap("window")
             from wuyi.node.node import _index_entries
 
@@ -615,7 +627,7 @@ class StateSync:
                     qcs=qcs,
                     block=block,
                     receipts=receipts,
-                    window=window,
+                    window=(),  # written as it was verified
                     replay_until=height + window_size,
                     index_entries=_index_entries(
                         self.suite, block, txs, [r.tx_hash for r in receipts]
@@ -627,7 +639,16 @@ class StateSync:
         self.node.reload_after_sync()
         lap("install")
         self.emit("state_synced", height=height, chunks=len(manifest.chunks), keys=keys_n)
-        return SyncResult(height, len(manifest.chunks), keys_n, height, len(window), peer, seconds)
+        return SyncResult(
+            height,
+            len(manifest.chunks),
+            keys_n,
+            height,
+            window_n,
+            peer,
+            seconds,
+            self.verifier.workers,
+        )
 
     async def _headers(self, peer: bytes, height: int) -> list[tuple[bytes, BlockHeader]]:
         genesis = self.node.store.get_header(0)
@@ -758,32 +779,37 @@ class StateSync:
         loop = asyncio.get_running_loop()
         params: list[bytes] = []
         sem = asyncio.Semaphore(CHUNKS_IN_FLIGHT)
-        Verified = tuple[list[tuple[bytes, bytes]], dict[bytes, bytes]]
+        # a chunk verified: check_chunk's flat pairs and nodes (marshal bytes from a worker)
 
-        async def one(i: int) -> Verified:
+        async def one(i: int) -> Any:
             if manifest.chunks[i][2] == 0:
                 if manifest.chunks[i][1] != bytes(32):
                     raise _Liar(peer, f"snapshot chunk {i}: no leaves but a non-empty subtree")
-                return [], {}
+                return [], []  # flat pairs and nodes
             async with sem:
                 resp = await self._ask(peer, {"q": "chunk", "height": manifest.height, "index": i})
             raw = resp.get("chunk", b"")
-            try:
-                return await loop.run_in_executor(
-                    None, validate_chunk, self.h, manifest, i, prefixes[i], raw
-                )
-            except ProofInvalid as exc:
-                raise _Liar(peer, exc.message) from None
+            packed = self.verifier.workers > 0
+            reason, flat = await self.verifier.run(
+                check_chunk, self.suite.name, manifest.chunks[i], i, prefixes[i], raw, packed
+            )
+            if reason:
+                raise _Liar(peer, reason)
+            return flat
 
-        def stage(group: list[Verified]) -> int:
-            pairs = [kv for p, _ in group for kv in p]
-            writer.put_state(pairs, itertools.chain.from_iterable(n.items() for _, n in group))
-            params.extend(v for k, v in pairs if k == keys.PARAMS)
-            return len(pairs)
+        def stage(group: list[Any]) -> int:
+            flats = [unpack_chunk(f) for f in group]
+            pairs = itertools.chain.from_iterable(pairs_of(p) for p, _ in flats)
+            writer.put_state(pairs, itertools.chain.from_iterable(pairs_of(n) for _, n in flats))
+            for p, _ in flats:
+                value = find_value(p, keys.PARAMS)
+                if value is not None:
+                    params.append(value)
+            return sum(len(p) for p, _ in flats) // 2
 
         n = len(manifest.chunks)
 
-        def start(first: int) -> list[asyncio.Future[Verified]]:
+        def start(first: int) -> list[asyncio.Future[Any]]:
             return [asyncio.ensure_future(one(i)) for i in range(first, min(n, first + per))]
 
         per = CHUNKS_PER_WRITE
@@ -799,71 +825,102 @@ class StateSync:
                 t.cancel()
         return total, params[0] if params else None
 
-    def _check_receipt_lists(
-        self,
-        peer: bytes,
-        first: int,
-        lists: list[Any],
-        headers: list[tuple[bytes, BlockHeader]],
-    ) -> list[tuple[int, int, bytes]]:
-        """``(height, index, tx hash)`` of blocks ``first, first + 1, ...`` from their stored
-        receipt arrays ``lists``, each array's items checked against the block's receipts
-        root (the hashes are read only from receipts that are the committed ones)."""
-        out: list[tuple[int, int, bytes]] = []
-        hash_len = len(headers[0][0])
-        for k, raw in enumerate(lists):
-            h = first + k
-            header = headers[h][1]
-            try:
-                if not isinstance(raw, bytes):
-                    raise EncodingError("not a byte string")
-                values, items = split_array(raw)
-            except EncodingError as exc:
-                raise _Liar(peer, f"receipts of block {h} are malformed: {exc.message}") from None
-            if len(items) != header.tx_count or compute_root(self.h, items) != header.receipts_root:
-                raise _Liar(peer, f"receipts of block {h} do not match its receipts_root")
-            for i, v in enumerate(values):
-                tx_hash = v.get("tx_hash") if isinstance(v, dict) else None
-                if not isinstance(tx_hash, bytes) or len(tx_hash) != hash_len:
-                    raise _Liar(peer, f"receipt {i} of block {h} names no transaction hash")
-                out.append((h, i, tx_hash))
-        return out
-
     async def _window(
         self,
         peer: bytes,
         height: int,
         window_size: int,
         headers: list[tuple[bytes, BlockHeader]],
-    ) -> list[tuple[int, int, bytes]]:
-        """Transaction hashes of blocks ``height - window_size .. height - 1`` (those whose
-        transactions may not have expired), each block's checked against its receipts root.
+        writer: SnapshotInstall,
+    ) -> int:
+        """Write into ``writer`` the transaction hashes of blocks ``height - window_size ..
+        height - 1`` (those whose transactions may not have expired), each block's checked
+        against its receipts root first; return how many.
 
         Asked in bulk (``receipt_lists``: up to :data:`RECEIPT_LISTS_BLOCKS` blocks' stored
-        receipt arrays per answer, checked off the event loop); from a peer that does not
-        serve that, per block (``receipts``)."""
+        receipt arrays per answer), :data:`WINDOW_SPANS` spans of the window at a time, each
+        answer checked by the verifier's workers and written while the next is checked; from
+        a peer that does not serve that, per block (``receipts``)."""
         loop = asyncio.get_running_loop()
+        until = height + window_size
+        first = max(1, height - window_size)
+        per_span = min(RECEIPT_LISTS_BLOCKS, max(1, -(-(height - first) // WINDOW_SPANS)))
+        spans = [(a, min(height, a + per_span)) for a in range(first, height, per_span)]
+        sem = asyncio.Semaphore(max(2, self.verifier.workers + 1))
+        tasks = [
+            asyncio.ensure_future(self._window_span(peer, a, b, headers, sem, writer, until))
+            for a, b in spans
+        ]
+        try:
+            return sum([await t for t in tasks])
+        except _OldPeer:
+            pass
+        finally:
+            for t in tasks:
+                if t.done() and not t.cancelled():
+                    t.exception()  # retrieved: the first failure is the one reported
+                t.cancel()
+        # nothing was written by a peer that predates receipt_lists (its first answer says so)
+        window = await self._window_per_block(peer, first, height, headers)
+        await loop.run_in_executor(None, writer.put_window, window, until)
+        return len(window)
+
+    async def _window_span(
+        self,
+        peer: bytes,
+        a: int,
+        b: int,
+        headers: list[tuple[bytes, BlockHeader]],
+        sem: asyncio.Semaphore,
+        writer: SnapshotInstall,
+        until: int,
+    ) -> int:
+        """Blocks ``a .. b - 1``: each one's transaction hashes written once its stored receipt
+        array folds to its receipts root (:func:`check_receipt_lists`); how many."""
+        loop = asyncio.get_running_loop()
+        n = 0
+        while a < b:
+            async with sem:  # bounds the answers held: one per worker, one more being fetched
+                req = {"q": "receipt_lists", "from": a, "max": b - a}
+                answer = await self.request(peer, encode(req), REQUEST_TIMEOUT_S)
+                try:
+                    resp = decode(answer)
+                except EncodingError as exc:
+                    raise _Liar(peer, f"malformed answer to receipt_lists: {exc.message}") from None
+                if isinstance(resp, dict) and "error" in resp:
+                    if "code" not in resp:
+                        raise _OldPeer()  # an unknown request: a peer that predates receipt_lists
+                    raise NetworkError(f"peer could not answer receipt_lists: {resp['error']}")
+                got = resp.get("receipt_lists") if isinstance(resp, dict) else None
+                if not isinstance(got, list) or not got:
+                    raise _Liar(peer, f"no receipt lists from block {a}")
+                lists = got[: b - a]
+                roots = [
+                    (headers[a + k][1].tx_count, headers[a + k][1].receipts_root)
+                    for k in range(len(lists))
+                ]
+                reason, entries, count = await self.verifier.run(
+                    check_receipt_lists,
+                    self.suite.name,
+                    a,
+                    lists,
+                    roots,
+                    until,
+                    self.verifier.workers > 0,
+                )
+            if reason:
+                raise _Liar(peer, reason)
+            await loop.run_in_executor(None, _put_window_entries, writer, entries)
+            n += count
+            a += len(lists)
+        return n
+
+    async def _window_per_block(
+        self, peer: bytes, h: int, height: int, headers: list[tuple[bytes, BlockHeader]]
+    ) -> list[tuple[int, int, bytes]]:
+        """The window from a peer that predates ``receipt_lists``: ``receipts`` of up to
+        :data:`RECEIPT_BATCH` blocks per answer, each receipt decoded and re-encoded."""
         out: list[tuple[int, int, bytes]] = []
-        h = max(1, height - window_size)
-        while h < height:
-            n = min(RECEIPT_LISTS_BLOCKS, height - h)
-            req = {"q": "receipt_lists", "from": h, "max": n}
-            answer = await self.request(peer, encode(req), REQUEST_TIMEOUT_S)
-            try:
-                resp = decode(answer)
-            except EncodingError as exc:
-                raise _Liar(peer, f"malformed answer to receipt_lists: {exc.message}") from None
-            if isinstance(resp, dict) and "error" in resp:
-                if "code" not in resp:
-                    break  # an unknown request: a peer that predates receipt_lists
-                raise NetworkError(f"peer could not answer receipt_lists: {resp['error']}")
-            got = resp.get("receipt_lists") if isinstance(resp, dict) else None
-            if not isinstance(got, list) or not got:
-                raise _Liar(peer, f"no receipt lists from block {h}")
-            lists = got[:n]
-            check = self._check_receipt_lists
-            out.extend(await loop.run_in_executor(None, check, peer, h, lists, headers))
-            h += len(lists)
         while h < height:
             if headers[h][1].tx_count == 0:
                 h += 1

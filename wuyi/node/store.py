@@ -20,6 +20,7 @@ import os
 import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
@@ -50,6 +51,7 @@ __all__ = [
     "Store",
     "StoreView",
     "compute_state_node_hash",
+    "compute_window_entries",
 ]
 
 Hasher = Callable[[bytes], bytes]
@@ -178,6 +180,27 @@ _LMDB_CORRUPTION: Final = (
 
 def _hkey(height: int) -> bytes:
     return _U64.pack(height)
+
+
+def compute_window_entries(
+    blocks: Iterable[tuple[int, bytes]], hash_len: int, replay_until: int
+) -> tuple[list[bytes], list[bytes]]:
+    """The ``tx_index`` and ``replay`` entries of a state sync's replay window, as flat
+    ``[key, value, key, value, ...]`` lists (:meth:`SnapshotInstall.put_window_entries`):
+    ``blocks`` is ``(height, the transaction hashes of its receipts, concatenated)``. In key
+    order: consecutive inserts then land on neighbouring B-tree pages. Pure."""
+    until = _hkey(replay_until)
+    pack = _TXLOC.pack
+    pairs = sorted(
+        (blob[j : j + hash_len], pack(h, i))
+        for h, blob in blocks
+        for i, j in enumerate(range(0, len(blob), hash_len))
+    )
+    index = list(chain.from_iterable(pairs))
+    replay: list[bytes] = []
+    for tx_hash, _ in pairs:
+        replay += (until + tx_hash, b"")
+    return index, replay
 
 
 def _unhkey(key: bytes) -> int:
@@ -1152,10 +1175,7 @@ class Store:
         txn.put(hkey, encode_array_of_encoded([r.to_bytes() for r in receipts]), db=d[DB_RECEIPTS])
         for i, r in enumerate(receipts):
             txn.put(r.tx_hash, _TXLOC.pack(top, i), db=d[DB_TX_INDEX])
-        until = _hkey(replay_until)
-        index = [(tx_hash, _TXLOC.pack(h, i)) for h, i, tx_hash in window]
-        txn.cursor(db=d[DB_TX_INDEX]).putmulti(index)
-        txn.cursor(db=d[DB_REPLAY]).putmulti([(until + th, b"") for th, _ in index])
+        self._put_window(txn, window, replay_until)
         for key, value in index_entries.items():
             txn.put(key, value, db=d[DB_INDEX])
         txn.put(META_HEIGHT.encode(), hkey, db=meta)
@@ -1166,6 +1186,17 @@ class Store:
         txn.drop(d[DB_STATE_PINS], delete=False)
         if txn.get(META_STATE_REFS.encode(), db=meta) is not None:
             self._rebuild_refs(txn)  # the snapshot's nodes came without counts
+
+    def _put_window(
+        self, txn: lmdb.Transaction, window: Iterable[tuple[int, int, bytes]], replay_until: int
+    ) -> None:
+        """``tx_index`` entries of transactions whose bodies are not held, listed in ``replay``
+        until ``replay_until``."""
+        d = self._dbs
+        until = _hkey(replay_until)
+        index = [(tx_hash, _TXLOC.pack(h, i)) for h, i, tx_hash in window]
+        txn.cursor(db=d[DB_TX_INDEX]).putmulti(index)
+        txn.cursor(db=d[DB_REPLAY]).putmulti([(until + th, b"") for th, _ in index])
 
     def _txn_height(self, txn: lmdb.Transaction) -> int:
         raw = txn.get(META_HEIGHT.encode(), db=self._dbs[DB_META])
@@ -1303,7 +1334,8 @@ class SnapshotInstall:
     height ``S`` (``wuyi.node.snapshots.StateSync``, which verified everything first).
 
     :meth:`put_state` writes verified chunks straight into the world state (emptied when the
-    transaction begins) and the tree's nodes, as they arrive; :meth:`install` adds the verified
+    transaction begins) and the tree's nodes, as they arrive (:meth:`put_window`: the replay
+    window's transaction hashes, likewise); :meth:`install` adds the verified
     headers 1..S, the ``qcs`` kept for bodies not held, block ``S`` with its receipts,
     ``window`` ``(height, index, tx hash)`` of earlier transactions that may not be replayed
     (kept in ``tx_index`` until ``replay_until``), meta height S, and commits. Until then
@@ -1368,6 +1400,27 @@ class SnapshotInstall:
             txn.cursor(db=d[DB_NODES]).putmulti(nodes, overwrite=False)
 
         self._run("snapshot chunks", put)
+
+    def put_window(self, window: Iterable[tuple[int, int, bytes]], replay_until: int) -> None:
+        """Write verified ``(height, index, tx hash)`` of earlier transactions that may not be
+        replayed into ``tx_index`` (listed in ``replay`` until ``replay_until``), as they
+        arrive; :meth:`install` may be given the rest."""
+        self._run(
+            "the replay window", lambda txn: self._store._put_window(txn, window, replay_until)
+        )
+
+    def put_window_entries(self, index: list[bytes], replay: list[bytes]) -> None:
+        """:meth:`put_window` with the entries made already (:func:`compute_window_entries`,
+        in a worker process): flat ``[key, value, ...]`` lists for ``tx_index`` and ``replay``."""
+
+        def put(txn: lmdb.Transaction) -> None:
+            d = self._store._dbs
+            it = iter(index)
+            txn.cursor(db=d[DB_TX_INDEX]).putmulti(zip(it, it, strict=True))
+            it = iter(replay)
+            txn.cursor(db=d[DB_REPLAY]).putmulti(zip(it, it, strict=True))
+
+        self._run("the replay window", put)
 
     def install(
         self,
