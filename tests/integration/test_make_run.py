@@ -95,7 +95,23 @@ def _processes_under(data: Path) -> list[str]:
 def _stop(proc: subprocess.Popen[bytes], data: Path) -> None:
     """Ctrl-C (SIGINT to the demo process), then every process it started must be gone."""
     proc.send_signal(signal.SIGINT)
-    proc.wait(STOP_S)
+    try:
+        proc.wait(STOP_S)
+    except subprocess.TimeoutExpired:
+        # say what was still running and what the demo printed last, then clean up
+        left, tail = _processes_under(data), ""
+        log = data.parent / "demo.log"
+        if log.exists():
+            tail = log.read_text(errors="replace")[-3000:]
+        nodes = "".join(
+            f"\n--- {p.parent.name}: " + p.read_text(errors="replace")[-800:]
+            for p in sorted(data.rglob("node.log"))
+        )
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(
+            f"the demo did not stop {STOP_S:.0f} s after Ctrl-C; still running: {left}\n"
+            f"--- demo.log:\n{tail}{nodes}"
+        ) from None
     deadline = time.monotonic() + 20
     while (left := _processes_under(data)) and time.monotonic() < deadline:
         time.sleep(0.5)
