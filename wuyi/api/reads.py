@@ -58,6 +58,7 @@ __all__ = [
     "member_of",
     "reads_of",
     "role",
+    "signed_read",
 ]
 
 AUDITOR = "auditor"
@@ -396,3 +397,14 @@ def any_citizen(dids: Iterable[str]) -> Allow:
     """Any of the citizens ``dids`` (e.g. a unit's owners, a contract's buyers)."""
     wanted = frozenset(d for d in dids if d)
     return lambda r: "citizen" if r.did is not None and r.did in wanted else None
+
+
+def signed_read(
+    request: Request, what: str, record: str, allow: list[Allow], subject: str = ""
+) -> Reader:
+    """The signer of ``request``, allowed by one of ``allow`` (or an auditor) to read
+    ``what`` (``record`` in the access log; ``subject``: whose it is), logged; or raise
+    naming the rule: :meth:`Reads.require` of the API serving ``request``."""
+    return reads_of(request).require(
+        request, what=what, record=record, subject=subject, allow=allow
+    )

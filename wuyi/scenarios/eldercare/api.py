@@ -21,7 +21,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
+from wuyi.api.reads import (
+    SIGNED_READ_RESPONSES,
+    Allow,
+    any_citizen,
+    citizen,
+    member_of,
+    signed_read,
+)
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -54,10 +61,6 @@ def _depts(s: ScenarioReader) -> Allow:
 
 def _inst(s: ScenarioReader, org: str) -> dict[str, Any]:
     return s.record(CONTRACT, "inst/" + org, f"no care institution '{org}'", "org")
-
-
-def may_read(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
-    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
 
 
 def router(node: Node) -> APIRouter:
@@ -116,7 +119,9 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             _inst(s, org)
             allow = [member_of(org), _bureau(s), _depts(s)]
-            may_read(request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", org, allow)
+            signed_read(
+                request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", allow, org
+            )
             return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
 
     @r.get(
@@ -129,7 +134,7 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             i = _inst(s, org)
             allow = [member_of(org), member_of(str(i["bank"]), roles=("custody",)), _bureau(s)]
-            may_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", org, allow)
+            signed_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", allow, org)
             items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
             return hexify({"prepayments": items, "height": s.height})
 
@@ -150,7 +155,7 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             allow = [citizen(did), _bureau(s), _depts(s)]
             if c["institution"]:
                 allow.append(member_of(str(c["institution"])))
-            may_read(request, "a caregiver's record", f"eldercare/cg/{did}", did, allow)
+            signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
             return hexify({**c, "height": s.height})
 
     @r.get(
@@ -162,12 +167,12 @@ def _person_routes(r: APIRouter, node: Node) -> None:
     def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
         check_did(did)
         with reading(node, CONTRACT) as s:
-            may_read(
+            signed_read(
                 request,
                 "a time-bank account",
                 f"eldercare/tb/{did}",
-                did,
                 [citizen(did), _bureau(s)],
+                did,
             )
             services = [
                 v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])
@@ -199,11 +204,11 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             v = s.record(CONTRACT, "svc/" + service_id, f"no service '{service_id}'", "service_id")
             e = s.get(CONTRACT, "elder/" + v["elder"]) or {}
             parties = [v["volunteer"], v["elder"], str(e.get("guardian") or "")]
-            may_read(
+            signed_read(
                 request,
                 f"service {service_id}",
                 f"eldercare/svc/{service_id}",
-                ",".join(p for p in parties if p),
                 [any_citizen(parties), _bureau(s)],
+                ",".join(p for p in parties if p),
             )
             return hexify({**v, "height": s.height})

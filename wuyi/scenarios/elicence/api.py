@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, member_of, reads_of
+from wuyi.api.reads import SIGNED_READ_RESPONSES, member_of, signed_read
 from wuyi.api.scenarios import ItemPage, reading
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
@@ -61,11 +61,8 @@ def router(node: Node) -> APIRouter:
         cursor: str | None = CURSOR,
     ) -> Any:
         """Signed read (each record names a holder): members of ``org``, auditors."""
-        reads_of(request).require(
-            request,
-            what=f"the presentations {org} checked",
-            record=f"elicence/checks/{org}",
-            allow=[member_of(org)],
+        signed_read(
+            request, f"the presentations {org} checked", f"elicence/checks/{org}", [member_of(org)]
         )
         with reading(node) as s:
             mine = [

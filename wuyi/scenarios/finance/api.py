@@ -42,7 +42,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -149,8 +149,7 @@ def bankers(banks: Iterable[str]) -> Allow:
 
 
 def now_ms(s: ScenarioReader) -> int:
-    t: int = s.v.get_header(s.height).time
-    return t
+    return s.time
 
 
 def consents_of(s: ScenarioReader, did: str) -> list[dict[str, Any]]:
@@ -253,11 +252,11 @@ def add_public_routes(r: APIRouter, node: Node) -> None:
     def alerts(request: Request, status: Literal["open", "closed"] | None = Query(None)) -> Any:
         """Multi-lending, concentration and NPL alerts, newest first: 金融局's supervisors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the regulator's alerts",
-                record="finance/alerts",
-                allow=[member_of(REGULATOR, roles=("supervisor",))],
+                "the regulator's alerts",
+                "finance/alerts",
+                [member_of(REGULATOR, roles=("supervisor",))],
             )
             items = [a for _, a in s.items(CONTRACT, "alert/") if status in (None, a["status"])]
             return {"items": hexify(items[::-1]), "height": s.height}
@@ -284,12 +283,12 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
         check_did(did)
         with reading(node, CONTRACT) as s:
             e = enterprise_or_404(s, did)
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the finance file of {did}",
-                record=f"finance/enterprise/{did}",
-                subject=did,
-                allow=parties([did, e.get("operator")]),
+                f"the finance file of {did}",
+                f"finance/enterprise/{did}",
+                parties([did, e.get("operator")]),
+                did,
             )
             apps = [
                 s.get(CONTRACT, "app/" + k.split("/")[-1])
@@ -326,12 +325,12 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
             e = enterprise_or_404(s, did)
             now = now_ms(s)
             banks = [c["bank"] for c in consents_of(s, did) if live(c, now)]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the exposure and negative records of {did}",
-                record=f"finance/credit/{did}",
-                subject=did,
-                allow=[*parties([did, e.get("operator")]), bankers(banks)],
+                f"the exposure and negative records of {did}",
+                f"finance/credit/{did}",
+                [*parties([did, e.get("operator")]), bankers(banks)],
+                did,
             )
             x = s.view(CONTRACT, "exposure", did=did)
             neg = s.view(CONTRACT, "negative_records", did=did)
@@ -352,12 +351,8 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
         them): waiting for their own consent, active, revoked — with the data requests."""
         check_did(did)
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
-                request,
-                what=f"the consents naming {did}",
-                record=f"finance/person/{did}",
-                subject=did,
-                allow=[citizen(did)],
+            signed_read(
+                request, f"the consents naming {did}", f"finance/person/{did}", [citizen(did)], did
             )
             out = [with_uses(s, c) for _, c in s.items(CONTRACT, "consent/") if c["person"] == did]
             return {"items": hexify(out[::-1]), "height": s.height}
@@ -375,12 +370,12 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
             c = s.record(
                 CONTRACT, "consent/" + consent_id, f"no consent '{consent_id}'", "consent_id"
             )
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"consent {consent_id}",
-                record=f"finance/consent/{consent_id}",
-                subject=c["enterprise"],
-                allow=[*parties([c["enterprise"], c["person"]]), bankers([c["bank"]])],
+                f"consent {consent_id}",
+                f"finance/consent/{consent_id}",
+                [*parties([c["enterprise"], c["person"]]), bankers([c["bank"]])],
+                c["enterprise"],
             )
             return hexify(with_uses(s, c) | {"height": s.height})
 
@@ -407,12 +402,12 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
                 a = s.get(CONTRACT, "app/" + k.split("/")[-1])
                 if {"kind": "receivable", "ref": receivable_id} in a["collateral"]:
                     banks.append(a["bank"])
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"receivable {receivable_id}",
-                record=f"finance/receivable/{receivable_id}",
-                subject=rv["creditor"],
-                allow=[*parties([rv["creditor"], rv["debtor"]]), bankers(banks)],
+                f"receivable {receivable_id}",
+                f"finance/receivable/{receivable_id}",
+                [*parties([rv["creditor"], rv["debtor"]]), bankers(banks)],
+                rv["creditor"],
             )
             return hexify(rv | {"height": s.height})
 
@@ -433,12 +428,12 @@ def add_bank_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             a = application_or_404(s, app_id)
             e = s.get(CONTRACT, "ent/" + a["enterprise"]) or {}
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"loan {app_id}",
-                record=f"finance/application/{app_id}",
-                subject=a["enterprise"],
-                allow=[*parties([a["enterprise"], e.get("operator")]), bankers([a["bank"]])],
+                f"loan {app_id}",
+                f"finance/application/{app_id}",
+                [*parties([a["enterprise"], e.get("operator")]), bankers([a["bank"]])],
+                a["enterprise"],
             )
             return hexify(a | {"height": s.height})
 
@@ -459,11 +454,8 @@ def add_bank_routes(r: APIRouter, node: Node) -> None:
         """The applications made to this bank, newest first, each with the enterprise's kind,
         sector and district and its consents' status: the bank's bankers."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
-                request,
-                what=f"the applications to {bank}",
-                record=f"finance/bank/{bank}",
-                allow=[bankers([bank])],
+            signed_read(
+                request, f"the applications to {bank}", f"finance/bank/{bank}", [bankers([bank])]
             )
             out = []
             for k, _ in s.items(CONTRACT, f"bank_app/{bank}/"):

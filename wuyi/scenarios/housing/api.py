@@ -23,6 +23,7 @@ from wuyi.api.reads import (
     member_of,
     reads_of,
     role,
+    signed_read,
 )
 from wuyi.api.scenarios import (
     ItemPage,
@@ -90,27 +91,20 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
         if buyer is not None:
             check_did(buyer, "buyer")
         with reading(node, HOUSING) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the housing contracts{f' of {buyer}' if buyer else ''}",
-                record=f"housing/contracts/{unit or '*'}/{buyer or '*'}",
-                subject=buyer or "",
-                allow=[role("developer", *HOUSING_ROLES)]
+                f"the housing contracts{f' of {buyer}' if buyer else ''}",
+                f"housing/contracts/{unit or '*'}/{buyer or '*'}",
+                [role("developer", *HOUSING_ROLES)]
                 + ([citizen(buyer)] if buyer is not None else []),
+                buyer or "",
             )
-            if unit is None:
-                ids = [k.removeprefix("contract/") for k, _ in s.items(HOUSING, "contract/")]
-            else:
-                ids = [k.split("/")[-1] for k, _ in s.items(HOUSING, f"unit_contracts/{unit}/")]
-
-            return s.newest_page(
-                s.indexed(
-                    HOUSING,
-                    "contract/",
-                    ids,
-                    lambda c: (
-                        status in (None, c["status"]) and (buyer is None or buyer in c["buyers"])
-                    ),
+            return s.newest_of(
+                HOUSING,
+                "contract/",
+                None if unit is None else f"unit_contracts/{unit}/",
+                keep=lambda c: (
+                    status in (None, c["status"]) and (buyer is None or buyer in c["buyers"])
                 ),
                 limit=limit,
                 cursor=cursor,
@@ -128,16 +122,16 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
         with reading(node, HOUSING) as s:
             c = _contract(s, contract_id)
             parties = [*map(str, c.get("buyers", [])), str(c.get("seller", ""))]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"housing contract {contract_id}",
-                record=f"housing/contract/{contract_id}",
-                subject=",".join(p for p in parties if p.startswith("did:")),
-                allow=[
+                f"housing contract {contract_id}",
+                f"housing/contract/{contract_id}",
+                [
                     any_citizen(parties),
                     member_of(str(c.get("developer", ""))),
                     role(*HOUSING_ROLES),
                 ],
+                ",".join(p for p in parties if p.startswith("did:")),
             )
             return hexify({**c, "height": s.height})
 

@@ -24,11 +24,13 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    SignedRead,
+    add_record_route,
     check_did,
     group_router,
     id_path,
@@ -76,12 +78,16 @@ def _health(s: ScenarioReader) -> Allow:
     return member_of(str(_cfg(s)["health"]))
 
 
-def _ids(s: ScenarioReader, prefix: str) -> list[str]:
-    return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
+def _patient(
+    label: str, keepers: Callable[[ScenarioReader, dict[str, Any]], list[Allow]]
+) -> SignedRead:
+    """A signed read of the ``label`` (a record, bill, claim) about a patient: the patient, or
+    the parties ``keepers(reader, record)``."""
 
+    def parties(s: ScenarioReader, rec: dict[str, Any]) -> tuple[list[Allow], str]:
+        return [citizen(str(rec["patient"])), *keepers(s, rec)], str(rec["patient"])
 
-def allowed(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
-    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+    return SignedRead(label + " {id}", f"medical/{label}/{{id}}", parties)
 
 
 def router(node: Node) -> APIRouter:
@@ -96,8 +102,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     @r.get("/dashboard", response_model=Dashboard, summary="医保监管总览 / the public totals")
     def dashboard() -> Any:
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
-            return {**s.view(CONTRACT, "dashboard"), "height": s.height, "time": time}
+            return s.totals(CONTRACT, "dashboard")
 
     @r.get("/rules", summary="监管规则 / the supervision rules and their severity")
     def rules() -> Any:
@@ -163,16 +168,16 @@ def _patient_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         check_did(did)
         with reading(node, CONTRACT) as s:
-            allowed(
+            signed_read(
                 request,
                 f"the {what} of a patient",
                 f"medical/{what}/{did}",
-                did,
                 [citizen(did), *[f(s) for f in extra]],
+                did,
             )
-            ids = _ids(s, f"{index}/{did}/")
-
-            return s.newest_page(s.indexed(CONTRACT, f"{record}/", ids), limit=limit, cursor=cursor)
+            return s.newest_of(
+                CONTRACT, f"{record}/", f"{index}/{did}/", limit=limit, cursor=cursor
+            )
 
     @r.get(
         "/patients/{did}/records",
@@ -253,23 +258,12 @@ def _patient_routes(r: APIRouter, node: Node) -> None:
 def _bill_routes(r: APIRouter, node: Node) -> None:
     """One record, the settlements, one bill (signed reads)."""
 
-    @r.get(
-        "/records/{record_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
+    add_record_route(
+        r, node, "/records/{record_id}", CONTRACT, "mr/", operation="record", height=True,
         summary="病历索引 / one record pointer (signed read: the patient, its hospital)",
-    )
-    def record(request: Request, record_id: str = id_path("record id, e.g. MR000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            rec = s.record(CONTRACT, "mr/" + record_id, f"no record '{record_id}'", "record_id")
-            allowed(
-                request,
-                f"record {record_id}",
-                f"medical/record/{record_id}",
-                str(rec["patient"]),
-                [citizen(str(rec["patient"])), member_of(str(rec["hospital"]))],
-            )
-            return hexify({**rec, "height": s.height})
+        missing="no record '{id}'", help="record id, e.g. MR000001",
+        signed=_patient("record", lambda s, rec: [member_of(str(rec["hospital"]))]),
+    )  # fmt: skip
 
     @r.get(
         "/settlements",
@@ -288,33 +282,16 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
             allow = [_bureau(s)]
             if hospital is not None:
                 allow.append(member_of(hospital))
-            allowed(request, "the settlements", f"medical/settlements/{hospital or '*'}", "", allow)
-            if hospital is not None:
-                ids = _ids(s, f"st_by_hospital/{hospital}/")
-            else:
-                ids = [k.removeprefix("st/") for k, _ in s.items(CONTRACT, "st/")]
+            signed_read(request, "the settlements", f"medical/settlements/{hospital or '*'}", allow)
+            index = None if hospital is None else f"st_by_hospital/{hospital}/"
+            return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
 
-            return s.newest_page(s.indexed(CONTRACT, "st/", ids), limit=limit, cursor=cursor)
-
-    @r.get(
-        "/settlements/{settlement_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
+    add_record_route(
+        r, node, "/settlements/{settlement_id}", CONTRACT, "st/", operation="bill", height=True,
         summary="医保结算 / one bill (signed read: the patient, the hospital, 医保局)",
-    )
-    def bill(request: Request, settlement_id: str = id_path("bill id, e.g. JS000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            st = s.record(
-                CONTRACT, "st/" + settlement_id, f"no bill '{settlement_id}'", "settlement_id"
-            )
-            allowed(
-                request,
-                f"bill {settlement_id}",
-                f"medical/bill/{settlement_id}",
-                str(st["patient"]),
-                [citizen(str(st["patient"])), member_of(str(st["hospital"])), _bureau(s)],
-            )
-            return hexify({**st, "height": s.height})
+        missing="no bill '{id}'", help="bill id, e.g. JS000001",
+        signed=_patient("bill", lambda s, st: [member_of(str(st["hospital"])), _bureau(s)]),
+    )  # fmt: skip
 
 
 def _grant_routes(r: APIRouter, node: Node) -> None:
@@ -334,17 +311,17 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            allowed(
+            signed_read(
                 request,
                 f"the consents naming {grantee}",
                 f"medical/consents/{grantee}",
-                "",
                 [member_of(grantee)],
             )
-            ids = _ids(s, f"cs_by_grantee/{grantee}/")
-
-            return s.newest_page(
-                s.indexed(CONTRACT, "consent/", ids, lambda v: status in (None, v["status"])),
+            return s.newest_of(
+                CONTRACT,
+                "consent/",
+                f"cs_by_grantee/{grantee}/",
+                keep=lambda v: status in (None, v["status"]),
                 limit=limit,
                 cursor=cursor,
             )
@@ -367,8 +344,8 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
             allow = [_health(s)]
             if hospital is not None:
                 allow.append(member_of(hospital))
-            allowed(
-                request, "the reads of records", f"medical/accesses/{hospital or '*'}", "", allow
+            signed_read(
+                request, "the reads of records", f"medical/accesses/{hospital or '*'}", allow
             )
             items = [
                 v
@@ -391,26 +368,18 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            allowed(request, f"the claims of {insurer}", f"medical/claims/{insurer}", "",
-                    [member_of(insurer)])  # fmt: skip
-            ids = _ids(s, f"cl_by_insurer/{insurer}/")
-
-            return s.newest_page(s.indexed(CONTRACT, "claim/", ids), limit=limit, cursor=cursor)
-
-    @r.get(
-        "/claims/{claim_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="商保快赔 / one claim (signed read: the patient, the insurer)",
-    )
-    def claim(request: Request, claim_id: str = id_path("claim id, e.g. KP000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            k = s.record(CONTRACT, "claim/" + claim_id, f"no claim '{claim_id}'", "claim_id")
-            allowed(
+            signed_read(
                 request,
-                f"claim {claim_id}",
-                f"medical/claim/{claim_id}",
-                str(k["patient"]),
-                [citizen(str(k["patient"])), member_of(str(k["insurer"]))],
+                f"the claims of {insurer}",
+                f"medical/claims/{insurer}",
+                [member_of(insurer)],
             )
-            return hexify({**k, "height": s.height})
+            index = f"cl_by_insurer/{insurer}/"
+            return s.newest_of(CONTRACT, "claim/", index, limit=limit, cursor=cursor)
+
+    add_record_route(
+        r, node, "/claims/{claim_id}", CONTRACT, "claim/", operation="claim", height=True,
+        summary="商保快赔 / one claim (signed read: the patient, the insurer)",
+        missing="no claim '{id}'", help="claim id, e.g. KP000001",
+        signed=_patient("claim", lambda s, k: [member_of(str(k["insurer"]))]),
+    )  # fmt: skip

@@ -39,7 +39,7 @@ from wuyi.api.reads import (
     any_citizen,
     citizen,
     member_of,
-    reads_of,
+    signed_read,
 )
 from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
 from wuyi.api.wire import hexify, parse_hex
@@ -110,7 +110,7 @@ class CustodyOut(BaseModel):
 
 def today_of(s: ScenarioReader) -> str:
     """The date of the latest block (China Standard Time): the contract's ``calendar.today``."""
-    ms = s.v.get_header(s.height).time
+    ms = s.time
     return dt.datetime.fromtimestamp(ms / 1000, tz=CST).date().isoformat()
 
 
@@ -193,20 +193,20 @@ def _sees_all(r: Reader, everyone: list[str]) -> bool:
 def _office_list(request: Request, s: ScenarioReader, what: str) -> Reader:
     """A signed read of a list of case files or reviews: a member of an office or of a
     supervisor (司法局, 公证协会)."""
-    return reads_of(request).require(
+    return signed_read(
         request,
-        what=what,
-        record="notary/" + what.split()[-1],
-        allow=[member_of(*_param(s, "offices"), *_param(s, "supervisors"))],
+        what,
+        "notary/" + what.split()[-1],
+        [member_of(*_param(s, "offices"), *_param(s, "supervisors"))],
     )
 
 
 def _guard_case(request: Request, s: ScenarioReader, c: dict[str, Any]) -> None:
-    reads_of(request).require(
+    signed_read(
         request,
-        what=f"notarial case {c['id']}",
-        record="notary/case/" + c["id"],
-        allow=[
+        f"notarial case {c['id']}",
+        "notary/case/" + c["id"],
+        [
             any_citizen(c["holders"]),
             member_of(c["office"], *_param(s, "supervisors")),
         ],
@@ -225,12 +225,12 @@ def _evidence_orgs(s: ScenarioReader, ev: dict[str, Any]) -> list[str]:
 
 def _guard_evidence(request: Request, s: ScenarioReader, ev: dict[str, Any]) -> None:
     applicant = ev.get("applicant") or ""
-    reads_of(request).require(
+    signed_read(
         request,
-        what=f"preserved evidence {ev['id']}",
-        record="notary/evidence/" + ev["id"],
-        subject=applicant,
-        allow=[citizen(applicant), member_of(*_evidence_orgs(s, ev), *_param(s, "courts"))],
+        f"preserved evidence {ev['id']}",
+        "notary/evidence/" + ev["id"],
+        [citizen(applicant), member_of(*_evidence_orgs(s, ev), *_param(s, "courts"))],
+        applicant,
     )
 
 
@@ -396,12 +396,12 @@ def _case_routes(r: APIRouter, node: Node) -> None:
     def notary_citizen(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         check_did(did)
         with reading(node, NOTARY) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the notarial records of {did}",
-                record="notary/citizen/" + did,
-                subject=did,
-                allow=[citizen(did)],
+                f"the notarial records of {did}",
+                "notary/citizen/" + did,
+                [citizen(did)],
+                did,
             )
             ids = [k.split("/")[-1] for k, _ in s.items(NOTARY, f"holder_case/{did}/")]
             cases = [s.get(NOTARY, "case/" + i) for i in ids]
@@ -452,11 +452,11 @@ def _evidence_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         with reading(node, NOTARY) as s:
             keepers = [*_param(s, "evidence_platforms"), *_param(s, "offices")]
-            who = reads_of(request).require(
+            who = signed_read(
                 request,
-                what="preserved evidence",
-                record="notary/evidence",
-                allow=[member_of(*keepers, *_param(s, "courts"))],
+                "preserved evidence",
+                "notary/evidence",
+                [member_of(*keepers, *_param(s, "courts"))],
             )
             mine = None if AUDITOR in who.roles else who.org
             items = [

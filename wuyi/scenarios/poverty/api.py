@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -87,10 +87,9 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     @r.get("/overview", response_model=Overview, summary="总览 / public totals")
     def overview() -> Any:
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
             alerts = len(s.view(CONTRACT, "alerts"))
             return {**s.view(CONTRACT, "overview"), "alerts": alerts, "height": s.height,
-                    "time": time}  # fmt: skip
+                    "time": s.time}  # fmt: skip
 
     @r.get("/notices", response_model=ItemPage, summary="公示 / beneficiary notices, newest first")
     def notices(
@@ -220,12 +219,12 @@ def _household_routes(r: APIRouter, node: Node) -> None:
             if did is not None:
                 allow.append(citizen(check_did(did, "did")))
             whose = (f" of {village}" if village else "") + (f" headed by {did}" if did else "")
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the households" + whose,
-                record=f"poverty/households/{village or '*'}",
-                subject=did or "",
-                allow=allow,
+                "the households" + whose,
+                f"poverty/households/{village or '*'}",
+                allow,
+                did or "",
             )
             items = [
                 h
@@ -248,17 +247,17 @@ def _household_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             h = s.record(CONTRACT, "hh/" + household_id, f"no household '{household_id}'",
                          "household_id")  # fmt: skip
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"household {household_id}",
-                record=f"poverty/household/{household_id}",
-                subject=str(h["did"]),
-                allow=[
+                f"household {household_id}",
+                f"poverty/household/{household_id}",
+                [
                     citizen(str(h["did"])),
                     _bureau(s),
                     _village(str(h["village"])),
                     _departments(s),
                 ],
+                str(h["did"]),
             )
             pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
             return hexify({**h, "payment_list": pays, "height": s.height})
@@ -281,12 +280,12 @@ def _case_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         """Signed read: 乡村振兴局, the village committees, auditors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the objections" + (f" to {notice}" if notice else ""),
-                record=f"poverty/objections/{notice or '*'}",
-                subject="",
-                allow=[_bureau(s), member_of(*_villages(s), roles=("village",))],
+                "the objections" + (f" to {notice}" if notice else ""),
+                f"poverty/objections/{notice or '*'}",
+                [_bureau(s), member_of(*_villages(s), roles=("village",))],
+                "",
             )
             items = [o for _, o in s.items(CONTRACT, "objection/") if notice in (None, o["notice"])]
             return s.page(items, limit=limit, cursor=cursor, key=lambda o: o["id"])
@@ -306,16 +305,16 @@ def _case_routes(r: APIRouter, node: Node) -> None:
         """Signed read: 乡村振兴局, the village committees, the checking departments,
         auditors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the monitoring cases",
-                record="poverty/cases",
-                subject="",
-                allow=[
+                "the monitoring cases",
+                "poverty/cases",
+                [
                     _bureau(s),
                     member_of(*_villages(s), roles=("village",)),
                     _departments(s),
                 ],
+                "",
             )
             items = [c for _, c in s.items(CONTRACT, "case/") if status in (None, c["status"])]
             items.reverse()

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, reads_of, role
+from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
@@ -55,7 +55,7 @@ class Board(BaseModel):
 def now_ms(s: ScenarioReader) -> int:
     """The time a transaction sent now is judged at: the later of the wall clock and the last
     block's time (a quiet chain makes no blocks)."""
-    return max(int(time.time() * 1000), s.v.get_header(s.height).time)
+    return max(int(time.time() * 1000), s.time)
 
 
 def _listing(s: ScenarioReader, listing_id: str) -> dict[str, Any]:
@@ -124,11 +124,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
                 _collective_did(s, x["collective"]),
                 str((x.get("award") or {}).get("winner") or ""),
             ]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the record of listing {listing_id}",
-                record=f"rural/listing/{listing_id}",
-                allow=[role(*DESK_ROLES), any_citizen(p for p in parties if p)],
+                f"the record of listing {listing_id}",
+                f"rural/listing/{listing_id}",
+                [role(*DESK_ROLES), any_citizen(p for p in parties if p)],
             )
             return hexify({**x, "phase": phase(x, now_ms(s)), "height": s.height})
 
@@ -147,11 +147,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
         """Signed read: the exchange and the bureau (the bidders are people)."""
         with reading(node, RURAL) as s:
             _listing(s, listing_id)
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the bidders of listing {listing_id}",
-                record=f"rural/bidders/{listing_id}",
-                allow=[role(*DESK_ROLES)],
+                f"the bidders of listing {listing_id}",
+                f"rural/bidders/{listing_id}",
+                [role(*DESK_ROLES)],
             )
             bids = _bids(s, listing_id)
             return s.page(bids, limit=limit, cursor=cursor, key=lambda b: b["bidder"])
@@ -171,12 +171,12 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
         check_did(did)
         with reading(node, RURAL) as s:
             _listing(s, listing_id)
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the member request of {listing_id}",
-                record=f"rural/member-request/{listing_id}",
-                subject=did,
-                allow=[citizen(did), role("reviewer")],
+                f"the member request of {listing_id}",
+                f"rural/member-request/{listing_id}",
+                [citizen(did), role("reviewer")],
+                did,
             )
             if s.get(RURAL, f"bid/{listing_id}/{did}") is None:
                 raise ValidationError(f"{did} has not registered for {listing_id}", field="did")
@@ -209,11 +209,11 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
         """Signed read (its land names the farmers who hold it): the desks, the collective."""
         with reading(node, RURAL) as s:
             c = s.record(RURAL, "collective/" + code, f"no collective '{code}'", "code")
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the ledger of collective {code}",
-                record=f"rural/collective/{code}",
-                allow=[role(*DESK_ROLES), citizen(str(c.get("did", "")))],
+                f"the ledger of collective {code}",
+                f"rural/collective/{code}",
+                [role(*DESK_ROLES), citizen(str(c.get("did", "")))],
             )
             assets = [a for _, a in s.items(RURAL, "asset/") if a["collective"] == code]
             res = [x for _, x in s.items(RURAL, "resolution/") if x["collective"] == code]
@@ -242,12 +242,12 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
         """Signed read: the DID's own, or the exchange and the bureau."""
         check_did(did)
         with reading(node, RURAL) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the rural trading records of {did}",
-                record=f"rural/wallet/{did}",
-                subject=did,
-                allow=[citizen(did), role(*DESK_ROLES)],
+                f"the rural trading records of {did}",
+                f"rural/wallet/{did}",
+                [citizen(did), role(*DESK_ROLES)],
+                did,
             )
             return hexify(_wallet(s, did) | {"height": s.height})
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, citizen, member_of, reads_of
+from wuyi.api.reads import SIGNED_READ_RESPONSES, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -48,15 +48,15 @@ def _guard(what: str, prefix: str) -> Any:
     def guard(request: Request, s: ScenarioReader, rec: dict[str, Any]) -> None:
         cfg = s.get(SETTLEMENT, "cfg") or {}
         holder = str(rec.get("holder", ""))
-        reads_of(request).require(
+        signed_read(
             request,
-            what=f"{what} {rec.get('id', '')}",
-            record=f"settlement/{prefix}{rec.get('id', '')}",
-            subject=holder,
-            allow=[
+            f"{what} {rec.get('id', '')}",
+            f"settlement/{prefix}{rec.get('id', '')}",
+            [
                 citizen(holder),
                 member_of(str(cfg.get("department", "")), str(cfg.get("police", ""))),
             ],
+            holder,
         )
 
     return guard
