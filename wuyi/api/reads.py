@@ -56,6 +56,7 @@ __all__ = [
     "any_member",
     "citizen",
     "member_of",
+    "own_read",
     "reads_of",
     "role",
     "signed_read",
@@ -408,3 +409,9 @@ def signed_read(
     return reads_of(request).require(
         request, what=what, record=record, subject=subject, allow=allow
     )
+
+
+def own_read(request: Request, did: str, what: str, record: str, *others: Allow) -> Reader:
+    """:func:`signed_read` of the records of the citizen ``did``: theirs (their DID key), or
+    of the readers ``others`` allow."""
+    return signed_read(request, what, record, [citizen(did), *others], did)

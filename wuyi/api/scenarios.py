@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from wuyi.api.paging import paginate
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, signed_read
+from wuyi.api.paging import CURSOR, limit_query, paginate
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, signed_read
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
@@ -40,6 +40,7 @@ __all__ = [
     "Record",
     "ScenarioReader",
     "SignedRead",
+    "add_did_list_route",
     "add_record_route",
     "add_scenario_routes",
     "check_did",
@@ -188,6 +189,20 @@ class ScenarioReader:
         cursor: ``{items, next, height}``."""
         return self.page(items, limit=limit, cursor=cursor, key=lambda v: v[key], descending=True)
 
+    def latest_page(
+        self, items: Iterable[Any], *, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """One page of records ``items``, the latest first (by ``height``, then ``id``):
+        ``{items, next, height}``."""
+        ordered = sorted(items, key=lambda v: (v["height"], v["id"]), reverse=True)
+        return self.page(
+            ordered,
+            limit=limit,
+            cursor=cursor,
+            key=lambda v: [v["height"], v["id"]],
+            descending=True,
+        )
+
     def indexed(
         self,
         name: str,
@@ -324,6 +339,49 @@ def add_record_route(
     personal = guard is not None or signed is not None
     extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
     r.get(path, response_model=Record, summary=summary, name=operation, **extra)(read_record)
+
+
+def add_did_list_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    prefix: str,
+    index: str,
+    *,
+    operation: str,
+    summary: str,
+    help: str,
+    read: tuple[str, str],
+    others: Sequence[Callable[[ScenarioReader], Allow]] = (),
+    doc: str | None = None,
+) -> None:
+    """``GET path`` (parameter ``{did}``): a page, newest first, of the records
+    ``<prefix><id>`` of ``contract`` that its index ``<index><did>/`` lists. A signed read of
+    the citizen's own, or of the parties ``others(reader)``; ``read`` names what is read and
+    its record in the access log (``{did}`` is replaced). ``operation`` names the route (its
+    OpenAPI ``operationId``), ``doc`` describes it."""
+
+    def read_did_list(
+        request: Request,
+        did: str = id_path(help),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        check_did(did)
+        with reading(node, contract) as s:
+            what, logged = read[0].format(did=did), read[1].format(did=did)
+            signed_read(request, what, logged, [citizen(did), *[f(s) for f in others]], did)
+            return s.newest_of(contract, prefix, f"{index}{did}/", limit=limit, cursor=cursor)
+
+    read_did_list.__doc__ = doc
+    r.get(
+        path,
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary=summary,
+        name=operation,
+    )(read_did_list)
 
 
 def group_router(prefix: str, node: Node, *groups: Callable[[APIRouter, Node], None]) -> APIRouter:

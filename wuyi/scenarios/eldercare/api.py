@@ -27,6 +27,7 @@ from wuyi.api.reads import (
     any_citizen,
     citizen,
     member_of,
+    own_read,
     signed_read,
 )
 from wuyi.api.scenarios import (
@@ -167,13 +168,7 @@ def _person_routes(r: APIRouter, node: Node) -> None:
     def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
         check_did(did)
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                "a time-bank account",
-                f"eldercare/tb/{did}",
-                [citizen(did), _bureau(s)],
-                did,
-            )
+            own_read(request, did, "a time-bank account", f"eldercare/tb/{did}", _bureau(s))
             services = [
                 v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])
             ]

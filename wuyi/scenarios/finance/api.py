@@ -42,7 +42,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -351,9 +351,7 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
         them): waiting for their own consent, active, revoked — with the data requests."""
         check_did(did)
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request, f"the consents naming {did}", f"finance/person/{did}", [citizen(did)], did
-            )
+            own_read(request, did, f"the consents naming {did}", f"finance/person/{did}")
             out = [with_uses(s, c) for _, c in s.items(CONTRACT, "consent/") if c["person"] == did]
             return {"items": hexify(out[::-1]), "height": s.height}
 

@@ -30,8 +30,8 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     SignedRead,
+    add_did_list_route,
     add_record_route,
-    check_did,
     group_router,
     id_path,
     reading,
@@ -156,103 +156,29 @@ def _public_routes(r: APIRouter, node: Node) -> None:
 def _patient_routes(r: APIRouter, node: Node) -> None:
     """A patient's own lists (signed reads)."""
 
-    def mine(
-        request: Request,
-        did: str,
-        what: str,
-        index: str,
-        record: str,
-        extra: list[Callable[[ScenarioReader], Allow]],
-        limit: int,
-        cursor: str | None,
-    ) -> Any:
-        check_did(did)
-        with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                f"the {what} of a patient",
-                f"medical/{what}/{did}",
-                [citizen(did), *[f(s) for f in extra]],
-                did,
-            )
-            return s.newest_of(
-                CONTRACT, f"{record}/", f"{index}/{did}/", limit=limit, cursor=cursor
-            )
+    def mine(what: str, index: str, prefix: str, summary: str, *others: Any, doc: str = "") -> None:
+        add_did_list_route(
+            r, node, f"/patients/{{did}}/{what}", CONTRACT, f"{prefix}/", f"{index}/",
+            operation=f"patient_{what}", summary=summary, help="the patient's DID",
+            read=(f"the {what} of a patient", f"medical/{what}/{{did}}"), others=others, doc=doc,
+        )  # fmt: skip
 
-    @r.get(
-        "/patients/{did}/records",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的病历索引 / a patient's records (signed read: the patient)",
-    )
-    def patient_records(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """Where the patient's records are kept: hospital, category, document hash, encrypted
-        locator, how often read."""
-        return mine(request, did, "records", "mr_by_patient", "mr", [], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/consents",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的授权 / a patient's consents (signed read: the patient)",
-    )
-    def patient_consents(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "consents", "cs_by_patient", "consent", [], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/accesses",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="谁调阅了我的病历 / reads of a patient's records (signed read: the patient,"
-        " 卫健局)",
-    )
-    def patient_accesses(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """Every read across hospitals of the patient's records: which hospital read which
-        record kept where, under which consent, for what purpose, when."""
-        return mine(request, did, "accesses", "ac_by_patient", "access", [_health], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/settlements",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的医保结算 / a patient's settlements (signed read: the patient, 医保局)",
-    )
-    def patient_settlements(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "settlements", "st_by_patient", "st", [_bureau], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/claims",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的商保理赔 / a patient's claims (signed read: the patient)",
-    )
-    def patient_claims(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "claims", "cl_by_patient", "claim", [], limit, cursor)
+    mine("records", "mr_by_patient", "mr",
+         "我的病历索引 / a patient's records (signed read: the patient)",
+         doc="""Where the patient's records are kept: hospital, category, document hash, encrypted
+        locator, how often read.""")  # fmt: skip
+    mine("consents", "cs_by_patient", "consent",
+         "我的授权 / a patient's consents (signed read: the patient)")  # fmt: skip
+    mine("accesses", "ac_by_patient", "access",
+         "谁调阅了我的病历 / reads of a patient's records (signed read: the patient, 卫健局)",
+         _health,
+         doc="""Every read across hospitals of the patient's records: which hospital read which
+        record kept where, under which consent, for what purpose, when.""")  # fmt: skip
+    mine("settlements", "st_by_patient", "st",
+         "我的医保结算 / a patient's settlements (signed read: the patient, 医保局)",
+         _bureau)  # fmt: skip
+    mine("claims", "cl_by_patient", "claim",
+         "我的商保理赔 / a patient's claims (signed read: the patient)")  # fmt: skip
 
 
 def _bill_routes(r: APIRouter, node: Node) -> None:

@@ -37,8 +37,8 @@ from wuyi.api.reads import (
     SIGNED_READ_RESPONSES,
     Reader,
     any_citizen,
-    citizen,
     member_of,
+    own_read,
     signed_read,
 )
 from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
@@ -225,12 +225,12 @@ def _evidence_orgs(s: ScenarioReader, ev: dict[str, Any]) -> list[str]:
 
 def _guard_evidence(request: Request, s: ScenarioReader, ev: dict[str, Any]) -> None:
     applicant = ev.get("applicant") or ""
-    signed_read(
+    own_read(
         request,
+        applicant,
         f"preserved evidence {ev['id']}",
         "notary/evidence/" + ev["id"],
-        [citizen(applicant), member_of(*_evidence_orgs(s, ev), *_param(s, "courts"))],
-        applicant,
+        member_of(*_evidence_orgs(s, ev), *_param(s, "courts")),
     )
 
 
@@ -253,11 +253,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
                 for _, c in s.items(NOTARY, "cert/")
                 if office in (None, c["fields"]["office"]) and status in (None, c["status"])
             ]
-            items.sort(key=lambda c: (c["height"], c["id"]), reverse=True)
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda c: [c["height"], c["id"]],
-                descending=True,
-            )  # fmt: skip
+            return s.latest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/certificates/{cert_no}",
@@ -334,14 +330,7 @@ def _case_routes(r: APIRouter, node: Node) -> None:
                 and mine in (None, c["office"])
                 and status in (None, c["status"])
             ]
-            items.sort(key=lambda c: (c["height"], c["id"]), reverse=True)
-            return s.page(
-                items,
-                limit=limit,
-                cursor=cursor,
-                key=lambda c: [c["height"], c["id"]],
-                descending=True,
-            )
+            return s.latest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/cases/{case_id}",
@@ -381,11 +370,7 @@ def _case_routes(r: APIRouter, node: Node) -> None:
                 and mine in (None, x["office"])
                 and status in (None, x["status"])
             ]
-            items.sort(key=lambda x: (x["height"], x["id"]), reverse=True)
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda x: [x["height"], x["id"]],
-                descending=True,
-            )  # fmt: skip
+            return s.latest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/citizens/{did}",
@@ -396,13 +381,7 @@ def _case_routes(r: APIRouter, node: Node) -> None:
     def notary_citizen(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         check_did(did)
         with reading(node, NOTARY) as s:
-            signed_read(
-                request,
-                f"the notarial records of {did}",
-                "notary/citizen/" + did,
-                [citizen(did)],
-                did,
-            )
+            own_read(request, did, f"the notarial records of {did}", "notary/citizen/" + did)
             ids = [k.split("/")[-1] for k, _ in s.items(NOTARY, f"holder_case/{did}/")]
             cases = [s.get(NOTARY, "case/" + i) for i in ids]
             certs = [s.get(NOTARY, "cert/" + c["certificate"]) for c in cases if c["certificate"]]

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -247,17 +247,14 @@ def _household_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             h = s.record(CONTRACT, "hh/" + household_id, f"no household '{household_id}'",
                          "household_id")  # fmt: skip
-            signed_read(
+            own_read(
                 request,
+                str(h["did"]),
                 f"household {household_id}",
                 f"poverty/household/{household_id}",
-                [
-                    citizen(str(h["did"])),
-                    _bureau(s),
-                    _village(str(h["village"])),
-                    _departments(s),
-                ],
-                str(h["did"]),
+                _bureau(s),
+                _village(str(h["village"])),
+                _departments(s),
             )
             pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
             return hexify({**h, "payment_list": pays, "height": s.height})

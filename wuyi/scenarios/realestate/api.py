@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, role, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, own_read, role, signed_read
 from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -136,12 +136,12 @@ def router(node: Node) -> APIRouter:
         auditor, signed and logged."""
         check_did(did)
         with reading(node, REALESTATE) as s:
-            signed_read(
+            own_read(
                 request,
+                did,
                 f"the units {did} owns",
                 f"realestate/owner/{did}",
-                [citizen(did), role(*REGISTRY_ROLES)],
-                did,
+                role(*REGISTRY_ROLES),
             )
             prefix = f"own/{did}/"
             owned = (

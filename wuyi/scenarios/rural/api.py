@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, role, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, own_read, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
@@ -171,12 +171,12 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
         check_did(did)
         with reading(node, RURAL) as s:
             _listing(s, listing_id)
-            signed_read(
+            own_read(
                 request,
+                did,
                 f"the member request of {listing_id}",
                 f"rural/member-request/{listing_id}",
-                [citizen(did), role("reviewer")],
-                did,
+                role("reviewer"),
             )
             if s.get(RURAL, f"bid/{listing_id}/{did}") is None:
                 raise ValidationError(f"{did} has not registered for {listing_id}", field="did")
@@ -242,12 +242,12 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
         """Signed read: the DID's own, or the exchange and the bureau."""
         check_did(did)
         with reading(node, RURAL) as s:
-            signed_read(
+            own_read(
                 request,
+                did,
                 f"the rural trading records of {did}",
                 f"rural/wallet/{did}",
-                [citizen(did), role(*DESK_ROLES)],
-                did,
+                role(*DESK_ROLES),
             )
             return hexify(_wallet(s, did) | {"height": s.height})
 

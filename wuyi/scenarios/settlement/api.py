@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, citizen, member_of, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, member_of, own_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -48,15 +48,12 @@ def _guard(what: str, prefix: str) -> Any:
     def guard(request: Request, s: ScenarioReader, rec: dict[str, Any]) -> None:
         cfg = s.get(SETTLEMENT, "cfg") or {}
         holder = str(rec.get("holder", ""))
-        signed_read(
+        own_read(
             request,
+            holder,
             f"{what} {rec.get('id', '')}",
             f"settlement/{prefix}{rec.get('id', '')}",
-            [
-                citizen(holder),
-                member_of(str(cfg.get("department", "")), str(cfg.get("police", ""))),
-            ],
-            holder,
+            member_of(str(cfg.get("department", "")), str(cfg.get("police", ""))),
         )
 
     return guard

@@ -218,14 +218,7 @@ def _catalogue_routes(r: APIRouter, node: Node) -> None:
                 and org in (None, b["org"])
                 and status in (None, b["status"])
             ]
-            found.sort(key=lambda b: (b["height"], b["id"]), reverse=True)
-            return s.page(
-                found,
-                limit=limit,
-                cursor=cursor,
-                key=lambda b: [b["height"], b["id"]],
-                descending=True,
-            )
+            return s.latest_page(found, limit=limit, cursor=cursor)
 
     @r.get(
         "/batches/{batch_id}", response_model=Record, summary="批次 / a batch, all it went through"
