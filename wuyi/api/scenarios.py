@@ -20,7 +20,7 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,9 +46,11 @@ __all__ = [
     "check_did",
     "id_path",
     "reading",
+    "signed_get",
 ]
 
 MAX_QUERY_GAS = 10_000_000
+F = TypeVar("F", bound=Callable[..., Any])
 TAGS: list[str | Enum] = ["scenarios"]
 
 
@@ -382,6 +384,15 @@ def add_did_list_route(
         summary=summary,
         name=operation,
     )(read_did_list)
+
+
+def signed_get(r: APIRouter, path: str, model: Any, summary: str) -> Callable[[F], F]:
+    """``@r.get(path)`` for a signed read (``wuyi.api.reads``): its response ``model``, its
+    ``summary``, and the 401 and 403 answers in its OpenAPI responses."""
+    route: Callable[[F], F] = r.get(
+        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary
+    )
+    return route
 
 
 def group_router(prefix: str, node: Node, *groups: Callable[[APIRouter, Node], None]) -> APIRouter:

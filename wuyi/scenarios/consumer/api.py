@@ -22,7 +22,6 @@ from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import (
-    SIGNED_READ_RESPONSES,
     Allow,
     any_citizen,
     citizen,
@@ -39,6 +38,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -249,12 +249,7 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
             items.reverse()
             return s.newest_page(items, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/contracts",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预付合同 / prepaid contracts",
-    )
+    @signed_get(r, "/contracts", ItemPage, "预付合同 / prepaid contracts")
     def contracts(
         request: Request,
         merchant: str | None = Query(None, max_length=128, description=MERCHANT),
@@ -272,11 +267,11 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
             lists_of(request, s, "the prepaid contracts", "contracts", merchant, consumer)
             return _party_page(s, "pc/", "by_", merchant, consumer, status, (limit, cursor))
 
-    @r.get(
+    @signed_get(
+        r,
         "/contracts/{contract_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预付合同 / a prepaid contract with its trace and consumptions",
+        Record,
+        "预付合同 / a prepaid contract with its trace and consumptions",
     )
     def contract(request: Request, contract_id: str = id_path("contract id, e.g. YF000001")) -> Any:
         """Signed read: its consumer and merchant, the regulator, the merchant's custody bank,
@@ -294,12 +289,7 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
 def _complaint_routes(r: APIRouter, node: Node) -> None:
     """Complaints (signed reads)."""
 
-    @r.get(
-        "/complaints",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="投诉 / complaints, newest first",
-    )
+    @signed_get(r, "/complaints", ItemPage, "投诉 / complaints, newest first")
     def complaints(
         request: Request,
         status: Literal["received", "accepted", "rejected", "agreed", "failed", "terminated"]

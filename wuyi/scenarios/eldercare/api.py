@@ -22,7 +22,6 @@ from fastapi import APIRouter, Request
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import (
-    SIGNED_READ_RESPONSES,
     Allow,
     any_citizen,
     citizen,
@@ -38,6 +37,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -110,11 +110,11 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
                 items, limit=limit, cursor=cursor, key=lambda x: x["period"], descending=True
             )
 
-    @r.get(
+    @signed_get(
+        r,
         "/institutions/{org}/alerts",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
+        Record,
+        "护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
     )
     def alerts(request: Request, org: str = id_path(ORG)) -> Any:
         with reading(node, CONTRACT) as s:
@@ -125,11 +125,11 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
             )
             return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/institutions/{org}/prepayments",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预收费 / an institution's prepayments in custody (signed read)",
+        Record,
+        "预收费 / an institution's prepayments in custody (signed read)",
     )
     def prepayments(request: Request, org: str = id_path(ORG)) -> Any:
         with reading(node, CONTRACT) as s:
@@ -143,11 +143,11 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
 def _person_routes(r: APIRouter, node: Node) -> None:
     """Caregivers, time-bank accounts and services (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/caregivers/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="护理员资质与体检 / a caregiver's qualification and health check (signed read)",
+        Record,
+        "护理员资质与体检 / a caregiver's qualification and health check (signed read)",
     )
     def caregiver(request: Request, did: str = id_path("the caregiver's DID")) -> Any:
         check_did(did)
@@ -159,11 +159,11 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
             return hexify({**c, "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/timebank/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="时间银行账户 / a time-bank account and its services (signed read)",
+        Record,
+        "时间银行账户 / a time-bank account and its services (signed read)",
     )
     def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
         check_did(did)
@@ -188,11 +188,8 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             }
             return hexify(out)
 
-    @r.get(
-        "/services/{service_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="服务记录 / one time-bank service (signed read)",
+    @signed_get(
+        r, "/services/{service_id}", Record, "服务记录 / one time-bank service (signed read)"
     )
     def service(request: Request, service_id: str = id_path("service id, e.g. SV-000001")) -> Any:
         with reading(node, CONTRACT) as s:

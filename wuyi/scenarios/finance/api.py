@@ -42,7 +42,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, own_read, signed_read
+from wuyi.api.reads import Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -50,6 +50,7 @@ from wuyi.api.scenarios import (
     check_did,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.ledger.handlers.datashare import list_requests
@@ -243,12 +244,7 @@ def add_public_routes(r: APIRouter, node: Node) -> None:
                 CONTRACT, "register_enterprise", did, req, nonce, LICENCE_PURPOSE
             )
 
-    @r.get(
-        "/alerts",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="监管预警 / the regulator's alerts (signed: 金融局)",
-    )
+    @signed_get(r, "/alerts", Items, "监管预警 / the regulator's alerts (signed: 金融局)")
     def alerts(request: Request, status: Literal["open", "closed"] | None = Query(None)) -> Any:
         """Multi-lending, concentration and NPL alerts, newest first: 金融局's supervisors."""
         with reading(node, CONTRACT) as s:
@@ -270,11 +266,11 @@ def add_enterprise_routes(r: APIRouter, node: Node) -> None:
 def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
     """An enterprise's file and credit (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/enterprises/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="企业融资档案 / an enterprise's own file (signed: the enterprise)",
+        Record,
+        "企业融资档案 / an enterprise's own file (signed: the enterprise)",
     )
     def enterprise(request: Request, did: str = id_path("the enterprise's DID")) -> Any:
         """The enterprise's record, its applications, its consents with the data requests made
@@ -309,11 +305,11 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
             }
             return hexify(out)
 
-    @r.get(
+    @signed_get(
+        r,
         "/enterprises/{did}/credit",
-        response_model=Credit,
-        responses=SIGNED_READ_RESPONSES,
-        summary="多头借贷与不良记录 / exposure across banks (signed: a bank with a live consent)",
+        Credit,
+        "多头借贷与不良记录 / exposure across banks (signed: a bank with a live consent)",
     )
     def credit(request: Request, did: str = id_path("the enterprise's DID")) -> Any:
         """How many banks lend to the enterprise, the total outstanding, whether any loan is
@@ -340,11 +336,11 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
 def _consent_routes(r: APIRouter, node: Node) -> None:
     """Consents and receivables (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/persons/{did}/consents",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="经营者本人的授权 / the consents naming an operator (signed: the person)",
+        Items,
+        "经营者本人的授权 / the consents naming an operator (signed: the person)",
     )
     def person_consents(request: Request, did: str = id_path("the operator's DID")) -> Any:
         """The consents of the sole proprietorships this person operates (the licence names
@@ -355,11 +351,8 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
             out = [with_uses(s, c) for _, c in s.items(CONTRACT, "consent/") if c["person"] == did]
             return {"items": hexify(out[::-1]), "height": s.height}
 
-    @r.get(
-        "/consents/{consent_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="授权 / a credit consent with its data uses (signed)",
+    @signed_get(
+        r, "/consents/{consent_id}", Record, "授权 / a credit consent with its data uses (signed)"
     )
     def consent(request: Request, consent_id: str = id_path("consent id, e.g. CA00000001")) -> Any:
         """The consent and every data request under it: the enterprise, its operator, the
@@ -377,11 +370,11 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
             )
             return hexify(with_uses(s, c) | {"height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/receivables/{receivable_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="应收账款 / a receivable (signed: creditor, debtor, its banks)",
+        Record,
+        "应收账款 / a receivable (signed: creditor, debtor, its banks)",
     )
     def receivable(
         request: Request, receivable_id: str = id_path("receivable id, e.g. RV00000001")
@@ -411,11 +404,11 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
 
 
 def add_bank_routes(r: APIRouter, node: Node) -> None:
-    @r.get(
+    @signed_get(
+        r,
         "/applications/{app_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="贷款申请 / an application or loan (signed: the enterprise, its bank)",
+        Record,
+        "贷款申请 / an application or loan (signed: the enterprise, its bank)",
     )
     def application(
         request: Request, app_id: str = id_path("application id, e.g. LA00000001")
@@ -435,11 +428,11 @@ def add_bank_routes(r: APIRouter, node: Node) -> None:
             )
             return hexify(a | {"height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/banks/{bank}/applications",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="本行申请与贷款 / a bank's own applications and loans (signed: its bankers)",
+        Items,
+        "本行申请与贷款 / a bank's own applications and loans (signed: its bankers)",
     )
     def bank_applications(
         request: Request,

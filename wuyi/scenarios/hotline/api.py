@@ -20,8 +20,16 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.reads import Allow, citizen, member_of, signed_read
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    id_path,
+    reading,
+    signed_get,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -85,12 +93,7 @@ def router(node: Node) -> APIRouter:
         with reading(node, CONTRACT) as s:
             return s.totals(CONTRACT, "statistics")
 
-    @r.get(
-        "/tickets",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="工单 / tickets, newest first",
-    )
+    @signed_get(r, "/tickets", ItemPage, "工单 / tickets, newest first")
     def tickets(
         request: Request,
         caller: str | None = Query(None, max_length=128, description="the citizen's DID"),
@@ -128,12 +131,7 @@ def router(node: Node) -> APIRouter:
                 cursor=cursor,
             )
 
-    @r.get(
-        "/tickets/{ticket_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="工单 / one ticket with its transitions",
-    )
+    @signed_get(r, "/tickets/{ticket_id}", Record, "工单 / one ticket with its transitions")
     def ticket(request: Request, ticket_id: str = id_path("ticket id, e.g. RX000001")) -> Any:
         """Signed read: its citizen, the units it was dispatched to, the centre, auditors. A
         merged ticket carries its master's status (``master_status``)."""

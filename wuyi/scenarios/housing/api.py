@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import (
-    SIGNED_READ_RESPONSES,
     any_citizen,
     citizen,
     member_of,
@@ -34,6 +33,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -69,12 +69,7 @@ def router(node: Node) -> APIRouter:
 def _contract_routes(r: APIRouter, node: Node) -> None:
     """Housing contracts (signed reads)."""
 
-    @r.get(
-        "/contracts",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="网签合同 / housing contracts, newest first",
-    )
+    @signed_get(r, "/contracts", ItemPage, "网签合同 / housing contracts, newest first")
     def housing_contracts(
         request: Request,
         status: Literal["draft", "eligible", "signed", "filed", "completed", "cancelled"]
@@ -110,11 +105,8 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
                 cursor=cursor,
             )
 
-    @r.get(
-        "/contracts/{contract_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="网签合同 / a housing contract with its full trace",
+    @signed_get(
+        r, "/contracts/{contract_id}", Record, "网签合同 / a housing contract with its full trace"
     )
     def housing_contract(request: Request, contract_id: str = id_path(CONTRACT_ID)) -> Any:
         """Regression (issue #16 item 6): price, loans and buyers' DIDs were public. Now its
@@ -139,11 +131,11 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
 def _eligibility_routes(r: APIRouter, node: Node) -> None:
     """The eligibility request and the dashboard."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/contracts/{contract_id}/eligibility-request",
-        response_model=PresentationRequest,
-        responses=SIGNED_READ_RESPONSES,
-        summary="购房资格核验请求 / what the buyer's wallet presents for eligibility",
+        PresentationRequest,
+        "购房资格核验请求 / what the buyer's wallet presents for eligibility",
     )
     def eligibility_request(
         request: Request,

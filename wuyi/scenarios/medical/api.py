@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
+from wuyi.api.reads import Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -35,6 +35,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -191,11 +192,11 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
         signed=_patient("record", lambda s, rec: [member_of(str(rec["hospital"]))]),
     )  # fmt: skip
 
-    @r.get(
+    @signed_get(
+        r,
         "/settlements",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
+        ItemPage,
+        "医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
     )
     def settlements(
         request: Request,
@@ -223,11 +224,8 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
 def _grant_routes(r: APIRouter, node: Node) -> None:
     """Consents, reads across hospitals, claims (signed reads)."""
 
-    @r.get(
-        "/consents",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="授权 / the consents naming a grantee (signed read: its members)",
+    @signed_get(
+        r, "/consents", ItemPage, "授权 / the consents naming a grantee (signed read: its members)"
     )
     def consents(
         request: Request,
@@ -252,11 +250,11 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
                 cursor=cursor,
             )
 
-    @r.get(
+    @signed_get(
+        r,
         "/accesses",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
+        ItemPage,
+        "跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
     )
     def accesses(
         request: Request,
@@ -281,12 +279,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
             items.reverse()
             return s.newest_page(items, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/claims",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="商保快赔 / an insurer's claims (signed read: its members)",
-    )
+    @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(
         request: Request,
         insurer: str = Query(max_length=32, description="the insurer's organisation"),

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, own_read, signed_read
+from wuyi.api.reads import Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -31,6 +31,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -195,12 +196,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
 def _household_routes(r: APIRouter, node: Node) -> None:
     """Households (signed reads)."""
 
-    @r.get(
-        "/households",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="农户 / households with their checks",
-    )
+    @signed_get(r, "/households", ItemPage, "农户 / households with their checks")
     def households(
         request: Request,
         village: str | None = Query(None, max_length=32, description="only this village"),
@@ -235,11 +231,11 @@ def _household_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda h: h["id"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/households/{household_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="农户 / one household with its checks, exclusions, payments",
+        Record,
+        "农户 / one household with its checks, exclusions, payments",
     )
     def household(request: Request, household_id: str = id_path("e.g. HH000001")) -> Any:
         """Signed read: the household's head (their DID key), 乡村振兴局, its village
@@ -263,12 +259,7 @@ def _household_routes(r: APIRouter, node: Node) -> None:
 def _case_routes(r: APIRouter, node: Node) -> None:
     """Objections and cases (signed reads)."""
 
-    @r.get(
-        "/objections",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="异议 / objections with who filed them",
-    )
+    @signed_get(r, "/objections", ItemPage, "异议 / objections with who filed them")
     def objections(
         request: Request,
         notice: str | None = Query(None, max_length=16, description="only this notice"),
@@ -287,12 +278,7 @@ def _case_routes(r: APIRouter, node: Node) -> None:
             items = [o for _, o in s.items(CONTRACT, "objection/") if notice in (None, o["notice"])]
             return s.page(items, limit=limit, cursor=cursor, key=lambda o: o["id"])
 
-    @r.get(
-        "/cases",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="监测 / monitoring cases (防止返贫动态监测)",
-    )
+    @signed_get(r, "/cases", ItemPage, "监测 / monitoring cases (防止返贫动态监测)")
     def cases(
         request: Request,
         status: Literal["open", "closed"] | None = Query(None, description="open or closed"),

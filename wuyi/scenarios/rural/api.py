@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, own_read, role, signed_read
+from wuyi.api.reads import any_citizen, citizen, own_read, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
@@ -30,6 +30,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -109,11 +110,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
             out = public_listing(x, now_ms(s), _bids(s, listing_id))
             return hexify({**out, "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/record",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="挂牌全记录 / a listing's whole record (the exchange's desk)",
+        Record,
+        "挂牌全记录 / a listing's whole record (the exchange's desk)",
     )
     def rural_listing_record(request: Request, listing_id: str = id_path(LISTING_ID)) -> Any:
         """Signed read: the desks, the transferor (the collective's or the farmer's DID)."""
@@ -132,11 +133,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
             )
             return hexify({**x, "phase": phase(x, now_ms(s)), "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/bidders",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="竞买人 / a listing's bidders: registration, qualification, deposit, bids",
+        ItemPage,
+        "竞买人 / a listing's bidders: registration, qualification, deposit, bids",
     )
     def rural_bidders(
         request: Request,
@@ -156,11 +157,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
             bids = _bids(s, listing_id)
             return s.page(bids, limit=limit, cursor=cursor, key=lambda b: b["bidder"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/member-request",
-        response_model=PresentationRequest,
-        responses=SIGNED_READ_RESPONSES,
-        summary="集体成员身份核验请求 / what a bidder's wallet presents for the tie rule",
+        PresentationRequest,
+        "集体成员身份核验请求 / what a bidder's wallet presents for the tie rule",
     )
     def rural_member_request(
         request: Request,
@@ -199,11 +200,11 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda c: c["code"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/collectives/{code}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="集体台账 / a collective with its assets, resolutions and authorisations",
+        Record,
+        "集体台账 / a collective with its assets, resolutions and authorisations",
     )
     def rural_collective(request: Request, code: str = id_path("collective code")) -> Any:
         """Signed read (its land names the farmers who hold it): the desks, the collective."""
@@ -232,11 +233,11 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
             return hexify({**c, "assets": assets, "resolutions": res, "authorisations": auths,
                            "listings": listings, "height": s.height})  # fmt: skip
 
-    @r.get(
+    @signed_get(
+        r,
         "/wallets/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的农村产权交易 / what a DID takes part in (its wallet's page)",
+        Record,
+        "我的农村产权交易 / what a DID takes part in (its wallet's page)",
     )
     def rural_wallet(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         """Signed read: the DID's own, or the exchange and the bureau."""

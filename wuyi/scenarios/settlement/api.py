@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, member_of, own_read
+from wuyi.api.reads import member_of, own_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -17,6 +17,7 @@ from wuyi.api.scenarios import (
     check_did,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -84,11 +85,8 @@ def router(node: Node) -> APIRouter:
             nonce = s.view(SETTLEMENT, "nonce", did=did, method=method)
             return s.presentation_request(SETTLEMENT, method, did, req, nonce, SETTLEMENT_PURPOSE)
 
-    @r.get(
-        "/status/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="落户进度 / an applicant's applications and certificate",
+    @signed_get(
+        r, "/status/{did}", Record, "落户进度 / an applicant's applications and certificate"
     )
     def settlement_status(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         """Signed read: the applicant, the department and the police, auditors."""
