@@ -41,6 +41,7 @@ __all__ = [
     "ScenarioReader",
     "SignedRead",
     "add_did_list_route",
+    "add_list_route",
     "add_record_route",
     "add_scenario_routes",
     "check_did",
@@ -341,6 +342,20 @@ def add_record_route(
     personal = guard is not None or signed is not None
     extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
     r.get(path, response_model=Record, summary=summary, name=operation, **extra)(read_record)
+
+
+def add_list_route(
+    r: APIRouter, node: Node, path: str, contract: str, prefix: str, *, operation: str, summary: str
+) -> None:
+    """``GET path``: a public list, a page of all of ``contract``'s records ``<prefix><id>``
+    by id. ``operation`` names the route (its OpenAPI ``operationId``)."""
+
+    def read_list(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
+        with reading(node, contract) as s:
+            items = [v for _, v in s.items(contract, prefix)]
+            return s.page(items, limit=limit, cursor=cursor, key=lambda v: v["id"])
+
+    r.get(path, response_model=ItemPage, summary=summary, name=operation)(read_list)
 
 
 def add_did_list_route(

@@ -21,13 +21,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import (
-    Allow,
-    any_citizen,
-    citizen,
-    member_of,
-    signed_read,
-)
+from wuyi.api.reads import Allow, any_citizen, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,

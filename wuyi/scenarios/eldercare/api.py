@@ -21,14 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import (
-    Allow,
-    any_citizen,
-    citizen,
-    member_of,
-    own_read,
-    signed_read,
-)
+from wuyi.api.reads import Allow, any_citizen, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,

@@ -16,14 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import (
-    any_citizen,
-    citizen,
-    member_of,
-    reads_of,
-    role,
-    signed_read,
-)
+from wuyi.api.reads import any_citizen, citizen, member_of, reads_of, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,

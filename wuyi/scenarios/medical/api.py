@@ -79,6 +79,15 @@ def _health(s: ScenarioReader) -> Allow:
     return member_of(str(_cfg(s)["health"]))
 
 
+def _hospital_read(
+    request: Request, what: str, kind: str, hospital: str | None, overseer: Allow
+) -> None:
+    """A signed read of ``what`` (the ``kind`` of records) of one ``hospital`` (its members)
+    or of all hospitals: the ``overseer`` reads all."""
+    allow = [overseer] if hospital is None else [overseer, member_of(hospital)]
+    signed_read(request, what, f"medical/{kind}/{hospital or '*'}", allow)
+
+
 def _patient(
     label: str, keepers: Callable[[ScenarioReader, dict[str, Any]], list[Allow]]
 ) -> SignedRead:
@@ -206,10 +215,7 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
         with reading(node, CONTRACT) as s:
-            allow = [_bureau(s)]
-            if hospital is not None:
-                allow.append(member_of(hospital))
-            signed_read(request, "the settlements", f"medical/settlements/{hospital or '*'}", allow)
+            _hospital_read(request, "the settlements", "settlements", hospital, _bureau(s))
             index = None if hospital is None else f"st_by_hospital/{hospital}/"
             return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
 
@@ -265,12 +271,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         """Every read across hospitals (``hospital=``: those it made or whose records it
         keeps): 卫健局 reads all."""
         with reading(node, CONTRACT) as s:
-            allow = [_health(s)]
-            if hospital is not None:
-                allow.append(member_of(hospital))
-            signed_read(
-                request, "the reads of records", f"medical/accesses/{hospital or '*'}", allow
-            )
+            _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
             items = [
                 v
                 for _, v in s.items(CONTRACT, "access/")

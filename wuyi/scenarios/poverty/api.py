@@ -27,6 +27,7 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_list_route,
     check_did,
     group_router,
     id_path,
@@ -118,17 +119,11 @@ def _public_routes(r: APIRouter, node: Node) -> None:
             out = s.view(CONTRACT, "public_notice", notice=notice_id)
             return hexify({**out, "height": s.height})
 
-    @r.get("/budgets", response_model=ItemPage, summary="预算 / budget lines")
-    def budgets(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with reading(node, CONTRACT) as s:
-            items = [b for _, b in s.items(CONTRACT, "budget/")]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda b: b["id"])
+    add_list_route(r, node, "/budgets", CONTRACT, "budget/", operation="budgets",
+                   summary="预算 / budget lines")  # fmt: skip
 
-    @r.get("/programmes", response_model=ItemPage, summary="资金计划 / programmes")
-    def programmes(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with reading(node, CONTRACT) as s:
-            items = [g for _, g in s.items(CONTRACT, "programme/")]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda g: g["id"])
+    add_list_route(r, node, "/programmes", CONTRACT, "programme/", operation="programmes",
+                   summary="资金计划 / programmes")  # fmt: skip
 
     @r.get(
         "/programmes/{programme_id}/flow",
