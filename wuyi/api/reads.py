@@ -56,8 +56,10 @@ __all__ = [
     "any_member",
     "citizen",
     "member_of",
+    "own_read",
     "reads_of",
     "role",
+    "signed_read",
 ]
 
 AUDITOR = "auditor"
@@ -396,3 +398,20 @@ def any_citizen(dids: Iterable[str]) -> Allow:
     """Any of the citizens ``dids`` (e.g. a unit's owners, a contract's buyers)."""
     wanted = frozenset(d for d in dids if d)
     return lambda r: "citizen" if r.did is not None and r.did in wanted else None
+
+
+def signed_read(
+    request: Request, what: str, record: str, allow: list[Allow], subject: str = ""
+) -> Reader:
+    """The signer of ``request``, allowed by one of ``allow`` (or an auditor) to read
+    ``what`` (``record`` in the access log; ``subject``: whose it is), logged; or raise
+    naming the rule: :meth:`Reads.require` of the API serving ``request``."""
+    return reads_of(request).require(
+        request, what=what, record=record, subject=subject, allow=allow
+    )
+
+
+def own_read(request: Request, did: str, what: str, record: str, *others: Allow) -> Reader:
+    """:func:`signed_read` of the records of the citizen ``did``: theirs (their DID key), or
+    of the readers ``others`` allow."""
+    return signed_read(request, what, record, [citizen(did), *others], did)

@@ -20,13 +20,13 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from wuyi.api.paging import paginate
-from wuyi.api.reads import SIGNED_READ_RESPONSES
+from wuyi.api.paging import CURSOR, limit_query, paginate
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, signed_read
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
@@ -39,14 +39,19 @@ __all__ = [
     "PresentationRequest",
     "Record",
     "ScenarioReader",
+    "SignedRead",
+    "add_did_list_route",
+    "add_list_route",
     "add_record_route",
     "add_scenario_routes",
     "check_did",
     "id_path",
     "reading",
+    "signed_get",
 ]
 
 MAX_QUERY_GAS = 10_000_000
+F = TypeVar("F", bound=Callable[..., Any])
 TAGS: list[str | Enum] = ["scenarios"]
 
 
@@ -112,6 +117,17 @@ class ScenarioReader:
         self.v = v
         self.height: int = v.height
 
+    @property
+    def time(self) -> int:
+        """The time of the snapshot's block (ms)."""
+        t: int = self.v.get_header(self.height).time
+        return t
+
+    def totals(self, name: str, method: str) -> dict[str, Any]:
+        """What ``@view`` ``method`` of contract ``name`` answers (a dict: a dashboard's
+        totals), with the height and time of the block it was read at."""
+        return {**self.view(name, method), "height": self.height, "time": self.time}
+
     def deployed(self, name: str) -> bool:
         raw = self.v.get(meta_key(name))
         return raw is not None and decode_trusted(raw)["status"] != "retired"
@@ -176,6 +192,20 @@ class ScenarioReader:
         cursor: ``{items, next, height}``."""
         return self.page(items, limit=limit, cursor=cursor, key=lambda v: v[key], descending=True)
 
+    def latest_page(
+        self, items: Iterable[Any], *, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """One page of records ``items``, the latest first (by ``height``, then ``id``):
+        ``{items, next, height}``."""
+        ordered = sorted(items, key=lambda v: (v["height"], v["id"]), reverse=True)
+        return self.page(
+            ordered,
+            limit=limit,
+            cursor=cursor,
+            key=lambda v: [v["height"], v["id"]],
+            descending=True,
+        )
+
     def indexed(
         self,
         name: str,
@@ -189,6 +219,30 @@ class ScenarioReader:
             v = self.get(name, prefix + i)
             if v is not None and (keep is None or keep(v)):
                 yield v
+
+    def ids(self, name: str, prefix: str) -> list[str]:
+        """The ids of contract ``name``'s records ``<prefix><id>``, oldest first."""
+        return [k.removeprefix(prefix) for k, _ in self.items(name, prefix)]
+
+    def index(self, name: str, prefix: str) -> list[str]:
+        """The ids an index of contract ``name`` holds under ``prefix`` (keys ending in
+        ``/<id>``), oldest first."""
+        return [k.rsplit("/", 1)[-1] for k, _ in self.items(name, prefix)]
+
+    def newest_of(
+        self,
+        name: str,
+        prefix: str,
+        index: str | None,
+        *,
+        limit: int,
+        cursor: str | None,
+        keep: Callable[[Any], bool] | None = None,
+    ) -> dict[str, Any]:
+        """One page, newest first, of contract ``name``'s records ``<prefix><id>``: those
+        the index under ``index`` lists, or all of them (``None``); ``keep`` filters."""
+        ids = self.ids(name, prefix) if index is None else self.index(name, index)
+        return self.newest_page(self.indexed(name, prefix, ids, keep), limit=limit, cursor=cursor)
 
     def presentation_request(
         self, contract: str, method: str, did: str, req: dict[str, Any], nonce: str, purpose: str
@@ -225,6 +279,19 @@ def id_path(what: str) -> Any:
     return Path(min_length=1, max_length=128, description=what)
 
 
+Parties = Callable[[ScenarioReader, dict[str, Any]], tuple[list[Allow], str]]
+"""Who may read a personal record: ``(reader, record) -> (rules, subject)``."""
+
+
+class SignedRead(NamedTuple):
+    """A record route's signed read: ``what`` is read and its ``record`` name in the access
+    log (``{id}``: the path's id), and the ``parties`` allowed (``wuyi.api.reads``)."""
+
+    what: str
+    record: str
+    parties: Parties
+
+
 def add_record_route(
     r: APIRouter,
     node: Node,
@@ -236,11 +303,17 @@ def add_record_route(
     missing: str,
     help: str,
     guard: Callable[[Request, ScenarioReader, dict[str, Any]], None] | None = None,
+    signed: SignedRead | None = None,
+    height: bool = False,
+    operation: str = "read_record",
+    doc: str | None = None,
 ) -> None:
     """``GET path`` (one ``{<name>}`` parameter): the record ``<prefix><id>`` of ``contract``
-    (bytes as hex), or a 404 saying ``missing`` (``{id}`` is replaced) naming the parameter.
-    ``guard(request, reader, record)`` decides a signed read of a personal record (it raises,
-    or logs the read: ``wuyi.api.reads``)."""
+    (bytes as hex; with the ``height`` read at, if asked), or a 404 saying ``missing``
+    (``{id}`` is replaced) naming the parameter. A personal record is a signed read:
+    ``signed`` names it and who may read it, or ``guard(request, reader, record)`` decides
+    (it raises, or logs the read: ``wuyi.api.reads``). ``operation`` names the route (its
+    OpenAPI ``operationId``), ``doc`` describes it."""
     name = path[path.index("{") + 1 : path.index("}")]
 
     def read_record(request: Request, **kw: str) -> Any:
@@ -249,8 +322,13 @@ def add_record_route(
             rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
             if guard is not None:
                 guard(request, s, rec)
-            return hexify(rec)
+            if signed is not None:
+                allow, subject = signed.parties(s, rec)
+                what, logged = signed.what.format(id=rid), signed.record.format(id=rid)
+                signed_read(request, what, logged, allow, subject)
+            return hexify({**rec, "height": s.height} if height else rec)
 
+    read_record.__doc__ = doc
     read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter(
@@ -261,8 +339,75 @@ def add_record_route(
             ),
         ]
     )
-    extra: dict[str, Any] = {} if guard is None else {"responses": SIGNED_READ_RESPONSES}
-    r.get(path, response_model=Record, summary=summary, **extra)(read_record)
+    personal = guard is not None or signed is not None
+    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
+    r.get(path, response_model=Record, summary=summary, name=operation, **extra)(read_record)
+
+
+def add_list_route(
+    r: APIRouter, node: Node, path: str, contract: str, prefix: str, *, operation: str, summary: str
+) -> None:
+    """``GET path``: a public list, a page of all of ``contract``'s records ``<prefix><id>``
+    by id. ``operation`` names the route (its OpenAPI ``operationId``)."""
+
+    def read_list(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
+        with reading(node, contract) as s:
+            items = [v for _, v in s.items(contract, prefix)]
+            return s.page(items, limit=limit, cursor=cursor, key=lambda v: v["id"])
+
+    r.get(path, response_model=ItemPage, summary=summary, name=operation)(read_list)
+
+
+def add_did_list_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    prefix: str,
+    index: str,
+    *,
+    operation: str,
+    summary: str,
+    help: str,
+    read: tuple[str, str],
+    others: Sequence[Callable[[ScenarioReader], Allow]] = (),
+    doc: str | None = None,
+) -> None:
+    """``GET path`` (parameter ``{did}``): a page, newest first, of the records
+    ``<prefix><id>`` of ``contract`` that its index ``<index><did>/`` lists. A signed read of
+    the citizen's own, or of the parties ``others(reader)``; ``read`` names what is read and
+    its record in the access log (``{did}`` is replaced). ``operation`` names the route (its
+    OpenAPI ``operationId``), ``doc`` describes it."""
+
+    def read_did_list(
+        request: Request,
+        did: str = id_path(help),
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        check_did(did)
+        with reading(node, contract) as s:
+            what, logged = read[0].format(did=did), read[1].format(did=did)
+            signed_read(request, what, logged, [citizen(did), *[f(s) for f in others]], did)
+            return s.newest_of(contract, prefix, f"{index}{did}/", limit=limit, cursor=cursor)
+
+    read_did_list.__doc__ = doc
+    r.get(
+        path,
+        response_model=ItemPage,
+        responses=SIGNED_READ_RESPONSES,
+        summary=summary,
+        name=operation,
+    )(read_did_list)
+
+
+def signed_get(r: APIRouter, path: str, model: Any, summary: str) -> Callable[[F], F]:
+    """``@r.get(path)`` for a signed read (``wuyi.api.reads``): its response ``model``, its
+    ``summary``, and the 401 and 403 answers in its OpenAPI responses."""
+    route: Callable[[F], F] = r.get(
+        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary
+    )
+    return route
 
 
 def group_router(prefix: str, node: Node, *groups: Callable[[APIRouter, Node], None]) -> APIRouter:

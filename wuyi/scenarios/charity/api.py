@@ -14,7 +14,15 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, group_router, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    add_list_route,
+    group_router,
+    id_path,
+    reading,
+)
 from wuyi.api.wire import hexify
 from wuyi.exceptions import NotFound
 from wuyi.node.node import Node
@@ -96,11 +104,8 @@ def router(node: Node) -> APIRouter:
 def _project_routes(r: APIRouter, node: Node) -> None:
     """Charities, projects, their flows and follow requests."""
 
-    @r.get("/charities", response_model=ItemPage, summary="慈善组织 / charities and qualification")
-    def charities(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with reading(node, CHARITY) as s:
-            items = [c for _, c in s.items(CHARITY, "org/")]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda c: c["id"])
+    add_list_route(r, node, "/charities", CHARITY, "org/", operation="charities",
+                   summary="慈善组织 / charities and qualification")  # fmt: skip
 
     @r.get(
         "/charities/{charity_id}",

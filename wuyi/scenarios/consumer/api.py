@@ -21,15 +21,18 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
+from wuyi.api.reads import Allow, any_citizen, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    SignedRead,
+    add_record_route,
     check_did,
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -64,10 +67,6 @@ def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
     return s.record(CONTRACT, "merchant/" + did, f"no merchant '{did}'", "did")
 
 
-def _ids(s: ScenarioReader, prefix: str) -> list[str]:
-    return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
-
-
 def _regulator(s: ScenarioReader) -> Allow:
     """市场监管局: members of the contract's regulator organisation with the role regulator."""
     return member_of(str(s.view(CONTRACT, "config")["regulator"]), roles=("regulator",))
@@ -84,19 +83,12 @@ def _banks(s: ScenarioReader, merchant: str | None = None) -> Allow:
     return member_of(*banks, roles=("custody",))
 
 
-def may_read(
-    request: Request, s: ScenarioReader, what: str, record: str, parties: list[str]
-) -> None:
-    """The parties (DID keys), the regulator, the custody bank(s), auditors; logged."""
-    dids = [p for p in parties if p]
+def _parties(s: ScenarioReader, rec: dict[str, Any]) -> tuple[list[Allow], str]:
+    """Who may read a contract or complaint ``rec`` (and whose it is): its parties (DID
+    keys), the regulator, the custody bank(s), auditors."""
+    dids = [p for p in (str(rec["merchant"]), str(rec["consumer"])) if p]
     merchant = dids[0] if dids else None
-    reads_of(request).require(
-        request,
-        what=what,
-        record=record,
-        subject=",".join(dids),
-        allow=[any_citizen(dids), _regulator(s), _banks(s, merchant)],
-    )
+    return [any_citizen(dids), _regulator(s), _banks(s, merchant)], ",".join(dids)
 
 
 def lists_of(
@@ -115,12 +107,40 @@ def lists_of(
     elif merchant is not None:
         allow.append(citizen(merchant))
     whose = consumer or merchant or ""
-    reads_of(request).require(
+    signed_read(
         request,
-        what=what + (f" of {whose}" if whose else ""),
-        record=f"consumer/{record}/{whose or '*'}",
-        subject=consumer or "",
-        allow=allow,
+        what + (f" of {whose}" if whose else ""),
+        f"consumer/{record}/{whose or '*'}",
+        allow,
+        consumer or "",
+    )
+
+
+def _party_page(
+    s: ScenarioReader,
+    prefix: str,
+    index: str,
+    merchant: str | None,
+    consumer: str | None,
+    status: str | None,
+    page: tuple[int, str | None],
+) -> Any:
+    """The records ``<prefix><id>`` (contracts, complaints), newest first, of ``consumer``
+    (index ``<index>consumer/<did>/``), else of ``merchant``, else all; in ``status``."""
+    if consumer is not None:
+        by: str | None = f"{index}consumer/{check_did(consumer, 'consumer')}/"
+    elif merchant is not None:
+        by = f"{index}merchant/{check_did(merchant, 'merchant')}/"
+    else:
+        by = None
+    limit, cursor = page
+    return s.newest_of(
+        CONTRACT,
+        prefix,
+        by,
+        keep=lambda c: merchant in (None, c["merchant"]) and status in (None, c["status"]),
+        limit=limit,
+        cursor=cursor,
     )
 
 
@@ -202,8 +222,7 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
     @r.get("/dashboard", response_model=Dashboard, summary="监管总览 / the regulator's totals")
     def dashboard() -> Any:
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
-            return {**s.view(CONTRACT, "dashboard"), "height": s.height, "time": time}
+            return s.totals(CONTRACT, "dashboard")
 
     @r.get("/alerts", response_model=ItemPage, summary="预警 / alerts on merchants, newest first")
     def alerts(
@@ -224,12 +243,7 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
             items.reverse()
             return s.newest_page(items, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/contracts",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预付合同 / prepaid contracts",
-    )
+    @signed_get(r, "/contracts", ItemPage, "预付合同 / prepaid contracts")
     def contracts(
         request: Request,
         merchant: str | None = Query(None, max_length=128, description=MERCHANT),
@@ -245,29 +259,13 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
         the custody banks, auditors."""
         with reading(node, CONTRACT) as s:
             lists_of(request, s, "the prepaid contracts", "contracts", merchant, consumer)
-            if consumer is not None:
-                ids = _ids(s, f"by_consumer/{check_did(consumer, 'consumer')}/")
-            elif merchant is not None:
-                ids = _ids(s, f"by_merchant/{check_did(merchant, 'merchant')}/")
-            else:
-                ids = [k.removeprefix("pc/") for k, _ in s.items(CONTRACT, "pc/")]
+            return _party_page(s, "pc/", "by_", merchant, consumer, status, (limit, cursor))
 
-            return s.newest_page(
-                s.indexed(
-                    CONTRACT,
-                    "pc/",
-                    ids,
-                    lambda c: merchant in (None, c["merchant"]) and status in (None, c["status"]),
-                ),
-                limit=limit,
-                cursor=cursor,
-            )
-
-    @r.get(
+    @signed_get(
+        r,
         "/contracts/{contract_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预付合同 / a prepaid contract with its trace and consumptions",
+        Record,
+        "预付合同 / a prepaid contract with its trace and consumptions",
     )
     def contract(request: Request, contract_id: str = id_path("contract id, e.g. YF000001")) -> Any:
         """Signed read: its consumer and merchant, the regulator, the merchant's custody bank,
@@ -276,13 +274,8 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
             c = s.record(
                 CONTRACT, "pc/" + contract_id, f"no prepaid contract '{contract_id}'", "contract_id"
             )
-            may_read(
-                request,
-                s,
-                f"prepaid contract {contract_id}",
-                f"consumer/contract/{contract_id}",
-                [str(c["merchant"]), str(c["consumer"])],
-            )
+            what = f"prepaid contract {contract_id}"
+            signed_read(request, what, f"consumer/contract/{contract_id}", *_parties(s, c))
             uses = [v for _, v in s.items(CONTRACT, f"use/{contract_id}/")]
             return hexify({**c, "consumptions": uses, "height": s.height})
 
@@ -290,12 +283,7 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
 def _complaint_routes(r: APIRouter, node: Node) -> None:
     """Complaints (signed reads)."""
 
-    @r.get(
-        "/complaints",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="投诉 / complaints, newest first",
-    )
+    @signed_get(r, "/complaints", ItemPage, "投诉 / complaints, newest first")
     def complaints(
         request: Request,
         status: Literal["received", "accepted", "rejected", "agreed", "failed", "terminated"]
@@ -311,44 +299,13 @@ def _complaint_routes(r: APIRouter, node: Node) -> None:
         auditors."""
         with reading(node, CONTRACT) as s:
             lists_of(request, s, "the complaints", "complaints", merchant, consumer)
-            if consumer is not None:
-                ids = _ids(s, f"cp_by_consumer/{check_did(consumer, 'consumer')}/")
-            elif merchant is not None:
-                ids = _ids(s, f"cp_by_merchant/{check_did(merchant, 'merchant')}/")
-            else:
-                ids = [k.removeprefix("cp/") for k, _ in s.items(CONTRACT, "cp/")]
+            return _party_page(s, "cp/", "cp_by_", merchant, consumer, status, (limit, cursor))
 
-            return s.newest_page(
-                s.indexed(
-                    CONTRACT,
-                    "cp/",
-                    ids,
-                    lambda k: merchant in (None, k["merchant"]) and status in (None, k["status"]),
-                ),
-                limit=limit,
-                cursor=cursor,
-            )
-
-    @r.get(
-        "/complaints/{complaint_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="投诉 / one complaint",
-    )
-    def complaint(
-        request: Request, complaint_id: str = id_path("complaint id, e.g. TS000001")
-    ) -> Any:
-        """Signed read: its consumer and merchant, the regulator, the merchant's custody bank
-        (it pays 先行赔付), auditors."""
-        with reading(node, CONTRACT) as s:
-            k = s.record(
-                CONTRACT, "cp/" + complaint_id, f"no complaint '{complaint_id}'", "complaint_id"
-            )
-            may_read(
-                request,
-                s,
-                f"complaint {complaint_id}",
-                f"consumer/complaint/{complaint_id}",
-                [str(k["merchant"]), str(k["consumer"])],
-            )
-            return hexify({**k, "height": s.height})
+    add_record_route(
+        r, node, "/complaints/{complaint_id}", CONTRACT, "cp/", operation="complaint",
+        summary="投诉 / one complaint", height=True,
+        missing="no complaint '{id}'", help="complaint id, e.g. TS000001",
+        signed=SignedRead("complaint {id}", "consumer/complaint/{id}", _parties),
+        doc="""Signed read: its consumer and merchant, the regulator, the merchant's custody bank
+        (it pays 先行赔付), auditors.""",
+    )  # fmt: skip

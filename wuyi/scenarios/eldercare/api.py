@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, any_citizen, citizen, member_of, reads_of
+from wuyi.api.reads import Allow, any_citizen, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
@@ -30,6 +30,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -54,10 +55,6 @@ def _depts(s: ScenarioReader) -> Allow:
 
 def _inst(s: ScenarioReader, org: str) -> dict[str, Any]:
     return s.record(CONTRACT, "inst/" + org, f"no care institution '{org}'", "org")
-
-
-def may_read(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
-    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
 
 
 def router(node: Node) -> APIRouter:
@@ -106,30 +103,32 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
                 items, limit=limit, cursor=cursor, key=lambda x: x["period"], descending=True
             )
 
-    @r.get(
+    @signed_get(
+        r,
         "/institutions/{org}/alerts",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
+        Record,
+        "护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
     )
     def alerts(request: Request, org: str = id_path(ORG)) -> Any:
         with reading(node, CONTRACT) as s:
             _inst(s, org)
             allow = [member_of(org), _bureau(s), _depts(s)]
-            may_read(request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", org, allow)
+            signed_read(
+                request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", allow, org
+            )
             return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/institutions/{org}/prepayments",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="预收费 / an institution's prepayments in custody (signed read)",
+        Record,
+        "预收费 / an institution's prepayments in custody (signed read)",
     )
     def prepayments(request: Request, org: str = id_path(ORG)) -> Any:
         with reading(node, CONTRACT) as s:
             i = _inst(s, org)
             allow = [member_of(org), member_of(str(i["bank"]), roles=("custody",)), _bureau(s)]
-            may_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", org, allow)
+            signed_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", allow, org)
             items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
             return hexify({"prepayments": items, "height": s.height})
 
@@ -137,11 +136,11 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
 def _person_routes(r: APIRouter, node: Node) -> None:
     """Caregivers, time-bank accounts and services (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/caregivers/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="护理员资质与体检 / a caregiver's qualification and health check (signed read)",
+        Record,
+        "护理员资质与体检 / a caregiver's qualification and health check (signed read)",
     )
     def caregiver(request: Request, did: str = id_path("the caregiver's DID")) -> Any:
         check_did(did)
@@ -150,25 +149,19 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             allow = [citizen(did), _bureau(s), _depts(s)]
             if c["institution"]:
                 allow.append(member_of(str(c["institution"])))
-            may_read(request, "a caregiver's record", f"eldercare/cg/{did}", did, allow)
+            signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
             return hexify({**c, "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/timebank/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="时间银行账户 / a time-bank account and its services (signed read)",
+        Record,
+        "时间银行账户 / a time-bank account and its services (signed read)",
     )
     def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
         check_did(did)
         with reading(node, CONTRACT) as s:
-            may_read(
-                request,
-                "a time-bank account",
-                f"eldercare/tb/{did}",
-                did,
-                [citizen(did), _bureau(s)],
-            )
+            own_read(request, did, "a time-bank account", f"eldercare/tb/{did}", _bureau(s))
             services = [
                 v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])
             ]
@@ -188,22 +181,19 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             }
             return hexify(out)
 
-    @r.get(
-        "/services/{service_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="服务记录 / one time-bank service (signed read)",
+    @signed_get(
+        r, "/services/{service_id}", Record, "服务记录 / one time-bank service (signed read)"
     )
     def service(request: Request, service_id: str = id_path("service id, e.g. SV-000001")) -> Any:
         with reading(node, CONTRACT) as s:
             v = s.record(CONTRACT, "svc/" + service_id, f"no service '{service_id}'", "service_id")
             e = s.get(CONTRACT, "elder/" + v["elder"]) or {}
             parties = [v["volunteer"], v["elder"], str(e.get("guardian") or "")]
-            may_read(
+            signed_read(
                 request,
                 f"service {service_id}",
                 f"eldercare/svc/{service_id}",
-                ",".join(p for p in parties if p),
                 [any_citizen(parties), _bureau(s)],
+                ",".join(p for p in parties if p),
             )
             return hexify({**v, "height": s.height})

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, reading
+from wuyi.api.reads import member_of, signed_read
+from wuyi.api.scenarios import ItemPage, reading, signed_get
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.ledger import keys
@@ -47,11 +47,11 @@ def router(node: Node) -> APIRouter:
                 "height": s.height,
             }
 
-    @r.get(
+    @signed_get(
+        r,
         "/services/{org}/checks",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="亮证核验记录 / every presentation a service checked, newest first",
+        ItemPage,
+        "亮证核验记录 / every presentation a service checked, newest first",
     )
     def service_checks(
         request: Request,
@@ -61,11 +61,8 @@ def router(node: Node) -> APIRouter:
         cursor: str | None = CURSOR,
     ) -> Any:
         """Signed read (each record names a holder): members of ``org``, auditors."""
-        reads_of(request).require(
-            request,
-            what=f"the presentations {org} checked",
-            record=f"elicence/checks/{org}",
-            allow=[member_of(org)],
+        signed_read(
+            request, f"the presentations {org} checked", f"elicence/checks/{org}", [member_of(org)]
         )
         with reading(node) as s:
             mine = [

@@ -42,7 +42,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -50,6 +50,7 @@ from wuyi.api.scenarios import (
     check_did,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.ledger.handlers.datashare import list_requests
@@ -149,8 +150,7 @@ def bankers(banks: Iterable[str]) -> Allow:
 
 
 def now_ms(s: ScenarioReader) -> int:
-    t: int = s.v.get_header(s.height).time
-    return t
+    return s.time
 
 
 def consents_of(s: ScenarioReader, did: str) -> list[dict[str, Any]]:
@@ -244,20 +244,15 @@ def add_public_routes(r: APIRouter, node: Node) -> None:
                 CONTRACT, "register_enterprise", did, req, nonce, LICENCE_PURPOSE
             )
 
-    @r.get(
-        "/alerts",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="监管预警 / the regulator's alerts (signed: 金融局)",
-    )
+    @signed_get(r, "/alerts", Items, "监管预警 / the regulator's alerts (signed: 金融局)")
     def alerts(request: Request, status: Literal["open", "closed"] | None = Query(None)) -> Any:
         """Multi-lending, concentration and NPL alerts, newest first: 金融局's supervisors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the regulator's alerts",
-                record="finance/alerts",
-                allow=[member_of(REGULATOR, roles=("supervisor",))],
+                "the regulator's alerts",
+                "finance/alerts",
+                [member_of(REGULATOR, roles=("supervisor",))],
             )
             items = [a for _, a in s.items(CONTRACT, "alert/") if status in (None, a["status"])]
             return {"items": hexify(items[::-1]), "height": s.height}
@@ -271,11 +266,11 @@ def add_enterprise_routes(r: APIRouter, node: Node) -> None:
 def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
     """An enterprise's file and credit (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/enterprises/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="企业融资档案 / an enterprise's own file (signed: the enterprise)",
+        Record,
+        "企业融资档案 / an enterprise's own file (signed: the enterprise)",
     )
     def enterprise(request: Request, did: str = id_path("the enterprise's DID")) -> Any:
         """The enterprise's record, its applications, its consents with the data requests made
@@ -284,12 +279,12 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
         check_did(did)
         with reading(node, CONTRACT) as s:
             e = enterprise_or_404(s, did)
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the finance file of {did}",
-                record=f"finance/enterprise/{did}",
-                subject=did,
-                allow=parties([did, e.get("operator")]),
+                f"the finance file of {did}",
+                f"finance/enterprise/{did}",
+                parties([did, e.get("operator")]),
+                did,
             )
             apps = [
                 s.get(CONTRACT, "app/" + k.split("/")[-1])
@@ -310,11 +305,11 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
             }
             return hexify(out)
 
-    @r.get(
+    @signed_get(
+        r,
         "/enterprises/{did}/credit",
-        response_model=Credit,
-        responses=SIGNED_READ_RESPONSES,
-        summary="多头借贷与不良记录 / exposure across banks (signed: a bank with a live consent)",
+        Credit,
+        "多头借贷与不良记录 / exposure across banks (signed: a bank with a live consent)",
     )
     def credit(request: Request, did: str = id_path("the enterprise's DID")) -> Any:
         """How many banks lend to the enterprise, the total outstanding, whether any loan is
@@ -326,12 +321,12 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
             e = enterprise_or_404(s, did)
             now = now_ms(s)
             banks = [c["bank"] for c in consents_of(s, did) if live(c, now)]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the exposure and negative records of {did}",
-                record=f"finance/credit/{did}",
-                subject=did,
-                allow=[*parties([did, e.get("operator")]), bankers(banks)],
+                f"the exposure and negative records of {did}",
+                f"finance/credit/{did}",
+                [*parties([did, e.get("operator")]), bankers(banks)],
+                did,
             )
             x = s.view(CONTRACT, "exposure", did=did)
             neg = s.view(CONTRACT, "negative_records", did=did)
@@ -341,32 +336,23 @@ def _enterprise_file_routes(r: APIRouter, node: Node) -> None:
 def _consent_routes(r: APIRouter, node: Node) -> None:
     """Consents and receivables (signed reads)."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/persons/{did}/consents",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="经营者本人的授权 / the consents naming an operator (signed: the person)",
+        Items,
+        "经营者本人的授权 / the consents naming an operator (signed: the person)",
     )
     def person_consents(request: Request, did: str = id_path("the operator's DID")) -> Any:
         """The consents of the sole proprietorships this person operates (the licence names
         them): waiting for their own consent, active, revoked — with the data requests."""
         check_did(did)
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
-                request,
-                what=f"the consents naming {did}",
-                record=f"finance/person/{did}",
-                subject=did,
-                allow=[citizen(did)],
-            )
+            own_read(request, did, f"the consents naming {did}", f"finance/person/{did}")
             out = [with_uses(s, c) for _, c in s.items(CONTRACT, "consent/") if c["person"] == did]
             return {"items": hexify(out[::-1]), "height": s.height}
 
-    @r.get(
-        "/consents/{consent_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="授权 / a credit consent with its data uses (signed)",
+    @signed_get(
+        r, "/consents/{consent_id}", Record, "授权 / a credit consent with its data uses (signed)"
     )
     def consent(request: Request, consent_id: str = id_path("consent id, e.g. CA00000001")) -> Any:
         """The consent and every data request under it: the enterprise, its operator, the
@@ -375,20 +361,20 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
             c = s.record(
                 CONTRACT, "consent/" + consent_id, f"no consent '{consent_id}'", "consent_id"
             )
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"consent {consent_id}",
-                record=f"finance/consent/{consent_id}",
-                subject=c["enterprise"],
-                allow=[*parties([c["enterprise"], c["person"]]), bankers([c["bank"]])],
+                f"consent {consent_id}",
+                f"finance/consent/{consent_id}",
+                [*parties([c["enterprise"], c["person"]]), bankers([c["bank"]])],
+                c["enterprise"],
             )
             return hexify(with_uses(s, c) | {"height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/receivables/{receivable_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="应收账款 / a receivable (signed: creditor, debtor, its banks)",
+        Record,
+        "应收账款 / a receivable (signed: creditor, debtor, its banks)",
     )
     def receivable(
         request: Request, receivable_id: str = id_path("receivable id, e.g. RV00000001")
@@ -407,22 +393,22 @@ def _consent_routes(r: APIRouter, node: Node) -> None:
                 a = s.get(CONTRACT, "app/" + k.split("/")[-1])
                 if {"kind": "receivable", "ref": receivable_id} in a["collateral"]:
                     banks.append(a["bank"])
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"receivable {receivable_id}",
-                record=f"finance/receivable/{receivable_id}",
-                subject=rv["creditor"],
-                allow=[*parties([rv["creditor"], rv["debtor"]]), bankers(banks)],
+                f"receivable {receivable_id}",
+                f"finance/receivable/{receivable_id}",
+                [*parties([rv["creditor"], rv["debtor"]]), bankers(banks)],
+                rv["creditor"],
             )
             return hexify(rv | {"height": s.height})
 
 
 def add_bank_routes(r: APIRouter, node: Node) -> None:
-    @r.get(
+    @signed_get(
+        r,
         "/applications/{app_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="贷款申请 / an application or loan (signed: the enterprise, its bank)",
+        Record,
+        "贷款申请 / an application or loan (signed: the enterprise, its bank)",
     )
     def application(
         request: Request, app_id: str = id_path("application id, e.g. LA00000001")
@@ -433,20 +419,20 @@ def add_bank_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             a = application_or_404(s, app_id)
             e = s.get(CONTRACT, "ent/" + a["enterprise"]) or {}
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"loan {app_id}",
-                record=f"finance/application/{app_id}",
-                subject=a["enterprise"],
-                allow=[*parties([a["enterprise"], e.get("operator")]), bankers([a["bank"]])],
+                f"loan {app_id}",
+                f"finance/application/{app_id}",
+                [*parties([a["enterprise"], e.get("operator")]), bankers([a["bank"]])],
+                a["enterprise"],
             )
             return hexify(a | {"height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/banks/{bank}/applications",
-        response_model=Items,
-        responses=SIGNED_READ_RESPONSES,
-        summary="本行申请与贷款 / a bank's own applications and loans (signed: its bankers)",
+        Items,
+        "本行申请与贷款 / a bank's own applications and loans (signed: its bankers)",
     )
     def bank_applications(
         request: Request,
@@ -459,11 +445,8 @@ def add_bank_routes(r: APIRouter, node: Node) -> None:
         """The applications made to this bank, newest first, each with the enterprise's kind,
         sector and district and its consents' status: the bank's bankers."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
-                request,
-                what=f"the applications to {bank}",
-                record=f"finance/bank/{bank}",
-                allow=[bankers([bank])],
+            signed_read(
+                request, f"the applications to {bank}", f"finance/bank/{bank}", [bankers([bank])]
             )
             out = []
             for k, _ in s.items(CONTRACT, f"bank_app/{bank}/"):

@@ -20,8 +20,16 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.reads import Allow, citizen, member_of, signed_read
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    id_path,
+    reading,
+    signed_get,
+)
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
 
@@ -83,15 +91,9 @@ def router(node: Node) -> APIRouter:
         """Tickets by status, category, channel, district, matter and month received; answers
         on time and late; revisit results. Counts only."""
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
-            return {**s.view(CONTRACT, "statistics"), "height": s.height, "time": time}
+            return s.totals(CONTRACT, "statistics")
 
-    @r.get(
-        "/tickets",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="工单 / tickets, newest first",
-    )
+    @signed_get(r, "/tickets", ItemPage, "工单 / tickets, newest first")
     def tickets(
         request: Request,
         caller: str | None = Query(None, max_length=128, description="the citizen's DID"),
@@ -110,38 +112,26 @@ def router(node: Node) -> APIRouter:
             elif dept is not None:
                 allow.append(member_of(dept, roles=("handler",)))
             whose = caller or dept or ""
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the hotline tickets" + (f" of {whose}" if whose else ""),
-                record=f"hotline/tickets/{whose or '*'}",
-                subject=caller or "",
-                allow=allow,
+                "the hotline tickets" + (f" of {whose}" if whose else ""),
+                f"hotline/tickets/{whose or '*'}",
+                allow,
+                caller or "",
             )
-            if caller is not None:
-                ids = [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, f"by_caller/{caller}/")]
-            else:
-                ids = [k.removeprefix("tk/") for k, _ in s.items(CONTRACT, "tk/")]
-
-            return s.newest_page(
-                s.indexed(
-                    CONTRACT,
-                    "tk/",
-                    ids,
-                    lambda t: (
-                        status in (None, t["status"])
-                        and (dept is None or dept in [d["dept"] for d in t["dispatches"]])
-                    ),
+            return s.newest_of(
+                CONTRACT,
+                "tk/",
+                None if caller is None else f"by_caller/{caller}/",
+                keep=lambda t: (
+                    status in (None, t["status"])
+                    and (dept is None or dept in [d["dept"] for d in t["dispatches"]])
                 ),
                 limit=limit,
                 cursor=cursor,
             )
 
-    @r.get(
-        "/tickets/{ticket_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="工单 / one ticket with its transitions",
-    )
+    @signed_get(r, "/tickets/{ticket_id}", Record, "工单 / one ticket with its transitions")
     def ticket(request: Request, ticket_id: str = id_path("ticket id, e.g. RX000001")) -> Any:
         """Signed read: its citizen, the units it was dispatched to, the centre, auditors. A
         merged ticket carries its master's status (``master_status``)."""
@@ -151,12 +141,12 @@ def router(node: Node) -> APIRouter:
             allow = [_centre(s), member_of(*units, roles=("handler",))]
             if t["caller"]:
                 allow.append(citizen(str(t["caller"])))
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"hotline ticket {ticket_id}",
-                record=f"hotline/ticket/{ticket_id}",
-                subject=str(t["caller"] or ""),
-                allow=allow,
+                f"hotline ticket {ticket_id}",
+                f"hotline/ticket/{ticket_id}",
+                allow,
+                str(t["caller"] or ""),
             )
             out = {**t, "height": s.height}
             if t["master"]:

@@ -16,14 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import (
-    SIGNED_READ_RESPONSES,
-    any_citizen,
-    citizen,
-    member_of,
-    reads_of,
-    role,
-)
+from wuyi.api.reads import any_citizen, citizen, member_of, reads_of, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
@@ -33,6 +26,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -68,12 +62,7 @@ def router(node: Node) -> APIRouter:
 def _contract_routes(r: APIRouter, node: Node) -> None:
     """Housing contracts (signed reads)."""
 
-    @r.get(
-        "/contracts",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="网签合同 / housing contracts, newest first",
-    )
+    @signed_get(r, "/contracts", ItemPage, "网签合同 / housing contracts, newest first")
     def housing_contracts(
         request: Request,
         status: Literal["draft", "eligible", "signed", "filed", "completed", "cancelled"]
@@ -90,37 +79,27 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
         if buyer is not None:
             check_did(buyer, "buyer")
         with reading(node, HOUSING) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the housing contracts{f' of {buyer}' if buyer else ''}",
-                record=f"housing/contracts/{unit or '*'}/{buyer or '*'}",
-                subject=buyer or "",
-                allow=[role("developer", *HOUSING_ROLES)]
+                f"the housing contracts{f' of {buyer}' if buyer else ''}",
+                f"housing/contracts/{unit or '*'}/{buyer or '*'}",
+                [role("developer", *HOUSING_ROLES)]
                 + ([citizen(buyer)] if buyer is not None else []),
+                buyer or "",
             )
-            if unit is None:
-                ids = [k.removeprefix("contract/") for k, _ in s.items(HOUSING, "contract/")]
-            else:
-                ids = [k.split("/")[-1] for k, _ in s.items(HOUSING, f"unit_contracts/{unit}/")]
-
-            return s.newest_page(
-                s.indexed(
-                    HOUSING,
-                    "contract/",
-                    ids,
-                    lambda c: (
-                        status in (None, c["status"]) and (buyer is None or buyer in c["buyers"])
-                    ),
+            return s.newest_of(
+                HOUSING,
+                "contract/",
+                None if unit is None else f"unit_contracts/{unit}/",
+                keep=lambda c: (
+                    status in (None, c["status"]) and (buyer is None or buyer in c["buyers"])
                 ),
                 limit=limit,
                 cursor=cursor,
             )
 
-    @r.get(
-        "/contracts/{contract_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="网签合同 / a housing contract with its full trace",
+    @signed_get(
+        r, "/contracts/{contract_id}", Record, "网签合同 / a housing contract with its full trace"
     )
     def housing_contract(request: Request, contract_id: str = id_path(CONTRACT_ID)) -> Any:
         """Regression (issue #16 item 6): price, loans and buyers' DIDs were public. Now its
@@ -128,16 +107,16 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
         with reading(node, HOUSING) as s:
             c = _contract(s, contract_id)
             parties = [*map(str, c.get("buyers", [])), str(c.get("seller", ""))]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"housing contract {contract_id}",
-                record=f"housing/contract/{contract_id}",
-                subject=",".join(p for p in parties if p.startswith("did:")),
-                allow=[
+                f"housing contract {contract_id}",
+                f"housing/contract/{contract_id}",
+                [
                     any_citizen(parties),
                     member_of(str(c.get("developer", ""))),
                     role(*HOUSING_ROLES),
                 ],
+                ",".join(p for p in parties if p.startswith("did:")),
             )
             return hexify({**c, "height": s.height})
 
@@ -145,11 +124,11 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
 def _eligibility_routes(r: APIRouter, node: Node) -> None:
     """The eligibility request and the dashboard."""
 
-    @r.get(
+    @signed_get(
+        r,
         "/contracts/{contract_id}/eligibility-request",
-        response_model=PresentationRequest,
-        responses=SIGNED_READ_RESPONSES,
-        summary="购房资格核验请求 / what the buyer's wallet presents for eligibility",
+        PresentationRequest,
+        "购房资格核验请求 / what the buyer's wallet presents for eligibility",
     )
     def eligibility_request(
         request: Request,

@@ -24,15 +24,18 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
-    check_did,
+    SignedRead,
+    add_did_list_route,
+    add_record_route,
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -76,12 +79,25 @@ def _health(s: ScenarioReader) -> Allow:
     return member_of(str(_cfg(s)["health"]))
 
 
-def _ids(s: ScenarioReader, prefix: str) -> list[str]:
-    return [k.rsplit("/", 1)[-1] for k, _ in s.items(CONTRACT, prefix)]
+def _hospital_read(
+    request: Request, what: str, kind: str, hospital: str | None, overseer: Allow
+) -> None:
+    """A signed read of ``what`` (the ``kind`` of records) of one ``hospital`` (its members)
+    or of all hospitals: the ``overseer`` reads all."""
+    allow = [overseer] if hospital is None else [overseer, member_of(hospital)]
+    signed_read(request, what, f"medical/{kind}/{hospital or '*'}", allow)
 
 
-def allowed(request: Request, what: str, record: str, subject: str, allow: list[Allow]) -> None:
-    reads_of(request).require(request, what=what, record=record, subject=subject, allow=allow)
+def _patient(
+    label: str, keepers: Callable[[ScenarioReader, dict[str, Any]], list[Allow]]
+) -> SignedRead:
+    """A signed read of the ``label`` (a record, bill, claim) about a patient: the patient, or
+    the parties ``keepers(reader, record)``."""
+
+    def parties(s: ScenarioReader, rec: dict[str, Any]) -> tuple[list[Allow], str]:
+        return [citizen(str(rec["patient"])), *keepers(s, rec)], str(rec["patient"])
+
+    return SignedRead(label + " {id}", f"medical/{label}/{{id}}", parties)
 
 
 def router(node: Node) -> APIRouter:
@@ -96,8 +112,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     @r.get("/dashboard", response_model=Dashboard, summary="医保监管总览 / the public totals")
     def dashboard() -> Any:
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
-            return {**s.view(CONTRACT, "dashboard"), "height": s.height, "time": time}
+            return s.totals(CONTRACT, "dashboard")
 
     @r.get("/rules", summary="监管规则 / the supervision rules and their severity")
     def rules() -> Any:
@@ -151,131 +166,46 @@ def _public_routes(r: APIRouter, node: Node) -> None:
 def _patient_routes(r: APIRouter, node: Node) -> None:
     """A patient's own lists (signed reads)."""
 
-    def mine(
-        request: Request,
-        did: str,
-        what: str,
-        index: str,
-        record: str,
-        extra: list[Callable[[ScenarioReader], Allow]],
-        limit: int,
-        cursor: str | None,
-    ) -> Any:
-        check_did(did)
-        with reading(node, CONTRACT) as s:
-            allowed(
-                request,
-                f"the {what} of a patient",
-                f"medical/{what}/{did}",
-                did,
-                [citizen(did), *[f(s) for f in extra]],
-            )
-            ids = _ids(s, f"{index}/{did}/")
+    def mine(what: str, index: str, prefix: str, summary: str, *others: Any, doc: str = "") -> None:
+        add_did_list_route(
+            r, node, f"/patients/{{did}}/{what}", CONTRACT, f"{prefix}/", f"{index}/",
+            operation=f"patient_{what}", summary=summary, help="the patient's DID",
+            read=(f"the {what} of a patient", f"medical/{what}/{{did}}"), others=others, doc=doc,
+        )  # fmt: skip
 
-            return s.newest_page(s.indexed(CONTRACT, f"{record}/", ids), limit=limit, cursor=cursor)
-
-    @r.get(
-        "/patients/{did}/records",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的病历索引 / a patient's records (signed read: the patient)",
-    )
-    def patient_records(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """Where the patient's records are kept: hospital, category, document hash, encrypted
-        locator, how often read."""
-        return mine(request, did, "records", "mr_by_patient", "mr", [], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/consents",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的授权 / a patient's consents (signed read: the patient)",
-    )
-    def patient_consents(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "consents", "cs_by_patient", "consent", [], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/accesses",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="谁调阅了我的病历 / reads of a patient's records (signed read: the patient,"
-        " 卫健局)",
-    )
-    def patient_accesses(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """Every read across hospitals of the patient's records: which hospital read which
-        record kept where, under which consent, for what purpose, when."""
-        return mine(request, did, "accesses", "ac_by_patient", "access", [_health], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/settlements",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的医保结算 / a patient's settlements (signed read: the patient, 医保局)",
-    )
-    def patient_settlements(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "settlements", "st_by_patient", "st", [_bureau], limit, cursor)
-
-    @r.get(
-        "/patients/{did}/claims",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的商保理赔 / a patient's claims (signed read: the patient)",
-    )
-    def patient_claims(
-        request: Request,
-        did: str = id_path("the patient's DID"),
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        return mine(request, did, "claims", "cl_by_patient", "claim", [], limit, cursor)
+    mine("records", "mr_by_patient", "mr",
+         "我的病历索引 / a patient's records (signed read: the patient)",
+         doc="""Where the patient's records are kept: hospital, category, document hash, encrypted
+        locator, how often read.""")  # fmt: skip
+    mine("consents", "cs_by_patient", "consent",
+         "我的授权 / a patient's consents (signed read: the patient)")  # fmt: skip
+    mine("accesses", "ac_by_patient", "access",
+         "谁调阅了我的病历 / reads of a patient's records (signed read: the patient, 卫健局)",
+         _health,
+         doc="""Every read across hospitals of the patient's records: which hospital read which
+        record kept where, under which consent, for what purpose, when.""")  # fmt: skip
+    mine("settlements", "st_by_patient", "st",
+         "我的医保结算 / a patient's settlements (signed read: the patient, 医保局)",
+         _bureau)  # fmt: skip
+    mine("claims", "cl_by_patient", "claim",
+         "我的商保理赔 / a patient's claims (signed read: the patient)")  # fmt: skip
 
 
 def _bill_routes(r: APIRouter, node: Node) -> None:
     """One record, the settlements, one bill (signed reads)."""
 
-    @r.get(
-        "/records/{record_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
+    add_record_route(
+        r, node, "/records/{record_id}", CONTRACT, "mr/", operation="record", height=True,
         summary="病历索引 / one record pointer (signed read: the patient, its hospital)",
-    )
-    def record(request: Request, record_id: str = id_path("record id, e.g. MR000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            rec = s.record(CONTRACT, "mr/" + record_id, f"no record '{record_id}'", "record_id")
-            allowed(
-                request,
-                f"record {record_id}",
-                f"medical/record/{record_id}",
-                str(rec["patient"]),
-                [citizen(str(rec["patient"])), member_of(str(rec["hospital"]))],
-            )
-            return hexify({**rec, "height": s.height})
+        missing="no record '{id}'", help="record id, e.g. MR000001",
+        signed=_patient("record", lambda s, rec: [member_of(str(rec["hospital"]))]),
+    )  # fmt: skip
 
-    @r.get(
+    @signed_get(
+        r,
         "/settlements",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
+        ItemPage,
+        "医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
     )
     def settlements(
         request: Request,
@@ -285,46 +215,23 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
         with reading(node, CONTRACT) as s:
-            allow = [_bureau(s)]
-            if hospital is not None:
-                allow.append(member_of(hospital))
-            allowed(request, "the settlements", f"medical/settlements/{hospital or '*'}", "", allow)
-            if hospital is not None:
-                ids = _ids(s, f"st_by_hospital/{hospital}/")
-            else:
-                ids = [k.removeprefix("st/") for k, _ in s.items(CONTRACT, "st/")]
+            _hospital_read(request, "the settlements", "settlements", hospital, _bureau(s))
+            index = None if hospital is None else f"st_by_hospital/{hospital}/"
+            return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
 
-            return s.newest_page(s.indexed(CONTRACT, "st/", ids), limit=limit, cursor=cursor)
-
-    @r.get(
-        "/settlements/{settlement_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
+    add_record_route(
+        r, node, "/settlements/{settlement_id}", CONTRACT, "st/", operation="bill", height=True,
         summary="医保结算 / one bill (signed read: the patient, the hospital, 医保局)",
-    )
-    def bill(request: Request, settlement_id: str = id_path("bill id, e.g. JS000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            st = s.record(
-                CONTRACT, "st/" + settlement_id, f"no bill '{settlement_id}'", "settlement_id"
-            )
-            allowed(
-                request,
-                f"bill {settlement_id}",
-                f"medical/bill/{settlement_id}",
-                str(st["patient"]),
-                [citizen(str(st["patient"])), member_of(str(st["hospital"])), _bureau(s)],
-            )
-            return hexify({**st, "height": s.height})
+        missing="no bill '{id}'", help="bill id, e.g. JS000001",
+        signed=_patient("bill", lambda s, st: [member_of(str(st["hospital"])), _bureau(s)]),
+    )  # fmt: skip
 
 
 def _grant_routes(r: APIRouter, node: Node) -> None:
     """Consents, reads across hospitals, claims (signed reads)."""
 
-    @r.get(
-        "/consents",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="授权 / the consents naming a grantee (signed read: its members)",
+    @signed_get(
+        r, "/consents", ItemPage, "授权 / the consents naming a grantee (signed read: its members)"
     )
     def consents(
         request: Request,
@@ -334,26 +241,26 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            allowed(
+            signed_read(
                 request,
                 f"the consents naming {grantee}",
                 f"medical/consents/{grantee}",
-                "",
                 [member_of(grantee)],
             )
-            ids = _ids(s, f"cs_by_grantee/{grantee}/")
-
-            return s.newest_page(
-                s.indexed(CONTRACT, "consent/", ids, lambda v: status in (None, v["status"])),
+            return s.newest_of(
+                CONTRACT,
+                "consent/",
+                f"cs_by_grantee/{grantee}/",
+                keep=lambda v: status in (None, v["status"]),
                 limit=limit,
                 cursor=cursor,
             )
 
-    @r.get(
+    @signed_get(
+        r,
         "/accesses",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
+        ItemPage,
+        "跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
     )
     def accesses(
         request: Request,
@@ -364,12 +271,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         """Every read across hospitals (``hospital=``: those it made or whose records it
         keeps): 卫健局 reads all."""
         with reading(node, CONTRACT) as s:
-            allow = [_health(s)]
-            if hospital is not None:
-                allow.append(member_of(hospital))
-            allowed(
-                request, "the reads of records", f"medical/accesses/{hospital or '*'}", "", allow
-            )
+            _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
             items = [
                 v
                 for _, v in s.items(CONTRACT, "access/")
@@ -378,12 +280,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
             items.reverse()
             return s.newest_page(items, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/claims",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="商保快赔 / an insurer's claims (signed read: its members)",
-    )
+    @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(
         request: Request,
         insurer: str = Query(max_length=32, description="the insurer's organisation"),
@@ -391,26 +288,18 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            allowed(request, f"the claims of {insurer}", f"medical/claims/{insurer}", "",
-                    [member_of(insurer)])  # fmt: skip
-            ids = _ids(s, f"cl_by_insurer/{insurer}/")
-
-            return s.newest_page(s.indexed(CONTRACT, "claim/", ids), limit=limit, cursor=cursor)
-
-    @r.get(
-        "/claims/{claim_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="商保快赔 / one claim (signed read: the patient, the insurer)",
-    )
-    def claim(request: Request, claim_id: str = id_path("claim id, e.g. KP000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            k = s.record(CONTRACT, "claim/" + claim_id, f"no claim '{claim_id}'", "claim_id")
-            allowed(
+            signed_read(
                 request,
-                f"claim {claim_id}",
-                f"medical/claim/{claim_id}",
-                str(k["patient"]),
-                [citizen(str(k["patient"])), member_of(str(k["insurer"]))],
+                f"the claims of {insurer}",
+                f"medical/claims/{insurer}",
+                [member_of(insurer)],
             )
-            return hexify({**k, "height": s.height})
+            index = f"cl_by_insurer/{insurer}/"
+            return s.newest_of(CONTRACT, "claim/", index, limit=limit, cursor=cursor)
+
+    add_record_route(
+        r, node, "/claims/{claim_id}", CONTRACT, "claim/", operation="claim", height=True,
+        summary="商保快赔 / one claim (signed read: the patient, the insurer)",
+        missing="no claim '{id}'", help="claim id, e.g. KP000001",
+        signed=_patient("claim", lambda s, k: [member_of(str(k["insurer"]))]),
+    )  # fmt: skip

@@ -25,7 +25,7 @@ evidence name the parties' DIDs and commitments:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -37,11 +37,19 @@ from wuyi.api.reads import (
     SIGNED_READ_RESPONSES,
     Reader,
     any_citizen,
-    citizen,
     member_of,
-    reads_of,
+    own_read,
+    signed_read,
 )
-from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
+from wuyi.api.scenarios import (
+    ItemPage,
+    Record,
+    ScenarioReader,
+    check_did,
+    id_path,
+    reading,
+    signed_get,
+)
 from wuyi.api.wire import hexify, parse_hex
 from wuyi.exceptions import NotFound, ProofInvalid, ValidationError
 from wuyi.ledger.handlers.contracts import state_prefix
@@ -110,7 +118,7 @@ class CustodyOut(BaseModel):
 
 def today_of(s: ScenarioReader) -> str:
     """The date of the latest block (China Standard Time): the contract's ``calendar.today``."""
-    ms = s.v.get_header(s.height).time
+    ms = s.time
     return dt.datetime.fromtimestamp(ms / 1000, tz=CST).date().isoformat()
 
 
@@ -193,20 +201,44 @@ def _sees_all(r: Reader, everyone: list[str]) -> bool:
 def _office_list(request: Request, s: ScenarioReader, what: str) -> Reader:
     """A signed read of a list of case files or reviews: a member of an office or of a
     supervisor (司法局, 公证协会)."""
-    return reads_of(request).require(
+    return signed_read(
         request,
-        what=what,
-        record="notary/" + what.split()[-1],
-        allow=[member_of(*_param(s, "offices"), *_param(s, "supervisors"))],
+        what,
+        "notary/" + what.split()[-1],
+        [member_of(*_param(s, "offices"), *_param(s, "supervisors"))],
     )
 
 
+def _office_page(
+    request: Request,
+    s: ScenarioReader,
+    what: str,
+    items: Iterable[dict[str, Any]],
+    office: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Any:
+    """A page, latest first, of case files or reviews ``items`` (of ``office``, in
+    ``status``): a signed read of an office, which sees its own, or of a supervisor."""
+    who = _office_list(request, s, what)
+    mine = None if _sees_all(who, _param(s, "supervisors")) else who.org
+    kept = [
+        x
+        for x in items
+        if office in (None, x["office"])
+        and mine in (None, x["office"])
+        and status in (None, x["status"])
+    ]
+    return s.latest_page(kept, limit=limit, cursor=cursor)
+
+
 def _guard_case(request: Request, s: ScenarioReader, c: dict[str, Any]) -> None:
-    reads_of(request).require(
+    signed_read(
         request,
-        what=f"notarial case {c['id']}",
-        record="notary/case/" + c["id"],
-        allow=[
+        f"notarial case {c['id']}",
+        "notary/case/" + c["id"],
+        [
             any_citizen(c["holders"]),
             member_of(c["office"], *_param(s, "supervisors")),
         ],
@@ -225,12 +257,12 @@ def _evidence_orgs(s: ScenarioReader, ev: dict[str, Any]) -> list[str]:
 
 def _guard_evidence(request: Request, s: ScenarioReader, ev: dict[str, Any]) -> None:
     applicant = ev.get("applicant") or ""
-    reads_of(request).require(
+    own_read(
         request,
-        what=f"preserved evidence {ev['id']}",
-        record="notary/evidence/" + ev["id"],
-        subject=applicant,
-        allow=[citizen(applicant), member_of(*_evidence_orgs(s, ev), *_param(s, "courts"))],
+        applicant,
+        f"preserved evidence {ev['id']}",
+        "notary/evidence/" + ev["id"],
+        member_of(*_evidence_orgs(s, ev), *_param(s, "courts")),
     )
 
 
@@ -253,11 +285,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
                 for _, c in s.items(NOTARY, "cert/")
                 if office in (None, c["fields"]["office"]) and status in (None, c["status"])
             ]
-            items.sort(key=lambda c: (c["height"], c["id"]), reverse=True)
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda c: [c["height"], c["id"]],
-                descending=True,
-            )  # fmt: skip
+            return s.latest_page(items, limit=limit, cursor=cursor)
 
     @r.get(
         "/certificates/{cert_no}",
@@ -311,12 +339,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
 
 
 def _case_routes(r: APIRouter, node: Node) -> None:
-    @r.get(
-        "/cases",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="公证案件 / cases, newest first (signed read)",
-    )
+    @signed_get(r, "/cases", ItemPage, "公证案件 / cases, newest first (signed read)")
     def notary_cases(
         request: Request,
         office: str | None = Query(None, max_length=32, description="only this office"),
@@ -325,30 +348,10 @@ def _case_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, NOTARY) as s:
-            who = _office_list(request, s, "notarial cases")
-            mine = None if _sees_all(who, _param(s, "supervisors")) else who.org
-            items = [
-                c
-                for c in _cases(s)
-                if office in (None, c["office"])
-                and mine in (None, c["office"])
-                and status in (None, c["status"])
-            ]
-            items.sort(key=lambda c: (c["height"], c["id"]), reverse=True)
-            return s.page(
-                items,
-                limit=limit,
-                cursor=cursor,
-                key=lambda c: [c["height"], c["id"]],
-                descending=True,
-            )
+            cases = _cases(s)
+            return _office_page(request, s, "notarial cases", cases, office, status, limit, cursor)
 
-    @r.get(
-        "/cases/{case_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="公证案件 / one case (signed read)",
-    )
+    @signed_get(r, "/cases/{case_id}", Record, "公证案件 / one case (signed read)")
     def notary_case(
         request: Request, case_id: str = id_path("case id, e.g. JMGZ-2026-00001")
     ) -> Any:
@@ -358,12 +361,7 @@ def _case_routes(r: APIRouter, node: Node) -> None:
             cert = None if c["certificate"] is None else s.get(NOTARY, "cert/" + c["certificate"])
             return hexify({**c, "certificate_record": cert, "today": today_of(s)})
 
-    @r.get(
-        "/reviews",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="复查 / review requests (signed read)",
-    )
+    @signed_get(r, "/reviews", ItemPage, "复查 / review requests (signed read)")
     def notary_reviews(
         request: Request,
         office: str | None = Query(None, max_length=32, description="only this office"),
@@ -372,37 +370,18 @@ def _case_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, NOTARY) as s:
-            who = _office_list(request, s, "notarial reviews")
-            mine = None if _sees_all(who, _param(s, "supervisors")) else who.org
-            items = [
-                x
-                for _, x in s.items(NOTARY, "review/")
-                if office in (None, x["office"])
-                and mine in (None, x["office"])
-                and status in (None, x["status"])
-            ]
-            items.sort(key=lambda x: (x["height"], x["id"]), reverse=True)
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda x: [x["height"], x["id"]],
-                descending=True,
-            )  # fmt: skip
+            reviews = (x for _, x in s.items(NOTARY, "review/"))
+            return _office_page(
+                request, s, "notarial reviews", reviews, office, status, limit, cursor
+            )
 
-    @r.get(
-        "/citizens/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的公证 / a DID's cases, reviews (signed read: the citizen)",
+    @signed_get(
+        r, "/citizens/{did}", Record, "我的公证 / a DID's cases, reviews (signed read: the citizen)"
     )
     def notary_citizen(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         check_did(did)
         with reading(node, NOTARY) as s:
-            reads_of(request).require(
-                request,
-                what=f"the notarial records of {did}",
-                record="notary/citizen/" + did,
-                subject=did,
-                allow=[citizen(did)],
-            )
+            own_read(request, did, f"the notarial records of {did}", "notary/citizen/" + did)
             ids = [k.split("/")[-1] for k, _ in s.items(NOTARY, f"holder_case/{did}/")]
             cases = [s.get(NOTARY, "case/" + i) for i in ids]
             certs = [s.get(NOTARY, "cert/" + c["certificate"]) for c in cases if c["certificate"]]
@@ -438,12 +417,7 @@ def custody_keys(s: ScenarioReader, evidence_id: str) -> list[bytes]:
 def _evidence_routes(r: APIRouter, node: Node) -> None:
     eid_path = id_path("evidence id, e.g. CZ-2026-000001")
 
-    @r.get(
-        "/evidence",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="电子存证 / preserved evidence (signed read)",
-    )
+    @signed_get(r, "/evidence", ItemPage, "电子存证 / preserved evidence (signed read)")
     def notary_evidence_list(
         request: Request,
         custodian: str | None = Query(None, max_length=32, description="held by this org"),
@@ -452,11 +426,11 @@ def _evidence_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         with reading(node, NOTARY) as s:
             keepers = [*_param(s, "evidence_platforms"), *_param(s, "offices")]
-            who = reads_of(request).require(
+            who = signed_read(
                 request,
-                what="preserved evidence",
-                record="notary/evidence",
-                allow=[member_of(*keepers, *_param(s, "courts"))],
+                "preserved evidence",
+                "notary/evidence",
+                [member_of(*keepers, *_param(s, "courts"))],
             )
             mine = None if AUDITOR in who.roles else who.org
             items = [
@@ -468,11 +442,11 @@ def _evidence_routes(r: APIRouter, node: Node) -> None:
             items.reverse()
             return s.page(items, limit=limit, cursor=cursor, key=lambda e: e["id"], descending=True)
 
-    @r.get(
+    @signed_get(
+        r,
         "/evidence/{evidence_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="电子存证 / a preserved document and its chain of custody (signed read)",
+        Record,
+        "电子存证 / a preserved document and its chain of custody (signed read)",
     )
     def notary_evidence(request: Request, evidence_id: str = eid_path) -> Any:
         with reading(node, NOTARY) as s:

@@ -22,15 +22,17 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, reads_of
+from wuyi.api.reads import Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_list_route,
     check_did,
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -87,10 +89,9 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     @r.get("/overview", response_model=Overview, summary="总览 / public totals")
     def overview() -> Any:
         with reading(node, CONTRACT) as s:
-            time = s.v.get_header(s.height).time
             alerts = len(s.view(CONTRACT, "alerts"))
             return {**s.view(CONTRACT, "overview"), "alerts": alerts, "height": s.height,
-                    "time": time}  # fmt: skip
+                    "time": s.time}  # fmt: skip
 
     @r.get("/notices", response_model=ItemPage, summary="公示 / beneficiary notices, newest first")
     def notices(
@@ -118,17 +119,11 @@ def _public_routes(r: APIRouter, node: Node) -> None:
             out = s.view(CONTRACT, "public_notice", notice=notice_id)
             return hexify({**out, "height": s.height})
 
-    @r.get("/budgets", response_model=ItemPage, summary="预算 / budget lines")
-    def budgets(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with reading(node, CONTRACT) as s:
-            items = [b for _, b in s.items(CONTRACT, "budget/")]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda b: b["id"])
+    add_list_route(r, node, "/budgets", CONTRACT, "budget/", operation="budgets",
+                   summary="预算 / budget lines")  # fmt: skip
 
-    @r.get("/programmes", response_model=ItemPage, summary="资金计划 / programmes")
-    def programmes(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with reading(node, CONTRACT) as s:
-            items = [g for _, g in s.items(CONTRACT, "programme/")]
-            return s.page(items, limit=limit, cursor=cursor, key=lambda g: g["id"])
+    add_list_route(r, node, "/programmes", CONTRACT, "programme/", operation="programmes",
+                   summary="资金计划 / programmes")  # fmt: skip
 
     @r.get(
         "/programmes/{programme_id}/flow",
@@ -196,12 +191,7 @@ def _public_routes(r: APIRouter, node: Node) -> None:
 def _household_routes(r: APIRouter, node: Node) -> None:
     """Households (signed reads)."""
 
-    @r.get(
-        "/households",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="农户 / households with their checks",
-    )
+    @signed_get(r, "/households", ItemPage, "农户 / households with their checks")
     def households(
         request: Request,
         village: str | None = Query(None, max_length=32, description="only this village"),
@@ -220,12 +210,12 @@ def _household_routes(r: APIRouter, node: Node) -> None:
             if did is not None:
                 allow.append(citizen(check_did(did, "did")))
             whose = (f" of {village}" if village else "") + (f" headed by {did}" if did else "")
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the households" + whose,
-                record=f"poverty/households/{village or '*'}",
-                subject=did or "",
-                allow=allow,
+                "the households" + whose,
+                f"poverty/households/{village or '*'}",
+                allow,
+                did or "",
             )
             items = [
                 h
@@ -236,11 +226,11 @@ def _household_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda h: h["id"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/households/{household_id}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="农户 / one household with its checks, exclusions, payments",
+        Record,
+        "农户 / one household with its checks, exclusions, payments",
     )
     def household(request: Request, household_id: str = id_path("e.g. HH000001")) -> Any:
         """Signed read: the household's head (their DID key), 乡村振兴局, its village
@@ -248,17 +238,14 @@ def _household_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             h = s.record(CONTRACT, "hh/" + household_id, f"no household '{household_id}'",
                          "household_id")  # fmt: skip
-            reads_of(request).require(
+            own_read(
                 request,
-                what=f"household {household_id}",
-                record=f"poverty/household/{household_id}",
-                subject=str(h["did"]),
-                allow=[
-                    citizen(str(h["did"])),
-                    _bureau(s),
-                    _village(str(h["village"])),
-                    _departments(s),
-                ],
+                str(h["did"]),
+                f"household {household_id}",
+                f"poverty/household/{household_id}",
+                _bureau(s),
+                _village(str(h["village"])),
+                _departments(s),
             )
             pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
             return hexify({**h, "payment_list": pays, "height": s.height})
@@ -267,12 +254,7 @@ def _household_routes(r: APIRouter, node: Node) -> None:
 def _case_routes(r: APIRouter, node: Node) -> None:
     """Objections and cases (signed reads)."""
 
-    @r.get(
-        "/objections",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="异议 / objections with who filed them",
-    )
+    @signed_get(r, "/objections", ItemPage, "异议 / objections with who filed them")
     def objections(
         request: Request,
         notice: str | None = Query(None, max_length=16, description="only this notice"),
@@ -281,22 +263,17 @@ def _case_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         """Signed read: 乡村振兴局, the village committees, auditors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the objections" + (f" to {notice}" if notice else ""),
-                record=f"poverty/objections/{notice or '*'}",
-                subject="",
-                allow=[_bureau(s), member_of(*_villages(s), roles=("village",))],
+                "the objections" + (f" to {notice}" if notice else ""),
+                f"poverty/objections/{notice or '*'}",
+                [_bureau(s), member_of(*_villages(s), roles=("village",))],
+                "",
             )
             items = [o for _, o in s.items(CONTRACT, "objection/") if notice in (None, o["notice"])]
             return s.page(items, limit=limit, cursor=cursor, key=lambda o: o["id"])
 
-    @r.get(
-        "/cases",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="监测 / monitoring cases (防止返贫动态监测)",
-    )
+    @signed_get(r, "/cases", ItemPage, "监测 / monitoring cases (防止返贫动态监测)")
     def cases(
         request: Request,
         status: Literal["open", "closed"] | None = Query(None, description="open or closed"),
@@ -306,16 +283,16 @@ def _case_routes(r: APIRouter, node: Node) -> None:
         """Signed read: 乡村振兴局, the village committees, the checking departments,
         auditors."""
         with reading(node, CONTRACT) as s:
-            reads_of(request).require(
+            signed_read(
                 request,
-                what="the monitoring cases",
-                record="poverty/cases",
-                subject="",
-                allow=[
+                "the monitoring cases",
+                "poverty/cases",
+                [
                     _bureau(s),
                     member_of(*_villages(s), roles=("village",)),
                     _departments(s),
                 ],
+                "",
             )
             items = [c for _, c in s.items(CONTRACT, "case/") if status in (None, c["status"])]
             items.reverse()

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, reads_of, role
+from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, own_read, role, signed_read
 from wuyi.api.scenarios import ItemPage, Record, ScenarioReader, check_did, id_path, reading
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -63,12 +63,8 @@ def router(node: Node) -> APIRouter:
     r = APIRouter(prefix="/realestate", tags=["scenarios"], responses=SIGNED_READ_RESPONSES)
 
     def may_read(request: Request, what: str, record: str, owners: list[str]) -> None:
-        reads_of(request).require(
-            request,
-            what=what,
-            record=record,
-            subject=",".join(owners),
-            allow=[any_citizen(owners), role(*REGISTRY_ROLES)],
+        signed_read(
+            request, what, record, [any_citizen(owners), role(*REGISTRY_ROLES)], ",".join(owners)
         )
 
     @r.get("/units", response_model=ItemPage, summary="不动产单元 / real-estate units")
@@ -140,12 +136,12 @@ def router(node: Node) -> APIRouter:
         auditor, signed and logged."""
         check_did(did)
         with reading(node, REALESTATE) as s:
-            reads_of(request).require(
+            own_read(
                 request,
-                what=f"the units {did} owns",
-                record=f"realestate/owner/{did}",
-                subject=did,
-                allow=[citizen(did), role(*REGISTRY_ROLES)],
+                did,
+                f"the units {did} owns",
+                f"realestate/owner/{did}",
+                role(*REGISTRY_ROLES),
             )
             prefix = f"own/{did}/"
             owned = (

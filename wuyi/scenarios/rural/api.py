@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from wuyi.api.paging import CURSOR, limit_query
-from wuyi.api.reads import SIGNED_READ_RESPONSES, any_citizen, citizen, reads_of, role
+from wuyi.api.reads import any_citizen, citizen, own_read, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
@@ -30,6 +30,7 @@ from wuyi.api.scenarios import (
     group_router,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -55,7 +56,7 @@ class Board(BaseModel):
 def now_ms(s: ScenarioReader) -> int:
     """The time a transaction sent now is judged at: the later of the wall clock and the last
     block's time (a quiet chain makes no blocks)."""
-    return max(int(time.time() * 1000), s.v.get_header(s.height).time)
+    return max(int(time.time() * 1000), s.time)
 
 
 def _listing(s: ScenarioReader, listing_id: str) -> dict[str, Any]:
@@ -109,11 +110,11 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
             out = public_listing(x, now_ms(s), _bids(s, listing_id))
             return hexify({**out, "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/record",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="挂牌全记录 / a listing's whole record (the exchange's desk)",
+        Record,
+        "挂牌全记录 / a listing's whole record (the exchange's desk)",
     )
     def rural_listing_record(request: Request, listing_id: str = id_path(LISTING_ID)) -> Any:
         """Signed read: the desks, the transferor (the collective's or the farmer's DID)."""
@@ -124,19 +125,19 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
                 _collective_did(s, x["collective"]),
                 str((x.get("award") or {}).get("winner") or ""),
             ]
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the record of listing {listing_id}",
-                record=f"rural/listing/{listing_id}",
-                allow=[role(*DESK_ROLES), any_citizen(p for p in parties if p)],
+                f"the record of listing {listing_id}",
+                f"rural/listing/{listing_id}",
+                [role(*DESK_ROLES), any_citizen(p for p in parties if p)],
             )
             return hexify({**x, "phase": phase(x, now_ms(s)), "height": s.height})
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/bidders",
-        response_model=ItemPage,
-        responses=SIGNED_READ_RESPONSES,
-        summary="竞买人 / a listing's bidders: registration, qualification, deposit, bids",
+        ItemPage,
+        "竞买人 / a listing's bidders: registration, qualification, deposit, bids",
     )
     def rural_bidders(
         request: Request,
@@ -147,20 +148,20 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
         """Signed read: the exchange and the bureau (the bidders are people)."""
         with reading(node, RURAL) as s:
             _listing(s, listing_id)
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the bidders of listing {listing_id}",
-                record=f"rural/bidders/{listing_id}",
-                allow=[role(*DESK_ROLES)],
+                f"the bidders of listing {listing_id}",
+                f"rural/bidders/{listing_id}",
+                [role(*DESK_ROLES)],
             )
             bids = _bids(s, listing_id)
             return s.page(bids, limit=limit, cursor=cursor, key=lambda b: b["bidder"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/listings/{listing_id}/member-request",
-        response_model=PresentationRequest,
-        responses=SIGNED_READ_RESPONSES,
-        summary="集体成员身份核验请求 / what a bidder's wallet presents for the tie rule",
+        PresentationRequest,
+        "集体成员身份核验请求 / what a bidder's wallet presents for the tie rule",
     )
     def rural_member_request(
         request: Request,
@@ -171,12 +172,12 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
         check_did(did)
         with reading(node, RURAL) as s:
             _listing(s, listing_id)
-            reads_of(request).require(
+            own_read(
                 request,
-                what=f"the member request of {listing_id}",
-                record=f"rural/member-request/{listing_id}",
-                subject=did,
-                allow=[citizen(did), role("reviewer")],
+                did,
+                f"the member request of {listing_id}",
+                f"rural/member-request/{listing_id}",
+                role("reviewer"),
             )
             if s.get(RURAL, f"bid/{listing_id}/{did}") is None:
                 raise ValidationError(f"{did} has not registered for {listing_id}", field="did")
@@ -199,21 +200,21 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda c: c["code"])
 
-    @r.get(
+    @signed_get(
+        r,
         "/collectives/{code}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="集体台账 / a collective with its assets, resolutions and authorisations",
+        Record,
+        "集体台账 / a collective with its assets, resolutions and authorisations",
     )
     def rural_collective(request: Request, code: str = id_path("collective code")) -> Any:
         """Signed read (its land names the farmers who hold it): the desks, the collective."""
         with reading(node, RURAL) as s:
             c = s.record(RURAL, "collective/" + code, f"no collective '{code}'", "code")
-            reads_of(request).require(
+            signed_read(
                 request,
-                what=f"the ledger of collective {code}",
-                record=f"rural/collective/{code}",
-                allow=[role(*DESK_ROLES), citizen(str(c.get("did", "")))],
+                f"the ledger of collective {code}",
+                f"rural/collective/{code}",
+                [role(*DESK_ROLES), citizen(str(c.get("did", "")))],
             )
             assets = [a for _, a in s.items(RURAL, "asset/") if a["collective"] == code]
             res = [x for _, x in s.items(RURAL, "resolution/") if x["collective"] == code]
@@ -232,22 +233,22 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
             return hexify({**c, "assets": assets, "resolutions": res, "authorisations": auths,
                            "listings": listings, "height": s.height})  # fmt: skip
 
-    @r.get(
+    @signed_get(
+        r,
         "/wallets/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="我的农村产权交易 / what a DID takes part in (its wallet's page)",
+        Record,
+        "我的农村产权交易 / what a DID takes part in (its wallet's page)",
     )
     def rural_wallet(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         """Signed read: the DID's own, or the exchange and the bureau."""
         check_did(did)
         with reading(node, RURAL) as s:
-            reads_of(request).require(
+            own_read(
                 request,
-                what=f"the rural trading records of {did}",
-                record=f"rural/wallet/{did}",
-                subject=did,
-                allow=[citizen(did), role(*DESK_ROLES)],
+                did,
+                f"the rural trading records of {did}",
+                f"rural/wallet/{did}",
+                role(*DESK_ROLES),
             )
             return hexify(_wallet(s, did) | {"height": s.height})
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from wuyi.api.reads import SIGNED_READ_RESPONSES, citizen, member_of, reads_of
+from wuyi.api.reads import member_of, own_read
 from wuyi.api.scenarios import (
     PresentationRequest,
     Record,
@@ -17,6 +17,7 @@ from wuyi.api.scenarios import (
     check_did,
     id_path,
     reading,
+    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.exceptions import ValidationError
@@ -48,15 +49,12 @@ def _guard(what: str, prefix: str) -> Any:
     def guard(request: Request, s: ScenarioReader, rec: dict[str, Any]) -> None:
         cfg = s.get(SETTLEMENT, "cfg") or {}
         holder = str(rec.get("holder", ""))
-        reads_of(request).require(
+        own_read(
             request,
-            what=f"{what} {rec.get('id', '')}",
-            record=f"settlement/{prefix}{rec.get('id', '')}",
-            subject=holder,
-            allow=[
-                citizen(holder),
-                member_of(str(cfg.get("department", "")), str(cfg.get("police", ""))),
-            ],
+            holder,
+            f"{what} {rec.get('id', '')}",
+            f"settlement/{prefix}{rec.get('id', '')}",
+            member_of(str(cfg.get("department", "")), str(cfg.get("police", ""))),
         )
 
     return guard
@@ -87,11 +85,8 @@ def router(node: Node) -> APIRouter:
             nonce = s.view(SETTLEMENT, "nonce", did=did, method=method)
             return s.presentation_request(SETTLEMENT, method, did, req, nonce, SETTLEMENT_PURPOSE)
 
-    @r.get(
-        "/status/{did}",
-        response_model=Record,
-        responses=SIGNED_READ_RESPONSES,
-        summary="落户进度 / an applicant's applications and certificate",
+    @signed_get(
+        r, "/status/{did}", Record, "落户进度 / an applicant's applications and certificate"
     )
     def settlement_status(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
         """Signed read: the applicant, the department and the police, auditors."""

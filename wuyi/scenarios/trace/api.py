@@ -145,7 +145,7 @@ def story(s: ScenarioReader, code: str) -> dict[str, Any]:
             "recall": recall,
             "scans": scans,
             "height": s.height,
-            "time": s.v.get_header(s.height).time,
+            "time": s.time,
         }
     )
 
@@ -218,14 +218,7 @@ def _catalogue_routes(r: APIRouter, node: Node) -> None:
                 and org in (None, b["org"])
                 and status in (None, b["status"])
             ]
-            found.sort(key=lambda b: (b["height"], b["id"]), reverse=True)
-            return s.page(
-                found,
-                limit=limit,
-                cursor=cursor,
-                key=lambda b: [b["height"], b["id"]],
-                descending=True,
-            )
+            return s.latest_page(found, limit=limit, cursor=cursor)
 
     @r.get(
         "/batches/{batch_id}", response_model=Record, summary="批次 / a batch, all it went through"
@@ -244,7 +237,7 @@ def _catalogue_routes(r: APIRouter, node: Node) -> None:
             _view(s, "batch_info", f"no batch '{batch_id}'", "batch_id", batch_id=batch_id)
             lineage = s.view(CONTRACT, "lineage", batch_id=batch_id)
             events = _events_of(s, [batch_id, *lineage["ancestors"]])
-            created = s.v.get_header(s.height).time
+            created = s.time
             return hexify(epcis.document(events, node.chain.chain_id, created))
 
 
