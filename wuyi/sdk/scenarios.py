@@ -122,11 +122,31 @@ class ScenarioClient:
         """Submit ``contract.call`` of ``method`` signed by ``signer`` (with the private
         ``sidecars`` its arguments reference), wait for its block; the method's return value
         (bytes as hex), or the refusal raised."""
+        return self._submit_call(signer, method, args, sidecars)
+
+    def _submit_call(
+        self, signer: Signer, method: str, args: dict[str, Any], sidecars: Sequence[bytes] = ()
+    ) -> Any:
         tx = self.client.builder(signer_key(signer)).contract_call(self.name, method, args)
         res = self.client.submit_and_wait(tx, timeout=self.timeout, sidecars=sidecars)
         if res.receipt.status != "ok":
             raise_receipt(res.receipt)
         return event_attr(res.receipt, "contract.returned", "value")
+
+    def _step(
+        self, signer: Signer, method: str, /, *, sidecars: Sequence[bytes] = (), **args: Any
+    ) -> dict[str, Any]:
+        """:meth:`call` of a step whose contract method returns a record (a dict); its
+        arguments may include one named ``method``."""
+        out: dict[str, Any] = self._submit_call(signer, method, args, sidecars)
+        return out
+
+    def _get_record(
+        self, path: str, *, key: PrivateKey | None = None, purpose: str = "", **params: Any
+    ) -> dict[str, Any]:
+        """:meth:`_get` of a route answering one JSON object (a record)."""
+        out: dict[str, Any] = self._get(path, key=key, purpose=purpose, **params)
+        return out
 
     def _get(
         self, path: str, *, key: PrivateKey | None = None, purpose: str = "", **params: Any

@@ -129,9 +129,6 @@ class Charity(ScenarioClient):
     def h(self) -> Hash:
         return self.client.suite.hash
 
-    def _call(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- 民政局 ------------------------------------------------------------------------------------
 
     def register_charity(
@@ -147,7 +144,7 @@ class Charity(ScenarioClient):
         org: str | None = None,
     ) -> dict[str, Any]:
         """民政局 records a charity it registered (kind foundation|association|service)."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             key,
             "register_charity",
             charity_id=charity_id,
@@ -158,12 +155,11 @@ class Charity(ScenarioClient):
             did=did,
             org=org,
         )
-        return out
 
     def decide_qualification(
         self, key: PrivateKey, charity_id: str, *, grant: bool, cert_no: str = "", reason: str = ""
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             key,
             "decide_qualification",
             charity_id=charity_id,
@@ -171,12 +167,11 @@ class Charity(ScenarioClient):
             cert_no=cert_no,
             reason=reason,
         )
-        return out
 
     def set_qualification(
         self, key: PrivateKey, charity_id: str, status: str, reason: str, cert_no: str = ""
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             key,
             "set_qualification",
             charity_id=charity_id,
@@ -184,13 +179,12 @@ class Charity(ScenarioClient):
             reason=reason,
             cert_no=cert_no,
         )
-        return out
 
     def record_plan(
         self, key: PrivateKey, charity_id: str, filing_no: str, filed_on: str, **plan: Any
     ) -> dict[str, Any]:
         """民政局 records a plan filed at 慈善中国 earlier (its number and date)."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             key,
             "record_plan",
             charity_id=charity_id,
@@ -198,21 +192,16 @@ class Charity(ScenarioClient):
             filed_on=filed_on,
             **plan,
         )
-        return out
 
     # -- the charity -----------------------------------------------------------------------------
 
     def apply_qualification(self, signer: Signer, charity_id: str, doc: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "apply_qualification", charity_id=charity_id, doc=doc
-        )
-        return out
+        return self._step(signer, "apply_qualification", charity_id=charity_id, doc=doc)
 
     def file_plan(self, signer: Signer, charity_id: str, **plan: Any) -> dict[str, Any]:
         """File a 募捐方案 (title, purposes [{code, label}], start, end, regions, channels,
         bank_account_hash, beneficiary, target, cost_budget, surplus_rule, urgent)."""
-        out: dict[str, Any] = self._call(signer, "file_plan", charity_id=charity_id, **plan)
-        return out
+        return self._step(signer, "file_plan", charity_id=charity_id, **plan)
 
     def change_purposes(
         self,
@@ -222,7 +211,7 @@ class Charity(ScenarioClient):
         reason: str,
         doc: bytes,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "change_purposes",
             project_id=project_id,
@@ -230,13 +219,9 @@ class Charity(ScenarioClient):
             reason=reason,
             doc=doc,
         )
-        return out
 
     def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "close_fundraising", project_id=project_id, reason=reason
-        )
-        return out
+        return self._step(signer, "close_fundraising", project_id=project_id, reason=reason)
 
     def _receipt(
         self,
@@ -278,8 +263,8 @@ class Charity(ScenarioClient):
         e-receipt's hash), or as ``anonymous`` / ``declined``. With the donor's ``secret`` the
         donation gets their commitment (to ``who``, computed here: ``who`` never leaves this
         process), tracking reference and consent lock."""
-        extra = {} if secret is None else secret.fields(self.h, who)
-        out: dict[str, Any] = self._call(
+        extra: dict[str, Any] = {} if secret is None else secret.fields(self.h, who)
+        return self._step(
             signer,
             "donate",
             project_id=project_id,
@@ -291,7 +276,6 @@ class Charity(ScenarioClient):
             **self._receipt(receipt_no, receipt_doc, anonymous, declined),
             **extra,
         )
-        return out
 
     def donate_goods(
         self,
@@ -313,8 +297,8 @@ class Charity(ScenarioClient):
         restricted: str | None = None,
     ) -> dict[str, Any]:
         """Record a goods donation (a batch) with its receipt or record."""
-        extra = {} if secret is None else secret.fields(self.h, who)
-        out: dict[str, Any] = self._call(
+        extra: dict[str, Any] = {} if secret is None else secret.fields(self.h, who)
+        return self._step(
             signer,
             "donate_goods",
             project_id=project_id,
@@ -328,14 +312,13 @@ class Charity(ScenarioClient):
             **self._receipt(receipt_no, receipt_doc, anonymous, declined),
             **extra,
         )
-        return out
 
     def donor_consent(
         self, signer: Signer, donation_id: str, purpose: str, secret: DonorSecret, n: int = 0
     ) -> dict[str, Any]:
         """Pass on the donor's ``n``-th consent (keys derived from their ``secret``) to use a
         restricted gift for ``purpose``."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "donor_consent",
             donation_id=donation_id,
@@ -343,7 +326,6 @@ class Charity(ScenarioClient):
             consent_key=secret.consent_key(self.h, n),
             next_lock=secret.lock(self.h, n + 1),
         )
-        return out
 
     def disburse(
         self,
@@ -357,7 +339,7 @@ class Charity(ScenarioClient):
     ) -> dict[str, Any]:
         """Money out, allocated first in, first out (``recipient``: see
         :func:`recipient_commitment`)."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "disburse",
             project_id=project_id,
@@ -366,15 +348,13 @@ class Charity(ScenarioClient):
             evidence=evidence,
             recipient=recipient,
         )
-        return out
 
     def warehouse_in(
         self, signer: Signer, batch_id: str, warehouse: str, quantity: int
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer, "warehouse_in", batch_id=batch_id, warehouse=warehouse, quantity=quantity
         )
-        return out
 
     def distribute(
         self,
@@ -385,7 +365,7 @@ class Charity(ScenarioClient):
         purpose: str,
         recipient: bytes,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "distribute",
             batch_id=batch_id,
@@ -394,29 +374,24 @@ class Charity(ScenarioClient):
             purpose=purpose,
             recipient=recipient,
         )
-        return out
 
     def disclose(self, signer: Signer, project_id: str, kind: str, doc: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "disclose", project_id=project_id, kind=kind, doc=doc
-        )
-        return out
+        return self._step(signer, "disclose", project_id=project_id, kind=kind, doc=doc)
 
     def annual_report(self, signer: Signer, charity_id: str, year: int, **figures: Any) -> Any:
         """The year's figures (fen): income_prev, income_avg3, net_assets_prev,
         charitable_spending, management_cost, total_spending, doc."""
-        return self._call(signer, "annual_report", charity_id=charity_id, year=year, **figures)
+        return self._step(signer, "annual_report", charity_id=charity_id, year=year, **figures)
 
     # -- recipients and anyone ---------------------------------------------------------------------
 
     def confirm_receipt(self, wallet: Wallet, item_id: str, code: bytes) -> dict[str, Any]:
         """The recipient confirms a distribution or disbursement with their DID key."""
-        out: dict[str, Any] = self._call(wallet, "confirm_receipt", item_id=item_id, code=code)
-        return out
+        return self._step(wallet, "confirm_receipt", item_id=item_id, code=code)
 
     def flag(self, signer: Signer, project_id: str) -> list[dict[str, Any]]:
         """Raise the overdue-disclosure and idle-money flags the contract finds now."""
-        return list(self._call(signer, "flag", project_id=project_id))
+        return list(self.call(signer, "flag", project_id=project_id))
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -424,8 +399,7 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/charities")
 
     def charity(self, charity_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/charity/charities/{seg(charity_id)}")
-        return out
+        return self._get_record(f"/v1/charity/charities/{seg(charity_id)}")
 
     def projects(
         self, *, charity: str | None = None, status: str | None = None
@@ -433,13 +407,11 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/projects", charity=charity, status=status)
 
     def project(self, project_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/charity/projects/{seg(project_id)}")
-        return out
+        return self._get_record(f"/v1/charity/projects/{seg(project_id)}")
 
     def flows(self, project_id: str) -> dict[str, Any]:
         """``{donations, disbursements, distributions, truncated}`` of a project."""
-        out: dict[str, Any] = self._get(f"/v1/charity/projects/{seg(project_id)}/flows")
-        return out
+        return self._get_record(f"/v1/charity/projects/{seg(project_id)}/flows")
 
     def follow(self, charity_id: str, receipt_no: str, secret: DonorSecret) -> dict[str, Any]:
         """The donor follows their donation: only the tracking key derived from ``secret``
@@ -457,8 +429,7 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/alerts")
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/charity/dashboard")
-        return out
+        return self._get_record("/v1/charity/dashboard")
 
 
 CLIENT = Charity

@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Eldercare", "commitment"]
@@ -35,9 +35,6 @@ class Eldercare(ScenarioClient):
     """养老服务: one method per step of its flows (see the module docstring)."""
 
     default_name = "eldercare"
-
-    def _do(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
 
     # -- 民政局 ----------------------------------------------------------------------------------
 
@@ -55,7 +52,7 @@ class Eldercare(ScenarioClient):
     ) -> dict[str, Any]:
         """File a care institution (an officer of 民政局); ``net_assets`` (fen) is its
         prepayment limit."""
-        out: dict[str, Any] = self._do(
+        return self._step(
             key,
             "register_institution",
             org=org,
@@ -66,27 +63,21 @@ class Eldercare(ScenarioClient):
             net_assets=net_assets,
             bank=bank,
         )
-        return out
 
     def pay_subsidy(
         self, key: PrivateKey, institution: str, period: str, occupied: int
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
+        return self._step(
             key, "pay_subsidy", institution=institution, period=period, occupied=occupied
         )
-        return out
 
     def enrol_elder(
         self, key: PrivateKey, elder: str, basis: bytes, guardian: str | None = None
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "enrol_elder", elder=elder, basis=basis, guardian=guardian
-        )
-        return out
+        return self._step(key, "enrol_elder", elder=elder, basis=basis, guardian=guardian)
 
     def grant(self, key: PrivateKey, elder: str, minutes: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "grant", elder=elder, minutes=minutes)
-        return out
+        return self._step(key, "grant", elder=elder, minutes=minutes)
 
     # -- the departments -----------------------------------------------------------------------
 
@@ -100,7 +91,7 @@ class Eldercare(ScenarioClient):
         valid_until: str,
         doc: bytes,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
+        return self._step(
             key,
             "record_compliance",
             institution=institution,
@@ -110,12 +101,11 @@ class Eldercare(ScenarioClient):
             valid_until=valid_until,
             doc=doc,
         )
-        return out
 
     def record_qualification(
         self, key: PrivateKey, caregiver: str, level: str, cert: bytes, valid_until: str
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
+        return self._step(
             key,
             "record_qualification",
             caregiver=caregiver,
@@ -123,12 +113,11 @@ class Eldercare(ScenarioClient):
             cert=cert,
             valid_until=valid_until,
         )
-        return out
 
     def record_health_check(
         self, key: PrivateKey, caregiver: str, checked_on: str, *, fit: bool, report: bytes
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
+        return self._step(
             key,
             "record_health_check",
             caregiver=caregiver,
@@ -136,30 +125,23 @@ class Eldercare(ScenarioClient):
             fit=fit,
             report=report,
         )
-        return out
 
     # -- care institutions ---------------------------------------------------------------------
 
     def hire(self, key: PrivateKey, caregiver: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "hire", caregiver=caregiver)
-        return out
+        return self._step(key, "hire", caregiver=caregiver)
 
     def schedule(
         self, key: PrivateKey, caregiver: str, date: str, shift: str, elder: bytes
     ) -> dict[str, Any]:
         """Schedule a caregiver (``elder``: a :func:`commitment` to the resident)."""
-        out: dict[str, Any] = self._do(
-            key, "schedule", caregiver=caregiver, date=date, shift=shift, elder=elder
-        )
-        return out
+        return self._step(key, "schedule", caregiver=caregiver, date=date, shift=shift, elder=elder)
 
     def announce_closure(self, key: PrivateKey, effective: str, notice: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "announce_closure", effective=effective, notice=notice)
-        return out
+        return self._step(key, "announce_closure", effective=effective, notice=notice)
 
     def close(self, key: PrivateKey) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "close")
-        return out
+        return self._step(key, "close")
 
     # -- custody banks --------------------------------------------------------------------------
 
@@ -167,60 +149,48 @@ class Eldercare(ScenarioClient):
         self, key: PrivateKey, institution: str, elder: bytes, kind: str, amount: int
     ) -> dict[str, Any]:
         """A prepayment received into custody (``elder``: a :func:`commitment` to the payer)."""
-        out: dict[str, Any] = self._do(
+        return self._step(
             key, "prepay", institution=institution, elder=elder, kind=kind, amount=amount
         )
-        return out
 
     def release(self, key: PrivateKey, prepayment: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "release", prepayment=prepayment, amount=amount)
-        return out
+        return self._step(key, "release", prepayment=prepayment, amount=amount)
 
     def refund(self, key: PrivateKey, prepayment: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "refund", prepayment=prepayment)
-        return out
+        return self._step(key, "refund", prepayment=prepayment)
 
     # -- volunteers and elders (their wallets) --------------------------------------------------
 
     def log_service(
         self, volunteer: Wallet, elder: str, kind: str, date: str, minutes: int
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
+        return self._step(
             volunteer, "log_service", elder=elder, kind=kind, date=date, minutes=minutes
         )
-        return out
 
     def confirm_service(
         self, elder: Wallet, service: str, *, accept: bool = True
     ) -> dict[str, Any]:
         """The served elder (or guardian) confirms: only then are the minutes credited."""
-        out: dict[str, Any] = self._do(elder, "confirm_service", service=service, accept=accept)
-        return out
+        return self._step(elder, "confirm_service", service=service, accept=accept)
 
     def redeem(self, elder: Wallet, minutes: int, provider: str, kind: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            elder, "redeem", minutes=minutes, provider=provider, kind=kind
-        )
-        return out
+        return self._step(elder, "redeem", minutes=minutes, provider=provider, kind=kind)
 
     def donate(self, holder: Wallet, minutes: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(holder, "donate", minutes=minutes)
-        return out
+        return self._step(holder, "donate", minutes=minutes)
 
     def certify_balance(self, holder: Wallet) -> dict[str, Any]:
         """A balance certificate (its credential: ``issue_certificate``)."""
-        out: dict[str, Any] = self._do(holder, "certify_balance")
-        return out
+        return self._step(holder, "certify_balance")
 
     # -- reads -----------------------------------------------------------------------------------
 
     def board(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/eldercare/board")
-        return out
+        return self._get_record("/v1/eldercare/board")
 
     def institution(self, org: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/institutions/{seg(org)}")
-        return out
+        return self._get_record(f"/v1/eldercare/institutions/{seg(org)}")
 
     def subsidies(self, org: str) -> list[dict[str, Any]]:
         return self._pages(f"/v1/eldercare/institutions/{seg(org)}/subsidies")
@@ -240,16 +210,13 @@ class Eldercare(ScenarioClient):
         return out
 
     def caregiver(self, did: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/caregivers/{seg(did)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/caregivers/{seg(did)}", key=key)
 
     def time_account(self, did: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/timebank/{seg(did)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/timebank/{seg(did)}", key=key)
 
     def service(self, service_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/services/{seg(service_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/services/{seg(service_id)}", key=key)
 
 
 CLIENT = Eldercare
