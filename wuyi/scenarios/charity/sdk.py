@@ -223,6 +223,20 @@ class Charity(ScenarioClient):
     def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]:
         return self._step(signer, "close_fundraising", project_id=project_id, reason=reason)
 
+    def _donor_fields(
+        self,
+        receipt_no: str | None,
+        receipt_doc: bytes | None,
+        anonymous: bool,
+        declined: bool,
+        secret: DonorSecret | None,
+        who: str | None,
+    ) -> dict[str, Any]:
+        """A donation's receipt fields (:meth:`_receipt`) and, with the donor's ``secret``,
+        their commitment to ``who``, tracking reference and consent lock."""
+        receipt = self._receipt(receipt_no, receipt_doc, anonymous, declined)
+        return receipt if secret is None else receipt | secret.fields(self.h, who)
+
     def _receipt(
         self,
         receipt_no: str | None,
@@ -263,7 +277,6 @@ class Charity(ScenarioClient):
         e-receipt's hash), or as ``anonymous`` / ``declined``. With the donor's ``secret`` the
         donation gets their commitment (to ``who``, computed here: ``who`` never leaves this
         process), tracking reference and consent lock."""
-        extra: dict[str, Any] = {} if secret is None else secret.fields(self.h, who)
         return self._step(
             signer,
             "donate",
@@ -273,8 +286,7 @@ class Charity(ScenarioClient):
             received_on=received_on,
             restricted=restricted,
             region=region,
-            **self._receipt(receipt_no, receipt_doc, anonymous, declined),
-            **extra,
+            **self._donor_fields(receipt_no, receipt_doc, anonymous, declined, secret, who),
         )
 
     def donate_goods(
@@ -297,7 +309,6 @@ class Charity(ScenarioClient):
         restricted: str | None = None,
     ) -> dict[str, Any]:
         """Record a goods donation (a batch) with its receipt or record."""
-        extra: dict[str, Any] = {} if secret is None else secret.fields(self.h, who)
         return self._step(
             signer,
             "donate_goods",
@@ -309,8 +320,7 @@ class Charity(ScenarioClient):
             channel=channel,
             received_on=received_on,
             restricted=restricted,
-            **self._receipt(receipt_no, receipt_doc, anonymous, declined),
-            **extra,
+            **self._donor_fields(receipt_no, receipt_doc, anonymous, declined, secret, who),
         )
 
     def donor_consent(

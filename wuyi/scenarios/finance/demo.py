@@ -190,15 +190,8 @@ def registered(loader: DemoLoader, name: str) -> Flow:
         req["claims"],
         "企业融资登记 / SME finance registration",
     )
-    text = w.present(
-        req["types"],
-        req["claims"],
-        verifier=req["verifier"],
-        nonce=loader.query("finance", "licence_nonce", did=w.did),
-        consent=consent,
-        consents=loader.consents,
-    )
-    ref = loader.sidecar(text)  # beside the transaction, never in it
+    nonce = loader.query("finance", "licence_nonce", did=w.did)
+    ref = loader.presentation(w, req, nonce, consent)
     yield [loader.call(w.key, "finance", "register_enterprise", presentation_text=ref)]
 
 
