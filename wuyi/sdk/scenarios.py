@@ -18,9 +18,11 @@ Reads go through the scenario API (``docs/scenarios/api.md``)::
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from wuyi.abc import PrivateKey
@@ -36,6 +38,7 @@ __all__ = [
     "Signer",
     "certificate",
     "check_certificate",
+    "contract_step",
     "grant_consent",
     "scenario",
     "seg",
@@ -64,6 +67,27 @@ def grant_consent(
     return identity.grant_consent(
         wallet.key, minutes=minutes, not_before_ms=start, assurance=assurance, **what
     )
+
+
+Step = TypeVar("Step", bound=Callable[..., dict[str, Any]])
+
+
+def contract_step(method: Step) -> Step:
+    """A :class:`ScenarioClient` method that is one step of its contract, whole in its
+    signature and docstring (its body is ``...``): calling it calls the contract method of the
+    same name (:meth:`ScenarioClient.call`), signed by its first argument (a key or a wallet),
+    with every other argument by its name, defaults included; it returns the record the
+    contract returns. A step that computes or checks its arguments is written out instead."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def step(self: ScenarioClient, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        _, signer, *named = bound.arguments.items()
+        return self._step(signer[1], method.__name__, **dict(named))
+
+    return cast(Step, step)
 
 
 def scenario(client: WuyiClient, name: str, **kwargs: Any) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = [
@@ -131,6 +131,7 @@ class Charity(ScenarioClient):
 
     # -- 民政局 ------------------------------------------------------------------------------------
 
+    @contract_step
     def register_charity(
         self,
         key: PrivateKey,
@@ -144,41 +145,16 @@ class Charity(ScenarioClient):
         org: str | None = None,
     ) -> dict[str, Any]:
         """民政局 records a charity it registered (kind foundation|association|service)."""
-        return self._step(
-            key,
-            "register_charity",
-            charity_id=charity_id,
-            name=name,
-            kind=kind,
-            uscc=uscc,
-            registered_on=registered_on,
-            did=did,
-            org=org,
-        )
 
+    @contract_step
     def decide_qualification(
         self, key: PrivateKey, charity_id: str, *, grant: bool, cert_no: str = "", reason: str = ""
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "decide_qualification",
-            charity_id=charity_id,
-            grant=grant,
-            cert_no=cert_no,
-            reason=reason,
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def set_qualification(
         self, key: PrivateKey, charity_id: str, status: str, reason: str, cert_no: str = ""
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "set_qualification",
-            charity_id=charity_id,
-            status=status,
-            reason=reason,
-            cert_no=cert_no,
-        )
+    ) -> dict[str, Any]: ...
 
     def record_plan(
         self, key: PrivateKey, charity_id: str, filing_no: str, filed_on: str, **plan: Any
@@ -195,8 +171,10 @@ class Charity(ScenarioClient):
 
     # -- the charity -----------------------------------------------------------------------------
 
-    def apply_qualification(self, signer: Signer, charity_id: str, doc: bytes) -> dict[str, Any]:
-        return self._step(signer, "apply_qualification", charity_id=charity_id, doc=doc)
+    @contract_step
+    def apply_qualification(
+        self, signer: Signer, charity_id: str, doc: bytes
+    ) -> dict[str, Any]: ...
 
     def file_plan(self, signer: Signer, charity_id: str, **plan: Any) -> dict[str, Any]:
         """File a 募捐方案 (title, purposes [{code, label}], start, end, regions, channels,
@@ -220,8 +198,8 @@ class Charity(ScenarioClient):
             doc=doc,
         )
 
-    def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]:
-        return self._step(signer, "close_fundraising", project_id=project_id, reason=reason)
+    @contract_step
+    def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]: ...
 
     def _donor_fields(
         self,
@@ -337,6 +315,7 @@ class Charity(ScenarioClient):
             next_lock=secret.lock(self.h, n + 1),
         )
 
+    @contract_step
     def disburse(
         self,
         signer: Signer,
@@ -349,23 +328,13 @@ class Charity(ScenarioClient):
     ) -> dict[str, Any]:
         """Money out, allocated first in, first out (``recipient``: see
         :func:`recipient_commitment`)."""
-        return self._step(
-            signer,
-            "disburse",
-            project_id=project_id,
-            amount=amount,
-            purpose=purpose,
-            evidence=evidence,
-            recipient=recipient,
-        )
 
+    @contract_step
     def warehouse_in(
         self, signer: Signer, batch_id: str, warehouse: str, quantity: int
-    ) -> dict[str, Any]:
-        return self._step(
-            signer, "warehouse_in", batch_id=batch_id, warehouse=warehouse, quantity=quantity
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def distribute(
         self,
         signer: Signer,
@@ -374,19 +343,12 @@ class Charity(ScenarioClient):
         quantity: int,
         purpose: str,
         recipient: bytes,
-    ) -> dict[str, Any]:
-        return self._step(
-            signer,
-            "distribute",
-            batch_id=batch_id,
-            warehouse=warehouse,
-            quantity=quantity,
-            purpose=purpose,
-            recipient=recipient,
-        )
+    ) -> dict[str, Any]: ...
 
-    def disclose(self, signer: Signer, project_id: str, kind: str, doc: bytes) -> dict[str, Any]:
-        return self._step(signer, "disclose", project_id=project_id, kind=kind, doc=doc)
+    @contract_step
+    def disclose(
+        self, signer: Signer, project_id: str, kind: str, doc: bytes
+    ) -> dict[str, Any]: ...
 
     def annual_report(self, signer: Signer, charity_id: str, year: int, **figures: Any) -> Any:
         """The year's figures (fen): income_prev, income_avg3, net_assets_prev,
@@ -395,9 +357,9 @@ class Charity(ScenarioClient):
 
     # -- recipients and anyone ---------------------------------------------------------------------
 
+    @contract_step
     def confirm_receipt(self, wallet: Wallet, item_id: str, code: bytes) -> dict[str, Any]:
         """The recipient confirms a distribution or disbursement with their DID key."""
-        return self._step(wallet, "confirm_receipt", item_id=item_id, code=code)
 
     def flag(self, signer: Signer, project_id: str) -> list[dict[str, Any]]:
         """Raise the overdue-disclosure and idle-money flags the contract finds now."""

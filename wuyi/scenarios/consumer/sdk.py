@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "USCC_CHARS", "ConsumerProtection", "uscc"]
@@ -69,60 +69,60 @@ class ConsumerProtection(ScenarioClient):
             bank=bank,
         )
 
+    @contract_step
     def decide(
         self, key: PrivateKey, complaint_id: str, *, accept: bool, reason: str = ""
     ) -> dict[str, Any]:
         """Accept a complaint, or refuse it naming the reason."""
-        return self._step(key, "decide", complaint_id=complaint_id, accept=accept, reason=reason)
 
-    def mediate(self, key: PrivateKey, complaint_id: str, record: bytes) -> dict[str, Any]:
-        return self._step(key, "mediate", complaint_id=complaint_id, record=record)
+    @contract_step
+    def mediate(self, key: PrivateKey, complaint_id: str, record: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def conclude(
         self, key: PrivateKey, complaint_id: str, *, agreed: bool, amount: int, record: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "conclude", complaint_id=complaint_id, agreed=agreed, amount=amount, record=record
-        )
+    ) -> dict[str, Any]: ...
 
-    def end_mediation(self, signer: Signer, complaint_id: str) -> dict[str, Any]:
-        return self._step(signer, "end_mediation", complaint_id=complaint_id)
+    @contract_step
+    def end_mediation(self, signer: Signer, complaint_id: str) -> dict[str, Any]: ...
 
-    def order_first_pay(self, key: PrivateKey, complaint_id: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "order_first_pay", complaint_id=complaint_id, amount=amount)
+    @contract_step
+    def order_first_pay(
+        self, key: PrivateKey, complaint_id: str, amount: int
+    ) -> dict[str, Any]: ...
 
-    def acknowledge(self, key: PrivateKey, alert_id: str, note: str) -> dict[str, Any]:
-        return self._step(key, "acknowledge", alert_id=alert_id, note=note)
+    @contract_step
+    def acknowledge(self, key: PrivateKey, alert_id: str, note: str) -> dict[str, Any]: ...
 
     # -- the custody bank ----------------------------------------------------------------------
 
+    @contract_step
     def prepay(self, key: PrivateKey, contract_id: str, amount: int) -> dict[str, Any]:
         """The consumer's prepayment received into custody (the bank's record)."""
-        return self._step(key, "prepay", contract_id=contract_id, amount=amount)
 
-    def pay_refund(self, key: PrivateKey, contract_id: str) -> dict[str, Any]:
-        return self._step(key, "pay_refund", contract_id=contract_id)
+    @contract_step
+    def pay_refund(self, key: PrivateKey, contract_id: str) -> dict[str, Any]: ...
 
-    def pay_first(self, key: PrivateKey, complaint_id: str) -> dict[str, Any]:
-        return self._step(key, "pay_first", complaint_id=complaint_id)
+    @contract_step
+    def pay_first(self, key: PrivateKey, complaint_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def reconcile(self, key: PrivateKey, merchant: str, balance: int) -> dict[str, Any]:
         """每日对账: the custody account's balance now, as the bank has it."""
-        return self._step(key, "reconcile", merchant=merchant, balance=balance)
 
-    def withdraw(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "withdraw", merchant=merchant, amount=amount)
+    @contract_step
+    def withdraw(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
-    def top_up(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "top_up", merchant=merchant, amount=amount)
+    @contract_step
+    def top_up(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
-    def guarantee(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "guarantee", merchant=merchant, amount=amount)
+    @contract_step
+    def guarantee(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
+    @contract_step
     def correct_custody(
         self, key: PrivateKey, merchant: str, balance: int, reason: str
-    ) -> dict[str, Any]:
-        return self._step(key, "correct_custody", merchant=merchant, balance=balance, reason=reason)
+    ) -> dict[str, Any]: ...
 
     # -- the merchant (its wallet) -------------------------------------------------------------
 
@@ -152,52 +152,50 @@ class ConsumerProtection(ScenarioClient):
             )
         )
 
-    def request_consumption(self, merchant: Wallet, contract_id: str, units: int) -> dict[str, Any]:
-        return self._step(merchant, "request_consumption", contract_id=contract_id, units=units)
+    @contract_step
+    def request_consumption(
+        self, merchant: Wallet, contract_id: str, units: int
+    ) -> dict[str, Any]: ...
 
-    def commit(self, merchant: Wallet, no_reason_days: int, first_pay: bool) -> dict[str, Any]:
-        return self._step(merchant, "commit", no_reason_days=no_reason_days, first_pay=first_pay)
+    @contract_step
+    def commit(self, merchant: Wallet, no_reason_days: int, first_pay: bool) -> dict[str, Any]: ...
 
-    def report_ledger(self, merchant: Wallet, ledger: int) -> dict[str, Any]:
-        return self._step(merchant, "report_ledger", ledger=ledger)
+    @contract_step
+    def report_ledger(self, merchant: Wallet, ledger: int) -> dict[str, Any]: ...
 
-    def respond(self, merchant: Wallet, complaint_id: str, response: bytes) -> dict[str, Any]:
-        return self._step(merchant, "respond", complaint_id=complaint_id, response=response)
+    @contract_step
+    def respond(self, merchant: Wallet, complaint_id: str, response: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def announce_closure(
         self, merchant: Wallet, kind: str, effective: str, notice: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            merchant, "announce_closure", kind=kind, effective=effective, notice=notice
-        )
+    ) -> dict[str, Any]: ...
 
-    def close(self, merchant: Wallet) -> dict[str, Any]:
-        return self._step(merchant, "close")
+    @contract_step
+    def close(self, merchant: Wallet) -> dict[str, Any]: ...
 
     # -- the consumer (their wallet) -----------------------------------------------------------
 
-    def sign(self, consumer: Wallet, contract_id: str) -> dict[str, Any]:
-        return self._step(consumer, "sign", contract_id=contract_id)
+    @contract_step
+    def sign(self, consumer: Wallet, contract_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def check_in(self, consumer: Wallet, contract_id: str, units: int) -> dict[str, Any]:
         """The consumer confirms ``units`` consumed; their price is released to the merchant."""
-        return self._step(consumer, "check_in", contract_id=contract_id, units=units)
 
+    @contract_step
     def confirm(
         self, consumer: Wallet, contract_id: str, n: int, *, accept: bool = True
-    ) -> dict[str, Any]:
-        return self._step(consumer, "confirm", contract_id=contract_id, n=n, accept=accept)
+    ) -> dict[str, Any]: ...
 
-    def cancel(self, signer: Signer, contract_id: str) -> dict[str, Any]:
-        return self._step(signer, "cancel", contract_id=contract_id)
+    @contract_step
+    def cancel(self, signer: Signer, contract_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def lodge(
         self, consumer: Wallet, contract_id: str, category: str, statement: bytes
     ) -> dict[str, Any]:
         """Complain about a contract (``statement``: the hash of the complaint's text)."""
-        return self._step(
-            consumer, "lodge", contract_id=contract_id, category=category, statement=statement
-        )
 
     # -- reads ---------------------------------------------------------------------------------
 

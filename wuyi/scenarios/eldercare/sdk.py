@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Eldercare", "commitment"]
@@ -38,6 +38,7 @@ class Eldercare(ScenarioClient):
 
     # -- 民政局 ----------------------------------------------------------------------------------
 
+    @contract_step
     def register_institution(
         self,
         key: PrivateKey,
@@ -52,35 +53,23 @@ class Eldercare(ScenarioClient):
     ) -> dict[str, Any]:
         """File a care institution (an officer of 民政局); ``net_assets`` (fen) is its
         prepayment limit."""
-        return self._step(
-            key,
-            "register_institution",
-            org=org,
-            name=name,
-            uscc=uscc,
-            beds=beds,
-            ownership=ownership,
-            net_assets=net_assets,
-            bank=bank,
-        )
 
+    @contract_step
     def pay_subsidy(
         self, key: PrivateKey, institution: str, period: str, occupied: int
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "pay_subsidy", institution=institution, period=period, occupied=occupied
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def enrol_elder(
         self, key: PrivateKey, elder: str, basis: bytes, guardian: str | None = None
-    ) -> dict[str, Any]:
-        return self._step(key, "enrol_elder", elder=elder, basis=basis, guardian=guardian)
+    ) -> dict[str, Any]: ...
 
-    def grant(self, key: PrivateKey, elder: str, minutes: int) -> dict[str, Any]:
-        return self._step(key, "grant", elder=elder, minutes=minutes)
+    @contract_step
+    def grant(self, key: PrivateKey, elder: str, minutes: int) -> dict[str, Any]: ...
 
     # -- the departments -----------------------------------------------------------------------
 
+    @contract_step
     def record_compliance(
         self,
         key: PrivateKey,
@@ -90,99 +79,73 @@ class Eldercare(ScenarioClient):
         severity: str,
         valid_until: str,
         doc: bytes,
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "record_compliance",
-            institution=institution,
-            category=category,
-            result=result,
-            severity=severity,
-            valid_until=valid_until,
-            doc=doc,
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def record_qualification(
         self, key: PrivateKey, caregiver: str, level: str, cert: bytes, valid_until: str
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "record_qualification",
-            caregiver=caregiver,
-            level=level,
-            cert=cert,
-            valid_until=valid_until,
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def record_health_check(
         self, key: PrivateKey, caregiver: str, checked_on: str, *, fit: bool, report: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "record_health_check",
-            caregiver=caregiver,
-            checked_on=checked_on,
-            fit=fit,
-            report=report,
-        )
+    ) -> dict[str, Any]: ...
 
     # -- care institutions ---------------------------------------------------------------------
 
-    def hire(self, key: PrivateKey, caregiver: str) -> dict[str, Any]:
-        return self._step(key, "hire", caregiver=caregiver)
+    @contract_step
+    def hire(self, key: PrivateKey, caregiver: str) -> dict[str, Any]: ...
 
+    @contract_step
     def schedule(
         self, key: PrivateKey, caregiver: str, date: str, shift: str, elder: bytes
     ) -> dict[str, Any]:
         """Schedule a caregiver (``elder``: a :func:`commitment` to the resident)."""
-        return self._step(key, "schedule", caregiver=caregiver, date=date, shift=shift, elder=elder)
 
-    def announce_closure(self, key: PrivateKey, effective: str, notice: bytes) -> dict[str, Any]:
-        return self._step(key, "announce_closure", effective=effective, notice=notice)
+    @contract_step
+    def announce_closure(
+        self, key: PrivateKey, effective: str, notice: bytes
+    ) -> dict[str, Any]: ...
 
-    def close(self, key: PrivateKey) -> dict[str, Any]:
-        return self._step(key, "close")
+    @contract_step
+    def close(self, key: PrivateKey) -> dict[str, Any]: ...
 
     # -- custody banks --------------------------------------------------------------------------
 
+    @contract_step
     def prepay(
         self, key: PrivateKey, institution: str, elder: bytes, kind: str, amount: int
     ) -> dict[str, Any]:
         """A prepayment received into custody (``elder``: a :func:`commitment` to the payer)."""
-        return self._step(
-            key, "prepay", institution=institution, elder=elder, kind=kind, amount=amount
-        )
 
-    def release(self, key: PrivateKey, prepayment: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "release", prepayment=prepayment, amount=amount)
+    @contract_step
+    def release(self, key: PrivateKey, prepayment: str, amount: int) -> dict[str, Any]: ...
 
-    def refund(self, key: PrivateKey, prepayment: str) -> dict[str, Any]:
-        return self._step(key, "refund", prepayment=prepayment)
+    @contract_step
+    def refund(self, key: PrivateKey, prepayment: str) -> dict[str, Any]: ...
 
     # -- volunteers and elders (their wallets) --------------------------------------------------
 
+    @contract_step
     def log_service(
         self, volunteer: Wallet, elder: str, kind: str, date: str, minutes: int
-    ) -> dict[str, Any]:
-        return self._step(
-            volunteer, "log_service", elder=elder, kind=kind, date=date, minutes=minutes
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def confirm_service(
         self, elder: Wallet, service: str, *, accept: bool = True
     ) -> dict[str, Any]:
         """The served elder (or guardian) confirms: only then are the minutes credited."""
-        return self._step(elder, "confirm_service", service=service, accept=accept)
 
-    def redeem(self, elder: Wallet, minutes: int, provider: str, kind: str) -> dict[str, Any]:
-        return self._step(elder, "redeem", minutes=minutes, provider=provider, kind=kind)
+    @contract_step
+    def redeem(self, elder: Wallet, minutes: int, provider: str, kind: str) -> dict[str, Any]: ...
 
-    def donate(self, holder: Wallet, minutes: int) -> dict[str, Any]:
-        return self._step(holder, "donate", minutes=minutes)
+    @contract_step
+    def donate(self, holder: Wallet, minutes: int) -> dict[str, Any]: ...
 
+    @contract_step
     def certify_balance(self, holder: Wallet) -> dict[str, Any]:
         """A balance certificate (its credential: ``issue_certificate``)."""
-        return self._step(holder, "certify_balance")
 
     # -- reads -----------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg, signer_key
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg, signer_key
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Finance"]
@@ -53,11 +53,11 @@ class Finance(ScenarioClient):
         ref, data = self.present(wallet, req, consent, 30)
         return self._step(wallet, "register_enterprise", sidecars=[data], presentation_text=ref)
 
+    @contract_step
     def register_member_enterprise(
         self, key: PrivateKey, sector: str, district: str
     ) -> dict[str, Any]:
         """A member organisation registers itself (its declared sector and district)."""
-        return self._step(key, "register_member_enterprise", sector=sector, district=district)
 
     # -- applications and loans ----------------------------------------------------------------
 
@@ -84,6 +84,7 @@ class Finance(ScenarioClient):
     def withdraw(self, signer: Signer, application_id: str) -> str:
         return str(self.call(signer, "withdraw", application_id=application_id))
 
+    @contract_step
     def decide(
         self,
         key: PrivateKey,
@@ -97,22 +98,12 @@ class Finance(ScenarioClient):
     ) -> dict[str, Any]:
         """The bank's decision: an approval (amount, rate in basis points, term) or a refusal
         with its reason code."""
-        return self._step(
-            key,
-            "decide",
-            application_id=application_id,
-            approve=approve,
-            amount=amount,
-            rate_bp=rate_bp,
-            term_months=term_months,
-            reason=reason,
-        )
 
-    def disburse(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "disburse", loan_id=loan_id, amount=amount)
+    @contract_step
+    def disburse(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]: ...
 
-    def repay(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]:
-        return self._step(key, "repay", loan_id=loan_id, amount=amount)
+    @contract_step
+    def repay(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]: ...
 
     def notify_overdue(self, key: PrivateKey, loan_id: str, notice: bytes) -> dict[str, Any]:
         """Record that the borrower was told (``notice``: the notice's text; its hash goes on
@@ -120,50 +111,35 @@ class Finance(ScenarioClient):
         h = self.client.suite.hash(notice)
         return self._step(key, "notify_overdue", loan_id=loan_id, notice_hash=h)
 
+    @contract_step
     def report_overdue(
         self, key: PrivateKey, loan_id: str, dpd: int, amount: int
-    ) -> dict[str, Any]:
-        return self._step(key, "report_overdue", loan_id=loan_id, dpd=dpd, amount=amount)
+    ) -> dict[str, Any]: ...
 
-    def cure_overdue(self, key: PrivateKey, loan_id: str) -> dict[str, Any]:
-        return self._step(key, "cure_overdue", loan_id=loan_id)
+    @contract_step
+    def cure_overdue(self, key: PrivateKey, loan_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def record_legacy_negative(
         self, key: PrivateKey, enterprise: str, dpd: int, amount: int, started: str, ended: str
     ) -> dict[str, Any]:
         """A bank's record of an overdue event that ended before the platform (its claim)."""
-        return self._step(
-            key,
-            "record_legacy_negative",
-            enterprise=enterprise,
-            dpd=dpd,
-            amount=amount,
-            started=started,
-            ended=ended,
-        )
 
-    def write_off(self, key: PrivateKey, loan_id: str, reason: str) -> dict[str, Any]:
-        return self._step(key, "write_off", loan_id=loan_id, reason=reason)
+    @contract_step
+    def write_off(self, key: PrivateKey, loan_id: str, reason: str) -> dict[str, Any]: ...
 
     # -- collateral ----------------------------------------------------------------------------
 
+    @contract_step
     def pledge_property(
         self, key: PrivateKey, loan_id: str, unit_id: str, amount: int
     ) -> dict[str, Any]:
         """The bank's mortgage on an offered unit, registered in the real-estate registry."""
-        return self._step(key, "pledge_property", loan_id=loan_id, unit_id=unit_id, amount=amount)
 
+    @contract_step
     def pledge_receivable(
         self, key: PrivateKey, loan_id: str, receivable_id: str, kind: str, registry_no: str
-    ) -> dict[str, Any]:
-        return self._step(
-            key,
-            "pledge_receivable",
-            loan_id=loan_id,
-            receivable_id=receivable_id,
-            kind=kind,
-            registry_no=registry_no,
-        )
+    ) -> dict[str, Any]: ...
 
     def release_collateral(self, key: PrivateKey, loan_id: str) -> list[str]:
         return list(self.call(key, "release_collateral", loan_id=loan_id))
@@ -192,27 +168,20 @@ class Finance(ScenarioClient):
             invoice_hash=h(invoice),
         )
 
+    @contract_step
     def confirm_receivable(
         self, signer: Signer, receivable_id: str, long_term_reason: str = ""
-    ) -> dict[str, Any]:
-        return self._step(
-            signer,
-            "confirm_receivable",
-            receivable_id=receivable_id,
-            long_term_reason=long_term_reason,
-        )
+    ) -> dict[str, Any]: ...
 
-    def dispute_receivable(self, signer: Signer, receivable_id: str) -> dict[str, Any]:
-        return self._step(signer, "dispute_receivable", receivable_id=receivable_id)
+    @contract_step
+    def dispute_receivable(self, signer: Signer, receivable_id: str) -> dict[str, Any]: ...
 
     # -- consents and the data-sharing channel -------------------------------------------------
 
+    @contract_step
     def grant_consent(
         self, signer: Signer, application_id: str, items: list[str], days: int
-    ) -> dict[str, Any]:
-        return self._step(
-            signer, "grant_consent", application_id=application_id, items=items, days=days
-        )
+    ) -> dict[str, Any]: ...
 
     def consent_personal(self, wallet: Wallet, consent_id: str, notice: str) -> dict[str, Any]:
         """The sole proprietor's operator consents in person (``notice``: the authorisation
@@ -220,8 +189,8 @@ class Finance(ScenarioClient):
         h = self.client.suite.hash(notice.encode())
         return self._step(wallet, "consent_personal", consent_id=consent_id, notice_hash=h)
 
-    def revoke_consent(self, signer: Signer, consent_id: str) -> dict[str, Any]:
-        return self._step(signer, "revoke_consent", consent_id=consent_id)
+    @contract_step
+    def revoke_consent(self, signer: Signer, consent_id: str) -> dict[str, Any]: ...
 
     def purpose(
         self, consent_id: str, note: str = "授信审查 / credit review", reader: Signer | None = None
@@ -254,8 +223,8 @@ class Finance(ScenarioClient):
 
     # -- the regulator -------------------------------------------------------------------------
 
-    def handle_alert(self, key: PrivateKey, alert_id: str, action: str) -> dict[str, Any]:
-        return self._step(key, "handle_alert", alert_id=alert_id, action=action)
+    @contract_step
+    def handle_alert(self, key: PrivateKey, alert_id: str, action: str) -> dict[str, Any]: ...
 
     # -- reads ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Housing"]
@@ -29,8 +29,8 @@ class Housing(ScenarioClient):
         """A bank holding a mortgage on the unit consents to its sale."""
         self.call(key, "consent_listing", unit_id=unit_id)
 
-    def list_unit(self, key: PrivateKey, unit_id: str) -> dict[str, Any]:
-        return self._step(key, "list_unit", unit_id=unit_id)
+    @contract_step
+    def list_unit(self, key: PrivateKey, unit_id: str) -> dict[str, Any]: ...
 
     def draft(
         self,
@@ -98,19 +98,19 @@ class Housing(ScenarioClient):
         status (``signed`` once every party has)."""
         return str(self.call(signer, "sign", contract_id=contract_id))
 
+    @contract_step
     def file(self, key: PrivateKey, contract_id: str) -> dict[str, Any]:
         """网签备案 by the bureau (one active filing per unit)."""
-        return self._step(key, "file", contract_id=contract_id)
 
+    @contract_step
     def register_loan(self, key: PrivateKey, contract_id: str, amount: int) -> dict[str, Any]:
         """A bank's loan on a filed contract, within ``max_ltv_pct`` of the filed price."""
-        return self._step(key, "register_loan", contract_id=contract_id, amount=amount)
 
+    @contract_step
     def declare_tax(
         self, signer: Signer, contract_id: str, price: int, proof: bytes
     ) -> dict[str, Any]:
         """A buyer declares the tax at the filed price with the hash of the tax-paid proof."""
-        return self._step(signer, "declare_tax", contract_id=contract_id, price=price, proof=proof)
 
     def approve_cancel(self, signer: Signer, contract_id: str) -> str:
         """Each buyer, the seller and the bureau approve; the last one cancels."""

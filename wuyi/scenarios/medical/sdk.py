@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 
 __all__ = ["CLIENT", "Medical", "trace_hash"]
 
@@ -58,22 +58,19 @@ class Medical(ScenarioClient):
 
     # -- hospitals ---------------------------------------------------------------------------
 
+    @contract_step
     def register_record(
         self, key: PrivateKey, patient: str, category: str, doc: bytes, locator: bytes
     ) -> dict[str, Any]:
         """Register a record the hospital keeps (its hash and encrypted locator)."""
-        return self._step(
-            key, "register_record", patient=patient, category=category, doc=doc, locator=locator
-        )
 
+    @contract_step
     def access(
         self, key: PrivateKey, record_id: str, consent_id: str, purpose: str
     ) -> dict[str, Any]:
         """Read a record another hospital keeps under the patient's consent (logged)."""
-        return self._step(
-            key, "access", record_id=record_id, consent_id=consent_id, purpose=purpose
-        )
 
+    @contract_step
     def settle(
         self,
         key: PrivateKey,
@@ -87,22 +84,10 @@ class Medical(ScenarioClient):
         diagnosis: bytes,
     ) -> dict[str, Any]:
         """Record a 医保 bill; the supervision rules run and its alerts are returned."""
-        return self._step(
-            key,
-            "settle",
-            patient=patient,
-            kind=kind,
-            admit=admit,
-            discharge=discharge,
-            items=items,
-            fund_fen=fund_fen,
-            invoice=invoice,
-            diagnosis=diagnosis,
-        )
 
+    @contract_step
     def appeal(self, key: PrivateKey, alert_id: str, statement: bytes) -> dict[str, Any]:
         """申诉: the hospital appeals an alert within the appeal period."""
-        return self._step(key, "appeal", alert_id=alert_id, statement=statement)
 
     # -- patients ----------------------------------------------------------------------------
 
@@ -132,45 +117,44 @@ class Medical(ScenarioClient):
             settlements=settlements,
         )
 
-    def revoke(self, wallet: Signer, consent_id: str) -> dict[str, Any]:
-        return self._step(wallet, "revoke", consent_id=consent_id)
+    @contract_step
+    def revoke(self, wallet: Signer, consent_id: str) -> dict[str, Any]: ...
 
     # -- 医保局 ------------------------------------------------------------------------------
 
+    @contract_step
     def review(self, key: PrivateKey, alert_id: str, *, confirm: bool, note: bytes) -> Any:
         """初审."""
-        return self._step(key, "review", alert_id=alert_id, confirm=confirm, note=note)
 
+    @contract_step
     def second_review(self, key: PrivateKey, alert_id: str, *, confirm: bool, note: bytes) -> Any:
         """复审 (another reviewer)."""
-        return self._step(key, "second_review", alert_id=alert_id, confirm=confirm, note=note)
 
+    @contract_step
     def decide(
         self, key: PrivateKey, alert_id: str, *, violation: bool, recover_fen: int, note: bytes
     ) -> Any:
         """处理: a violation (with what the fund recovers) or cleared."""
-        return self._step(
-            key, "decide", alert_id=alert_id, violation=violation, recover_fen=recover_fen,
-            note=note,
-        )  # fmt: skip
 
     # -- 公安 / 民政 ---------------------------------------------------------------------------
 
-    def record_death(self, key: PrivateKey, patient: str, date: str, source: bytes) -> Any:
-        return self._step(key, "record_death", patient=patient, date=date, source=source)
+    @contract_step
+    def record_death(self, key: PrivateKey, patient: str, date: str, source: bytes) -> Any: ...
 
     # -- insurers ----------------------------------------------------------------------------
 
-    def file_claim(self, key: PrivateKey, settlement_id: str, consent_id: str) -> dict[str, Any]:
-        return self._step(key, "file_claim", settlement_id=settlement_id, consent_id=consent_id)
+    @contract_step
+    def file_claim(
+        self, key: PrivateKey, settlement_id: str, consent_id: str
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def decide_claim(
         self, key: PrivateKey, claim_id: str, *, approve: bool, amount: int
-    ) -> dict[str, Any]:
-        return self._step(key, "decide_claim", claim_id=claim_id, approve=approve, amount=amount)
+    ) -> dict[str, Any]: ...
 
-    def pay_claim(self, key: PrivateKey, claim_id: str) -> dict[str, Any]:
-        return self._step(key, "pay_claim", claim_id=claim_id)
+    @contract_step
+    def pay_claim(self, key: PrivateKey, claim_id: str) -> dict[str, Any]: ...
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "COMMITMENT_TAG", "Notary"]
@@ -69,12 +69,12 @@ class Notary(ScenarioClient):
             evidence=evidence,
         )
 
+    @contract_step
     def pause(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]:
         """中止 (``supplementary_materials``, ``verification``, ``force_majeure``)."""
-        return self._step(key, "pause", case_id=case_id, reason=reason)
 
-    def resume(self, key: PrivateKey, case_id: str) -> dict[str, Any]:
-        return self._step(key, "resume", case_id=case_id)
+    @contract_step
+    def resume(self, key: PrivateKey, case_id: str) -> dict[str, Any]: ...
 
     def issue(
         self,
@@ -88,8 +88,8 @@ class Notary(ScenarioClient):
         h = self.digest(document, doc_hash, "document")
         return self._step(key, "issue", case_id=case_id, doc_hash=h)
 
-    def refuse(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]:
-        return self._step(key, "refuse", case_id=case_id, reason=reason)
+    @contract_step
+    def refuse(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]: ...
 
     def correct(
         self,
@@ -117,6 +117,7 @@ class Notary(ScenarioClient):
         h = self.digest(notice, notice_hash, "notice")
         return self._step(key, "revoke", cert_no=cert_no, reason=reason, notice_hash=h)
 
+    @contract_step
     def decide_review(
         self,
         key: PrivateKey,
@@ -128,24 +129,15 @@ class Notary(ScenarioClient):
         notice_hash: bytes | None = None,
     ) -> dict[str, Any]:
         """maintain, correct (``doc_hash``) or revoke (``notice_hash``)."""
-        return self._step(
-            key,
-            "decide_review",
-            review_id=review_id,
-            outcome=outcome,
-            reason=reason,
-            doc_hash=doc_hash,
-            notice_hash=notice_hash,
-        )
 
     # -- citizens ----------------------------------------------------------------------------------
 
+    @contract_step
     def request_review(
         self, wallet: Wallet, cert_no: str, known_on: str | None = None
     ) -> dict[str, Any]:
         """复查申请, signed with the wallet's DID key (an interested party names ``known_on``,
         the date it learnt of the certificate: its own claim)."""
-        return self._step(wallet, "request_review", cert_no=cert_no, known_on=known_on)
 
     # -- evidence ----------------------------------------------------------------------------------
 
@@ -185,11 +177,13 @@ class Notary(ScenarioClient):
             applicant=applicant,
         )
 
-    def hand_over(self, key: PrivateKey, evidence: str, to: str, purpose: str) -> dict[str, Any]:
-        return self._step(key, "hand_over", evidence=evidence, to=to, purpose=purpose)
+    @contract_step
+    def hand_over(
+        self, key: PrivateKey, evidence: str, to: str, purpose: str
+    ) -> dict[str, Any]: ...
 
-    def receive(self, key: PrivateKey, evidence: str) -> dict[str, Any]:
-        return self._step(key, "receive", evidence=evidence)
+    @contract_step
+    def receive(self, key: PrivateKey, evidence: str) -> dict[str, Any]: ...
 
     # -- reads -------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey, Suite
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "PovertyRelief", "commitment", "mask_name"]
@@ -54,29 +54,30 @@ class PovertyRelief(ScenarioClient):
 
     # -- village committees ---------------------------------------------------------------------
 
+    @contract_step
     def register_household(
         self, key: PrivateKey, did: str, commitment: bytes, size: int
-    ) -> dict[str, Any]:
-        return self._step(key, "register_household", did=did, commitment=commitment, size=size)
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def post_notice(
         self, key: PrivateKey, households: list[str], masked: list[str], doc: bytes
-    ) -> dict[str, Any]:
-        return self._step(key, "post_notice", households=households, masked=masked, doc=doc)
+    ) -> dict[str, Any]: ...
 
-    def record_use(self, key: PrivateKey, payment: str, receipt: bytes) -> dict[str, Any]:
-        return self._step(key, "record_use", payment=payment, receipt=receipt)
+    @contract_step
+    def record_use(self, key: PrivateKey, payment: str, receipt: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def post_project_notice(
         self, key: PrivateKey, project: str, phase: str, doc: bytes
-    ) -> dict[str, Any]:
-        return self._step(key, "post_project_notice", project=project, phase=phase, doc=doc)
+    ) -> dict[str, Any]: ...
 
     # -- households and citizens ----------------------------------------------------------------
 
-    def consent(self, wallet: Wallet, household: str) -> dict[str, Any]:
-        return self._step(wallet, "consent", household=household)
+    @contract_step
+    def consent(self, wallet: Wallet, household: str) -> dict[str, Any]: ...
 
+    @contract_step
     def object_to(
         self,
         signer: PrivateKey | Wallet,
@@ -86,13 +87,10 @@ class PovertyRelief(ScenarioClient):
         statement: bytes,
     ) -> dict[str, Any]:
         """An objection: a citizen's wallet, or the village committee's key for a paper one."""
-        return self._step(
-            signer, "object_to", notice=notice, household=household, reason=reason,
-            statement=statement,
-        )  # fmt: skip
 
     # -- departments ----------------------------------------------------------------------------
 
+    @contract_step
     def answer(
         self,
         key: PrivateKey,
@@ -105,61 +103,53 @@ class PovertyRelief(ScenarioClient):
         record: bytes | None = None,
     ) -> dict[str, Any]:
         """A department's signed yes/no to ``predicate`` (``bound``: the parameter in force)."""
-        return self._step(
-            key, "answer", household=household, predicate=predicate, ok=ok, reason=reason,
-            bound=bound, record=record,
-        )  # fmt: skip
 
-    def flag(self, key: PrivateKey, household: str, kind: str, evidence: bytes) -> dict[str, Any]:
-        return self._step(key, "flag", household=household, kind=kind, evidence=evidence)
+    @contract_step
+    def flag(
+        self, key: PrivateKey, household: str, kind: str, evidence: bytes
+    ) -> dict[str, Any]: ...
 
     # -- 乡村振兴局 ---------------------------------------------------------------------------
 
+    @contract_step
     def resolve_objection(
         self, key: PrivateKey, objection: str, *, upheld: bool, finding: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "resolve_objection", objection=objection, upheld=upheld, finding=finding
-        )
+    ) -> dict[str, Any]: ...
 
-    def approve_notice(self, key: PrivateKey, notice: str) -> dict[str, Any]:
-        return self._step(key, "approve_notice", notice=notice)
+    @contract_step
+    def approve_notice(self, key: PrivateKey, notice: str) -> dict[str, Any]: ...
 
     def create_project(self, key: PrivateKey, programme: str, **fields: Any) -> dict[str, Any]:
         """``name, village, amount, purpose, kind, implementer, responsible, targets,
         mechanism``."""
         return self._step(key, "create_project", programme=programme, **fields)
 
-    def close_case(self, key: PrivateKey, case: str, outcome: str, record: bytes) -> dict[str, Any]:
-        return self._step(key, "close_case", case=case, outcome=outcome, record=record)
+    @contract_step
+    def close_case(
+        self, key: PrivateKey, case: str, outcome: str, record: bytes
+    ) -> dict[str, Any]: ...
 
     # -- 财政局 -------------------------------------------------------------------------------
 
+    @contract_step
     def open_budget(
         self, key: PrivateKey, source: str, year: int, amount: int, doc: bytes
-    ) -> dict[str, Any]:
-        return self._step(key, "open_budget", source=source, year=year, amount=amount, doc=doc)
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def fund_programme(
         self, key: PrivateKey, budget: str, name: str, amount: int, purposes: list[str]
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "fund_programme", budget=budget, name=name, amount=amount, purposes=purposes
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def disburse(
         self, key: PrivateKey, project: str, household: str, amount: int, ref: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "disburse", project=project, household=household, amount=amount, ref=ref
-        )
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def pay_vendor(
         self, key: PrivateKey, project: str, vendor: str, amount: int, invoice: bytes
-    ) -> dict[str, Any]:
-        return self._step(
-            key, "pay_vendor", project=project, vendor=vendor, amount=amount, invoice=invoice
-        )
+    ) -> dict[str, Any]: ...
 
     # -- public reads ---------------------------------------------------------------------------
 

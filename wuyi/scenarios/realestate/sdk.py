@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 
 __all__ = ["CLIENT", "Registry"]
 
@@ -26,13 +26,11 @@ class Registry(ScenarioClient):
 
     # -- writes --------------------------------------------------------------------------------
 
+    @contract_step
     def register_unit(
         self, key: PrivateKey, unit_id: str, *, location: str, area: int, use: str = "residential"
     ) -> dict[str, Any]:
         """Register unit ``unit_id`` (``440703-001-0001``); ``area`` in 0.01 m²."""
-        return self._step(
-            key, "register_unit", unit_id=unit_id, location=location, area=area, use=use
-        )
 
     def first_registration(
         self, key: PrivateKey, unit_id: str, owners: str | Sequence[tuple[str, int]]

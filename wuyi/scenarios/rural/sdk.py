@@ -21,7 +21,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey, Suite
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "BidSecret", "Rural", "bid_commitment"]
@@ -81,6 +81,7 @@ class Rural(ScenarioClient):
 
     # -- 农业农村局 --------------------------------------------------------------------------------
 
+    @contract_step
     def register_collective(
         self,
         key: PrivateKey,
@@ -96,20 +97,13 @@ class Rural(ScenarioClient):
         roll_hash: bytes,
     ) -> dict[str, Any]:
         """A collective with its acting DID and member roll (counts, hash of the roll)."""
-        return self._step(
-            key, "register_collective", code=code, village=village, town=town,
-            district=district, did=did, members=members, households=households,
-            representatives=representatives, roll_hash=roll_hash,
-        )  # fmt: skip
 
+    @contract_step
     def update_roll(
         self, key: PrivateKey, code: str, members: int, households: int, representatives: int,
         roll_hash: bytes,
     ) -> dict[str, Any]:  # fmt: skip
-        return self._step(
-            key, "update_roll", code=code, members=members, households=households,
-            representatives=representatives, roll_hash=roll_hash,
-        )  # fmt: skip
+        ...
 
     def register_asset(self, key: PrivateKey, asset_id: str, **fields: Any) -> dict[str, Any]:
         """An asset: ``collective, kind, name, location, area`` (0.01 亩), ``use``, and for
@@ -126,17 +120,14 @@ class Rural(ScenarioClient):
 
     # -- farmers and collectives ---------------------------------------------------------------
 
+    @contract_step
     def authorise_transfer(
         self, farmer: Signer, asset_id: str, min_annual: int, max_years: int
     ) -> dict[str, Any]:
         """The contractor authorises the transfer of its land (floor in fen a year)."""
-        return self._step(
-            farmer, "authorise_transfer", asset_id=asset_id, min_annual=min_annual,
-            max_years=max_years,
-        )  # fmt: skip
 
-    def file_authorisation(self, collective: Signer, auth_id: str) -> dict[str, Any]:
-        return self._step(collective, "file_authorisation", auth_id=auth_id)
+    @contract_step
+    def file_authorisation(self, collective: Signer, auth_id: str) -> dict[str, Any]: ...
 
     def record_resolution(self, collective: Signer, asset_id: str, **fields: Any) -> dict[str, Any]:
         """``meeting_kind, eligible, attended, yes, minutes_hash, held_on, min_annual,
