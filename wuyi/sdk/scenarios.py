@@ -7,7 +7,9 @@ Writes are ``contract.call`` transactions signed by the key given (a member with
 step needs, or a citizen's DID key: pass their :class:`~wuyi.sdk.wallet.Wallet`); each waits
 for its block and returns the contract's return value, or raises the platform's error
 (:class:`~wuyi.exceptions.ContractRevert` for a refused rule, ``Unauthorized`` for a missing
-role) whose message carries the contract's refusal text, e.g. ``seizure rule (查封): …``.
+role) whose message carries the contract's refusal text, e.g. ``seizure rule (查封): …``. A
+step whose arguments go to the contract as they are is written as its signature and docstring
+under :func:`contract_step`.
 Reads go through the scenario API (``docs/scenarios/api.md``)::
 
     reg = client.scenario(name)                     # e.g. the real-estate registry
