@@ -398,18 +398,11 @@ def auctions(loader: DemoLoader, ids: list[str], opens: int) -> Flow:
             exch,
             "rural",
             "record_contract",
-            listing_id=won,
+            listing_id=listing,
             **clauses,
-            document_hash=h(loader, f"合同文本 {won}"),
-        ),
-        loader.call(
-            exch,
-            "rural",
-            "record_contract",
-            listing_id=contracted,
-            **clauses,
-            document_hash=h(loader, f"合同文本 {contracted}"),
-        ),
+            document_hash=h(loader, f"合同文本 {listing}"),
+        )
+        for listing in (won, contracted)
     ]
     yield [
         loader.call(chen.key, "rural", "sign_contract", listing_id=won),
