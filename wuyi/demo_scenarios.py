@@ -295,6 +295,20 @@ class DemoLoader:
         }
         return self.tx(key, "vc.issue", body), str(issued.sd_jwt)
 
+    def presentation(self, wallet: Wallet, req: dict[str, Any], nonce: str, consent: str) -> str:
+        """``wallet``'s presentation for a contract's request ``req`` (``types``, ``claims``,
+        ``verifier``) with ``nonce``, under ``consent``, kept as a private side-car: the
+        reference to pass where the contract expects it (beside the transaction, never in it)."""
+        text = wallet.present(
+            req["types"],
+            req["claims"],
+            verifier=req["verifier"],
+            nonce=nonce,
+            consent=consent,
+            consents=self.consents,
+        )
+        return self.sidecar(text)
+
     def has(self, holder: str, *types: str) -> bool:
         have = {c.type for c in self.wallets[holder].credentials}
         return all(t in have for t in types)

@@ -7,7 +7,9 @@ Writes are ``contract.call`` transactions signed by the key given (a member with
 step needs, or a citizen's DID key: pass their :class:`~wuyi.sdk.wallet.Wallet`); each waits
 for its block and returns the contract's return value, or raises the platform's error
 (:class:`~wuyi.exceptions.ContractRevert` for a refused rule, ``Unauthorized`` for a missing
-role) whose message carries the contract's refusal text, e.g. ``seizure rule (查封): …``.
+role) whose message carries the contract's refusal text, e.g. ``seizure rule (查封): …``. A
+step whose arguments go to the contract as they are is written as its signature and docstring
+under :func:`contract_step`.
 Reads go through the scenario API (``docs/scenarios/api.md``)::
 
     reg = client.scenario(name)                     # e.g. the real-estate registry
@@ -18,9 +20,11 @@ Reads go through the scenario API (``docs/scenarios/api.md``)::
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from wuyi.abc import PrivateKey
@@ -36,6 +40,7 @@ __all__ = [
     "Signer",
     "certificate",
     "check_certificate",
+    "contract_step",
     "grant_consent",
     "scenario",
     "seg",
@@ -64,6 +69,27 @@ def grant_consent(
     return identity.grant_consent(
         wallet.key, minutes=minutes, not_before_ms=start, assurance=assurance, **what
     )
+
+
+Step = TypeVar("Step", bound=Callable[..., dict[str, Any]])
+
+
+def contract_step(method: Step) -> Step:
+    """A :class:`ScenarioClient` method that is one step of its contract, whole in its
+    signature and docstring (its body is ``...``): calling it calls the contract method of the
+    same name (:meth:`ScenarioClient.call`), signed by its first argument (a key or a wallet),
+    with every other argument by its name, defaults included; it returns the record the
+    contract returns. A step that computes or checks its arguments is written out instead."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def step(self: ScenarioClient, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        _, signer, *named = bound.arguments.items()
+        return self._step(signer[1], method.__name__, **dict(named))
+
+    return cast(Step, step)
 
 
 def scenario(client: WuyiClient, name: str, **kwargs: Any) -> Any:
@@ -122,11 +148,31 @@ class ScenarioClient:
         """Submit ``contract.call`` of ``method`` signed by ``signer`` (with the private
         ``sidecars`` its arguments reference), wait for its block; the method's return value
         (bytes as hex), or the refusal raised."""
+        return self._submit_call(signer, method, args, sidecars)
+
+    def _submit_call(
+        self, signer: Signer, method: str, args: dict[str, Any], sidecars: Sequence[bytes] = ()
+    ) -> Any:
         tx = self.client.builder(signer_key(signer)).contract_call(self.name, method, args)
         res = self.client.submit_and_wait(tx, timeout=self.timeout, sidecars=sidecars)
         if res.receipt.status != "ok":
             raise_receipt(res.receipt)
         return event_attr(res.receipt, "contract.returned", "value")
+
+    def _step(
+        self, signer: Signer, method: str, /, *, sidecars: Sequence[bytes] = (), **args: Any
+    ) -> dict[str, Any]:
+        """:meth:`call` of a step whose contract method returns a record (a dict); its
+        arguments may include one named ``method``."""
+        out: dict[str, Any] = self._submit_call(signer, method, args, sidecars)
+        return out
+
+    def _get_record(
+        self, path: str, *, key: PrivateKey | None = None, purpose: str = "", **params: Any
+    ) -> dict[str, Any]:
+        """:meth:`_get` of a route answering one JSON object (a record)."""
+        out: dict[str, Any] = self._get(path, key=key, purpose=purpose, **params)
+        return out
 
     def _get(
         self, path: str, *, key: PrivateKey | None = None, purpose: str = "", **params: Any

@@ -32,6 +32,7 @@ from wuyi.scenarios.charity.sdk import DonorSecret, recipient_commitment, uscc
 if TYPE_CHECKING:
     from collections.abc import Generator
 
+    from wuyi.abc import PrivateKey
     from wuyi.api.models import ReceiptOut
     from wuyi.demo_scenarios import DemoLoader, Flow
     from wuyi.ledger.types import Transaction
@@ -290,17 +291,50 @@ def gifts(
     yield txs
 
 
+def funded(
+    loader: DemoLoader,
+    s: Secrets,
+    cid: str,
+    no: str,
+    filed: int,
+    spec: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> Generator[list[Transaction], list[ReceiptOut], str]:
+    """Charity ``cid``'s plan recorded by 民政局 (:func:`recorded`) and its money donations
+    ``items`` recorded by its wallet ``cs-<cid>`` (:func:`gifts`); returns the project's id."""
+    p = yield from recorded(loader, cid, no, filed, spec)
+    pid = str(p["id"])
+    yield from gifts(loader, s, cid, pid, f"cs-{cid}", items)
+    return pid
+
+
+def disbursement(
+    loader: DemoLoader,
+    key: PrivateKey,
+    pid: str,
+    amount: int,
+    purpose: str,
+    evidence: str,
+    **more: Any,
+) -> Transaction:
+    """Money out of project ``pid`` (signed by its charity's ``key``), with the hash of the
+    document ``evidence`` names; ``more``: e.g. the ``recipient``'s commitment."""
+    return loader.call(
+        key, C, "disburse", project_id=pid, amount=amount, purpose=purpose,
+        evidence=loader.suite.hash(evidence.encode()), **more,
+    )  # fmt: skip
+
+
 def scholarship(loader: DemoLoader, s: Secrets) -> Flow:
     """侨乡助学 2026: donations, FIFO disbursements, its first quarterly disclosure overdue."""
     spec = plan(loader, "侨乡助学 2026", SCHOLARSHIP, -100, 265, target=200_000_000)
-    p = yield from recorded(loader, "jmcsh", "CSZG-JM-2026-0031", -120, spec)
-    pid = p["id"]
-    yield from gifts(
+    pid = yield from funded(
         loader,
         s,
         "jmcsh",
-        pid,
-        "cs-jmcsh",
+        "CSZG-JM-2026-0031",
+        -120,
+        spec,
         [
             {"fen": 5_000_000, "on": -25, "receipt": "JMCS-2026-000101", "channel": "bank"},
             {"fen": 80_000, "on": -20, "kind": "anonymous", "channel": "box"},
@@ -315,31 +349,10 @@ def scholarship(loader: DemoLoader, s: Secrets) -> Flow:
             {"fen": 1_000_000, "on": -2, "receipt": "JMCS-2026-000103", "channel": "online:alipay"},
         ],
     )
-    h = loader.suite.hash
     key = loader.wallets["cs-jmcsh"].key
     if loader.query(C, "project", project_id=pid)["totals"]["disbursements"] == 0:
-        yield [
-            loader.call(
-                key,
-                C,
-                "disburse",
-                project_id=pid,
-                amount=4_500_000,
-                purpose="scholarship",
-                evidence=h("助学金发放凭证 第1批".encode()),
-            )
-        ]
-        yield [
-            loader.call(
-                key,
-                C,
-                "disburse",
-                project_id=pid,
-                amount=3_500_000,
-                purpose="books",
-                evidence=h("图书采购付款凭证".encode()),
-            )
-        ]
+        yield [disbursement(loader, key, pid, 4_500_000, "scholarship", "助学金发放凭证 第1批")]
+        yield [disbursement(loader, key, pid, 3_500_000, "books", "图书采购付款凭证")]
     if not loader.query(C, "project", project_id=pid)["flags"]:
         yield [loader.call(loader.member("mzj", "supervisor"), C, "flag", project_id=pid)]
     follow = {
@@ -363,14 +376,13 @@ def relief(loader: DemoLoader, s: Secrets) -> Flow:
         beneficiary="台风受灾群众（江海区、台山市）",
         target=100_000_000,
     )
-    p = yield from recorded(loader, "jmcsh", "CSZG-JM-2026-0040", -45, spec)
-    pid = p["id"]
-    yield from gifts(
+    pid = yield from funded(
         loader,
         s,
         "jmcsh",
-        pid,
-        "cs-jmcsh",
+        "CSZG-JM-2026-0040",
+        -45,
+        spec,
         [
             {"fen": 8_000_000, "on": -20, "receipt": "JMCS-2026-000201", "channel": "bank"},
             {"fen": 500_000, "on": -18, "kind": "anonymous", "channel": "online:alipay"},
@@ -450,14 +462,13 @@ def children(loader: DemoLoader, s: Secrets) -> Flow:
     )
     while loader.query(C, "charity", charity_id="wyjy") is None:
         yield []
-    p = yield from recorded(loader, "wyjy", "CSZG-WY-2026-0007", -75, spec)
-    pid = p["id"]
-    yield from gifts(
+    pid = yield from funded(
         loader,
         s,
         "wyjy",
-        pid,
-        "cs-wyjy",
+        "CSZG-WY-2026-0007",
+        -75,
+        spec,
         [
             {"fen": 1_200_000, "on": -28, "receipt": "WYJY-2026-000011", "channel": "bank"},
             {"fen": 300_000, "on": -12, "kind": "declined", "channel": "box"},
@@ -469,18 +480,8 @@ def children(loader: DemoLoader, s: Secrets) -> Flow:
     if p["totals"]["disbursements"] == 0:
         who = "cs-recipient-1"
         rec = recipient_commitment(h, loader.did(who), s.code(f"{who}-money"))
-        yield [
-            loader.call(
-                key,
-                C,
-                "disburse",
-                project_id=pid,
-                amount=1_500_000,
-                purpose="scholarship",
-                evidence=h("助学金发放表（留守儿童）".encode()),
-                recipient=rec,
-            )
-        ]
+        evidence = "助学金发放表（留守儿童）"
+        yield [disbursement(loader, key, pid, 1_500_000, "scholarship", evidence, recipient=rec)]
     x = f"{pid}-X00000001"
     if loader.query(C, "project", project_id=pid)["closed_on"] is None:
         w = loader.wallets["cs-recipient-1"]

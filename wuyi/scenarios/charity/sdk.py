@@ -23,7 +23,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = [
@@ -129,11 +129,9 @@ class Charity(ScenarioClient):
     def h(self) -> Hash:
         return self.client.suite.hash
 
-    def _call(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- 民政局 ------------------------------------------------------------------------------------
 
+    @contract_step
     def register_charity(
         self,
         key: PrivateKey,
@@ -147,50 +145,22 @@ class Charity(ScenarioClient):
         org: str | None = None,
     ) -> dict[str, Any]:
         """民政局 records a charity it registered (kind foundation|association|service)."""
-        out: dict[str, Any] = self._call(
-            key,
-            "register_charity",
-            charity_id=charity_id,
-            name=name,
-            kind=kind,
-            uscc=uscc,
-            registered_on=registered_on,
-            did=did,
-            org=org,
-        )
-        return out
 
+    @contract_step
     def decide_qualification(
         self, key: PrivateKey, charity_id: str, *, grant: bool, cert_no: str = "", reason: str = ""
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            key,
-            "decide_qualification",
-            charity_id=charity_id,
-            grant=grant,
-            cert_no=cert_no,
-            reason=reason,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def set_qualification(
         self, key: PrivateKey, charity_id: str, status: str, reason: str, cert_no: str = ""
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            key,
-            "set_qualification",
-            charity_id=charity_id,
-            status=status,
-            reason=reason,
-            cert_no=cert_no,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     def record_plan(
         self, key: PrivateKey, charity_id: str, filing_no: str, filed_on: str, **plan: Any
     ) -> dict[str, Any]:
         """民政局 records a plan filed at 慈善中国 earlier (its number and date)."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             key,
             "record_plan",
             charity_id=charity_id,
@@ -198,21 +168,18 @@ class Charity(ScenarioClient):
             filed_on=filed_on,
             **plan,
         )
-        return out
 
     # -- the charity -----------------------------------------------------------------------------
 
-    def apply_qualification(self, signer: Signer, charity_id: str, doc: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "apply_qualification", charity_id=charity_id, doc=doc
-        )
-        return out
+    @contract_step
+    def apply_qualification(
+        self, signer: Signer, charity_id: str, doc: bytes
+    ) -> dict[str, Any]: ...
 
     def file_plan(self, signer: Signer, charity_id: str, **plan: Any) -> dict[str, Any]:
         """File a 募捐方案 (title, purposes [{code, label}], start, end, regions, channels,
         bank_account_hash, beneficiary, target, cost_budget, surplus_rule, urgent)."""
-        out: dict[str, Any] = self._call(signer, "file_plan", charity_id=charity_id, **plan)
-        return out
+        return self._step(signer, "file_plan", charity_id=charity_id, **plan)
 
     def change_purposes(
         self,
@@ -222,7 +189,7 @@ class Charity(ScenarioClient):
         reason: str,
         doc: bytes,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "change_purposes",
             project_id=project_id,
@@ -230,13 +197,23 @@ class Charity(ScenarioClient):
             reason=reason,
             doc=doc,
         )
-        return out
 
-    def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "close_fundraising", project_id=project_id, reason=reason
-        )
-        return out
+    @contract_step
+    def close_fundraising(self, signer: Signer, project_id: str, reason: str) -> dict[str, Any]: ...
+
+    def _donor_fields(
+        self,
+        receipt_no: str | None,
+        receipt_doc: bytes | None,
+        anonymous: bool,
+        declined: bool,
+        secret: DonorSecret | None,
+        who: str | None,
+    ) -> dict[str, Any]:
+        """A donation's receipt fields (:meth:`_receipt`) and, with the donor's ``secret``,
+        their commitment to ``who``, tracking reference and consent lock."""
+        receipt = self._receipt(receipt_no, receipt_doc, anonymous, declined)
+        return receipt if secret is None else receipt | secret.fields(self.h, who)
 
     def _receipt(
         self,
@@ -278,8 +255,7 @@ class Charity(ScenarioClient):
         e-receipt's hash), or as ``anonymous`` / ``declined``. With the donor's ``secret`` the
         donation gets their commitment (to ``who``, computed here: ``who`` never leaves this
         process), tracking reference and consent lock."""
-        extra = {} if secret is None else secret.fields(self.h, who)
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "donate",
             project_id=project_id,
@@ -288,10 +264,8 @@ class Charity(ScenarioClient):
             received_on=received_on,
             restricted=restricted,
             region=region,
-            **self._receipt(receipt_no, receipt_doc, anonymous, declined),
-            **extra,
+            **self._donor_fields(receipt_no, receipt_doc, anonymous, declined, secret, who),
         )
-        return out
 
     def donate_goods(
         self,
@@ -313,8 +287,7 @@ class Charity(ScenarioClient):
         restricted: str | None = None,
     ) -> dict[str, Any]:
         """Record a goods donation (a batch) with its receipt or record."""
-        extra = {} if secret is None else secret.fields(self.h, who)
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "donate_goods",
             project_id=project_id,
@@ -325,17 +298,15 @@ class Charity(ScenarioClient):
             channel=channel,
             received_on=received_on,
             restricted=restricted,
-            **self._receipt(receipt_no, receipt_doc, anonymous, declined),
-            **extra,
+            **self._donor_fields(receipt_no, receipt_doc, anonymous, declined, secret, who),
         )
-        return out
 
     def donor_consent(
         self, signer: Signer, donation_id: str, purpose: str, secret: DonorSecret, n: int = 0
     ) -> dict[str, Any]:
         """Pass on the donor's ``n``-th consent (keys derived from their ``secret``) to use a
         restricted gift for ``purpose``."""
-        out: dict[str, Any] = self._call(
+        return self._step(
             signer,
             "donor_consent",
             donation_id=donation_id,
@@ -343,8 +314,8 @@ class Charity(ScenarioClient):
             consent_key=secret.consent_key(self.h, n),
             next_lock=secret.lock(self.h, n + 1),
         )
-        return out
 
+    @contract_step
     def disburse(
         self,
         signer: Signer,
@@ -357,25 +328,13 @@ class Charity(ScenarioClient):
     ) -> dict[str, Any]:
         """Money out, allocated first in, first out (``recipient``: see
         :func:`recipient_commitment`)."""
-        out: dict[str, Any] = self._call(
-            signer,
-            "disburse",
-            project_id=project_id,
-            amount=amount,
-            purpose=purpose,
-            evidence=evidence,
-            recipient=recipient,
-        )
-        return out
 
+    @contract_step
     def warehouse_in(
         self, signer: Signer, batch_id: str, warehouse: str, quantity: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "warehouse_in", batch_id=batch_id, warehouse=warehouse, quantity=quantity
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def distribute(
         self,
         signer: Signer,
@@ -384,39 +343,27 @@ class Charity(ScenarioClient):
         quantity: int,
         purpose: str,
         recipient: bytes,
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer,
-            "distribute",
-            batch_id=batch_id,
-            warehouse=warehouse,
-            quantity=quantity,
-            purpose=purpose,
-            recipient=recipient,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def disclose(self, signer: Signer, project_id: str, kind: str, doc: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._call(
-            signer, "disclose", project_id=project_id, kind=kind, doc=doc
-        )
-        return out
+    @contract_step
+    def disclose(
+        self, signer: Signer, project_id: str, kind: str, doc: bytes
+    ) -> dict[str, Any]: ...
 
     def annual_report(self, signer: Signer, charity_id: str, year: int, **figures: Any) -> Any:
         """The year's figures (fen): income_prev, income_avg3, net_assets_prev,
         charitable_spending, management_cost, total_spending, doc."""
-        return self._call(signer, "annual_report", charity_id=charity_id, year=year, **figures)
+        return self._step(signer, "annual_report", charity_id=charity_id, year=year, **figures)
 
     # -- recipients and anyone ---------------------------------------------------------------------
 
+    @contract_step
     def confirm_receipt(self, wallet: Wallet, item_id: str, code: bytes) -> dict[str, Any]:
         """The recipient confirms a distribution or disbursement with their DID key."""
-        out: dict[str, Any] = self._call(wallet, "confirm_receipt", item_id=item_id, code=code)
-        return out
 
     def flag(self, signer: Signer, project_id: str) -> list[dict[str, Any]]:
         """Raise the overdue-disclosure and idle-money flags the contract finds now."""
-        return list(self._call(signer, "flag", project_id=project_id))
+        return list(self.call(signer, "flag", project_id=project_id))
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -424,8 +371,7 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/charities")
 
     def charity(self, charity_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/charity/charities/{seg(charity_id)}")
-        return out
+        return self._get_record(f"/v1/charity/charities/{seg(charity_id)}")
 
     def projects(
         self, *, charity: str | None = None, status: str | None = None
@@ -433,13 +379,11 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/projects", charity=charity, status=status)
 
     def project(self, project_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/charity/projects/{seg(project_id)}")
-        return out
+        return self._get_record(f"/v1/charity/projects/{seg(project_id)}")
 
     def flows(self, project_id: str) -> dict[str, Any]:
         """``{donations, disbursements, distributions, truncated}`` of a project."""
-        out: dict[str, Any] = self._get(f"/v1/charity/projects/{seg(project_id)}/flows")
-        return out
+        return self._get_record(f"/v1/charity/projects/{seg(project_id)}/flows")
 
     def follow(self, charity_id: str, receipt_no: str, secret: DonorSecret) -> dict[str, Any]:
         """The donor follows their donation: only the tracking key derived from ``secret``
@@ -457,8 +401,7 @@ class Charity(ScenarioClient):
         return self._pages("/v1/charity/alerts")
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/charity/dashboard")
-        return out
+        return self._get_record("/v1/charity/dashboard")
 
 
 CLIENT = Charity

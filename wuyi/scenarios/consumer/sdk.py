@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "USCC_CHARS", "ConsumerProtection", "uscc"]
@@ -43,9 +43,6 @@ class ConsumerProtection(ScenarioClient):
 
     default_name = "consumer"
 
-    def _do(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- 市场监管局 --------------------------------------------------------------------------
 
     def register_merchant(
@@ -60,7 +57,7 @@ class ConsumerProtection(ScenarioClient):
         bank: str,
     ) -> dict[str, Any]:
         """Register a merchant (a member of the regulator with the role ``regulator``)."""
-        out: dict[str, Any] = self._do(
+        return self._step(
             key,
             "register_merchant",
             did=did,
@@ -71,82 +68,61 @@ class ConsumerProtection(ScenarioClient):
             tier=tier,
             bank=bank,
         )
-        return out
 
+    @contract_step
     def decide(
         self, key: PrivateKey, complaint_id: str, *, accept: bool, reason: str = ""
     ) -> dict[str, Any]:
         """Accept a complaint, or refuse it naming the reason."""
-        out: dict[str, Any] = self._do(
-            key, "decide", complaint_id=complaint_id, accept=accept, reason=reason
-        )
-        return out
 
-    def mediate(self, key: PrivateKey, complaint_id: str, record: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "mediate", complaint_id=complaint_id, record=record)
-        return out
+    @contract_step
+    def mediate(self, key: PrivateKey, complaint_id: str, record: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def conclude(
         self, key: PrivateKey, complaint_id: str, *, agreed: bool, amount: int, record: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "conclude", complaint_id=complaint_id, agreed=agreed, amount=amount, record=record
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def end_mediation(self, signer: Signer, complaint_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(signer, "end_mediation", complaint_id=complaint_id)
-        return out
+    @contract_step
+    def end_mediation(self, signer: Signer, complaint_id: str) -> dict[str, Any]: ...
 
-    def order_first_pay(self, key: PrivateKey, complaint_id: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "order_first_pay", complaint_id=complaint_id, amount=amount
-        )
-        return out
+    @contract_step
+    def order_first_pay(
+        self, key: PrivateKey, complaint_id: str, amount: int
+    ) -> dict[str, Any]: ...
 
-    def acknowledge(self, key: PrivateKey, alert_id: str, note: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "acknowledge", alert_id=alert_id, note=note)
-        return out
+    @contract_step
+    def acknowledge(self, key: PrivateKey, alert_id: str, note: str) -> dict[str, Any]: ...
 
     # -- the custody bank ----------------------------------------------------------------------
 
+    @contract_step
     def prepay(self, key: PrivateKey, contract_id: str, amount: int) -> dict[str, Any]:
         """The consumer's prepayment received into custody (the bank's record)."""
-        out: dict[str, Any] = self._do(key, "prepay", contract_id=contract_id, amount=amount)
-        return out
 
-    def pay_refund(self, key: PrivateKey, contract_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "pay_refund", contract_id=contract_id)
-        return out
+    @contract_step
+    def pay_refund(self, key: PrivateKey, contract_id: str) -> dict[str, Any]: ...
 
-    def pay_first(self, key: PrivateKey, complaint_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "pay_first", complaint_id=complaint_id)
-        return out
+    @contract_step
+    def pay_first(self, key: PrivateKey, complaint_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def reconcile(self, key: PrivateKey, merchant: str, balance: int) -> dict[str, Any]:
         """每日对账: the custody account's balance now, as the bank has it."""
-        out: dict[str, Any] = self._do(key, "reconcile", merchant=merchant, balance=balance)
-        return out
 
-    def withdraw(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "withdraw", merchant=merchant, amount=amount)
-        return out
+    @contract_step
+    def withdraw(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
-    def top_up(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "top_up", merchant=merchant, amount=amount)
-        return out
+    @contract_step
+    def top_up(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
-    def guarantee(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "guarantee", merchant=merchant, amount=amount)
-        return out
+    @contract_step
+    def guarantee(self, key: PrivateKey, merchant: str, amount: int) -> dict[str, Any]: ...
 
+    @contract_step
     def correct_custody(
         self, key: PrivateKey, merchant: str, balance: int, reason: str
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "correct_custody", merchant=merchant, balance=balance, reason=reason
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     # -- the merchant (its wallet) -------------------------------------------------------------
 
@@ -163,7 +139,7 @@ class ConsumerProtection(ScenarioClient):
     ) -> str:
         """Offer a written prepaid contract to ``consumer`` (a DID); returns its id."""
         return str(
-            self._do(
+            self._step(
                 merchant,
                 "offer",
                 consumer=consumer,
@@ -176,71 +152,50 @@ class ConsumerProtection(ScenarioClient):
             )
         )
 
-    def request_consumption(self, merchant: Wallet, contract_id: str, units: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            merchant, "request_consumption", contract_id=contract_id, units=units
-        )
-        return out
+    @contract_step
+    def request_consumption(
+        self, merchant: Wallet, contract_id: str, units: int
+    ) -> dict[str, Any]: ...
 
-    def commit(self, merchant: Wallet, no_reason_days: int, first_pay: bool) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            merchant, "commit", no_reason_days=no_reason_days, first_pay=first_pay
-        )
-        return out
+    @contract_step
+    def commit(self, merchant: Wallet, no_reason_days: int, first_pay: bool) -> dict[str, Any]: ...
 
-    def report_ledger(self, merchant: Wallet, ledger: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(merchant, "report_ledger", ledger=ledger)
-        return out
+    @contract_step
+    def report_ledger(self, merchant: Wallet, ledger: int) -> dict[str, Any]: ...
 
-    def respond(self, merchant: Wallet, complaint_id: str, response: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            merchant, "respond", complaint_id=complaint_id, response=response
-        )
-        return out
+    @contract_step
+    def respond(self, merchant: Wallet, complaint_id: str, response: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def announce_closure(
         self, merchant: Wallet, kind: str, effective: str, notice: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            merchant, "announce_closure", kind=kind, effective=effective, notice=notice
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def close(self, merchant: Wallet) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(merchant, "close")
-        return out
+    @contract_step
+    def close(self, merchant: Wallet) -> dict[str, Any]: ...
 
     # -- the consumer (their wallet) -----------------------------------------------------------
 
-    def sign(self, consumer: Wallet, contract_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(consumer, "sign", contract_id=contract_id)
-        return out
+    @contract_step
+    def sign(self, consumer: Wallet, contract_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def check_in(self, consumer: Wallet, contract_id: str, units: int) -> dict[str, Any]:
         """The consumer confirms ``units`` consumed; their price is released to the merchant."""
-        out: dict[str, Any] = self._do(consumer, "check_in", contract_id=contract_id, units=units)
-        return out
 
+    @contract_step
     def confirm(
         self, consumer: Wallet, contract_id: str, n: int, *, accept: bool = True
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            consumer, "confirm", contract_id=contract_id, n=n, accept=accept
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def cancel(self, signer: Signer, contract_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(signer, "cancel", contract_id=contract_id)
-        return out
+    @contract_step
+    def cancel(self, signer: Signer, contract_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def lodge(
         self, consumer: Wallet, contract_id: str, category: str, statement: bytes
     ) -> dict[str, Any]:
         """Complain about a contract (``statement``: the hash of the complaint's text)."""
-        out: dict[str, Any] = self._do(
-            consumer, "lodge", contract_id=contract_id, category=category, statement=statement
-        )
-        return out
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -249,15 +204,13 @@ class ConsumerProtection(ScenarioClient):
         return self._pages("/v1/consumer/merchants")
 
     def credit(self, merchant: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/consumer/merchants/{seg(merchant)}")
-        return out
+        return self._get_record(f"/v1/consumer/merchants/{seg(merchant)}")
 
     def reconciliations(self, merchant: str) -> list[dict[str, Any]]:
         return self._pages(f"/v1/consumer/merchants/{seg(merchant)}/reconciliations")
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/consumer/dashboard")
-        return out
+        return self._get_record("/v1/consumer/dashboard")
 
     def alerts(self, status: str | None = None) -> list[dict[str, Any]]:
         return self._pages("/v1/consumer/alerts", status=status)
@@ -279,8 +232,7 @@ class ConsumerProtection(ScenarioClient):
         )
 
     def contract(self, contract_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/consumer/contracts/{seg(contract_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/consumer/contracts/{seg(contract_id)}", key=key)
 
     def complaints(
         self,
@@ -299,8 +251,7 @@ class ConsumerProtection(ScenarioClient):
         )
 
     def complaint(self, complaint_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/consumer/complaints/{seg(complaint_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/consumer/complaints/{seg(complaint_id)}", key=key)
 
 
 CLIENT = ConsumerProtection

@@ -19,7 +19,7 @@ import hashlib
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Eldercare", "commitment"]
@@ -36,11 +36,9 @@ class Eldercare(ScenarioClient):
 
     default_name = "eldercare"
 
-    def _do(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- 民政局 ----------------------------------------------------------------------------------
 
+    @contract_step
     def register_institution(
         self,
         key: PrivateKey,
@@ -55,41 +53,23 @@ class Eldercare(ScenarioClient):
     ) -> dict[str, Any]:
         """File a care institution (an officer of 民政局); ``net_assets`` (fen) is its
         prepayment limit."""
-        out: dict[str, Any] = self._do(
-            key,
-            "register_institution",
-            org=org,
-            name=name,
-            uscc=uscc,
-            beds=beds,
-            ownership=ownership,
-            net_assets=net_assets,
-            bank=bank,
-        )
-        return out
 
+    @contract_step
     def pay_subsidy(
         self, key: PrivateKey, institution: str, period: str, occupied: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "pay_subsidy", institution=institution, period=period, occupied=occupied
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def enrol_elder(
         self, key: PrivateKey, elder: str, basis: bytes, guardian: str | None = None
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "enrol_elder", elder=elder, basis=basis, guardian=guardian
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def grant(self, key: PrivateKey, elder: str, minutes: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "grant", elder=elder, minutes=minutes)
-        return out
+    @contract_step
+    def grant(self, key: PrivateKey, elder: str, minutes: int) -> dict[str, Any]: ...
 
     # -- the departments -----------------------------------------------------------------------
 
+    @contract_step
     def record_compliance(
         self,
         key: PrivateKey,
@@ -99,128 +79,81 @@ class Eldercare(ScenarioClient):
         severity: str,
         valid_until: str,
         doc: bytes,
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key,
-            "record_compliance",
-            institution=institution,
-            category=category,
-            result=result,
-            severity=severity,
-            valid_until=valid_until,
-            doc=doc,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def record_qualification(
         self, key: PrivateKey, caregiver: str, level: str, cert: bytes, valid_until: str
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key,
-            "record_qualification",
-            caregiver=caregiver,
-            level=level,
-            cert=cert,
-            valid_until=valid_until,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def record_health_check(
         self, key: PrivateKey, caregiver: str, checked_on: str, *, fit: bool, report: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key,
-            "record_health_check",
-            caregiver=caregiver,
-            checked_on=checked_on,
-            fit=fit,
-            report=report,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     # -- care institutions ---------------------------------------------------------------------
 
-    def hire(self, key: PrivateKey, caregiver: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "hire", caregiver=caregiver)
-        return out
+    @contract_step
+    def hire(self, key: PrivateKey, caregiver: str) -> dict[str, Any]: ...
 
+    @contract_step
     def schedule(
         self, key: PrivateKey, caregiver: str, date: str, shift: str, elder: bytes
     ) -> dict[str, Any]:
         """Schedule a caregiver (``elder``: a :func:`commitment` to the resident)."""
-        out: dict[str, Any] = self._do(
-            key, "schedule", caregiver=caregiver, date=date, shift=shift, elder=elder
-        )
-        return out
 
-    def announce_closure(self, key: PrivateKey, effective: str, notice: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "announce_closure", effective=effective, notice=notice)
-        return out
+    @contract_step
+    def announce_closure(
+        self, key: PrivateKey, effective: str, notice: bytes
+    ) -> dict[str, Any]: ...
 
-    def close(self, key: PrivateKey) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "close")
-        return out
+    @contract_step
+    def close(self, key: PrivateKey) -> dict[str, Any]: ...
 
     # -- custody banks --------------------------------------------------------------------------
 
+    @contract_step
     def prepay(
         self, key: PrivateKey, institution: str, elder: bytes, kind: str, amount: int
     ) -> dict[str, Any]:
         """A prepayment received into custody (``elder``: a :func:`commitment` to the payer)."""
-        out: dict[str, Any] = self._do(
-            key, "prepay", institution=institution, elder=elder, kind=kind, amount=amount
-        )
-        return out
 
-    def release(self, key: PrivateKey, prepayment: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "release", prepayment=prepayment, amount=amount)
-        return out
+    @contract_step
+    def release(self, key: PrivateKey, prepayment: str, amount: int) -> dict[str, Any]: ...
 
-    def refund(self, key: PrivateKey, prepayment: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "refund", prepayment=prepayment)
-        return out
+    @contract_step
+    def refund(self, key: PrivateKey, prepayment: str) -> dict[str, Any]: ...
 
     # -- volunteers and elders (their wallets) --------------------------------------------------
 
+    @contract_step
     def log_service(
         self, volunteer: Wallet, elder: str, kind: str, date: str, minutes: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            volunteer, "log_service", elder=elder, kind=kind, date=date, minutes=minutes
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def confirm_service(
         self, elder: Wallet, service: str, *, accept: bool = True
     ) -> dict[str, Any]:
         """The served elder (or guardian) confirms: only then are the minutes credited."""
-        out: dict[str, Any] = self._do(elder, "confirm_service", service=service, accept=accept)
-        return out
 
-    def redeem(self, elder: Wallet, minutes: int, provider: str, kind: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            elder, "redeem", minutes=minutes, provider=provider, kind=kind
-        )
-        return out
+    @contract_step
+    def redeem(self, elder: Wallet, minutes: int, provider: str, kind: str) -> dict[str, Any]: ...
 
-    def donate(self, holder: Wallet, minutes: int) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(holder, "donate", minutes=minutes)
-        return out
+    @contract_step
+    def donate(self, holder: Wallet, minutes: int) -> dict[str, Any]: ...
 
+    @contract_step
     def certify_balance(self, holder: Wallet) -> dict[str, Any]:
         """A balance certificate (its credential: ``issue_certificate``)."""
-        out: dict[str, Any] = self._do(holder, "certify_balance")
-        return out
 
     # -- reads -----------------------------------------------------------------------------------
 
     def board(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/eldercare/board")
-        return out
+        return self._get_record("/v1/eldercare/board")
 
     def institution(self, org: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/institutions/{seg(org)}")
-        return out
+        return self._get_record(f"/v1/eldercare/institutions/{seg(org)}")
 
     def subsidies(self, org: str) -> list[dict[str, Any]]:
         return self._pages(f"/v1/eldercare/institutions/{seg(org)}/subsidies")
@@ -240,16 +173,13 @@ class Eldercare(ScenarioClient):
         return out
 
     def caregiver(self, did: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/caregivers/{seg(did)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/caregivers/{seg(did)}", key=key)
 
     def time_account(self, did: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/timebank/{seg(did)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/timebank/{seg(did)}", key=key)
 
     def service(self, service_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/eldercare/services/{seg(service_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/eldercare/services/{seg(service_id)}", key=key)
 
 
 CLIENT = Eldercare

@@ -190,15 +190,8 @@ def registered(loader: DemoLoader, name: str) -> Flow:
         req["claims"],
         "企业融资登记 / SME finance registration",
     )
-    text = w.present(
-        req["types"],
-        req["claims"],
-        verifier=req["verifier"],
-        nonce=loader.query("finance", "licence_nonce", did=w.did),
-        consent=consent,
-        consents=loader.consents,
-    )
-    ref = loader.sidecar(text)  # beside the transaction, never in it
+    nonce = loader.query("finance", "licence_nonce", did=w.did)
+    ref = loader.presentation(w, req, nonce, consent)
     yield [loader.call(w.key, "finance", "register_enterprise", presentation_text=ref)]
 
 
@@ -252,6 +245,19 @@ def notice(loader: DemoLoader, loan: str) -> bytes:
 def approve(amount: int, rate_bp: int = 385, term: int = 12) -> tuple[str, dict[str, Any]]:
     args = {"approve": True, "amount": amount, "rate_bp": rate_bp, "term_months": term}
     return ("decide", args)
+
+
+def overdue(
+    loader: DemoLoader, loan: str, amount: int, rate_bp: int, dpd: int, owed: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """The bank's steps of a loan gone bad: ``loan`` approved for ``amount`` at ``rate_bp``,
+    disbursed, the overdue notice sent, reported ``dpd`` days overdue with ``owed`` fen."""
+    return [
+        approve(amount, rate_bp),
+        ("disburse", {"amount": amount}),
+        ("notify_overdue", {"notice_hash": notice(loader, loan)}),
+        ("report_overdue", {"dpd": dpd, "amount": owed}),
+    ]
 
 
 def decide_as(loader: DemoLoader, lid: str, args: dict[str, Any]) -> Flow:
@@ -384,16 +390,7 @@ def chenpi_flow(loader: DemoLoader) -> Flow:
     yield from registered(loader, name)
     did = loader.did(name)
     old = yield from applied(loader, name, "nsyh", 20_000_000, purpose="agriculture")
-    yield from bank_steps(
-        loader,
-        old,
-        [
-            approve(20_000_000, 395),
-            ("disburse", {"amount": 20_000_000}),
-            ("notify_overdue", {"notice_hash": notice(loader, old)}),
-            ("report_overdue", {"dpd": 45, "amount": 1_800_000}),
-        ],
-    )
+    yield from bank_steps(loader, old, overdue(loader, old, 20_000_000, 395, 45, 1_800_000))
     if not loader.query("finance", "negative_records", did=did)[1:]:
         nsyh = loader.member("nsyh", "banker")
         legacy = [
@@ -417,16 +414,7 @@ def daoxiang_flow(loader: DemoLoader) -> Flow:
     refused = yield from applied(loader, name, "zgyh", 30_000_000, purpose="trade")
     yield from decide_as(loader, refused, {"approve": False, "reason": "credit_record"})
     npl = yield from applied(loader, name, "nsyh", 15_000_000, purpose="working_capital")
-    yield from bank_steps(
-        loader,
-        npl,
-        [
-            approve(15_000_000, 420),
-            ("disburse", {"amount": 15_000_000}),
-            ("notify_overdue", {"notice_hash": notice(loader, npl)}),
-            ("report_overdue", {"dpd": 95, "amount": 4_500_000}),
-        ],
-    )
+    yield from bank_steps(loader, npl, overdue(loader, npl, 15_000_000, 420, 95, 4_500_000))
     loader.section("finance").update(refused={"loan": refused, "bank": "zgyh"}, npl={"loan": npl})
 
 

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg, signer_key
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg, signer_key
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Finance"]
@@ -51,19 +51,13 @@ class Finance(ScenarioClient):
         the block."""
         req = self.licence_request(wallet.did)
         ref, data = self.present(wallet, req, consent, 30)
-        out: dict[str, Any] = self.call(
-            wallet, "register_enterprise", sidecars=[data], presentation_text=ref
-        )
-        return out
+        return self._step(wallet, "register_enterprise", sidecars=[data], presentation_text=ref)
 
+    @contract_step
     def register_member_enterprise(
         self, key: PrivateKey, sector: str, district: str
     ) -> dict[str, Any]:
         """A member organisation registers itself (its declared sector and district)."""
-        out: dict[str, Any] = self.call(
-            key, "register_member_enterprise", sector=sector, district=district
-        )
-        return out
 
     # -- applications and loans ----------------------------------------------------------------
 
@@ -77,7 +71,7 @@ class Finance(ScenarioClient):
         collateral: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         """The enterprise applies (amount in fen; ``collateral`` [{kind, ref}])."""
-        out: dict[str, Any] = self.call(
+        return self._step(
             signer,
             "apply",
             bank=bank,
@@ -86,11 +80,11 @@ class Finance(ScenarioClient):
             purpose=purpose,
             collateral=collateral or [],
         )
-        return out
 
     def withdraw(self, signer: Signer, application_id: str) -> str:
         return str(self.call(signer, "withdraw", application_id=application_id))
 
+    @contract_step
     def decide(
         self,
         key: PrivateKey,
@@ -104,87 +98,48 @@ class Finance(ScenarioClient):
     ) -> dict[str, Any]:
         """The bank's decision: an approval (amount, rate in basis points, term) or a refusal
         with its reason code."""
-        out: dict[str, Any] = self.call(
-            key,
-            "decide",
-            application_id=application_id,
-            approve=approve,
-            amount=amount,
-            rate_bp=rate_bp,
-            term_months=term_months,
-            reason=reason,
-        )
-        return out
 
-    def disburse(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "disburse", loan_id=loan_id, amount=amount)
-        return out
+    @contract_step
+    def disburse(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]: ...
 
-    def repay(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "repay", loan_id=loan_id, amount=amount)
-        return out
+    @contract_step
+    def repay(self, key: PrivateKey, loan_id: str, amount: int) -> dict[str, Any]: ...
 
     def notify_overdue(self, key: PrivateKey, loan_id: str, notice: bytes) -> dict[str, Any]:
         """Record that the borrower was told (``notice``: the notice's text; its hash goes on
         chain)."""
         h = self.client.suite.hash(notice)
-        out: dict[str, Any] = self.call(key, "notify_overdue", loan_id=loan_id, notice_hash=h)
-        return out
+        return self._step(key, "notify_overdue", loan_id=loan_id, notice_hash=h)
 
+    @contract_step
     def report_overdue(
         self, key: PrivateKey, loan_id: str, dpd: int, amount: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
-            key, "report_overdue", loan_id=loan_id, dpd=dpd, amount=amount
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def cure_overdue(self, key: PrivateKey, loan_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "cure_overdue", loan_id=loan_id)
-        return out
+    @contract_step
+    def cure_overdue(self, key: PrivateKey, loan_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def record_legacy_negative(
         self, key: PrivateKey, enterprise: str, dpd: int, amount: int, started: str, ended: str
     ) -> dict[str, Any]:
         """A bank's record of an overdue event that ended before the platform (its claim)."""
-        out: dict[str, Any] = self.call(
-            key,
-            "record_legacy_negative",
-            enterprise=enterprise,
-            dpd=dpd,
-            amount=amount,
-            started=started,
-            ended=ended,
-        )
-        return out
 
-    def write_off(self, key: PrivateKey, loan_id: str, reason: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "write_off", loan_id=loan_id, reason=reason)
-        return out
+    @contract_step
+    def write_off(self, key: PrivateKey, loan_id: str, reason: str) -> dict[str, Any]: ...
 
     # -- collateral ----------------------------------------------------------------------------
 
+    @contract_step
     def pledge_property(
         self, key: PrivateKey, loan_id: str, unit_id: str, amount: int
     ) -> dict[str, Any]:
         """The bank's mortgage on an offered unit, registered in the real-estate registry."""
-        out: dict[str, Any] = self.call(
-            key, "pledge_property", loan_id=loan_id, unit_id=unit_id, amount=amount
-        )
-        return out
 
+    @contract_step
     def pledge_receivable(
         self, key: PrivateKey, loan_id: str, receivable_id: str, kind: str, registry_no: str
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
-            key,
-            "pledge_receivable",
-            loan_id=loan_id,
-            receivable_id=receivable_id,
-            kind=kind,
-            registry_no=registry_no,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     def release_collateral(self, key: PrivateKey, loan_id: str) -> list[str]:
         return list(self.call(key, "release_collateral", loan_id=loan_id))
@@ -203,7 +158,7 @@ class Finance(ScenarioClient):
         """The creditor records a receivable: ``contract`` and ``invoice`` are the documents
         (or their numbers); only their hashes go on chain."""
         h = self.client.suite.hash
-        out: dict[str, Any] = self.call(
+        return self._step(
             signer,
             "register_receivable",
             debtor=debtor,
@@ -212,45 +167,30 @@ class Finance(ScenarioClient):
             contract_hash=h(contract),
             invoice_hash=h(invoice),
         )
-        return out
 
+    @contract_step
     def confirm_receivable(
         self, signer: Signer, receivable_id: str, long_term_reason: str = ""
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
-            signer,
-            "confirm_receivable",
-            receivable_id=receivable_id,
-            long_term_reason=long_term_reason,
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def dispute_receivable(self, signer: Signer, receivable_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(signer, "dispute_receivable", receivable_id=receivable_id)
-        return out
+    @contract_step
+    def dispute_receivable(self, signer: Signer, receivable_id: str) -> dict[str, Any]: ...
 
     # -- consents and the data-sharing channel -------------------------------------------------
 
+    @contract_step
     def grant_consent(
         self, signer: Signer, application_id: str, items: list[str], days: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
-            signer, "grant_consent", application_id=application_id, items=items, days=days
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     def consent_personal(self, wallet: Wallet, consent_id: str, notice: str) -> dict[str, Any]:
         """The sole proprietor's operator consents in person (``notice``: the authorisation
         text they read; its hash goes on chain)."""
         h = self.client.suite.hash(notice.encode())
-        out: dict[str, Any] = self.call(
-            wallet, "consent_personal", consent_id=consent_id, notice_hash=h
-        )
-        return out
+        return self._step(wallet, "consent_personal", consent_id=consent_id, notice_hash=h)
 
-    def revoke_consent(self, signer: Signer, consent_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(signer, "revoke_consent", consent_id=consent_id)
-        return out
+    @contract_step
+    def revoke_consent(self, signer: Signer, consent_id: str) -> dict[str, Any]: ...
 
     def purpose(
         self, consent_id: str, note: str = "授信审查 / credit review", reader: Signer | None = None
@@ -283,16 +223,14 @@ class Finance(ScenarioClient):
 
     # -- the regulator -------------------------------------------------------------------------
 
-    def handle_alert(self, key: PrivateKey, alert_id: str, action: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "handle_alert", alert_id=alert_id, action=action)
-        return out
+    @contract_step
+    def handle_alert(self, key: PrivateKey, alert_id: str, action: str) -> dict[str, Any]: ...
 
     # -- reads ---------------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         """Public totals by sector and bank, overdue and NPL rates, applications by status."""
-        out: dict[str, Any] = self._get("/v1/finance/stats")
-        return out
+        return self._get_record("/v1/finance/stats")
 
     def _read(self, path: str, reader: Signer | None, purpose: str, **params: Any) -> Any:
         """``GET /v1/finance/<path>``: a signed read by ``reader`` (a wallet or a member key)

@@ -26,7 +26,7 @@ import secrets
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Hotline", "new_salt", "seal"]
@@ -48,12 +48,9 @@ class Hotline(ScenarioClient):
 
     default_name = "hotline"
 
-    def _do(self, signer: Signer, method: str, **args: Any) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(signer, method, **args)
-        return out
-
     # -- the hotline centre (role operator) ----------------------------------------------------
 
+    @contract_step
     def receive(
         self,
         key: PrivateKey,
@@ -67,72 +64,66 @@ class Hotline(ScenarioClient):
         caller: str | None = None,
     ) -> dict[str, Any]:
         """来电 and 受理: record a call (hashes only) and accept it; returns the ticket."""
-        return self._do(
-            key,
-            "receive",
-            channel=channel,
-            category=category,
-            matter=matter,
-            district=district,
-            content_hash=content_hash,
-            caller_commitment=caller_commitment,
-            caller=caller,
-        )
 
-    def accept(self, key: PrivateKey, ticket_id: str) -> dict[str, Any]:
-        return self._do(key, "accept", ticket_id=ticket_id)
+    @contract_step
+    def accept(self, key: PrivateKey, ticket_id: str) -> dict[str, Any]: ...
 
+    @contract_step
     def dispatch(self, key: PrivateKey, ticket_id: str, dept: str) -> dict[str, Any]:
         """派单 to a unit of the catalogue for the ticket's matter."""
-        return self._do(key, "dispatch", ticket_id=ticket_id, dept=dept)
 
-    def reassign(self, key: PrivateKey, ticket_id: str, dept: str, reason: str) -> dict[str, Any]:
-        return self._do(key, "reassign", ticket_id=ticket_id, dept=dept, reason=reason)
+    @contract_step
+    def reassign(
+        self, key: PrivateKey, ticket_id: str, dept: str, reason: str
+    ) -> dict[str, Any]: ...
 
-    def merge(self, key: PrivateKey, ticket_id: str, master_id: str) -> dict[str, Any]:
-        return self._do(key, "merge", ticket_id=ticket_id, master_id=master_id)
+    @contract_step
+    def merge(self, key: PrivateKey, ticket_id: str, master_id: str) -> dict[str, Any]: ...
 
-    def review_return(self, key: PrivateKey, ticket_id: str, *, approve: bool) -> dict[str, Any]:
-        return self._do(key, "review_return", ticket_id=ticket_id, approve=approve)
+    @contract_step
+    def review_return(
+        self, key: PrivateKey, ticket_id: str, *, approve: bool
+    ) -> dict[str, Any]: ...
 
-    def review_extension(self, key: PrivateKey, ticket_id: str, *, approve: bool) -> dict[str, Any]:
-        return self._do(key, "review_extension", ticket_id=ticket_id, approve=approve)
+    @contract_step
+    def review_extension(
+        self, key: PrivateKey, ticket_id: str, *, approve: bool
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def revisit(self, key: PrivateKey, ticket_id: str, result: str) -> dict[str, Any]:
         """回访: satisfied, basic or unsatisfied."""
-        return self._do(key, "revisit", ticket_id=ticket_id, result=result)
 
-    def redo(self, key: PrivateKey, ticket_id: str) -> dict[str, Any]:
-        return self._do(key, "redo", ticket_id=ticket_id)
+    @contract_step
+    def redo(self, key: PrivateKey, ticket_id: str) -> dict[str, Any]: ...
 
-    def close(self, key: PrivateKey, ticket_id: str, reason: str = "") -> dict[str, Any]:
-        return self._do(key, "close", ticket_id=ticket_id, reason=reason)
+    @contract_step
+    def close(self, key: PrivateKey, ticket_id: str, reason: str = "") -> dict[str, Any]: ...
 
     # -- the unit (role handler) -----------------------------------------------------------------
 
+    @contract_step
     def sign(self, key: PrivateKey, ticket_id: str) -> dict[str, Any]:
         """签收."""
-        return self._do(key, "sign", ticket_id=ticket_id)
 
-    def handle(self, key: PrivateKey, ticket_id: str, note_hash: bytes) -> dict[str, Any]:
-        return self._do(key, "handle", ticket_id=ticket_id, note_hash=note_hash)
+    @contract_step
+    def handle(self, key: PrivateKey, ticket_id: str, note_hash: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def reply(self, key: PrivateKey, ticket_id: str, reply_hash: bytes) -> dict[str, Any]:
         """反馈."""
-        return self._do(key, "reply", ticket_id=ticket_id, reply_hash=reply_hash)
 
-    def request_return(self, key: PrivateKey, ticket_id: str, reason: str) -> dict[str, Any]:
-        return self._do(key, "request_return", ticket_id=ticket_id, reason=reason)
+    @contract_step
+    def request_return(self, key: PrivateKey, ticket_id: str, reason: str) -> dict[str, Any]: ...
 
+    @contract_step
     def request_extension(
         self, key: PrivateKey, ticket_id: str, days: int, reason_hash: bytes
-    ) -> dict[str, Any]:
-        return self._do(
-            key, "request_extension", ticket_id=ticket_id, days=days, reason_hash=reason_hash
-        )
+    ) -> dict[str, Any]: ...
 
     # -- the citizen (their wallet's DID key) ---------------------------------------------------
 
+    @contract_step
     def lodge(
         self,
         wallet: Wallet,
@@ -143,19 +134,10 @@ class Hotline(ScenarioClient):
         caller_commitment: bytes,
     ) -> dict[str, Any]:
         """An online request, signed with the citizen's DID key."""
-        return self._do(
-            wallet,
-            "lodge",
-            category=category,
-            matter=matter,
-            district=district,
-            content_hash=content_hash,
-            caller_commitment=caller_commitment,
-        )
 
+    @contract_step
     def rate(self, wallet: Wallet, ticket_id: str, result: str) -> dict[str, Any]:
         """The citizen's own rating of their answered ticket."""
-        return self._do(wallet, "rate", ticket_id=ticket_id, result=result)
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -165,8 +147,7 @@ class Hotline(ScenarioClient):
         return out
 
     def statistics(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/hotline/statistics")
-        return out
+        return self._get_record("/v1/hotline/statistics")
 
     # The tickets are signed reads (the citizen's DID key, the centre, the units, auditors):
     # ``key`` signs one read, else the client reads as ``WuyiClient.read_as`` set.
@@ -182,8 +163,7 @@ class Hotline(ScenarioClient):
         return self._pages("/v1/hotline/tickets", key=key, caller=caller, dept=dept, status=status)
 
     def ticket(self, ticket_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/hotline/tickets/{seg(ticket_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/hotline/tickets/{seg(ticket_id)}", key=key)
 
 
 CLIENT = Hotline

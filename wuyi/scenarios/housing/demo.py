@@ -186,21 +186,14 @@ def eligibility(loader: DemoLoader, cid: str, holder: str) -> Flow:
     )
     w = loader.wallets[holder]
     nonce = loader.query("housing", "eligibility_nonce", contract_id=cid, did=w.did)
-    text = w.present(
-        req["types"],
-        req["claims"],
-        verifier=req["verifier"],
-        nonce=nonce,
-        consent=consent,
-        consents=loader.consents,
-    )
+    ref = loader.presentation(w, req, nonce, consent)
     yield [
         loader.call(
             w.key,
             "housing",
             "check_eligibility",
             contract_id=cid,
-            presentation_text=loader.sidecar(text),  # beside the transaction, never in it
+            presentation_text=ref,
             with_social_security=not local,
         )
     ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "Housing"]
@@ -29,9 +29,8 @@ class Housing(ScenarioClient):
         """A bank holding a mortgage on the unit consents to its sale."""
         self.call(key, "consent_listing", unit_id=unit_id)
 
-    def list_unit(self, key: PrivateKey, unit_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "list_unit", unit_id=unit_id)
-        return out
+    @contract_step
+    def list_unit(self, key: PrivateKey, unit_id: str) -> dict[str, Any]: ...
 
     def draft(
         self,
@@ -58,13 +57,12 @@ class Housing(ScenarioClient):
     ) -> dict[str, Any]:
         """``{audience, verifier, nonce, types, claims, purpose}`` the first buyer presents (a
         signed read: ``key`` is the buyer's DID key, or read as the client reads)."""
-        out: dict[str, Any] = self._get(
+        return self._get_record(
             f"/v1/housing/contracts/{seg(contract_id)}/eligibility-request",
             key=key,
             did=did,
             social_security=str(social_security).lower(),
         )
-        return out
 
     def check_eligibility(
         self,
@@ -86,7 +84,7 @@ class Housing(ScenarioClient):
             contract_id, wallet.did, social_security=social_security, key=wallet.key
         )
         ref, data = self.present(wallet, req, consent, minutes)  # a private side-car
-        out: dict[str, Any] = self.call(
+        return self._step(
             wallet,
             "check_eligibility",
             sidecars=[data],
@@ -94,33 +92,25 @@ class Housing(ScenarioClient):
             presentation_text=ref,
             with_social_security=social_security,
         )
-        return out
 
     def sign(self, signer: Signer, contract_id: str) -> str:
         """A buyer (their wallet) or the seller (a developer member) signs. Returns the
         status (``signed`` once every party has)."""
         return str(self.call(signer, "sign", contract_id=contract_id))
 
+    @contract_step
     def file(self, key: PrivateKey, contract_id: str) -> dict[str, Any]:
         """网签备案 by the bureau (one active filing per unit)."""
-        out: dict[str, Any] = self.call(key, "file", contract_id=contract_id)
-        return out
 
+    @contract_step
     def register_loan(self, key: PrivateKey, contract_id: str, amount: int) -> dict[str, Any]:
         """A bank's loan on a filed contract, within ``max_ltv_pct`` of the filed price."""
-        out: dict[str, Any] = self.call(
-            key, "register_loan", contract_id=contract_id, amount=amount
-        )
-        return out
 
+    @contract_step
     def declare_tax(
         self, signer: Signer, contract_id: str, price: int, proof: bytes
     ) -> dict[str, Any]:
         """A buyer declares the tax at the filed price with the hash of the tax-paid proof."""
-        out: dict[str, Any] = self.call(
-            signer, "declare_tax", contract_id=contract_id, price=price, proof=proof
-        )
-        return out
 
     def approve_cancel(self, signer: Signer, contract_id: str) -> str:
         """Each buyer, the seller and the bureau approve; the last one cancels."""
@@ -130,8 +120,7 @@ class Housing(ScenarioClient):
 
     def contract(self, contract_id: str) -> dict[str, Any]:
         """The contract with its full trace."""
-        out: dict[str, Any] = self._get(f"/v1/housing/contracts/{seg(contract_id)}")
-        return out
+        return self._get_record(f"/v1/housing/contracts/{seg(contract_id)}")
 
     def contracts(
         self, *, status: str | None = None, unit: str | None = None, buyer: str | None = None
@@ -140,8 +129,7 @@ class Housing(ScenarioClient):
         return self._pages("/v1/housing/contracts", status=status, unit=unit, buyer=buyer)
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/housing/dashboard")
-        return out
+        return self._get_record("/v1/housing/dashboard")
 
 
 CLIENT = Housing

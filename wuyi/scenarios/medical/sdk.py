@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 
 __all__ = ["CLIENT", "Medical", "trace_hash"]
 
@@ -56,29 +56,21 @@ class Medical(ScenarioClient):
 
     default_name = "medical"
 
-    def _do(self, signer: Signer, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- hospitals ---------------------------------------------------------------------------
 
+    @contract_step
     def register_record(
         self, key: PrivateKey, patient: str, category: str, doc: bytes, locator: bytes
     ) -> dict[str, Any]:
         """Register a record the hospital keeps (its hash and encrypted locator)."""
-        out: dict[str, Any] = self._do(
-            key, "register_record", patient=patient, category=category, doc=doc, locator=locator
-        )
-        return out
 
+    @contract_step
     def access(
         self, key: PrivateKey, record_id: str, consent_id: str, purpose: str
     ) -> dict[str, Any]:
         """Read a record another hospital keeps under the patient's consent (logged)."""
-        out: dict[str, Any] = self._do(
-            key, "access", record_id=record_id, consent_id=consent_id, purpose=purpose
-        )
-        return out
 
+    @contract_step
     def settle(
         self,
         key: PrivateKey,
@@ -92,24 +84,10 @@ class Medical(ScenarioClient):
         diagnosis: bytes,
     ) -> dict[str, Any]:
         """Record a 医保 bill; the supervision rules run and its alerts are returned."""
-        out: dict[str, Any] = self._do(
-            key,
-            "settle",
-            patient=patient,
-            kind=kind,
-            admit=admit,
-            discharge=discharge,
-            items=items,
-            fund_fen=fund_fen,
-            invoice=invoice,
-            diagnosis=diagnosis,
-        )
-        return out
 
+    @contract_step
     def appeal(self, key: PrivateKey, alert_id: str, statement: bytes) -> dict[str, Any]:
         """申诉: the hospital appeals an alert within the appeal period."""
-        out: dict[str, Any] = self._do(key, "appeal", alert_id=alert_id, statement=statement)
-        return out
 
     # -- patients ----------------------------------------------------------------------------
 
@@ -126,7 +104,7 @@ class Medical(ScenarioClient):
         settlements: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """A separate consent (单独同意) signed with the patient's DID key."""
-        out: dict[str, Any] = self._do(
+        return self._step(
             wallet,
             "grant",
             grantee=grantee,
@@ -138,61 +116,50 @@ class Medical(ScenarioClient):
             custodians=custodians,
             settlements=settlements,
         )
-        return out
 
-    def revoke(self, wallet: Signer, consent_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(wallet, "revoke", consent_id=consent_id)
-        return out
+    @contract_step
+    def revoke(self, wallet: Signer, consent_id: str) -> dict[str, Any]: ...
 
     # -- 医保局 ------------------------------------------------------------------------------
 
+    @contract_step
     def review(self, key: PrivateKey, alert_id: str, *, confirm: bool, note: bytes) -> Any:
         """初审."""
-        return self._do(key, "review", alert_id=alert_id, confirm=confirm, note=note)
 
+    @contract_step
     def second_review(self, key: PrivateKey, alert_id: str, *, confirm: bool, note: bytes) -> Any:
         """复审 (another reviewer)."""
-        return self._do(key, "second_review", alert_id=alert_id, confirm=confirm, note=note)
 
+    @contract_step
     def decide(
         self, key: PrivateKey, alert_id: str, *, violation: bool, recover_fen: int, note: bytes
     ) -> Any:
         """处理: a violation (with what the fund recovers) or cleared."""
-        return self._do(
-            key, "decide", alert_id=alert_id, violation=violation, recover_fen=recover_fen,
-            note=note,
-        )  # fmt: skip
 
     # -- 公安 / 民政 ---------------------------------------------------------------------------
 
-    def record_death(self, key: PrivateKey, patient: str, date: str, source: bytes) -> Any:
-        return self._do(key, "record_death", patient=patient, date=date, source=source)
+    @contract_step
+    def record_death(self, key: PrivateKey, patient: str, date: str, source: bytes) -> Any: ...
 
     # -- insurers ----------------------------------------------------------------------------
 
-    def file_claim(self, key: PrivateKey, settlement_id: str, consent_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "file_claim", settlement_id=settlement_id, consent_id=consent_id
-        )
-        return out
+    @contract_step
+    def file_claim(
+        self, key: PrivateKey, settlement_id: str, consent_id: str
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def decide_claim(
         self, key: PrivateKey, claim_id: str, *, approve: bool, amount: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "decide_claim", claim_id=claim_id, approve=approve, amount=amount
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def pay_claim(self, key: PrivateKey, claim_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "pay_claim", claim_id=claim_id)
-        return out
+    @contract_step
+    def pay_claim(self, key: PrivateKey, claim_id: str) -> dict[str, Any]: ...
 
     # -- reads -------------------------------------------------------------------------------
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/medical/dashboard")
-        return out
+        return self._get_record("/v1/medical/dashboard")
 
     def rules(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = self._get("/v1/medical/rules")
@@ -204,8 +171,7 @@ class Medical(ScenarioClient):
         return self._pages("/v1/medical/alerts", stage=stage, hospital=hospital, rule=rule)
 
     def alert(self, alert_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/medical/alerts/{seg(alert_id)}")
-        return out
+        return self._get_record(f"/v1/medical/alerts/{seg(alert_id)}")
 
     def patient(self, did: str, what: str) -> list[dict[str, Any]]:
         """A patient's ``records``, ``consents``, ``accesses``, ``settlements`` or ``claims``
@@ -213,15 +179,13 @@ class Medical(ScenarioClient):
         return self._pages(f"/v1/medical/patients/{seg(did)}/{seg(what)}")
 
     def record(self, record_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/medical/records/{seg(record_id)}")
-        return out
+        return self._get_record(f"/v1/medical/records/{seg(record_id)}")
 
     def settlements(self, hospital: str | None = None) -> list[dict[str, Any]]:
         return self._pages("/v1/medical/settlements", hospital=hospital)
 
     def bill(self, settlement_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/medical/settlements/{seg(settlement_id)}")
-        return out
+        return self._get_record(f"/v1/medical/settlements/{seg(settlement_id)}")
 
     def consents(self, grantee: str, status: str | None = None) -> list[dict[str, Any]]:
         return self._pages("/v1/medical/consents", grantee=grantee, status=status)
@@ -233,8 +197,7 @@ class Medical(ScenarioClient):
         return self._pages("/v1/medical/claims", insurer=insurer)
 
     def claim(self, claim_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/medical/claims/{seg(claim_id)}")
-        return out
+        return self._get_record(f"/v1/medical/claims/{seg(claim_id)}")
 
 
 CLIENT = Medical

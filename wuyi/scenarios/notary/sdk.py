@@ -17,8 +17,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.client import event_attr, raise_receipt
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg, signer_key
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "COMMITMENT_TAG", "Notary"]
@@ -48,15 +47,6 @@ class Notary(ScenarioClient):
             raise ValidationError("a commitment salt has at least 16 bytes", field="salt")
         return self.client.suite.hash(COMMITMENT_TAG + salt + identity.encode("utf-8"))
 
-    def _out(self, signer: Signer, fn: str, /, **args: Any) -> dict[str, Any]:
-        """``call`` of ``fn`` (whose arguments may include one named ``method``)."""
-        tx = self.client.builder(signer_key(signer)).contract_call(self.name, fn, args)
-        res = self.client.submit_and_wait(tx, timeout=self.timeout)
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        out: dict[str, Any] = event_attr(res.receipt, "contract.returned", "value")
-        return out
-
     # -- cases and certificates (a notary of an office) ------------------------------------------
 
     def accept(
@@ -70,7 +60,7 @@ class Notary(ScenarioClient):
     ) -> dict[str, Any]:
         """受理 a case: ``applicants`` are commitments (:meth:`commitment`), ``holders`` the
         DIDs that will hold the certificate's credential; a 保全证据 case names ``evidence``."""
-        return self._out(
+        return self._step(
             key,
             "accept",
             case_type=case_type,
@@ -79,12 +69,12 @@ class Notary(ScenarioClient):
             evidence=evidence,
         )
 
+    @contract_step
     def pause(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]:
         """中止 (``supplementary_materials``, ``verification``, ``force_majeure``)."""
-        return self._out(key, "pause", case_id=case_id, reason=reason)
 
-    def resume(self, key: PrivateKey, case_id: str) -> dict[str, Any]:
-        return self._out(key, "resume", case_id=case_id)
+    @contract_step
+    def resume(self, key: PrivateKey, case_id: str) -> dict[str, Any]: ...
 
     def issue(
         self,
@@ -96,10 +86,10 @@ class Notary(ScenarioClient):
     ) -> dict[str, Any]:
         """出具公证书: the certificate record (its number in ``id``)."""
         h = self.digest(document, doc_hash, "document")
-        return self._out(key, "issue", case_id=case_id, doc_hash=h)
+        return self._step(key, "issue", case_id=case_id, doc_hash=h)
 
-    def refuse(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]:
-        return self._out(key, "refuse", case_id=case_id, reason=reason)
+    @contract_step
+    def refuse(self, key: PrivateKey, case_id: str, reason: str) -> dict[str, Any]: ...
 
     def correct(
         self,
@@ -112,7 +102,7 @@ class Notary(ScenarioClient):
     ) -> dict[str, Any]:
         """补正: the correcting certificate (``reason``: clerical_error, omission, …)."""
         h = self.digest(document, doc_hash, "document")
-        return self._out(key, "correct", cert_no=cert_no, doc_hash=h, reason=reason)
+        return self._step(key, "correct", cert_no=cert_no, doc_hash=h, reason=reason)
 
     def revoke(
         self,
@@ -125,8 +115,9 @@ class Notary(ScenarioClient):
     ) -> dict[str, Any]:
         """撤销 (``reason`` untrue or illegal), with the public notice (or its hash)."""
         h = self.digest(notice, notice_hash, "notice")
-        return self._out(key, "revoke", cert_no=cert_no, reason=reason, notice_hash=h)
+        return self._step(key, "revoke", cert_no=cert_no, reason=reason, notice_hash=h)
 
+    @contract_step
     def decide_review(
         self,
         key: PrivateKey,
@@ -138,24 +129,15 @@ class Notary(ScenarioClient):
         notice_hash: bytes | None = None,
     ) -> dict[str, Any]:
         """maintain, correct (``doc_hash``) or revoke (``notice_hash``)."""
-        return self._out(
-            key,
-            "decide_review",
-            review_id=review_id,
-            outcome=outcome,
-            reason=reason,
-            doc_hash=doc_hash,
-            notice_hash=notice_hash,
-        )
 
     # -- citizens ----------------------------------------------------------------------------------
 
+    @contract_step
     def request_review(
         self, wallet: Wallet, cert_no: str, known_on: str | None = None
     ) -> dict[str, Any]:
         """复查申请, signed with the wallet's DID key (an interested party names ``known_on``,
         the date it learnt of the certificate: its own claim)."""
-        return self._out(wallet, "request_review", cert_no=cert_no, known_on=known_on)
 
     # -- evidence ----------------------------------------------------------------------------------
 
@@ -169,7 +151,7 @@ class Notary(ScenarioClient):
     ) -> dict[str, Any]:
         """A platform admin registers its compliance statement (the document, or its hash)."""
         h = self.digest(statement, statement_hash, "statement")
-        return self._out(key, "register_statement", statement_hash=h, standards=list(standards))
+        return self._step(key, "register_statement", statement_hash=h, standards=list(standards))
 
     def preserve(
         self,
@@ -185,7 +167,7 @@ class Notary(ScenarioClient):
         """电子存证: ``device_attestation`` is the capture device's attestation (hashed here);
         ``captured_at`` None: captured as it is preserved (a file uploaded as it is)."""
         att = None if device_attestation is None else self.client.suite.hash(device_attestation)
-        return self._out(
+        return self._step(
             key,
             "preserve",
             doc_hash=self.digest(document, doc_hash, "document"),
@@ -195,17 +177,18 @@ class Notary(ScenarioClient):
             applicant=applicant,
         )
 
-    def hand_over(self, key: PrivateKey, evidence: str, to: str, purpose: str) -> dict[str, Any]:
-        return self._out(key, "hand_over", evidence=evidence, to=to, purpose=purpose)
+    @contract_step
+    def hand_over(
+        self, key: PrivateKey, evidence: str, to: str, purpose: str
+    ) -> dict[str, Any]: ...
 
-    def receive(self, key: PrivateKey, evidence: str) -> dict[str, Any]:
-        return self._out(key, "receive", evidence=evidence)
+    @contract_step
+    def receive(self, key: PrivateKey, evidence: str) -> dict[str, Any]: ...
 
     # -- reads -------------------------------------------------------------------------------------
 
     def offices(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/notary/offices")
-        return out
+        return self._get_record("/v1/notary/offices")
 
     # Case files, reviews and evidence are personal records: signed reads (``key`` and
     # ``purpose`` here: a member's key or a citizen's DID key; else as the client reads,
@@ -229,15 +212,11 @@ class Notary(ScenarioClient):
         self, case_id: str, *, key: PrivateKey | None = None, purpose: str = ""
     ) -> dict[str, Any]:
         """A case: its holders, its office, the supervisors."""
-        out: dict[str, Any] = self._get(
-            f"/v1/notary/cases/{seg(case_id)}", key=key, purpose=purpose
-        )
-        return out
+        return self._get_record(f"/v1/notary/cases/{seg(case_id)}", key=key, purpose=purpose)
 
     def certificate(self, cert_no: str) -> dict[str, Any]:
         """A certificate's public view (no party)."""
-        out: dict[str, Any] = self._get(f"/v1/notary/certificates/{seg(cert_no)}")
-        return out
+        return self._get_record(f"/v1/notary/certificates/{seg(cert_no)}")
 
     def check(
         self, cert_no: str, *, document: bytes | None = None, doc_hash: bytes | None = None
@@ -273,8 +252,7 @@ class Notary(ScenarioClient):
         self, did: str, *, key: PrivateKey | None = None, purpose: str = ""
     ) -> dict[str, Any]:
         """A citizen's own cases, certificates, reviews and evidence (``key``: their DID key)."""
-        out: dict[str, Any] = self._get(f"/v1/notary/citizens/{seg(did)}", key=key, purpose=purpose)
-        return out
+        return self._get_record(f"/v1/notary/citizens/{seg(did)}", key=key, purpose=purpose)
 
     def evidence_list(
         self, custodian: str | None = None, *, key: PrivateKey | None = None, purpose: str = ""
@@ -286,10 +264,7 @@ class Notary(ScenarioClient):
         self, evidence_id: str, *, key: PrivateKey | None = None, purpose: str = ""
     ) -> dict[str, Any]:
         """``{evidence, custody: [steps]}``."""
-        out: dict[str, Any] = self._get(
-            f"/v1/notary/evidence/{seg(evidence_id)}", key=key, purpose=purpose
-        )
-        return out
+        return self._get_record(f"/v1/notary/evidence/{seg(evidence_id)}", key=key, purpose=purpose)
 
     def custody_bundle(
         self,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from wuyi.abc import PrivateKey, Suite
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "PovertyRelief", "commitment", "mask_name"]
@@ -52,45 +52,32 @@ class PovertyRelief(ScenarioClient):
 
     default_name = "poverty"
 
-    def _do(self, signer: PrivateKey | Wallet, method: str, **args: Any) -> Any:
-        return self.call(signer, method, **args)
-
     # -- village committees ---------------------------------------------------------------------
 
+    @contract_step
     def register_household(
         self, key: PrivateKey, did: str, commitment: bytes, size: int
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "register_household", did=did, commitment=commitment, size=size
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def post_notice(
         self, key: PrivateKey, households: list[str], masked: list[str], doc: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "post_notice", households=households, masked=masked, doc=doc
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def record_use(self, key: PrivateKey, payment: str, receipt: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "record_use", payment=payment, receipt=receipt)
-        return out
+    @contract_step
+    def record_use(self, key: PrivateKey, payment: str, receipt: bytes) -> dict[str, Any]: ...
 
+    @contract_step
     def post_project_notice(
         self, key: PrivateKey, project: str, phase: str, doc: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "post_project_notice", project=project, phase=phase, doc=doc
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     # -- households and citizens ----------------------------------------------------------------
 
-    def consent(self, wallet: Wallet, household: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(wallet, "consent", household=household)
-        return out
+    @contract_step
+    def consent(self, wallet: Wallet, household: str) -> dict[str, Any]: ...
 
+    @contract_step
     def object_to(
         self,
         signer: PrivateKey | Wallet,
@@ -100,14 +87,10 @@ class PovertyRelief(ScenarioClient):
         statement: bytes,
     ) -> dict[str, Any]:
         """An objection: a citizen's wallet, or the village committee's key for a paper one."""
-        out: dict[str, Any] = self._do(
-            signer, "object_to", notice=notice, household=household, reason=reason,
-            statement=statement,
-        )  # fmt: skip
-        return out
 
     # -- departments ----------------------------------------------------------------------------
 
+    @contract_step
     def answer(
         self,
         key: PrivateKey,
@@ -120,81 +103,58 @@ class PovertyRelief(ScenarioClient):
         record: bytes | None = None,
     ) -> dict[str, Any]:
         """A department's signed yes/no to ``predicate`` (``bound``: the parameter in force)."""
-        out: dict[str, Any] = self._do(
-            key, "answer", household=household, predicate=predicate, ok=ok, reason=reason,
-            bound=bound, record=record,
-        )  # fmt: skip
-        return out
 
-    def flag(self, key: PrivateKey, household: str, kind: str, evidence: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "flag", household=household, kind=kind, evidence=evidence
-        )
-        return out
+    @contract_step
+    def flag(
+        self, key: PrivateKey, household: str, kind: str, evidence: bytes
+    ) -> dict[str, Any]: ...
 
     # -- 乡村振兴局 ---------------------------------------------------------------------------
 
+    @contract_step
     def resolve_objection(
         self, key: PrivateKey, objection: str, *, upheld: bool, finding: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "resolve_objection", objection=objection, upheld=upheld, finding=finding
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
-    def approve_notice(self, key: PrivateKey, notice: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "approve_notice", notice=notice)
-        return out
+    @contract_step
+    def approve_notice(self, key: PrivateKey, notice: str) -> dict[str, Any]: ...
 
     def create_project(self, key: PrivateKey, programme: str, **fields: Any) -> dict[str, Any]:
         """``name, village, amount, purpose, kind, implementer, responsible, targets,
         mechanism``."""
-        out: dict[str, Any] = self._do(key, "create_project", programme=programme, **fields)
-        return out
+        return self._step(key, "create_project", programme=programme, **fields)
 
-    def close_case(self, key: PrivateKey, case: str, outcome: str, record: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(key, "close_case", case=case, outcome=outcome, record=record)
-        return out
+    @contract_step
+    def close_case(
+        self, key: PrivateKey, case: str, outcome: str, record: bytes
+    ) -> dict[str, Any]: ...
 
     # -- 财政局 -------------------------------------------------------------------------------
 
+    @contract_step
     def open_budget(
         self, key: PrivateKey, source: str, year: int, amount: int, doc: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "open_budget", source=source, year=year, amount=amount, doc=doc
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def fund_programme(
         self, key: PrivateKey, budget: str, name: str, amount: int, purposes: list[str]
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "fund_programme", budget=budget, name=name, amount=amount, purposes=purposes
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def disburse(
         self, key: PrivateKey, project: str, household: str, amount: int, ref: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "disburse", project=project, household=household, amount=amount, ref=ref
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
+    @contract_step
     def pay_vendor(
         self, key: PrivateKey, project: str, vendor: str, amount: int, invoice: bytes
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = self._do(
-            key, "pay_vendor", project=project, vendor=vendor, amount=amount, invoice=invoice
-        )
-        return out
+    ) -> dict[str, Any]: ...
 
     # -- public reads ---------------------------------------------------------------------------
 
     def overview(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/poverty/overview")
-        return out
+        return self._get_record("/v1/poverty/overview")
 
     def notices(
         self, village: str | None = None, status: str | None = None
@@ -202,8 +162,7 @@ class PovertyRelief(ScenarioClient):
         return self._pages("/v1/poverty/notices", village=village, status=status)
 
     def notice(self, notice_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/poverty/notices/{seg(notice_id)}")
-        return out
+        return self._get_record(f"/v1/poverty/notices/{seg(notice_id)}")
 
     def budgets(self) -> list[dict[str, Any]]:
         return self._pages("/v1/poverty/budgets")
@@ -212,8 +171,7 @@ class PovertyRelief(ScenarioClient):
         return self._pages("/v1/poverty/programmes")
 
     def flow(self, programme_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/poverty/programmes/{seg(programme_id)}/flow")
-        return out
+        return self._get_record(f"/v1/poverty/programmes/{seg(programme_id)}/flow")
 
     def projects(self, **filters: Any) -> list[dict[str, Any]]:
         return self._pages("/v1/poverty/projects", **filters)
@@ -240,8 +198,7 @@ class PovertyRelief(ScenarioClient):
         )
 
     def household(self, household_id: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/poverty/households/{seg(household_id)}", key=key)
-        return out
+        return self._get_record(f"/v1/poverty/households/{seg(household_id)}", key=key)
 
     def objections(
         self, notice: str | None = None, *, key: PrivateKey | None = None

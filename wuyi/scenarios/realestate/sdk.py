@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wuyi.abc import PrivateKey
-from wuyi.sdk.scenarios import ScenarioClient, seg
+from wuyi.sdk.scenarios import ScenarioClient, contract_step, seg
 
 __all__ = ["CLIENT", "Registry"]
 
@@ -26,14 +26,11 @@ class Registry(ScenarioClient):
 
     # -- writes --------------------------------------------------------------------------------
 
+    @contract_step
     def register_unit(
         self, key: PrivateKey, unit_id: str, *, location: str, area: int, use: str = "residential"
     ) -> dict[str, Any]:
         """Register unit ``unit_id`` (``440703-001-0001``); ``area`` in 0.01 m²."""
-        out: dict[str, Any] = self.call(
-            key, "register_unit", unit_id=unit_id, location=location, area=area, use=use
-        )
-        return out
 
     def first_registration(
         self, key: PrivateKey, unit_id: str, owners: str | Sequence[tuple[str, int]]
@@ -98,8 +95,7 @@ class Registry(ScenarioClient):
 
     def unit(self, unit_id: str) -> dict[str, Any]:
         """The unit with its listing, active filing, mortgages and seizures."""
-        out: dict[str, Any] = self._get(f"/v1/realestate/units/{seg(unit_id)}")
-        return out
+        return self._get_record(f"/v1/realestate/units/{seg(unit_id)}")
 
     def history(self, unit_id: str) -> list[dict[str, Any]]:
         """Every change of the unit, oldest first, whichever office made it."""
@@ -110,8 +106,7 @@ class Registry(ScenarioClient):
 
     def cert(self, cert_id: str) -> dict[str, Any]:
         """The 不动产权证书 record (unit, owners, shares, office, commitment, status)."""
-        out: dict[str, Any] = self._get(f"/v1/realestate/certs/{seg(cert_id)}")
-        return out
+        return self._get_record(f"/v1/realestate/certs/{seg(cert_id)}")
 
     # -- 不动产权证书 credentials: issue_certificate, pending_certificates, issue_pending ------
 

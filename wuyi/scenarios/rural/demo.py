@@ -28,7 +28,10 @@ from wuyi.demo_scenarios_data import DemoCitizen
 from wuyi.scenarios.rural.sdk import bid_commitment
 
 if TYPE_CHECKING:
+    from wuyi.abc import PrivateKey
     from wuyi.demo_scenarios import DemoLoader, Flow
+    from wuyi.ledger.types import Transaction
+    from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CITIZENS", "MEMBERS", "RULE_CLAIMS", "TYPES", "flows"]
 
@@ -125,6 +128,89 @@ def windows(start: int) -> dict[str, int]:
     }
 
 
+def collective(
+    loader: DemoLoader,
+    reg: PrivateKey,
+    code: str,
+    village: str,
+    town: str,
+    district: str,
+    council: Wallet,
+    members: int,
+    households: int,
+    representatives: int,
+) -> Transaction:
+    """农业农村局 registers a village's collective economic organisation, its council's DID
+    and the hash of its 2025 member roll."""
+    return loader.call(
+        reg,
+        "rural",
+        "register_collective",
+        code=code,
+        village=village,
+        town=town,
+        district=district,
+        did=council.did,
+        members=members,
+        households=households,
+        representatives=representatives,
+        roll_hash=h(loader, f"{village}成员名册 2025"),
+    )
+
+
+def contract_land(
+    loader: DemoLoader,
+    reg: PrivateKey,
+    asset_id: str,
+    name: str,
+    place: str,
+    area: int,
+    contractor: Wallet,
+) -> Transaction:
+    """A 梅阁村 contracted plot (``place`` in 双水镇梅阁村), with its contractor and the hash of
+    their 承包经营权证."""
+    return loader.call(
+        reg,
+        "rural",
+        "register_asset",
+        asset_id=asset_id,
+        collective=MEIGE,
+        kind="contract_land",
+        use="crop",
+        grade=4,
+        contract_end="2057-12-31",
+        name=name,
+        location=f"双水镇梅阁村{place}",
+        area=area,
+        contractor=contractor.did,
+        cert_hash=h(loader, f"承包经营权证 {asset_id[-4:]}"),
+    )
+
+
+def wasteland(
+    loader: DemoLoader,
+    reg: PrivateKey,
+    asset_id: str,
+    code: str,
+    name: str,
+    location: str,
+    area: int,
+) -> Transaction:
+    """A collective's 四荒地 (waste land) for an orchard."""
+    return loader.call(
+        reg,
+        "rural",
+        "register_asset",
+        asset_id=asset_id,
+        collective=code,
+        kind="four_wastes",
+        name=name,
+        location=location,
+        area=area,
+        use="orchard",
+    )
+
+
 def setup(loader: DemoLoader) -> Flow:
     """The collectives, the land, the farmers' authorisations, the resolutions and the three
     listings; then the auctions (announced, contracted) and 流拍 with relisting."""
@@ -136,92 +222,17 @@ def setup(loader: DemoLoader) -> Flow:
     meige, daxi = loader.wallets["meige-council"], loader.wallets["daxi-council"]
     farmer, other = loader.wallets["liang-xiuying"], loader.wallets["ou-guoqiang"]
     yield [
-        loader.call(
-            reg,
-            "rural",
-            "register_collective",
-            code=MEIGE,
-            village="梅阁村",
-            town="双水镇",
-            district="440705",
-            did=meige.did,
-            members=312,
-            households=96,
-            representatives=31,
-            roll_hash=h(loader, "梅阁村成员名册 2025"),
-        ),
-        loader.call(
-            reg,
-            "rural",
-            "register_collective",
-            code=DAXI,
-            village="大西村",
-            town="斗山镇",
-            district="440781",
-            did=daxi.did,
-            members=128,
-            households=41,
-            representatives=15,
-            roll_hash=h(loader, "大西村成员名册 2025"),
-        ),
+        collective(loader, reg, MEIGE, "梅阁村", "双水镇", "440705", meige, 312, 96, 31),
+        collective(loader, reg, DAXI, "大西村", "斗山镇", "440781", daxi, 128, 41, 15),
     ]
-    land = {
-        "collective": MEIGE,
-        "kind": "contract_land",
-        "use": "crop",
-        "grade": 4,
-        "contract_end": "2057-12-31",
-    }
     yield [
-        loader.call(
-            reg,
-            "rural",
-            "register_asset",
-            asset_id="440705-MG-0101",
-            **land,
-            name="大坑片 3 号地",
-            location="双水镇梅阁村第三村民小组大坑片",
-            area=1250,
-            contractor=farmer.did,
-            cert_hash=h(loader, "承包经营权证 0101"),
-        ),
-        loader.call(
-            reg,
-            "rural",
-            "register_asset",
-            asset_id="440705-MG-0207",
-            **land,
-            name="塘边片 7 号地",
-            location="双水镇梅阁村第二村民小组塘边片",
-            area=860,
-            contractor=other.did,
-            cert_hash=h(loader, "承包经营权证 0207"),
-        ),
-        loader.call(
-            reg,
-            "rural",
-            "register_asset",
-            asset_id="440705-MG-0900",
-            collective=MEIGE,
-            kind="four_wastes",
-            name="后山荒坡",
-            location="双水镇梅阁村后山",
-            area=8000,
-            use="orchard",
-        ),
-        loader.call(
-            reg,
-            "rural",
-            "register_asset",
-            asset_id="440781-DX-0301",
-            collective=DAXI,
-            kind="four_wastes",
-            name="东坑荒山",
-            location="斗山镇大西村东坑",
-            area=3000,
-            use="orchard",
-        ),
-    ]
+        contract_land(loader, reg, "440705-MG-0101", "大坑片 3 号地", "第三村民小组大坑片", 1250,
+                      farmer),
+        contract_land(loader, reg, "440705-MG-0207", "塘边片 7 号地", "第二村民小组塘边片", 860,
+                      other),
+        wasteland(loader, reg, "440705-MG-0900", MEIGE, "后山荒坡", "双水镇梅阁村后山", 8000),
+        wasteland(loader, reg, "440781-DX-0301", DAXI, "东坑荒山", "斗山镇大西村东坑", 3000),
+    ]  # fmt: skip
     r1, r2 = yield [
         loader.call(
             farmer.key,
@@ -283,43 +294,25 @@ def setup(loader: DemoLoader) -> Flow:
     res1, res2 = returned(r3)["id"], returned(r4)["id"]
     opens = int(time.time() * 1000) + NOTICE_MS
     terms = {"term_start": next_year(), **windows(opens)}
+    listings = (  # asset, its source (authorisation or resolution), reserve, deposit, use, years
+        ("440705-MG-0101", auth1, 100_000, 20_000, "crop", 5),
+        ("440781-DX-0301", res2, 200_000, 40_000, "orchard", 10),
+        ("440705-MG-0900", res1, 300_000, 50_000, "orchard", 15),
+    )
     l1, l2, l3 = yield [
         loader.call(
             exch,
             "rural",
             "publish_listing",
-            asset_id="440705-MG-0101",
-            source_id=auth1,
-            reserve=100_000,
-            deposit=20_000,
-            use="crop",
-            term_years=5,
+            asset_id=asset,
+            source_id=source,
+            reserve=reserve,
+            deposit=deposit,
+            use=use,
+            term_years=years,
             **terms,
-        ),
-        loader.call(
-            exch,
-            "rural",
-            "publish_listing",
-            asset_id="440781-DX-0301",
-            source_id=res2,
-            reserve=200_000,
-            deposit=40_000,
-            use="orchard",
-            term_years=10,
-            **terms,
-        ),
-        loader.call(
-            exch,
-            "rural",
-            "publish_listing",
-            asset_id="440705-MG-0900",
-            source_id=res1,
-            reserve=300_000,
-            deposit=50_000,
-            use="orchard",
-            term_years=15,
-            **terms,
-        ),
+        )
+        for asset, source, reserve, deposit, use, years in listings
     ]
     ids = [str(returned(r)["id"]) for r in (l1, l2, l3)]
     yield from auctions(loader, ids, opens)
@@ -357,14 +350,7 @@ def auctions(loader: DemoLoader, ids: list[str], opens: int) -> Flow:
     while not loader.has("chen-dawei", MEMBER_TYPE):
         yield []
     nonce = loader.query("rural", "member_nonce", listing_id=won, did=chen.did)
-    text = chen.present(
-        req["types"],
-        req["claims"],
-        verifier=req["verifier"],
-        nonce=nonce,
-        consent=consent,
-        consents=loader.consents,
-    )
+    ref = loader.presentation(chen, req, nonce, consent)
     yield [
         loader.call(settle, "rural", "record_deposit", listing_id=x, bidder=d, amount=a)
         for x, d, a in people
@@ -374,7 +360,7 @@ def auctions(loader: DemoLoader, ids: list[str], opens: int) -> Flow:
             "rural",
             "claim_membership",
             listing_id=won,
-            presentation_text=loader.sidecar(text),
+            presentation_text=ref,
         )
     ]
     # sealed bids: the commitments in the bid window, the amounts in the reveal window
@@ -412,18 +398,11 @@ def auctions(loader: DemoLoader, ids: list[str], opens: int) -> Flow:
             exch,
             "rural",
             "record_contract",
-            listing_id=won,
+            listing_id=listing,
             **clauses,
-            document_hash=h(loader, f"合同文本 {won}"),
-        ),
-        loader.call(
-            exch,
-            "rural",
-            "record_contract",
-            listing_id=contracted,
-            **clauses,
-            document_hash=h(loader, f"合同文本 {contracted}"),
-        ),
+            document_hash=h(loader, f"合同文本 {listing}"),
+        )
+        for listing in (won, contracted)
     ]
     yield [
         loader.call(chen.key, "rural", "sign_contract", listing_id=won),

@@ -21,7 +21,7 @@ from typing import Any
 
 from wuyi.abc import PrivateKey, Suite
 from wuyi.exceptions import ValidationError
-from wuyi.sdk.scenarios import ScenarioClient, Signer, seg
+from wuyi.sdk.scenarios import ScenarioClient, Signer, contract_step, seg
 from wuyi.sdk.wallet import Wallet
 
 __all__ = ["CLIENT", "BidSecret", "Rural", "bid_commitment"]
@@ -81,6 +81,7 @@ class Rural(ScenarioClient):
 
     # -- 农业农村局 --------------------------------------------------------------------------------
 
+    @contract_step
     def register_collective(
         self,
         key: PrivateKey,
@@ -96,65 +97,47 @@ class Rural(ScenarioClient):
         roll_hash: bytes,
     ) -> dict[str, Any]:
         """A collective with its acting DID and member roll (counts, hash of the roll)."""
-        out: dict[str, Any] = self.call(
-            key, "register_collective", code=code, village=village, town=town,
-            district=district, did=did, members=members, households=households,
-            representatives=representatives, roll_hash=roll_hash,
-        )  # fmt: skip
-        return out
 
+    @contract_step
     def update_roll(
         self, key: PrivateKey, code: str, members: int, households: int, representatives: int,
         roll_hash: bytes,
     ) -> dict[str, Any]:  # fmt: skip
-        out: dict[str, Any] = self.call(
-            key, "update_roll", code=code, members=members, households=households,
-            representatives=representatives, roll_hash=roll_hash,
-        )  # fmt: skip
-        return out
+        ...
 
     def register_asset(self, key: PrivateKey, asset_id: str, **fields: Any) -> dict[str, Any]:
         """An asset: ``collective, kind, name, location, area`` (0.01 亩), ``use``, and for
         contracted land ``contractor`` (DID), ``contract_end``, ``cert_hash``; ``grade``."""
-        out: dict[str, Any] = self.call(key, "register_asset", asset_id=asset_id, **fields)
-        return out
+        return self._step(key, "register_asset", asset_id=asset_id, **fields)
 
     def review_social_capital(
         self, key: PrivateKey, listing: str, org: str, *, approve: bool, review_hash: bytes
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
+        return self._step(
             key, "review_social_capital", listing_id=listing, org=org, approve=approve,
             review_hash=review_hash,
         )  # fmt: skip
-        return out
 
     # -- farmers and collectives ---------------------------------------------------------------
 
+    @contract_step
     def authorise_transfer(
         self, farmer: Signer, asset_id: str, min_annual: int, max_years: int
     ) -> dict[str, Any]:
         """The contractor authorises the transfer of its land (floor in fen a year)."""
-        out: dict[str, Any] = self.call(
-            farmer, "authorise_transfer", asset_id=asset_id, min_annual=min_annual,
-            max_years=max_years,
-        )  # fmt: skip
-        return out
 
-    def file_authorisation(self, collective: Signer, auth_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(collective, "file_authorisation", auth_id=auth_id)
-        return out
+    @contract_step
+    def file_authorisation(self, collective: Signer, auth_id: str) -> dict[str, Any]: ...
 
     def record_resolution(self, collective: Signer, asset_id: str, **fields: Any) -> dict[str, Any]:
         """``meeting_kind, eligible, attended, yes, minutes_hash, held_on, min_annual,
         max_years, use``."""
-        out: dict[str, Any] = self.call(collective, "record_resolution", asset_id=asset_id,
+        return self._step(collective, "record_resolution", asset_id=asset_id,
                                         **fields)  # fmt: skip
-        return out
 
     def confirm_member(self, collective: Signer, listing: str, bidder: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(collective, "confirm_member", listing_id=listing,
+        return self._step(collective, "confirm_member", listing_id=listing,
                                         bidder=bidder)  # fmt: skip
-        return out
 
     # -- the exchange ------------------------------------------------------------------------------
 
@@ -169,47 +152,40 @@ class Rural(ScenarioClient):
         return str(out["id"])
 
     def withdraw(self, key: PrivateKey, listing: str, reason: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "withdraw", listing_id=listing, reason=reason)
-        return out
+        return self._step(key, "withdraw", listing_id=listing, reason=reason)
 
     def qualify(
         self, key: PrivateKey, listing: str, bidder: str, *, approve: bool, evidence_hash: bytes
     ) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(
+        return self._step(
             key, "qualify", listing_id=listing, bidder=bidder, approve=approve,
             evidence_hash=evidence_hash,
         )  # fmt: skip
-        return out
 
     def record_deposit(self, key: PrivateKey, listing: str, bidder: str, amount: int) -> Any:
         return self.call(key, "record_deposit", listing_id=listing, bidder=bidder, amount=amount)
 
     def award(self, key: PrivateKey, listing: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "award", listing_id=listing)
-        return out
+        return self._step(key, "award", listing_id=listing)
 
     def record_contract(self, key: PrivateKey, listing: str, **clauses: Any) -> dict[str, Any]:
         """``payment_method``, ``rights_duties_hash``, ``expropriation_hash``,
         ``liability_hash``, ``document_hash`` (32-byte hashes of the texts)."""
-        out: dict[str, Any] = self.call(key, "record_contract", listing_id=listing, **clauses)
-        return out
+        return self._step(key, "record_contract", listing_id=listing, **clauses)
 
     def record_payment(self, key: PrivateKey, listing: str, amount: int, year: int) -> Any:
         return self.call(key, "record_payment", listing_id=listing, amount=amount, year=year)
 
     def refund_deposit(self, key: PrivateKey, listing: str, bidder: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "refund_deposit", listing_id=listing, bidder=bidder)
-        return out
+        return self._step(key, "refund_deposit", listing_id=listing, bidder=bidder)
 
     def announce(self, key: PrivateKey, listing: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(key, "announce", listing_id=listing)
-        return out
+        return self._step(key, "announce", listing_id=listing)
 
     # -- bidders -------------------------------------------------------------------------------
 
     def register_bid(self, bidder: Signer, listing: str) -> dict[str, Any]:
-        out: dict[str, Any] = self.call(bidder, "register_bid", listing_id=listing)
-        return out
+        return self._step(bidder, "register_bid", listing_id=listing)
 
     def seal(
         self, bidder: Signer, listing: str, amount: int, salt: bytes | None = None
@@ -232,20 +208,18 @@ class Rural(ScenarioClient):
 
     def reveal_bid(self, bidder: Signer, secret: BidSecret) -> dict[str, Any]:
         """Reveal a sealed bid in the reveal window."""
-        out: dict[str, Any] = self.call(
+        return self._step(
             bidder, "reveal_bid", listing_id=secret.listing, amount=secret.amount,
             salt=bytes.fromhex(secret.salt),
         )  # fmt: skip
-        return out
 
     def member_request(
         self, listing: str, did: str, *, key: PrivateKey | None = None
     ) -> dict[str, Any]:
         """What the bidder's wallet presents (a signed read: ``key`` is the bidder's DID key,
         or read as the client reads)."""
-        out: dict[str, Any] = self._get(f"/v1/rural/listings/{seg(listing)}/member-request",
+        return self._get_record(f"/v1/rural/listings/{seg(listing)}/member-request",
                                         key=key, did=did)  # fmt: skip
-        return out
 
     def claim_membership(
         self, wallet: Wallet, listing: str, *, consent: str | None = None, minutes: int = 10
@@ -255,31 +229,26 @@ class Rural(ScenarioClient):
         ``consent`` names a consent; the contract checks it in the block."""
         req = self.member_request(listing, wallet.did, key=wallet.key)
         ref, data = self.present(wallet, req, consent, minutes)  # a private side-car
-        out: dict[str, Any] = self.call(wallet, "claim_membership", sidecars=[data],
+        return self._step(wallet, "claim_membership", sidecars=[data],
                                         listing_id=listing, presentation_text=ref)  # fmt: skip
-        return out
 
     def sign_contract(self, party: Signer, listing: str) -> dict[str, Any]:
         """The transferor (farmer or collective) or the transferee signs the contract."""
-        out: dict[str, Any] = self.call(party, "sign_contract", listing_id=listing)
-        return out
+        return self._step(party, "sign_contract", listing_id=listing)
 
     # -- reads ---------------------------------------------------------------------------------
 
     def board(self, *, town: str | None = None, phase: str | None = None) -> dict[str, Any]:
         """The public board: ``{items, board, now, height}``."""
-        out: dict[str, Any] = self._get("/v1/rural/board", town=town, phase=phase)
-        return out
+        return self._get_record("/v1/rural/board", town=town, phase=phase)
 
     def listing(self, listing: str) -> dict[str, Any]:
         """A listing as the public sees it (revealed bids, result)."""
-        out: dict[str, Any] = self._get(f"/v1/rural/listings/{seg(listing)}")
-        return out
+        return self._get_record(f"/v1/rural/listings/{seg(listing)}")
 
     def listing_record(self, listing: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
         """A listing's whole record (a signed read: the desks, the transferor, the winner)."""
-        out: dict[str, Any] = self._get(f"/v1/rural/listings/{seg(listing)}/record", key=key)
-        return out
+        return self._get_record(f"/v1/rural/listings/{seg(listing)}/record", key=key)
 
     def bidders(self, listing: str, *, key: PrivateKey | None = None) -> list[dict[str, Any]]:
         """A listing's bidders (a signed read of the exchange and the bureau)."""
@@ -290,14 +259,12 @@ class Rural(ScenarioClient):
 
     def collective(self, code: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
         """A collective's ledger (a signed read: the desks, the collective's DID key)."""
-        out: dict[str, Any] = self._get(f"/v1/rural/collectives/{seg(code)}", key=key)
-        return out
+        return self._get_record(f"/v1/rural/collectives/{seg(code)}", key=key)
 
     def wallet_items(self, did: str, *, key: PrivateKey | None = None) -> dict[str, Any]:
         """What ``did`` takes part in: its collective, its land, its bids (a signed read: the
         DID's own key, or the desks)."""
-        out: dict[str, Any] = self._get(f"/v1/rural/wallets/{seg(did)}", key=key)
-        return out
+        return self._get_record(f"/v1/rural/wallets/{seg(did)}", key=key)
 
     def pending_facts(self, rec: dict[str, Any]) -> dict[str, Any]:
         return {"listing": rec["fields"]["listing"]}

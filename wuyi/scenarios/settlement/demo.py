@@ -120,10 +120,8 @@ def application(loader: DemoLoader, holder: str, route: str) -> Flow:
         )
         method = "apply_graduate" if route == "graduate" else "apply_points"
         nonce = loader.query("settlement", "nonce", did=w.did, method=method)
-        text = w.present(
-            types, claims, verifier="rsj", nonce=nonce, consent=consent, consents=loader.consents
-        )
-        args: dict[str, Any] = {"text": loader.sidecar(text)}  # a private side-car
+        req = {"types": types, "claims": claims, "verifier": "rsj"}
+        args: dict[str, Any] = {"text": loader.presentation(w, req, nonce, consent)}
         if route == "points":
             args["items"] = ["home"]
         yield [loader.call(w.key, "settlement", method, **args)]

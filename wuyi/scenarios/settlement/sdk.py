@@ -27,10 +27,9 @@ class Settlement(ScenarioClient):
     def request(self, route: str, did: str, items: Sequence[str] = ()) -> dict[str, Any]:
         """``{audience, verifier, nonce, types, claims, purpose}`` for ``route`` (``graduate``
         or ``points``, with the optional ``items`` ``home``, ``awards``)."""
-        out: dict[str, Any] = self._get(
+        return self._get_record(
             "/v1/settlement/request", route=route, did=did, items=",".join(items) or None
         )
-        return out
 
     def _apply(
         self,
@@ -45,8 +44,7 @@ class Settlement(ScenarioClient):
         args: dict[str, Any] = {"text": ref}
         if route == "points":
             args["items"] = list(items)
-        out: dict[str, Any] = self.call(wallet, req["method"], sidecars=[data], **args)
-        return out
+        return self._step(wallet, req["method"], sidecars=[data], **args)
 
     def apply_graduate(
         self, wallet: Wallet, *, consent: str | None = None, minutes: int = 10
@@ -71,21 +69,17 @@ class Settlement(ScenarioClient):
         self, key: PrivateKey, cert_id: str, idx: int, holder: str | None = None
     ) -> dict[str, Any]:
         """Link the credential ``<police>/<idx>`` to certificate ``cert_id`` (its holder)."""
-        out: dict[str, Any] = self.call(key, "link_credential", certificate=cert_id, idx=idx)
-        return out
+        return self._step(key, "link_credential", certificate=cert_id, idx=idx)
 
     def status(self, did: str) -> dict[str, Any]:
         """An applicant's applications (newest last) and certificate."""
-        out: dict[str, Any] = self._get(f"/v1/settlement/status/{seg(did)}")
-        return out
+        return self._get_record(f"/v1/settlement/status/{seg(did)}")
 
     def application(self, app_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/settlement/applications/{seg(app_id)}")
-        return out
+        return self._get_record(f"/v1/settlement/applications/{seg(app_id)}")
 
     def certificate(self, cert_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/settlement/certificates/{seg(cert_id)}")
-        return out
+        return self._get_record(f"/v1/settlement/certificates/{seg(cert_id)}")
 
     def pending_facts(self, rec: dict[str, Any]) -> dict[str, Any]:
         return {"route": rec["route"]}

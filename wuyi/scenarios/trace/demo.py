@@ -128,6 +128,33 @@ def one(loader: DemoLoader, who: tuple[str, str] | str, fn: str, **args: Any) ->
     return returned(receipt)
 
 
+def certified(loader: DemoLoader, batch_id: str, report_no: str, grams: int, hours: int) -> Any:
+    """市场监管局's inspector finds ``batch_id`` conformant (test report ``report_no``, its hash
+    on chain) ``hours`` ago and certifies ``grams`` of it; one wave."""
+    report = loader.suite.hash(report_no.encode())
+    return one(
+        loader, INSPECTOR, "inspect", batch_id=batch_id, conformant=True, report_hash=report,
+        event_time=now(hours), certify_g=grams,
+    )  # fmt: skip
+
+
+def labelled(
+    loader: DemoLoader,
+    packer: tuple[str, str],
+    batch_id: str,
+    count: int,
+    package_g: int,
+    year: int,
+    hours: int,
+) -> Any:
+    """``packer`` issues ``count`` labels of ``package_g`` packages of ``batch_id`` (``year``:
+    its ``label_year``) ``hours`` ago; one wave."""
+    return one(
+        loader, packer, "issue_labels", batch_id=batch_id, count=count, package_g=package_g,
+        label_year=year, event_time=now(hours),
+    )  # fmt: skip
+
+
 def wait_for(loader: DemoLoader, what: str) -> Flow:
     while not loader.section("trace").get(what):
         yield []
@@ -194,17 +221,10 @@ def chenpi_labelled(loader: DemoLoader) -> Flow:
         )  # fmt: skip
     bid = b["id"]
     if b["certified_g"] == 0:
-        report = loader.suite.hash(b"JMSJ-2026-XHCP-0318")
-        yield from one(
-            loader, INSPECTOR, "inspect", batch_id=bid, conformant=True, report_hash=report,
-            event_time=now(), certify_g=60_000,
-        )  # fmt: skip
+        yield from certified(loader, bid, "JMSJ-2026-XHCP-0318", 60_000, 0)
     if b["labels"]["count"] == 0:
         year = tr(loader).label_check(bid, 3)["age"]["years"]
-        yield from one(
-            loader, PACKER, "issue_labels", batch_id=bid, count=200, package_g=250,
-            label_year=year, event_time=now(),
-        )  # fmt: skip
+        yield from labelled(loader, PACKER, bid, 200, 250, year, 0)
     if tr(loader).batch(bid)["org"] == "cpgs":
         to_shop = {"to_org": "wyyp", "carrier": "wlgs"}
         yield from one(loader, WAREHOUSE, "ship", items=[bid], event_time=now(2), **to_shop)
@@ -297,15 +317,8 @@ def melon_recall(loader: DemoLoader) -> Flow:
             event_time=now(12), location_id="HZ-DR-PACK",
         )  # fmt: skip
         half_a, half_b = split["outputs"]
-        report = loader.suite.hash(b"JMSJ-2026-DRLG-0015")
-        yield from one(
-            loader, INSPECTOR, "inspect", batch_id=half_a, conformant=True, report_hash=report,
-            event_time=now(10), certify_g=150_000,
-        )  # fmt: skip
-        yield from one(
-            loader, COOP_PACKER, "issue_labels", batch_id=half_a, count=300, package_g=500,
-            label_year=0, event_time=now(9),
-        )  # fmt: skip
+        yield from certified(loader, half_a, "JMSJ-2026-DRLG-0015", 150_000, 10)
+        yield from labelled(loader, COOP_PACKER, half_a, 300, 500, 0, 9)
         to_shop = {"to_org": "wyyp", "carrier": "wlgs", "event_time": now(8)}
         yield from one(loader, GROWER, "ship", items=[half_a], **to_shop)
         yield from one(
@@ -353,15 +366,8 @@ def rice(loader: DemoLoader) -> Flow:
             location_id="HZ-TS-MILL",
         )  # fmt: skip
         lot = milled["outputs"][0]
-        report = loader.suite.hash(b"JMSJ-2026-TSDM-0412")
-        yield from one(
-            loader, INSPECTOR, "inspect", batch_id=lot, conformant=True, report_hash=report,
-            event_time=now(30), certify_g=500_000,
-        )  # fmt: skip
-        yield from one(
-            loader, COOP_PACKER, "issue_labels", batch_id=lot, count=100, package_g=5000,
-            label_year=0, event_time=now(24),
-        )  # fmt: skip
+        yield from certified(loader, lot, "JMSJ-2026-TSDM-0412", 500_000, 30)
+        yield from labelled(loader, COOP_PACKER, lot, 100, 5000, 0, 24)
         yield from one(loader, COOP_PACKER, "pack", pallet_id=PALLET, batches=[lot],
                        event_time=now(20))  # fmt: skip
         to_shop = {"to_org": "wyyp", "carrier": "", "event_time": now(18)}

@@ -305,22 +305,18 @@ class ProductTrace(ScenarioClient):
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         """A batch with its age now, events, lineage, labels, certificates and recall."""
-        out: dict[str, Any] = self._get(f"/v1/trace/batches/{seg(batch_id)}")
-        return out
+        return self._get_record(f"/v1/trace/batches/{seg(batch_id)}")
 
     def epcis(self, batch_id: str) -> dict[str, Any]:
         """The events of a batch and its ancestors as an EPCIS 2.0 document."""
-        out: dict[str, Any] = self._get(f"/v1/trace/batches/{seg(batch_id)}/epcis")
-        return out
+        return self._get_record(f"/v1/trace/batches/{seg(batch_id)}/epcis")
 
     def event(self, event_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/trace/events/{seg(event_id)}")
-        return out
+        return self._get_record(f"/v1/trace/events/{seg(event_id)}")
 
     def code(self, code: str) -> dict[str, Any]:
         """What a scan of the label shows: story, origin, age, certificates, recall, scans."""
-        out: dict[str, Any] = self._get(f"/v1/trace/codes/{seg(code)}")
-        return out
+        return self._get_record(f"/v1/trace/codes/{seg(code)}")
 
     def label_check(self, batch_id: str, label_year: int) -> dict[str, Any]:
         """What a label stating ``label_year`` would fail now, and the batch's age."""
@@ -336,12 +332,10 @@ class ProductTrace(ScenarioClient):
         return self._items("/v1/trace/recalls")
 
     def recall(self, recall_id: str) -> dict[str, Any]:
-        out: dict[str, Any] = self._get(f"/v1/trace/recalls/{seg(recall_id)}")
-        return out
+        return self._get_record(f"/v1/trace/recalls/{seg(recall_id)}")
 
     def dashboard(self) -> dict[str, Any]:
-        out: dict[str, Any] = self._get("/v1/trace/dashboard")
-        return out
+        return self._get_record("/v1/trace/dashboard")
 
 
 CLIENT = ProductTrace
