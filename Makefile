@@ -48,10 +48,10 @@ run: $(STAMP)
 test: $(STAMP) browser hsm netns
 	$(BIN)/ruff check wuyi tests benchmarks
 	$(BIN)/mypy wuyi benchmarks
-	$(BIN)/pytest -n 2 -q --durations=30 tests
+	$(BIN)/pytest -n 2 --dist loadscope -q --durations=30 tests
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 -q -m "not slow" tests
+	$(BIN)/pytest -n 2 --dist loadscope -q -m "not slow" tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check wuyi tests benchmarks
