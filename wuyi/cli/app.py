@@ -128,11 +128,34 @@ FoundingOrgsOpt = Annotated[
 DEFAULT_FOUNDER = "sjj:江门市政务服务数据管理局:operator"
 
 
-def _founding_orgs(org: list[str] | None) -> list[Any]:
-    """The ``--org id:name[:operator]`` specs of a new local network (default: one founder)."""
+def _create_network(
+    cluster_dir: Path,
+    nodes: int,
+    *,
+    chain_id: str,
+    suite: str,
+    org: list[str] | None,
+    passphrase: str,
+    base_port: int,
+    base_p2p_port: int,
+    host: str = "127.0.0.1",
+) -> Any:
+    """``wuyi up`` and ``wuyi net create``: a new local network's homes, founded by the
+    ``--org id:name[:operator]`` organisations (default: one founder)."""
+    from wuyi.node.cluster import create_network
     from wuyi.node.home import parse_org_spec
 
-    return [parse_org_spec(o) for o in (org or [DEFAULT_FOUNDER])]
+    return create_network(
+        cluster_dir,
+        nodes,
+        chain_id=chain_id,
+        suite=suite,
+        orgs=[parse_org_spec(o) for o in (org or [DEFAULT_FOUNDER])],
+        passphrase=passphrase,
+        host=host,
+        base_api_port=base_port,
+        base_p2p_port=base_p2p_port,
+    )
 
 
 def _cli_errors(fn: F) -> F:
@@ -990,7 +1013,7 @@ def up(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """启动本地网络 / create (first time) and start a local network of validators on loopback."""
-    from wuyi.node.cluster import ClusterProcesses, create_network, load_cluster
+    from wuyi.node.cluster import ClusterProcesses, load_cluster
 
     pw = _passphrase(passphrase_file)
     if (cluster_dir / "cluster.json").exists():
@@ -999,14 +1022,14 @@ def up(
         if nodes != spec.n:
             console.print(f"[yellow]  (--nodes {nodes} ignored: it has {spec.n})[/yellow]")
     else:
-        spec = create_network(
+        spec = _create_network(
             cluster_dir,
             nodes,
             chain_id=chain_id,
             suite=suite,
-            orgs=_founding_orgs(org),
+            org=org,
             passphrase=pw,
-            base_api_port=base_port,
+            base_port=base_port,
             base_p2p_port=base_p2p_port,
         )
         console.print(

@@ -24,7 +24,7 @@ from wuyi.cli.app import (
     OrgIdOpt,
     PassFileOpt,
     _cli_errors,
-    _founding_orgs,
+    _create_network,
     _kv,
     _passphrase,
     app,
@@ -528,17 +528,15 @@ def net_create(
     """创建网络目录但不启动 / create a network's homes (as wuyi up does) without starting them:
     node i belongs to organisation i mod the number of organisations, with that organisation's
     own TLS CA. For compose files and systemd units that start each node themselves."""
-    from wuyi.node.cluster import create_network
-
-    spec = create_network(
+    spec = _create_network(
         cluster_dir,
         nodes,
         chain_id=chain_id,
         suite=suite,
-        orgs=_founding_orgs(org),
+        org=org,
         passphrase=_passphrase(passphrase_file),
         host=host,
-        base_api_port=base_port,
+        base_port=base_port,
         base_p2p_port=base_p2p_port,
     )
     console.print(
