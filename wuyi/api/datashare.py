@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from wuyi.api import models as m
-from wuyi.api.auth import NonceCache, verify_request
+from wuyi.api.auth import NonceCache, verify_http_request
 from wuyi.api.paging import CURSOR, limit_query, paginate
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads
 from wuyi.api.wire import hexify, parse_hex
@@ -215,16 +215,7 @@ def add_datashare_routes(
         body = b"".join(chunks)
         if not body:
             raise ValidationError("the blob is empty", field="body")
-        public_key = verify_request(
-            node.suite,
-            node.chain.chain_id,
-            request.method,
-            request.url.path,
-            list(request.query_params.multi_items()),
-            request.headers,
-            body,
-            nonces,
-        )
+        public_key = verify_http_request(node, request, body, nonces)
 
         def store_it() -> dict[str, Any]:
             org, uploader = _authorise_upload(node, public_key, rid)

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -254,6 +254,16 @@ def _kv(rows: list[tuple[str, str]], title: str | None = None) -> None:
     width = max(cell_len(k) for k, _ in rows) + 2
     for k, v in rows:
         console.print(f"  {k}{' ' * (width - cell_len(k))}{v}")
+
+
+def show_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None
+) -> None:
+    """Print ``rows`` under ``headers`` (cells as text)."""
+    t = Table(*headers, title=title)
+    for row in rows:
+        t.add_row(*(str(x) for x in row))
+    console.print(t)
 
 
 def _address(suite_name: str, public_key: bytes) -> str:
@@ -515,10 +525,10 @@ def org_list(node: NodeOpt = DEFAULT_NODE) -> None:
     """组织列表 / list organisations."""
     with _client(node) as c:
         orgs = c.orgs().orgs
-    t = Table("id", "名称 / name", "operator", "状态 / status")
-    for o in orgs:
-        t.add_row(o.id, o.name, "✓" if o.operator else "", o.status)
-    console.print(t)
+    show_table(
+        ["id", "名称 / name", "operator", "状态 / status"],
+        ([o.id, o.name, "✓" if o.operator else "", o.status] for o in orgs),
+    )
 
 
 @member_app.command("add")

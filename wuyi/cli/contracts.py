@@ -25,6 +25,7 @@ from wuyi.cli.app import (
     _submit,
     app,
     console,
+    show_table,
 )
 from wuyi.cli.scenarios import DEFAULT_PURPOSE, PurposeOpt, ReadKeyOpt
 from wuyi.exceptions import ValidationError
@@ -429,10 +430,13 @@ def contract_list(node: NodeOpt = DEFAULT_NODE) -> None:
     """合约列表 / list contracts."""
     with _client(node) as c:
         items = c.contracts()
-    t = Table("名称 / name", "版本 / version", "状态 / status", "更新高度 / updated", "说明")
-    for x in items:
-        t.add_row(x["name"], x["version"], x["status"], str(x["updated_height"]), x["description"])
-    console.print(t)
+    show_table(
+        ["名称 / name", "版本 / version", "状态 / status", "更新高度 / updated", "说明"],
+        (
+            [x["name"], x["version"], x["status"], x["updated_height"], x["description"]]
+            for x in items
+        ),
+    )
 
 
 @contract_app.command("show")
@@ -461,10 +465,10 @@ def contract_show(
         guard = " ".join(x for x in (m.get("policy") or "", ",".join(m.get("roles") or [])) if x)
         t.add_row(mname, m["kind"], params, guard)
     console.print(t)
-    h = Table("动作 / action", "版本 / version", "高度 / height")
-    for e in meta["history"]:
-        h.add_row(e["action"], e["version"], str(e["height"]))
-    console.print(h)
+    show_table(
+        ["动作 / action", "版本 / version", "高度 / height"],
+        ([e["action"], e["version"], e["height"]] for e in meta["history"]),
+    )
     if src is not None:
         console.print(Syntax(src["source"], "python", line_numbers=True))
 
@@ -481,20 +485,20 @@ def gov_list(
     """提案列表 / proposals, newest first."""
     with _client(node) as c:
         items = c.proposals(status=status)
-    t = Table(
-        "id", "动作 / action", "标题 / title", "状态 / status", "赞成 / yes", "截止 / deadline"
+    show_table(
+        ["id", "动作 / action", "标题 / title", "状态 / status", "赞成 / yes", "截止 / deadline"],
+        (
+            [
+                p["id"],
+                p["action"]["type"],
+                p["title"],
+                p["status"],
+                ", ".join(sorted(o for o, v in p["votes"].items() if v["choice"] == "yes")),
+                p["deadline"],
+            ]
+            for p in items
+        ),
     )
-    for p in items:
-        yes = sorted(o for o, v in p["votes"].items() if v["choice"] == "yes")
-        t.add_row(
-            str(p["id"]),
-            p["action"]["type"],
-            p["title"],
-            p["status"],
-            ", ".join(yes),
-            str(p["deadline"]),
-        )
-    console.print(t)
 
 
 @gov_app.command("show")
@@ -514,10 +518,10 @@ def gov_show(proposal_id: int, node: NodeOpt = DEFAULT_NODE) -> None:
             ("截止高度 / deadline", str(p["deadline"])),
         ]
     )
-    t = Table("组织 / org", "投票 / choice", "高度 / height")
-    for e in p["log"]:
-        t.add_row(e["org"], e["choice"], str(e["height"]))
-    console.print(t)
+    show_table(
+        ["组织 / org", "投票 / choice", "高度 / height"],
+        ([e["org"], e["choice"], e["height"]] for e in p["log"]),
+    )
 
 
 @gov_app.command("propose")

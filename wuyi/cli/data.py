@@ -27,6 +27,7 @@ from wuyi.cli.app import (
     _kv,
     app,
     console,
+    show_table,
 )
 from wuyi.exceptions import ValidationError
 
@@ -217,10 +218,7 @@ def data_show(
             ("发布 / offered", f"{_fmt_time(d['time'])} by {d['offered_by']} (#{d['height']})"),
         ]
     )
-    t = Table(*_REQ_COLS, title="共享申请 / requests")
-    for r in d["requests"]:
-        t.add_row(*_req_row(r))
-    console.print(t)
+    show_table(_REQ_COLS, (_req_row(r) for r in d["requests"]), title="共享申请 / requests")
 
 
 # -- requests and decisions ----------------------------------------------------------------------
@@ -422,15 +420,18 @@ def data_audit(
         console.print(json.dumps(a, ensure_ascii=False, indent=2))
         return
     console.print("[bold]摘要 / summary[/bold] " + json.dumps(a["summary"], ensure_ascii=False))
-    t = Table("时间 / time", "高度", "动作 / action", "组织 / org", "成员 / by", "请求", "详情")
-    for e in a["events"]:
-        t.add_row(
-            _fmt_time(e["time"]),
-            str(e["height"]),
-            _ACTIONS[e["action"]],
-            e["org"],
-            e["by"] or "",
-            (e.get("request") or "")[:8],
-            escape(_detail(e)),
-        )
-    console.print(t)
+    show_table(
+        ["时间 / time", "高度", "动作 / action", "组织 / org", "成员 / by", "请求", "详情"],
+        (
+            [
+                _fmt_time(e["time"]),
+                e["height"],
+                _ACTIONS[e["action"]],
+                e["org"],
+                e["by"] or "",
+                (e.get("request") or "")[:8],
+                escape(_detail(e)),
+            ]
+            for e in a["events"]
+        ),
+    )
