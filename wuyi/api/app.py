@@ -667,14 +667,7 @@ def _add_state_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> N
             "height": p["header"]["height"],
         }
         if prove:
-            out.update(
-                proof=proof_to_json(p["proof"]),
-                header={
-                    k: (x.hex() if isinstance(x, bytes) else x) for k, x in p["header"].items()
-                },
-                qc=qc_to_json(p["qc"]),
-                validators=_render_validators(node, _valset(p["validators"])),
-            )
+            out.update(_proof_fields(node, p))
         return out
 
     @r.get(
@@ -727,6 +720,17 @@ def _valset(obj: Any) -> Any:
     from wuyi.consensus.certificate import ValidatorSet
 
     return ValidatorSet.from_obj(obj)
+
+
+def _proof_fields(node: Node, p: dict[str, Any]) -> dict[str, Any]:
+    """What lets a client check a state value of ``node.prove_state`` without trusting the
+    node: the Merkle proof, the block header, its quorum certificate and validator set."""
+    return {
+        "proof": proof_to_json(p["proof"]),
+        "header": {k: (x.hex() if isinstance(x, bytes) else x) for k, x in p["header"].items()},
+        "qc": qc_to_json(p["qc"]),
+        "validators": _render_validators(node, _valset(p["validators"])),
+    }
 
 
 _SUBMIT_BODY = {

@@ -33,10 +33,16 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from wuyi.abc import Suite
 from wuyi.encoding import encode
 from wuyi.exceptions import CryptoError, InvalidSignature, Unauthorized
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from wuyi.node.node import Node
 
 __all__ = [
     "HEADER_KEY",
@@ -47,6 +53,7 @@ __all__ = [
     "NONCE_BYTES",
     "NonceCache",
     "request_message",
+    "verify_http_request",
     "verify_request",
 ]
 
@@ -155,3 +162,18 @@ def verify_request(
     if not nonces.check_and_add(nonce, now):
         raise Unauthorized("this signed request was already used (nonce seen)", field=HEADER_NONCE)
     return public_key
+
+
+def verify_http_request(node: Node, request: Request, body: bytes, nonces: NonceCache) -> bytes:
+    """:func:`verify_request` of an HTTP request to ``node``, over its decoded path (what the
+    client signed: ``wuyi.sdk.client.signed_request``, the console's ``signedGet``)."""
+    return verify_request(
+        node.suite,
+        node.chain.chain_id,
+        request.method,
+        request.url.path,
+        list(request.query_params.multi_items()),
+        request.headers,
+        body,
+        nonces,
+    )

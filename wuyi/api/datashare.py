@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from wuyi.api import models as m
-from wuyi.api.auth import NonceCache, verify_request
+from wuyi.api.auth import NonceCache, verify_http_request
 from wuyi.api.paging import CURSOR, limit_query, paginate
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads
 from wuyi.api.wire import hexify, parse_hex
@@ -215,16 +215,7 @@ def add_datashare_routes(
         body = b"".join(chunks)
         if not body:
             raise ValidationError("the blob is empty", field="body")
-        public_key = verify_request(
-            node.suite,
-            node.chain.chain_id,
-            request.method,
-            request.url.path,
-            list(request.query_params.multi_items()),
-            request.headers,
-            body,
-            nonces,
-        )
+        public_key = verify_http_request(node, request, body, nonces)
 
         def store_it() -> dict[str, Any]:
             org, uploader = _authorise_upload(node, public_key, rid)
@@ -272,6 +263,23 @@ def _add_dataset_routes(r: APIRouter, node: Node, reads: Reads | None = None) ->
         if reads is not None:
             reads.explorer(request, what, record)
 
+    def signed_get(path: str, summary: str, model: Any = m.Record) -> Any:
+        """A route whose answer is a signed read where the node is a private explorer."""
+        return r.get(
+            path,
+            response_model=model,
+            responses=SIGNED_READ_RESPONSES,
+            tags=["data sharing"],
+            summary=summary,
+        )
+
+    def audit(request: Request, what: str, record: str, build: Any, subject: str) -> Any:
+        explorer(request, what, record)
+        with node.store.snapshot() as v:
+            out = build(v, subject)
+            out["height"] = v.height
+        return render(out)
+
     @r.get(
         "/data/datasets",
         response_model=m.DatasetList,
@@ -303,27 +311,14 @@ def _add_dataset_routes(r: APIRouter, node: Node, reads: Reads | None = None) ->
         out["requests"] = render(reqs)
         return out
 
-    @r.get(
-        "/data/datasets/{dataset_id}/audit",
-        response_model=m.Record,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["data sharing"],
-        summary="数据审计 / everything about a dataset, from the chain",
+    @signed_get(
+        "/data/datasets/{dataset_id}/audit", "数据审计 / everything about a dataset, from the chain"
     )
     def dataset_audit(request: Request, dataset_id: str) -> Any:
-        explorer(request, f"the audit of dataset {dataset_id}", f"data/audit/{dataset_id}")
-        with node.store.snapshot() as v:
-            out = audit_dataset(v, dataset_id)
-            out["height"] = v.height
-        return render(out)
+        what = f"the audit of dataset {dataset_id}"
+        return audit(request, what, f"data/audit/{dataset_id}", audit_dataset, dataset_id)
 
-    @r.get(
-        "/data/requests",
-        response_model=m.RequestList,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["data sharing"],
-        summary="共享申请 / requests",
-    )
+    @signed_get("/data/requests", "共享申请 / requests", m.RequestList)
     def requests(
         request: Request,
         dataset: str | None = Query(None, max_length=64, description="dataset id"),
@@ -341,26 +336,14 @@ def _add_dataset_routes(r: APIRouter, node: Node, reads: Reads | None = None) ->
         )
         return {"requests": render(page), "height": node.height, "next": nxt}
 
-    @r.get(
-        "/data/requests/{request_id}",
-        response_model=m.Record,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["data sharing"],
-        summary="共享申请 / a request",
-    )
+    @signed_get("/data/requests/{request_id}", "共享申请 / a request")
     def request_one(request: Request, request_id: str) -> Any:
         explorer(request, f"data request {request_id}", f"data/request/{request_id}")
         with node.store.snapshot() as v:
             rec = get_request(v, _id16(request_id, "request_id"))
         return render(rec)
 
-    @r.get(
-        "/data/deliveries/{delivery_id}",
-        response_model=m.Record,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["data sharing"],
-        summary="交付记录 / a delivery with its accesses",
-    )
+    @signed_get("/data/deliveries/{delivery_id}", "交付记录 / a delivery with its accesses")
     def delivery_one(request: Request, delivery_id: str) -> Any:
         explorer(request, f"data delivery {delivery_id}", f"data/delivery/{delivery_id}")
         did = _id16(delivery_id, "delivery_id")
@@ -371,16 +354,8 @@ def _add_dataset_routes(r: APIRouter, node: Node, reads: Reads | None = None) ->
         out["access_log"] = render(accesses)
         return out
 
-    @r.get(
-        "/data/audit/{org}",
-        response_model=m.Record,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["data sharing"],
-        summary="用数审计 / everything an organisation requested and used",
-    )
+    @signed_get("/data/audit/{org}", "用数审计 / everything an organisation requested and used")
     def requester_audit(request: Request, org: str) -> Any:
-        explorer(request, f"the data use of {org}", f"data/audit-org/{org}")
-        with node.store.snapshot() as v:
-            out = audit_requester(v, org)
-            out["height"] = v.height
-        return render(out)
+        return audit(
+            request, f"the data use of {org}", f"data/audit-org/{org}", audit_requester, org
+        )

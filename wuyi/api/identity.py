@@ -29,7 +29,7 @@ from fastapi import APIRouter, Path, Query, Request
 from wuyi.api import models as m
 from wuyi.api.paging import CURSOR, limit_query, paginate, paginate_positions
 from wuyi.api.reads import SIGNED_READ_RESPONSES, Reads, citizen, member_of
-from wuyi.api.wire import parse_hex, proof_to_json, qc_to_json
+from wuyi.api.wire import parse_hex
 from wuyi.exceptions import NotFound, ValidationError
 from wuyi.ledger import keys
 from wuyi.ledger.handlers import credentials as cred
@@ -40,7 +40,7 @@ __all__ = ["add_identity_routes"]
 
 
 def _state_answer(node: Node, key: bytes, height: int) -> dict[str, Any]:
-    from wuyi.api.app import _render_validators, _valset
+    from wuyi.api.app import _proof_fields
 
     p = node.prove_state(key, height)
     value = p["value"]
@@ -48,10 +48,7 @@ def _state_answer(node: Node, key: bytes, height: int) -> dict[str, Any]:
         "key": key.hex(),
         "value": None if value is None else value.hex(),
         "height": p["header"]["height"],
-        "proof": proof_to_json(p["proof"]),
-        "header": {k: (x.hex() if isinstance(x, bytes) else x) for k, x in p["header"].items()},
-        "qc": qc_to_json(p["qc"]),
-        "validators": _render_validators(node, _valset(p["validators"])),
+        **_proof_fields(node, p),
     }
 
 
@@ -86,6 +83,44 @@ def _status_list_doc(statuses: list[int]) -> dict[str, Any]:
         packed[i // 4] |= (s & 0b11) << (2 * (i % 4))  # LSB first, as the Token Status List
     lst = base64.urlsafe_b64encode(zlib.compress(bytes(packed), 9)).rstrip(b"=").decode()
     return {"bits": 2, "lst": lst, "count": len(statuses)}
+
+
+def _get_record(node: Node, get: Any, *args: Any, missing: str) -> Any:
+    """``get(view, *args)`` in the latest state, as JSON; ``NotFound(missing)`` if absent."""
+    with node.store.snapshot() as v:
+        rec = get(v, *args)
+    if rec is None:
+        raise NotFound(missing)
+    return _plain(rec)
+
+
+def _require_org(v: Any, org: str) -> None:
+    if v.get(keys.org_key(org)) is None:
+        raise NotFound(f"no organisation '{org}'")
+
+
+def _holder_or_verifier_read(
+    request: Request, reads: Reads, rec: dict[str, Any], what: str, record: str
+) -> dict[str, Any]:
+    """Return ``rec`` to its holder, a member of its verifying organisation or an auditor."""
+    holder = str(rec.get("holder", ""))
+    reads.require(
+        request,
+        what=what,
+        record=record,
+        subject=holder,
+        allow=[citizen(holder), member_of(str(rec.get("verifier", "")))],
+    )
+    return rec
+
+
+def _org_page(
+    node: Node, list_all: Any, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """A page of ``list_all(view)``'s records (as JSON), ordered by their ``org``."""
+    with node.store.snapshot() as v:
+        items = [_plain(x) for x in list_all(v)]
+    return paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
 
 
 def add_identity_routes(r: APIRouter, node: Node, reads: Reads) -> None:
@@ -188,19 +223,10 @@ def add_identity_routes(r: APIRouter, node: Node, reads: Reads) -> None:
         """Signed read: the holder, a member of the organisation it was granted to, or an
         auditor."""
         cid = parse_hex(consent_id, "consent_id")
-        with node.store.snapshot() as v:
-            rec = cred.get_consent(v, cid)
-        if rec is None:
-            raise NotFound(f"no consent {consent_id}")
-        holder = str(rec.get("holder", ""))
-        reads.require(
-            request,
-            what=f"consent {consent_id}",
-            record=f"consent/{consent_id}",
-            subject=holder,
-            allow=[citizen(holder), member_of(str(rec.get("verifier", "")))],
+        rec = _get_record(node, cred.get_consent, cid, missing=f"no consent {consent_id}")
+        return _holder_or_verifier_read(
+            request, reads, rec, f"consent {consent_id}", f"consent/{consent_id}"
         )
-        return _plain(rec)
 
     _add_credential_routes(r, node)
     _add_check_route(r, node, reads)
@@ -219,19 +245,11 @@ def _add_check_route(r: APIRouter, node: Node, reads: Reads) -> None:
     def check(request: Request, tx_hash: str) -> Any:
         """Signed read: the holder, a member of the verifying organisation, or an auditor."""
         h = parse_hex(tx_hash, "tx_hash")
-        with node.store.snapshot() as v:
-            rec = cred.get_check(v, h)
-        if rec is None:
-            raise NotFound(f"no verification recorded by transaction {tx_hash}")
-        holder = str(rec.get("holder", ""))
-        reads.require(
-            request,
-            what=f"verification record {tx_hash}",
-            record=f"check/{tx_hash}",
-            subject=holder,
-            allow=[citizen(holder), member_of(str(rec.get("verifier", "")))],
+        missing = f"no verification recorded by transaction {tx_hash}"
+        rec = _get_record(node, cred.get_check, h, missing=missing)
+        return _holder_or_verifier_read(
+            request, reads, rec, f"verification record {tx_hash}", f"check/{tx_hash}"
         )
-        return _plain(rec)
 
 
 def _add_credential_routes(r: APIRouter, node: Node) -> None:
@@ -261,11 +279,8 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
         summary="凭证类型 / one credential type",
     )
     def one_type(type_name: str) -> Any:
-        with node.store.snapshot() as v:
-            rec = cred.get_credential_type(v, type_name)
-        if rec is None:
-            raise NotFound(f"no credential type '{type_name}'")
-        return _plain(rec)
+        missing = f"no credential type '{type_name}'"
+        return _get_record(node, cred.get_credential_type, type_name, missing=missing)
 
     @r.get(
         "/vc/next/{org}",
@@ -275,8 +290,7 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
     )
     def next_index(org: str) -> Any:
         with node.store.snapshot() as v:
-            if v.get(keys.org_key(org)) is None:
-                raise NotFound(f"no organisation '{org}'")
+            _require_org(v, org)
             nxt = cred.next_credential_index(v, org)
         return {"org": org, "next": nxt}
 
@@ -289,11 +303,8 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
     def status(org: str, idx: int = Path(ge=0, le=2**63 - 1)) -> Any:
         if idx < 0:
             raise ValidationError("idx must not be negative", field="idx")
-        with node.store.snapshot() as v:
-            rec = cred.get_credential_status(v, org, idx)
-        if rec is None:
-            raise NotFound(f"no credential {org}/{idx}")
-        return _plain(rec)
+        missing = f"no credential {org}/{idx}"
+        return _get_record(node, cred.get_credential_status, org, idx, missing=missing)
 
     @r.get(
         "/vc/status-lists/{org}",
@@ -303,8 +314,7 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
     )
     def status_list(org: str) -> Any:
         with node.store.snapshot() as v:
-            if v.get(keys.org_key(org)) is None:
-                raise NotFound(f"no organisation '{org}'")
+            _require_org(v, org)
             statuses = cred.status_list(v, org)
             height = v.height
         return {
@@ -321,9 +331,7 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
         summary="身份认证服务商 / registered identity providers",
     )
     def idps(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
-        with node.store.snapshot() as v:
-            items = [_plain(x) for x in cred.list_idps(v)]
-        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
+        page, nxt = _org_page(node, cred.list_idps, limit, cursor)
         return {"providers": page, "next": nxt}
 
     @r.get(
@@ -335,7 +343,5 @@ def _add_credential_routes(r: APIRouter, node: Node) -> None:
     def did_registrars(limit: int = limit_query(), cursor: str | None = CURSOR) -> Any:
         """Set by governance (``did.set_registrar``); a member with role ``idp`` or
         ``did_registrar`` of an enabled one sends ``did.create`` (``docs/did-method.md``)."""
-        with node.store.snapshot() as v:
-            items = [_plain(x) for x in didmod.list_registrars(v)]
-        page, nxt = paginate(items, limit=limit, cursor=cursor, key=lambda x: str(x.get("org")))
+        page, nxt = _org_page(node, didmod.list_registrars, limit, cursor)
         return {"registrars": page, "next": nxt}

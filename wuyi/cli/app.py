@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -115,6 +115,47 @@ PassFileOpt = Annotated[
     typer.Option("--passphrase-file", help="口令文件 / passphrase file (else $WUYI_PASSPHRASE)"),
 ]
 SuiteOpt = Annotated[str, typer.Option("--suite", help="密码套件 sm (国密) | intl / crypto suite")]
+HomeOpt = Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")]
+ChainIdOpt = Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")]
+ClusterDirOpt = Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")]
+OrgIdOpt = Annotated[str, typer.Option("--org", help="组织标识 / organisation id")]
+NodeIdOpt = Annotated[str, typer.Option("--id", help="节点标识 / node id")]
+NodesOpt = Annotated[int, typer.Option("--nodes", help="验证节点数 / validators")]
+FoundingOrgsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--org", help="创始组织 id:名称[:operator] / founding org (repeat)"),
+]
+DEFAULT_FOUNDER = "sjj:江门市政务服务数据管理局:operator"
+
+
+def _create_network(
+    cluster_dir: Path,
+    nodes: int,
+    *,
+    chain_id: str,
+    suite: str,
+    org: list[str] | None,
+    passphrase: str,
+    base_port: int,
+    base_p2p_port: int,
+    host: str = "127.0.0.1",
+) -> Any:
+    """``wuyi up`` and ``wuyi net create``: a new local network's homes, founded by the
+    ``--org id:name[:operator]`` organisations (default: one founder)."""
+    from wuyi.node.cluster import create_network
+    from wuyi.node.home import parse_org_spec
+
+    return create_network(
+        cluster_dir,
+        nodes,
+        chain_id=chain_id,
+        suite=suite,
+        orgs=[parse_org_spec(o) for o in (org or [DEFAULT_FOUNDER])],
+        passphrase=passphrase,
+        host=host,
+        base_api_port=base_port,
+        base_p2p_port=base_p2p_port,
+    )
 
 
 def _cli_errors(fn: F) -> F:
@@ -215,6 +256,16 @@ def _kv(rows: list[tuple[str, str]], title: str | None = None) -> None:
         console.print(f"  {k}{' ' * (width - cell_len(k))}{v}")
 
 
+def show_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None
+) -> None:
+    """Print ``rows`` under ``headers`` (cells as text)."""
+    t = Table(*headers, title=title)
+    for row in rows:
+        t.add_row(*(str(x) for x in row))
+    console.print(t)
+
+
 def _address(suite_name: str, public_key: bytes) -> str:
     from wuyi.crypto import address_of, format_address, get_suite
 
@@ -290,8 +341,8 @@ def _print_key(path: Path, suite: str, public_key: bytes) -> None:
 @app.command("init")
 @_cli_errors
 def init(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
-    chain_id: Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")],
+    home: HomeOpt,
+    chain_id: ChainIdOpt,
     org: Annotated[
         list[str],
         typer.Option("--org", help="创始组织 id:名称[:operator] / founding org (repeat)"),
@@ -339,7 +390,7 @@ def print_init(res: Any) -> None:
 @node_app.command("start")
 @_cli_errors
 def node_start(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     host: Annotated[str | None, typer.Option("--host", help="监听地址 / listen address")] = None,
     port: Annotated[int | None, typer.Option("--port", help="API 端口 / API port")] = None,
     passphrase_file: PassFileOpt = None,
@@ -354,7 +405,7 @@ def node_start(
 @node_app.command("check")
 @_cli_errors
 def node_check(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     full: Annotated[
         bool, typer.Option("--full", help="完整检查 / check every block and node")
     ] = False,
@@ -426,16 +477,31 @@ def status(
 KeyOpt = Annotated[Path, typer.Option("--key", help="签名密钥文件 / signing key file")]
 
 
-def _commit(
+def _submit(
     node: str, key_file: Path, passphrase_file: PassFileOpt, build: Callable[[Any], Any]
 ) -> Any:
-    from wuyi.sdk.client import raise_receipt
-
+    """Sign the transaction ``build(builder)`` makes, submit it and wait for its commit; a
+    failed receipt raises its error."""
     key = _load_key(key_file, passphrase_file)
     with _client(node) as c:
         res = c.submit(build(c.builder(key)), wait=True)
+    return _succeeded(res)
+
+
+def _succeeded(res: Any) -> Any:
+    """``res`` (a committed transaction's result) if its receipt succeeded, else its error."""
+    from wuyi.sdk.client import raise_receipt
+
     if res.receipt.status != "ok":
         raise_receipt(res.receipt)
+    return res
+
+
+def _commit(
+    node: str, key_file: Path, passphrase_file: PassFileOpt, build: Callable[[Any], Any]
+) -> Any:
+    """``_submit`` and print the transaction and its height."""
+    res = _submit(node, key_file, passphrase_file, build)
     console.print(f"[green]✓ 已上链 / committed[/green] tx {res.tx_hash} at height {res.height}")
     return res
 
@@ -459,10 +525,10 @@ def org_list(node: NodeOpt = DEFAULT_NODE) -> None:
     """组织列表 / list organisations."""
     with _client(node) as c:
         orgs = c.orgs().orgs
-    t = Table("id", "名称 / name", "operator", "状态 / status")
-    for o in orgs:
-        t.add_row(o.id, o.name, "✓" if o.operator else "", o.status)
-    console.print(t)
+    show_table(
+        ["id", "名称 / name", "operator", "状态 / status"],
+        ([o.id, o.name, "✓" if o.operator else "", o.status] for o in orgs),
+    )
 
 
 @member_app.command("add")
@@ -532,14 +598,11 @@ def anchor(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """信息上链 / anchor a document's hash and metadata; waits for the commit."""
-    from wuyi.sdk.client import raise_receipt
-
     document = _read_file(file)
     k = _load_key(key, passphrase_file)
     with _client(node) as c:
         doc_hash, res = c.anchor(k, document, meta=_parse_meta(meta or []), wait=True)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+    _succeeded(res)
     console.print("[green]✓ 已存证 / anchored[/green]")
     console.print(f"  文档哈希 / doc hash: {doc_hash.hex()}")
     console.print(f"  交易 / tx:           {res.tx_hash}")
@@ -943,14 +1006,11 @@ def _cluster_status(urls: list[str], cluster_dir: Path | None) -> None:
 @app.command("up")
 @_cli_errors
 def up(
-    cluster_dir: Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")],
-    nodes: Annotated[int, typer.Option("--nodes", help="验证节点数 / validators")] = 4,
+    cluster_dir: ClusterDirOpt,
+    nodes: NodesOpt = 4,
     suite: SuiteOpt = "sm",
-    chain_id: Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")] = "wuyi-local",
-    org: Annotated[
-        list[str] | None,
-        typer.Option("--org", help="创始组织 id:名称[:operator] / founding org (repeat)"),
-    ] = None,
+    chain_id: ChainIdOpt = "wuyi-local",
+    org: FoundingOrgsOpt = None,
     base_port: Annotated[
         int, typer.Option("--base-port", help="API 起始端口 / first API port (node i: +i)")
     ] = 8600,
@@ -963,8 +1023,7 @@ def up(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """启动本地网络 / create (first time) and start a local network of validators on loopback."""
-    from wuyi.node.cluster import ClusterProcesses, create_network, load_cluster
-    from wuyi.node.home import parse_org_spec
+    from wuyi.node.cluster import ClusterProcesses, load_cluster
 
     pw = _passphrase(passphrase_file)
     if (cluster_dir / "cluster.json").exists():
@@ -973,15 +1032,14 @@ def up(
         if nodes != spec.n:
             console.print(f"[yellow]  (--nodes {nodes} ignored: it has {spec.n})[/yellow]")
     else:
-        specs = [parse_org_spec(o) for o in (org or ["sjj:江门市政务服务数据管理局:operator"])]
-        spec = create_network(
+        spec = _create_network(
             cluster_dir,
             nodes,
             chain_id=chain_id,
             suite=suite,
-            orgs=specs,
+            org=org,
             passphrase=pw,
-            base_api_port=base_port,
+            base_port=base_port,
             base_p2p_port=base_p2p_port,
         )
         console.print(
@@ -1060,7 +1118,7 @@ def run_cluster(procs: Any, *, detach: bool, banner: Callable[[], None] | None =
 @app.command("down")
 @_cli_errors
 def down(
-    cluster_dir: Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")],
+    cluster_dir: ClusterDirOpt,
 ) -> None:
     """停止本地网络 / stop every node of a local network started by wuyi up --detach."""
     from wuyi.node.cluster import stop_network

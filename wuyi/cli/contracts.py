@@ -22,8 +22,10 @@ from wuyi.cli.app import (
     _client,
     _kv,
     _load_key,
+    _submit,
     app,
     console,
+    show_table,
 )
 from wuyi.cli.scenarios import DEFAULT_PURPOSE, PurposeOpt, ReadKeyOpt
 from wuyi.exceptions import ValidationError
@@ -38,6 +40,7 @@ app.add_typer(gov_app, name="gov")
 MANIFEST = "manifest.json"
 SOURCE = "contract.py"
 
+ProposalIdArg = Annotated[int, typer.Argument(help="提案编号 / proposal id")]
 ArgsOpt = Annotated[
     str, typer.Option("--args", help='参数 JSON / arguments as JSON, bytes as {"$bytes": hex}')
 ]
@@ -56,15 +59,17 @@ def _parse_args(text: str) -> dict[str, Any]:
     return out
 
 
-def _submit(node: str, key_file: Path, passphrase_file: Path | None, build: Any) -> Any:
-    from wuyi.sdk.client import raise_receipt
-
-    key = _load_key(key_file, passphrase_file)
-    with _client(node) as c:
-        res = c.submit(build(c.builder(key)), wait=True)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+def _transact(node: str, key_file: Path, passphrase_file: Path | None, build: Any) -> Any:
+    """Submit the transaction ``build(builder)`` makes, wait for its commit, print it."""
+    res = _submit(node, key_file, passphrase_file, build)
+    _committed(res)
     return res
+
+
+def _propose(node: str, key_file: Path, passphrase_file: Path | None, build: Any) -> None:
+    """``_transact`` a governance proposal and print its id."""
+    res = _transact(node, key_file, passphrase_file, build)
+    console.print(f"提案 / proposal [bold]{_event(res, 'gov.proposed', 'id')}[/bold]")
 
 
 def _event(res: Any, event_type: str, attr: str) -> Any:
@@ -250,13 +255,12 @@ def contract_propose(
     hook_args = _parse_args(args)
     with _client(node) as c:
         upgrade = any(x["name"] == pkg["name"] for x in c.contracts())
-    res = _submit(
+    res = _transact(
         node,
         key,
         passphrase_file,
         lambda b: b.contract_propose(pkg, upgrade=upgrade, hook_args=hook_args),
     )
-    _committed(res)
     pid = _event(res, "gov.proposed", "id")
     console.print(
         f"提案 / proposal [bold]{pid}[/bold]: {'upgrade' if upgrade else 'deploy'}"
@@ -269,14 +273,13 @@ def contract_propose(
 @contract_app.command("approve")
 @_cli_errors
 def contract_approve(
-    proposal_id: Annotated[int, typer.Argument(help="提案编号 / proposal id")],
+    proposal_id: ProposalIdArg,
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """为本组织批准 / approve a lifecycle proposal for your organisation."""
-    res = _submit(node, key, passphrase_file, lambda b: b.gov_vote(proposal_id, "yes"))
-    _committed(res)
+    res = _transact(node, key, passphrase_file, lambda b: b.gov_vote(proposal_id, "yes"))
     ok = _event(res, "gov.voted", "approved")
     console.print(
         "策略已满足，可提交 / the policy is satisfied: commit it"
@@ -288,14 +291,13 @@ def contract_approve(
 @contract_app.command("commit")
 @_cli_errors
 def contract_commit(
-    proposal_id: Annotated[int, typer.Argument(help="提案编号 / proposal id")],
+    proposal_id: ProposalIdArg,
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """提交 / commit an approved lifecycle proposal (runs init/migrate)."""
-    res = _submit(node, key, passphrase_file, lambda b: b.gov_execute(proposal_id))
-    _committed(res)
+    _transact(node, key, passphrase_file, lambda b: b.gov_execute(proposal_id))
 
 
 def _lifecycle(
@@ -304,27 +306,33 @@ def _lifecycle(
     args: dict[str, Any] = {"name": name}
     if reason and verb != "unfreeze":
         args["reason"] = reason
-    res = _submit(
+    _propose(
         node,
         key,
         passphrase_file,
         lambda b: b.gov_propose(f"contract.{verb}", args, title=f"{verb} {name}"),
     )
-    _committed(res)
-    console.print(f"提案 / proposal [bold]{_event(res, 'gov.proposed', 'id')}[/bold]")
 
 
-@contract_app.command("freeze")
-@_cli_errors
-def contract_freeze(
-    name: str,
-    key: KeyOpt,
-    reason: str = "",
-    node: NodeOpt = DEFAULT_NODE,
-    passphrase_file: PassFileOpt = None,
-) -> None:
-    """提议冻结 / propose freezing a contract."""
-    _lifecycle("freeze", name, reason, key, node, passphrase_file)
+def _lifecycle_command(verb: str, doc: str) -> Any:
+    """``wuyi contract VERB NAME --key K [--reason R]``: propose that lifecycle step."""
+
+    def command(
+        name: str,
+        key: KeyOpt,
+        reason: str = "",
+        node: NodeOpt = DEFAULT_NODE,
+        passphrase_file: PassFileOpt = None,
+    ) -> None:
+        _lifecycle(verb, name, reason, key, node, passphrase_file)
+
+    command.__doc__ = doc
+    return _cli_errors(command)
+
+
+contract_app.command("freeze")(
+    _lifecycle_command("freeze", "提议冻结 / propose freezing a contract.")
+)
 
 
 @contract_app.command("unfreeze")
@@ -336,17 +344,9 @@ def contract_unfreeze(
     _lifecycle("unfreeze", name, "", key, node, passphrase_file)
 
 
-@contract_app.command("retire")
-@_cli_errors
-def contract_retire(
-    name: str,
-    key: KeyOpt,
-    reason: str = "",
-    node: NodeOpt = DEFAULT_NODE,
-    passphrase_file: PassFileOpt = None,
-) -> None:
-    """提议退役 / propose retiring a contract (final)."""
-    _lifecycle("retire", name, reason, key, node, passphrase_file)
+contract_app.command("retire")(
+    _lifecycle_command("retire", "提议退役 / propose retiring a contract (final).")
+)
 
 
 # -- using ----------------------------------------------------------------------------------------
@@ -369,10 +369,9 @@ def contract_call(
     """调用合约 / call a method in a transaction and print what it returned."""
     a = _parse_args(args)
     if multi:
-        res = _submit(
+        res = _transact(
             node, key, passphrase_file, lambda b: b.contract_call_propose(name, method, a)
         )
-        _committed(res)
         cid = _event(res, "contract.call_proposed", "id")
         done = _event(res, "contract.call_executed", "id") is not None
         console.print(
@@ -380,10 +379,9 @@ def contract_call(
             + ("已执行 / executed" if done else f"待签 / sign with: wuyi contract sign {cid}")
         )
         return
-    res = _submit(
+    res = _transact(
         node, key, passphrase_file, lambda b: b.contract_call(name, method, a, gas_limit=gas)
     )
-    _committed(res)
     value = _event(res, "contract.returned", "value")
     if value is not None:
         console.print(f"返回 / returned: {json.dumps(value, ensure_ascii=False)}")
@@ -398,8 +396,7 @@ def contract_sign(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """签署多方调用 / add your signature to a multi-party call (runs it once enough signed)."""
-    res = _submit(node, key, passphrase_file, lambda b: b.contract_call_sign(call_id))
-    _committed(res)
+    res = _transact(node, key, passphrase_file, lambda b: b.contract_call_sign(call_id))
     done = _event(res, "contract.call_executed", "id") is not None
     console.print("已执行 / executed" if done else "尚需更多签名 / more signatures needed")
 
@@ -433,10 +430,13 @@ def contract_list(node: NodeOpt = DEFAULT_NODE) -> None:
     """合约列表 / list contracts."""
     with _client(node) as c:
         items = c.contracts()
-    t = Table("名称 / name", "版本 / version", "状态 / status", "更新高度 / updated", "说明")
-    for x in items:
-        t.add_row(x["name"], x["version"], x["status"], str(x["updated_height"]), x["description"])
-    console.print(t)
+    show_table(
+        ["名称 / name", "版本 / version", "状态 / status", "更新高度 / updated", "说明"],
+        (
+            [x["name"], x["version"], x["status"], x["updated_height"], x["description"]]
+            for x in items
+        ),
+    )
 
 
 @contract_app.command("show")
@@ -465,10 +465,10 @@ def contract_show(
         guard = " ".join(x for x in (m.get("policy") or "", ",".join(m.get("roles") or [])) if x)
         t.add_row(mname, m["kind"], params, guard)
     console.print(t)
-    h = Table("动作 / action", "版本 / version", "高度 / height")
-    for e in meta["history"]:
-        h.add_row(e["action"], e["version"], str(e["height"]))
-    console.print(h)
+    show_table(
+        ["动作 / action", "版本 / version", "高度 / height"],
+        ([e["action"], e["version"], e["height"]] for e in meta["history"]),
+    )
     if src is not None:
         console.print(Syntax(src["source"], "python", line_numbers=True))
 
@@ -485,20 +485,20 @@ def gov_list(
     """提案列表 / proposals, newest first."""
     with _client(node) as c:
         items = c.proposals(status=status)
-    t = Table(
-        "id", "动作 / action", "标题 / title", "状态 / status", "赞成 / yes", "截止 / deadline"
+    show_table(
+        ["id", "动作 / action", "标题 / title", "状态 / status", "赞成 / yes", "截止 / deadline"],
+        (
+            [
+                p["id"],
+                p["action"]["type"],
+                p["title"],
+                p["status"],
+                ", ".join(sorted(o for o, v in p["votes"].items() if v["choice"] == "yes")),
+                p["deadline"],
+            ]
+            for p in items
+        ),
     )
-    for p in items:
-        yes = sorted(o for o, v in p["votes"].items() if v["choice"] == "yes")
-        t.add_row(
-            str(p["id"]),
-            p["action"]["type"],
-            p["title"],
-            p["status"],
-            ", ".join(yes),
-            str(p["deadline"]),
-        )
-    console.print(t)
 
 
 @gov_app.command("show")
@@ -518,10 +518,10 @@ def gov_show(proposal_id: int, node: NodeOpt = DEFAULT_NODE) -> None:
             ("截止高度 / deadline", str(p["deadline"])),
         ]
     )
-    t = Table("组织 / org", "投票 / choice", "高度 / height")
-    for e in p["log"]:
-        t.add_row(e["org"], e["choice"], str(e["height"]))
-    console.print(t)
+    show_table(
+        ["组织 / org", "投票 / choice", "高度 / height"],
+        ([e["org"], e["choice"], e["height"]] for e in p["log"]),
+    )
 
 
 @gov_app.command("propose")
@@ -537,14 +537,12 @@ def gov_propose(
 ) -> None:
     """发起提案 / propose a governance action."""
     a = _parse_args(args)
-    res = _submit(
+    _propose(
         node,
         key,
         passphrase_file,
         lambda b: b.gov_propose(action_type, a, title=title, description=description),
     )
-    _committed(res)
-    console.print(f"提案 / proposal [bold]{_event(res, 'gov.proposed', 'id')}[/bold]")
 
 
 @gov_app.command("vote")
@@ -557,25 +555,29 @@ def gov_vote(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """投票 / vote for your organisation."""
-    res = _submit(node, key, passphrase_file, lambda b: b.gov_vote(proposal_id, choice))
-    _committed(res)
+    _transact(node, key, passphrase_file, lambda b: b.gov_vote(proposal_id, choice))
 
 
-@gov_app.command("execute")
-@_cli_errors
-def gov_execute(
-    proposal_id: int, key: KeyOpt, node: NodeOpt = DEFAULT_NODE, passphrase_file: PassFileOpt = None
-) -> None:
-    """执行 / execute an approved proposal."""
-    res = _submit(node, key, passphrase_file, lambda b: b.gov_execute(proposal_id))
-    _committed(res)
+def _proposal_step_command(build: Any, doc: str) -> Any:
+    """``wuyi gov STEP ID --key K``: the transaction ``build(builder, ID)`` makes."""
+
+    def command(
+        proposal_id: int,
+        key: KeyOpt,
+        node: NodeOpt = DEFAULT_NODE,
+        passphrase_file: PassFileOpt = None,
+    ) -> None:
+        _transact(node, key, passphrase_file, lambda b: build(b, proposal_id))
+
+    command.__doc__ = doc
+    return _cli_errors(command)
 
 
-@gov_app.command("cancel")
-@_cli_errors
-def gov_cancel(
-    proposal_id: int, key: KeyOpt, node: NodeOpt = DEFAULT_NODE, passphrase_file: PassFileOpt = None
-) -> None:
-    """撤回 / cancel your proposal."""
-    res = _submit(node, key, passphrase_file, lambda b: b.gov_cancel(proposal_id))
-    _committed(res)
+gov_app.command("execute")(
+    _proposal_step_command(
+        lambda b, pid: b.gov_execute(pid), "执行 / execute an approved proposal."
+    )
+)
+gov_app.command("cancel")(
+    _proposal_step_command(lambda b, pid: b.gov_cancel(pid), "撤回 / cancel your proposal.")
+)

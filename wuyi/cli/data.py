@@ -27,6 +27,7 @@ from wuyi.cli.app import (
     _kv,
     app,
     console,
+    show_table,
 )
 from wuyi.exceptions import ValidationError
 
@@ -49,6 +50,8 @@ UntilOpt = Annotated[
     typer.Option("--until", help="截止日期 YYYY-MM-DD[THH:MM] (本地时间) / until (local time)"),
 ]
 DaysOpt = Annotated[int | None, typer.Option("--days", help="有效天数 / valid for N days from now")]
+DatasetArg = Annotated[str, typer.Argument(help="数据资源标识 / dataset id")]
+RequestArg = Annotated[str, typer.Argument(help="申请编号 / request id (hex)")]
 
 
 def _until(until: str | None, days: int | None, default_days: int) -> int:
@@ -84,6 +87,11 @@ def _share(node: str) -> Any:
     return DataShare(_cli._client(node))
 
 
+def _signer(node: str, key: Path, passphrase_file: Path | None) -> tuple[Any, Any]:
+    """The member's key (unlocked) and the data-sharing client of ``node``."""
+    return _cli._load_key(key, passphrase_file), _share(node)
+
+
 def _done(res: Any) -> None:
     console.print(f"[green]✓ 已上链 / committed[/green] tx {res.tx_hash} at height {res.height}")
 
@@ -115,8 +123,7 @@ def data_offer(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """发布数据资源 / offer a dataset in the catalogue (admin or data role; owner = your org)."""
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         res = ds.offer(
             k,
@@ -134,14 +141,13 @@ def data_offer(
 @data_app.command("withdraw")
 @_cli_errors
 def data_withdraw(
-    dataset_id: Annotated[str, typer.Argument(help="数据资源标识 / dataset id")],
+    dataset_id: DatasetArg,
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """下架数据资源 / withdraw a dataset (no new requests, approvals or deliveries)."""
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         _done(ds.withdraw(k, dataset_id))
 
@@ -192,7 +198,7 @@ _REQ_COLS = (
 @data_app.command("show")
 @_cli_errors
 def data_show(
-    dataset_id: Annotated[str, typer.Argument(help="数据资源标识 / dataset id")],
+    dataset_id: DatasetArg,
     node: NodeOpt = DEFAULT_NODE,
 ) -> None:
     """数据资源详情 / one dataset and its requests."""
@@ -212,10 +218,7 @@ def data_show(
             ("发布 / offered", f"{_fmt_time(d['time'])} by {d['offered_by']} (#{d['height']})"),
         ]
     )
-    t = Table(*_REQ_COLS, title="共享申请 / requests")
-    for r in d["requests"]:
-        t.add_row(*_req_row(r))
-    console.print(t)
+    show_table(_REQ_COLS, (_req_row(r) for r in d["requests"]), title="共享申请 / requests")
 
 
 # -- requests and decisions ----------------------------------------------------------------------
@@ -224,7 +227,7 @@ def data_show(
 @data_app.command("request")
 @_cli_errors
 def data_request(
-    dataset_id: Annotated[str, typer.Argument(help="数据资源标识 / dataset id")],
+    dataset_id: DatasetArg,
     purpose: Annotated[str, typer.Option("--purpose", help="用途 / purpose")],
     field: Annotated[list[str], typer.Option("--field", help="字段名 / field (repeat)")],
     key: KeyOpt,
@@ -239,8 +242,7 @@ def data_request(
     from wuyi.sdk.data import agreement_key_path, ensure_agreement_key
 
     pw = _cli._passphrase(passphrase_file)
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         ak = ensure_agreement_key(key, pw, ds.suite_name, owner=k)
         rid = ds.request(k, dataset_id, purpose, field, _until(until, days, 30), ak)
@@ -252,7 +254,7 @@ def data_request(
 @data_app.command("approve")
 @_cli_errors
 def data_approve(
-    request_id: Annotated[str, typer.Argument(help="申请编号 / request id (hex)")],
+    request_id: RequestArg,
     key: KeyOpt,
     until: UntilOpt = None,
     days: DaysOpt = None,
@@ -261,8 +263,7 @@ def data_approve(
 ) -> None:
     """批准申请 / approve a request (owner org's admin or data role; default: as requested)."""
     rid = _hex_id(request_id, "request_id")
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         if until is None and days is None:
             end = int(ds.verified_request(rid)["until"])
@@ -275,7 +276,7 @@ def data_approve(
 @data_app.command("reject")
 @_cli_errors
 def data_reject(
-    request_id: Annotated[str, typer.Argument(help="申请编号 / request id (hex)")],
+    request_id: RequestArg,
     reason: Annotated[str, typer.Option("--reason", help="理由 / reason")],
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
@@ -283,8 +284,7 @@ def data_reject(
 ) -> None:
     """驳回申请 / reject a pending request."""
     rid = _hex_id(request_id, "request_id")
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         _done(ds.reject(k, rid, reason))
 
@@ -292,15 +292,14 @@ def data_reject(
 @data_app.command("revoke")
 @_cli_errors
 def data_revoke(
-    request_id: Annotated[str, typer.Argument(help="申请编号 / request id (hex)")],
+    request_id: RequestArg,
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """撤销授权 / revoke an approval: no further deliveries or accesses."""
     rid = _hex_id(request_id, "request_id")
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         _done(ds.revoke(k, rid))
 
@@ -311,7 +310,7 @@ def data_revoke(
 @data_app.command("deliver")
 @_cli_errors
 def data_deliver(
-    request_id: Annotated[str, typer.Argument(help="申请编号 / request id (hex)")],
+    request_id: RequestArg,
     file: Annotated[Path, typer.Argument(help="要交付的数据文件 / payload file")],
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
@@ -323,8 +322,7 @@ def data_deliver(
         payload = file.read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read {file}: {exc.strerror}") from None
-    k = _cli._load_key(key, passphrase_file)
-    ds = _share(node)
+    k, ds = _signer(node, key, passphrase_file)
     with ds.client:
         d = ds.deliver(k, rid, payload)
     console.print(f"[green]✓ 已交付 / delivered[/green] tx {d.tx_hash} at height {d.height}")
@@ -422,15 +420,18 @@ def data_audit(
         console.print(json.dumps(a, ensure_ascii=False, indent=2))
         return
     console.print("[bold]摘要 / summary[/bold] " + json.dumps(a["summary"], ensure_ascii=False))
-    t = Table("时间 / time", "高度", "动作 / action", "组织 / org", "成员 / by", "请求", "详情")
-    for e in a["events"]:
-        t.add_row(
-            _fmt_time(e["time"]),
-            str(e["height"]),
-            _ACTIONS[e["action"]],
-            e["org"],
-            e["by"] or "",
-            (e.get("request") or "")[:8],
-            escape(_detail(e)),
-        )
-    console.print(t)
+    show_table(
+        ["时间 / time", "高度", "动作 / action", "组织 / org", "成员 / by", "请求", "详情"],
+        (
+            [
+                _fmt_time(e["time"]),
+                e["height"],
+                _ACTIONS[e["action"]],
+                e["org"],
+                e["by"] or "",
+                (e.get("request") or "")[:8],
+                escape(_detail(e)),
+            ]
+            for e in a["events"]
+        ),
+    )

@@ -13,10 +13,18 @@ from rich.markup import escape
 
 from wuyi.cli.app import (
     DEFAULT_NODE,
+    ChainIdOpt,
+    ClusterDirOpt,
+    FoundingOrgsOpt,
+    HomeOpt,
     KeyOpt,
+    NodeIdOpt,
     NodeOpt,
+    NodesOpt,
+    OrgIdOpt,
     PassFileOpt,
     _cli_errors,
+    _create_network,
     _kv,
     _passphrase,
     app,
@@ -34,6 +42,14 @@ tls_app = typer.Typer(
 app.add_typer(tls_app, name="tls")
 
 DaysOpt = Annotated[int, typer.Option("--days", help="有效期（天）/ validity in days")]
+ApiHostOpt = Annotated[str, typer.Option("--api-host", help="API 监听 / API address")]
+ApiPortOpt = Annotated[int, typer.Option("--api-port", help="API 端口 / API port")]
+IssueCaDirOpt = Annotated[
+    Path | None, typer.Option("--ca-dir", help="本组织 CA 目录：签发节点证书 / issue the cert")
+]
+CertHostsOpt = Annotated[
+    list[str] | None, typer.Option("--host", help="证书中的地址 / names in the certificate")
+]
 
 
 def _der(path: Path) -> bytes:
@@ -48,11 +64,9 @@ def _der(path: Path) -> bytes:
 
 
 def _submit(node: str, key_file: Path, passphrase_file: Path | None, build: Any) -> Any:
-    from wuyi.cli.contracts import _committed, _submit
+    from wuyi.cli.contracts import _transact
 
-    res = _submit(node, key_file, passphrase_file, build)
-    _committed(res)
-    return res
+    return _transact(node, key_file, passphrase_file, build)
 
 
 def _proposal(res: Any) -> None:
@@ -72,7 +86,7 @@ def _proposal(res: Any) -> None:
 @_cli_errors
 def tls_ca_init(
     dir: Annotated[Path, typer.Option("--dir", help="CA 目录 / where ca.crt and ca.key go")],
-    org: Annotated[str, typer.Option("--org", help="组织标识 / organisation id")],
+    org: OrgIdOpt,
     days: DaysOpt = 3650,
 ) -> None:
     """创建本组织的 TLS CA / create your organisation's own TLS CA (ca.crt, ca.key)."""
@@ -158,7 +172,7 @@ def tls_issue(
 @tls_app.command("renew")
 @_cli_errors
 def tls_renew(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     ca_dir: Annotated[Path, typer.Option("--ca-dir", help="本组织 CA 目录 / your org's CA dir")],
     days: DaysOpt = 90,
     within: Annotated[
@@ -245,7 +259,7 @@ def tls_show(
 @tls_app.command("register-ca")
 @_cli_errors
 def tls_register_ca(
-    org: Annotated[str, typer.Option("--org", help="组织标识 / organisation id")],
+    org: OrgIdOpt,
     ca: Annotated[list[Path], typer.Option("--ca", help="CA 证书 / CA certificate (1-3, repeat)")],
     key: KeyOpt,
     node: NodeOpt = DEFAULT_NODE,
@@ -261,7 +275,7 @@ def tls_register_ca(
 @tls_app.command("revoke")
 @_cli_errors
 def tls_revoke(
-    org: Annotated[str, typer.Option("--org", help="组织标识 / organisation id")],
+    org: OrgIdOpt,
     key: KeyOpt,
     cert: Annotated[Path | None, typer.Option("--cert", help="要吊销的证书 / certificate")] = None,
     ca: Annotated[Path | None, typer.Option("--ca", help="签发它的 CA 证书 / its CA")] = None,
@@ -302,7 +316,7 @@ def tls_revoke(
 @node_app.command("init")
 @_cli_errors
 def node_init(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     join: Annotated[bool, typer.Option("--join", help="加入已有的链 / join an existing chain")],
     genesis: Annotated[Path, typer.Option("--genesis", help="链的创世文件 / genesis.json")],
     peer: Annotated[
@@ -317,22 +331,16 @@ def node_init(
     address: Annotated[
         str, typer.Option("--address", help="对外 P2P 地址 / p2p HOST:PORT peers dial")
     ] = "",
-    api_host: Annotated[str, typer.Option("--api-host", help="API 监听 / API address")] = (
-        "127.0.0.1"
-    ),
-    api_port: Annotated[int, typer.Option("--api-port", help="API 端口 / API port")] = 8600,
+    api_host: ApiHostOpt = "127.0.0.1",
+    api_port: ApiPortOpt = 8600,
     genesis_hash: Annotated[
         str | None, typer.Option("--genesis-hash", help="期望的创世哈希 / pin the genesis hash")
     ] = None,
-    ca_dir: Annotated[
-        Path | None, typer.Option("--ca-dir", help="本组织 CA 目录：签发节点证书 / issue the cert")
-    ] = None,
+    ca_dir: IssueCaDirOpt = None,
     ca_bundle: Annotated[
         Path | None, typer.Option("--ca-bundle", help="额外信任的 CA / extra trusted CAs (PEM)")
     ] = None,
-    host: Annotated[
-        list[str] | None, typer.Option("--host", help="证书中的地址 / names in the certificate")
-    ] = None,
+    host: CertHostsOpt = None,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """新节点加入链 / make a node home that joins an existing chain from genesis and a peer."""
@@ -386,7 +394,7 @@ def node_init(
 @node_app.command("admit")
 @_cli_errors
 def node_admit(
-    node_id: Annotated[str, typer.Option("--id", help="节点标识 / node id")],
+    node_id: NodeIdOpt,
     org: Annotated[str, typer.Option("--org", help="所属组织 / organisation")],
     public_key: Annotated[str, typer.Option("--public-key", help="节点公钥 / node key (hex)")],
     key: KeyOpt,
@@ -429,7 +437,7 @@ def node_admit(
 @node_app.command("update")
 @_cli_errors
 def node_update(
-    node_id: Annotated[str, typer.Option("--id", help="节点标识 / node id")],
+    node_id: NodeIdOpt,
     key: KeyOpt,
     address: Annotated[str | None, typer.Option("--address", help="P2P HOST:PORT")] = None,
     status: Annotated[str | None, typer.Option("--status", help="active|suspended|removed")] = None,
@@ -451,7 +459,7 @@ def node_update(
 @node_app.command("new-key")
 @_cli_errors
 def node_new_key(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """生成下一把共识密钥 / make the validator's next consensus key (keys/validator.next.key)."""
@@ -474,7 +482,7 @@ def node_new_key(
 @node_app.command("rotate-key")
 @_cli_errors
 def node_rotate_key(
-    node_id: Annotated[str, typer.Option("--id", help="节点标识 / node id")],
+    node_id: NodeIdOpt,
     public_key: Annotated[str, typer.Option("--public-key", help="新公钥 / new key (hex)")],
     effective_height: Annotated[int, typer.Option("--effective-height", help="生效高度 / from")],
     key: KeyOpt,
@@ -507,14 +515,11 @@ app.add_typer(net_app, name="net")
 @net_app.command("create")
 @_cli_errors
 def net_create(
-    cluster_dir: Annotated[Path, typer.Option("--dir", help="网络目录 / network directory")],
-    nodes: Annotated[int, typer.Option("--nodes", help="验证节点数 / validators")] = 4,
+    cluster_dir: ClusterDirOpt,
+    nodes: NodesOpt = 4,
     suite: Annotated[str, typer.Option("--suite", help="sm | intl")] = "sm",
-    chain_id: Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")] = "wuyi-local",
-    org: Annotated[
-        list[str] | None,
-        typer.Option("--org", help="创始组织 id:名称[:operator] / founding org (repeat)"),
-    ] = None,
+    chain_id: ChainIdOpt = "wuyi-local",
+    org: FoundingOrgsOpt = None,
     host: Annotated[str, typer.Option("--host", help="节点地址 / nodes' address")] = "127.0.0.1",
     base_port: Annotated[int, typer.Option("--base-port", help="API 起始端口")] = 8600,
     base_p2p_port: Annotated[int, typer.Option("--base-p2p-port", help="P2P 起始端口")] = 26600,
@@ -523,19 +528,15 @@ def net_create(
     """创建网络目录但不启动 / create a network's homes (as wuyi up does) without starting them:
     node i belongs to organisation i mod the number of organisations, with that organisation's
     own TLS CA. For compose files and systemd units that start each node themselves."""
-    from wuyi.node.cluster import create_network
-    from wuyi.node.home import parse_org_spec
-
-    specs = [parse_org_spec(o) for o in (org or ["sjj:江门市政务服务数据管理局:operator"])]
-    spec = create_network(
+    spec = _create_network(
         cluster_dir,
         nodes,
         chain_id=chain_id,
         suite=suite,
-        orgs=specs,
+        org=org,
         passphrase=_passphrase(passphrase_file),
         host=host,
-        base_api_port=base_port,
+        base_port=base_port,
         base_p2p_port=base_p2p_port,
     )
     console.print(

@@ -12,7 +12,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wuyi.cli.app import PassFileOpt, _cli_errors, _kv, _passphrase, app, console, err_console
+from wuyi.cli.app import (
+    ChainIdOpt,
+    PassFileOpt,
+    _cli_errors,
+    _kv,
+    _passphrase,
+    app,
+    console,
+    err_console,
+)
+from wuyi.cli.deploy import ApiHostOpt, ApiPortOpt, CertHostsOpt, IssueCaDirOpt
 from wuyi.exceptions import ValidationError
 
 __all__ = ["genesis_app"]
@@ -121,7 +131,7 @@ def genesis_assemble(
     contributions: Annotated[
         list[Path], typer.Argument(help="各组织的贡献文件 / every org's contribution")
     ],
-    chain_id: Annotated[str, typer.Option("--chain-id", help="链标识 / chain id")],
+    chain_id: ChainIdOpt,
     operator: Annotated[str, typer.Option("--operator", help="运营组织 / operator org id")],
     out: OutOpt,
     suite: Annotated[str, typer.Option("--suite", help="sm | intl")] = "sm",
@@ -302,16 +312,10 @@ def genesis_node_init(
     listen: Annotated[
         str, typer.Option("--listen", help="P2P 监听 / listen HOST:PORT (default 0.0.0.0:its port)")
     ] = "",
-    api_host: Annotated[str, typer.Option("--api-host", help="API 监听 / API address")] = (
-        "127.0.0.1"
-    ),
-    api_port: Annotated[int, typer.Option("--api-port", help="API 端口 / API port")] = 8600,
-    ca_dir: Annotated[
-        Path | None, typer.Option("--ca-dir", help="本组织 CA 目录：签发节点证书 / issue the cert")
-    ] = None,
-    host: Annotated[
-        list[str] | None, typer.Option("--host", help="证书中的地址 / names in the certificate")
-    ] = None,
+    api_host: ApiHostOpt = "127.0.0.1",
+    api_port: ApiPortOpt = 8600,
+    ca_dir: IssueCaDirOpt = None,
+    host: CertHostsOpt = None,
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """创始节点目录 / make a founding node's home (as 'wuyi node init --join' does) keeping the

@@ -53,6 +53,9 @@ WalletOpt = Annotated[
     typer.Option("--wallet", envvar=WALLET_ENV, help="钱包文件 / wallet file"),
 ]
 ListOpt = Annotated[str, typer.Option(help="逗号分隔 / comma-separated")]
+CredentialArg = Annotated[str, typer.Argument(help="id (org/idx) 或类型 / or type")]
+VerifierOpt = Annotated[str, typer.Option(help="核验机构 / verifier organisation id")]
+CredentialTypeOpt = Annotated[str, typer.Option("--type", help="凭证类型 / credential type")]
 
 
 def _split(text: str, name: str) -> list[str]:
@@ -88,6 +91,15 @@ def _read(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read {what} {path}: {exc}", field=what) from None
+
+
+def _write_or_print(text: str, out: Path | None, written: str) -> None:
+    """Write ``text`` to ``out`` and print ``written``; without ``out``, print ``text``."""
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(written)
+    else:
+        print(text)
 
 
 def _print_json(obj: Any) -> None:
@@ -190,12 +202,7 @@ def wallet_request(
     proof}: the key's possession proof, nothing secret) for ``wuyi did register``."""
     w = _open_wallet(wallet, passphrase_file)
     req = _identity(node).registration_request(w.key)
-    text = json.dumps(req, ensure_ascii=False, indent=2)
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
-        console.print(f"[green]✓[/green] {out}")
-    else:
-        print(text)
+    _write_or_print(json.dumps(req, ensure_ascii=False, indent=2), out, f"[green]✓[/green] {out}")
 
 
 @wallet_app.command("rotate-key")
@@ -256,7 +263,7 @@ def _credential_table(w: Any) -> None:
 @wallet_app.command("claims")
 @_cli_errors
 def wallet_claims(
-    credential: Annotated[str, typer.Argument(help="id (org/idx) 或类型 / or type")],
+    credential: CredentialArg,
     wallet: WalletOpt = DEFAULT_WALLET,
     passphrase_file: PassFileOpt = None,
 ) -> None:
@@ -281,7 +288,7 @@ def wallet_add(
 @wallet_app.command("consent")
 @_cli_errors
 def wallet_consent(
-    verifier: Annotated[str, typer.Option(help="核验机构 / verifier organisation id")],
+    verifier: VerifierOpt,
     types: Annotated[str, typer.Option("--types", help="凭证类型 / credential types, a,b")],
     claims: Annotated[str, typer.Option("--claims", help="可披露项 / claim names, a,b")],
     purpose: Annotated[str, typer.Option(help="用途 / purpose")],
@@ -355,9 +362,9 @@ def wallet_consents(
 @wallet_app.command("present")
 @_cli_errors
 def wallet_present(
-    credential: Annotated[str, typer.Argument(help="id (org/idx) 或类型 / or type")],
+    credential: CredentialArg,
     claims: Annotated[str, typer.Option("--claims", help="只披露 / disclose only, a,b")],
-    verifier: Annotated[str, typer.Option(help="核验机构 / verifier organisation id")],
+    verifier: VerifierOpt,
     nonce: Annotated[str, typer.Option(help="核验方给的随机数 / the verifier's nonce")],
     consent: Annotated[str, typer.Option(help="授权 id / consent id")],
     ttl: Annotated[int, typer.Option(help="有效秒数 / seconds valid (≤600)")] = 120,
@@ -379,11 +386,7 @@ def wallet_present(
         ttl=ttl,
         consents=_identity(node),
     )
-    if out:
-        out.write_text(p + "\n", encoding="utf-8")
-        console.print(f"[green]✓[/green] presentation written to {out} (valid {ttl} s)")
-    else:
-        print(p)
+    _write_or_print(p, out, f"[green]✓[/green] presentation written to {out} (valid {ttl} s)")
 
 
 @wallet_app.command("log")
@@ -460,7 +463,7 @@ def vc_types(node: NodeOpt = DEFAULT_NODE) -> None:
 def vc_issue(
     key: KeyOpt,
     org: Annotated[str, typer.Option(help="签发机构 / issuing organisation")],
-    type_: Annotated[str, typer.Option("--type", help="凭证类型 / credential type")],
+    type_: CredentialTypeOpt,
     holder: Annotated[str, typer.Option(help="持有人 DID / holder DID")],
     claims: Annotated[str, typer.Option(help="内容 JSON（可选择披露）/ claims as JSON")],
     out: Annotated[Path, typer.Option(help="写入 SD-JWT 文件 / SD-JWT file to write")],

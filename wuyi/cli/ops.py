@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from wuyi.cli.app import _cli_errors, _kv, app, console, err_console
+from wuyi.cli.app import HomeOpt, _cli_errors, _kv, app, console, err_console
 
 __all__ = ["backup", "restore"]
 
@@ -62,7 +62,7 @@ def _progress() -> Progress:
 @app.command("backup")
 @_cli_errors
 def backup(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     out: Annotated[Path, typer.Option("--out", help="归档文件 / archive to write (.tar, .tar.gz)")],
 ) -> None:
     """备份节点 / back up a node (it may keep running) into one tar archive with a manifest."""
@@ -88,7 +88,7 @@ def backup(
 @app.command("restore")
 @_cli_errors
 def restore(
-    home: Annotated[Path, typer.Option("--home", help="节点目录 / node home directory")],
+    home: HomeOpt,
     from_: Annotated[Path, typer.Option("--from", help="备份归档 / the backup archive")],
     force: Annotated[
         bool, typer.Option("--force", help="替换非空目录 / replace a non-empty home")

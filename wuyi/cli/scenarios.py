@@ -22,7 +22,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from wuyi.cli.app import DEFAULT_NODE, KeyOpt, NodeOpt, PassFileOpt, _cli_errors, _kv, app, console
+from wuyi.cli.app import (
+    DEFAULT_NODE,
+    KeyOpt,
+    NodeOpt,
+    PassFileOpt,
+    _cli_errors,
+    _kv,
+    app,
+    console,
+    show_table,
+)
 from wuyi.scenarios import Scenario, all_scenarios
 
 __all__ = ["cert_app", "command", "mount_scenarios", "scenario_app", "show_table"]
@@ -106,14 +116,6 @@ def command(sub: typer.Typer, name: str) -> Callable[[Callable[..., None]], Call
         return fn
 
     return register
-
-
-def show_table(headers: list[str], rows: list[list[Any]], title: str | None = None) -> None:
-    """Print ``rows`` under ``headers`` (cells as text)."""
-    t = Table(*headers, title=title)
-    for row in rows:
-        t.add_row(*(str(x) for x in row))
-    console.print(t)
 
 
 def read_text_file(path: Path, what: str = "credential") -> str:

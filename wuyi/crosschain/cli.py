@@ -23,6 +23,7 @@ from wuyi.cli.app import (
     _fmt_time,
     _kv,
     _load_key,
+    _succeeded,
     app,
     console,
     err_console,
@@ -228,7 +229,7 @@ def register(
     """提议认可另一条链 / propose registering the chain at --source on this chain
     (governance: other organisations vote with ``wuyi gov vote``)."""
     from wuyi.crosschain.sdk import SourceChain
-    from wuyi.sdk.client import event_attr, raise_receipt
+    from wuyi.sdk.client import event_attr
 
     facts = dict(_fact_rule(f) for f in fact)
     signer = _load_key(key, passphrase_file)
@@ -241,9 +242,7 @@ def register(
             trusting_period_ms=trusting_period_h * 3_600_000,
         )
         tx = c.builder(signer).gov_propose("xchain.register", args, title=f"认可 {src.chain_id}")
-        res = c.submit(tx, wait=True)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+        res = _succeeded(c.submit(tx, wait=True))
     pid = event_attr(res.receipt, "gov.proposed", "id")
     _kv(
         [
@@ -265,7 +264,7 @@ def recover(
 ) -> None:
     """提议恢复冻结或过期的客户端 / propose recovering a frozen or expired client."""
     from wuyi.crosschain.sdk import SourceChain
-    from wuyi.sdk.client import event_attr, raise_receipt
+    from wuyi.sdk.client import event_attr
 
     signer = _load_key(key, passphrase_file)
     with _client(source) as s, _client(node) as c:
@@ -273,9 +272,7 @@ def recover(
         tx = c.builder(signer).gov_propose(
             "xchain.recover", src.recover_args(), title=f"恢复 {src.chain_id}"
         )
-        res = c.submit(tx, wait=True)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+        res = _succeeded(c.submit(tx, wait=True))
     console.print(f"提案 / proposal {event_attr(res.receipt, 'gov.proposed', 'id')}")
 
 
@@ -356,7 +353,7 @@ def send(
 ) -> None:
     """发送跨链数据包 / send a packet to a contract of another chain (a relay delivers it)."""
     from wuyi.ledger.jsonform import from_json
-    from wuyi.sdk.client import event_attr, raise_receipt
+    from wuyi.sdk.client import event_attr
 
     payload = from_json(json.loads(data))
     signer = _load_key(key, passphrase_file)
@@ -371,9 +368,7 @@ def send(
                 "timeout_time": int(time.time() * 1000) + timeout_s * 1000,
             },
         )
-        res = c.submit(tx, wait=True)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+        res = _succeeded(c.submit(tx, wait=True))
     console.print(f"已发送 / sent: sequence {event_attr(res.receipt, 'xchain.sent', 'sequence')}")
 
 

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from wuyi.cli.app import KeyOpt, NodeOpt, PassFileOpt, _cli_errors, _load_key, app, console
-from wuyi.cli.identity import DEFAULT_WALLET, WalletOpt, _identity, _open_wallet, _split, idp_app
+from wuyi.cli.identity import (
+    DEFAULT_WALLET,
+    CredentialTypeOpt,
+    WalletOpt,
+    _identity,
+    _open_wallet,
+    _split,
+    idp_app,
+)
 
 __all__ = ["oid4vci_app"]
 
@@ -25,7 +33,7 @@ app.add_typer(oid4vci_app, name="oid4vci")
 def offer(
     key: KeyOpt,
     node: NodeOpt,
-    type_: Annotated[str, typer.Option("--type", help="凭证类型 / credential type")],
+    type_: CredentialTypeOpt,
     claims: Annotated[str, typer.Option(help='凭证内容 JSON / claims as JSON, e.g. {"name": "…"}')],
     tx_code: Annotated[
         bool | None,

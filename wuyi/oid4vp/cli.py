@@ -19,7 +19,7 @@ from wuyi.cli.app import (
     app,
     console,
 )
-from wuyi.cli.identity import DEFAULT_WALLET, WalletOpt, _open_wallet
+from wuyi.cli.identity import DEFAULT_WALLET, CredentialTypeOpt, WalletOpt, _open_wallet
 from wuyi.exceptions import ValidationError
 
 __all__ = ["oid4vp_app"]
@@ -35,7 +35,7 @@ app.add_typer(oid4vp_app, name="oid4vp")
 def request_cmd(
     key: Annotated[Path, typer.Option("--key", help="核验方成员密钥 / the desk member's key")],
     org: Annotated[str, typer.Option("--org", help="核验方组织 / verifier organisation")],
-    type_: Annotated[str, typer.Option("--type", help="凭证类型 / credential type")],
+    type_: CredentialTypeOpt,
     claims: Annotated[str, typer.Option("--claims", help="请求的项，逗号分隔 / claims asked")],
     purpose: Annotated[str, typer.Option("--purpose", help="用途 / purpose")],
     ttl: Annotated[int, typer.Option("--ttl", help="有效秒数 / seconds")] = 300,
