@@ -34,7 +34,7 @@ from typing import Any
 
 from fastapi import Request
 
-from wuyi.api.auth import HEADER_SIGNATURE, NonceCache, verify_request
+from wuyi.api.auth import HEADER_SIGNATURE, NonceCache, verify_http_request
 from wuyi.crypto import address_of, format_address
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import ReadForbidden, SignedReadRequired, ValidationError
@@ -177,16 +177,7 @@ class Reads:
         node = self.node
         # the decoded path (a DID sent percent-encoded as one segment reads as itself): what
         # the client signed (wuyi.sdk.client.signed_request; the console's signedGet)
-        public_key = verify_request(
-            node.suite,
-            node.chain.chain_id,
-            request.method,
-            request.url.path,
-            list(request.query_params.multi_items()),
-            request.headers,
-            body,
-            self._nonces,
-        )
+        public_key = verify_http_request(node, request, body, self._nonces)
         purpose = request.query_params.get("purpose", "")
         if not 2 <= len(purpose) <= PURPOSE_MAX or not purpose.isprintable():
             raise ValidationError(

@@ -33,7 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from wuyi.abc import PrivateKey
-from wuyi.api.auth import NonceCache, verify_request
+from wuyi.api.auth import NonceCache, verify_http_request
 from wuyi.api.problems import PROBLEM_JSON, PROBLEMS, problem
 from wuyi.crypto import address_of
 from wuyi.encoding import decode_trusted
@@ -253,16 +253,7 @@ def add_oid4vci_routes(app: FastAPI, node: Node) -> IssuanceService:
     async def create_offer(request: Request) -> Any:
         """A credential offer, asked by an issuer member (a signed request)."""
         raw = await request.body()
-        public_key = verify_request(
-            node.suite,
-            node.chain.chain_id,
-            request.method,
-            request.url.path,
-            list(request.query_params.multi_items()),
-            request.headers,
-            raw,
-            nonces,
-        )
+        public_key = verify_http_request(node, request, raw, nonces)
         with node.store.snapshot() as v:
             m = v.get(keys.member_key(address_of(node.suite, public_key)))
             member = None if m is None else decode_trusted(m)
