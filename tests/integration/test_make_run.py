@@ -61,7 +61,14 @@ def _start(data: Path, api: int, p2p: int, log: Path) -> subprocess.Popen[bytes]
              "--port", str(api), "--p2p-port", str(p2p)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "160"},
+            # Ctrl-C as a terminal delivers it: a run started in the background by a shell
+            # without job control (`make test &`) ignores SIGINT, and children inherit that
+            preexec_fn=_sigint_as_in_a_terminal,
         )  # fmt: skip
+
+
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], log: Path, since: int, timeout: float) -> str:
