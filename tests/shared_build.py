@@ -33,3 +33,16 @@ def build_once(
             result = build(folder)
             made.write_bytes(pickle.dumps(result))
         return folder, pickle.loads(made.read_bytes())
+
+
+def rehome(made: Any, old: Path, new: Path) -> Any:
+    """``made`` with every path under ``old`` (a string or a Path) moved under ``new``."""
+    if isinstance(made, dict):
+        return {k: rehome(v, old, new) for k, v in made.items()}
+    if isinstance(made, list | tuple):
+        return type(made)(rehome(v, old, new) for v in made)
+    if isinstance(made, str) and made.startswith(str(old)):
+        return str(new) + made[len(str(old)) :]
+    if isinstance(made, Path) and made.is_relative_to(old):
+        return new / made.relative_to(old)
+    return made

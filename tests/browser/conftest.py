@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.shared_build import build_once
+from tests.shared_build import build_once, rehome
 from wuyi.testing.inprocess import MovableClock
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,19 +34,6 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(skip)
-
-
-def _rehome(made: Any, old: Path, new: Path) -> Any:
-    """``made`` with every path under ``old`` (a string or a Path) moved under ``new``."""
-    if isinstance(made, dict):
-        return {k: _rehome(v, old, new) for k, v in made.items()}
-    if isinstance(made, list | tuple):
-        return type(made)(_rehome(v, old, new) for v in made)
-    if isinstance(made, str) and made.startswith(str(old)):
-        return str(new) + made[len(str(old)) :]
-    if isinstance(made, Path) and made.is_relative_to(old):
-        return new / made.relative_to(old)
-    return made
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +81,7 @@ def demo_copy(demo_chain: tuple[Path, dict[str, Any]], where: Path) -> Iterator[
     # the store's LMDB file is sparse (its map is tens of GB, a few MB used): a plain copy
     # (shutil.copytree) would write every hole out; cp keeps them
     subprocess.run(["cp", "-a", "--sparse=always", str(template), str(home)], check=True)
-    made = _rehome(copy.deepcopy(made), template, home)
+    made = rehome(copy.deepcopy(made), template, home)
     # the wall clock until a test moves it on (``live.node.clock.advance_to``)
     with live_demo_node(home, existing=made, clock=MovableClock()) as ln:
         yield ln

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.shared_build import build_once
+from tests.shared_build import build_once, rehome
 from wuyi.demo import DEMO_ORGS, DEMO_PASSPHRASE, load_demo_data
 from wuyi.testing.inprocess import InProcessNode, inprocess_node
 
@@ -46,19 +46,6 @@ def make_demo_chain(tmp_path_factory: pytest.TempPathFactory) -> DemoChain:
     return build_once(tmp_path_factory, "unit-demo-chain", build)
 
 
-def _rehome(made: Any, old: Path, new: Path) -> Any:
-    """``made`` with every path under ``old`` (a string or a Path) moved under ``new``."""
-    if isinstance(made, dict):
-        return {k: _rehome(v, old, new) for k, v in made.items()}
-    if isinstance(made, list | tuple):
-        return type(made)(_rehome(v, old, new) for v in made)
-    if isinstance(made, str) and made.startswith(str(old)):
-        return str(new) + made[len(str(old)) :]
-    if isinstance(made, Path) and made.is_relative_to(old):
-        return new / made.relative_to(old)
-    return made
-
-
 @contextmanager
 def demo_copy(chain: DemoChain, tmp: Path) -> Iterator[tuple[InProcessNode, dict[str, Any]]]:
     """A fresh copy of ``chain`` in ``tmp`` (``node``, ``docs``, ``wallets``), served in this
@@ -68,4 +55,4 @@ def demo_copy(chain: DemoChain, tmp: Path) -> Iterator[tuple[InProcessNode, dict
     # (shutil.copytree) would write every hole out; cp keeps them
     subprocess.run(["cp", "-a", "--sparse=always", f"{template}/.", str(tmp)], check=True)
     with _demo_node(tmp, existing=True) as env:
-        yield env, _rehome(copy.deepcopy(made), template, tmp)
+        yield env, rehome(copy.deepcopy(made), template, tmp)
