@@ -15,6 +15,7 @@ from wuyi.exceptions import ContractRevert, EncodingError
 from wuyi.runtime.guards import PLAIN, Namespace, Sandbox, expose, fault, type_name
 from wuyi.runtime.host import Event, Host, Identity
 from wuyi.runtime.meter import GasMeter, presentation_cost
+from wuyi.runtime.rules import CTX_ATTRS, STATE_ATTRS
 
 __all__ = ["CtxAPI", "Frame", "StateAPI", "TxContext", "encode_value", "make_api", "thaw"]
 
@@ -311,25 +312,9 @@ class CtxAPI:
         return caller
 
 
-expose(StateAPI, dict.fromkeys(["get", "set", "delete", "has", "range"], PLAIN))
-expose(
-    CtxAPI,
-    dict.fromkeys(
-        [
-            "sender",
-            "sender_org",
-            "sender_roles",
-            "sender_did",
-            "signers",
-            "height",
-            "time",
-            "tx_hash",
-            "contract",
-            "caller_contract",
-        ],
-        PLAIN,
-    ),
-)
+# the names the compile-time scan lets a contract read are the names the run time serves
+expose(StateAPI, dict.fromkeys(sorted(STATE_ATTRS), PLAIN))
+expose(CtxAPI, dict.fromkeys(sorted(CTX_ATTRS), PLAIN))
 expose(Identity, dict.fromkeys(["address", "org", "roles", "did"], PLAIN))
 
 

@@ -184,41 +184,7 @@ def _int_to_bytes(sb: Sandbox, n: int) -> Any:
     return to_bytes
 
 
-_STR_SIZED = [
-    "endswith",
-    "isalnum",
-    "isalpha",
-    "isascii",
-    "isdecimal",
-    "isdigit",
-    "isidentifier",
-    "islower",
-    "isnumeric",
-    "isprintable",
-    "isspace",
-    "istitle",
-    "isupper",
-    "startswith",
-]
-_STR_SEARCH = ["count", "find", "index", "rfind", "rindex"]
-_STR_CHECKED = [
-    "capitalize",
-    "casefold",
-    "lower",
-    "lstrip",
-    "partition",
-    "removeprefix",
-    "removesuffix",
-    "rpartition",
-    "rstrip",
-    "strip",
-    "swapcase",
-    "title",
-    "upper",
-    "split",
-    "rsplit",
-    "splitlines",
-]
+#: predicates and affixes that str and bytes share; str has a few more
 _BYTES_SIZED = [
     "endswith",
     "isalnum",
@@ -230,8 +196,17 @@ _BYTES_SIZED = [
     "isupper",
     "startswith",
 ]
-_BYTES_CHECKED = [
-    "hex",
+_STR_SIZED = [
+    *_BYTES_SIZED,
+    "isdecimal",
+    "isidentifier",
+    "isnumeric",
+    "isprintable",
+    "istitle",
+]
+_STR_SEARCH = ["count", "find", "index", "rfind", "rindex"]
+#: methods whose result is size-checked, on both str and bytes
+_TEXT_CHECKED = [
     "lower",
     "lstrip",
     "partition",
@@ -244,6 +219,8 @@ _BYTES_CHECKED = [
     "split",
     "rsplit",
 ]
+_STR_CHECKED = [*_TEXT_CHECKED, "capitalize", "casefold", "swapcase", "title", "splitlines"]
+_BYTES_CHECKED = [*_TEXT_CHECKED, "hex"]
 
 
 def _text_search(method: str) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 
 from wuyi.exceptions import ContractFault
 from wuyi.runtime.guards import Namespace, Sandbox, fault, range_len, type_name
+from wuyi.runtime.rules import ALLOWED_MODULES
 
 __all__ = ["make_builtins", "sort_in_place"]
 
@@ -306,20 +307,7 @@ def make_modules(sb: Sandbox) -> dict[str, Namespace]:
 
         return search
 
-    strings = {
-        n: getattr(_string, n)
-        for n in (
-            "ascii_letters",
-            "ascii_lowercase",
-            "ascii_uppercase",
-            "digits",
-            "hexdigits",
-            "octdigits",
-            "punctuation",
-            "whitespace",
-            "printable",
-        )
-    }
+    strings = {n: getattr(_string, n) for n in sorted(ALLOWED_MODULES["string"])}
     return {
         "math": Namespace(
             "module math", isqrt=isqrt, gcd=gcd, lcm=lcm, comb=comb, perm=perm, factorial=factorial
