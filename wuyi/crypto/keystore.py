@@ -134,6 +134,25 @@ def _hex(obj: Any, name: str, source: str) -> bytes:
         raise KeyFileError(f"key file {source}: field {name!r} is not hex", path=source) from None
 
 
+def _sealing(doc: Any, source: str, where: str) -> tuple[int, int, int, bytes, Any, bytes]:
+    """Scrypt's ``n, r, p, salt``, the ``cipher`` object and its ``nonce`` from a sealed
+    document (key file or :func:`seal_document`); :class:`KeyFileError` prefixed ``where``."""
+    kdf = _field(doc, "kdf", dict, source)
+    cipher = _field(doc, "cipher", dict, source)
+    if _field(kdf, "name", str, source) != "scrypt":
+        raise KeyFileError(f"{where}: unsupported kdf {kdf['name']!r}", path=source)
+    if _field(cipher, "name", str, source) != "aes-256-gcm":
+        raise KeyFileError(f"{where}: unsupported cipher {cipher['name']!r}", path=source)
+    n, r, p = (_field(kdf, k, int, source) for k in ("n", "r", "p"))
+    dklen = _field(kdf, "dklen", int, source)
+    n_ok = n >= 2 and n & (n - 1) == 0 and n * r <= _MAX_N_TIMES_R
+    if not (n_ok and r >= 1 and 1 <= p <= _MAX_P and dklen == _DKLEN):
+        raise KeyFileError(f"{where}: scrypt parameters out of range", path=source)
+    salt = _hex(kdf, "salt", source)
+    nonce = _hex(cipher, "nonce", source)
+    return n, r, p, salt, cipher, nonce
+
+
 def decrypt_key(doc: Any, passphrase: str | bytes, *, source: str = "<memory>") -> PrivateKey:
     """The private key in keystore object ``doc``; :class:`KeyFileError` if it cannot be had."""
     pw = _passphrase_bytes(passphrase)
@@ -147,19 +166,7 @@ def decrypt_key(doc: Any, passphrase: str | bytes, *, source: str = "<memory>") 
         raise KeyFileError(
             f"key file {source}: unknown suite {suite_name!r}", path=source
         ) from None
-    kdf = _field(doc, "kdf", dict, source)
-    cipher = _field(doc, "cipher", dict, source)
-    if _field(kdf, "name", str, source) != "scrypt":
-        raise KeyFileError(f"key file {source}: unsupported kdf {kdf['name']!r}", path=source)
-    if _field(cipher, "name", str, source) != "aes-256-gcm":
-        raise KeyFileError(f"key file {source}: unsupported cipher {cipher['name']!r}", path=source)
-    n, r, p = (_field(kdf, k, int, source) for k in ("n", "r", "p"))
-    dklen = _field(kdf, "dklen", int, source)
-    n_ok = n >= 2 and n & (n - 1) == 0 and n * r <= _MAX_N_TIMES_R
-    if not (n_ok and r >= 1 and 1 <= p <= _MAX_P and dklen == _DKLEN):
-        raise KeyFileError(f"key file {source}: scrypt parameters out of range", path=source)
-    salt = _hex(kdf, "salt", source)
-    nonce = _hex(cipher, "nonce", source)
+    n, r, p, salt, cipher, nonce = _sealing(doc, source, f"key file {source}")
     ciphertext = _hex(cipher, "ciphertext", source)
     public_key = _hex(doc, "public_key", source)
     _field(doc, "address", str, source)
@@ -260,18 +267,7 @@ def seal_document(header: dict[str, Any], secret: bytes, passphrase: str | bytes
 def open_document(doc: Any, passphrase: str | bytes, *, source: str = "<memory>") -> bytes:
     """The secret sealed by :func:`seal_document`; :class:`KeyFileError` naming the problem."""
     pw = _passphrase_bytes(passphrase)
-    kdf = _field(doc, "kdf", dict, source)
-    cipher = _field(doc, "cipher", dict, source)
-    if _field(kdf, "name", str, source) != "scrypt":
-        raise KeyFileError(f"{source}: unsupported kdf {kdf['name']!r}", path=source)
-    if _field(cipher, "name", str, source) != "aes-256-gcm":
-        raise KeyFileError(f"{source}: unsupported cipher {cipher['name']!r}", path=source)
-    n, r, p = (_field(kdf, k, int, source) for k in ("n", "r", "p"))
-    n_ok = n >= 2 and n & (n - 1) == 0 and n * r <= _MAX_N_TIMES_R
-    if not (n_ok and r >= 1 and 1 <= p <= _MAX_P and _field(kdf, "dklen", int, source) == _DKLEN):
-        raise KeyFileError(f"{source}: scrypt parameters out of range", path=source)
-    salt = _hex(kdf, "salt", source)
-    nonce = _hex(cipher, "nonce", source)
+    n, r, p, salt, cipher, nonce = _sealing(doc, source, source)
     if len(nonce) != _NONCE_LEN:
         raise KeyFileError(f"{source}: nonce must be {_NONCE_LEN} bytes", path=source)
     header = {k: v for k, v in doc.items() if k != "cipher"}
