@@ -359,6 +359,19 @@ class ValidatorRunner:
             return
         await self._resync(top)
 
+    async def _drop_replica(self) -> None:
+        """Stop consensus for a restart: no replica, no timers, every decided block stored,
+        no speculative execution kept (resync and key rotation start a new replica after)."""
+        self.replica = None  # inputs wait in the queue; the new replica starts clean
+        for t in self._timers.values():
+            t.cancel()
+        self._timers.clear()
+        self._timer_at.clear()
+        if self._last_write is not None:  # everything decided is stored first
+            await asyncio.get_running_loop().run_in_executor(None, self._last_write.result)
+        self._spec.clear()
+        self._exec_ms.clear()
+
     async def _resync(self, top: int | None = None) -> None:
         """Leave consensus, catch up with batch block sync, rejoin."""
         if self._resyncing:
@@ -366,15 +379,7 @@ class ValidatorRunner:
         self._resyncing = True
         try:
             self.emit("resync", height=self._decided_height, peer_height=top)
-            self.replica = None  # inputs wait in the queue; the new replica starts clean
-            for t in self._timers.values():
-                t.cancel()
-            self._timers.clear()
-            self._timer_at.clear()
-            if self._last_write is not None:  # everything decided is stored first
-                await asyncio.get_running_loop().run_in_executor(None, self._last_write.result)
-            self._spec.clear()
-            self._exec_ms.clear()
+            await self._drop_replica()
             await self._catch_up()
             self._queue.clear()
             self._start_replica()
@@ -1039,15 +1044,7 @@ class ValidatorRunner:
         self._resyncing = True
         try:
             old = self.key
-            self.replica = None  # inputs wait in the queue; the new replica starts clean
-            for t in self._timers.values():
-                t.cancel()
-            self._timers.clear()
-            self._timer_at.clear()
-            if self._last_write is not None:  # everything decided is stored first
-                await asyncio.get_running_loop().run_in_executor(None, self._last_write.result)
-            self._spec.clear()
-            self._exec_ms.clear()
+            await self._drop_replica()
             self.key = new
             self._next_key = None
             self.peering.public_key = new.public_key
