@@ -191,27 +191,26 @@ class Instrumenter(ast.NodeTransformer):
         node.body = _call("_x_", [ast.BoolOp(op=ast.Or(), values=[enter, body])], node)
         return node
 
+    def _blocks(self, node: ast.For | ast.While | ast.If, hook: str, extra: int) -> Any:
+        """``node`` with its body charged through ``hook`` (adding ``extra`` on entry) and its
+        ``else`` block, if any, charged as straight-line code."""
+        node.body = self._body(node.body, hook, extra)
+        if node.orelse:
+            node.orelse = self._body(node.orelse, "_g_", 0)
+        return node
+
     def visit_For(self, node: ast.For) -> Any:
         node.target = self.visit(node.target)
         node.iter = self.visit(node.iter)
-        node.body = self._body(node.body, "_l_", self.s.loop_iteration)
-        if node.orelse:
-            node.orelse = self._body(node.orelse, "_g_", 0)
-        return node
+        return self._blocks(node, "_l_", self.s.loop_iteration)
 
     def visit_While(self, node: ast.While) -> Any:
         node.test = self.visit(node.test)
-        node.body = self._body(node.body, "_l_", self.s.loop_iteration)
-        if node.orelse:
-            node.orelse = self._body(node.orelse, "_g_", 0)
-        return node
+        return self._blocks(node, "_l_", self.s.loop_iteration)
 
     def visit_If(self, node: ast.If) -> Any:
         node.test = self.visit(node.test)
-        node.body = self._body(node.body, "_g_", 0)
-        if node.orelse:
-            node.orelse = self._body(node.orelse, "_g_", 0)
-        return node
+        return self._blocks(node, "_g_", 0)
 
     def visit_comprehension(self, node: ast.comprehension) -> Any:
         self.generic_visit(node)
