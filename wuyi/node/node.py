@@ -39,11 +39,12 @@ from wuyi.ledger import keys
 from wuyi.ledger.bundle import BUNDLE_FORMAT
 from wuyi.ledger.execute import BlockResult, build_block, read_params
 from wuyi.ledger.genesis import GenesisDoc, build_genesis
-from wuyi.ledger.handlers.validators import get_validator_history, get_validators_at
+from wuyi.ledger.handlers.validators import get_validators_at
 from wuyi.ledger.merkle import compute_inclusion_proof
 from wuyi.ledger.types import Block, Receipt, Transaction
 from wuyi.node.archive import ArchiveReader
 from wuyi.node.mempool import Duplicate, Mempool
+from wuyi.node.snapshots import collect_validator_changes
 from wuyi.node.store import CommitBatch, Store
 from wuyi.node.verifier import VerifierPool
 from wuyi.params import ChainParams
@@ -296,22 +297,9 @@ class Node:
         """Every validator-set change in force by height ``upto`` (all if ``None``), oldest
         first, as a light client checks it (canonical values): the header of block
         ``effective_height - 1``, its commit QC and the new set it names."""
-        out: list[dict[str, Any]] = []
-        with self.store.snapshot() as view:
-            for eff, vs in get_validator_history(view)[1:]:
-                if upto is not None and eff > upto:
-                    break
-                qc = view.get_qc_bytes(eff - 1)  # from the body, or kept when it was pruned
-                if qc is None:
-                    raise InvariantBroken(f"block {eff - 1} is stored without its QC")
-                out.append(
-                    {
-                        "header": view.get_header(eff - 1).to_obj(),
-                        "qc": decode(qc),
-                        "validators": vs.to_obj(),
-                    }
-                )
-        return out
+        return collect_validator_changes(
+            self.store, upto, lambda h: InvariantBroken(f"block {h} is stored without its QC")
+        )
 
     def evidence_bundle(self, doc_hash: bytes) -> dict[str, Any]:
         """A ``wuyi-proof-bundle/2`` for the record of ``doc_hash`` (see ``wuyi.ledger.bundle``):

@@ -446,14 +446,25 @@ def _receipt_lists(store: Store, start: int, n: int) -> list[bytes]:
 def validator_changes(store: Store, upto: int) -> list[dict[str, Any]]:
     """Each validator-set change in force by ``upto``: the header of block
     ``effective_height - 1``, its commit QC (kept even when its body was pruned) and the set."""
+    return collect_validator_changes(
+        store, upto, lambda h: NotFound(f"no commit certificate kept for block {h}")
+    )
+
+
+def collect_validator_changes(
+    store: Store, upto: int | None, missing: Callable[[int], WuyiError]
+) -> list[dict[str, Any]]:
+    """Every validator-set change in force by height ``upto`` (all if ``None``), oldest first,
+    as ``{"header", "qc", "validators"}`` (canonical values); ``missing(height)`` is raised
+    for a block ``effective_height - 1`` stored without its commit QC."""
     out: list[dict[str, Any]] = []
     with store.snapshot() as view:
         for eff, vs in get_validator_history(view)[1:]:
-            if eff > upto:
+            if upto is not None and eff > upto:
                 break
-            qc = view.get_qc_bytes(eff - 1)
+            qc = view.get_qc_bytes(eff - 1)  # from the body, or kept when it was pruned
             if qc is None:
-                raise NotFound(f"no commit certificate kept for block {eff - 1}")
+                raise missing(eff - 1)
             out.append(
                 {
                     "header": view.get_header(eff - 1).to_obj(),
