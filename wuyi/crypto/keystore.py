@@ -94,28 +94,13 @@ def encrypt_key(key: PrivateKey, passphrase: str | bytes) -> dict[str, Any]:
     """The keystore JSON object (as a dict) holding ``key`` under ``passphrase``."""
     pw = _passphrase_bytes(passphrase)
     suite = get_suite(key.suite_name)
-    salt = secrets.token_bytes(_SALT_LEN)
-    nonce = secrets.token_bytes(_NONCE_LEN)
-    header: dict[str, Any] = {
+    header = {
         "version": KEYSTORE_VERSION,
         "suite": suite.name,
         "public_key": key.public_key.hex(),
         "address": format_address(address_of(suite, key.public_key)),
-        "kdf": {
-            "name": "scrypt",
-            "n": SCRYPT_N,
-            "r": SCRYPT_R,
-            "p": SCRYPT_P,
-            "dklen": _DKLEN,
-            "salt": salt.hex(),
-        },
     }
-    dk = _derive(pw, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    ciphertext = AESGCM(dk).encrypt(nonce, key.to_bytes(), _aad(header))
-    return {
-        **header,
-        "cipher": {"name": "aes-256-gcm", "nonce": nonce.hex(), "ciphertext": ciphertext.hex()},
-    }
+    return seal_document(header, key.to_bytes(), pw)  # a key file is a sealed document
 
 
 def _field(obj: Any, name: str, kind: type, source: str) -> Any:
