@@ -505,49 +505,47 @@ def new_caregiver(did):
     return {"did": did, "institution": None, "qualification": None, "health": None}
 
 
+def as_recorder(caregiver, param, rule):
+    """Refuse unless ``caregiver`` is a DID and the sender's organisation is one of the
+    governed list ``param`` (the departments that record this for caregivers)."""
+    require(checks.is_did(caregiver), rule + ": the caregiver is a DID")
+    orgs = governed.value(param)
+    require(ctx.sender_org in orgs, f"{rule}: only {', '.join(orgs)} record it")
+
+
+def file_caregiver(caregiver, field, rec, event):
+    """Put ``rec`` (stamped) as the caregiver's ``field`` and announce it with ``event``."""
+    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
+    rec["at"] = recs.stamp(did=False, time=False)
+    c[field] = rec
+    state.set("cg/" + caregiver, c)
+    emit(event, caregiver=caregiver)
+    return c
+
+
 @call(roles=["inspector"])
 def record_qualification(caregiver: str, level: str, cert: bytes, valid_until: str) -> dict:
     """The qualifying department records a caregiver's 养老护理员 level (``cert``: the
     certificate's hash) valid until a date."""
-    require(checks.is_did(caregiver), "qualification rule: the caregiver is a DID")
-    orgs = governed.value("qualifier")
-    require(ctx.sender_org in orgs, f"qualification rule: only {', '.join(orgs)} record it")
+    as_recorder(caregiver, "qualifier", "qualification rule")
     require(level in governed.value("levels"), f"qualification rule: no level '{level}'")
     require(checks.is_hash(cert), "qualification rule: the certificate's hash (32 bytes)")
     check_date(valid_until, "valid_until")
-    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["qualification"] = {
-        "level": level,
-        "cert": cert,
-        "valid_until": valid_until,
-        "at": recs.stamp(did=False, time=False),
-    }
-    state.set("cg/" + caregiver, c)
-    emit("QualificationRecorded", caregiver=caregiver)
-    return c
+    rec = {"level": level, "cert": cert, "valid_until": valid_until}
+    return file_caregiver(caregiver, "qualification", rec, "QualificationRecorded")
 
 
 @call(roles=["inspector"])
 def record_health_check(caregiver: str, checked_on: str, fit: bool, report: bytes) -> dict:
     """A health department records a caregiver's health check (infectious diseases included):
     fit or not, the date, the report's hash. Fit, it is valid for the governed months."""
-    require(checks.is_did(caregiver), "health check rule: the caregiver is a DID")
-    orgs = governed.value("health_depts")
-    require(ctx.sender_org in orgs, f"health check rule: only {', '.join(orgs)} record it")
+    as_recorder(caregiver, "health_depts", "health check rule")
     check_date(checked_on, "checked_on")
     require(checked_on <= calendar.today(), "health check rule: checked_on is not in the future")
     require(checks.is_hash(report), "health check rule: the report's hash (32 bytes)")
     until = calendar.add_months(checked_on, governed.value("health_check_months")) if fit else None
-    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["health"] = {
-        "checked_on": checked_on,
-        "valid_until": until,
-        "report": report,
-        "at": recs.stamp(did=False, time=False),
-    }
-    state.set("cg/" + caregiver, c)
-    emit("HealthCheckRecorded", caregiver=caregiver)
-    return c
+    rec = {"checked_on": checked_on, "valid_until": until, "report": report}
+    return file_caregiver(caregiver, "health", rec, "HealthCheckRecorded")
 
 
 def fitness(c, today):

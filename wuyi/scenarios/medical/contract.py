@@ -234,14 +234,19 @@ def check_date(d, what):
     )
 
 
-def as_hospital():
-    hs = governed.value("hospitals")
+def as_listed(param, role, who):
+    """The sender's organisation, refused unless it is one of the governed list ``param``
+    (``who`` names them) and the sender has the role ``role``."""
+    orgs = governed.value(param)
     require(
-        ctx.sender_org in hs and "hospital" in ctx.sender_roles,
-        f"hospital rule: only members of a designated hospital ({', '.join(hs)}) with the role"
-        " hospital do this",
+        ctx.sender_org in orgs and role in ctx.sender_roles,
+        f"{role} rule: only members of {who} ({', '.join(orgs)}) with the role {role} do this",
     )
     return ctx.sender_org
+
+
+def as_hospital():
+    return as_listed("hospitals", "hospital", "a designated hospital")
 
 
 def as_reviewer(roles):
@@ -255,13 +260,7 @@ def as_reviewer(roles):
 
 
 def as_insurer():
-    ins = governed.value("insurers")
-    require(
-        ctx.sender_org in ins and "insurer" in ctx.sender_roles,
-        f"insurer rule: only members of an insurer ({', '.join(ins)}) with the role insurer"
-        " do this",
-    )
-    return ctx.sender_org
+    return as_listed("insurers", "insurer", "an insurer")
 
 
 def bump(key, field, n=1):
