@@ -665,6 +665,19 @@ def load_pp(pid):
     return recs.load("pp/" + pid, f"prepayment rule: no prepayment '{pid}'")
 
 
+def pay_out(p, i, amount, field, event):
+    """Move ``amount`` of prepayment ``p`` out of custody at institution ``i``, counted as
+    ``field`` (``released`` or ``refunded``) on both; both are saved."""
+    p["held"] -= amount
+    p[field] += amount
+    state.set("pp/" + p["id"], p)
+    i["held"] -= amount
+    i[field] += amount
+    save_inst(i)
+    emit(event, prepayment=p["id"], amount=amount)
+    return p
+
+
 @call(roles=["custody"])
 def release(prepayment: str, amount: int) -> dict:
     """The bank releases part of a prepayment to the institution as service is delivered."""
@@ -673,14 +686,7 @@ def release(prepayment: str, amount: int) -> dict:
     as_custody(i)
     money.positive(amount, "amount")
     require(amount <= p["held"], f"custody rule: only {money.yuan(p['held'])} yuan held")
-    p["held"] -= amount
-    p["released"] += amount
-    state.set("pp/" + prepayment, p)
-    i["held"] -= amount
-    i["released"] += amount
-    save_inst(i)
-    emit("Released", prepayment=prepayment, amount=amount)
-    return p
+    return pay_out(p, i, amount, "released", "Released")
 
 
 @call(roles=["custody"])
@@ -690,15 +696,7 @@ def refund(prepayment: str) -> dict:
     i = load_inst(p["institution"])
     as_custody(i)
     require(p["held"] > 0, "refund rule: nothing held")
-    amount = p["held"]
-    p["held"] = 0
-    p["refunded"] += amount
-    state.set("pp/" + prepayment, p)
-    i["held"] -= amount
-    i["refunded"] += amount
-    save_inst(i)
-    emit("Refunded", prepayment=prepayment, amount=amount)
-    return p
+    return pay_out(p, i, p["held"], "refunded", "Refunded")
 
 
 # -- the time bank ------------------------------------------------------------------------------
@@ -709,6 +707,20 @@ def account(did):
     if a is None:
         a = {"did": did, "balance": 0, "pending": 0, "earned": 0, "spent": 0, "donated": 0}
         a["granted"] = 0
+    return a
+
+
+def take_minutes(did, minutes, field, rule):
+    """Take ``minutes`` (1 to the balance) from the holder's stored minutes, counted as
+    ``field`` (``spent`` or ``donated``); the account is saved."""
+    a = account(did)
+    require(
+        isinstance(minutes, int) and 0 < minutes <= a["balance"],
+        f"{rule}: 1-{a['balance']} minutes stored",
+    )
+    a["balance"] -= minutes
+    a[field] += minutes
+    state.set("tb/" + did, a)
     return a
 
 
@@ -833,14 +845,7 @@ def redeem(minutes: int, provider: str, kind: str) -> dict:
         checks.is_did(provider) and provider != did, "redemption rule: the provider is another DID"
     )
     require(kind in governed.value("tb_kinds"), f"redemption rule: no service kind '{kind}'")
-    a = account(did)
-    require(
-        isinstance(minutes, int) and 0 < minutes <= a["balance"],
-        f"redemption rule: 1-{a['balance']} minutes stored",
-    )
-    a["balance"] -= minutes
-    a["spent"] += minutes
-    state.set("tb/" + did, a)
+    take_minutes(did, minutes, "spent", "redemption rule")
     rid = recs.seq("rdm", "RD-")
     rec = {"id": rid, "holder": did, "provider": provider, "kind": kind, "minutes": minutes}
     rec["redeemed"] = ctx.height
@@ -854,14 +859,7 @@ def donate(minutes: int) -> dict:
     """A holder gives stored minutes to the donation pool (the only transfer allowed)."""
     did = ctx.sender_did or ""
     require(did != "", "donation rule: sign with your DID key")
-    a = account(did)
-    require(
-        isinstance(minutes, int) and 0 < minutes <= a["balance"],
-        f"donation rule: 1-{a['balance']} minutes stored",
-    )
-    a["balance"] -= minutes
-    a["donated"] += minutes
-    state.set("tb/" + did, a)
+    a = take_minutes(did, minutes, "donated", "donation rule")
     state.set("pool", state.get("pool", 0) + minutes)
     emit("Donated", minutes=minutes)
     return a
