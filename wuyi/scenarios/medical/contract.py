@@ -234,6 +234,15 @@ def check_date(d, what):
     )
 
 
+def check_due(amount, due, most, upto, nothing):
+    """An amount (fen) owed: 1 fen to ``most`` when ``due``, else none; ``upto`` (followed by
+    the cap in yuan) and ``nothing`` are the refusals."""
+    if due:
+        require(0 < amount <= most, f"{upto} {money.yuan(most)} yuan")
+    else:
+        require(amount == 0, nothing)
+
+
 def as_listed(param, role, who):
     """The sender's organisation, refused unless it is one of the governed list ``param``
     (``who`` names them) and the sender has the role ``role``."""
@@ -894,13 +903,13 @@ def decide(alert_id: str, violation: bool, recover_fen: int, note: bytes) -> dic
     paid = 0
     for sid in a["refs"]:
         paid += load_settlement(sid)["fund_fen"]
-    if violation:
-        require(
-            0 < recover_fen <= paid,
-            f"decision rule (违规处理): recover 1 fen to the fund's {money.yuan(paid)} yuan",
-        )
-    else:
-        require(recover_fen == 0, "decision rule (违规处理): nothing to recover when cleared")
+    check_due(
+        recover_fen,
+        violation,
+        paid,
+        "decision rule (违规处理): recover 1 fen to the fund's",
+        "decision rule (违规处理): nothing to recover when cleared",
+    )
     a["recover_fen"] = recover_fen
     if violation:
         bump("totals", "recover_fen", recover_fen)
@@ -1015,13 +1024,13 @@ def decide_claim(claim_id: str, approve: bool, amount: int) -> dict:
     require(k["status"] == "filed", f"claim rule: {claim_id} is {k['status']}")
     money.check(amount, "amount")
     most = k["summary"]["items_fen"]
-    if approve:
-        require(
-            0 < amount <= most,
-            f"claim rule: the amount is 1 fen to the claimed items' {money.yuan(most)} yuan",
-        )
-    else:
-        require(amount == 0, "claim rule: a declined claim pays nothing")
+    check_due(
+        amount,
+        approve,
+        most,
+        "claim rule: the amount is 1 fen to the claimed items'",
+        "claim rule: a declined claim pays nothing",
+    )
     today = calendar.today()
     if today > k["decide_due"]:
         k["late"].append("decide")
