@@ -963,6 +963,18 @@ def ledger_entry(m, kind, amount, note=None):
     state.set("ledger/" + m["did"] + "/" + ("00000" + str(n))[-6:], e)
 
 
+def book_custody(m, kind, amount, change, field, event):
+    """The custody account moves by ``change`` (``amount`` counted as ``field``), booked in
+    the ledger as ``kind``; the merchant is reassessed, saved and the move announced."""
+    m["custody"] += change
+    m[field] += amount
+    ledger_entry(m, kind, amount)
+    assess(m)
+    save_merchant(m)
+    emit(event, merchant=m["did"], amount=amount)
+    return m
+
+
 @call(roles=["custody"])
 def withdraw(merchant: str, amount: int) -> dict:
     """The merchant takes money out of its custody account (the bank's record): never below
@@ -976,13 +988,7 @@ def withdraw(merchant: str, amount: int) -> dict:
         f" {ratio_pct(m)}% of {yuan(m['liabilities'])} = {yuan(need)} in custody; it holds"
         f" {yuan(m['custody'])}",
     )
-    m["custody"] -= amount
-    m["withdrawn"] += amount
-    ledger_entry(m, "withdraw", amount)
-    assess(m)
-    save_merchant(m)
-    emit("Withdrawn", merchant=merchant, amount=amount)
-    return m
+    return book_custody(m, "withdraw", amount, -amount, "withdrawn", "Withdrawn")
 
 
 @call(roles=["custody"])
@@ -990,13 +996,7 @@ def top_up(merchant: str, amount: int) -> dict:
     """The merchant pays its own money into the custody account (the bank's record)."""
     m = bank_merchant(merchant)
     money.positive(amount, "amount")
-    m["custody"] += amount
-    m["topped_up"] += amount
-    ledger_entry(m, "top_up", amount)
-    assess(m)
-    save_merchant(m)
-    emit("ToppedUp", merchant=merchant, amount=amount)
-    return m
+    return book_custody(m, "top_up", amount, amount, "topped_up", "ToppedUp")
 
 
 @call(roles=["custody"])

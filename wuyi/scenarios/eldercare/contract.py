@@ -505,49 +505,47 @@ def new_caregiver(did):
     return {"did": did, "institution": None, "qualification": None, "health": None}
 
 
+def as_recorder(caregiver, param, rule):
+    """Refuse unless ``caregiver`` is a DID and the sender's organisation is one of the
+    governed list ``param`` (the departments that record this for caregivers)."""
+    require(checks.is_did(caregiver), rule + ": the caregiver is a DID")
+    orgs = governed.value(param)
+    require(ctx.sender_org in orgs, f"{rule}: only {', '.join(orgs)} record it")
+
+
+def file_caregiver(caregiver, field, rec, event):
+    """Put ``rec`` (stamped) as the caregiver's ``field`` and announce it with ``event``."""
+    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
+    rec["at"] = recs.stamp(did=False, time=False)
+    c[field] = rec
+    state.set("cg/" + caregiver, c)
+    emit(event, caregiver=caregiver)
+    return c
+
+
 @call(roles=["inspector"])
 def record_qualification(caregiver: str, level: str, cert: bytes, valid_until: str) -> dict:
     """The qualifying department records a caregiver's 养老护理员 level (``cert``: the
     certificate's hash) valid until a date."""
-    require(checks.is_did(caregiver), "qualification rule: the caregiver is a DID")
-    orgs = governed.value("qualifier")
-    require(ctx.sender_org in orgs, f"qualification rule: only {', '.join(orgs)} record it")
+    as_recorder(caregiver, "qualifier", "qualification rule")
     require(level in governed.value("levels"), f"qualification rule: no level '{level}'")
     require(checks.is_hash(cert), "qualification rule: the certificate's hash (32 bytes)")
     check_date(valid_until, "valid_until")
-    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["qualification"] = {
-        "level": level,
-        "cert": cert,
-        "valid_until": valid_until,
-        "at": recs.stamp(did=False, time=False),
-    }
-    state.set("cg/" + caregiver, c)
-    emit("QualificationRecorded", caregiver=caregiver)
-    return c
+    rec = {"level": level, "cert": cert, "valid_until": valid_until}
+    return file_caregiver(caregiver, "qualification", rec, "QualificationRecorded")
 
 
 @call(roles=["inspector"])
 def record_health_check(caregiver: str, checked_on: str, fit: bool, report: bytes) -> dict:
     """A health department records a caregiver's health check (infectious diseases included):
     fit or not, the date, the report's hash. Fit, it is valid for the governed months."""
-    require(checks.is_did(caregiver), "health check rule: the caregiver is a DID")
-    orgs = governed.value("health_depts")
-    require(ctx.sender_org in orgs, f"health check rule: only {', '.join(orgs)} record it")
+    as_recorder(caregiver, "health_depts", "health check rule")
     check_date(checked_on, "checked_on")
     require(checked_on <= calendar.today(), "health check rule: checked_on is not in the future")
     require(checks.is_hash(report), "health check rule: the report's hash (32 bytes)")
     until = calendar.add_months(checked_on, governed.value("health_check_months")) if fit else None
-    c = state.get("cg/" + caregiver) or new_caregiver(caregiver)
-    c["health"] = {
-        "checked_on": checked_on,
-        "valid_until": until,
-        "report": report,
-        "at": recs.stamp(did=False, time=False),
-    }
-    state.set("cg/" + caregiver, c)
-    emit("HealthCheckRecorded", caregiver=caregiver)
-    return c
+    rec = {"checked_on": checked_on, "valid_until": until, "report": report}
+    return file_caregiver(caregiver, "health", rec, "HealthCheckRecorded")
 
 
 def fitness(c, today):
@@ -667,6 +665,19 @@ def load_pp(pid):
     return recs.load("pp/" + pid, f"prepayment rule: no prepayment '{pid}'")
 
 
+def pay_out(p, i, amount, field, event):
+    """Move ``amount`` of prepayment ``p`` out of custody at institution ``i``, counted as
+    ``field`` (``released`` or ``refunded``) on both; both are saved."""
+    p["held"] -= amount
+    p[field] += amount
+    state.set("pp/" + p["id"], p)
+    i["held"] -= amount
+    i[field] += amount
+    save_inst(i)
+    emit(event, prepayment=p["id"], amount=amount)
+    return p
+
+
 @call(roles=["custody"])
 def release(prepayment: str, amount: int) -> dict:
     """The bank releases part of a prepayment to the institution as service is delivered."""
@@ -675,14 +686,7 @@ def release(prepayment: str, amount: int) -> dict:
     as_custody(i)
     money.positive(amount, "amount")
     require(amount <= p["held"], f"custody rule: only {money.yuan(p['held'])} yuan held")
-    p["held"] -= amount
-    p["released"] += amount
-    state.set("pp/" + prepayment, p)
-    i["held"] -= amount
-    i["released"] += amount
-    save_inst(i)
-    emit("Released", prepayment=prepayment, amount=amount)
-    return p
+    return pay_out(p, i, amount, "released", "Released")
 
 
 @call(roles=["custody"])
@@ -692,15 +696,7 @@ def refund(prepayment: str) -> dict:
     i = load_inst(p["institution"])
     as_custody(i)
     require(p["held"] > 0, "refund rule: nothing held")
-    amount = p["held"]
-    p["held"] = 0
-    p["refunded"] += amount
-    state.set("pp/" + prepayment, p)
-    i["held"] -= amount
-    i["refunded"] += amount
-    save_inst(i)
-    emit("Refunded", prepayment=prepayment, amount=amount)
-    return p
+    return pay_out(p, i, p["held"], "refunded", "Refunded")
 
 
 # -- the time bank ------------------------------------------------------------------------------
@@ -711,6 +707,20 @@ def account(did):
     if a is None:
         a = {"did": did, "balance": 0, "pending": 0, "earned": 0, "spent": 0, "donated": 0}
         a["granted"] = 0
+    return a
+
+
+def take_minutes(did, minutes, field, rule):
+    """Take ``minutes`` (1 to the balance) from the holder's stored minutes, counted as
+    ``field`` (``spent`` or ``donated``); the account is saved."""
+    a = account(did)
+    require(
+        isinstance(minutes, int) and 0 < minutes <= a["balance"],
+        f"{rule}: 1-{a['balance']} minutes stored",
+    )
+    a["balance"] -= minutes
+    a[field] += minutes
+    state.set("tb/" + did, a)
     return a
 
 
@@ -835,14 +845,7 @@ def redeem(minutes: int, provider: str, kind: str) -> dict:
         checks.is_did(provider) and provider != did, "redemption rule: the provider is another DID"
     )
     require(kind in governed.value("tb_kinds"), f"redemption rule: no service kind '{kind}'")
-    a = account(did)
-    require(
-        isinstance(minutes, int) and 0 < minutes <= a["balance"],
-        f"redemption rule: 1-{a['balance']} minutes stored",
-    )
-    a["balance"] -= minutes
-    a["spent"] += minutes
-    state.set("tb/" + did, a)
+    take_minutes(did, minutes, "spent", "redemption rule")
     rid = recs.seq("rdm", "RD-")
     rec = {"id": rid, "holder": did, "provider": provider, "kind": kind, "minutes": minutes}
     rec["redeemed"] = ctx.height
@@ -856,14 +859,7 @@ def donate(minutes: int) -> dict:
     """A holder gives stored minutes to the donation pool (the only transfer allowed)."""
     did = ctx.sender_did or ""
     require(did != "", "donation rule: sign with your DID key")
-    a = account(did)
-    require(
-        isinstance(minutes, int) and 0 < minutes <= a["balance"],
-        f"donation rule: 1-{a['balance']} minutes stored",
-    )
-    a["balance"] -= minutes
-    a["donated"] += minutes
-    state.set("tb/" + did, a)
+    a = take_minutes(did, minutes, "donated", "donation rule")
     state.set("pool", state.get("pool", 0) + minutes)
     emit("Donated", minutes=minutes)
     return a

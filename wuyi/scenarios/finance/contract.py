@@ -818,6 +818,22 @@ def offered(a, kind, ref):
     )
 
 
+def add_pledge(a, kind, ref, field, value, amount):
+    """Record an active pledge of ``ref`` (with its ``field``: the mortgage or encumbrance) on
+    loan ``a`` and save the loan."""
+    p = {
+        "kind": kind,
+        "ref": ref,
+        field: value,
+        "amount": amount,
+        "status": "active",
+        "height": ctx.height,
+    }
+    a["pledges"].append(p)
+    save_app(a)
+    return p
+
+
 @call(roles=["banker"])
 def pledge_property(loan_id: str, unit_id: str, amount: int) -> dict:
     """The bank registers its mortgage (抵押登记) on a unit the enterprise offered and owns,
@@ -826,16 +842,7 @@ def pledge_property(loan_id: str, unit_id: str, amount: int) -> dict:
     offered(a, "property", unit_id)
     owned_unit(a["enterprise"], unit_id)
     mortgage = invoke(REGISTRY, "register_mortgage", unit_id=unit_id, amount=amount)
-    p = {
-        "kind": "property",
-        "ref": unit_id,
-        "mortgage": mortgage,
-        "amount": amount,
-        "status": "active",
-        "height": ctx.height,
-    }
-    a["pledges"].append(p)
-    save_app(a)
+    p = add_pledge(a, "property", unit_id, "mortgage", mortgage, amount)
     emit("PropertyPledged", loan=loan_id, unit=unit_id, mortgage=mortgage)
     return p
 
@@ -881,16 +888,7 @@ def pledge_receivable(loan_id: str, receivable_id: str, kind: str, registry_no: 
     r["encumbrance"] = enc
     r["history"].append(enc)
     state.set("rcv/" + receivable_id, r)
-    p = {
-        "kind": "receivable",
-        "ref": receivable_id,
-        "encumbrance": kind,
-        "amount": r["amount"],
-        "status": "active",
-        "height": ctx.height,
-    }
-    a["pledges"].append(p)
-    save_app(a)
+    add_pledge(a, "receivable", receivable_id, "encumbrance", kind, r["amount"])
     emit("ReceivableFinanced", loan=loan_id, receivable=receivable_id, kind=kind)
     return enc
 

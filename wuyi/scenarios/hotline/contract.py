@@ -436,6 +436,15 @@ def current(t):
     return t["dispatches"][len(t["dispatches"]) - 1]
 
 
+def send(t, dept, action, reason, fields):
+    """Dispatch ``t`` to ``dept`` and record the move (``action``, ``reason``, ``fields`` and
+    the sign-off deadline); the ticket is saved."""
+    d = dispatch_to(t, dept)
+    fields["signoff_due"] = d["signoff_due"]
+    move(t, "dispatched", action, reason, fields)
+    save(t)
+
+
 # -- 来电 and 受理 ------------------------------------------------------------------------
 
 
@@ -579,9 +588,7 @@ def dispatch(ticket_id: str, dept: str) -> dict:
     as_operator()
     t = load(ticket_id)
     expect(t, ["accepted"], "dispatch")
-    d = dispatch_to(t, dept)
-    move(t, "dispatched", "dispatch", None, {"dept": dept, "signoff_due": d["signoff_due"]})
-    save(t)
+    send(t, dept, "dispatch", None, {"dept": dept})
     emit("TicketDispatched", ticket=ticket_id, dept=dept)
     return t
 
@@ -603,15 +610,7 @@ def reassign(ticket_id: str, dept: str, reason: str) -> dict:
     tally(old["dept"], "reassigned")
     t["return_request"] = None
     t["extension"] = None
-    d = dispatch_to(t, dept)
-    move(
-        t,
-        "dispatched",
-        "reassign",
-        reason,
-        {"dept": dept, "from_dept": old["dept"], "signoff_due": d["signoff_due"]},
-    )
-    save(t)
+    send(t, dept, "reassign", reason, {"dept": dept, "from_dept": old["dept"]})
     emit("TicketReassigned", ticket=ticket_id, dept=dept, previous=old["dept"])
     return t
 
@@ -880,15 +879,7 @@ def redo(ticket_id: str) -> dict:
     t["due"] = calendar.add_working_days(calendar.today(), deadline_days(t["category"]), table)
     t["result"] = None
     t["reply"] = None
-    d = dispatch_to(t, dept)
-    move(
-        t,
-        "dispatched",
-        "redo",
-        None,
-        {"dept": dept, "due": t["due"], "signoff_due": d["signoff_due"]},
-    )
-    save(t)
+    send(t, dept, "redo", None, {"dept": dept, "due": t["due"]})
     emit("TicketRedo", ticket=ticket_id, dept=dept, due=t["due"])
     return t
 

@@ -234,14 +234,28 @@ def check_date(d, what):
     )
 
 
-def as_hospital():
-    hs = governed.value("hospitals")
+def check_due(amount, due, most, upto, nothing):
+    """An amount (fen) owed: 1 fen to ``most`` when ``due``, else none; ``upto`` (followed by
+    the cap in yuan) and ``nothing`` are the refusals."""
+    if due:
+        require(0 < amount <= most, f"{upto} {money.yuan(most)} yuan")
+    else:
+        require(amount == 0, nothing)
+
+
+def as_listed(param, role, who):
+    """The sender's organisation, refused unless it is one of the governed list ``param``
+    (``who`` names them) and the sender has the role ``role``."""
+    orgs = governed.value(param)
     require(
-        ctx.sender_org in hs and "hospital" in ctx.sender_roles,
-        f"hospital rule: only members of a designated hospital ({', '.join(hs)}) with the role"
-        " hospital do this",
+        ctx.sender_org in orgs and role in ctx.sender_roles,
+        f"{role} rule: only members of {who} ({', '.join(orgs)}) with the role {role} do this",
     )
     return ctx.sender_org
+
+
+def as_hospital():
+    return as_listed("hospitals", "hospital", "a designated hospital")
 
 
 def as_reviewer(roles):
@@ -255,13 +269,7 @@ def as_reviewer(roles):
 
 
 def as_insurer():
-    ins = governed.value("insurers")
-    require(
-        ctx.sender_org in ins and "insurer" in ctx.sender_roles,
-        f"insurer rule: only members of an insurer ({', '.join(ins)}) with the role insurer"
-        " do this",
-    )
-    return ctx.sender_org
+    return as_listed("insurers", "insurer", "an insurer")
 
 
 def bump(key, field, n=1):
@@ -895,13 +903,13 @@ def decide(alert_id: str, violation: bool, recover_fen: int, note: bytes) -> dic
     paid = 0
     for sid in a["refs"]:
         paid += load_settlement(sid)["fund_fen"]
-    if violation:
-        require(
-            0 < recover_fen <= paid,
-            f"decision rule (违规处理): recover 1 fen to the fund's {money.yuan(paid)} yuan",
-        )
-    else:
-        require(recover_fen == 0, "decision rule (违规处理): nothing to recover when cleared")
+    check_due(
+        recover_fen,
+        violation,
+        paid,
+        "decision rule (违规处理): recover 1 fen to the fund's",
+        "decision rule (违规处理): nothing to recover when cleared",
+    )
     a["recover_fen"] = recover_fen
     if violation:
         bump("totals", "recover_fen", recover_fen)
@@ -1016,13 +1024,13 @@ def decide_claim(claim_id: str, approve: bool, amount: int) -> dict:
     require(k["status"] == "filed", f"claim rule: {claim_id} is {k['status']}")
     money.check(amount, "amount")
     most = k["summary"]["items_fen"]
-    if approve:
-        require(
-            0 < amount <= most,
-            f"claim rule: the amount is 1 fen to the claimed items' {money.yuan(most)} yuan",
-        )
-    else:
-        require(amount == 0, "claim rule: a declined claim pays nothing")
+    check_due(
+        amount,
+        approve,
+        most,
+        "claim rule: the amount is 1 fen to the claimed items'",
+        "claim rule: a declined claim pays nothing",
+    )
     today = calendar.today()
     if today > k["decide_due"]:
         k["late"].append("decide")

@@ -181,6 +181,17 @@ ALGOS = {
 }
 MAX_PARTIES = 16
 HOUR_MS = 3600000
+#: what the first step of an evidence's chain of custody repeats of its record
+PRESERVED = [
+    "algo",
+    "captured_at",
+    "method",
+    "device_attestation",
+    "platform",
+    "statement",
+    "statement_version",
+    "applicant",
+]
 
 
 # -- governed parameters -------------------------------------------------------------------------
@@ -861,17 +872,7 @@ def preserve(
     state.set("ev_doc/" + doc_hash.hex(), eid)
     if applicant is not None:
         state.set("applicant_ev/" + applicant + "/" + eid, 1)
-    detail = {
-        "algo": ev["algo"],
-        "captured_at": captured_at,
-        "method": method,
-        "device_attestation": device_attestation,
-        "platform": ctx.sender_org,
-        "statement": statement["statement"],
-        "statement_version": statement["version"],
-        "applicant": applicant,
-    }
-    custody_step(ev, "preserved", detail)
+    custody_step(ev, "preserved", {k: ev[k] for k in PRESERVED})
     return ev
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wuyi.scenarios.rural.contract import phase_of
+
 __all__ = ["PHASES", "board", "phase", "public_bids", "public_listing"]
 
 PHASES = (
@@ -28,16 +30,8 @@ ORG = "did:wuyi:org:"
 def phase(x: dict[str, Any], now: int) -> str:
     """The listing's status, or for a published one where its windows stand at ``now`` (ms):
     ``notice``, ``bidding``, ``revealing``, ``closed`` (waiting for the award). The contract
-    judges the same way from the block time (``phase_of``)."""
-    if x["status"] != "published":
-        return str(x["status"])
-    if now < x["bid_open"]:
-        return "notice"
-    if now < x["bid_close"]:
-        return "bidding"
-    if now < x["reveal_close"]:
-        return "revealing"
-    return "closed"
+    judges from the block time with the same function (``phase_of``)."""
+    return str(phase_of(x, now))
 
 
 def party(did: str | None) -> dict[str, Any]:

@@ -254,6 +254,20 @@ def check_roll(members, households, representatives):
     )
 
 
+def new_roll(members, households, representatives, roll_hash, rule):
+    """A member roll (counts and hash) of a collective, checked; ``rule`` names the refusal
+    of a bad hash."""
+    check_roll(members, households, representatives)
+    checks.check_hash(roll_hash, rule + ": roll_hash")
+    return {
+        "members": members,
+        "households": households,
+        "representatives": representatives,
+        "hash": roll_hash,
+        "height": ctx.height,
+    }
+
+
 @call(roles=["registrar"])
 def register_collective(
     code: str,
@@ -282,15 +296,7 @@ def register_collective(
         not state.has("collective_of/" + did),
         f"collective rule: {did} already acts for collective {state.get('collective_of/' + did)}",
     )
-    check_roll(members, households, representatives)
-    checks.check_hash(roll_hash, "collective rule: roll_hash")
-    roll = {
-        "members": members,
-        "households": households,
-        "representatives": representatives,
-        "hash": roll_hash,
-        "height": ctx.height,
-    }
+    roll = new_roll(members, households, representatives, roll_hash, "collective rule")
     c = {
         "code": code,
         "village": village,
@@ -316,15 +322,7 @@ def update_roll(
     are kept."""
     as_bureau("registrar", "record member rolls")
     c = load_collective(code)
-    check_roll(members, households, representatives)
-    checks.check_hash(roll_hash, "roll rule: roll_hash")
-    roll = {
-        "members": members,
-        "households": households,
-        "representatives": representatives,
-        "hash": roll_hash,
-        "height": ctx.height,
-    }
+    roll = new_roll(members, households, representatives, roll_hash, "roll rule")
     c["roll"] = roll
     c["rolls"].append(roll)
     state.set("collective/" + code, c)
