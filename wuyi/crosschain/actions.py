@@ -28,7 +28,7 @@ import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
+from wuyi.consensus.certificate import QuorumCertificate
 from wuyi.crosschain import store
 from wuyi.crosschain.client import (
     DEFAULT_MAX_CLOCK_DRIFT_MS,
@@ -40,6 +40,9 @@ from wuyi.crosschain.client import (
     ConsensusState,
     FactRule,
     client_status,
+    parse_header,
+    parse_qc,
+    parse_validators,
     validate_chain_id,
     validate_prefix,
 )
@@ -62,33 +65,8 @@ __all__ = [
 
 POLICY_NAME = "xchain"
 MAX_CHANGES = 64
-MAX_VALIDATORS = 256
 _CONTRACT = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 _FieldSpec = dict[str, tuple[type, bool]]
-
-
-def _header(obj: Any, where: str) -> BlockHeader:
-    try:
-        return BlockHeader.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-
-
-def _validators(obj: Any, where: str) -> ValidatorSet:
-    try:
-        vs = ValidatorSet.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-    if len(vs) > MAX_VALIDATORS:
-        raise ValidationError(f"{where}: at most {MAX_VALIDATORS} validators", field=where)
-    return vs
-
-
-def _qc(obj: Any, where: str) -> QuorumCertificate:
-    try:
-        return QuorumCertificate.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
 
 
 def _opt_int(args: dict[str, Any], name: str, default: int, low: int) -> int:
@@ -146,9 +124,9 @@ def _changes(raw: Any) -> list[ValidatorChange]:
             raise ValidationError(f"{where}: {{header, qc, validators}}", field="changes")
         out.append(
             ValidatorChange(
-                _header(c["header"], where),
-                _qc(c["qc"], where),
-                _validators(c["validators"], where),
+                parse_header(c["header"], where),
+                parse_qc(c["qc"], where),
+                parse_validators(c["validators"], where),
             )
         )
     return out
@@ -159,7 +137,7 @@ def _trusted(raw: Any) -> tuple[BlockHeader, QuorumCertificate] | None:
         return None
     if type(raw) is not dict or set(raw) != {"header", "qc"}:
         raise ValidationError("trusted: null or {header, qc}", field="trusted")
-    return _header(raw["header"], "trusted.header"), _qc(raw["qc"], "trusted.qc")
+    return parse_header(raw["header"], "trusted.header"), parse_qc(raw["qc"], "trusted.qc")
 
 
 def _walk_from_genesis(
@@ -257,8 +235,8 @@ class XchainRegisterAction(GovAction):
             name=args["name"],
             suite=args["suite"],
             genesis_hash=args["genesis_hash"],
-            genesis_header=_header(g["header"], "genesis.header"),
-            genesis_validators=_validators(g["validators"], "genesis.validators"),
+            genesis_header=parse_header(g["header"], "genesis.header"),
+            genesis_validators=parse_validators(g["validators"], "genesis.validators"),
             proof_spec=spec,
             options=options,
             allowed_prefixes=prefixes,
