@@ -50,7 +50,7 @@ from wuyi.crosschain.proofs import ProofSpec
 from wuyi.crypto import get_suite
 from wuyi.exceptions import ProofInvalid, TxFailed, ValidationError, WuyiError
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields
-from wuyi.ledger.handlers.governance import GovAction, register_action
+from wuyi.ledger.handlers.governance import FieldsAction, register_action
 from wuyi.ledger.lightclient import TrustedSets, TrustOptions, ValidatorChange
 from wuyi.ledger.types import BlockHeader
 from wuyi.params import ChainParams
@@ -174,9 +174,14 @@ def _walk_from_genesis(
     return ConsensusState.of_header(header, block_hash)
 
 
-class XchainRegisterAction(GovAction):
-    type = "xchain.register"
+class _XchainAction(FieldsAction):
+    """An ``xchain.*`` action: governed by the policy ``xchain``."""
+
     policy_name = POLICY_NAME
+
+
+class XchainRegisterAction(_XchainAction):
+    type = "xchain.register"
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "name": (str, True),
@@ -275,20 +280,18 @@ class XchainRegisterAction(GovAction):
         ctx.emit("xchain.registered", client=client.chain_id, height=cs.height, suite=client.suite)
 
 
-class XchainRecoverAction(GovAction):
+class XchainRecoverAction(_XchainAction):
     """ADR-026: a frozen or expired client gets a fresh trusted header, derived again from the
     genesis it pinned. Nothing else changes: same chain id, suite, proof spec, thresholds."""
 
     type = "xchain.recover"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "changes": (list, True),
         "trusted": (dict, True),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         _changes(args["changes"])
         _trusted(args["trusted"])
@@ -327,9 +330,8 @@ class XchainRecoverAction(GovAction):
         ctx.emit("xchain.recovered", client=client.chain_id, height=cs.height)
 
 
-class XchainConfigureAction(GovAction):
+class XchainConfigureAction(_XchainAction):
     type = "xchain.configure"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "allowed_prefixes": (list, False),
@@ -338,8 +340,7 @@ class XchainConfigureAction(GovAction):
         "delay_period_ms": (int, False),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         if len(args) == 1:
             raise ValidationError("xchain.configure: nothing to change", field="chain_id")
@@ -380,13 +381,11 @@ class XchainConfigureAction(GovAction):
         ctx.emit("xchain.configured", client=client.chain_id)
 
 
-class XchainRetireAction(GovAction):
+class XchainRetireAction(_XchainAction):
     type = "xchain.retire"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {"chain_id": (str, True), "reason": (str, True)}
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         if not 1 <= len(args["reason"]) <= 200:
             raise ValidationError("reason must be 1-200 characters", field="reason")

@@ -281,6 +281,20 @@ class GovAction:
         raise TxFailed(f"action {self.type} has no execute step")
 
 
+class FieldsAction(GovAction):
+    """A :class:`GovAction` whose ``args`` are checked against ``fields``
+    (:func:`validate_fields`), then by :meth:`validate_args`."""
+
+    fields: ClassVar[_FieldSpec] = {}
+
+    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
+        validate_fields(args, self.fields, self.type)
+        self.validate_args(args, chain)
+
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
+        """The static checks beyond the fields' presence and types; default none."""
+
+
 ACTIONS: dict[str, GovAction] = {}
 """Registered actions by type. Read at the time of each transaction, so actions registered by
 modules imported later are found."""
@@ -331,6 +345,10 @@ class _HandlerAction(GovAction):
                 raise
             raise ValidationError(exc.message, field=self.default_field) from None
 
+    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        """The handler's own writes and events, with ``args`` as its payload."""
+        self._handler.apply(_with_payload(ctx, args))
+
 
 class SetParamsAction(_HandlerAction):
     type = "chain.set_params"
@@ -344,9 +362,6 @@ class SetParamsAction(_HandlerAction):
         except ValidationError as exc:
             raise TxFailed(f"chain.set_params: {exc.message}") from None
 
-    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
-        self._handler.apply(_with_payload(ctx, args))
-
 
 class ValidatorUpdateAction(_HandlerAction):
     type = "validator.update"
@@ -356,9 +371,6 @@ class ValidatorUpdateAction(_HandlerAction):
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         self._handler.dynamic_validate(_with_payload(ctx, args))
-
-    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
-        self._handler.apply(_with_payload(ctx, args))
 
 
 class OrgAdmitAction(GovAction):
