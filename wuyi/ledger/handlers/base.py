@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from wuyi.abc import Suite
 from wuyi.encoding import encode
-from wuyi.exceptions import TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import CryptoError, TxFailed, Unauthorized, ValidationError
 from wuyi.ledger import keys
 from wuyi.ledger.state_view import TxState
 from wuyi.ledger.types import Event, Transaction
@@ -124,6 +124,15 @@ def validate_fields(payload: dict[str, Any], spec: dict[str, tuple[type, bool]],
             raise ValidationError(
                 f"{kind}: payload field '{name}' must be {typ.__name__}", field=name
             )
+
+
+def validate_suite_key(chain: ChainSpec, public_key: bytes, message: str, field: str) -> None:
+    """Raise ``ValidationError`` (``message: why``, naming ``field``) unless ``public_key`` is
+    a key of the chain's suite."""
+    try:
+        chain.suite.validate_public_key(public_key)
+    except CryptoError as exc:
+        raise ValidationError(f"{message}: {exc.message}", field=field) from None
 
 
 class Handler:
