@@ -306,11 +306,7 @@ def _process_validator_changes(trusted: TrustedSets, changes: Any, report: Bundl
         raise ProofInvalid("bundle is malformed: validator_changes must be a list")
     for obj in changes:
         c = _fields(obj, "change")
-        change = ValidatorChange(
-            BlockHeader.from_obj(c["header"]),
-            QuorumCertificate.from_obj(c["qc"]),
-            ValidatorSet.from_obj(c["validators"]),
-        )
+        change = ValidatorChange.from_obj(c)
         trusted.add_change(change)
         report.checks.append(
             f"validator change at height {change.effective_height}: block"
