@@ -49,7 +49,7 @@ from wuyi.crosschain.client import (
 from wuyi.crosschain.proofs import ProofSpec
 from wuyi.crypto import get_suite
 from wuyi.exceptions import ProofInvalid, TxFailed, ValidationError, WuyiError
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields, validate_update
 from wuyi.ledger.handlers.governance import FieldsAction, register_action
 from wuyi.ledger.lightclient import TrustedSets, TrustOptions, ValidatorChange
 from wuyi.ledger.types import BlockHeader
@@ -342,12 +342,9 @@ class XchainConfigureAction(_XchainAction):
 
     def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
-        if len(args) == 1:
-            raise ValidationError("xchain.configure: nothing to change", field="chain_id")
-        if "allowed_prefixes" in args:
-            _prefixes(args["allowed_prefixes"])
-        if "ports" in args:
-            _ports(args["ports"])
+        validate_update(
+            args, self.type, "chain_id", {"allowed_prefixes": _prefixes, "ports": _ports}
+        )
         _opt_int(args, "delay_period_ms", 0, 0)
 
     def _configured(self, ctx: ExecContext, args: dict[str, Any]) -> ClientState:

@@ -14,7 +14,7 @@ Failing in 2–4 reverts every write of the transaction and yields a receipt wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -124,6 +124,21 @@ def validate_fields(payload: dict[str, Any], spec: dict[str, tuple[type, bool]],
             raise ValidationError(
                 f"{kind}: payload field '{name}' must be {typ.__name__}", field=name
             )
+
+
+def validate_update(
+    payload: dict[str, Any],
+    kind: str,
+    id_field: str,
+    checks: Mapping[str, Callable[[Any], object]],
+) -> None:
+    """An update of the record named by ``id_field``: it must change something, and each
+    field of ``checks`` that it gives passes its check."""
+    if len(payload) == 1:
+        raise ValidationError(f"{kind}: nothing to change", field=id_field)
+    for name, check in checks.items():
+        if name in payload:
+            check(payload[name])
 
 
 def validate_suite_key(chain: ChainSpec, public_key: bytes, message: str, field: str) -> None:

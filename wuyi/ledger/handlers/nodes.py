@@ -77,6 +77,7 @@ from wuyi.ledger.handlers.base import (
     Handler,
     validate_fields,
     validate_suite_key,
+    validate_update,
 )
 from wuyi.ledger.handlers.governance import GovAction, register_action
 from wuyi.ledger.handlers.identity import validate_member_key, validate_org_id
@@ -455,12 +456,9 @@ class NodeUpdateHandler(Handler):
     ) -> None:
         super().static_validate(payload, chain, params)
         validate_node_id(payload["id"])
-        if len(payload) == 1:
-            raise ValidationError("node.update: nothing to change", field="id")
-        if "address" in payload:
-            validate_address(payload["address"])
-        if "tls" in payload:
-            _validate_tls(payload["tls"])
+        validate_update(
+            payload, self.kind, "id", {"address": validate_address, "tls": _validate_tls}
+        )
         if "status" in payload and payload["status"] not in NODE_STATUSES:
             raise ValidationError(
                 f"node.update: status must be one of {list(NODE_STATUSES)}", field="status"
