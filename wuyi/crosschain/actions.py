@@ -28,7 +28,7 @@ import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
+from wuyi.consensus.certificate import QuorumCertificate
 from wuyi.crosschain import store
 from wuyi.crosschain.client import (
     DEFAULT_MAX_CLOCK_DRIFT_MS,
@@ -40,14 +40,17 @@ from wuyi.crosschain.client import (
     ConsensusState,
     FactRule,
     client_status,
+    parse_header,
+    parse_qc,
+    parse_validators,
     validate_chain_id,
     validate_prefix,
 )
 from wuyi.crosschain.proofs import ProofSpec
 from wuyi.crypto import get_suite
 from wuyi.exceptions import ProofInvalid, TxFailed, ValidationError, WuyiError
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields
-from wuyi.ledger.handlers.governance import GovAction, register_action
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields, validate_update
+from wuyi.ledger.handlers.governance import FieldsAction, register_action
 from wuyi.ledger.lightclient import TrustedSets, TrustOptions, ValidatorChange
 from wuyi.ledger.types import BlockHeader
 from wuyi.params import ChainParams
@@ -62,33 +65,8 @@ __all__ = [
 
 POLICY_NAME = "xchain"
 MAX_CHANGES = 64
-MAX_VALIDATORS = 256
 _CONTRACT = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 _FieldSpec = dict[str, tuple[type, bool]]
-
-
-def _header(obj: Any, where: str) -> BlockHeader:
-    try:
-        return BlockHeader.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-
-
-def _validators(obj: Any, where: str) -> ValidatorSet:
-    try:
-        vs = ValidatorSet.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-    if len(vs) > MAX_VALIDATORS:
-        raise ValidationError(f"{where}: at most {MAX_VALIDATORS} validators", field=where)
-    return vs
-
-
-def _qc(obj: Any, where: str) -> QuorumCertificate:
-    try:
-        return QuorumCertificate.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
 
 
 def _opt_int(args: dict[str, Any], name: str, default: int, low: int) -> int:
@@ -146,9 +124,9 @@ def _changes(raw: Any) -> list[ValidatorChange]:
             raise ValidationError(f"{where}: {{header, qc, validators}}", field="changes")
         out.append(
             ValidatorChange(
-                _header(c["header"], where),
-                _qc(c["qc"], where),
-                _validators(c["validators"], where),
+                parse_header(c["header"], where),
+                parse_qc(c["qc"], where),
+                parse_validators(c["validators"], where),
             )
         )
     return out
@@ -159,7 +137,7 @@ def _trusted(raw: Any) -> tuple[BlockHeader, QuorumCertificate] | None:
         return None
     if type(raw) is not dict or set(raw) != {"header", "qc"}:
         raise ValidationError("trusted: null or {header, qc}", field="trusted")
-    return _header(raw["header"], "trusted.header"), _qc(raw["qc"], "trusted.qc")
+    return parse_header(raw["header"], "trusted.header"), parse_qc(raw["qc"], "trusted.qc")
 
 
 def _walk_from_genesis(
@@ -196,9 +174,14 @@ def _walk_from_genesis(
     return ConsensusState.of_header(header, block_hash)
 
 
-class XchainRegisterAction(GovAction):
-    type = "xchain.register"
+class _XchainAction(FieldsAction):
+    """An ``xchain.*`` action: governed by the policy ``xchain``."""
+
     policy_name = POLICY_NAME
+
+
+class XchainRegisterAction(_XchainAction):
+    type = "xchain.register"
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "name": (str, True),
@@ -257,8 +240,8 @@ class XchainRegisterAction(GovAction):
             name=args["name"],
             suite=args["suite"],
             genesis_hash=args["genesis_hash"],
-            genesis_header=_header(g["header"], "genesis.header"),
-            genesis_validators=_validators(g["validators"], "genesis.validators"),
+            genesis_header=parse_header(g["header"], "genesis.header"),
+            genesis_validators=parse_validators(g["validators"], "genesis.validators"),
             proof_spec=spec,
             options=options,
             allowed_prefixes=prefixes,
@@ -297,20 +280,18 @@ class XchainRegisterAction(GovAction):
         ctx.emit("xchain.registered", client=client.chain_id, height=cs.height, suite=client.suite)
 
 
-class XchainRecoverAction(GovAction):
+class XchainRecoverAction(_XchainAction):
     """ADR-026: a frozen or expired client gets a fresh trusted header, derived again from the
     genesis it pinned. Nothing else changes: same chain id, suite, proof spec, thresholds."""
 
     type = "xchain.recover"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "changes": (list, True),
         "trusted": (dict, True),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         _changes(args["changes"])
         _trusted(args["trusted"])
@@ -349,9 +330,8 @@ class XchainRecoverAction(GovAction):
         ctx.emit("xchain.recovered", client=client.chain_id, height=cs.height)
 
 
-class XchainConfigureAction(GovAction):
+class XchainConfigureAction(_XchainAction):
     type = "xchain.configure"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "allowed_prefixes": (list, False),
@@ -360,15 +340,11 @@ class XchainConfigureAction(GovAction):
         "delay_period_ms": (int, False),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
-        if len(args) == 1:
-            raise ValidationError("xchain.configure: nothing to change", field="chain_id")
-        if "allowed_prefixes" in args:
-            _prefixes(args["allowed_prefixes"])
-        if "ports" in args:
-            _ports(args["ports"])
+        validate_update(
+            args, self.type, "chain_id", {"allowed_prefixes": _prefixes, "ports": _ports}
+        )
         _opt_int(args, "delay_period_ms", 0, 0)
 
     def _configured(self, ctx: ExecContext, args: dict[str, Any]) -> ClientState:
@@ -402,13 +378,11 @@ class XchainConfigureAction(GovAction):
         ctx.emit("xchain.configured", client=client.chain_id)
 
 
-class XchainRetireAction(GovAction):
+class XchainRetireAction(_XchainAction):
     type = "xchain.retire"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {"chain_id": (str, True), "reason": (str, True)}
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         if not 1 <= len(args["reason"]) <= 200:
             raise ValidationError("reason must be 1-200 characters", field="reason")

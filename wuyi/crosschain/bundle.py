@@ -120,13 +120,7 @@ def _validate(bundle: Any, pinned: bytes | None) -> FactReport:
         raise ProofInvalid("genesis: the bundle's genesis_hash is not its genesis header's hash")
     rep.checks.append(f"genesis {sets.genesis_hash.hex()[:16]}…")
     for c in bundle["validator_changes"]:
-        sets.add_change(
-            ValidatorChange(
-                BlockHeader.from_obj(c["header"]),
-                QuorumCertificate.from_obj(c["qc"]),
-                ValidatorSet.from_obj(c["validators"]),
-            )
-        )
+        sets.add_change(ValidatorChange.from_obj(c))
     rep.checks.append(f"{len(bundle['validator_changes'])} validator-set change(s)")
     header = BlockHeader.from_obj(bundle["header"])
     qc = None if bundle["qc"] is None else QuorumCertificate.from_obj(bundle["qc"])

@@ -29,8 +29,9 @@ Rules (all pure; ``now_ms`` is B's block time):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from wuyi.abc import Suite
 from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
@@ -73,6 +74,7 @@ MAX_PREFIXES: Final = 32
 MAX_FACTS: Final = 64
 MAX_PORTS: Final = 32
 MAX_PREFIX_BYTES: Final = 128
+MAX_VALIDATORS: Final = 256
 _CHAIN_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,47}$")
 _FACT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 STATUSES: Final = ("active", "frozen", "retired")
@@ -271,6 +273,40 @@ class ConsensusState:
             validators_hash=header.validator_set_hash,
             block_hash=block_hash,
         )
+
+
+_T = TypeVar("_T")
+
+
+def _parsed(parse: Callable[[Any], _T], obj: Any, where: str) -> _T:
+    """``parse(obj)``, its :class:`WuyiError` turned into a ``ValidationError`` at ``where``."""
+    try:
+        return parse(obj)
+    except WuyiError as exc:
+        raise ValidationError(f"{where}: {exc.message}", field=where) from None
+
+
+def parse_header(obj: Any, where: str) -> BlockHeader:
+    """A block header of another chain, given as an argument at ``where``."""
+    return _parsed(BlockHeader.from_obj, obj, where)
+
+
+def parse_qc(obj: Any, where: str) -> QuorumCertificate:
+    """A quorum certificate of another chain, given as an argument at ``where``."""
+    return _parsed(QuorumCertificate.from_obj, obj, where)
+
+
+def check_validator_count(vs: ValidatorSet | None, where: str) -> None:
+    """A validator set (if any) of at most :data:`MAX_VALIDATORS` validators."""
+    if vs is not None and len(vs) > MAX_VALIDATORS:
+        raise ValidationError(f"{where}: at most {MAX_VALIDATORS} validators", field=where)
+
+
+def parse_validators(obj: Any, where: str) -> ValidatorSet:
+    """A validator set of another chain (:func:`check_validator_count`) at ``where``."""
+    vs = _parsed(ValidatorSet.from_obj, obj, where)
+    check_validator_count(vs, where)
+    return vs
 
 
 def _as(what: str, fn: Any, obj: Any) -> Any:

@@ -32,7 +32,6 @@ import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
 from wuyi.crosschain import store
 from wuyi.crosschain.client import (
     ClientState,
@@ -40,6 +39,7 @@ from wuyi.crosschain.client import (
     ConsensusState,
     Misbehaviour,
     check_misbehaviour,
+    check_validator_count,
     conflicts_with_neighbours,
     require_active,
     validate_chain_id,
@@ -59,11 +59,9 @@ from wuyi.exceptions import (
     ProofInvalid,
     TxFailed,
     ValidationError,
-    WuyiError,
 )
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
 from wuyi.ledger.handlers.contracts import meta_key
-from wuyi.ledger.types import BlockHeader
 from wuyi.params import ChainParams
 
 __all__ = [
@@ -82,7 +80,6 @@ __all__ = [
 POLICY_NAME = "xchain"
 MAX_UPDATES = 8
 MAX_CHANGES = 64
-MAX_VALIDATORS = 256
 MAX_CONSENSUS_STATES = 1000
 MAX_PURPOSE_CHARS = 200
 RECORD_DOMAIN = b"wuyi/xchain/recognition\x00"
@@ -93,38 +90,13 @@ _FieldSpec = dict[str, tuple[type, bool]]
 # -- shared steps -------------------------------------------------------------------------------
 
 
-def _header(obj: Any, where: str) -> BlockHeader:
-    try:
-        return BlockHeader.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-
-
-def _validators(obj: Any, where: str) -> ValidatorSet:
-    try:
-        vs = ValidatorSet.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-    if len(vs) > MAX_VALIDATORS:
-        raise ValidationError(f"{where}: at most {MAX_VALIDATORS} validators", field=where)
-    return vs
-
-
-def _qc(obj: Any, where: str) -> QuorumCertificate:
-    try:
-        return QuorumCertificate.from_obj(obj)
-    except WuyiError as exc:
-        raise ValidationError(f"{where}: {exc.message}", field=where) from None
-
-
 def _updates(raw: Any, where: str) -> list[ClientUpdate]:
     if type(raw) is not list or not 1 <= len(raw) <= MAX_UPDATES:
         raise ValidationError(f"{where} must be a list of 1 to {MAX_UPDATES} updates", field=where)
     out = [ClientUpdate.from_obj(u, f"{where}[{i}]") for i, u in enumerate(raw)]
     for u in out:
         for vs in (u.validators, u.trusted_validators):
-            if vs is not None and len(vs) > MAX_VALIDATORS:
-                raise ValidationError(f"{where}: at most {MAX_VALIDATORS} validators", field=where)
+            check_validator_count(vs, where)
     return out
 
 

@@ -43,7 +43,12 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from wuyi.crosschain import store
-from wuyi.crosschain.client import ClientState, require_active, validate_chain_id
+from wuyi.crosschain.client import (
+    ClientState,
+    ConsensusState,
+    require_active,
+    validate_chain_id,
+)
 from wuyi.crosschain.handlers import XCHAIN_HANDLERS
 from wuyi.crosschain.proofs import (
     MembershipProof,
@@ -332,6 +337,16 @@ def _pending_commitment(ctx: ExecContext, client: ClientState, packet: dict[str,
         raise _refuse("unknown", "the packet is not the one this chain committed to", packet)
 
 
+def _settling(ctx: ExecContext) -> tuple[dict[str, Any], ClientState, ConsensusState]:
+    """For an ack or a timeout: the packet (pending here, :func:`_pending_commitment`), the
+    client of its destination and the consensus state the proof is against."""
+    p = ctx.tx.payload
+    packet = validate_packet(p["packet"])
+    client = _client_for(ctx, p["client"])
+    _pending_commitment(ctx, client, packet)
+    return packet, client, _consensus(ctx, client, p["height"])
+
+
 def _close(
     ctx: ExecContext, client: ClientState, packet: dict[str, Any], status: str, ack: Any
 ) -> None:
@@ -348,10 +363,7 @@ class XchainAckHandler(_PacketHandler):
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
-        packet = validate_packet(p["packet"])
-        client = _client_for(ctx, p["client"])
-        _pending_commitment(ctx, client, packet)
-        cs = _consensus(ctx, client, p["height"])
+        packet, client, cs = _settling(ctx)
         verify_membership(
             client.proof_spec,
             cs.state_root,
@@ -374,10 +386,7 @@ class XchainTimeoutHandler(_PacketHandler):
 
     def apply(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
-        packet = validate_packet(p["packet"])
-        client = _client_for(ctx, p["client"])
-        _pending_commitment(ctx, client, packet)
-        cs = _consensus(ctx, client, p["height"])
+        packet, client, cs = _settling(ctx)
         th, tt = packet["timeout_height"], packet["timeout_time"]
         if not ((th and cs.height >= th) or (tt and cs.time >= tt)):
             raise _refuse(

@@ -39,6 +39,7 @@ from typing import Any, Final
 from wuyi.crypto import get_suite
 from wuyi.exceptions import ProofInvalid
 from wuyi.state import StateProof
+from wuyi.state._nodes import EMPTY_ROOT, HASH_LEN, INTERNAL_PREFIX, LEAF_PREFIX
 
 __all__ = [
     "MEMBERSHIP",
@@ -58,10 +59,6 @@ __all__ = [
 TREE: Final = "wuyi-csmt/1"
 MEMBERSHIP: Final = "wuyi/xchain/membership/1"
 NON_MEMBERSHIP: Final = "wuyi/xchain/non-membership/1"
-HASH_LEN: Final = 32
-EMPTY: Final = bytes(HASH_LEN)
-LEAF: Final = b"\x00"
-INTERNAL: Final = b"\x01"
 MAX_DEPTH: Final = 256
 MAX_KEY_BYTES: Final = 1024
 MAX_VALUE_BYTES: Final = 64 * 1024
@@ -79,8 +76,8 @@ class ProofSpec:
 
     hash: str
     tree: str = TREE
-    leaf_prefix: bytes = LEAF
-    internal_prefix: bytes = INTERNAL
+    leaf_prefix: bytes = LEAF_PREFIX
+    internal_prefix: bytes = INTERNAL_PREFIX
     max_depth: int = MAX_DEPTH
 
     def hasher(self) -> Hasher:
@@ -137,14 +134,14 @@ def _siblings(raw: Any, spec_depth: int = MAX_DEPTH) -> tuple[bytes, ...]:
     for i, s in enumerate(raw):
         if type(s) is not bytes or len(s) not in (0, HASH_LEN):
             raise ProofInvalid(f"proof sibling {i} must be 0 or 32 bytes")
-        if s == EMPTY:
+        if s == EMPTY_ROOT:
             raise ProofInvalid(f"proof sibling {i}: an empty subtree is written as b''")
-        out.append(s if s else EMPTY)
+        out.append(s if s else EMPTY_ROOT)
     return tuple(out)
 
 
 def _siblings_obj(siblings: tuple[bytes, ...]) -> list[bytes]:
-    return [b"" if s == EMPTY else s for s in siblings]
+    return [b"" if s == EMPTY_ROOT else s for s in siblings]
 
 
 def _expect_type(obj: Any, tag: str, what: str) -> None:
@@ -232,7 +229,7 @@ def _common(spec: ProofSpec, root: bytes, key: bytes, siblings: tuple[bytes, ...
     for s in siblings:
         if type(s) is not bytes or len(s) != HASH_LEN:
             raise ProofInvalid("a proof sibling is not a 32-byte hash")
-    if siblings and siblings[-1] == EMPTY:
+    if siblings and siblings[-1] == EMPTY_ROOT:
         raise ProofInvalid("proof is not canonical: the deepest sibling is empty")
     return spec.hasher()
 
@@ -273,7 +270,7 @@ def verify_non_membership(
     key_hash = h(key)
     depth = len(proof.siblings)
     if proof.neighbour is None:
-        node = EMPTY
+        node = EMPTY_ROOT
     else:
         other, other_value_hash = proof.neighbour
         if type(other) is not bytes or len(other) != HASH_LEN or len(other_value_hash) != HASH_LEN:

@@ -41,7 +41,7 @@ from wuyi.crypto import get_suite
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import TxFailed, ValidationError, WuyiError
 from wuyi.ledger.handlers.base import ChainSpec, ExecContext, validate_fields
-from wuyi.ledger.handlers.governance import GovAction, register_action
+from wuyi.ledger.handlers.governance import FieldsAction, register_action
 from wuyi.params import ChainParams
 
 __all__ = ["POLICY_NAME", "STATUSES", "genesis_matches_template", "get_chain", "list_chains"]
@@ -226,13 +226,17 @@ def _entry(ctx: ExecContext, chain_id: str) -> dict[str, Any]:
     return e
 
 
-class ChainsCreateAction(GovAction):
-    type = "chains.create"
+class _ChainsAction(FieldsAction):
+    """A ``chains.*`` action: governed by the policy ``chains``."""
+
     policy_name = POLICY_NAME
+
+
+class ChainsCreateAction(_ChainsAction):
+    type = "chains.create"
     fields: ClassVar[_FieldSpec] = {"template": (dict, True), "description": (str, False)}
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_template(args["template"], chain)
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
@@ -257,17 +261,15 @@ class ChainsCreateAction(GovAction):
         ctx.emit("chains.created", chain_id=t["chain_id"], suite=t["suite"])
 
 
-class ChainsActivateAction(GovAction):
+class ChainsActivateAction(_ChainsAction):
     type = "chains.activate"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "genesis": (dict, True),
         "endpoints": (list, True),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         _endpoints(args["endpoints"])
 
@@ -290,9 +292,8 @@ class ChainsActivateAction(GovAction):
         ctx.emit("chains.activated", chain_id=args["chain_id"], genesis_hash=genesis_hash)
 
 
-class ChainsRegisterAction(GovAction):
+class ChainsRegisterAction(_ChainsAction):
     type = "chains.register"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {
         "chain_id": (str, True),
         "name": (str, True),
@@ -302,8 +303,7 @@ class ChainsRegisterAction(GovAction):
         "description": (str, False),
     }
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         validate_chain_id(args["chain_id"])
         _name(args["name"])
         if args["suite"] not in ("sm", "intl"):
@@ -333,13 +333,11 @@ class ChainsRegisterAction(GovAction):
         ctx.emit("chains.registered", chain_id=args["chain_id"])
 
 
-class ChainsSetEndpointsAction(GovAction):
+class ChainsSetEndpointsAction(_ChainsAction):
     type = "chains.set_endpoints"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {"chain_id": (str, True), "endpoints": (list, True)}
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         _endpoints(args["endpoints"])
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
@@ -353,13 +351,11 @@ class ChainsSetEndpointsAction(GovAction):
         ctx.emit("chains.endpoints", chain_id=args["chain_id"])
 
 
-class ChainsRetireAction(GovAction):
+class ChainsRetireAction(_ChainsAction):
     type = "chains.retire"
-    policy_name = POLICY_NAME
     fields: ClassVar[_FieldSpec] = {"chain_id": (str, True), "reason": (str, True)}
 
-    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
-        validate_fields(args, self.fields, self.type)
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
         _name(args["reason"], "reason")
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:

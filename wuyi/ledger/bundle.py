@@ -306,11 +306,7 @@ def _process_validator_changes(trusted: TrustedSets, changes: Any, report: Bundl
         raise ProofInvalid("bundle is malformed: validator_changes must be a list")
     for obj in changes:
         c = _fields(obj, "change")
-        change = ValidatorChange(
-            BlockHeader.from_obj(c["header"]),
-            QuorumCertificate.from_obj(c["qc"]),
-            ValidatorSet.from_obj(c["validators"]),
-        )
+        change = ValidatorChange.from_obj(c)
         trusted.add_change(change)
         report.checks.append(
             f"validator change at height {change.effective_height}: block"
@@ -336,6 +332,27 @@ def _certified(
     return header
 
 
+@dataclass
+class _Anchored:
+    """A record section whose anchoring transaction has been checked: what the check of the
+    record itself (by the transaction's kind) works from and writes to."""
+
+    suite: Suite
+    chain_id: str
+    sec: dict[str, Any]
+    """The section: its ``anchor``, ``state`` and ``record``."""
+    tx: Transaction
+    tx_hash: bytes
+    a_header: BlockHeader
+    s_header: BlockHeader
+    checks: list[str]
+    rec: RecordReport
+
+    def state_record(self) -> Any:
+        """The record proven in the state block (:func:`_process_state`)."""
+        return _process_state(self.suite, self.sec, self.s_header, self.checks)
+
+
 def _process_record(
     suite: Suite,
     chain_id: str,
@@ -345,10 +362,9 @@ def _process_record(
     checks: list[str],
 ) -> RecordReport:
     """One record (``sec``: its ``anchor``, ``state`` and ``record``) under certified headers."""
-    anchor, state = sec["anchor"], sec["state"]
     if s_header.height < a_header.height:
         raise ProofInvalid("state block is older than the anchoring block")
-    tx, tx_hash = _process_anchor_tx(suite, chain_id, anchor, a_header, checks)
+    tx, tx_hash = _process_anchor_tx(suite, chain_id, sec["anchor"], a_header, checks)
     rec = RecordReport(
         anchored_height=a_header.height,
         anchored_time=a_header.time,
@@ -356,22 +372,24 @@ def _process_record(
         tx_hash=tx_hash,
         sender=tx.sender,
     )
-    if tx.kind == "consensus.evidence":
-        _validate_misbehaviour(suite, chain_id, sec, tx, tx_hash, a_header, s_header, checks, rec)
-        return rec
-    if tx.kind == "contract.call":
-        _validate_contract_record(suite, sec, tx, tx_hash, a_header, s_header, checks, rec)
-        return rec
-    if tx.kind != "evidence.anchor":
+    check = _RECORD_CHECKS.get(tx.kind)
+    if check is None:
         raise ProofInvalid(
             f"anchor: transaction is '{tx.kind}', not an evidence anchor or a contract call"
         )
-    doc_hash: bytes = tx.payload["doc_hash"]
+    check(_Anchored(suite, chain_id, sec, tx, tx_hash, a_header, s_header, checks, rec))
+    return rec
+
+
+def _validate_evidence_record(a: _Anchored) -> None:
+    """A document's evidence record, written by the anchoring ``evidence.anchor``."""
+    tx_hash, rec, checks = a.tx_hash, a.rec, a.checks
+    doc_hash: bytes = a.tx.payload["doc_hash"]
     key = keys.evidence_key(doc_hash)
-    if state["key"] != key:
+    if a.sec["state"]["key"] != key:
         raise ProofInvalid("state: proven key is not this document's record")
-    record = _process_state(suite, sec, s_header, checks)
-    if record["tx_hash"] != tx_hash or record["height"] != a_header.height:
+    record = a.state_record()
+    if record["tx_hash"] != tx_hash or record["height"] != a.a_header.height:
         raise ProofInvalid("record does not point at the anchoring transaction")
     if record["doc_hash"] != doc_hash:
         raise ProofInvalid("record's document hash differs from the transaction's")
@@ -382,33 +400,24 @@ def _process_record(
     rec.meta = record["meta"]
     if not isinstance(rec.meta, dict):
         raise ValidationError("record meta is not a map")
-    return rec
 
 
-def _validate_contract_record(
-    suite: Suite,
-    sec: dict[str, Any],
-    tx: Transaction,
-    tx_hash: bytes,
-    a_header: BlockHeader,
-    s_header: BlockHeader,
-    checks: list[str],
-    rec: RecordReport,
-) -> None:
+def _validate_contract_record(a: _Anchored) -> None:
     """A record the called contract wrote in its own state, naming the anchoring
     transaction."""
-    name = tx.payload.get("contract")
+    tx_hash, rec, checks = a.tx_hash, a.rec, a.checks
+    name = a.tx.payload.get("contract")
     if not isinstance(name, str) or not name:
         raise ProofInvalid("anchor: the contract call names no contract")
     prefix = CONTRACT_STATE + name.encode() + b"/s/"
-    key = sec["state"]["key"]
+    key = a.sec["state"]["key"]
     if not (isinstance(key, bytes) and key.startswith(prefix) and len(key) > len(prefix)):
         raise ProofInvalid(f"state: proven key is not in the state of contract '{name}'")
     try:
         rec.key = key[len(prefix) :].decode("utf-8")
     except UnicodeDecodeError:
         raise ProofInvalid("state: the contract's key is not UTF-8 text") from None
-    record = _process_state(suite, sec, s_header, checks)
+    record = a.state_record()
     if not isinstance(record, dict):
         raise ProofInvalid(f"record: '{rec.key}' of contract '{name}' is not a map")
     written = record.get("tx_hash")
@@ -418,7 +427,7 @@ def _validate_contract_record(
             written = bytes.fromhex(written)
         except ValueError:
             written = b""
-    if written != tx_hash or record.get("height") != a_header.height:
+    if written != tx_hash or record.get("height") != a.a_header.height:
         raise ProofInvalid(
             "record does not point at the anchoring transaction (a contract's record names it"
             " in tx_hash and height)"
@@ -553,20 +562,11 @@ def _legacy_header(
     return header
 
 
-def _validate_misbehaviour(
-    suite: Suite,
-    chain_id: str,
-    sec: dict[str, Any],
-    tx: Transaction,
-    tx_hash: bytes,
-    a_header: BlockHeader,
-    s_header: BlockHeader,
-    checks: list[str],
-    rec: RecordReport,
-) -> None:
+def _validate_misbehaviour(a: _Anchored) -> None:
     """A validator's equivocation evidence: its two signed messages verify and conflict, and
     the record the chain wrote for it is in the state."""
-    ev = Equivocation.from_obj(tx.payload)
+    suite, chain_id, rec, checks = a.suite, a.chain_id, a.rec, a.checks
+    ev = Equivocation.from_obj(a.tx.payload)
     try:
         validate_equivocation(suite, chain_id, ev)
     except ValidationError as exc:
@@ -576,10 +576,10 @@ def _validate_misbehaviour(
         f" both signed by {ev.offender.hex()[:16]}…"
     )
     key = keys.misbehaviour_key(compute_offence_id(suite, chain_id, ev))
-    if sec["state"]["key"] != key:
+    if a.sec["state"]["key"] != key:
         raise ProofInvalid("state: proven key is not this evidence's record")
-    record = _process_state(suite, sec, s_header, checks)
-    if record["tx_hash"] != tx_hash or record["recorded_height"] != a_header.height:
+    record = a.state_record()
+    if record["tx_hash"] != a.tx_hash or record["recorded_height"] != a.a_header.height:
         raise ProofInvalid("record does not point at the transaction that recorded it")
     if record["offender"] != ev.offender:
         raise ProofInvalid("record names another validator than the evidence")
@@ -598,6 +598,14 @@ def _validate_misbehaviour(
         "round": ev.round,
         "proposal": record["proposal"],
     }
+
+
+_RECORD_CHECKS = {
+    "evidence.anchor": _validate_evidence_record,
+    "contract.call": _validate_contract_record,
+    "consensus.evidence": _validate_misbehaviour,
+}
+"""How the record of a bundle is checked, by the kind of its anchoring transaction."""
 
 
 # -- several bundles in one ----------------------------------------------------------------------

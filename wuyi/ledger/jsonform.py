@@ -8,6 +8,7 @@ we write). :func:`loads` reads a file strictly (no duplicate keys, no floats) an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from wuyi.exceptions import EncodingError
@@ -48,13 +49,23 @@ def from_json(value: Any) -> Any:
     return value
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_pairs(
+    pairs: list[tuple[str, Any]], duplicate: Callable[[str], Exception]
+) -> dict[str, Any]:
+    """A JSON object's ``pairs`` as a dict (an ``object_pairs_hook``); ``duplicate(key)`` is
+    raised for a key that appears twice."""
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise EncodingError(f"key {k!r} appears twice in one JSON object")
+            raise duplicate(k)
         out[k] = v
     return out
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return unique_pairs(
+        pairs, lambda k: EncodingError(f"key {k!r} appears twice in one JSON object")
+    )
 
 
 def _no_float(text: str) -> Any:

@@ -35,6 +35,7 @@ signers. The clock is the caller's (chain B's block time), never the wall clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from wuyi.abc import Suite
 from wuyi.consensus.certificate import COMMIT, QuorumCertificate, ValidatorSet, validate_qc
@@ -84,6 +85,15 @@ class ValidatorChange:
     @property
     def effective_height(self) -> int:
         return self.header.height + 1
+
+    @classmethod
+    def from_obj(cls, obj: Any) -> ValidatorChange:
+        """From its canonical form ``{header, qc, validators}`` (a bundle's, a peer's)."""
+        return cls(
+            BlockHeader.from_obj(obj["header"]),
+            QuorumCertificate.from_obj(obj["qc"]),
+            ValidatorSet.from_obj(obj["validators"]),
+        )
 
 
 class TrustedSets:

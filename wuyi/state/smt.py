@@ -79,26 +79,12 @@ class StateTree:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def get(self, root: bytes, key: bytes) -> bytes | None:
-        """The value of ``key`` under ``root``, or ``None`` if absent."""
-        key_hash = self._h(key)
-        node = root
-        depth = 0
-        while node != EMPTY_ROOT:
-            raw = self._read(node, depth)
-            if is_internal_encoding(raw):
-                left, right = decode_internal(raw)
-                node = right if get_bit(key_hash, depth) else left
-                depth += 1
-                continue
-            leaf_key, leaf_value = decode_leaf(node, raw)
-            return leaf_value if leaf_key == key else None
-        return None
-
-    def prove(self, root: bytes, key: bytes) -> StateProof:
-        """A proof of ``key``'s value (inclusion) or of its absence (non-inclusion) under root."""
-        h = self._h
-        key_hash = h(key)
+    def _descend(
+        self, root: bytes, key_hash: bytes
+    ) -> tuple[list[bytes], tuple[bytes, bytes] | None]:
+        """Follow ``key_hash``'s path down from ``root``: the siblings passed, from the root
+        down, and the ``(key, value)`` of the leaf the path ends in (``None``: an empty
+        subtree)."""
         siblings: list[bytes] = []
         node = root
         depth = 0
@@ -114,9 +100,19 @@ class StateTree:
                     node = left
                 depth += 1
                 continue
-            leaf_key, leaf_value = decode_leaf(node, raw)
-            return StateProof(tuple(siblings), (h(leaf_key), h(leaf_value)))
-        return StateProof(tuple(siblings), None)
+            return siblings, decode_leaf(node, raw)
+        return siblings, None
+
+    def get(self, root: bytes, key: bytes) -> bytes | None:
+        """The value of ``key`` under ``root``, or ``None`` if absent."""
+        _, leaf = self._descend(root, self._h(key))
+        return leaf[1] if leaf is not None and leaf[0] == key else None
+
+    def prove(self, root: bytes, key: bytes) -> StateProof:
+        """A proof of ``key``'s value (inclusion) or of its absence (non-inclusion) under root."""
+        h = self._h
+        siblings, leaf = self._descend(root, h(key))
+        return StateProof(tuple(siblings), None if leaf is None else (h(leaf[0]), h(leaf[1])))
 
     # -- updates -----------------------------------------------------------------------------
 

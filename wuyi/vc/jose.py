@@ -41,6 +41,7 @@ from joserfc.jwk import ECKey, OKPKey
 from wuyi.abc import PrivateKey
 from wuyi.crypto import get_suite
 from wuyi.exceptions import CredentialInvalid, CryptoError
+from wuyi.ledger.jsonform import unique_pairs
 from wuyi.memo import BytesMemo
 
 __all__ = [
@@ -96,12 +97,7 @@ def b64url_decode(text: object, what: str = "value") -> bytes:
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate member {key!r}")
-        out[key] = value
-    return out
+    return unique_pairs(pairs, lambda key: ValueError(f"duplicate member {key!r}"))
 
 
 def _reject_constant(name: str) -> Any:

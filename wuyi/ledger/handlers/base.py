@@ -14,13 +14,13 @@ Failing in 2–4 reverts every write of the transaction and yields a receipt wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from wuyi.abc import Suite
 from wuyi.encoding import encode
-from wuyi.exceptions import TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import CryptoError, TxFailed, Unauthorized, ValidationError
 from wuyi.ledger import keys
 from wuyi.ledger.state_view import TxState
 from wuyi.ledger.types import Event, Transaction
@@ -124,6 +124,30 @@ def validate_fields(payload: dict[str, Any], spec: dict[str, tuple[type, bool]],
             raise ValidationError(
                 f"{kind}: payload field '{name}' must be {typ.__name__}", field=name
             )
+
+
+def validate_update(
+    payload: dict[str, Any],
+    kind: str,
+    id_field: str,
+    checks: Mapping[str, Callable[[Any], object]],
+) -> None:
+    """An update of the record named by ``id_field``: it must change something, and each
+    field of ``checks`` that it gives passes its check."""
+    if len(payload) == 1:
+        raise ValidationError(f"{kind}: nothing to change", field=id_field)
+    for name, check in checks.items():
+        if name in payload:
+            check(payload[name])
+
+
+def validate_suite_key(chain: ChainSpec, public_key: bytes, message: str, field: str) -> None:
+    """Raise ``ValidationError`` (``message: why``, naming ``field``) unless ``public_key`` is
+    a key of the chain's suite."""
+    try:
+        chain.suite.validate_public_key(public_key)
+    except CryptoError as exc:
+        raise ValidationError(f"{message}: {exc.message}", field=field) from None
 
 
 class Handler:

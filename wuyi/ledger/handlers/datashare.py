@@ -188,24 +188,61 @@ def _get(state: Any, key: bytes) -> Any:
     return None if raw is None else decode_trusted(raw)
 
 
-def _dataset_or_fail(ctx: ExecContext, dataset_id: str) -> dict[str, Any]:
-    rec: dict[str, Any] | None = ctx.state.get_obj(keys.data_set_key(dataset_id))
+def _found(state: KVReader, key: bytes, missing: str) -> dict[str, Any]:
+    """The record at ``key``; :class:`NotFound` with ``missing`` if there is none."""
+    rec: dict[str, Any] | None = _get(state, key)
     if rec is None:
-        raise TxFailed(f"no dataset '{dataset_id}' in the catalogue")
+        raise NotFound(missing)
     return rec
+
+
+def _matching(state: KVReader, prefix: bytes, **want: str | None) -> list[dict[str, Any]]:
+    """The records under ``prefix`` whose every field in ``want`` equals it (``None``: any)."""
+    out = []
+    for _, raw in state.iter_prefix(prefix):
+        rec = decode_trusted(raw)
+        if all(v in (None, rec[k]) for k, v in want.items()):
+            out.append(rec)
+    return out
+
+
+def _or_fail(ctx: ExecContext, key: bytes, missing: str) -> dict[str, Any]:
+    """The object at ``key`` in the block's state; :class:`TxFailed` with ``missing`` if none."""
+    rec: dict[str, Any] | None = ctx.state.get_obj(key)
+    if rec is None:
+        raise TxFailed(missing)
+    return rec
+
+
+def _dataset_or_fail(ctx: ExecContext, dataset_id: str) -> dict[str, Any]:
+    return _or_fail(
+        ctx, keys.data_set_key(dataset_id), f"no dataset '{dataset_id}' in the catalogue"
+    )
+
+
+def _offered_dataset_or_fail(ctx: ExecContext, dataset_id: str) -> dict[str, Any]:
+    """The dataset ``dataset_id``, which must still be offered."""
+    ds = _dataset_or_fail(ctx, dataset_id)
+    if ds["status"] != "offered":
+        raise TxFailed(f"dataset '{ds['id']}' is {ds['status']}, not offered")
+    return ds
 
 
 def _request_or_fail(ctx: ExecContext) -> dict[str, Any]:
     rid = ctx.tx.payload["request"]
-    rec: dict[str, Any] | None = ctx.state.get_obj(keys.data_request_key(rid))
-    if rec is None:
-        raise TxFailed(f"no data request {rid.hex()}")
-    return rec
+    return _or_fail(ctx, keys.data_request_key(rid), f"no data request {rid.hex()}")
 
 
 def _require_status(rec: dict[str, Any], want: str, hint: str = "") -> None:
     if rec["status"] != want:
         raise TxFailed(f"request is {rec['status']}, not {want}{hint}")
+
+
+def _require_future(ctx: ExecContext, until: int) -> None:
+    if until <= ctx.time:
+        raise TxFailed(
+            f"until {format_ms(until)} is not after the block time {format_ms(ctx.time)}"
+        )
 
 
 def _require_window(ctx: ExecContext, req: dict[str, Any]) -> None:
@@ -424,16 +461,11 @@ class DataRequestHandler(Handler):
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
-        ds = _dataset_or_fail(ctx, p["dataset"])
-        if ds["status"] != "offered":
-            raise TxFailed(f"dataset '{ds['id']}' is {ds['status']}, not offered")
+        ds = _offered_dataset_or_fail(ctx, p["dataset"])
         unknown = [f for f in p["fields"] if f not in ds["fields"]]
         if unknown:
             raise TxFailed(f"dataset '{ds['id']}' does not offer the fields {unknown}")
-        if p["until"] <= ctx.time:
-            raise TxFailed(
-                f"until {format_ms(p['until'])} is not after the block time {format_ms(ctx.time)}"
-            )
+        _require_future(ctx, p["until"])
 
     def authorize(self, ctx: ExecContext) -> None:
         p = ctx.tx.payload
@@ -477,7 +509,19 @@ class DataRequestHandler(Handler):
         ctx.emit("data.requested", id=rid, dataset=ds["id"], requester_org=m["org"])
 
 
-class _DecisionHandler(Handler):
+class _RecordHandler(Handler):
+    """A transaction on an existing request (or delivery): its 16-byte id is ``id_field``."""
+
+    id_field: ClassVar[str] = "request"
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        _id16(payload, self.id_field, self.kind)
+
+
+class _DecisionHandler(_RecordHandler):
     """approve / reject / revoke: an ``admin``/``data`` member of the owner organisation."""
 
     verb: ClassVar[str] = ""
@@ -485,6 +529,18 @@ class _DecisionHandler(Handler):
     def authorize(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
         _require_owner_member(ctx, req["owner"], self.verb)
+
+    def decide(
+        self, ctx: ExecContext, status: str, sets: dict[str, Any] | None = None, **entry: Any
+    ) -> dict[str, Any]:
+        """Set the request's ``status`` (and the fields ``sets``), log the decision (with
+        ``entry``) and store it."""
+        req = _request_or_fail(ctx)
+        req["status"] = status
+        req.update(sets or {})
+        _log(ctx, req, status, **entry)
+        ctx.state.set_obj(keys.data_request_key(req["id"]), req)
+        return req
 
 
 class DataApproveHandler(_DecisionHandler):
@@ -495,23 +551,12 @@ class DataApproveHandler(_DecisionHandler):
         "until": (int, True),
     }
 
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        _id16(payload, "request", self.kind)
-
     def dynamic_validate(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
         _require_status(req, "pending")
         until = ctx.tx.payload["until"]
-        ds = _dataset_or_fail(ctx, req["dataset"])
-        if ds["status"] != "offered":
-            raise TxFailed(f"dataset '{ds['id']}' is {ds['status']}, not offered")
-        if until <= ctx.time:
-            raise TxFailed(
-                f"until {format_ms(until)} is not after the block time {format_ms(ctx.time)}"
-            )
+        _offered_dataset_or_fail(ctx, req["dataset"])
+        _require_future(ctx, until)
         if until > req["until"]:
             raise TxFailed(
                 f"approval until {format_ms(until)} is later than the requested until"
@@ -525,12 +570,8 @@ class DataApproveHandler(_DecisionHandler):
         check_gate(ctx, ds, "approve", req, ctx.tx.payload["until"])
 
     def apply(self, ctx: ExecContext) -> None:
-        req = _request_or_fail(ctx)
         until = ctx.tx.payload["until"]
-        req["status"] = "approved"
-        req["approved_until"] = until
-        _log(ctx, req, "approved", until=until)
-        ctx.state.set_obj(keys.data_request_key(req["id"]), req)
+        req = self.decide(ctx, "approved", {"approved_until": until}, until=until)
         ctx.emit("data.approved", id=req["id"], dataset=req["dataset"], until=until)
 
 
@@ -546,17 +587,13 @@ class DataRejectHandler(_DecisionHandler):
         self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
     ) -> None:
         super().static_validate(payload, chain, params)
-        _id16(payload, "request", self.kind)
         _text(payload, "reason", self.kind, 1, MAX_PURPOSE)
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         _require_status(_request_or_fail(ctx), "pending")
 
     def apply(self, ctx: ExecContext) -> None:
-        req = _request_or_fail(ctx)
-        req["status"] = "rejected"
-        _log(ctx, req, "rejected", reason=ctx.tx.payload["reason"])
-        ctx.state.set_obj(keys.data_request_key(req["id"]), req)
+        req = self.decide(ctx, "rejected", reason=ctx.tx.payload["reason"])
         ctx.emit("data.rejected", id=req["id"], dataset=req["dataset"])
 
 
@@ -565,26 +602,17 @@ class DataRevokeHandler(_DecisionHandler):
     verb = "revoke"
     fields: ClassVar[dict[str, tuple[type, bool]]] = {"request": (bytes, True)}
 
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        _id16(payload, "request", self.kind)
-
     def dynamic_validate(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
         hint = "; reject a pending request instead" if req["status"] == "pending" else ""
         _require_status(req, "approved", hint)
 
     def apply(self, ctx: ExecContext) -> None:
-        req = _request_or_fail(ctx)
-        req["status"] = "revoked"
-        _log(ctx, req, "revoked")
-        ctx.state.set_obj(keys.data_request_key(req["id"]), req)
+        req = self.decide(ctx, "revoked")
         ctx.emit("data.revoked", id=req["id"], dataset=req["dataset"])
 
 
-class DataDeliverHandler(Handler):
+class DataDeliverHandler(_RecordHandler):
     kind = "data.deliver"
     fields: ClassVar[dict[str, tuple[type, bool]]] = {
         "request": (bytes, True),
@@ -599,7 +627,6 @@ class DataDeliverHandler(Handler):
         self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
     ) -> None:
         super().static_validate(payload, chain, params)
-        _id16(payload, "request", self.kind)
         for name in ("ciphertext_hash", "commitment"):
             if len(payload[name]) != 32:
                 raise ValidationError(f"data.deliver: {name} must be 32 bytes", field=name)
@@ -631,9 +658,7 @@ class DataDeliverHandler(Handler):
         req = _request_or_fail(ctx)
         _require_status(req, "approved")
         _require_window(ctx, req)
-        ds = _dataset_or_fail(ctx, req["dataset"])
-        if ds["status"] != "offered":
-            raise TxFailed(f"dataset '{ds['id']}' is {ds['status']}, not offered")
+        _offered_dataset_or_fail(ctx, req["dataset"])
 
     def authorize(self, ctx: ExecContext) -> None:
         req = _request_or_fail(ctx)
@@ -668,8 +693,9 @@ class DataDeliverHandler(Handler):
         ctx.emit("data.delivered", id=did, request=req["id"], ciphertext_hash=p["ciphertext_hash"])
 
 
-class DataAccessHandler(Handler):
+class DataAccessHandler(_RecordHandler):
     kind = "data.access"
+    id_field = "delivery"
     fields: ClassVar[dict[str, tuple[type, bool]]] = {
         "delivery": (bytes, True),
         "purpose": (str, True),
@@ -679,15 +705,11 @@ class DataAccessHandler(Handler):
         self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
     ) -> None:
         super().static_validate(payload, chain, params)
-        _id16(payload, "delivery", self.kind)
         _text(payload, "purpose", self.kind, 1, MAX_PURPOSE)
 
     def _delivery(self, ctx: ExecContext) -> dict[str, Any]:
         did = ctx.tx.payload["delivery"]
-        rec: dict[str, Any] | None = ctx.state.get_obj(keys.data_delivery_key(did))
-        if rec is None:
-            raise TxFailed(f"no delivery {did.hex()}")
-        return rec
+        return _or_fail(ctx, keys.data_delivery_key(did), f"no delivery {did.hex()}")
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         dlv = self._delivery(ctx)
@@ -749,49 +771,33 @@ DATA_HANDLERS: tuple[Handler, ...] = (
 
 def get_dataset(state: KVReader, dataset_id: str) -> dict[str, Any]:
     """The catalogue entry ``dataset_id``; :class:`NotFound` if there is none."""
-    rec: dict[str, Any] | None = _get(state, keys.data_set_key(dataset_id))
-    if rec is None:
-        raise NotFound(f"no dataset '{dataset_id}' in the catalogue")
-    return rec
+    return _found(
+        state, keys.data_set_key(dataset_id), f"no dataset '{dataset_id}' in the catalogue"
+    )
 
 
 def list_datasets(
     state: KVReader, owner: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
     """Catalogue entries in id order, optionally of one ``owner`` / with one ``status``."""
-    out = []
-    for _, raw in state.iter_prefix(keys.DATA_SET_PREFIX):
-        rec = decode_trusted(raw)
-        if owner in (None, rec["owner"]) and status in (None, rec["status"]):
-            out.append(rec)
-    return out
+    return _matching(state, keys.DATA_SET_PREFIX, owner=owner, status=status)
 
 
 def get_request(state: KVReader, request_id: bytes) -> dict[str, Any]:
-    rec: dict[str, Any] | None = _get(state, keys.data_request_key(request_id))
-    if rec is None:
-        raise NotFound(f"no data request {request_id.hex()}")
-    return rec
+    return _found(state, keys.data_request_key(request_id), f"no data request {request_id.hex()}")
 
 
 def list_requests(
     state: KVReader, dataset: str | None = None, requester_org: str | None = None
 ) -> list[dict[str, Any]]:
     """Requests in the order they were made (height; id within a block)."""
-    out = []
-    for _, raw in state.iter_prefix(keys.DATA_REQUEST_PREFIX):
-        rec = decode_trusted(raw)
-        if dataset in (None, rec["dataset"]) and requester_org in (None, rec["requester_org"]):
-            out.append(rec)
+    out = _matching(state, keys.DATA_REQUEST_PREFIX, dataset=dataset, requester_org=requester_org)
     out.sort(key=lambda r: (r["height"], r["id"]))
     return out
 
 
 def get_delivery(state: KVReader, delivery_id: bytes) -> dict[str, Any]:
-    rec: dict[str, Any] | None = _get(state, keys.data_delivery_key(delivery_id))
-    if rec is None:
-        raise NotFound(f"no delivery {delivery_id.hex()}")
-    return rec
+    return _found(state, keys.data_delivery_key(delivery_id), f"no delivery {delivery_id.hex()}")
 
 
 def list_accesses(state: KVReader, delivery_id: bytes) -> list[dict[str, Any]]:

@@ -281,6 +281,20 @@ class GovAction:
         raise TxFailed(f"action {self.type} has no execute step")
 
 
+class FieldsAction(GovAction):
+    """A :class:`GovAction` whose ``args`` are checked against ``fields``
+    (:func:`validate_fields`), then by :meth:`validate_args`."""
+
+    fields: ClassVar[_FieldSpec] = {}
+
+    def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
+        validate_fields(args, self.fields, self.type)
+        self.validate_args(args, chain)
+
+    def validate_args(self, args: dict[str, Any], chain: ChainSpec) -> None:
+        """The static checks beyond the fields' presence and types; default none."""
+
+
 ACTIONS: dict[str, GovAction] = {}
 """Registered actions by type. Read at the time of each transaction, so actions registered by
 modules imported later are found."""
@@ -331,6 +345,10 @@ class _HandlerAction(GovAction):
                 raise
             raise ValidationError(exc.message, field=self.default_field) from None
 
+    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
+        """The handler's own writes and events, with ``args`` as its payload."""
+        self._handler.apply(_with_payload(ctx, args))
+
 
 class SetParamsAction(_HandlerAction):
     type = "chain.set_params"
@@ -344,9 +362,6 @@ class SetParamsAction(_HandlerAction):
         except ValidationError as exc:
             raise TxFailed(f"chain.set_params: {exc.message}") from None
 
-    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
-        self._handler.apply(_with_payload(ctx, args))
-
 
 class ValidatorUpdateAction(_HandlerAction):
     type = "validator.update"
@@ -356,9 +371,6 @@ class ValidatorUpdateAction(_HandlerAction):
 
     def check(self, ctx: ExecContext, args: dict[str, Any]) -> None:
         self._handler.dynamic_validate(_with_payload(ctx, args))
-
-    def execute(self, ctx: ExecContext, args: dict[str, Any]) -> None:
-        self._handler.apply(_with_payload(ctx, args))
 
 
 class OrgAdmitAction(GovAction):
@@ -551,13 +563,19 @@ def open_chain_proposal(
 # -- the transaction kinds ----------------------------------------------------------------------
 
 
-def _load_open(ctx: ExecContext, proposal_id: int) -> dict[str, Any]:
-    """The proposal, if it is open and not past its deadline."""
+def _load_status_open(ctx: ExecContext, proposal_id: int) -> dict[str, Any]:
+    """The proposal, if its status is still ``open`` (its deadline may be past)."""
     rec = get_proposal(ctx.state, proposal_id)
     if rec is None:
         raise TxFailed(f"no proposal {proposal_id}")
     if rec["status"] != "open":
         raise TxFailed(f"proposal {proposal_id} is {rec['status']}")
+    return rec
+
+
+def _load_open(ctx: ExecContext, proposal_id: int) -> dict[str, Any]:
+    """The proposal, if it is open and not past its deadline."""
+    rec = _load_status_open(ctx, proposal_id)
     if ctx.height > rec["deadline"]:
         raise TxFailed(f"proposal {proposal_id} closed at height {rec['deadline']}")
     return rec
@@ -566,6 +584,24 @@ def _load_open(ctx: ExecContext, proposal_id: int) -> dict[str, Any]:
 def _validate_id(payload: dict[str, Any], kind: str) -> None:
     if payload["id"] < 1:
         raise ValidationError(f"{kind}: id must be a positive integer", field="id")
+
+
+def _close(ctx: ExecContext, rec: dict[str, Any], status: str) -> None:
+    """Close the proposal ``rec`` (not yet stored) with ``status`` at this height."""
+    rec["status"] = status
+    rec["closed_height"] = ctx.height
+
+
+class _ProposalHandler(Handler):
+    """A transaction on an existing proposal, named by its positive integer ``id``."""
+
+    fields: ClassVar[_FieldSpec] = {"id": (int, True)}
+
+    def static_validate(
+        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
+    ) -> None:
+        super().static_validate(payload, chain, params)
+        _validate_id(payload, self.kind)
 
 
 class GovProposeHandler(Handler):
@@ -672,7 +708,7 @@ class GovProposeHandler(Handler):
         )
 
 
-class GovVoteHandler(Handler):
+class GovVoteHandler(_ProposalHandler):
     kind = "gov.vote"
     fields: ClassVar[_FieldSpec] = {"id": (int, True), "choice": (str, True)}
 
@@ -680,7 +716,6 @@ class GovVoteHandler(Handler):
         self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
     ) -> None:
         super().static_validate(payload, chain, params)
-        _validate_id(payload, self.kind)
         if payload["choice"] not in CHOICES:
             raise ValidationError(
                 f"gov.vote: choice must be one of {list(CHOICES)}", field="choice"
@@ -706,8 +741,7 @@ class GovVoteHandler(Handler):
         if p["choice"] == "no":
             could_approve = [o for o in active if rec["votes"].get(o, {}).get("choice") != "no"]
             if not is_policy_achievable(policy, could_approve, active):
-                rec["status"] = "rejected"
-                rec["closed_height"] = ctx.height
+                _close(ctx, rec, "rejected")
         try:
             approved = policy.evaluate(_vote_approvers(ctx.state, rec), active)
         except PolicyInvalid:
@@ -718,15 +752,8 @@ class GovVoteHandler(Handler):
             ctx.emit("gov.rejected", id=p["id"])
 
 
-class GovExecuteHandler(Handler):
+class GovExecuteHandler(_ProposalHandler):
     kind = "gov.execute"
-    fields: ClassVar[_FieldSpec] = {"id": (int, True)}
-
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        _validate_id(payload, self.kind)
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
         rec = _load_open(ctx, ctx.tx.payload["id"])
@@ -751,29 +778,16 @@ class GovExecuteHandler(Handler):
         args = rec["action"]["args"]
         action.check(ctx, args)
         action.execute(ctx, args)
-        rec["status"] = "executed"
-        rec["closed_height"] = ctx.height
+        _close(ctx, rec, "executed")
         ctx.state.set_obj(keys.proposal_key(pid), rec)
         ctx.emit("gov.executed", id=pid, type=action.type)
 
 
-class GovCancelHandler(Handler):
+class GovCancelHandler(_ProposalHandler):
     kind = "gov.cancel"
-    fields: ClassVar[_FieldSpec] = {"id": (int, True)}
-
-    def static_validate(
-        self, payload: dict[str, Any], chain: ChainSpec, params: ChainParams
-    ) -> None:
-        super().static_validate(payload, chain, params)
-        _validate_id(payload, self.kind)
 
     def dynamic_validate(self, ctx: ExecContext) -> None:
-        pid = ctx.tx.payload["id"]
-        rec = get_proposal(ctx.state, pid)
-        if rec is None:
-            raise TxFailed(f"no proposal {pid}")
-        if rec["status"] != "open":
-            raise TxFailed(f"proposal {pid} is {rec['status']}")
+        _load_status_open(ctx, ctx.tx.payload["id"])
 
     def authorize(self, ctx: ExecContext) -> None:
         ctx.require_member()
@@ -786,7 +800,6 @@ class GovCancelHandler(Handler):
         pid = ctx.tx.payload["id"]
         rec = get_proposal(ctx.state, pid)
         assert rec is not None
-        rec["status"] = "cancelled"
-        rec["closed_height"] = ctx.height
+        _close(ctx, rec, "cancelled")
         ctx.state.set_obj(keys.proposal_key(pid), rec)
         ctx.emit("gov.cancelled", id=pid)

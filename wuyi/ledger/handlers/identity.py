@@ -23,9 +23,9 @@ import re
 from typing import Any, ClassVar
 
 from wuyi.crypto import address_of
-from wuyi.exceptions import CryptoError, TxFailed, ValidationError
+from wuyi.exceptions import TxFailed, ValidationError
 from wuyi.ledger import keys
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_suite_key
 from wuyi.params import ChainParams
 
 __all__ = [
@@ -77,13 +77,9 @@ def validate_roles(roles: list[Any]) -> None:
 
 def validate_member_key(chain: ChainSpec, public_key: bytes, where: str, field: str) -> None:
     """Raise ``ValidationError`` naming ``field`` unless ``public_key`` is a key of the suite."""
-    try:
-        chain.suite.validate_public_key(public_key)
-    except CryptoError as exc:
-        raise ValidationError(
-            f"{where}: public_key is not a valid {chain.suite.sig_name} key: {exc.message}",
-            field=field,
-        ) from None
+    validate_suite_key(
+        chain, public_key, f"{where}: public_key is not a valid {chain.suite.sig_name} key", field
+    )
 
 
 def make_org(org_id: str, name: str, operator: bool = False) -> dict[str, Any]:
@@ -140,13 +136,7 @@ class MemberAddHandler(Handler):
         super().static_validate(payload, chain, params)
         validate_org_id(payload["org"])
         validate_roles(payload["roles"])
-        try:
-            chain.suite.validate_public_key(payload["public_key"])
-        except CryptoError as exc:
-            raise ValidationError(
-                f"member.add: public_key is not a valid {chain.suite.sig_name} key: {exc.message}",
-                field="public_key",
-            ) from None
+        validate_member_key(chain, payload["public_key"], "member.add", "public_key")
         if len(payload.get("name", "")) > 128:
             raise ValidationError("member.add: name longer than 128 characters", field="name")
 

@@ -51,9 +51,15 @@ from wuyi.consensus.evidence import (
     validate_equivocation,
 )
 from wuyi.crypto import address_of
-from wuyi.exceptions import CryptoError, TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import TxFailed, Unauthorized, ValidationError
 from wuyi.ledger import keys
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
+from wuyi.ledger.handlers.base import (
+    ChainSpec,
+    ExecContext,
+    Handler,
+    validate_fields,
+    validate_suite_key,
+)
 from wuyi.ledger.handlers.governance import (
     GovAction,
     get_proposal,
@@ -76,10 +82,7 @@ _FieldSpec = dict[str, tuple[type, bool]]
 
 
 def _validate_key(chain: ChainSpec, key: bytes, field: str, what: str) -> None:
-    try:
-        chain.suite.validate_public_key(key)
-    except CryptoError as exc:
-        raise ValidationError(f"{what}: invalid public key: {exc.message}", field=field) from None
+    validate_suite_key(chain, key, f"{what}: invalid public key", field)
 
 
 class ConsensusEvidenceHandler(Handler):

@@ -69,11 +69,18 @@ from wuyi.abc import KVReader
 from wuyi.consensus.certificate import Validator, ValidatorSet
 from wuyi.crypto import address_of
 from wuyi.encoding import decode_trusted
-from wuyi.exceptions import CryptoError, TxFailed, Unauthorized, ValidationError
+from wuyi.exceptions import TxFailed, Unauthorized, ValidationError
 from wuyi.ledger import keys
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_fields
+from wuyi.ledger.handlers.base import (
+    ChainSpec,
+    ExecContext,
+    Handler,
+    validate_fields,
+    validate_suite_key,
+    validate_update,
+)
 from wuyi.ledger.handlers.governance import GovAction, register_action
-from wuyi.ledger.handlers.identity import validate_org_id
+from wuyi.ledger.handlers.identity import validate_member_key, validate_org_id
 from wuyi.ledger.handlers.validators import MIN_DELAY, compute_pending_update
 from wuyi.params import ChainParams
 
@@ -449,12 +456,9 @@ class NodeUpdateHandler(Handler):
     ) -> None:
         super().static_validate(payload, chain, params)
         validate_node_id(payload["id"])
-        if len(payload) == 1:
-            raise ValidationError("node.update: nothing to change", field="id")
-        if "address" in payload:
-            validate_address(payload["address"])
-        if "tls" in payload:
-            _validate_tls(payload["tls"])
+        validate_update(
+            payload, self.kind, "id", {"address": validate_address, "tls": _validate_tls}
+        )
         if "status" in payload and payload["status"] not in NODE_STATUSES:
             raise ValidationError(
                 f"node.update: status must be one of {list(NODE_STATUSES)}", field="status"
@@ -511,13 +515,7 @@ class NodeAdmitAction(GovAction):
             raise ValidationError(
                 f"node.admit: role must be one of {list(NODE_ROLES)}", field="role"
             )
-        try:
-            chain.suite.validate_public_key(args["public_key"])
-        except CryptoError as exc:
-            raise ValidationError(
-                f"node.admit: public_key is not a valid {chain.suite.sig_name} key: {exc.message}",
-                field="public_key",
-            ) from None
+        validate_member_key(chain, args["public_key"], "node.admit", "public_key")
         _validate_tls(args["tls"])
         validate_address(args.get("address", ""))
         if len(args.get("name", "")) > 128:
@@ -573,13 +571,12 @@ class ValidatorRotateKeyAction(GovAction):
     def validate(self, args: dict[str, Any], chain: ChainSpec, params: ChainParams) -> None:
         validate_fields(args, self.fields, self.type)
         validate_node_id(args["id"])
-        try:
-            chain.suite.validate_public_key(args["public_key"])
-        except CryptoError as exc:
-            raise ValidationError(
-                f"validator.rotate_key: public_key is not a valid key: {exc.message}",
-                field="public_key",
-            ) from None
+        validate_suite_key(
+            chain,
+            args["public_key"],
+            "validator.rotate_key: public_key is not a valid key",
+            "public_key",
+        )
         if args["effective_height"] < 1:
             raise ValidationError(
                 "validator.rotate_key: effective_height must be positive", field="effective_height"

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 from wuyi.abc import KVReader
 from wuyi.consensus.certificate import ValidatorSet
 from wuyi.encoding import decode_trusted, encode
-from wuyi.exceptions import CryptoError, TxFailed, ValidationError
+from wuyi.exceptions import TxFailed, ValidationError
 from wuyi.ledger import keys
-from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler
+from wuyi.ledger.handlers.base import ChainSpec, ExecContext, Handler, validate_suite_key
 from wuyi.ledger.state_view import BlockState
 from wuyi.params import ChainParams
 
@@ -56,13 +56,12 @@ class ValidatorUpdateHandler(Handler):
         super().static_validate(payload, chain, params)
         vs = ValidatorSet.from_obj(payload["validators"])
         for v in vs.validators:
-            try:
-                chain.suite.validate_public_key(v.public_key)
-            except CryptoError as exc:
-                raise ValidationError(
-                    f"validator.update: '{v.name}' has an invalid key: {exc.message}",
-                    field="validators",
-                ) from None
+            validate_suite_key(
+                chain,
+                v.public_key,
+                f"validator.update: '{v.name}' has an invalid key",
+                "validators",
+            )
         if payload["effective_height"] < 1:
             raise ValidationError("validator.update: effective_height must be positive")
 
