@@ -24,8 +24,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
-from wuyi.api import models as m
 from wuyi.api.problems import PROBLEMS
+from wuyi.api.routes import record_reads
 from wuyi.api.wire import hexify, parse_hex
 from wuyi.crosschain import store
 from wuyi.crosschain.client import ClientState, client_status
@@ -123,9 +123,7 @@ def _per_day(node: Node, chain_id: str, now_ms: int, days: int = 30) -> list[dic
 
 
 def add_xchain_routes(r: APIRouter, node: Node) -> None:
-    def get(path: str, summary: str) -> Any:
-        """A read of the cross-chain state (tag ``xchain``), answered as a plain record."""
-        return r.get(path, response_model=m.Record, tags=["xchain"], summary=summary)
+    get = record_reads(r, "xchain")  # every read of the cross-chain state answers a record
 
     @get("/xchain/clients", "跨链客户端 / this chain's light clients of other chains")
     def clients() -> dict[str, Any]:
