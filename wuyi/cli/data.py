@@ -133,11 +133,9 @@ def data_offer(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """发布数据资源 / offer a dataset in the catalogue (admin or data role; owner = your org)."""
-    _commit(
-        node,
-        key,
-        passphrase_file,
-        lambda ds, k: ds.offer(
+    k, ds = _signer(node, key, passphrase_file)
+    with ds.client:
+        res = ds.offer(
             k,
             dataset_id,
             title,
@@ -146,8 +144,8 @@ def data_offer(
             kind=kind,
             endpoint=endpoint,
             gate=gate,
-        ),
-    )
+        )
+    _done(res)
 
 
 @data_app.command("withdraw")
