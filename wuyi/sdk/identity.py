@@ -630,16 +630,9 @@ class Verifier:
         )
         if not recordable:
             return verdict
-        payload, sidecar = presentation_payload(
-            text, nonce, suite=self.client.suite, min_assurance=self.min_assurance
+        result, reason, res = _record_check(
+            self.client, self.key, text, nonce, min_assurance=self.min_assurance
         )
-        res = self.client.submit_and_wait(
-            self.client.builder(self.key).build("vc.verify", payload), sidecars=[sidecar]
-        )
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        result = str(event_attr(res.receipt, "vc.checked", "result"))
-        reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
         verdict.tx_hash, verdict.height = res.tx_hash, res.height
         if result != "accepted":
             # the chain's verdict is the answer (e.g. replay, which only the chain knows)
@@ -842,6 +835,25 @@ def presentation_payload(
     if min_assurance:
         payload["min_assurance"] = min_assurance
     return payload, data
+
+
+def _record_check(
+    client: WuyiClient, key: PrivateKey, text: str, nonce: str, *, min_assurance: int = 0
+) -> tuple[str, str, Any]:
+    """Record the check of presentation ``text`` made for ``nonce`` (``vc.verify`` signed by
+    ``key``, :func:`presentation_payload`) and wait for its commit: the chain's verdict
+    ``(result, reason)`` and the committed transaction; a failed receipt raises its error."""
+    payload, sidecar = presentation_payload(
+        text, nonce, suite=client.suite, min_assurance=min_assurance
+    )
+    res = client.submit_and_wait(
+        client.builder(key).build("vc.verify", payload), sidecars=[sidecar]
+    )
+    if res.receipt.status != "ok":
+        raise_receipt(res.receipt)
+    result = str(event_attr(res.receipt, "vc.checked", "result"))
+    reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
+    return result, reason, res
 
 
 def _subject_names(disclosed: Any) -> list[str]:
