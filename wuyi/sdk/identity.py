@@ -458,15 +458,9 @@ class Identity:
         if not 1 <= minutes <= 366 * 24 * 60:
             raise ValidationError(f"minutes must be 1-{366 * 24 * 60}, got {minutes}")
         start = int(time.time() * 1000) if not_before_ms is None else not_before_ms
-        payload: dict[str, Any] = {
-            "holder": self.did_of(holder_key),
-            "verifier": verifier,
-            "types": list(types),
-            "claims": list(claims),
-            "purpose": purpose,
-            "not_before": start,
-            "not_after": start + minutes * 60_000,
-        }
+        payload = _consent_terms(
+            self.did_of(holder_key), verifier, types, claims, purpose, start, minutes
+        )
         if assurance is not None:
             payload["assurance"] = assurance.strip()
         res = self._commit(holder_key, "consent.grant", payload)
@@ -835,6 +829,30 @@ def presentation_payload(
     if min_assurance:
         payload["min_assurance"] = min_assurance
     return payload, data
+
+
+def _consent_terms(
+    holder: str,
+    verifier: str,
+    types: list[str],
+    claims: list[str],
+    purpose: str,
+    start_ms: int,
+    minutes: int,
+) -> dict[str, Any]:
+    """The terms of a consent (the ``consent.grant`` payload but its attestation): ``holder``
+    lets ``verifier`` see ``claims`` of ``types`` for ``purpose``, ``minutes`` from
+    ``start_ms``; what an identity provider's ID token for the consent is bound to
+    (:func:`wuyi.vc.idtoken.consent_nonce`)."""
+    return {
+        "holder": holder,
+        "verifier": verifier,
+        "types": list(types),
+        "claims": list(claims),
+        "purpose": purpose,
+        "not_before": start_ms,
+        "not_after": start_ms + minutes * 60_000,
+    }
 
 
 def _record_check(
