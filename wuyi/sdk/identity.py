@@ -40,7 +40,7 @@ from wuyi.exceptions import (
     WuyiError,
 )
 from wuyi.ledger.handlers.credentials import REASON_MESSAGES
-from wuyi.sdk.client import WuyiClient, event_attr, make_sidecar, raise_receipt
+from wuyi.sdk.client import WuyiClient, event_attr, make_sidecar, succeeded
 from wuyi.sdk.wallet import subject_did_of
 
 #: the purpose a holder states when the SDK reads their own records for them
@@ -179,10 +179,7 @@ class Identity:
         return self.client.suite.name
 
     def _commit(self, key: PrivateKey, kind: str, payload: dict[str, Any]) -> Any:
-        res = self.client.submit_and_wait(self.client.builder(key).build(kind, payload))
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        return res
+        return succeeded(self.client.submit_and_wait(self.client.builder(key).build(kind, payload)))
 
     def _value(self, key: bytes, *, verify: bool = True) -> Any:
         res = self.client.get_state(key, verify=verify)
@@ -864,11 +861,8 @@ def _record_check(
     payload, sidecar = presentation_payload(
         text, nonce, suite=client.suite, min_assurance=min_assurance
     )
-    res = client.submit_and_wait(
-        client.builder(key).build("vc.verify", payload), sidecars=[sidecar]
-    )
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
+    tx = client.builder(key).build("vc.verify", payload)
+    res = succeeded(client.submit_and_wait(tx, sidecars=[sidecar]))
     result = str(event_attr(res.receipt, "vc.checked", "result"))
     reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
     return result, reason, res
