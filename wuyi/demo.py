@@ -202,12 +202,9 @@ def load_demo_data(client: WuyiClient, keys_dir: Path, docs_dir: Path) -> dict[s
 
 
 def _commit(client: WuyiClient, tx: Any) -> Any:
-    from wuyi.sdk.client import raise_receipt
+    from wuyi.sdk.client import succeeded
 
-    res = client.submit_and_wait(tx, timeout=30)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
-    return res
+    return succeeded(client.submit_and_wait(tx, timeout=30))
 
 
 def load_demo_contracts(client: WuyiClient, admins: dict[str, Any]) -> dict[str, Any]:

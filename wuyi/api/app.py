@@ -650,22 +650,19 @@ def _add_state_routes(r: APIRouter, node: Node, reads: Reads | None = None) -> N
         explorer(request, f"state value {key_hex}", f"state/{key_hex}", key)
         if height is not None and height > node.height:
             raise NotFound(f"no block at height {height}; the chain is at {node.height}")
-        if not prove and height is None:
-            value = node.get_state(key)
+
+        def answer(value: bytes | None, at: int) -> dict[str, Any]:
             return {
                 "key": key.hex(),
                 "value": None if value is None else value.hex(),
                 "decoded": _decode_for_display(value),
-                "height": node.height,
+                "height": at,
             }
+
+        if not prove and height is None:
+            return answer(node.get_state(key), node.height)
         p = node.prove_state(key, height)
-        value = p["value"]
-        out: dict[str, Any] = {
-            "key": key.hex(),
-            "value": None if value is None else value.hex(),
-            "decoded": _decode_for_display(value),
-            "height": p["header"]["height"],
-        }
+        out = answer(p["value"], p["header"]["height"])
         if prove:
             out.update(_proof_fields(node, p))
         return out

@@ -166,13 +166,7 @@ def add_identity_routes(r: APIRouter, node: Node, reads: Reads) -> None:
         status: str | None = Query(None, max_length=32, description="only consents in this status"),
     ) -> Any:
         """Signed read: the holder (their DID key) or an auditor."""
-        reads.require(
-            request,
-            what=f"{did}'s consents",
-            record=f"consents/{did}",
-            subject=did,
-            allow=[citizen(did)],
-        )
+        reads.own_records(request, did, f"{did}'s consents", "consents")
         with node.store.snapshot() as v:
             items = [_plain(c) for c in cred.list_consents(v, did)]
             height = v.height
@@ -192,13 +186,7 @@ def add_identity_routes(r: APIRouter, node: Node, reads: Reads) -> None:
     ) -> Any:
         """Uses oldest first, paged by ``cursor``; ``refused`` (all of them, bounded by
         ``limit``) on the first page only. Signed read: the holder or an auditor."""
-        reads.require(
-            request,
-            what=f"the uses of {did}'s credentials",
-            record=f"uses/{did}",
-            subject=did,
-            allow=[citizen(did)],
-        )
+        reads.own_records(request, did, f"the uses of {did}'s credentials", "uses")
         with node.store.snapshot() as v:
             used = cred.list_uses(v, did)
             refused = cred.list_refused(v, did) if cursor is None else []

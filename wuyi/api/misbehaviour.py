@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from wuyi.api import models as m
+from wuyi.api.routes import record_reads
 from wuyi.api.wire import hexify, parse_hex
 from wuyi.crypto import format_address
 from wuyi.ledger.handlers.governance import get_proposal, get_proposal_status
@@ -36,12 +36,9 @@ def render_evidence(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_misbehaviour_routes(r: APIRouter, node: Node) -> None:
-    @r.get(
-        "/consensus/evidence",
-        response_model=m.Record,
-        tags=["chain"],
-        summary="验证节点违规证据 / validators' equivocation evidence on chain",
-    )
+    get = record_reads(r, "chain")
+
+    @get("/consensus/evidence", "验证节点违规证据 / validators' equivocation evidence on chain")
     def evidence_list(limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         height = node.height
         offenders = []
@@ -57,20 +54,13 @@ def add_misbehaviour_routes(r: APIRouter, node: Node) -> None:
             "height": height,
         }
 
-    @r.get(
-        "/consensus/evidence/{evidence_id}",
-        response_model=m.Record,
-        tags=["chain"],
-        summary="违规证据 / one equivocation record",
-    )
+    @get("/consensus/evidence/{evidence_id}", "违规证据 / one equivocation record")
     def evidence_one(evidence_id: str) -> dict[str, Any]:
         return render_evidence(get_evidence(node, parse_hex(evidence_id, "id", length=32)))
 
-    @r.get(
+    @get(
         "/consensus/evidence/{evidence_id}/bundle",
-        response_model=m.Record,
-        tags=["chain"],
-        summary="违规证据证明包 / its proof bundle (wuyi-proof-bundle/2, JSON form)",
+        "违规证据证明包 / its proof bundle (wuyi-proof-bundle/2, JSON form)",
         response_description='the bundle; bytes as {"$bytes": hex}; check with `wuyi verify`',
     )
     def evidence_bundle_route(evidence_id: str) -> dict[str, Any]:

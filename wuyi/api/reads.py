@@ -296,6 +296,13 @@ class Reads:
                 return contract_name
         return None
 
+    def own_records(self, request: Request, did: str, what: str, records: str) -> Reader:
+        """:meth:`require` for a read of the citizen ``did``'s own records (``records/<did>``
+        in the access log): the citizen (their DID key) or an auditor."""
+        return self.require(
+            request, what=what, record=f"{records}/{did}", subject=did, allow=[citizen(did)]
+        )
+
     def optional(
         self,
         request: Request,
@@ -336,12 +343,23 @@ def add_access_log_routes(r: Any, reads: Reads) -> None:
         compare it with the heads anchored on chain (evidence meta ``type: access-log``)."""
         return {"entries": log.count, "head": log.head.hex()}
 
-    @r.get(
+    def page_route(path: str, summary: str) -> Any:
+        """A signed read answering a page of the log (``AccessLogPage``)."""
+        return r.get(
+            path,
+            response_model=m.AccessLogPage,
+            responses=SIGNED_READ_RESPONSES,
+            tags=["privacy"],
+            summary=summary,
+        )
+
+    def page(start: int, limit: int, subject: str | None = None) -> dict[str, Any]:
+        got = log.entries(start=start, limit=limit, subject=subject)
+        return {"entries": got, "count": log.count, "head": log.head.hex()}
+
+    @page_route(
         "/access-log",
-        response_model=m.AccessLogPage,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["privacy"],
-        summary="访问日志 / every read of personal records on this node (auditors, signed)",
+        "访问日志 / every read of personal records on this node (auditors, signed)",
     )
     def entries(
         request: Request,
@@ -349,15 +367,11 @@ def add_access_log_routes(r: Any, reads: Reads) -> None:
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, Any]:
         reads.require(request, what="the access log", record="access-log", allow=[])
-        got = log.entries(start=start, limit=limit)
-        return {"entries": got, "count": log.count, "head": log.head.hex()}
+        return page(start, limit)
 
-    @r.get(
+    @page_route(
         "/dids/{did}/reads",
-        response_model=m.AccessLogPage,
-        responses=SIGNED_READ_RESPONSES,
-        tags=["privacy"],
-        summary="谁读了我的记录 / who read a citizen's records, when and why (signed)",
+        "谁读了我的记录 / who read a citizen's records, when and why (signed)",
     )
     def my_reads(
         request: Request,
@@ -367,15 +381,8 @@ def add_access_log_routes(r: Any, reads: Reads) -> None:
     ) -> dict[str, Any]:
         if not did.startswith("did:wuyi:"):
             raise ValidationError(f"'{did}' is not a did:wuyi DID", field="did")
-        reads.require(
-            request,
-            what=f"the reads of {did}'s records",
-            record=f"reads/{did}",
-            subject=did,
-            allow=[citizen(did)],
-        )
-        got = log.entries(start=start, limit=limit, subject=did)
-        return {"entries": got, "count": log.count, "head": log.head.hex()}
+        reads.own_records(request, did, f"the reads of {did}'s records", "reads")
+        return page(start, limit, did)
 
 
 def reads_of(request: Request) -> Reads:

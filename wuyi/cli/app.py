@@ -490,11 +490,9 @@ def _submit(
 
 def _succeeded(res: Any) -> Any:
     """``res`` (a committed transaction's result) if its receipt succeeded, else its error."""
-    from wuyi.sdk.client import raise_receipt
+    from wuyi.sdk.client import succeeded
 
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
-    return res
+    return succeeded(res)
 
 
 def _commit(

@@ -10,6 +10,7 @@ import datetime as _dt
 import importlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +97,15 @@ def _done(res: Any) -> None:
     console.print(f"[green]✓ 已上链 / committed[/green] tx {res.tx_hash} at height {res.height}")
 
 
+def _commit(
+    node: str, key: Path, passphrase_file: Path | None, action: Callable[[Any, Any], Any]
+) -> None:
+    """Sign and commit ``action(ds, k)``: a data-sharing call (``ds``) by the member key ``k``."""
+    k, ds = _signer(node, key, passphrase_file)
+    with ds.client:
+        _done(action(ds, k))
+
+
 # -- the catalogue -------------------------------------------------------------------------------
 
 
@@ -147,9 +157,7 @@ def data_withdraw(
     passphrase_file: PassFileOpt = None,
 ) -> None:
     """下架数据资源 / withdraw a dataset (no new requests, approvals or deliveries)."""
-    k, ds = _signer(node, key, passphrase_file)
-    with ds.client:
-        _done(ds.withdraw(k, dataset_id))
+    _commit(node, key, passphrase_file, lambda ds, k: ds.withdraw(k, dataset_id))
 
 
 @data_app.command("list")
@@ -284,9 +292,7 @@ def data_reject(
 ) -> None:
     """驳回申请 / reject a pending request."""
     rid = _hex_id(request_id, "request_id")
-    k, ds = _signer(node, key, passphrase_file)
-    with ds.client:
-        _done(ds.reject(k, rid, reason))
+    _commit(node, key, passphrase_file, lambda ds, k: ds.reject(k, rid, reason))
 
 
 @data_app.command("revoke")
@@ -299,9 +305,7 @@ def data_revoke(
 ) -> None:
     """撤销授权 / revoke an approval: no further deliveries or accesses."""
     rid = _hex_id(request_id, "request_id")
-    k, ds = _signer(node, key, passphrase_file)
-    with ds.client:
-        _done(ds.revoke(k, rid))
+    _commit(node, key, passphrase_file, lambda ds, k: ds.revoke(k, rid))
 
 
 # -- delivery and access -------------------------------------------------------------------------

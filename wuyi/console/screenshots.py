@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHROMIUM_ARGS", "main", "take_screenshots"]
+__all__ = ["CHROMIUM_ARGS", "main", "take_screenshots", "unlock"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,6 +29,16 @@ CHROMIUM_ARGS = [
 
 def _ready(page: Any) -> None:
     page.wait_for_selector('body[data-ready="1"]')
+
+
+def unlock(page: Any, key_file: Any) -> None:
+    """Sign in on the console's key form shown on ``page``: ``key_file`` (a member key or a
+    wallet) with the demo passphrase."""
+    from wuyi.demo import DEMO_PASSPHRASE
+
+    page.set_input_files("[data-testid=key-file]", key_file)
+    page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
+    page.click("[data-testid=login-submit]")
 
 
 def take_screenshots(out: Path) -> list[Path]:
@@ -96,9 +106,7 @@ def take_screenshots(out: Path) -> list[Path]:
             # identity and data sharing: an rsj admin (owner of the demo's datasets), then a citizen
             page.goto(f"{ln.url}/console/#/login?next=%23%2Fdata")
             _ready(page)
-            page.set_input_files("[data-testid=key-file]", str(ln.key_file("rsj")))
-            page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-            page.click("[data-testid=login-submit]")
+            unlock(page, str(ln.key_file("rsj")))
             page.wait_for_selector("[data-testid=requests] table")
             shot("data", full=True)
             page.goto(f"{ln.url}/console/#/audit/dataset/social-insurance-months")
@@ -109,9 +117,7 @@ def take_screenshots(out: Path) -> list[Path]:
             page.goto(f"{ln.url}/console/#/wallet")
             page.reload()
             _ready(page)
-            page.set_input_files("[data-testid=key-file]", ln.made["identity"]["wallet"])
-            page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-            page.click("[data-testid=login-submit]")
+            unlock(page, ln.made["identity"]["wallet"])
             page.wait_for_selector("[data-testid=use]")
             shot("wallet", full=True)
             _scenario_shots(page, ln, shot)
@@ -135,12 +141,8 @@ class Shots:
         _ready(self.page)
 
     def sign_in(self, member: str, route: str) -> None:
-        from wuyi.demo import DEMO_PASSPHRASE
-
         self.goto(f"#/login?next={route.replace('#', '%23').replace('/', '%2F')}")
-        self.page.set_input_files("[data-testid=key-file]", self.made["members"][member]["key"])
-        self.page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-        self.page.click("[data-testid=login-submit]")
+        unlock(self.page, self.made["members"][member]["key"])
         self.page.wait_for_selector("[data-testid=who]")
 
     def sign_out(self) -> None:
@@ -148,12 +150,8 @@ class Shots:
         self.page.wait_for_selector("[data-testid=nav-login]")
 
     def open_wallet(self, route: str, wallet: str) -> None:
-        from wuyi.demo import DEMO_PASSPHRASE
-
         self.goto(route)
-        self.page.set_input_files("[data-testid=key-file]", wallet)
-        self.page.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-        self.page.click("[data-testid=login-submit]")
+        unlock(self.page, wallet)
 
 
 def _scenario_shots(page: Any, ln: Any, shot: Any) -> None:

@@ -24,8 +24,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
-from wuyi.api import models as m
 from wuyi.api.problems import PROBLEMS
+from wuyi.api.routes import record_reads
 from wuyi.api.wire import hexify, parse_hex
 from wuyi.crosschain import store
 from wuyi.crosschain.client import ClientState, client_status
@@ -123,12 +123,9 @@ def _per_day(node: Node, chain_id: str, now_ms: int, days: int = 30) -> list[dic
 
 
 def add_xchain_routes(r: APIRouter, node: Node) -> None:
-    @r.get(
-        "/xchain/clients",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="跨链客户端 / this chain's light clients of other chains",
-    )
+    get = record_reads(r, "xchain")  # every read of the cross-chain state answers a record
+
+    @get("/xchain/clients", "跨链客户端 / this chain's light clients of other chains")
     def clients() -> dict[str, Any]:
         now = _now(node)
         out = []
@@ -137,11 +134,9 @@ def add_xchain_routes(r: APIRouter, node: Node) -> None:
             out.append(render_client(c, latest, now))
         return {"chain_id": node.chain.chain_id, "now": now, "clients": out}
 
-    @r.get(
+    @get(
         "/xchain/clients/{chain_id}",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="跨链客户端详情 / one client: consensus states, misbehaviour, per day",
+        "跨链客户端详情 / one client: consensus states, misbehaviour, per day",
     )
     def client(chain_id: str, states: int = Query(20, ge=1, le=200)) -> dict[str, Any]:
         c = store.load_client(node.store, chain_id)
@@ -160,11 +155,9 @@ def add_xchain_routes(r: APIRouter, node: Node) -> None:
         out["per_day"] = _per_day(node, chain_id, now)
         return out
 
-    @r.get(
+    @get(
         "/xchain/clients/{chain_id}/consensus/{height}",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="共识状态 / what this chain trusts of another chain at a height",
+        "共识状态 / what this chain trusts of another chain at a height",
     )
     def consensus(chain_id: str, height: int = Path(ge=0, le=2**63 - 1)) -> dict[str, Any]:
         store.load_client(node.store, chain_id)
@@ -173,12 +166,7 @@ def add_xchain_routes(r: APIRouter, node: Node) -> None:
             raise NotFound(f"no consensus state of '{chain_id}' at height {height}")
         return dict(hexify(cs.to_obj()))
 
-    @r.get(
-        "/xchain/recognitions",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="跨链互认记录 / recognition records, newest first",
-    )
+    @get("/xchain/recognitions", "跨链互认记录 / recognition records, newest first")
     def recognitions(
         client: str | None = Query(None, max_length=48),
         limit: int = Query(50, ge=1, le=500),
@@ -193,12 +181,7 @@ def add_xchain_routes(r: APIRouter, node: Node) -> None:
         out.sort(key=lambda x: x["recognised_height"], reverse=True)
         return {"records": out[:limit]}
 
-    @r.get(
-        "/xchain/recognitions/{record_id}",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="互认记录 / one recognition record",
-    )
+    @get("/xchain/recognitions/{record_id}", "互认记录 / one recognition record")
     def recognition(record_id: str) -> dict[str, Any]:
         rid = parse_hex(record_id, "record_id", length=16)
         raw = node.store.get(store.record_key(rid))
@@ -217,46 +200,29 @@ def add_xchain_routes(r: APIRouter, node: Node) -> None:
             out.append(shown)
         return out
 
-    @r.get(
-        "/xchain/packets/sent",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="已发送跨链数据包 / packets this chain sent, newest first",
-    )
+    @get("/xchain/packets/sent", "已发送跨链数据包 / packets this chain sent, newest first")
     def sent(
         chain: str | None = Query(None, max_length=48), limit: int = Query(50, ge=1, le=500)
     ) -> dict[str, Any]:
         return {"packets": _packets(store.SENT_PREFIX, chain, limit)}
 
-    @r.get(
+    @get(
         "/xchain/packets/received",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="已接收跨链数据包 / packets this chain received (receipts), newest first",
+        "已接收跨链数据包 / packets this chain received (receipts), newest first",
     )
     def received(
         chain: str | None = Query(None, max_length=48), limit: int = Query(50, ge=1, le=500)
     ) -> dict[str, Any]:
         return {"packets": _packets(store.RECEIPT_PREFIX, chain, limit)}
 
-    @r.get(
-        "/xchain/chains",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="链目录 / the chain registry (descriptors of every chain)",
-    )
+    @get("/xchain/chains", "链目录 / the chain registry (descriptors of every chain)")
     def chains() -> dict[str, Any]:
         rows = [
             dict(hexify(decode_trusted(v))) for _, v in node.store.iter_prefix(store.CHAIN_PREFIX)
         ]
         return {"chain_id": node.chain.chain_id, "chains": rows}
 
-    @r.get(
-        "/xchain/chains/{chain_id}",
-        response_model=m.Record,
-        tags=["xchain"],
-        summary="链描述 / one chain's registry entry",
-    )
+    @get("/xchain/chains/{chain_id}", "链描述 / one chain's registry entry")
     def chain(
         chain_id: str,
         form: str = Query("api", pattern="^(api|file)$", description="file: bytes as $bytes"),

@@ -1195,3 +1195,11 @@ def raise_receipt(receipt: m.ReceiptOut) -> None:
     """Raise the error a failed receipt records (e.g. ``Unauthorized``, ``TxFailed``)."""
     cls = _all_error_classes().get(receipt.status, ValidationError)
     raise cls(f"transaction {receipt.tx_hash} failed: {receipt.error}", tx_hash=receipt.tx_hash)
+
+
+def succeeded(res: m.TxCommitted) -> m.TxCommitted:
+    """``res`` (a committed transaction) if its receipt succeeded, else its error
+    (:func:`raise_receipt`)."""
+    if res.receipt.status != "ok":
+        raise_receipt(res.receipt)
+    return res

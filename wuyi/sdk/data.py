@@ -42,7 +42,7 @@ from wuyi.crypto.keystore import open_document, seal_document, write_private_fil
 from wuyi.encoding import decode
 from wuyi.exceptions import KeyFileError, NotFound, ProofInvalid, ValidationError
 from wuyi.ledger import keys
-from wuyi.sdk.client import WuyiClient, raise_receipt
+from wuyi.sdk.client import WuyiClient, succeeded
 from wuyi.vc import envelope
 
 __all__ = [
@@ -195,10 +195,7 @@ class DataShare:
 
     def _commit(self, key: PrivateKey, kind: str, payload: dict[str, Any]) -> m.TxCommitted:
         tx = self.client.builder(key).build(kind, payload)
-        res = self.client.submit_and_wait(tx)
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        return res
+        return succeeded(self.client.submit_and_wait(tx))
 
     def _verified(self, key: bytes, what: str) -> dict[str, Any]:
         res = self.client.get_state(key, verify=True)

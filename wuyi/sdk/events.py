@@ -26,7 +26,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -162,50 +162,32 @@ def _position(event_id: str) -> tuple[int, int]:
     return int(h), int(s)
 
 
+# The message types the stream sends and the class of each; a field of the class is the data
+# field of the same name (read with ``.get`` when it may be ``None``), but for those renamed here.
+_EVENT_CLASSES: dict[str, type[StreamEvent]] = {
+    "block": BlockEvent,
+    "tx": TxEvent,
+    "event": ReceiptEvent,
+}
+_DATA_NAMES: dict[tuple[type[StreamEvent], str], str] = {(TxEvent, "tx_kind"): "kind"}
+_MESSAGE_FIELDS = frozenset(f.name for f in fields(StreamEvent))
+
+
 def _typed(msg: SSEMessage) -> StreamEvent | None:
     import json
 
-    if msg.id is None or msg.event not in ("block", "tx", "event"):
+    cls = _EVENT_CLASSES.get(msg.event)
+    if msg.id is None or cls is None:
         return None
     d = json.loads(msg.data)
     height, seq = _position(msg.id)
-    common: dict[str, Any] = {"id": msg.id, "height": height, "seq": seq, "data": d}
-    if msg.event == "block":
-        return BlockEvent(
-            **common,
-            hash=d["hash"],
-            prev_hash=d["prev_hash"],
-            time=d["time"],
-            tx_count=d["tx_count"],
-            proposer=d["proposer"],
-            state_root=d["state_root"],
-        )
-    if msg.event == "tx":
-        return TxEvent(
-            **common,
-            index=d["index"],
-            tx_hash=d["tx_hash"],
-            tx_kind=d["kind"],
-            sender=d["sender"],
-            status=d["status"],
-            error=d["error"],
-            gas_used=d["gas_used"],
-            time=d["time"],
-            events=d["events"],
-            contract=d.get("contract"),
-            method=d.get("method"),
-        )
-    return ReceiptEvent(
-        **common,
-        index=d["index"],
-        event_index=d["event_index"],
-        tx_hash=d["tx_hash"],
-        tx_kind=d["tx_kind"],
-        sender=d["sender"],
-        type=d["type"],
-        contract=d.get("contract"),
-        attrs=d["attrs"],
-    )
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in _MESSAGE_FIELDS:
+            continue
+        name = _DATA_NAMES.get((cls, f.name), f.name)
+        values[f.name] = d.get(name) if "None" in str(f.type) else d[name]
+    return cls(id=msg.id, height=height, seq=seq, data=d, **values)
 
 
 def _join(value: str | list[str] | tuple[str, ...] | None) -> str | None:

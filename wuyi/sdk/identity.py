@@ -40,7 +40,7 @@ from wuyi.exceptions import (
     WuyiError,
 )
 from wuyi.ledger.handlers.credentials import REASON_MESSAGES
-from wuyi.sdk.client import WuyiClient, event_attr, make_sidecar, raise_receipt
+from wuyi.sdk.client import WuyiClient, event_attr, make_sidecar, succeeded
 from wuyi.sdk.wallet import subject_did_of
 
 #: the purpose a holder states when the SDK reads their own records for them
@@ -179,10 +179,7 @@ class Identity:
         return self.client.suite.name
 
     def _commit(self, key: PrivateKey, kind: str, payload: dict[str, Any]) -> Any:
-        res = self.client.submit_and_wait(self.client.builder(key).build(kind, payload))
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        return res
+        return succeeded(self.client.submit_and_wait(self.client.builder(key).build(kind, payload)))
 
     def _value(self, key: bytes, *, verify: bool = True) -> Any:
         res = self.client.get_state(key, verify=verify)
@@ -458,15 +455,9 @@ class Identity:
         if not 1 <= minutes <= 366 * 24 * 60:
             raise ValidationError(f"minutes must be 1-{366 * 24 * 60}, got {minutes}")
         start = int(time.time() * 1000) if not_before_ms is None else not_before_ms
-        payload: dict[str, Any] = {
-            "holder": self.did_of(holder_key),
-            "verifier": verifier,
-            "types": list(types),
-            "claims": list(claims),
-            "purpose": purpose,
-            "not_before": start,
-            "not_after": start + minutes * 60_000,
-        }
+        payload = _consent_terms(
+            self.did_of(holder_key), verifier, types, claims, purpose, start, minutes
+        )
         if assurance is not None:
             payload["assurance"] = assurance.strip()
         res = self._commit(holder_key, "consent.grant", payload)
@@ -630,16 +621,9 @@ class Verifier:
         )
         if not recordable:
             return verdict
-        payload, sidecar = presentation_payload(
-            text, nonce, suite=self.client.suite, min_assurance=self.min_assurance
+        result, reason, res = _record_check(
+            self.client, self.key, text, nonce, min_assurance=self.min_assurance
         )
-        res = self.client.submit_and_wait(
-            self.client.builder(self.key).build("vc.verify", payload), sidecars=[sidecar]
-        )
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        result = str(event_attr(res.receipt, "vc.checked", "result"))
-        reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
         verdict.tx_hash, verdict.height = res.tx_hash, res.height
         if result != "accepted":
             # the chain's verdict is the answer (e.g. replay, which only the chain knows)
@@ -842,6 +826,46 @@ def presentation_payload(
     if min_assurance:
         payload["min_assurance"] = min_assurance
     return payload, data
+
+
+def _consent_terms(
+    holder: str,
+    verifier: str,
+    types: list[str],
+    claims: list[str],
+    purpose: str,
+    start_ms: int,
+    minutes: int,
+) -> dict[str, Any]:
+    """The terms of a consent (the ``consent.grant`` payload but its attestation): ``holder``
+    lets ``verifier`` see ``claims`` of ``types`` for ``purpose``, ``minutes`` from
+    ``start_ms``; what an identity provider's ID token for the consent is bound to
+    (:func:`wuyi.vc.idtoken.consent_nonce`)."""
+    return {
+        "holder": holder,
+        "verifier": verifier,
+        "types": list(types),
+        "claims": list(claims),
+        "purpose": purpose,
+        "not_before": start_ms,
+        "not_after": start_ms + minutes * 60_000,
+    }
+
+
+def _record_check(
+    client: WuyiClient, key: PrivateKey, text: str, nonce: str, *, min_assurance: int = 0
+) -> tuple[str, str, Any]:
+    """Record the check of presentation ``text`` made for ``nonce`` (``vc.verify`` signed by
+    ``key``, :func:`presentation_payload`) and wait for its commit: the chain's verdict
+    ``(result, reason)`` and the committed transaction; a failed receipt raises its error."""
+    payload, sidecar = presentation_payload(
+        text, nonce, suite=client.suite, min_assurance=min_assurance
+    )
+    tx = client.builder(key).build("vc.verify", payload)
+    res = succeeded(client.submit_and_wait(tx, sidecars=[sidecar]))
+    result = str(event_attr(res.receipt, "vc.checked", "result"))
+    reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
+    return result, reason, res
 
 
 def _subject_names(disclosed: Any) -> list[str]:
