@@ -41,6 +41,7 @@ __all__ = [
     "ScenarioReader",
     "SignedRead",
     "add_did_list_route",
+    "add_id_route",
     "add_list_route",
     "add_record_route",
     "add_scenario_routes",
@@ -244,6 +245,22 @@ class ScenarioReader:
         ids = self.ids(name, prefix) if index is None else self.index(name, index)
         return self.newest_page(self.indexed(name, prefix, ids, keep), limit=limit, cursor=cursor)
 
+    def newest_items(
+        self,
+        name: str,
+        prefix: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        key: str = "id",
+        keep: Callable[[Any], bool] | None = None,
+    ) -> dict[str, Any]:
+        """One page, newest first, of contract ``name``'s records under ``prefix`` (stored
+        oldest first), those ``keep`` accepts; their ``key`` (``id``) the cursor."""
+        items = [v for _, v in self.items(name, prefix) if keep is None or keep(v)]
+        items.reverse()
+        return self.newest_page(items, limit=limit, cursor=cursor, key=key)
+
     def presentation_request(
         self, contract: str, method: str, did: str, req: dict[str, Any], nonce: str, purpose: str
     ) -> dict[str, Any]:
@@ -292,6 +309,46 @@ class SignedRead(NamedTuple):
     parties: Parties
 
 
+def add_id_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    *,
+    summary: str,
+    help: str,
+    answer: Callable[[Request, ScenarioReader, str], Any],
+    operation: str,
+    model: Any = Record,
+    personal: bool = False,
+    doc: str | None = None,
+) -> None:
+    """``GET path`` (one ``{<name>}`` parameter, described by ``help``): what
+    ``answer(request, reader, id)`` makes of the id, read on the latest block (404 unless
+    ``contract`` is deployed). ``personal``: a signed read (``answer`` checks it), its 401 and
+    403 answers in the OpenAPI responses. ``operation`` names the route (its OpenAPI
+    ``operationId``), ``doc`` describes it."""
+    name = path[path.index("{") + 1 : path.index("}")]
+
+    def read_record(request: Request, **kw: str) -> Any:
+        with reading(node, contract) as s:
+            return answer(request, s, kw[name])
+
+    read_record.__doc__ = doc
+    read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+            ),
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=id_path(help), annotation=str
+            ),
+        ]
+    )
+    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
+    r.get(path, response_model=model, summary=summary, name=operation, **extra)(read_record)
+
+
 def add_record_route(
     r: APIRouter,
     node: Node,
@@ -316,32 +373,21 @@ def add_record_route(
     OpenAPI ``operationId``), ``doc`` describes it."""
     name = path[path.index("{") + 1 : path.index("}")]
 
-    def read_record(request: Request, **kw: str) -> Any:
-        rid = kw[name]
-        with reading(node, contract) as s:
-            rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
-            if guard is not None:
-                guard(request, s, rec)
-            if signed is not None:
-                allow, subject = signed.parties(s, rec)
-                what, logged = signed.what.format(id=rid), signed.record.format(id=rid)
-                signed_read(request, what, logged, allow, subject)
-            return hexify({**rec, "height": s.height} if height else rec)
+    def answer(request: Request, s: ScenarioReader, rid: str) -> Any:
+        rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
+        if guard is not None:
+            guard(request, s, rec)
+        if signed is not None:
+            allow, subject = signed.parties(s, rec)
+            what, logged = signed.what.format(id=rid), signed.record.format(id=rid)
+            signed_read(request, what, logged, allow, subject)
+        return hexify({**rec, "height": s.height} if height else rec)
 
-    read_record.__doc__ = doc
-    read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-            ),
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=id_path(help), annotation=str
-            ),
-        ]
-    )
     personal = guard is not None or signed is not None
-    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
-    r.get(path, response_model=Record, summary=summary, name=operation, **extra)(read_record)
+    add_id_route(
+        r, node, path, contract, summary=summary, help=help, answer=answer,
+        operation=operation, personal=personal, doc=doc,
+    )  # fmt: skip
 
 
 def add_list_route(

@@ -192,9 +192,7 @@ def _merchant_routes(r: APIRouter, node: Node) -> None:
         figure and unconsumed prepayments at that block, with the differences and verdict."""
         with reading(node, CONTRACT) as s:
             _merchant(s, did)
-            items = [v for _, v in s.items(CONTRACT, f"recon/{did}/")]
-            items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
+            return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
 
     @r.get(
         "/merchants/{did}/ledger",

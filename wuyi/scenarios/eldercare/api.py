@@ -97,11 +97,8 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
     ) -> Any:
         with reading(node, CONTRACT) as s:
             _inst(s, org)
-            items = [v for _, v in s.items(CONTRACT, "subsidy/" + org + "/")]
-            items.reverse()
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda x: x["period"], descending=True
-            )
+            prefix = "subsidy/" + org + "/"
+            return s.newest_items(CONTRACT, prefix, limit=limit, cursor=cursor, key="period")
 
     @signed_get(
         r,

@@ -272,13 +272,13 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         keeps): 卫健局 reads all."""
         with reading(node, CONTRACT) as s:
             _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
-            items = [
-                v
-                for _, v in s.items(CONTRACT, "access/")
-                if hospital in (None, v["reader"], v["keeper"])
-            ]
-            items.reverse()
-            return s.newest_page(items, limit=limit, cursor=cursor)
+            return s.newest_items(
+                CONTRACT,
+                "access/",
+                keep=lambda v: hospital in (None, v["reader"], v["keeper"]),
+                limit=limit,
+                cursor=cursor,
+            )
 
     @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(

@@ -323,10 +323,13 @@ def _public_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, NOTARY) as s:
-            items = [f for _, f in s.items(NOTARY, "filing/") if office in (None, f["office"])]
-            items.reverse()
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda x: x["seq"], descending=True
+            return s.newest_items(
+                NOTARY,
+                "filing/",
+                keep=lambda f: office in (None, f["office"]),
+                key="seq",
+                limit=limit,
+                cursor=cursor,
             )
 
     @r.get(
