@@ -321,16 +321,20 @@ def add_id_route(
     operation: str,
     model: Any = Record,
     personal: bool = False,
+    check: Callable[[str], Any] | None = None,
     doc: str | None = None,
 ) -> None:
     """``GET path`` (one ``{<name>}`` parameter, described by ``help``): what
     ``answer(request, reader, id)`` makes of the id, read on the latest block (404 unless
-    ``contract`` is deployed). ``personal``: a signed read (``answer`` checks it), its 401 and
-    403 answers in the OpenAPI responses. ``operation`` names the route (its OpenAPI
-    ``operationId``), ``doc`` describes it."""
+    ``contract`` is deployed); ``check(id)`` first, if given, vets the id (it raises).
+    ``personal``: a signed read (``answer`` checks it), its 401 and 403 answers in the
+    OpenAPI responses. ``operation`` names the route (its OpenAPI ``operationId``), ``doc``
+    describes it."""
     name = path[path.index("{") + 1 : path.index("}")]
 
     def read_record(request: Request, **kw: str) -> Any:
+        if check is not None:
+            check(kw[name])
         with reading(node, contract) as s:
             return answer(request, s, kw[name])
 

@@ -204,13 +204,11 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CHARITY) as s:
-            return s.newest_items(
-                CHARITY,
-                "alert/",
-                keep=lambda a: kind in (None, a["kind"]),
-                limit=limit,
-                cursor=cursor,
-            )
+
+            def wanted(a: dict[str, Any]) -> bool:
+                return kind in (None, a["kind"])
+
+            return s.newest_items(CHARITY, "alert/", keep=wanted, limit=limit, cursor=cursor)
 
     @r.get("/dashboard", response_model=Dashboard, summary="慈善监管概览 / the overview")
     def dashboard() -> Any:

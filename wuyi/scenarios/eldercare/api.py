@@ -26,6 +26,7 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_id_route,
     check_did,
     group_router,
     id_path,
@@ -72,20 +73,10 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
         with reading(node, CONTRACT) as s:
             return hexify({**s.view(CONTRACT, "board"), "height": s.height})
 
-    @r.get(
-        "/institutions/{org}", response_model=Record, summary="养老机构 / one institution (public)"
-    )
-    def institution(org: str = id_path(ORG)) -> Any:
-        """Its filing, the grade in force today and the latest record of each category."""
-        with reading(node, CONTRACT) as s:
-            i = _inst(s, org)
-            out = {
-                "institution": i,
-                "grade": s.view(CONTRACT, "grade", org=org),
-                "records": s.view(CONTRACT, "records", org=org),
-                "height": s.height,
-            }
-            return hexify(out)
+    add_id_route(r, node, "/institutions/{org}", CONTRACT, operation="institution",
+                 summary="养老机构 / one institution (public)", help=ORG, answer=_institution,
+                 doc="Its filing, the grade in force today and the latest record of each"
+                 " category.")  # fmt: skip
 
     @r.get(
         "/institutions/{org}/subsidies",
@@ -100,54 +91,53 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
             prefix = "subsidy/" + org + "/"
             return s.newest_items(CONTRACT, prefix, limit=limit, cursor=cursor, key="period")
 
-    @signed_get(
-        r,
-        "/institutions/{org}/alerts",
-        Record,
-        "护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
-    )
-    def alerts(request: Request, org: str = id_path(ORG)) -> Any:
-        with reading(node, CONTRACT) as s:
-            _inst(s, org)
-            allow = [member_of(org), _bureau(s), _depts(s)]
-            signed_read(
-                request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", allow, org
-            )
-            return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
+    add_id_route(
+        r, node, "/institutions/{org}/alerts", CONTRACT, operation="alerts", personal=True,
+        summary="护理员预警 / caregivers who cannot be scheduled or soon cannot (signed read)",
+        help=ORG, answer=_alerts,
+    )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/institutions/{org}/prepayments",
-        Record,
-        "预收费 / an institution's prepayments in custody (signed read)",
-    )
-    def prepayments(request: Request, org: str = id_path(ORG)) -> Any:
-        with reading(node, CONTRACT) as s:
-            i = _inst(s, org)
-            allow = [member_of(org), member_of(str(i["bank"]), roles=("custody",)), _bureau(s)]
-            signed_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", allow, org)
-            items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
-            return hexify({"prepayments": items, "height": s.height})
+    add_id_route(
+        r, node, "/institutions/{org}/prepayments", CONTRACT, operation="prepayments",
+        summary="预收费 / an institution's prepayments in custody (signed read)",
+        help=ORG, answer=_prepayments, personal=True,
+    )  # fmt: skip
+
+
+def _institution(_: Request, s: ScenarioReader, org: str) -> Any:
+    i = _inst(s, org)
+    out = {
+        "institution": i,
+        "grade": s.view(CONTRACT, "grade", org=org),
+        "records": s.view(CONTRACT, "records", org=org),
+        "height": s.height,
+    }
+    return hexify(out)
+
+
+def _alerts(request: Request, s: ScenarioReader, org: str) -> Any:
+    _inst(s, org)
+    allow = [member_of(org), _bureau(s), _depts(s)]
+    signed_read(request, f"caregiver alerts of {org}", f"eldercare/alerts/{org}", allow, org)
+    return hexify({"alerts": s.view(CONTRACT, "alerts", org=org), "height": s.height})
+
+
+def _prepayments(request: Request, s: ScenarioReader, org: str) -> Any:
+    i = _inst(s, org)
+    allow = [member_of(org), member_of(str(i["bank"]), roles=("custody",)), _bureau(s)]
+    signed_read(request, f"prepayments of {org}", f"eldercare/pp/{org}", allow, org)
+    items = [p for _, p in s.items(CONTRACT, "pp/") if p["institution"] == org]
+    return hexify({"prepayments": items, "height": s.height})
 
 
 def _person_routes(r: APIRouter, node: Node) -> None:
     """Caregivers, time-bank accounts and services (signed reads)."""
 
-    @signed_get(
-        r,
-        "/caregivers/{did}",
-        Record,
-        "护理员资质与体检 / a caregiver's qualification and health check (signed read)",
-    )
-    def caregiver(request: Request, did: str = id_path("the caregiver's DID")) -> Any:
-        check_did(did)
-        with reading(node, CONTRACT) as s:
-            c = s.record(CONTRACT, "cg/" + did, f"no caregiver '{did}'", "did")
-            allow = [citizen(did), _bureau(s), _depts(s)]
-            if c["institution"]:
-                allow.append(member_of(str(c["institution"])))
-            signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
-            return hexify({**c, "height": s.height})
+    add_id_route(
+        r, node, "/caregivers/{did}", CONTRACT, operation="caregiver", personal=True,
+        summary="护理员资质与体检 / a caregiver's qualification and health check (signed read)",
+        help="the caregiver's DID", answer=_caregiver, check=check_did,
+    )  # fmt: skip
 
     @signed_get(
         r,
@@ -178,19 +168,31 @@ def _person_routes(r: APIRouter, node: Node) -> None:
             }
             return hexify(out)
 
-    @signed_get(
-        r, "/services/{service_id}", Record, "服务记录 / one time-bank service (signed read)"
+    add_id_route(
+        r, node, "/services/{service_id}", CONTRACT, operation="service", personal=True,
+        summary="服务记录 / one time-bank service (signed read)",
+        help="service id, e.g. SV-000001", answer=_service,
+    )  # fmt: skip
+
+
+def _caregiver(request: Request, s: ScenarioReader, did: str) -> Any:
+    c = s.record(CONTRACT, "cg/" + did, f"no caregiver '{did}'", "did")
+    allow = [citizen(did), _bureau(s), _depts(s)]
+    if c["institution"]:
+        allow.append(member_of(str(c["institution"])))
+    signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
+    return hexify({**c, "height": s.height})
+
+
+def _service(request: Request, s: ScenarioReader, service_id: str) -> Any:
+    v = s.record(CONTRACT, "svc/" + service_id, f"no service '{service_id}'", "service_id")
+    e = s.get(CONTRACT, "elder/" + v["elder"]) or {}
+    parties = [v["volunteer"], v["elder"], str(e.get("guardian") or "")]
+    signed_read(
+        request,
+        f"service {service_id}",
+        f"eldercare/svc/{service_id}",
+        [any_citizen(parties), _bureau(s)],
+        ",".join(p for p in parties if p),
     )
-    def service(request: Request, service_id: str = id_path("service id, e.g. SV-000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            v = s.record(CONTRACT, "svc/" + service_id, f"no service '{service_id}'", "service_id")
-            e = s.get(CONTRACT, "elder/" + v["elder"]) or {}
-            parties = [v["volunteer"], v["elder"], str(e.get("guardian") or "")]
-            signed_read(
-                request,
-                f"service {service_id}",
-                f"eldercare/svc/{service_id}",
-                [any_citizen(parties), _bureau(s)],
-                ",".join(p for p in parties if p),
-            )
-            return hexify({**v, "height": s.height})
+    return hexify({**v, "height": s.height})

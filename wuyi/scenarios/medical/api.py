@@ -272,13 +272,11 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         keeps): 卫健局 reads all."""
         with reading(node, CONTRACT) as s:
             _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
-            return s.newest_items(
-                CONTRACT,
-                "access/",
-                keep=lambda v: hospital in (None, v["reader"], v["keeper"]),
-                limit=limit,
-                cursor=cursor,
-            )
+
+            def wanted(v: dict[str, Any]) -> bool:
+                return hospital in (None, v["reader"], v["keeper"])
+
+            return s.newest_items(CONTRACT, "access/", keep=wanted, limit=limit, cursor=cursor)
 
     @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(

@@ -323,13 +323,12 @@ def _public_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, NOTARY) as s:
+
+            def wanted(f: dict[str, Any]) -> bool:
+                return office in (None, f["office"])
+
             return s.newest_items(
-                NOTARY,
-                "filing/",
-                keep=lambda f: office in (None, f["office"]),
-                key="seq",
-                limit=limit,
-                cursor=cursor,
+                NOTARY, "filing/", keep=wanted, key="seq", limit=limit, cursor=cursor
             )
 
     @r.get(
