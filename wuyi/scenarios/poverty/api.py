@@ -27,6 +27,7 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_id_route,
     add_list_route,
     check_did,
     group_router,
@@ -79,6 +80,14 @@ def _villages(s: ScenarioReader) -> list[str]:
     return [str(v) for v in s.view(CONTRACT, "param", name="villages")["value"]]
 
 
+def _flow(_: Request, s: ScenarioReader, programme_id: str) -> Any:
+    """A programme's flow: budget → programme → projects → beneficiaries."""
+    s.record(
+        CONTRACT, "programme/" + programme_id, f"no programme '{programme_id}'", "programme_id"
+    )
+    return hexify({**s.view(CONTRACT, "flow", programme=programme_id), "height": s.height})
+
+
 def router(node: Node) -> APIRouter:
     return group_router("/poverty", node, _public_routes, _household_routes, _case_routes)
 
@@ -125,18 +134,11 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     add_list_route(r, node, "/programmes", CONTRACT, "programme/", operation="programmes",
                    summary="资金计划 / programmes")  # fmt: skip
 
-    @r.get(
-        "/programmes/{programme_id}/flow",
-        response_model=Record,
+    add_id_route(
+        r, node, "/programmes/{programme_id}/flow", CONTRACT, operation="flow",
         summary="资金流向 / a programme's flow: budget → programme → projects → beneficiaries",
-    )
-    def flow(programme_id: str = id_path("programme id, e.g. JH000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            s.record(
-                CONTRACT, "programme/" + programme_id, f"no programme '{programme_id}'",
-                "programme_id",
-            )  # fmt: skip
-            return hexify({**s.view(CONTRACT, "flow", programme=programme_id), "height": s.height})
+        help="programme id, e.g. JH000001", answer=_flow,
+    )  # fmt: skip
 
     @r.get("/projects", response_model=ItemPage, summary="项目 / projects with their notices")
     def projects(

@@ -24,7 +24,6 @@ from wuyi.api.reads import any_citizen, citizen, own_read, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
-    Record,
     ScenarioReader,
     add_id_route,
     check_did,
@@ -185,24 +184,24 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
         doc="Signed read (its land names the farmers who hold it): the desks, the collective.",
     )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/wallets/{did}",
-        Record,
-        "我的农村产权交易 / what a DID takes part in (its wallet's page)",
+    add_id_route(
+        r, node, "/wallets/{did}", RURAL, operation="rural_wallet", personal=True,
+        summary="我的农村产权交易 / what a DID takes part in (its wallet's page)",
+        help="a did:wuyi DID", answer=_wallet_page, check=check_did,
+        doc="Signed read: the DID's own, or the exchange and the bureau.",
+    )  # fmt: skip
+
+
+def _wallet_page(request: Request, s: ScenarioReader, did: str) -> Any:
+    """What a DID takes part in (signed read: its own, or the exchange and the bureau)."""
+    own_read(
+        request,
+        did,
+        f"the rural trading records of {did}",
+        f"rural/wallet/{did}",
+        role(*DESK_ROLES),
     )
-    def rural_wallet(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
-        """Signed read: the DID's own, or the exchange and the bureau."""
-        check_did(did)
-        with reading(node, RURAL) as s:
-            own_read(
-                request,
-                did,
-                f"the rural trading records of {did}",
-                f"rural/wallet/{did}",
-                role(*DESK_ROLES),
-            )
-            return hexify(_wallet(s, did) | {"height": s.height})
+    return hexify(_wallet(s, did) | {"height": s.height})
 
 
 def _public_listing(_: Request, s: ScenarioReader, listing_id: str) -> Any:
