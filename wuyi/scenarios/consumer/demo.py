@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios import desk, returned
 from wuyi.demo_scenarios_data import DemoCitizen
 
 from .sdk import uscc
@@ -378,19 +378,17 @@ def flows(loader: DemoLoader) -> list[Flow]:
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
     lines = [
-        f"  {url}/console/#/consumer  市场监管局 消费维权台 / regulator's desk"
-        f" ({keys}/scjgj-regulator.key)",
-        f"  {url}/console/#/custody  资金存管台 / custody bank ({keys}/nsyh-custody.key,"
-        f" {keys}/zgyh-custody.key)",
-        f"  {url}/console/#/credit  商户信用（公开）/ public merchant credit",
+        desk(url, "consumer", "市场监管局 消费维权台 / regulator's desk", keys, "scjgj-regulator"),
+        desk(url, "custody", "资金存管台 / custody bank", keys, "nsyh-custody", "zgyh-custody"),
+        desk(url, "credit", "商户信用（公开）/ public merchant credit"),
     ]
     school = sec.get("merchants", {}).get("qihang-peixun")
     if school:
-        lines.append(f"  {url}/console/#/merchant  商户 / merchant: {school['wallet']}")
+        lines.append(desk(url, "merchant", f"商户 / merchant: {school['wallet']}"))
     piano = sec.get("contracts", {}).get("piano")
     if piano:
         lines.append(
-            f"  {url}/console/#/citizen  消费者 / consumer: {piano['wallet']}"
-            f" (合同 {piano['id']} 有一节课待确认 / a lesson to confirm)"
+            desk(url, "citizen", f"消费者 / consumer: {piano['wallet']}")
+            + f" (合同 {piano['id']} 有一节课待确认 / a lesson to confirm)"
         )
     return lines

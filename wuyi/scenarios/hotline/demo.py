@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios import desk, returned
 from wuyi.demo_scenarios_data import DemoCitizen
 
 from .sdk import seal
@@ -205,14 +205,14 @@ def after(loader: DemoLoader) -> None:
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
+    centre = "12345热线中心 受理派单台 / the hotline centre's desk"
     lines = [
-        f"  {url}/console/#/hotline  12345热线中心 受理派单台 / the hotline centre's desk"
-        f" ({keys}/rx12345-operator.key)",
-        f"  {url}/console/#/hotline-unit  承办单位 工单台 / a unit's desk ({keys}/zjj-handler.key,"
-        f" {keys}/bsjd-handler.key)",
-        f"  {url}/console/#/hotline-board  部门评价与统计（公开）/ public scores and statistics",
-    ]
+        desk(url, "hotline", centre, keys, "rx12345-operator"),
+        desk(url, "hotline-unit", "承办单位 工单台 / a unit's desk", keys, "zjj-handler",
+             "bsjd-handler"),
+        desk(url, "hotline-board", "部门评价与统计（公开）/ public scores and statistics"),
+    ]  # fmt: skip
     wallet = sec.get("wallets", {}).get("hotline-chen")
     if wallet:
-        lines.append(f"  {url}/console/#/citizen  来电人 我的办事 / caller: {wallet}")
+        lines.append(desk(url, "citizen", f"来电人 我的办事 / caller: {wallet}"))
     return lines
