@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wuyi.demo_scenarios import desk, returned
-from wuyi.demo_scenarios_data import DemoCitizen
+from wuyi.demo_scenarios_data import DemoCitizen, DemoPerson
 
 from .sdk import uscc
 
@@ -52,15 +52,6 @@ class Merchant:
     district: str
     tier: str
     bank: str
-
-
-@dataclass(frozen=True)
-class Person:
-    """A consumer: the wallet's name; the name and phone stay in the docs folder's files."""
-
-    wallet: str
-    name: str
-    phone: str
 
 
 @dataclass(frozen=True)
@@ -90,12 +81,12 @@ MERCHANTS = (
              "small", "zgyh"),
 )
 PEOPLE = (
-    Person("he-jiayi", "何嘉怡", "13902881234"),
-    Person("liang-zhiqiang", "梁志强", "13828075566"),
-    Person("xu-meifang", "许美芳", "13556290017"),
-    Person("tan-haoran", "谭浩然", "13760438821"),
-    Person("feng-xiaoli", "冯晓丽", "15089123345"),
-    Person("luo-yong", "罗勇", "18820367790"),
+    DemoPerson("he-jiayi", "何嘉怡", "13902881234"),
+    DemoPerson("liang-zhiqiang", "梁志强", "13828075566"),
+    DemoPerson("xu-meifang", "许美芳", "13556290017"),
+    DemoPerson("tan-haoran", "谭浩然", "13760438821"),
+    DemoPerson("feng-xiaoli", "冯晓丽", "15089123345"),
+    DemoPerson("luo-yong", "罗勇", "18820367790"),
 )
 CONTRACTS = (
     Prepaid("piano", "qihang-peixun", "he-jiayi", "成人钢琴课（一对一）", "lesson", 24, 15_000,
@@ -140,7 +131,7 @@ CITIZENS = (
 )
 
 
-def _person(wallet: str) -> Person:
+def _person(wallet: str) -> DemoPerson:
     return next(p for p in PEOPLE if p.wallet == wallet)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wuyi.demo_scenarios import desk, returned
-from wuyi.demo_scenarios_data import DemoCitizen
+from wuyi.demo_scenarios_data import DemoCitizen, DemoPerson
 
 from .sdk import seal
 
@@ -50,15 +50,6 @@ RULE_CLAIMS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
-class Caller:
-    """A caller: the wallet's name; the name and phone stay in the centre's files."""
-
-    wallet: str
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True)
 class Ticket:
     """A ticket of the demo and the step it stops at."""
 
@@ -73,8 +64,8 @@ class Ticket:
 
 
 CALLERS = (
-    Caller("hotline-chen", "陈丽华", "13726551890"),
-    Caller("hotline-li", "李国栋", "13902275514"),
+    DemoPerson("hotline-chen", "陈丽华", "13726551890"),
+    DemoPerson("hotline-li", "李国栋", "13902275514"),
 )
 # fmt: off
 TICKETS = (
@@ -105,7 +96,7 @@ CITIZENS = (
 )
 
 
-def _caller(wallet: str) -> Caller:
+def _caller(wallet: str) -> DemoPerson:
     return next(c for c in CALLERS if c.wallet == wallet)
 
 
