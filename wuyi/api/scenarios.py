@@ -451,11 +451,14 @@ def add_did_list_route(
     )(read_did_list)
 
 
-def signed_get(r: APIRouter, path: str, model: Any, summary: str) -> Callable[[F], F]:
+def signed_get(
+    r: APIRouter, path: str, model: Any, summary: str, name: str | None = None
+) -> Callable[[F], F]:
     """``@r.get(path)`` for a signed read (``wuyi.api.reads``): its response ``model``, its
-    ``summary``, and the 401 and 403 answers in its OpenAPI responses."""
+    ``summary``, and the 401 and 403 answers in its OpenAPI responses; ``name`` names the route
+    (its OpenAPI ``operationId``; default: the function's name)."""
     route: Callable[[F], F] = r.get(
-        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary
+        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary, name=name
     )
     return route
 

@@ -88,6 +88,36 @@ def _hospital_read(
     signed_read(request, what, f"medical/{kind}/{hospital or '*'}", allow)
 
 
+def _add_hospital_list(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    page: Callable[[ScenarioReader, str | None, int, str | None], Any],
+    overseer: Callable[[ScenarioReader], Allow],
+    *,
+    what: str,
+    summary: str,
+    doc: str,
+) -> None:
+    """``GET path`` (``hospital=``, ``limit``, ``cursor``): ``page(reader, hospital, limit,
+    cursor)``, a signed read of ``what`` of one hospital (its members) or of all (the
+    ``overseer``, :func:`_hospital_read`); the route is named after ``page``."""
+    kind = path.strip("/")
+
+    def read_list(
+        request: Request,
+        hospital: str | None = ORG,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        with reading(node, CONTRACT) as s:
+            _hospital_read(request, what, kind, hospital, overseer(s))
+            return page(s, hospital, limit, cursor)
+
+    read_list.__doc__ = doc
+    signed_get(r, path, ItemPage, summary, name=page.__name__)(read_list)
+
+
 def _patient(
     label: str, keepers: Callable[[ScenarioReader, dict[str, Any]], list[Allow]]
 ) -> SignedRead:
@@ -201,23 +231,15 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
         signed=_patient("record", lambda s, rec: [member_of(str(rec["hospital"]))]),
     )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/settlements",
-        ItemPage,
-        "医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
-    )
-    def settlements(
-        request: Request,
-        hospital: str | None = ORG,
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
-        with reading(node, CONTRACT) as s:
-            _hospital_read(request, "the settlements", "settlements", hospital, _bureau(s))
-            index = None if hospital is None else f"st_by_hospital/{hospital}/"
-            return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
+    def settlements(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
+        index = None if hospital is None else f"st_by_hospital/{hospital}/"
+        return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
+
+    _add_hospital_list(
+        r, node, "/settlements", settlements, _bureau, what="the settlements",
+        summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
+        doc="A hospital's settlements (``hospital=``: its own members) or all (医保局).",
+    )  # fmt: skip
 
     add_record_route(
         r, node, "/settlements/{settlement_id}", CONTRACT, "st/", operation="bill", height=True,
@@ -256,27 +278,18 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
                 cursor=cursor,
             )
 
-    @signed_get(
-        r,
-        "/accesses",
-        ItemPage,
-        "跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
-    )
-    def accesses(
-        request: Request,
-        hospital: str | None = ORG,
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
-        """Every read across hospitals (``hospital=``: those it made or whose records it
-        keeps): 卫健局 reads all."""
-        with reading(node, CONTRACT) as s:
-            _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
+    def accesses(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
+        def wanted(v: dict[str, Any]) -> bool:
+            return hospital in (None, v["reader"], v["keeper"])
 
-            def wanted(v: dict[str, Any]) -> bool:
-                return hospital in (None, v["reader"], v["keeper"])
+        return s.newest_items(CONTRACT, "access/", keep=wanted, limit=limit, cursor=cursor)
 
-            return s.newest_items(CONTRACT, "access/", keep=wanted, limit=limit, cursor=cursor)
+    _add_hospital_list(
+        r, node, "/accesses", accesses, _health, what="the reads of records",
+        summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
+        doc="Every read across hospitals (``hospital=``: those it made or whose records it\n"
+        "keeps): 卫健局 reads all.",
+    )  # fmt: skip
 
     @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(
