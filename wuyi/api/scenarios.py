@@ -41,6 +41,7 @@ __all__ = [
     "ScenarioReader",
     "SignedRead",
     "add_did_list_route",
+    "add_id_page_route",
     "add_id_route",
     "add_list_route",
     "add_record_route",
@@ -351,6 +352,40 @@ def add_id_route(
     )
     extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
     r.get(path, response_model=model, summary=summary, name=operation, **extra)(read_record)
+
+
+def add_id_page_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    *,
+    summary: str,
+    help: str,
+    page: Callable[[ScenarioReader, str, int, str | None], Any],
+    operation: str,
+    doc: str | None = None,
+) -> None:
+    """``GET path`` (one ``{<name>}`` parameter, described by ``help``, then ``limit`` and
+    ``cursor``): a public page, ``page(reader, id, limit, cursor)``, read on the latest block
+    (404 unless ``contract`` is deployed). ``operation`` names the route (its OpenAPI
+    ``operationId``), ``doc`` describes it."""
+    name = path[path.index("{") + 1 : path.index("}")]
+
+    def read_page(**kw: Any) -> Any:
+        with reading(node, contract) as s:
+            return page(s, kw[name], kw["limit"], kw["cursor"])
+
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    read_page.__doc__ = doc
+    read_page.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, kw_only, default=id_path(help), annotation=str),
+            inspect.Parameter("limit", kw_only, default=limit_query(), annotation=int),
+            inspect.Parameter("cursor", kw_only, default=CURSOR, annotation=str | None),
+        ]
+    )
+    r.get(path, response_model=ItemPage, summary=summary, name=operation)(read_page)
 
 
 def add_record_route(

@@ -27,6 +27,7 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     SignedRead,
+    add_id_page_route,
     add_record_route,
     check_did,
     group_router,
@@ -65,6 +66,19 @@ class Dashboard(BaseModel):
 def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
     check_did(did)
     return s.record(CONTRACT, "merchant/" + did, f"no merchant '{did}'", "did")
+
+
+def _reconciliations(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
+    """A merchant's reconciliations, newest first."""
+    _merchant(s, did)
+    return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
+
+
+def _custody_ledger(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
+    """A merchant's custody movements (numbered ``n`` from their keys), newest first."""
+    _merchant(s, did)
+    items = [{"n": int(k.rsplit("/", 1)[-1]), **v} for k, v in s.items(CONTRACT, f"ledger/{did}/")]
+    return s.newest_page(items[::-1], limit=limit, cursor=cursor, key="n")
 
 
 def _regulator(s: ScenarioReader) -> Allow:
@@ -180,38 +194,21 @@ def _merchant_routes(r: APIRouter, node: Node) -> None:
             _merchant(s, did)
             return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
 
-    @r.get(
-        "/merchants/{did}/reconciliations",
-        response_model=ItemPage,
-        summary="对账记录 / a merchant's reconciliations, newest first",
-    )
-    def reconciliations(
-        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        """The bank's balances and the merchant's ledgers, each against the chain's custody
-        figure and unconsumed prepayments at that block, with the differences and verdict."""
-        with reading(node, CONTRACT) as s:
-            _merchant(s, did)
-            return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
+    add_id_page_route(
+        r, node, "/merchants/{did}/reconciliations", CONTRACT, operation="reconciliations",
+        summary="对账记录 / a merchant's reconciliations, newest first", help=MERCHANT,
+        page=_reconciliations,
+        doc="The bank's balances and the merchant's ledgers, each against the chain's custody\n"
+        "figure and unconsumed prepayments at that block, with the differences and verdict.",
+    )  # fmt: skip
 
-    @r.get(
-        "/merchants/{did}/ledger",
-        response_model=ItemPage,
-        summary="存管账户变动 / a merchant's custody movements, newest first",
-    )
-    def custody_ledger(
-        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
-        custody bank, with the figures after each."""
-        with reading(node, CONTRACT) as s:
-            _merchant(s, did)
-            items = [
-                {"n": int(k.rsplit("/", 1)[-1]), **v}
-                for k, v in s.items(CONTRACT, f"ledger/{did}/")
-            ]
-            items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
+    add_id_page_route(
+        r, node, "/merchants/{did}/ledger", CONTRACT, operation="custody_ledger",
+        summary="存管账户变动 / a merchant's custody movements, newest first", help=MERCHANT,
+        page=_custody_ledger,
+        doc="Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the\n"
+        "custody bank, with the figures after each.",
+    )  # fmt: skip
 
 
 def _desk_routes(r: APIRouter, node: Node) -> None:

@@ -20,12 +20,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import Allow, any_citizen, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
-    ItemPage,
     Record,
     ScenarioReader,
+    add_id_page_route,
     add_id_route,
     check_did,
     group_router,
@@ -78,18 +77,10 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
                  doc="Its filing, the grade in force today and the latest record of each"
                  " category.")  # fmt: skip
 
-    @r.get(
-        "/institutions/{org}/subsidies",
-        response_model=ItemPage,
-        summary="运营补贴 / an institution's subsidies (public)",
-    )
-    def subsidies(
-        org: str = id_path(ORG), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        with reading(node, CONTRACT) as s:
-            _inst(s, org)
-            prefix = "subsidy/" + org + "/"
-            return s.newest_items(CONTRACT, prefix, limit=limit, cursor=cursor, key="period")
+    add_id_page_route(
+        r, node, "/institutions/{org}/subsidies", CONTRACT, operation="subsidies", help=ORG,
+        summary="运营补贴 / an institution's subsidies (public)", page=_subsidies,
+    )  # fmt: skip
 
     add_id_route(
         r, node, "/institutions/{org}/alerts", CONTRACT, operation="alerts", personal=True,
@@ -113,6 +104,12 @@ def _institution(_: Request, s: ScenarioReader, org: str) -> Any:
         "height": s.height,
     }
     return hexify(out)
+
+
+def _subsidies(s: ScenarioReader, org: str, limit: int, cursor: str | None) -> Any:
+    _inst(s, org)
+    prefix = "subsidy/" + org + "/"
+    return s.newest_items(CONTRACT, prefix, limit=limit, cursor=cursor, key="period")
 
 
 def _alerts(request: Request, s: ScenarioReader, org: str) -> Any:
