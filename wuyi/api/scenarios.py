@@ -364,12 +364,11 @@ def add_id_page_route(
     help: str,
     page: Callable[[ScenarioReader, str, int, str | None], Any],
     operation: str,
-    doc: str | None = None,
 ) -> None:
     """``GET path`` (one ``{<name>}`` parameter, described by ``help``, then ``limit`` and
     ``cursor``): a public page, ``page(reader, id, limit, cursor)``, read on the latest block
-    (404 unless ``contract`` is deployed). ``operation`` names the route (its OpenAPI
-    ``operationId``), ``doc`` describes it."""
+    (404 unless ``contract`` is deployed); ``page``'s docstring describes the route.
+    ``operation`` names the route (its OpenAPI ``operationId``)."""
     name = path[path.index("{") + 1 : path.index("}")]
 
     def read_page(**kw: Any) -> Any:
@@ -377,7 +376,7 @@ def add_id_page_route(
             return page(s, kw[name], kw["limit"], kw["cursor"])
 
     kw_only = inspect.Parameter.KEYWORD_ONLY
-    read_page.__doc__ = doc
+    read_page.__doc__ = page.__doc__
     read_page.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter(name, kw_only, default=id_path(help), annotation=str),

@@ -69,13 +69,15 @@ def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
 
 
 def _reconciliations(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
-    """A merchant's reconciliations, newest first."""
+    """The bank's balances and the merchant's ledgers, each against the chain's custody
+    figure and unconsumed prepayments at that block, with the differences and verdict."""
     _merchant(s, did)
     return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
 
 
 def _custody_ledger(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
-    """A merchant's custody movements (numbered ``n`` from their keys), newest first."""
+    """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
+    custody bank, with the figures after each."""
     _merchant(s, did)
     items = [{"n": int(k.rsplit("/", 1)[-1]), **v} for k, v in s.items(CONTRACT, f"ledger/{did}/")]
     return s.newest_page(items[::-1], limit=limit, cursor=cursor, key="n")
@@ -194,21 +196,12 @@ def _merchant_routes(r: APIRouter, node: Node) -> None:
             _merchant(s, did)
             return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
 
-    add_id_page_route(
-        r, node, "/merchants/{did}/reconciliations", CONTRACT, operation="reconciliations",
-        summary="对账记录 / a merchant's reconciliations, newest first", help=MERCHANT,
-        page=_reconciliations,
-        doc="The bank's balances and the merchant's ledgers, each against the chain's custody\n"
-        "figure and unconsumed prepayments at that block, with the differences and verdict.",
-    )  # fmt: skip
-
-    add_id_page_route(
-        r, node, "/merchants/{did}/ledger", CONTRACT, operation="custody_ledger",
-        summary="存管账户变动 / a merchant's custody movements, newest first", help=MERCHANT,
-        page=_custody_ledger,
-        doc="Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the\n"
-        "custody bank, with the figures after each.",
-    )  # fmt: skip
+    add_id_page_route(r, node, "/merchants/{did}/reconciliations", CONTRACT, help=MERCHANT,
+                      summary="对账记录 / a merchant's reconciliations, newest first",
+                      operation="reconciliations", page=_reconciliations)  # fmt: skip
+    add_id_page_route(r, node, "/merchants/{did}/ledger", CONTRACT, help=MERCHANT,
+                      summary="存管账户变动 / a merchant's custody movements, newest first",
+                      operation="custody_ledger", page=_custody_ledger)  # fmt: skip
 
 
 def _desk_routes(r: APIRouter, node: Node) -> None:

@@ -97,11 +97,10 @@ def _add_hospital_list(
     *,
     what: str,
     summary: str,
-    doc: str,
 ) -> None:
     """``GET path`` (``hospital=``, ``limit``, ``cursor``): ``page(reader, hospital, limit,
     cursor)``, a signed read of ``what`` of one hospital (its members) or of all (the
-    ``overseer``, :func:`_hospital_read`); the route is named after ``page``."""
+    ``overseer``, :func:`_hospital_read`); the route is named and described by ``page``."""
     kind = path.strip("/")
 
     def read_list(
@@ -114,7 +113,7 @@ def _add_hospital_list(
             _hospital_read(request, what, kind, hospital, overseer(s))
             return page(s, hospital, limit, cursor)
 
-    read_list.__doc__ = doc
+    read_list.__doc__ = page.__doc__
     signed_get(r, path, ItemPage, summary, name=page.__name__)(read_list)
 
 
@@ -232,13 +231,13 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
     )  # fmt: skip
 
     def settlements(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
+        """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
         index = None if hospital is None else f"st_by_hospital/{hospital}/"
         return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
 
     _add_hospital_list(
         r, node, "/settlements", settlements, _bureau, what="the settlements",
         summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
-        doc="A hospital's settlements (``hospital=``: its own members) or all (医保局).",
     )  # fmt: skip
 
     add_record_route(
@@ -279,6 +278,9 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
             )
 
     def accesses(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
+        """Every read across hospitals (``hospital=``: those it made or whose records it
+        keeps): 卫健局 reads all."""
+
         def wanted(v: dict[str, Any]) -> bool:
             return hospital in (None, v["reader"], v["keeper"])
 
@@ -287,8 +289,6 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
     _add_hospital_list(
         r, node, "/accesses", accesses, _health, what="the reads of records",
         summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
-        doc="Every read across hospitals (``hospital=``: those it made or whose records it\n"
-        "keeps): 卫健局 reads all.",
     )  # fmt: skip
 
     @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
