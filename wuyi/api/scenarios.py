@@ -26,7 +26,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from wuyi.api.paging import CURSOR, limit_query, paginate
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
@@ -133,6 +133,11 @@ class ScenarioReader:
     def deployed(self, name: str) -> bool:
         raw = self.v.get(meta_key(name))
         return raw is not None and decode_trusted(raw)["status"] != "retired"
+
+    def configured(self, name: str, field: str, *roles: str) -> Allow:
+        """The members (with one of ``roles``, if given) of the organisation that contract
+        ``name``'s ``config`` view names under ``field`` (e.g. its regulator)."""
+        return member_of(str(self.view(name, "config")[field]), roles=roles)
 
     def require(self, name: str) -> None:
         if not self.deployed(name):

@@ -85,7 +85,7 @@ def _custody_ledger(s: ScenarioReader, did: str, limit: int, cursor: str | None)
 
 def _regulator(s: ScenarioReader) -> Allow:
     """市场监管局: members of the contract's regulator organisation with the role regulator."""
-    return member_of(str(s.view(CONTRACT, "config")["regulator"]), roles=("regulator",))
+    return s.configured(CONTRACT, "regulator", "regulator")
 
 
 def _banks(s: ScenarioReader, merchant: str | None = None) -> Allow:

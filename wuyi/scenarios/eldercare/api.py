@@ -43,7 +43,7 @@ ORG = "the institution's organisation id, e.g. flyy"
 
 def _bureau(s: ScenarioReader) -> Allow:
     """民政局: members of the contract's bureau with the role officer."""
-    return member_of(str(s.view(CONTRACT, "config")["bureau"]), roles=("officer",))
+    return s.configured(CONTRACT, "bureau", "officer")
 
 
 def _depts(s: ScenarioReader) -> Allow:

@@ -65,7 +65,7 @@ class Scores(BaseModel):
 def _centre(s: ScenarioReader) -> Allow:
     """The hotline centre: members of the contract's centre organisation with the role
     operator."""
-    return member_of(str(s.view(CONTRACT, "config")["centre"]), roles=("operator",))
+    return s.configured(CONTRACT, "centre", "operator")
 
 
 def router(node: Node) -> APIRouter:

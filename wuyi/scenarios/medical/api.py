@@ -64,19 +64,14 @@ class Dashboard(BaseModel):
     time: int
 
 
-def _cfg(s: ScenarioReader) -> dict[str, Any]:
-    out: dict[str, Any] = s.view(CONTRACT, "config")
-    return out
-
-
 def _bureau(s: ScenarioReader) -> Allow:
     """医保局: members of the regulator organisation with the role reviewer or chief."""
-    return member_of(str(_cfg(s)["regulator"]), roles=("reviewer", "chief"))
+    return s.configured(CONTRACT, "regulator", "reviewer", "chief")
 
 
 def _health(s: ScenarioReader) -> Allow:
     """卫健局: members of the health organisation."""
-    return member_of(str(_cfg(s)["health"]))
+    return s.configured(CONTRACT, "health")
 
 
 def _hospital_read(
@@ -115,6 +110,11 @@ def _add_hospital_list(
 
     read_list.__doc__ = page.__doc__
     signed_get(r, path, ItemPage, summary, name=page.__name__)(read_list)
+
+
+def _members_read(request: Request, what: str, kind: str, org: str) -> None:
+    """A signed read of ``what`` (the ``kind`` of records) naming ``org``: its members'."""
+    signed_read(request, what, f"medical/{kind}/{org}", [member_of(org)])
 
 
 def _patient(
@@ -262,12 +262,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                f"the consents naming {grantee}",
-                f"medical/consents/{grantee}",
-                [member_of(grantee)],
-            )
+            _members_read(request, f"the consents naming {grantee}", "consents", grantee)
             return s.newest_of(
                 CONTRACT,
                 "consent/",
@@ -299,12 +294,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                f"the claims of {insurer}",
-                f"medical/claims/{insurer}",
-                [member_of(insurer)],
-            )
+            _members_read(request, f"the claims of {insurer}", "claims", insurer)
             index = f"cl_by_insurer/{insurer}/"
             return s.newest_of(CONTRACT, "claim/", index, limit=limit, cursor=cursor)
 

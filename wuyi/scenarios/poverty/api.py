@@ -57,13 +57,8 @@ class Overview(BaseModel):
     time: int
 
 
-def _cfg(s: ScenarioReader) -> dict[str, Any]:
-    out: dict[str, Any] = s.view(CONTRACT, "config")
-    return out
-
-
 def _bureau(s: ScenarioReader) -> Allow:
-    return member_of(str(_cfg(s)["bureau"]), roles=("bureau",))
+    return s.configured(CONTRACT, "bureau", "bureau")
 
 
 def _village(org: str) -> Allow:
