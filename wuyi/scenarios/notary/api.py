@@ -47,6 +47,7 @@ from wuyi.api.scenarios import (
     ScenarioReader,
     add_id_route,
     check_did,
+    group_router,
     id_path,
     reading,
     signed_get,
@@ -541,8 +542,4 @@ def _public_certificate(_: Request, s: ScenarioReader, cert_no: str) -> Any:
 
 
 def router(node: Node) -> APIRouter:
-    r = APIRouter(prefix="/notary", tags=["scenarios"])
-    _public_routes(r, node)
-    _case_routes(r, node)
-    _evidence_routes(r, node)
-    return r
+    return group_router("/notary", node, _public_routes, _case_routes, _evidence_routes)
