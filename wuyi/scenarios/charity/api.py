@@ -159,7 +159,7 @@ def _project_routes(r: APIRouter, node: Node) -> None:
             return hexify({**got, "height": s.height})
 
 
-def _charity(_: Request, s: ScenarioReader, charity_id: str) -> Any:
+def _charity(_request: Request, s: ScenarioReader, charity_id: str) -> Any:
     """A charity, its projects, year-end reports and checks."""
     c = s.record(CHARITY, "org/" + charity_id, f"no charity '{charity_id}'", "charity_id")
     projects = [k.split("/")[-1] for k, _ in s.items(CHARITY, f"org_plan/{charity_id}/")]
@@ -169,12 +169,12 @@ def _charity(_: Request, s: ScenarioReader, charity_id: str) -> Any:
     return hexify({**out, "height": s.height})
 
 
-def _project_at(_: Request, s: ScenarioReader, project_id: str) -> Any:
+def _project_at(_request: Request, s: ScenarioReader, project_id: str) -> Any:
     """A project with the height it was read at."""
     return hexify({**_project(s, project_id), "height": s.height})
 
 
-def _flows(_: Request, s: ScenarioReader, project_id: str) -> Any:
+def _flows(_request: Request, s: ScenarioReader, project_id: str) -> Any:
     """A project's donations, disbursements and distributions (at most MAX_FLOW_ITEMS each)."""
     if s.get(CHARITY, "plan/" + project_id) is None:
         raise NotFound(f"no charity project '{project_id}'", field="project_id")

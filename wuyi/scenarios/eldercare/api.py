@@ -95,7 +95,7 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
     )  # fmt: skip
 
 
-def _institution(_: Request, s: ScenarioReader, org: str) -> Any:
+def _institution(_request: Request, s: ScenarioReader, org: str) -> Any:
     i = _inst(s, org)
     out = {
         "institution": i,

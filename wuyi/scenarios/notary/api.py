@@ -535,7 +535,7 @@ def custody_answer(rep: Any, document: bool) -> dict[str, Any]:
     )
 
 
-def _public_certificate(_: Request, s: ScenarioReader, cert_no: str) -> Any:
+def _public_certificate(_request: Request, s: ScenarioReader, cert_no: str) -> Any:
     """A certificate's public view, with the height it was read at (``height_now``)."""
     rec = s.record(NOTARY, "cert/" + cert_no, f"no certificate '{cert_no}'", "cert_no")
     return {**public_certificate(rec), "height_now": s.height}

@@ -75,7 +75,7 @@ def _villages(s: ScenarioReader) -> list[str]:
     return [str(v) for v in s.view(CONTRACT, "param", name="villages")["value"]]
 
 
-def _flow(_: Request, s: ScenarioReader, programme_id: str) -> Any:
+def _flow(_request: Request, s: ScenarioReader, programme_id: str) -> Any:
     """A programme's flow: budget → programme → projects → beneficiaries."""
     s.record(
         CONTRACT, "programme/" + programme_id, f"no programme '{programme_id}'", "programme_id"

@@ -204,7 +204,7 @@ def _wallet_page(request: Request, s: ScenarioReader, did: str) -> Any:
     return hexify(_wallet(s, did) | {"height": s.height})
 
 
-def _public_listing(_: Request, s: ScenarioReader, listing_id: str) -> Any:
+def _public_listing(_request: Request, s: ScenarioReader, listing_id: str) -> Any:
     """A listing, its revealed bids and result (public)."""
     x = _listing(s, listing_id)
     out = public_listing(x, now_ms(s), _bids(s, listing_id))
