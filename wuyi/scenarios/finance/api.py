@@ -48,7 +48,6 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     check_did,
-    group_router,
     id_path,
     reading,
     signed_get,
@@ -198,7 +197,11 @@ def application_or_404(s: ScenarioReader, app_id: str) -> dict[str, Any]:
 
 
 def router(node: Node) -> APIRouter:
-    return group_router("/finance", node, add_public_routes, add_enterprise_routes, add_bank_routes)
+    r = APIRouter(prefix="/finance", tags=["scenarios"])
+    add_public_routes(r, node)
+    add_enterprise_routes(r, node)
+    add_bank_routes(r, node)
+    return r
 
 
 def add_public_routes(r: APIRouter, node: Node) -> None:

@@ -47,7 +47,6 @@ from wuyi.api.scenarios import (
     ScenarioReader,
     add_id_route,
     check_did,
-    group_router,
     id_path,
     reading,
     signed_get,
@@ -542,4 +541,8 @@ def _public_certificate(_request: Request, s: ScenarioReader, cert_no: str) -> A
 
 
 def router(node: Node) -> APIRouter:
-    return group_router("/notary", node, _public_routes, _case_routes, _evidence_routes)
+    r = APIRouter(prefix="/notary", tags=["scenarios"])
+    _public_routes(r, node)
+    _case_routes(r, node)
+    _evidence_routes(r, node)
+    return r
