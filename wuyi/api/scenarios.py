@@ -41,7 +41,6 @@ __all__ = [
     "ScenarioReader",
     "SignedRead",
     "add_did_list_route",
-    "add_id_page_route",
     "add_id_route",
     "add_list_route",
     "add_record_route",
@@ -323,73 +322,43 @@ def add_id_route(
     *,
     summary: str,
     help: str,
-    answer: Callable[[Request, ScenarioReader, str], Any],
+    answer: Callable[..., Any],
     operation: str,
-    model: Any = Record,
+    model: Any = None,
     personal: bool = False,
     check: Callable[[str], Any] | None = None,
+    paged: bool = False,
     doc: str | None = None,
 ) -> None:
     """``GET path`` (one ``{<name>}`` parameter, described by ``help``): what
     ``answer(request, reader, id)`` makes of the id, read on the latest block (404 unless
     ``contract`` is deployed); ``check(id)`` first, if given, vets the id (it raises).
-    ``personal``: a signed read (``answer`` checks it), its 401 and 403 answers in the
-    OpenAPI responses. ``operation`` names the route (its OpenAPI ``operationId``), ``doc``
-    describes it."""
+    ``paged``: the ``limit`` and ``cursor`` query parameters follow, passed on as
+    ``answer(request, reader, id, limit, cursor)``. The response ``model`` is a
+    :class:`Record` (a page: :class:`ItemPage`) unless given. ``personal``: a signed read
+    (``answer`` checks it), its 401 and 403 answers in the OpenAPI responses. ``operation``
+    names the route (its OpenAPI ``operationId``), ``doc`` describes it."""
     name = path[path.index("{") + 1 : path.index("}")]
 
-    def read_record(request: Request, **kw: str) -> Any:
+    def read_record(request: Request, **kw: Any) -> Any:
         if check is not None:
             check(kw[name])
         with reading(node, contract) as s:
-            return answer(request, s, kw[name])
-
-    read_record.__doc__ = doc
-    read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-            ),
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=id_path(help), annotation=str
-            ),
-        ]
-    )
-    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
-    r.get(path, response_model=model, summary=summary, name=operation, **extra)(read_record)
-
-
-def add_id_page_route(
-    r: APIRouter,
-    node: Node,
-    path: str,
-    contract: str,
-    *,
-    summary: str,
-    help: str,
-    page: Callable[[ScenarioReader, str, int, str | None], Any],
-    operation: str,
-) -> None:
-    """``GET path`` (one ``{<name>}`` parameter, described by ``help``, then ``limit`` and
-    ``cursor``): a public page, ``page(reader, id, limit, cursor)``, read on the latest block
-    (404 unless ``contract`` is deployed); ``page``'s docstring describes the route.
-    ``operation`` names the route (its OpenAPI ``operationId``)."""
-    name = path[path.index("{") + 1 : path.index("}")]
-
-    def read_page(**kw: Any) -> Any:
-        with reading(node, contract) as s:
-            return page(s, kw[name], kw["limit"], kw["cursor"])
+            return answer(request, s, kw[name], *([kw["limit"], kw["cursor"]] if paged else []))
 
     kw_only = inspect.Parameter.KEYWORD_ONLY
-    read_page.__doc__ = page.__doc__
-    read_page.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(name, kw_only, default=id_path(help), annotation=str),
-            inspect.Parameter("limit", kw_only, default=limit_query(), annotation=int),
-            inspect.Parameter("cursor", kw_only, default=CURSOR, annotation=str | None),
-        ]
-    )
-    r.get(path, response_model=ItemPage, summary=summary, name=operation)(read_page)
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(name, kw_only, default=id_path(help), annotation=str),
+    ]
+    if paged:
+        params.append(inspect.Parameter("limit", kw_only, default=limit_query(), annotation=int))
+        params.append(inspect.Parameter("cursor", kw_only, default=CURSOR, annotation=str | None))
+    read_record.__doc__ = doc
+    read_record.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
+    model = model or (ItemPage if paged else Record)
+    r.get(path, response_model=model, summary=summary, name=operation, **extra)(read_record)
 
 
 def add_record_route(

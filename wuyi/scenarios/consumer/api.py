@@ -27,7 +27,7 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     SignedRead,
-    add_id_page_route,
+    add_id_route,
     add_record_route,
     check_did,
     group_router,
@@ -68,14 +68,18 @@ def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
     return s.record(CONTRACT, "merchant/" + did, f"no merchant '{did}'", "did")
 
 
-def _reconciliations(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
+def _reconciliations(
+    _request: Request, s: ScenarioReader, did: str, limit: int, cursor: str | None
+) -> Any:
     """The bank's balances and the merchant's ledgers, each against the chain's custody
     figure and unconsumed prepayments at that block, with the differences and verdict."""
     _merchant(s, did)
     return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
 
 
-def _custody_ledger(s: ScenarioReader, did: str, limit: int, cursor: str | None) -> Any:
+def _custody_ledger(
+    _request: Request, s: ScenarioReader, did: str, limit: int, cursor: str | None
+) -> Any:
     """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
     custody bank, with the figures after each."""
     _merchant(s, did)
@@ -196,12 +200,16 @@ def _merchant_routes(r: APIRouter, node: Node) -> None:
             _merchant(s, did)
             return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
 
-    add_id_page_route(r, node, "/merchants/{did}/reconciliations", CONTRACT, help=MERCHANT,
-                      summary="对账记录 / a merchant's reconciliations, newest first",
-                      operation="reconciliations", page=_reconciliations)  # fmt: skip
-    add_id_page_route(r, node, "/merchants/{did}/ledger", CONTRACT, help=MERCHANT,
-                      summary="存管账户变动 / a merchant's custody movements, newest first",
-                      operation="custody_ledger", page=_custody_ledger)  # fmt: skip
+    for path, operation, page, summary in (
+        ("/reconciliations", "reconciliations", _reconciliations,
+         "对账记录 / a merchant's reconciliations, newest first"),
+        ("/ledger", "custody_ledger", _custody_ledger,
+         "存管账户变动 / a merchant's custody movements, newest first"),
+    ):  # fmt: skip
+        add_id_route(
+            r, node, "/merchants/{did}" + path, CONTRACT, help=MERCHANT, summary=summary,
+            operation=operation, answer=page, doc=page.__doc__, paged=True,
+        )  # fmt: skip
 
 
 def _desk_routes(r: APIRouter, node: Node) -> None:

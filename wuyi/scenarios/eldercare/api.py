@@ -24,7 +24,6 @@ from wuyi.api.reads import Allow, any_citizen, citizen, member_of, own_read, sig
 from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
-    add_id_page_route,
     add_id_route,
     check_did,
     group_router,
@@ -77,9 +76,9 @@ def _institution_routes(r: APIRouter, node: Node) -> None:
                  doc="Its filing, the grade in force today and the latest record of each"
                  " category.")  # fmt: skip
 
-    add_id_page_route(
+    add_id_route(
         r, node, "/institutions/{org}/subsidies", CONTRACT, operation="subsidies", help=ORG,
-        summary="运营补贴 / an institution's subsidies (public)", page=_subsidies,
+        summary="运营补贴 / an institution's subsidies (public)", answer=_subsidies, paged=True,
     )  # fmt: skip
 
     add_id_route(
@@ -106,7 +105,9 @@ def _institution(_request: Request, s: ScenarioReader, org: str) -> Any:
     return hexify(out)
 
 
-def _subsidies(s: ScenarioReader, org: str, limit: int, cursor: str | None) -> Any:
+def _subsidies(
+    _request: Request, s: ScenarioReader, org: str, limit: int, cursor: str | None
+) -> Any:
     _inst(s, org)
     prefix = "subsidy/" + org + "/"
     return s.newest_items(CONTRACT, prefix, limit=limit, cursor=cursor, key="period")
