@@ -27,9 +27,7 @@ from wuyi.api.scenarios import (
     add_id_route,
     check_did,
     group_router,
-    id_path,
     reading,
-    signed_get,
 )
 from wuyi.api.wire import hexify
 from wuyi.node.node import Node
@@ -137,34 +135,11 @@ def _person_routes(r: APIRouter, node: Node) -> None:
         help="the caregiver's DID", answer=_caregiver, check=check_did,
     )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/timebank/{did}",
-        Record,
-        "时间银行账户 / a time-bank account and its services (signed read)",
-    )
-    def timebank(request: Request, did: str = id_path("the holder's DID")) -> Any:
-        check_did(did)
-        with reading(node, CONTRACT) as s:
-            own_read(request, did, "a time-bank account", f"eldercare/tb/{did}", _bureau(s))
-            services = [
-                v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])
-            ]
-            elder = s.get(CONTRACT, "elder/" + did)
-            guarding = [
-                v
-                for _, v in s.items(CONTRACT, "svc/")
-                if v["status"] == "pending"
-                and (s.get(CONTRACT, "elder/" + v["elder"]) or {}).get("guardian") == did
-            ]
-            out = {
-                "account": s.view(CONTRACT, "time_account", did=did),
-                "enrolled": elder is not None,
-                "services": services,
-                "to_confirm_as_guardian": guarding,
-                "height": s.height,
-            }
-            return hexify(out)
+    add_id_route(
+        r, node, "/timebank/{did}", CONTRACT, operation="timebank", personal=True,
+        summary="时间银行账户 / a time-bank account and its services (signed read)",
+        help="the holder's DID", answer=_timebank, check=check_did,
+    )  # fmt: skip
 
     add_id_route(
         r, node, "/services/{service_id}", CONTRACT, operation="service", personal=True,
@@ -180,6 +155,26 @@ def _caregiver(request: Request, s: ScenarioReader, did: str) -> Any:
         allow.append(member_of(str(c["institution"])))
     signed_read(request, "a caregiver's record", f"eldercare/cg/{did}", allow, did)
     return hexify({**c, "height": s.height})
+
+
+def _timebank(request: Request, s: ScenarioReader, did: str) -> Any:
+    own_read(request, did, "a time-bank account", f"eldercare/tb/{did}", _bureau(s))
+    services = [v for _, v in s.items(CONTRACT, "svc/") if did in (v["volunteer"], v["elder"])]
+    elder = s.get(CONTRACT, "elder/" + did)
+    guarding = [
+        v
+        for _, v in s.items(CONTRACT, "svc/")
+        if v["status"] == "pending"
+        and (s.get(CONTRACT, "elder/" + v["elder"]) or {}).get("guardian") == did
+    ]
+    out = {
+        "account": s.view(CONTRACT, "time_account", did=did),
+        "enrolled": elder is not None,
+        "services": services,
+        "to_confirm_as_guardian": guarding,
+        "height": s.height,
+    }
+    return hexify(out)
 
 
 def _service(request: Request, s: ScenarioReader, service_id: str) -> Any:
