@@ -56,6 +56,7 @@ from wuyi.sdk.wallet import Wallet
 __all__ = [
     "DemoLoader",
     "Flow",
+    "desk",
     "load_scenarios_demo",
     "returned",
 ]
@@ -530,6 +531,15 @@ def load_scenarios_demo(
     made: each scenario step's part (its README names it), ``certificates``, ``citizens``,
     ``members``, ``contracts``."""
     return DemoLoader(client, admins, [keys_dir, wallets_dir, docs_dir], passphrase).load()
+
+
+def desk(url: str, page: str, what: str, keys: Path | None = None, *names: str) -> str:
+    """A line of a scenario's welcome text: the console page ``#/<page>``, what it is, and
+    the key files ``<keys>/<name>.key`` of the members who use it (``names``), if any."""
+    line = f"  {url}/console/#/{page}  {what}"
+    if names:
+        line += " (" + ", ".join(f"{keys}/{n}.key" for n in names) + ")"
+    return line
 
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:

@@ -1,7 +1,7 @@
 """What the scenario demos share (each scenario's own people, units and steps are in its
 ``wuyi/scenarios/<name>/demo.py``): the departments' credential types, the builders of the
-citizens' credentials, :class:`DemoCitizen` and :class:`DemoUnit`. Fictional people: the
-personal values stay in their wallets. Nothing here talks to a node."""
+citizens' credentials, :class:`DemoCitizen`, :class:`DemoPerson` and :class:`DemoUnit`.
+Fictional people: the personal values stay in their wallets. Nothing here talks to a node."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ __all__ = [
     "CONSENT_MINUTES",
     "CREDENTIAL_DAYS",
     "DemoCitizen",
+    "DemoPerson",
     "DemoUnit",
     "DidOf",
     "degree",
@@ -93,6 +94,16 @@ class DemoCitizen:
     #: foundation, a village collective): a contract that stores a person's DID declares
     #: ``Scenario.personal_state`` (``tests/unit/test_demo.py`` scans the demo's state)
     person: bool = True
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A person of a demo (a consumer, a caller): the wallet's name; their name and phone stay
+    in the docs folder's files (an organisation's own records), never on chain."""
+
+    wallet: str
+    name: str
+    phone: str
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from wuyi.api.paging import CURSOR, limit_query, paginate
-from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, signed_read
+from wuyi.api.reads import SIGNED_READ_RESPONSES, Allow, citizen, member_of, signed_read
 from wuyi.api.wire import hexify
 from wuyi.encoding import decode_trusted
 from wuyi.exceptions import NotFound, ValidationError
@@ -41,6 +41,7 @@ __all__ = [
     "ScenarioReader",
     "SignedRead",
     "add_did_list_route",
+    "add_id_route",
     "add_list_route",
     "add_record_route",
     "add_scenario_routes",
@@ -131,6 +132,11 @@ class ScenarioReader:
     def deployed(self, name: str) -> bool:
         raw = self.v.get(meta_key(name))
         return raw is not None and decode_trusted(raw)["status"] != "retired"
+
+    def configured(self, name: str, field: str, *roles: str) -> Allow:
+        """The members (with one of ``roles``, if given) of the organisation that contract
+        ``name``'s ``config`` view names under ``field`` (e.g. its regulator)."""
+        return member_of(str(self.view(name, "config")[field]), roles=roles)
 
     def require(self, name: str) -> None:
         if not self.deployed(name):
@@ -244,6 +250,22 @@ class ScenarioReader:
         ids = self.ids(name, prefix) if index is None else self.index(name, index)
         return self.newest_page(self.indexed(name, prefix, ids, keep), limit=limit, cursor=cursor)
 
+    def newest_items(
+        self,
+        name: str,
+        prefix: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        key: str = "id",
+        keep: Callable[[Any], bool] | None = None,
+    ) -> dict[str, Any]:
+        """One page, newest first, of contract ``name``'s records under ``prefix`` (stored
+        oldest first), those ``keep`` accepts; their ``key`` (``id``) the cursor."""
+        items = [v for _, v in self.items(name, prefix) if keep is None or keep(v)]
+        items.reverse()
+        return self.newest_page(items, limit=limit, cursor=cursor, key=key)
+
     def presentation_request(
         self, contract: str, method: str, did: str, req: dict[str, Any], nonce: str, purpose: str
     ) -> dict[str, Any]:
@@ -292,6 +314,53 @@ class SignedRead(NamedTuple):
     parties: Parties
 
 
+def add_id_route(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    contract: str,
+    *,
+    summary: str,
+    help: str,
+    answer: Callable[..., Any],
+    operation: str,
+    model: Any = None,
+    personal: bool = False,
+    check: Callable[[str], Any] | None = None,
+    paged: bool = False,
+    doc: str | None = None,
+) -> None:
+    """``GET path`` (one ``{<name>}`` parameter, described by ``help``): what
+    ``answer(request, reader, id)`` makes of the id, read on the latest block (404 unless
+    ``contract`` is deployed); ``check(id)`` first, if given, vets the id (it raises).
+    ``paged``: the ``limit`` and ``cursor`` query parameters follow, passed on as
+    ``answer(request, reader, id, limit, cursor)``. The response ``model`` is a
+    :class:`Record` (a page: :class:`ItemPage`) unless given. ``personal``: a signed read
+    (``answer`` checks it), its 401 and 403 answers in the OpenAPI responses. ``operation``
+    names the route (its OpenAPI ``operationId``), ``doc`` describes it."""
+    name = path[path.index("{") + 1 : path.index("}")]
+
+    def read_record(request: Request, **kw: Any) -> Any:
+        if check is not None:
+            check(kw[name])
+        with reading(node, contract) as s:
+            return answer(request, s, kw[name], *([kw["limit"], kw["cursor"]] if paged else []))
+
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(name, kw_only, default=id_path(help), annotation=str),
+    ]
+    if paged:
+        params.append(inspect.Parameter("limit", kw_only, default=limit_query(), annotation=int))
+        params.append(inspect.Parameter("cursor", kw_only, default=CURSOR, annotation=str | None))
+    read_record.__doc__ = doc
+    read_record.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
+    model = model or (ItemPage if paged else Record)
+    r.get(path, response_model=model, summary=summary, name=operation, **extra)(read_record)
+
+
 def add_record_route(
     r: APIRouter,
     node: Node,
@@ -316,32 +385,21 @@ def add_record_route(
     OpenAPI ``operationId``), ``doc`` describes it."""
     name = path[path.index("{") + 1 : path.index("}")]
 
-    def read_record(request: Request, **kw: str) -> Any:
-        rid = kw[name]
-        with reading(node, contract) as s:
-            rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
-            if guard is not None:
-                guard(request, s, rec)
-            if signed is not None:
-                allow, subject = signed.parties(s, rec)
-                what, logged = signed.what.format(id=rid), signed.record.format(id=rid)
-                signed_read(request, what, logged, allow, subject)
-            return hexify({**rec, "height": s.height} if height else rec)
+    def answer(request: Request, s: ScenarioReader, rid: str) -> Any:
+        rec = s.record(contract, prefix + rid, missing.format(id=rid), name)
+        if guard is not None:
+            guard(request, s, rec)
+        if signed is not None:
+            allow, subject = signed.parties(s, rec)
+            what, logged = signed.what.format(id=rid), signed.record.format(id=rid)
+            signed_read(request, what, logged, allow, subject)
+        return hexify({**rec, "height": s.height} if height else rec)
 
-    read_record.__doc__ = doc
-    read_record.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-            ),
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=id_path(help), annotation=str
-            ),
-        ]
-    )
     personal = guard is not None or signed is not None
-    extra: dict[str, Any] = {"responses": SIGNED_READ_RESPONSES} if personal else {}
-    r.get(path, response_model=Record, summary=summary, name=operation, **extra)(read_record)
+    add_id_route(
+        r, node, path, contract, summary=summary, help=help, answer=answer,
+        operation=operation, personal=personal, doc=doc,
+    )  # fmt: skip
 
 
 def add_list_route(
@@ -401,11 +459,14 @@ def add_did_list_route(
     )(read_did_list)
 
 
-def signed_get(r: APIRouter, path: str, model: Any, summary: str) -> Callable[[F], F]:
+def signed_get(
+    r: APIRouter, path: str, model: Any, summary: str, name: str | None = None
+) -> Callable[[F], F]:
     """``@r.get(path)`` for a signed read (``wuyi.api.reads``): its response ``model``, its
-    ``summary``, and the 401 and 403 answers in its OpenAPI responses."""
+    ``summary``, and the 401 and 403 answers in its OpenAPI responses; ``name`` names the route
+    (its OpenAPI ``operationId``; default: the function's name)."""
     route: Callable[[F], F] = r.get(
-        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary
+        path, response_model=model, responses=SIGNED_READ_RESPONSES, summary=summary, name=name
     )
     return route
 

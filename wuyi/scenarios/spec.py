@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["PARTS", "CertificateKind", "Scenario", "load"]
+__all__ = ["PARTS", "CertificateKind", "Scenario", "field_claims", "load"]
 
 #: the modules every scenario folder has (``console/`` and ``README.md`` besides)
 PARTS = ("contract", "api", "sdk", "cli", "demo")
@@ -42,6 +42,25 @@ def _links_field(rec: dict[str, Any]) -> list[dict[str, Any]]:
 def _issuers_field(rec: dict[str, Any]) -> list[str]:
     # the standard record (wuyi.contract.lib.certs) names the organisation that recorded it
     return [str(x) for x in (rec.get("org"), rec.get("issuer_org"), rec.get("office")) if x]
+
+
+def field_claims(
+    fields: tuple[str, ...], refusal: str, *, kind: bool = True
+) -> Callable[[dict[str, Any], str], dict[str, Any] | str]:
+    """The ``claims`` of a :class:`CertificateKind` whose record is the standard one
+    (``holders``, ``fields``): the certificate's id, its ``kind`` (if asked) and ``fields``,
+    for each holder; for anyone else ``refusal`` (``{holder}`` and ``{id}`` replaced)."""
+
+    def claims(rec: dict[str, Any], holder: str) -> dict[str, Any] | str:
+        if holder not in rec["holders"]:
+            return refusal.format(holder=holder, id=rec["id"])
+        f = rec["fields"]
+        head = (
+            {"certificate": rec["id"], "kind": rec["kind"]} if kind else {"certificate": rec["id"]}
+        )
+        return {**head, **{k: f[k] for k in fields}}
+
+    return claims
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from wuyi.api.paging import CURSOR, limit_query
@@ -18,9 +18,9 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_id_route,
     add_list_route,
     group_router,
-    id_path,
     reading,
 )
 from wuyi.api.wire import hexify
@@ -107,19 +107,9 @@ def _project_routes(r: APIRouter, node: Node) -> None:
     add_list_route(r, node, "/charities", CHARITY, "org/", operation="charities",
                    summary="慈善组织 / charities and qualification")  # fmt: skip
 
-    @r.get(
-        "/charities/{charity_id}",
-        response_model=Record,
-        summary="慈善组织 / a charity, its projects and year-end checks",
-    )
-    def charity(charity_id: str = id_path("charity id")) -> Any:
-        with reading(node, CHARITY) as s:
-            c = s.record(CHARITY, "org/" + charity_id, f"no charity '{charity_id}'", "charity_id")
-            projects = [k.split("/")[-1] for k, _ in s.items(CHARITY, f"org_plan/{charity_id}/")]
-            annual = [a for _, a in s.items(CHARITY, f"annual/{charity_id}/")]
-            years = {k.split("/")[-1]: y for k, y in s.items(CHARITY, f"year/{charity_id}/")}
-            out = {**c, "projects": projects, "annual": annual, "years": years}
-            return hexify({**out, "height": s.height})
+    add_id_route(r, node, "/charities/{charity_id}", CHARITY, operation="charity",
+                 summary="慈善组织 / a charity, its projects and year-end checks",
+                 help="charity id", answer=_charity)  # fmt: skip
 
     @r.get("/projects", response_model=ItemPage, summary="募捐项目 / projects with their totals")
     def projects(
@@ -142,38 +132,15 @@ def _project_routes(r: APIRouter, node: Node) -> None:
                 wanted(), limit=limit, cursor=cursor, key=lambda p: p["id"], descending=True
             )
 
-    @r.get(
-        "/projects/{project_id}",
-        response_model=Record,
-        summary="募捐项目 / a project: plan, totals, disclosures due, idle money",
-    )
-    def project(project_id: str = id_path(PROJECT_ID)) -> Any:
-        with reading(node, CHARITY) as s:
-            return hexify({**_project(s, project_id), "height": s.height})
+    add_id_route(r, node, "/projects/{project_id}", CHARITY, operation="project",
+                 summary="募捐项目 / a project: plan, totals, disclosures due, idle money",
+                 help=PROJECT_ID, answer=_project_at)  # fmt: skip
 
-    @r.get(
-        "/projects/{project_id}/flows",
-        response_model=Flows,
+    add_id_route(
+        r, node, "/projects/{project_id}/flows", CHARITY, operation="flows", model=Flows,
         summary="款物去向 / donations, disbursements and distributions (first in, first out)",
-    )
-    def flows(project_id: str = id_path(PROJECT_ID)) -> Any:
-        with reading(node, CHARITY) as s:
-            if s.get(CHARITY, "plan/" + project_id) is None:
-                raise NotFound(f"no charity project '{project_id}'", field="project_id")
-            out: dict[str, Any] = {"project": project_id, "truncated": False}
-            for name, prefix in (
-                ("donations", "don/"),
-                ("disbursements", "dis/"),
-                ("distributions", "dist/"),
-            ):
-                got: list[dict[str, Any]] = []
-                for _, v in s.items(CHARITY, f"{prefix}{project_id}/"):
-                    if len(got) == MAX_FLOW_ITEMS:
-                        out["truncated"] = True
-                        break
-                    got.append(_public_donation(v) if name == "donations" else v)
-                out[name] = got
-            return hexify({**out, "height": s.height})
+        help=PROJECT_ID, answer=_flows,
+    )  # fmt: skip
 
     @r.post(
         "/follow",
@@ -192,6 +159,41 @@ def _project_routes(r: APIRouter, node: Node) -> None:
             return hexify({**got, "height": s.height})
 
 
+def _charity(_request: Request, s: ScenarioReader, charity_id: str) -> Any:
+    """A charity, its projects, year-end reports and checks."""
+    c = s.record(CHARITY, "org/" + charity_id, f"no charity '{charity_id}'", "charity_id")
+    projects = [k.split("/")[-1] for k, _ in s.items(CHARITY, f"org_plan/{charity_id}/")]
+    annual = [a for _, a in s.items(CHARITY, f"annual/{charity_id}/")]
+    years = {k.split("/")[-1]: y for k, y in s.items(CHARITY, f"year/{charity_id}/")}
+    out = {**c, "projects": projects, "annual": annual, "years": years}
+    return hexify({**out, "height": s.height})
+
+
+def _project_at(_request: Request, s: ScenarioReader, project_id: str) -> Any:
+    """A project with the height it was read at."""
+    return hexify({**_project(s, project_id), "height": s.height})
+
+
+def _flows(_request: Request, s: ScenarioReader, project_id: str) -> Any:
+    """A project's donations, disbursements and distributions (at most MAX_FLOW_ITEMS each)."""
+    if s.get(CHARITY, "plan/" + project_id) is None:
+        raise NotFound(f"no charity project '{project_id}'", field="project_id")
+    out: dict[str, Any] = {"project": project_id, "truncated": False}
+    for name, prefix in (
+        ("donations", "don/"),
+        ("disbursements", "dis/"),
+        ("distributions", "dist/"),
+    ):
+        got: list[dict[str, Any]] = []
+        for _, v in s.items(CHARITY, f"{prefix}{project_id}/"):
+            if len(got) == MAX_FLOW_ITEMS:
+                out["truncated"] = True
+                break
+            got.append(_public_donation(v) if name == "donations" else v)
+        out[name] = got
+    return hexify({**out, "height": s.height})
+
+
 def _desk_routes(r: APIRouter, node: Node) -> None:
     """Alerts and the overview for 民政局."""
 
@@ -202,9 +204,11 @@ def _desk_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CHARITY) as s:
-            items = [a for _, a in s.items(CHARITY, "alert/") if kind in (None, a["kind"])]
-            items.reverse()
-            return s.newest_page(items, limit=limit, cursor=cursor)
+
+            def wanted(a: dict[str, Any]) -> bool:
+                return kind in (None, a["kind"])
+
+            return s.newest_items(CHARITY, "alert/", keep=wanted, limit=limit, cursor=cursor)
 
     @r.get("/dashboard", response_model=Dashboard, summary="慈善监管概览 / the overview")
     def dashboard() -> Any:

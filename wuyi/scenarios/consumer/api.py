@@ -27,6 +27,7 @@ from wuyi.api.scenarios import (
     Record,
     ScenarioReader,
     SignedRead,
+    add_id_route,
     add_record_route,
     check_did,
     group_router,
@@ -67,9 +68,28 @@ def _merchant(s: ScenarioReader, did: str) -> dict[str, Any]:
     return s.record(CONTRACT, "merchant/" + did, f"no merchant '{did}'", "did")
 
 
+def _reconciliations(
+    _request: Request, s: ScenarioReader, did: str, limit: int, cursor: str | None
+) -> Any:
+    """The bank's balances and the merchant's ledgers, each against the chain's custody
+    figure and unconsumed prepayments at that block, with the differences and verdict."""
+    _merchant(s, did)
+    return s.newest_items(CONTRACT, f"recon/{did}/", limit=limit, cursor=cursor, key="n")
+
+
+def _custody_ledger(
+    _request: Request, s: ScenarioReader, did: str, limit: int, cursor: str | None
+) -> Any:
+    """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
+    custody bank, with the figures after each."""
+    _merchant(s, did)
+    items = [{"n": int(k.rsplit("/", 1)[-1]), **v} for k, v in s.items(CONTRACT, f"ledger/{did}/")]
+    return s.newest_page(items[::-1], limit=limit, cursor=cursor, key="n")
+
+
 def _regulator(s: ScenarioReader) -> Allow:
     """市场监管局: members of the contract's regulator organisation with the role regulator."""
-    return member_of(str(s.view(CONTRACT, "config")["regulator"]), roles=("regulator",))
+    return s.configured(CONTRACT, "regulator", "regulator")
 
 
 def _banks(s: ScenarioReader, merchant: str | None = None) -> Allow:
@@ -180,40 +200,16 @@ def _merchant_routes(r: APIRouter, node: Node) -> None:
             _merchant(s, did)
             return hexify({**s.view(CONTRACT, "credit", did=did), "height": s.height})
 
-    @r.get(
-        "/merchants/{did}/reconciliations",
-        response_model=ItemPage,
-        summary="对账记录 / a merchant's reconciliations, newest first",
-    )
-    def reconciliations(
-        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        """The bank's balances and the merchant's ledgers, each against the chain's custody
-        figure and unconsumed prepayments at that block, with the differences and verdict."""
-        with reading(node, CONTRACT) as s:
-            _merchant(s, did)
-            items = [v for _, v in s.items(CONTRACT, f"recon/{did}/")]
-            items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
-
-    @r.get(
-        "/merchants/{did}/ledger",
-        response_model=ItemPage,
-        summary="存管账户变动 / a merchant's custody movements, newest first",
-    )
-    def custody_ledger(
-        did: str = id_path(MERCHANT), limit: int = limit_query(), cursor: str | None = CURSOR
-    ) -> Any:
-        """Withdrawals, top-ups, deposits, corrections and 先行赔付 payments recorded by the
-        custody bank, with the figures after each."""
-        with reading(node, CONTRACT) as s:
-            _merchant(s, did)
-            items = [
-                {"n": int(k.rsplit("/", 1)[-1]), **v}
-                for k, v in s.items(CONTRACT, f"ledger/{did}/")
-            ]
-            items.reverse()
-            return s.page(items, limit=limit, cursor=cursor, key=lambda x: x["n"], descending=True)
+    for path, operation, page, summary in (
+        ("/reconciliations", "reconciliations", _reconciliations,
+         "对账记录 / a merchant's reconciliations, newest first"),
+        ("/ledger", "custody_ledger", _custody_ledger,
+         "存管账户变动 / a merchant's custody movements, newest first"),
+    ):  # fmt: skip
+        add_id_route(
+            r, node, "/merchants/{did}" + path, CONTRACT, help=MERCHANT, summary=summary,
+            operation=operation, answer=page, doc=page.__doc__, paged=True,
+        )  # fmt: skip
 
 
 def _desk_routes(r: APIRouter, node: Node) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
-from wuyi.demo_scenarios_data import DemoCitizen
+from wuyi.demo_scenarios import desk, returned
+from wuyi.demo_scenarios_data import DemoCitizen, DemoPerson
 
 from .sdk import uscc
 
@@ -52,15 +52,6 @@ class Merchant:
     district: str
     tier: str
     bank: str
-
-
-@dataclass(frozen=True)
-class Person:
-    """A consumer: the wallet's name; the name and phone stay in the docs folder's files."""
-
-    wallet: str
-    name: str
-    phone: str
 
 
 @dataclass(frozen=True)
@@ -90,12 +81,12 @@ MERCHANTS = (
              "small", "zgyh"),
 )
 PEOPLE = (
-    Person("he-jiayi", "何嘉怡", "13902881234"),
-    Person("liang-zhiqiang", "梁志强", "13828075566"),
-    Person("xu-meifang", "许美芳", "13556290017"),
-    Person("tan-haoran", "谭浩然", "13760438821"),
-    Person("feng-xiaoli", "冯晓丽", "15089123345"),
-    Person("luo-yong", "罗勇", "18820367790"),
+    DemoPerson("he-jiayi", "何嘉怡", "13902881234"),
+    DemoPerson("liang-zhiqiang", "梁志强", "13828075566"),
+    DemoPerson("xu-meifang", "许美芳", "13556290017"),
+    DemoPerson("tan-haoran", "谭浩然", "13760438821"),
+    DemoPerson("feng-xiaoli", "冯晓丽", "15089123345"),
+    DemoPerson("luo-yong", "罗勇", "18820367790"),
 )
 CONTRACTS = (
     Prepaid("piano", "qihang-peixun", "he-jiayi", "成人钢琴课（一对一）", "lesson", 24, 15_000,
@@ -140,7 +131,7 @@ CITIZENS = (
 )
 
 
-def _person(wallet: str) -> Person:
+def _person(wallet: str) -> DemoPerson:
     return next(p for p in PEOPLE if p.wallet == wallet)
 
 
@@ -378,19 +369,17 @@ def flows(loader: DemoLoader) -> list[Flow]:
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
     lines = [
-        f"  {url}/console/#/consumer  市场监管局 消费维权台 / regulator's desk"
-        f" ({keys}/scjgj-regulator.key)",
-        f"  {url}/console/#/custody  资金存管台 / custody bank ({keys}/nsyh-custody.key,"
-        f" {keys}/zgyh-custody.key)",
-        f"  {url}/console/#/credit  商户信用（公开）/ public merchant credit",
+        desk(url, "consumer", "市场监管局 消费维权台 / regulator's desk", keys, "scjgj-regulator"),
+        desk(url, "custody", "资金存管台 / custody bank", keys, "nsyh-custody", "zgyh-custody"),
+        desk(url, "credit", "商户信用（公开）/ public merchant credit"),
     ]
     school = sec.get("merchants", {}).get("qihang-peixun")
     if school:
-        lines.append(f"  {url}/console/#/merchant  商户 / merchant: {school['wallet']}")
+        lines.append(desk(url, "merchant", f"商户 / merchant: {school['wallet']}"))
     piano = sec.get("contracts", {}).get("piano")
     if piano:
         lines.append(
-            f"  {url}/console/#/citizen  消费者 / consumer: {piano['wallet']}"
-            f" (合同 {piano['id']} 有一节课待确认 / a lesson to confirm)"
+            desk(url, "citizen", f"消费者 / consumer: {piano['wallet']}")
+            + f" (合同 {piano['id']} 有一节课待确认 / a lesson to confirm)"
         )
     return lines

@@ -6,25 +6,12 @@ custody; the time bank with elder-confirmed hours and a balance credential. See
 
 from __future__ import annotations
 
-from typing import Any
-
-from wuyi.scenarios.spec import CertificateKind, Scenario
+from wuyi.scenarios.spec import CertificateKind, Scenario, field_claims
 
 __all__ = ["SCENARIO"]
 
-
-def _claims(rec: dict[str, Any], holder: str) -> dict[str, Any] | str:
-    """The claims of a time-bank balance credential: minutes stored on a date (nothing
-    else)."""
-    if holder not in rec["holders"]:
-        return f"{holder} is not the holder of certificate {rec['id']}"
-    f = rec["fields"]
-    return {
-        "certificate": rec["id"],
-        "kind": rec["kind"],
-        "minutes": f["minutes"],
-        "as_of": f["as_of"],
-    }
+#: the claims of a time-bank balance credential: minutes stored on a date (nothing else)
+_claims = field_claims(("minutes", "as_of"), "{holder} is not the holder of certificate {id}")
 
 
 SCENARIO = Scenario(

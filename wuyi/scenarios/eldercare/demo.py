@@ -24,7 +24,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios import desk, returned
 from wuyi.demo_scenarios_data import DemoCitizen
 
 from .sdk import commitment
@@ -282,19 +282,18 @@ def after(loader: DemoLoader) -> None:
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
+    depts = ("xfzd-inspector", "wjj-inspector", "rsj-inspector")
     lines = [
-        f"  {url}/console/#/eldercare  养老机构公示（公开）/ public board",
-        f"  {url}/console/#/eldercare-bureau  民政局 养老服务监管台 / bureau's desk"
-        f" ({keys}/mzj-officer.key)",
-        f"  {url}/console/#/eldercare-dept  部门检查台 / departments' desk"
-        f" ({keys}/xfzd-inspector.key, {keys}/wjj-inspector.key, {keys}/rsj-inspector.key)",
-        f"  {url}/console/#/eldercare-inst  养老机构台 / institution's desk"
-        f" ({keys}/flyy-institution.key, {keys}/pjyy-institution.key)",
-    ]
+        desk(url, "eldercare", "养老机构公示（公开）/ public board"),
+        desk(url, "eldercare-bureau", "民政局 养老服务监管台 / bureau's desk", keys, "mzj-officer"),
+        desk(url, "eldercare-dept", "部门检查台 / departments' desk", keys, *depts),
+        desk(url, "eldercare-inst", "养老机构台 / institution's desk", keys, "flyy-institution",
+             "pjyy-institution"),
+    ]  # fmt: skip
     tb = sec.get("timebank", {})
     if tb.get("waiting"):
         lines.append(
-            f"  {url}/console/#/timebank  时间银行 / time bank: wallets/elder-he.json"
-            f" (服务 {tb['waiting']} 待确认 / a service to confirm)"
+            desk(url, "timebank", "时间银行 / time bank: wallets/elder-he.json")
+            + f" (服务 {tb['waiting']} 待确认 / a service to confirm)"
         )
     return lines

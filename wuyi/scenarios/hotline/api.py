@@ -23,10 +23,9 @@ from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import Allow, citizen, member_of, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
-    Record,
     ScenarioReader,
+    add_id_route,
     check_did,
-    id_path,
     reading,
     signed_get,
 )
@@ -66,7 +65,7 @@ class Scores(BaseModel):
 def _centre(s: ScenarioReader) -> Allow:
     """The hotline centre: members of the contract's centre organisation with the role
     operator."""
-    return member_of(str(s.view(CONTRACT, "config")["centre"]), roles=("operator",))
+    return s.configured(CONTRACT, "centre", "operator")
 
 
 def router(node: Node) -> APIRouter:
@@ -131,27 +130,32 @@ def router(node: Node) -> APIRouter:
                 cursor=cursor,
             )
 
-    @signed_get(r, "/tickets/{ticket_id}", Record, "工单 / one ticket with its transitions")
-    def ticket(request: Request, ticket_id: str = id_path("ticket id, e.g. RX000001")) -> Any:
-        """Signed read: its citizen, the units it was dispatched to, the centre, auditors. A
-        merged ticket carries its master's status (``master_status``)."""
-        with reading(node, CONTRACT) as s:
-            t = s.record(CONTRACT, "tk/" + ticket_id, f"no ticket '{ticket_id}'", "ticket_id")
-            units = [str(d["dept"]) for d in t["dispatches"]]
-            allow = [_centre(s), member_of(*units, roles=("handler",))]
-            if t["caller"]:
-                allow.append(citizen(str(t["caller"])))
-            signed_read(
-                request,
-                f"hotline ticket {ticket_id}",
-                f"hotline/ticket/{ticket_id}",
-                allow,
-                str(t["caller"] or ""),
-            )
-            out = {**t, "height": s.height}
-            if t["master"]:
-                m = s.get(CONTRACT, "tk/" + str(t["master"]))
-                out["master_status"] = m["status"] if m is not None else None
-            return hexify(out)
-
+    add_id_route(
+        r, node, "/tickets/{ticket_id}", CONTRACT, operation="ticket", personal=True,
+        summary="工单 / one ticket with its transitions", help="ticket id, e.g. RX000001",
+        answer=_ticket,
+        doc="Signed read: its citizen, the units it was dispatched to, the centre, auditors. A\n"
+        "merged ticket carries its master's status (``master_status``).",
+    )  # fmt: skip
     return r
+
+
+def _ticket(request: Request, s: ScenarioReader, ticket_id: str) -> Any:
+    """A ticket with its transitions (and its master's status, if merged), a signed read."""
+    t = s.record(CONTRACT, "tk/" + ticket_id, f"no ticket '{ticket_id}'", "ticket_id")
+    units = [str(d["dept"]) for d in t["dispatches"]]
+    allow = [_centre(s), member_of(*units, roles=("handler",))]
+    if t["caller"]:
+        allow.append(citizen(str(t["caller"])))
+    signed_read(
+        request,
+        f"hotline ticket {ticket_id}",
+        f"hotline/ticket/{ticket_id}",
+        allow,
+        str(t["caller"] or ""),
+    )
+    out = {**t, "height": s.height}
+    if t["master"]:
+        m = s.get(CONTRACT, "tk/" + str(t["master"]))
+        out["master_status"] = m["status"] if m is not None else None
+    return hexify(out)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
-from wuyi.demo_scenarios_data import DemoCitizen
+from wuyi.demo_scenarios import desk, returned
+from wuyi.demo_scenarios_data import DemoCitizen, DemoPerson
 
 from .sdk import seal
 
@@ -50,15 +50,6 @@ RULE_CLAIMS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
-class Caller:
-    """A caller: the wallet's name; the name and phone stay in the centre's files."""
-
-    wallet: str
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True)
 class Ticket:
     """A ticket of the demo and the step it stops at."""
 
@@ -73,8 +64,8 @@ class Ticket:
 
 
 CALLERS = (
-    Caller("hotline-chen", "陈丽华", "13726551890"),
-    Caller("hotline-li", "李国栋", "13902275514"),
+    DemoPerson("hotline-chen", "陈丽华", "13726551890"),
+    DemoPerson("hotline-li", "李国栋", "13902275514"),
 )
 # fmt: off
 TICKETS = (
@@ -105,7 +96,7 @@ CITIZENS = (
 )
 
 
-def _caller(wallet: str) -> Caller:
+def _caller(wallet: str) -> DemoPerson:
     return next(c for c in CALLERS if c.wallet == wallet)
 
 
@@ -205,14 +196,14 @@ def after(loader: DemoLoader) -> None:
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
+    centre = "12345热线中心 受理派单台 / the hotline centre's desk"
     lines = [
-        f"  {url}/console/#/hotline  12345热线中心 受理派单台 / the hotline centre's desk"
-        f" ({keys}/rx12345-operator.key)",
-        f"  {url}/console/#/hotline-unit  承办单位 工单台 / a unit's desk ({keys}/zjj-handler.key,"
-        f" {keys}/bsjd-handler.key)",
-        f"  {url}/console/#/hotline-board  部门评价与统计（公开）/ public scores and statistics",
-    ]
+        desk(url, "hotline", centre, keys, "rx12345-operator"),
+        desk(url, "hotline-unit", "承办单位 工单台 / a unit's desk", keys, "zjj-handler",
+             "bsjd-handler"),
+        desk(url, "hotline-board", "部门评价与统计（公开）/ public scores and statistics"),
+    ]  # fmt: skip
     wallet = sec.get("wallets", {}).get("hotline-chen")
     if wallet:
-        lines.append(f"  {url}/console/#/citizen  来电人 我的办事 / caller: {wallet}")
+        lines.append(desk(url, "citizen", f"来电人 我的办事 / caller: {wallet}"))
     return lines

@@ -20,8 +20,8 @@ from wuyi.api.reads import any_citizen, citizen, member_of, reads_of, role, sign
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
-    Record,
     ScenarioReader,
+    add_id_route,
     check_did,
     group_router,
     id_path,
@@ -98,27 +98,32 @@ def _contract_routes(r: APIRouter, node: Node) -> None:
                 cursor=cursor,
             )
 
-    @signed_get(
-        r, "/contracts/{contract_id}", Record, "网签合同 / a housing contract with its full trace"
+    add_id_route(
+        r, node, "/contracts/{contract_id}", HOUSING, operation="housing_contract",
+        summary="网签合同 / a housing contract with its full trace", help=CONTRACT_ID,
+        answer=_housing_contract, personal=True,
+        doc="Regression (issue #16 item 6): price, loans and buyers' DIDs were public. Now its\n"
+        "parties, the developer's members, the bureau, banks and auditors (signed, logged).",
+    )  # fmt: skip
+
+
+def _housing_contract(request: Request, s: ScenarioReader, contract_id: str) -> Any:
+    """A housing contract with its full trace (signed read: its parties, the developer's
+    members, the bureau, banks and auditors)."""
+    c = _contract(s, contract_id)
+    parties = [*map(str, c.get("buyers", [])), str(c.get("seller", ""))]
+    signed_read(
+        request,
+        f"housing contract {contract_id}",
+        f"housing/contract/{contract_id}",
+        [
+            any_citizen(parties),
+            member_of(str(c.get("developer", ""))),
+            role(*HOUSING_ROLES),
+        ],
+        ",".join(p for p in parties if p.startswith("did:")),
     )
-    def housing_contract(request: Request, contract_id: str = id_path(CONTRACT_ID)) -> Any:
-        """Regression (issue #16 item 6): price, loans and buyers' DIDs were public. Now its
-        parties, the developer's members, the bureau, banks and auditors (signed, logged)."""
-        with reading(node, HOUSING) as s:
-            c = _contract(s, contract_id)
-            parties = [*map(str, c.get("buyers", [])), str(c.get("seller", ""))]
-            signed_read(
-                request,
-                f"housing contract {contract_id}",
-                f"housing/contract/{contract_id}",
-                [
-                    any_citizen(parties),
-                    member_of(str(c.get("developer", ""))),
-                    role(*HOUSING_ROLES),
-                ],
-                ",".join(p for p in parties if p.startswith("did:")),
-            )
-            return hexify({**c, "height": s.height})
+    return hexify({**c, "height": s.height})
 
 
 def _eligibility_routes(r: APIRouter, node: Node) -> None:

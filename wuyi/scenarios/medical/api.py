@@ -64,19 +64,14 @@ class Dashboard(BaseModel):
     time: int
 
 
-def _cfg(s: ScenarioReader) -> dict[str, Any]:
-    out: dict[str, Any] = s.view(CONTRACT, "config")
-    return out
-
-
 def _bureau(s: ScenarioReader) -> Allow:
     """医保局: members of the regulator organisation with the role reviewer or chief."""
-    return member_of(str(_cfg(s)["regulator"]), roles=("reviewer", "chief"))
+    return s.configured(CONTRACT, "regulator", "reviewer", "chief")
 
 
 def _health(s: ScenarioReader) -> Allow:
     """卫健局: members of the health organisation."""
-    return member_of(str(_cfg(s)["health"]))
+    return s.configured(CONTRACT, "health")
 
 
 def _hospital_read(
@@ -86,6 +81,40 @@ def _hospital_read(
     or of all hospitals: the ``overseer`` reads all."""
     allow = [overseer] if hospital is None else [overseer, member_of(hospital)]
     signed_read(request, what, f"medical/{kind}/{hospital or '*'}", allow)
+
+
+def _add_hospital_list(
+    r: APIRouter,
+    node: Node,
+    path: str,
+    page: Callable[[ScenarioReader, str | None, int, str | None], Any],
+    overseer: Callable[[ScenarioReader], Allow],
+    *,
+    what: str,
+    summary: str,
+) -> None:
+    """``GET path`` (``hospital=``, ``limit``, ``cursor``): ``page(reader, hospital, limit,
+    cursor)``, a signed read of ``what`` of one hospital (its members) or of all (the
+    ``overseer``, :func:`_hospital_read`); the route is named and described by ``page``."""
+    kind = path.strip("/")
+
+    def read_list(
+        request: Request,
+        hospital: str | None = ORG,
+        limit: int = limit_query(),
+        cursor: str | None = CURSOR,
+    ) -> Any:
+        with reading(node, CONTRACT) as s:
+            _hospital_read(request, what, kind, hospital, overseer(s))
+            return page(s, hospital, limit, cursor)
+
+    read_list.__doc__ = page.__doc__
+    signed_get(r, path, ItemPage, summary, name=page.__name__)(read_list)
+
+
+def _members_read(request: Request, what: str, kind: str, org: str) -> None:
+    """A signed read of ``what`` (the ``kind`` of records) naming ``org``: its members'."""
+    signed_read(request, what, f"medical/{kind}/{org}", [member_of(org)])
 
 
 def _patient(
@@ -201,23 +230,15 @@ def _bill_routes(r: APIRouter, node: Node) -> None:
         signed=_patient("record", lambda s, rec: [member_of(str(rec["hospital"]))]),
     )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/settlements",
-        ItemPage,
-        "医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
-    )
-    def settlements(
-        request: Request,
-        hospital: str | None = ORG,
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
+    def settlements(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
         """A hospital's settlements (``hospital=``: its own members) or all (医保局)."""
-        with reading(node, CONTRACT) as s:
-            _hospital_read(request, "the settlements", "settlements", hospital, _bureau(s))
-            index = None if hospital is None else f"st_by_hospital/{hospital}/"
-            return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
+        index = None if hospital is None else f"st_by_hospital/{hospital}/"
+        return s.newest_of(CONTRACT, "st/", index, limit=limit, cursor=cursor)
+
+    _add_hospital_list(
+        r, node, "/settlements", settlements, _bureau, what="the settlements",
+        summary="医保结算 / settlements, newest first (signed read: the hospital, 医保局)",
+    )  # fmt: skip
 
     add_record_route(
         r, node, "/settlements/{settlement_id}", CONTRACT, "st/", operation="bill", height=True,
@@ -241,12 +262,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                f"the consents naming {grantee}",
-                f"medical/consents/{grantee}",
-                [member_of(grantee)],
-            )
+            _members_read(request, f"the consents naming {grantee}", "consents", grantee)
             return s.newest_of(
                 CONTRACT,
                 "consent/",
@@ -256,29 +272,19 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
                 cursor=cursor,
             )
 
-    @signed_get(
-        r,
-        "/accesses",
-        ItemPage,
-        "跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
-    )
-    def accesses(
-        request: Request,
-        hospital: str | None = ORG,
-        limit: int = limit_query(),
-        cursor: str | None = CURSOR,
-    ) -> Any:
+    def accesses(s: ScenarioReader, hospital: str | None, limit: int, cursor: str | None) -> Any:
         """Every read across hospitals (``hospital=``: those it made or whose records it
         keeps): 卫健局 reads all."""
-        with reading(node, CONTRACT) as s:
-            _hospital_read(request, "the reads of records", "accesses", hospital, _health(s))
-            items = [
-                v
-                for _, v in s.items(CONTRACT, "access/")
-                if hospital in (None, v["reader"], v["keeper"])
-            ]
-            items.reverse()
-            return s.newest_page(items, limit=limit, cursor=cursor)
+
+        def wanted(v: dict[str, Any]) -> bool:
+            return hospital in (None, v["reader"], v["keeper"])
+
+        return s.newest_items(CONTRACT, "access/", keep=wanted, limit=limit, cursor=cursor)
+
+    _add_hospital_list(
+        r, node, "/accesses", accesses, _health, what="the reads of records",
+        summary="跨院调阅记录 / reads across hospitals (signed read: 卫健局, the hospital)",
+    )  # fmt: skip
 
     @signed_get(r, "/claims", ItemPage, "商保快赔 / an insurer's claims (signed read: its members)")
     def claims(
@@ -288,12 +294,7 @@ def _grant_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, CONTRACT) as s:
-            signed_read(
-                request,
-                f"the claims of {insurer}",
-                f"medical/claims/{insurer}",
-                [member_of(insurer)],
-            )
+            _members_read(request, f"the claims of {insurer}", "claims", insurer)
             index = f"cl_by_insurer/{insurer}/"
             return s.newest_of(CONTRACT, "claim/", index, limit=limit, cursor=cursor)
 

@@ -22,7 +22,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios import desk, returned
 from wuyi.demo_scenarios_data import DemoCitizen
 
 from .sdk import trace_hash
@@ -246,17 +246,17 @@ def after(loader: DemoLoader) -> None:
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     sec = made.get(C, {})
+    health = "卫健局 调阅监管 / reads across hospitals"
     lines = [
-        f"  {url}/console/#/medical  医保监管（公开）/ public supervision board",
-        f"  {url}/console/#/medical-bureau  医保局 审核台 / 医保局's desk"
-        f" ({keys}/ybj-reviewer.key, {keys}/ybj-chief.key)",
-        f"  {url}/console/#/medical-hospital  医院 / hospital desk ({keys}/zxyy-hospital.key,"
-        f" {keys}/rmyy-hospital.key)",
-        f"  {url}/console/#/medical-health  卫健局 调阅监管 / reads across hospitals"
-        f" ({keys}/wjj-supervisor.key)",
-        f"  {url}/console/#/medical-insurer  商保快赔 / insurer ({keys}/rsbx-insurer.key)",
-        f"  {url}/console/#/medical-patient  患者 / patient: wallets/chen-jianguo.json",
-    ]
+        desk(url, "medical", "医保监管（公开）/ public supervision board"),
+        desk(url, "medical-bureau", "医保局 审核台 / 医保局's desk", keys, "ybj-reviewer",
+             "ybj-chief"),
+        desk(url, "medical-hospital", "医院 / hospital desk", keys, "zxyy-hospital",
+             "rmyy-hospital"),
+        desk(url, "medical-health", health, keys, "wjj-supervisor"),
+        desk(url, "medical-insurer", "商保快赔 / insurer", keys, "rsbx-insurer"),
+        desk(url, "medical-patient", "患者 / patient: wallets/chen-jianguo.json"),
+    ]  # fmt: skip
     if "li" in sec:
         lines.append(f"    预警 {sec['li']['alert']} 待处理 / waiting for 医保局's decision")
     return lines

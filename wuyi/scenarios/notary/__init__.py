@@ -7,25 +7,15 @@ See ``README.md``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from wuyi.scenarios.spec import CertificateKind, Scenario
+from wuyi.scenarios.spec import CertificateKind, Scenario, field_claims
 
 __all__ = ["SCENARIO"]
 
-
-def _claims(rec: dict[str, Any], holder: str) -> dict[str, Any] | str:
-    """The claims of a 公证书 credential: the number, type, office and the document's hash
-    (no party's name, no content)."""
-    if holder not in rec["holders"]:
-        return f"{holder} is not a party holding certificate {rec['id']}"
-    f = rec["fields"]
-    return {
-        "certificate": rec["id"],
-        "type": f["type"],
-        "office": f["office"],
-        "doc_hash": f["doc_hash"],
-    }
+#: the claims of a 公证书 credential: the number, type, office and the document's hash (no
+#: party's name, no content)
+_claims = field_claims(
+    ("type", "office", "doc_hash"), "{holder} is not a party holding certificate {id}", kind=False
+)
 
 
 # fmt: off

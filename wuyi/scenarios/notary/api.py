@@ -45,6 +45,7 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_id_route,
     check_did,
     id_path,
     reading,
@@ -287,15 +288,9 @@ def _public_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.latest_page(items, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/certificates/{cert_no}",
-        response_model=Record,
-        summary="公证书（公开信息）/ a certificate's public view",
-    )
-    def notary_certificate(cert_no: str = id_path(CERT_NO)) -> Any:
-        with reading(node, NOTARY) as s:
-            rec = s.record(NOTARY, "cert/" + cert_no, f"no certificate '{cert_no}'", "cert_no")
-            return {**public_certificate(rec), "height_now": s.height}
+    add_id_route(r, node, "/certificates/{cert_no}", NOTARY, operation="notary_certificate",
+                 summary="公证书（公开信息）/ a certificate's public view", help=CERT_NO,
+                 answer=_public_certificate)  # fmt: skip
 
     @r.post("/check", response_model=CheckOut, summary="公证书核验 / number + document -> status")
     def notary_check(body: CheckIn) -> Any:
@@ -323,10 +318,12 @@ def _public_routes(r: APIRouter, node: Node) -> None:
         cursor: str | None = CURSOR,
     ) -> Any:
         with reading(node, NOTARY) as s:
-            items = [f for _, f in s.items(NOTARY, "filing/") if office in (None, f["office"])]
-            items.reverse()
-            return s.page(
-                items, limit=limit, cursor=cursor, key=lambda x: x["seq"], descending=True
+
+            def wanted(f: dict[str, Any]) -> bool:
+                return office in (None, f["office"])
+
+            return s.newest_items(
+                NOTARY, "filing/", keep=wanted, key="seq", limit=limit, cursor=cursor
             )
 
     @r.get(
@@ -535,6 +532,12 @@ def custody_answer(rep: Any, document: bool) -> dict[str, Any]:
             "state_height": rep.bundle.records[0].state_height,
         }
     )
+
+
+def _public_certificate(_request: Request, s: ScenarioReader, cert_no: str) -> Any:
+    """A certificate's public view, with the height it was read at (``height_now``)."""
+    rec = s.record(NOTARY, "cert/" + cert_no, f"no certificate '{cert_no}'", "cert_no")
+    return {**public_certificate(rec), "height_now": s.height}
 
 
 def router(node: Node) -> APIRouter:

@@ -25,12 +25,12 @@ from wuyi.api.paging import CURSOR, limit_query
 from wuyi.api.reads import Allow, citizen, member_of, own_read, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
-    Record,
     ScenarioReader,
+    add_id_route,
     add_list_route,
+    add_record_route,
     check_did,
     group_router,
-    id_path,
     reading,
     signed_get,
 )
@@ -56,13 +56,8 @@ class Overview(BaseModel):
     time: int
 
 
-def _cfg(s: ScenarioReader) -> dict[str, Any]:
-    out: dict[str, Any] = s.view(CONTRACT, "config")
-    return out
-
-
 def _bureau(s: ScenarioReader) -> Allow:
-    return member_of(str(_cfg(s)["bureau"]), roles=("bureau",))
+    return s.configured(CONTRACT, "bureau", "bureau")
 
 
 def _village(org: str) -> Allow:
@@ -77,6 +72,14 @@ def _departments(s: ScenarioReader) -> Allow:
 
 def _villages(s: ScenarioReader) -> list[str]:
     return [str(v) for v in s.view(CONTRACT, "param", name="villages")["value"]]
+
+
+def _flow(_request: Request, s: ScenarioReader, programme_id: str) -> Any:
+    """A programme's flow: budget → programme → projects → beneficiaries."""
+    s.record(
+        CONTRACT, "programme/" + programme_id, f"no programme '{programme_id}'", "programme_id"
+    )
+    return hexify({**s.view(CONTRACT, "flow", programme=programme_id), "height": s.height})
 
 
 def router(node: Node) -> APIRouter:
@@ -112,12 +115,9 @@ def _public_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.newest_page(items, limit=limit, cursor=cursor)
 
-    @r.get("/notices/{notice_id}", response_model=Record, summary="公示 / one notice")
-    def notice(notice_id: str = id_path("notice id, e.g. GS000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            s.record(CONTRACT, "notice/" + notice_id, f"no notice '{notice_id}'", "notice_id")
-            out = s.view(CONTRACT, "public_notice", notice=notice_id)
-            return hexify({**out, "height": s.height})
+    add_id_route(r, node, "/notices/{notice_id}", CONTRACT, operation="notice",
+                 summary="公示 / one notice", help="notice id, e.g. GS000001",
+                 answer=_notice)  # fmt: skip
 
     add_list_route(r, node, "/budgets", CONTRACT, "budget/", operation="budgets",
                    summary="预算 / budget lines")  # fmt: skip
@@ -125,18 +125,11 @@ def _public_routes(r: APIRouter, node: Node) -> None:
     add_list_route(r, node, "/programmes", CONTRACT, "programme/", operation="programmes",
                    summary="资金计划 / programmes")  # fmt: skip
 
-    @r.get(
-        "/programmes/{programme_id}/flow",
-        response_model=Record,
+    add_id_route(
+        r, node, "/programmes/{programme_id}/flow", CONTRACT, operation="flow",
         summary="资金流向 / a programme's flow: budget → programme → projects → beneficiaries",
-    )
-    def flow(programme_id: str = id_path("programme id, e.g. JH000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            s.record(
-                CONTRACT, "programme/" + programme_id, f"no programme '{programme_id}'",
-                "programme_id",
-            )  # fmt: skip
-            return hexify({**s.view(CONTRACT, "flow", programme=programme_id), "height": s.height})
+        help="programme id, e.g. JH000001", answer=_flow,
+    )  # fmt: skip
 
     @r.get("/projects", response_model=ItemPage, summary="项目 / projects with their notices")
     def projects(
@@ -156,12 +149,9 @@ def _public_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda p: p["id"])
 
-    @r.get("/projects/{project_id}", response_model=Record, summary="项目 / one project")
-    def project(project_id: str = id_path("project id, e.g. XM000001")) -> Any:
-        with reading(node, CONTRACT) as s:
-            p = s.record(CONTRACT, "project/" + project_id, f"no project '{project_id}'",
-                         "project_id")  # fmt: skip
-            return hexify({**p, "height": s.height})
+    add_record_route(r, node, "/projects/{project_id}", CONTRACT, "project/", operation="project",
+                     summary="项目 / one project", missing="no project '{id}'",
+                     help="project id, e.g. XM000001", height=True)  # fmt: skip
 
     @r.get("/payments", response_model=ItemPage, summary="支付 / payments, newest first")
     def payments(
@@ -226,29 +216,38 @@ def _household_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda h: h["id"])
 
-    @signed_get(
-        r,
-        "/households/{household_id}",
-        Record,
-        "农户 / one household with its checks, exclusions, payments",
+    add_id_route(
+        r, node, "/households/{household_id}", CONTRACT, operation="household", personal=True,
+        summary="农户 / one household with its checks, exclusions, payments",
+        help="e.g. HH000001", answer=_household,
+        doc="Signed read: the household's head (their DID key), 乡村振兴局, its village\n"
+        "committee, the checking departments, auditors.",
+    )  # fmt: skip
+
+
+def _notice(_request: Request, s: ScenarioReader, notice_id: str) -> Any:
+    """A beneficiary notice as published."""
+    s.record(CONTRACT, "notice/" + notice_id, f"no notice '{notice_id}'", "notice_id")
+    out = s.view(CONTRACT, "public_notice", notice=notice_id)
+    return hexify({**out, "height": s.height})
+
+
+def _household(request: Request, s: ScenarioReader, household_id: str) -> Any:
+    """A household with its payments (signed read: its head, the bureau, its village, the
+    checking departments)."""
+    h = s.record(CONTRACT, "hh/" + household_id, f"no household '{household_id}'",
+                 "household_id")  # fmt: skip
+    own_read(
+        request,
+        str(h["did"]),
+        f"household {household_id}",
+        f"poverty/household/{household_id}",
+        _bureau(s),
+        _village(str(h["village"])),
+        _departments(s),
     )
-    def household(request: Request, household_id: str = id_path("e.g. HH000001")) -> Any:
-        """Signed read: the household's head (their DID key), 乡村振兴局, its village
-        committee, the checking departments, auditors."""
-        with reading(node, CONTRACT) as s:
-            h = s.record(CONTRACT, "hh/" + household_id, f"no household '{household_id}'",
-                         "household_id")  # fmt: skip
-            own_read(
-                request,
-                str(h["did"]),
-                f"household {household_id}",
-                f"poverty/household/{household_id}",
-                _bureau(s),
-                _village(str(h["village"])),
-                _departments(s),
-            )
-            pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
-            return hexify({**h, "payment_list": pays, "height": s.height})
+    pays = [p for _, p in s.items(CONTRACT, "payment/") if p["household"] == household_id]
+    return hexify({**h, "payment_list": pays, "height": s.height})
 
 
 def _case_routes(r: APIRouter, node: Node) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wuyi.demo_scenarios import returned
+from wuyi.demo_scenarios import desk, returned
 from wuyi.demo_scenarios_data import DemoCitizen
 
 from .sdk import commitment, mask_name
@@ -254,13 +254,13 @@ def flows(loader: DemoLoader) -> list[Flow]:
 
 def summary(made: dict[str, Any], url: str, keys: Path) -> list[str]:
     lines = [
-        f"  {url}/console/#/poverty  扶贫资金公示（公开）/ public notices and funds flow",
-        f"  {url}/console/#/relief-bureau  乡村振兴局 / bureau ({keys}/xczxj-bureau.key)",
-        f"  {url}/console/#/relief-fiscal  财政局 / fiscal ({keys}/czj-fiscal.key)",
-        f"  {url}/console/#/relief-village  村委会 / village committee ({keys}/tscwh-village.key)",
-        f"  {url}/console/#/relief-check  部门核对 / departments ({keys}/mzj-checker.key …)",
+        desk(url, "poverty", "扶贫资金公示（公开）/ public notices and funds flow"),
+        desk(url, "relief-bureau", "乡村振兴局 / bureau", keys, "xczxj-bureau"),
+        desk(url, "relief-fiscal", "财政局 / fiscal", keys, "czj-fiscal"),
+        desk(url, "relief-village", "村委会 / village committee", keys, "tscwh-village"),
+        desk(url, "relief-check", f"部门核对 / departments ({keys}/mzj-checker.key …)"),
     ]
     h = made.get(C, {}).get("households", {}).get("huang-zhiming")
     if h:
-        lines.append(f"  {url}/console/#/relief-household  农户 / household: {h['wallet']}")
+        lines.append(desk(url, "relief-household", f"农户 / household: {h['wallet']}"))
     return lines

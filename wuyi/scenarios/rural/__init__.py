@@ -6,9 +6,7 @@ with its 交易鉴证书. See ``README.md``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from wuyi.scenarios.spec import CertificateKind, Scenario
+from wuyi.scenarios.spec import CertificateKind, Scenario, field_claims
 
 __all__ = ["SCENARIO"]
 
@@ -16,11 +14,7 @@ __all__ = ["SCENARIO"]
 CLAIMS = ("listing", "asset", "asset_kind", "collective", "annual", "start", "end", "use")
 
 
-def _claims(rec: dict[str, Any], holder: str) -> dict[str, Any] | str:
-    if holder not in rec["holders"]:
-        return f"{holder} is not a party to certificate {rec['id']}"
-    fields = rec["fields"]
-    return {"certificate": rec["id"], "kind": rec["kind"], **{k: fields[k] for k in CLAIMS}}
+_claims = field_claims(CLAIMS, "{holder} is not a party to certificate {id}")
 
 
 SCENARIO = Scenario(

@@ -24,8 +24,8 @@ from wuyi.api.reads import any_citizen, citizen, own_read, role, signed_read
 from wuyi.api.scenarios import (
     ItemPage,
     PresentationRequest,
-    Record,
     ScenarioReader,
+    add_id_route,
     check_did,
     group_router,
     id_path,
@@ -99,39 +99,16 @@ def _listing_routes(r: APIRouter, node: Node) -> None:
             return {"items": hexify(shown), "board": board(all_, now), "now": now,
                     "height": s.height}  # fmt: skip
 
-    @r.get(
-        "/listings/{listing_id}",
-        response_model=Record,
-        summary="挂牌公告与结果 / a listing, its revealed bids and result (public)",
-    )
-    def rural_listing(listing_id: str = id_path(LISTING_ID)) -> Any:
-        with reading(node, RURAL) as s:
-            x = _listing(s, listing_id)
-            out = public_listing(x, now_ms(s), _bids(s, listing_id))
-            return hexify({**out, "height": s.height})
+    add_id_route(r, node, "/listings/{listing_id}", RURAL, operation="rural_listing",
+                 summary="挂牌公告与结果 / a listing, its revealed bids and result (public)",
+                 help=LISTING_ID, answer=_public_listing)  # fmt: skip
 
-    @signed_get(
-        r,
-        "/listings/{listing_id}/record",
-        Record,
-        "挂牌全记录 / a listing's whole record (the exchange's desk)",
-    )
-    def rural_listing_record(request: Request, listing_id: str = id_path(LISTING_ID)) -> Any:
-        """Signed read: the desks, the transferor (the collective's or the farmer's DID)."""
-        with reading(node, RURAL) as s:
-            x = _listing(s, listing_id)
-            parties = [
-                str(x.get("transferor", "")),
-                _collective_did(s, x["collective"]),
-                str((x.get("award") or {}).get("winner") or ""),
-            ]
-            signed_read(
-                request,
-                f"the record of listing {listing_id}",
-                f"rural/listing/{listing_id}",
-                [role(*DESK_ROLES), any_citizen(p for p in parties if p)],
-            )
-            return hexify({**x, "phase": phase(x, now_ms(s)), "height": s.height})
+    add_id_route(
+        r, node, "/listings/{listing_id}/record", RURAL, operation="rural_listing_record",
+        summary="挂牌全记录 / a listing's whole record (the exchange's desk)",
+        help=LISTING_ID, answer=_listing_record, personal=True,
+        doc="Signed read: the desks, the transferor (the collective's or the farmer's DID).",
+    )  # fmt: skip
 
     @signed_get(
         r,
@@ -200,57 +177,82 @@ def _collective_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.page(items, limit=limit, cursor=cursor, key=lambda c: c["code"])
 
-    @signed_get(
-        r,
-        "/collectives/{code}",
-        Record,
-        "集体台账 / a collective with its assets, resolutions and authorisations",
-    )
-    def rural_collective(request: Request, code: str = id_path("collective code")) -> Any:
-        """Signed read (its land names the farmers who hold it): the desks, the collective."""
-        with reading(node, RURAL) as s:
-            c = s.record(RURAL, "collective/" + code, f"no collective '{code}'", "code")
-            signed_read(
-                request,
-                f"the ledger of collective {code}",
-                f"rural/collective/{code}",
-                [role(*DESK_ROLES), citizen(str(c.get("did", "")))],
-            )
-            assets = [a for _, a in s.items(RURAL, "asset/") if a["collective"] == code]
-            res = [x for _, x in s.items(RURAL, "resolution/") if x["collective"] == code]
-            auths = [x for _, x in s.items(RURAL, "auth/") if x["collective"] == code]
-            now = now_ms(s)
-            listings = [
-                {
-                    "id": x["id"],
-                    "asset": x["asset"],
-                    "phase": phase(x, now),
-                    "reserve": x["reserve"],
-                }
-                for x in _listings(s)
-                if x["collective"] == code
-            ]
-            return hexify({**c, "assets": assets, "resolutions": res, "authorisations": auths,
-                           "listings": listings, "height": s.height})  # fmt: skip
+    add_id_route(
+        r, node, "/collectives/{code}", RURAL, operation="rural_collective",
+        summary="集体台账 / a collective with its assets, resolutions and authorisations",
+        help="collective code", answer=_collective, personal=True,
+        doc="Signed read (its land names the farmers who hold it): the desks, the collective.",
+    )  # fmt: skip
 
-    @signed_get(
-        r,
-        "/wallets/{did}",
-        Record,
-        "我的农村产权交易 / what a DID takes part in (its wallet's page)",
+    add_id_route(
+        r, node, "/wallets/{did}", RURAL, operation="rural_wallet", personal=True,
+        summary="我的农村产权交易 / what a DID takes part in (its wallet's page)",
+        help="a did:wuyi DID", answer=_wallet_page, check=check_did,
+        doc="Signed read: the DID's own, or the exchange and the bureau.",
+    )  # fmt: skip
+
+
+def _wallet_page(request: Request, s: ScenarioReader, did: str) -> Any:
+    """What a DID takes part in (signed read: its own, or the exchange and the bureau)."""
+    own_read(
+        request,
+        did,
+        f"the rural trading records of {did}",
+        f"rural/wallet/{did}",
+        role(*DESK_ROLES),
     )
-    def rural_wallet(request: Request, did: str = id_path("a did:wuyi DID")) -> Any:
-        """Signed read: the DID's own, or the exchange and the bureau."""
-        check_did(did)
-        with reading(node, RURAL) as s:
-            own_read(
-                request,
-                did,
-                f"the rural trading records of {did}",
-                f"rural/wallet/{did}",
-                role(*DESK_ROLES),
-            )
-            return hexify(_wallet(s, did) | {"height": s.height})
+    return hexify(_wallet(s, did) | {"height": s.height})
+
+
+def _public_listing(_request: Request, s: ScenarioReader, listing_id: str) -> Any:
+    """A listing, its revealed bids and result (public)."""
+    x = _listing(s, listing_id)
+    out = public_listing(x, now_ms(s), _bids(s, listing_id))
+    return hexify({**out, "height": s.height})
+
+
+def _listing_record(request: Request, s: ScenarioReader, listing_id: str) -> Any:
+    """A listing's whole record (signed read: the desks, its transferor, its winner)."""
+    x = _listing(s, listing_id)
+    parties = [
+        str(x.get("transferor", "")),
+        _collective_did(s, x["collective"]),
+        str((x.get("award") or {}).get("winner") or ""),
+    ]
+    signed_read(
+        request,
+        f"the record of listing {listing_id}",
+        f"rural/listing/{listing_id}",
+        [role(*DESK_ROLES), any_citizen(p for p in parties if p)],
+    )
+    return hexify({**x, "phase": phase(x, now_ms(s)), "height": s.height})
+
+
+def _collective(request: Request, s: ScenarioReader, code: str) -> Any:
+    """A collective's ledger (signed read: the desks, the collective)."""
+    c = s.record(RURAL, "collective/" + code, f"no collective '{code}'", "code")
+    signed_read(
+        request,
+        f"the ledger of collective {code}",
+        f"rural/collective/{code}",
+        [role(*DESK_ROLES), citizen(str(c.get("did", "")))],
+    )
+    assets = [a for _, a in s.items(RURAL, "asset/") if a["collective"] == code]
+    res = [x for _, x in s.items(RURAL, "resolution/") if x["collective"] == code]
+    auths = [x for _, x in s.items(RURAL, "auth/") if x["collective"] == code]
+    now = now_ms(s)
+    listings = [
+        {
+            "id": x["id"],
+            "asset": x["asset"],
+            "phase": phase(x, now),
+            "reserve": x["reserve"],
+        }
+        for x in _listings(s)
+        if x["collective"] == code
+    ]
+    return hexify({**c, "assets": assets, "resolutions": res, "authorisations": auths,
+                   "listings": listings, "height": s.height})  # fmt: skip
 
 
 def _collective_did(s: ScenarioReader, code: str) -> str:

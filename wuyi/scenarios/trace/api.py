@@ -29,6 +29,7 @@ from wuyi.api.scenarios import (
     ItemPage,
     Record,
     ScenarioReader,
+    add_id_route,
     add_record_route,
     group_router,
     id_path,
@@ -220,12 +221,9 @@ def _catalogue_routes(r: APIRouter, node: Node) -> None:
             ]
             return s.latest_page(found, limit=limit, cursor=cursor)
 
-    @r.get(
-        "/batches/{batch_id}", response_model=Record, summary="批次 / a batch, all it went through"
-    )
-    def trace_batch(batch_id: str = id_path(BATCH_ID)) -> Any:
-        with reading(node, CONTRACT) as s:
-            return hexify(_batch_detail(s, batch_id))
+    add_id_route(r, node, "/batches/{batch_id}", CONTRACT, operation="trace_batch",
+                 summary="批次 / a batch, all it went through", help=BATCH_ID,
+                 answer=lambda _, s, batch_id: hexify(_batch_detail(s, batch_id)))  # fmt: skip
 
     @r.get(
         "/batches/{batch_id}/epcis",
