@@ -46,7 +46,7 @@ from wuyi.ledger import keys as state_keys
 from wuyi.node.cluster import SPEC_FILE, ClusterProcesses, load_cluster
 from wuyi.node.home import NodeSettings, OrgSpec
 from wuyi.sdk import WuyiClient
-from wuyi.sdk.client import event_attr, raise_receipt
+from wuyi.sdk.client import event_attr, succeeded
 
 __all__ = ["FIN_ID", "SecondChain", "start_second_chain"]
 
@@ -151,10 +151,7 @@ def _scenario_modules() -> list[ModuleType]:
 
 
 def _commit(client: WuyiClient, tx: Any) -> Any:
-    res = client.submit_and_wait(tx, timeout=60)
-    if res.receipt.status != "ok":
-        raise_receipt(res.receipt)
-    return res
+    return succeeded(client.submit_and_wait(tx, timeout=60))
 
 
 def _deploy(client: WuyiClient, proposer: Any, voters: list[Any], name: str, source: str) -> None:

@@ -87,19 +87,12 @@ def grant_consent_with_id_token(
 ) -> str:
     """Grant a consent whose attestation is an ID token: ``get_id_token(subject, nonce)``
     returns one for the consent's terms' nonce. Returns the consent id."""
+    from wuyi.sdk.identity import terms_of_consent
     from wuyi.vc.idtoken import consent_nonce
 
     start = int(time.time() * 1000)
     holder = identity.did_of(holder_key)
-    terms = {
-        "holder": holder,
-        "verifier": verifier,
-        "types": list(types),
-        "claims": list(claims),
-        "purpose": purpose,
-        "not_before": start,
-        "not_after": start + minutes * 60_000,
-    }
+    terms = terms_of_consent(holder, verifier, list(types), list(claims), purpose, start, minutes)
     token = get_id_token(holder, consent_nonce(identity.client.suite.hash, terms))
     consent: str = identity.grant_consent(
         holder_key,

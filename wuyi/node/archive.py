@@ -270,13 +270,7 @@ def verify_archive(
         changes = []
         try:
             for c in seg["changes"]:
-                changes.append(
-                    ValidatorChange(
-                        BlockHeader.from_obj(c["header"]),
-                        QuorumCertificate.from_obj(c["qc"]),
-                        ValidatorSet.from_obj(c["validators"]),
-                    )
-                )
+                changes.append(ValidatorChange.from_obj(c))
         except (KeyError, TypeError, ValidationError) as exc:
             raise ProofInvalid(f"{where}: malformed validator change: {exc}") from None
         pending = {ch.header.height: ch for ch in changes}

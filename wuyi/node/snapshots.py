@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from wuyi.consensus.certificate import QuorumCertificate, ValidatorSet
 from wuyi.encoding import decode, encode
 from wuyi.exceptions import (
     EncodingError,
@@ -701,11 +700,7 @@ class StateSync:
         changes: list[ValidatorChange] = []
         try:
             for c in resp["changes"]:
-                change = ValidatorChange(
-                    BlockHeader.from_obj(c["header"]),
-                    QuorumCertificate.from_obj(c["qc"]),
-                    ValidatorSet.from_obj(c["validators"]),
-                )
+                change = ValidatorChange.from_obj(c)
                 at = change.header.height
                 if not 0 < at < height or headers[at][1] != change.header:
                     raise _Liar(peer, f"validator change at {at + 1} is not in the header chain")

@@ -42,7 +42,7 @@ def _ready(page: Any) -> None:
 def run_flow(browser: Any, live: Any, tmp: Path, shots: Path | None = None) -> dict[str, Any]:
     """Run the flow; returns ``{"tx": <the vc.verify tx hash>, "desk": page, "phone": page,
     "errors": [...]}`` (the pages stay open: the caller closes their contexts)."""
-    from wuyi.demo import DEMO_PASSPHRASE
+    from wuyi.console.screenshots import unlock
 
     def shot(page: Any, name: str, **kw: Any) -> None:
         if shots is not None:
@@ -61,9 +61,7 @@ def run_flow(browser: Any, live: Any, tmp: Path, shots: Path | None = None) -> d
     # the desk: a bank member signs in and makes the request
     desk.goto(f"{live.url}/console/#/login?next=%23%2Fdesk-vp")
     _ready(desk)
-    desk.set_input_files("[data-testid=key-file]", str(live.key_file("nsyh")))
-    desk.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-    desk.click("[data-testid=login-submit]")
+    unlock(desk, str(live.key_file("nsyh")))
     desk.wait_for_selector("[data-testid=dvp-make]")
     desk.select_option("[data-testid=dvp-type]", "IdentityCredential")
     for c in CLAIMS:
@@ -78,9 +76,7 @@ def run_flow(browser: Any, live: Any, tmp: Path, shots: Path | None = None) -> d
     # the phone: open the wallet, read the QR code from its photo
     phone.goto(f"{live.url}/console/#/wallet-vp")
     _ready(phone)
-    phone.set_input_files("[data-testid=key-file]", live.made["identity"]["wallet"])
-    phone.fill("[data-testid=passphrase]", DEMO_PASSPHRASE)
-    phone.click("[data-testid=login-submit]")
+    unlock(phone, live.made["identity"]["wallet"])
     phone.wait_for_selector("[data-testid=wvp-photo]")
     shot(phone, "scan")
     phone.set_input_files("[data-testid=wvp-photo]", str(qr_png))

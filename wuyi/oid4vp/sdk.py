@@ -46,8 +46,8 @@ from wuyi.oid4vp.request import (
     validate_request,
 )
 from wuyi.oid4vp.verifier import REQUEST_PATH, RESPONSE_PATH
-from wuyi.sdk.client import WuyiClient, event_attr, raise_receipt
-from wuyi.sdk.identity import Identity, Verdict, presentation_payload
+from wuyi.sdk.client import WuyiClient
+from wuyi.sdk.identity import Identity, Verdict, record_presentation_check
 from wuyi.sdk.wallet import ConsentSource, Wallet, check_consent_covers
 
 __all__ = ["AuthorizationRequest", "Desk", "DeskRequest", "fetch_request", "respond"]
@@ -126,14 +126,7 @@ class Desk:
     def record(self, presentation: str, nonce: str) -> Verdict:
         """Send the presentation to the chain (``vc.verify``, the text as a private
         side-car): the chain checks it again at block time; its verdict is the answer."""
-        payload, sidecar = presentation_payload(presentation, nonce, suite=self.client.suite)
-        res = self.client.submit_and_wait(
-            self.client.builder(self.key).build("vc.verify", payload), sidecars=[sidecar]
-        )
-        if res.receipt.status != "ok":
-            raise_receipt(res.receipt)
-        result = str(event_attr(res.receipt, "vc.checked", "result"))
-        reason = str(event_attr(res.receipt, "vc.checked", "reason") or "")
+        result, reason, res = record_presentation_check(self.client, self.key, presentation, nonce)
         return Verdict(result, reason, result, tx_hash=res.tx_hash, height=res.height)
 
     def wait(self, req: DeskRequest, *, timeout: float = 120, interval: float = 0.5) -> Verdict:

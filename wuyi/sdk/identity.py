@@ -455,7 +455,7 @@ class Identity:
         if not 1 <= minutes <= 366 * 24 * 60:
             raise ValidationError(f"minutes must be 1-{366 * 24 * 60}, got {minutes}")
         start = int(time.time() * 1000) if not_before_ms is None else not_before_ms
-        payload = _consent_terms(
+        payload = terms_of_consent(
             self.did_of(holder_key), verifier, types, claims, purpose, start, minutes
         )
         if assurance is not None:
@@ -621,7 +621,7 @@ class Verifier:
         )
         if not recordable:
             return verdict
-        result, reason, res = _record_check(
+        result, reason, res = record_presentation_check(
             self.client, self.key, text, nonce, min_assurance=self.min_assurance
         )
         verdict.tx_hash, verdict.height = res.tx_hash, res.height
@@ -828,7 +828,7 @@ def presentation_payload(
     return payload, data
 
 
-def _consent_terms(
+def terms_of_consent(
     holder: str,
     verifier: str,
     types: list[str],
@@ -852,7 +852,7 @@ def _consent_terms(
     }
 
 
-def _record_check(
+def record_presentation_check(
     client: WuyiClient, key: PrivateKey, text: str, nonce: str, *, min_assurance: int = 0
 ) -> tuple[str, str, Any]:
     """Record the check of presentation ``text`` made for ``nonce`` (``vc.verify`` signed by
