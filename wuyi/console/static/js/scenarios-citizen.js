@@ -8,13 +8,13 @@
 
 import { signedGet } from "./api.js";
 import { t } from "./i18n.js";
-import { keyForm, sendTx } from "./app.js";
-import { openWallet, sidecarRef } from "./keys.js";
+import { sendTx } from "./app.js";
+import { sidecarRef } from "./keys.js";
 import { present } from "./present.js";
 import { claimLabel } from "./data.js";
 import { card, errorBox } from "./ui.js";
-import { OWN_PURPOSE, openedWallet, setOpenedWallet } from "./wallet.js";
-import { certQr, contributed, flashBox, h, kv, link, orgNames } from "./scenarios-kit.js";
+import { OWN_PURPOSE, openedWallet } from "./wallet.js";
+import { certQr, contributed, flashBox, h, kv, link, orgNames, walletLogin } from "./scenarios-kit.js";
 
 const enc = encodeURIComponent;
 const CONSENT_MINUTES = 30;
@@ -65,9 +65,7 @@ export async function citizenPage(view) {
   view.append(h("h1", t("cz.title")), h("div.alert.info.privacy", { "data-testid": "citizen-private" }, t("cz.private")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("cz.open")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await citizenPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, citizenPage, t("cz.open"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return citizenPage(view); };

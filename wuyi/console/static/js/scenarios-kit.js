@@ -16,8 +16,9 @@ import { ApiError, chainStatus, get, readGet, readPost, session } from "./api.js
 import { roleText } from "./pages.js";
 import { getLang, t, ts } from "./i18n.js";
 import { fromHex, toHex } from "./cbor.js";
-import { keyDialog, sendTx } from "./app.js";
-import { hash } from "./keys.js";
+import { keyDialog, keyForm, sendTx } from "./app.js";
+import { hash, openWallet } from "./keys.js";
+import { setOpenedWallet } from "./wallet.js";
 import { orgLabel, orgNames } from "./data.js";
 import { badge, bi, data, fmtTime, h, kv, link, plain, short, table } from "./ui.js";
 import "./scenarios-i18n.js";
@@ -451,3 +452,34 @@ export async function paramsCard(contract) {
 
 
 export { orgNames, orgLabel, fmtTime, badge, kv, table, link, h, short, ts, getLang };
+
+// -- a citizen's own page -------------------------------------------------------------------------------
+
+/** The form that opens a citizen's (or an enterprise's) wallet on a page that needs it, with
+ *  `prompt` above it: once the wallet is open, `page(view)` is drawn again. */
+export function walletLogin(view, page, prompt) {
+  view.append(h("section.card.login", h("p.muted", prompt),
+    keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await page(view); }, t("wallet.open"),
+      { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+}
+
+// -- deadlines ---------------------------------------------------------------------------------------------
+
+/** Days from today (local) to a YYYY-MM-DD date: negative when it has passed. */
+export function daysTo(date) {
+  if (!date) return null;
+  const now = new Date();
+  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  const [y, m, d] = date.split("-").map(Number);
+  return Math.round((Date.UTC(y, m - 1, d) - today) / 86400000);
+}
+
+/** A deadline: its date, and unless `done` a tag with the days left (a warning from `near` days)
+ *  or overdue, in the page's words (`words`: label keys `{overdue, left, days}`). */
+export function deadlineTag(date, done, words, near = 2) {
+  if (!date) return "—";
+  const n = daysTo(date);
+  if (done || n === null) return h("span", date);
+  if (n < 0) return h("span", date, " ", h("span.tag.badt", t(words.overdue)));
+  return h("span", date, " ", h(`span.tag.${n <= near ? "warnt" : "okt"}`, `${t(words.left)} ${n} ${t(words.days)}`));
+}

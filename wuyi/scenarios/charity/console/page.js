@@ -9,12 +9,11 @@
 
 import { chainStatus, post, session } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
-import { keyForm } from "/console/static/js/app.js";
-import { hash, openWallet } from "/console/static/js/keys.js";
+import { hash } from "/console/static/js/keys.js";
 import { fromHex, toHex } from "/console/static/js/cbor.js";
 import { bi, card, data, errorBox } from "/console/static/js/ui.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
-import { DID_RE, apiList, callContract, committed, didTag, flashBox, gate, getPlain, h, hashInput, input, kv, link, paramsCard, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { openedWallet } from "/console/static/js/wallet.js";
+import { apiList, callContract, committed, DID_RE, didTag, flashBox, gate, getPlain, h, hashInput, input, kv, link, paramsCard, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "charity";
@@ -393,9 +392,7 @@ export async function deskPage(view) {
   view.append(h("h1", t("cs.desk")), h("p.muted", t("cs.deskintro")), flashBox());
   const who = signer();
   if (!who) {
-    view.append(h("section.card.login", h("p.muted", t("cs.openwallet")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await deskPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, deskPage, t("cs.openwallet"));
     return;
   }
   const orgs = await charities();

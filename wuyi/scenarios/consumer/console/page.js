@@ -12,11 +12,9 @@
 import { session } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
-import { openWallet } from "/console/static/js/keys.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { card } from "/console/static/js/ui.js";
-import { DID_RE, apiList, blockLink, districtName, callContract, committed, didTag, flashBox, fmtTime, gate, getPlain, h, hashInput, hashOf, fromHex, input, kv, link, orgLabel, orgNames, paramsCard, registerCitizenCard, registerParams, select, short, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { apiList, blockLink, callContract, committed, daysTo, deadlineTag, DID_RE, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv, link, orgLabel, orgNames, paramsCard, registerCitizenCard, registerParams, select, short, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "consumer";
@@ -52,23 +50,8 @@ const reasons = (list) => (list && list.length ? h("span", list.map((r, i) => [i
 const mono = (x) => h("span.mono", String(x ?? "—"));
 const unitsText = (c, n) => h("span", `${n} `, word("unit", c.unit));
 
-/** Days from today (local) to a YYYY-MM-DD date: negative when it has passed. */
-function daysTo(date) {
-  if (!date) return null;
-  const now = new Date();
-  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
-  const [y, m, d] = date.split("-").map(Number);
-  return Math.round((Date.UTC(y, m - 1, d) - today) / 86400000);
-}
-
-/** A deadline: its date and whether it is near or past. */
-export function deadline(date, done) {
-  if (!date) return "—";
-  const n = daysTo(date);
-  if (done || n === null) return h("span", date);
-  if (n < 0) return h("span", date, " ", h("span.tag.badt", t("cu.overdue")));
-  return h("span", date, " ", h(`span.tag.${n <= 2 ? "warnt" : "okt"}`, `${t("cu.left.days")} ${n} ${t("cu.days")}`));
-}
+/** A deadline (a local date): the days left, or overdue. */
+export const deadline = (date, done) => deadlineTag(date, done, { overdue: "cu.overdue", left: "cu.left.days", days: "cu.days" });
 
 // -- reads --------------------------------------------------------------------------------------------
 
@@ -422,9 +405,7 @@ export async function merchantPage(view) {
   view.append(h("h1", t("nav.merchant")), h("p.muted", t("cu.merchantintro")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("cu.merchantopen")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await merchantPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, merchantPage, t("cu.merchantopen"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return merchantPage(view); };

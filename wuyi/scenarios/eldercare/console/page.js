@@ -13,11 +13,9 @@
 import { session } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
-import { openWallet } from "/console/static/js/keys.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { card } from "/console/static/js/ui.js";
-import { DID_RE, blockLink, callContract, registerCitizenCard, committed, didTag, flashBox, gate, getPlain, h, hashInput, hashOf, fromHex, input, kv, link, orgLabel, orgNames, paramsCard, registerCertificate, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { blockLink, callContract, committed, DID_RE, didTag, flashBox, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv, link, orgLabel, orgNames, paramsCard, registerCertificate, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "eldercare";
@@ -312,9 +310,7 @@ export async function timebankPage(view) {
   view.append(h("h1", t("nav.timebank")), h("p.muted", t("ec.tbintro")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("ec.tbopen")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await timebankPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, timebankPage, t("ec.tbopen"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return timebankPage(view); };

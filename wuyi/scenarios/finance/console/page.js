@@ -16,12 +16,10 @@
 import { session, signedGet } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
 import { chart, stacked } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
-import { openWallet } from "/console/static/js/keys.js";
 import { card, plain } from "/console/static/js/ui.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { presentFor } from "/console/static/js/scenarios-citizen.js";
-import { DID_RE, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { blockLink, callContract, committed, DID_RE, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, registerCitizenCard, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const FIN = "finance";
@@ -110,9 +108,7 @@ export async function smePage(view) {
   view.append(h("h1", t("nav.sme")), h("div.alert.info.privacy", t("fin.smeprivate")), flashBox());
   const me = actor();
   if (!me) {
-    view.append(h("section.card.login", h("p.muted", t("fin.smeopen")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await smePage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, smePage, t("fin.smeopen"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return smePage(view); };

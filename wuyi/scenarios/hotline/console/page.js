@@ -12,7 +12,7 @@ import { session } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
 import { card } from "/console/static/js/ui.js";
-import { DID_RE, apiList, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, registerCitizenCard, registerParams, select, table, txButton, txForm } from "/console/static/js/scenarios-kit.js";
+import { apiList, blockLink, callContract, committed, deadlineTag, DID_RE, didTag, districtName, flashBox, fmtTime, fromHex, gate, getPlain, h, hashOf, input, kv, link, orgLabel, orgNames, params, paramsCard, registerCitizenCard, registerParams, select, table, txButton, txForm } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "hotline";
@@ -45,22 +45,8 @@ export function badgeOf(group, code, testid) {
   return h(`span.badge.${TONES[code] || "b-open"}`, testid ? { "data-testid": testid, "data-value": code } : {}, word(group, code));
 }
 
-function daysTo(date) {
-  if (!date) return null;
-  const now = new Date();
-  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
-  const [y, m, d] = date.split("-").map(Number);
-  return Math.round((Date.UTC(y, m - 1, d) - today) / 86400000);
-}
-
 /** A deadline (a local date): the days left, or overdue. */
-export function deadline(date, done) {
-  if (!date) return "—";
-  const n = daysTo(date);
-  if (done || n === null) return h("span", date);
-  if (n < 0) return h("span", date, " ", h("span.tag.badt", t("hl.overdue")));
-  return h("span", date, " ", h(`span.tag.${n <= 1 ? "warnt" : "okt"}`, `${t("hl.left")} ${n} ${t("hl.days")}`));
-}
+export const deadline = (date, done) => deadlineTag(date, done, { overdue: "hl.overdue", left: "hl.left", days: "hl.days" }, 1);
 
 const permille = (v) => (v === null || v === undefined ? "—" : `${(v / 10).toFixed(1)}%`);
 const mono = (x) => h("span.mono", String(x ?? "—"));

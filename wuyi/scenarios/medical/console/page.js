@@ -12,11 +12,9 @@
 import { session } from "/console/static/js/api.js";
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
-import { openWallet } from "/console/static/js/keys.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { card } from "/console/static/js/ui.js";
-import { apiList, blockLink, callContract, committed, didTag, flashBox, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv, orgLabel, orgNames, paramsCard, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { apiList, blockLink, callContract, committed, daysTo, deadlineTag, didTag, flashBox, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv, orgLabel, orgNames, paramsCard, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "medical";
@@ -46,20 +44,7 @@ const badgeOf = (group, code, testid) =>
 const mono = (x) => h("span.mono", String(x ?? "—"));
 const ruleText = (a) => h("span", mono(a.rule), " ", word("rule", a.name));
 
-function daysTo(date) {
-  if (!date) return null;
-  const now = new Date();
-  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
-  const [y, m, d] = date.split("-").map(Number);
-  return Math.round((Date.UTC(y, m - 1, d) - today) / 86400000);
-}
-
-function deadline(date) {
-  if (!date) return "—";
-  const n = daysTo(date);
-  if (n < 0) return h("span", date, " ", h("span.tag.badt", t("md.late")));
-  return h("span", date, " ", h(`span.tag.${n <= 2 ? "warnt" : "okt"}`, `${t("md.left")} ${n} ${t("md.days")}`));
-}
+const deadline = (date) => deadlineTag(date, false, { overdue: "md.late", left: "md.left", days: "md.days" });
 
 function stat(label, value, testid) {
   return h("div.stat", h("div.stat-v", { "data-testid": testid }, String(value)), h("div.stat-l", label));
@@ -323,9 +308,7 @@ export async function patientPage(view) {
   view.append(h("h1", t("nav.medical-patient")), h("p.muted", t("md.patientintro")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("md.open")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await patientPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, patientPage, t("md.open"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return patientPage(view); };

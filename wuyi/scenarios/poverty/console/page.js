@@ -12,15 +12,10 @@
 
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
 import { session } from "/console/static/js/api.js";
-import { openWallet } from "/console/static/js/keys.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { card } from "/console/static/js/ui.js";
-import {
-  apiList, callContract, committed, didTag, flashBox, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv,
-  orgLabel, orgNames, paramsCard, registerParams, select, table, txButton, txForm, toFen, yuan,
-} from "/console/static/js/scenarios-kit.js";
+import { apiList, callContract, committed, didTag, flashBox, fromHex, gate, getPlain, h, hashInput, hashOf, input, kv, orgLabel, orgNames, paramsCard, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "poverty";
@@ -421,9 +416,7 @@ export async function householdPage(view) {
   view.append(h("h1", t("nav.reliefhousehold")), h("p.muted", t("pv.householdintro")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("pv.openwallet")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await householdPage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, householdPage, t("pv.openwallet"));
     return;
   }
   const redraw = rerun(view, householdPage);

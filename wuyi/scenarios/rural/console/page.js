@@ -12,11 +12,9 @@
 
 import { t } from "/console/static/js/i18n.js";
 import { chart } from "/console/static/js/charts.js";
-import { keyForm } from "/console/static/js/app.js";
-import { openWallet } from "/console/static/js/keys.js";
-import { openedWallet, setOpenedWallet } from "/console/static/js/wallet.js";
+import { openedWallet } from "/console/static/js/wallet.js";
 import { card } from "/console/static/js/ui.js";
-import { apiList, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, gate, getPlain, h, hasRole, hashInput, inOrg, input, kv, link, paramsCard, registerCertificate, registerParams, select, table, toFen, txButton, txForm, yuan } from "/console/static/js/scenarios-kit.js";
+import { apiList, blockLink, callContract, committed, didTag, districtName, flashBox, fmtTime, gate, getPlain, h, hashInput, hasRole, inOrg, input, kv, link, paramsCard, registerCertificate, registerParams, select, table, toFen, txButton, txForm, walletLogin, yuan } from "/console/static/js/scenarios-kit.js";
 import "./i18n.js";
 
 const C = "rural";
@@ -290,9 +288,7 @@ export async function collectivePage(view) {
   view.append(h("h1", t("nav.ruralcollective")), h("p.muted", t("rural.collectiveintro")), flashBox());
   const w = openedWallet();
   if (!w) {
-    view.append(h("section.card.login", h("p.muted", t("rural.collectiveopen")),
-      keyForm(async (x) => { setOpenedWallet(x); view.replaceChildren(); await collectivePage(view); }, t("wallet.open"),
-        { open: openWallet, fileLabel: t("wallet.file"), decrypting: t("wallet.opening"), opened: t("common.loading") })));
+    walletLogin(view, collectivePage, t("rural.collectiveopen"));
     return;
   }
   const redraw = () => { view.replaceChildren(); return collectivePage(view); };
